@@ -1,0 +1,14 @@
+//! Patron's sea-orm entities, one module per table.
+//!
+//! Money columns hold integer minor units (cents): exact in SQL sums on both SQLite and
+//! PostgreSQL. The server converts them to `rust_decimal::Decimal` at its edge.
+
+pub mod audit_log;
+pub mod email_suppression;
+pub mod feedback;
+pub mod member;
+pub mod points_entry;
+pub mod purchase;
+pub mod staff_user;
+pub mod store;
+pub mod tier_change;

@@ -1,0 +1,47 @@
+//! The customer record ("顾客档案").
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "members")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The brand's external member number.
+    #[sea_orm(unique)]
+    pub member_no: String,
+    pub name: String,
+    /// `female`, `male` or `other`.
+    pub gender: Option<String>,
+    pub birthday: Option<Date>,
+    /// Month and day of `birthday`, kept beside it so birthday lookups use an index
+    /// on every database.
+    pub birth_month: Option<i16>,
+    pub birth_day: Option<i16>,
+    /// The member celebrates the lunar-calendar anniversary of `birthday`.
+    pub lunar_birthday: bool,
+    pub phone: Option<String>,
+    /// Stored lower-cased.
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub joined_at: Date,
+    pub store_id: Option<i64>,
+    pub assigned_associate_id: Option<i64>,
+    pub referred_by_id: Option<i64>,
+    /// Interest topics, comma separated.
+    pub interests: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
+    pub email_consent: bool,
+    pub consent_source: Option<String>,
+    pub consent_at: Option<DateTimeUtc>,
+    /// `active` or `erased`.
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,3 @@
+//! Scheduled jobs and the engines behind them.
+
+pub mod model;

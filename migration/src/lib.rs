@@ -1,0 +1,52 @@
+//! Patron's schema migrations: hand-written, each with a real `down()`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_stores_and_staff;
+mod m20261124_000002_create_members;
+mod m20261124_000003_create_purchases;
+mod m20261124_000004_create_feedback_and_points;
+mod m20261124_000005_create_history_audit_suppressions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_stores_and_staff::Migration),
+            Box::new(m20261124_000002_create_members::Migration),
+            Box::new(m20261124_000003_create_purchases::Migration),
+            Box::new(m20261124_000004_create_feedback_and_points::Migration),
+            Box::new(m20261124_000005_create_history_audit_suppressions::Migration),
+        ]
+    }
+}
+
+/// An auto-incrementing 64-bit primary key (`INTEGER PRIMARY KEY` on SQLite).
+pub(crate) fn id_column<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+/// A `NOT NULL` UTC timestamp defaulting to now.
+pub(crate) fn created_at_column<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .default(Expr::current_timestamp())
+        .to_owned()
+}
+
+/// Index names are derived from table and columns so `down()` can drop what `up()` made.
+pub(crate) fn index(table: impl IntoTableRef, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index.to_owned()
+}

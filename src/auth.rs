@@ -1,0 +1,217 @@
+//! Bearer tokens, roles and the per-request viewer.
+use std::io::Write;
+use std::path::Path;
+
+use async_graphql::{Context, Guard};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+use crate::settings::Settings;
+
+/// What a token may do. Staff roles act on the member file; `Member` is a frontend app acting
+/// for one member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Marketer,
+    Associate,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Marketer => "marketer",
+            Self::Associate => "associate",
+            Self::Member => "member",
+        }
+    }
+}
+
+/// The signed content of a bearer token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// `staff:<id>` or `member:<member_no>`.
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<i64>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Who is calling, as proven by their token.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub actor: String,
+    pub role: Role,
+    pub staff_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub member_id: Option<i64>,
+}
+
+impl From<Claims> for Viewer {
+    fn from(claims: Claims) -> Self {
+        Self {
+            actor: claims.sub,
+            role: claims.role,
+            staff_id: claims.staff_id,
+            store_id: claims.store_id,
+            member_id: claims.member_id,
+        }
+    }
+}
+
+impl Viewer {
+    /// The command line acts with full rights; its audit entries say `cli`.
+    pub fn cli() -> Self {
+        Self { actor: "cli".to_owned(), role: Role::Admin, staff_id: None, store_id: None, member_id: None }
+    }
+
+    /// Fails with FORBIDDEN unless the viewer has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+        Err(AppError::Forbidden(format!(
+            "this operation needs the role {}; your token has {}",
+            names.join(" or "),
+            self.role.as_str()
+        )))
+    }
+
+    /// Row-level access: may the viewer see the member with this id and home store?
+    pub fn check_member_access(&self, member_id: i64, member_store: Option<i64>) -> AppResult<()> {
+        match self.role {
+            Role::Admin | Role::Marketer => Ok(()),
+            Role::Associate if self.store_id.is_some() && self.store_id == member_store => Ok(()),
+            Role::Associate => Err(AppError::Forbidden("associates can only see members of their own store".into())),
+            Role::Member if self.member_id == Some(member_id) => Ok(()),
+            Role::Member => Err(AppError::Forbidden("a member token can only see its own member".into())),
+        }
+    }
+
+    /// Whether phone, email and address are shown unmasked: admins, the member themself, and
+    /// the associate assigned to the member ("专人负责"). Marketers work on segments, not contacts.
+    pub fn sees_contact_details(&self, member_id: i64, assigned_associate: Option<i64>) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Member => self.member_id == Some(member_id),
+            Role::Associate => self.staff_id.is_some() && self.staff_id == assigned_associate,
+            Role::Marketer => false,
+        }
+    }
+}
+
+/// Signs and verifies bearer tokens (HS256).
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl_hours: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_hours: i64) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            ttl_hours,
+        }
+    }
+
+    /// Builds the keys from the configured secret, or from the one kept in the data folder.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let secret = match &settings.token_secret {
+            Some(secret) if secret.len() >= 32 => secret.clone(),
+            Some(_) => anyhow::bail!("PATRON_TOKEN_SECRET must be at least 32 characters"),
+            None => stored_secret(&settings.data_dir)?,
+        };
+        Ok(Self::new(secret.as_bytes(), settings.token_ttl_hours))
+    }
+
+    /// Signs a token for `viewer`, valid for the configured lifetime.
+    pub fn issue(&self, viewer: &Viewer) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: viewer.actor.clone(),
+            role: viewer.role,
+            staff_id: viewer.staff_id,
+            store_id: viewer.store_id,
+            member_id: viewer.member_id,
+            iat: now,
+            exp: now + self.ttl_hours * 3600,
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// Verifies signature and expiry of the `Authorization` header's value.
+    pub fn verify_header(&self, header: Option<&str>) -> AppResult<Viewer> {
+        let header = header.ok_or_else(|| {
+            AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
+        })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
+        let validation = Validation::new(Algorithm::HS256);
+        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).map_err(|err| {
+            let reason = match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired; create a new one",
+                _ => "the token is not valid for this server",
+            };
+            AppError::Unauthenticated(reason.into())
+        })?;
+        Ok(data.claims.into())
+    }
+}
+
+/// Reads the token secret kept in the data folder, creating it (owner-only) on first use.
+fn stored_secret(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(".patron-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            file.write_all(secret.as_bytes())?;
+            Ok(secret)
+        }
+        // Another process created it first: use theirs.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().to_owned())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A field guard: only the given roles may resolve the field.
+pub struct RoleGuard(pub &'static [Role]);
+
+impl Guard for RoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        Ok(viewer(ctx)?.require(self.0)?)
+    }
+}
+
+/// The viewer of the current request.
+pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
+    ctx.data_opt::<Viewer>().ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))
+}

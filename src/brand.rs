@@ -1,0 +1,33 @@
+//! The brand's own settings the services need: its time zone and "today" there.
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Brand {
+    pub time_zone: Tz,
+}
+
+impl Brand {
+    pub fn new(time_zone: &str) -> anyhow::Result<Self> {
+        let time_zone = time_zone
+            .parse::<Tz>()
+            .map_err(|_| anyhow::anyhow!("PATRON_BRAND_TIME_ZONE is not a known IANA time zone: {time_zone}"))?;
+        Ok(Self { time_zone })
+    }
+
+    /// Today's date in the brand's time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.time_zone).date_naive()
+    }
+
+    /// A purchase known only by its date happened that day in the brand's time zone; noon keeps
+    /// it on that date whatever daylight-saving does at midnight.
+    pub fn noon_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        let noon = date.and_hms_opt(12, 0, 0).unwrap_or_default();
+        self.time_zone
+            .from_local_datetime(&noon)
+            .earliest()
+            .map(|local| local.with_timezone(&Utc))
+            .unwrap_or_else(|| noon.and_utc())
+    }
+}

@@ -1,0 +1,171 @@
+//! The command line (DOMAIN.md section 5): every command a person or a script runs.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{Role, TokenKeys, Viewer};
+use crate::brand::Brand;
+use crate::service;
+use crate::settings::Settings;
+use crate::startup::Application;
+use crate::{db, demo, graphql, import};
+
+#[derive(Parser)]
+#[command(name = "patron", version, about = "VIP membership and retention server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (POST /graphql, GET /graphiql, GET /healthz) on PATRON_LISTEN.
+    Serve,
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Import a CSV file (formats in the README); bad rows are reported, good rows kept.
+    Import {
+        #[command(subcommand)]
+        what: ImportKind,
+    },
+    /// Fill the database with realistic synthetic members and three years of purchases.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        members: u64,
+        /// Seed of the random generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Bearer tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ImportKind {
+    Members { file: PathBuf },
+    Purchases { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum TokenAction {
+    /// Print a signed token for a role.
+    Create {
+        #[arg(long, value_enum)]
+        role: Role,
+        /// For a member token: whose.
+        #[arg(long)]
+        member: Option<String>,
+        /// For an associate token: the store code.
+        #[arg(long)]
+        store: Option<String>,
+        /// The staff username (created if new); defaults to the role name, or
+        /// `associate-<store>` for associates.
+        #[arg(long)]
+        staff: Option<String>,
+    },
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => serve(&settings).await,
+        Command::Migrate => {
+            open(&settings).await?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Import { what } => {
+            let db = open(&settings).await?;
+            let brand = Brand::new(&settings.brand_time_zone)?;
+            let report = match what {
+                ImportKind::Members { file } => import::members(&db, &brand, &file).await?,
+                ImportKind::Purchases { file } => import::purchases(&db, &brand, &file).await?,
+            };
+            print!("{report}");
+            Ok(())
+        }
+        Command::Demo { members, seed } => {
+            let db = open(&settings).await?;
+            let brand = Brand::new(&settings.brand_time_zone)?;
+            let summary = demo::generate(&db, &brand, members, seed).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Token { action: TokenAction::Create { role, member, store, staff } } => {
+            let db = open(&settings).await?;
+            let viewer = token_viewer(&db, role, member, store, staff).await?;
+            println!("{}", TokenKeys::from_settings(&settings)?.issue(&viewer)?);
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), settings = ?settings, "serving GraphQL at /graphql, GraphiQL at /graphiql");
+    app.run_until_stopped().await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Who a new token speaks for: the member, or a staff user (created on first use).
+async fn token_viewer(
+    db: &DatabaseConnection,
+    role: Role,
+    member: Option<String>,
+    store: Option<String>,
+    staff: Option<String>,
+) -> anyhow::Result<Viewer> {
+    if role == Role::Member {
+        let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
+        let member = service::member::find(db, &member_no).await?;
+        return Ok(Viewer {
+            actor: format!("member:{}", member.member_no),
+            role,
+            staff_id: None,
+            store_id: member.store_id,
+            member_id: Some(member.id),
+        });
+    }
+    if role == Role::Associate && store.is_none() {
+        anyhow::bail!("an associate token needs --store CODE");
+    }
+    let username = staff.unwrap_or_else(|| match &store {
+        Some(code) if role == Role::Associate => format!("associate-{code}"),
+        _ => role.as_str().to_owned(),
+    });
+    let user = match service::staff::by_username(db, &username).await? {
+        Some(user) if user.role == role.as_str() => user,
+        Some(user) => anyhow::bail!("staff user {username:?} has the role {}, not {}", user.role, role.as_str()),
+        None => {
+            if let Some(code) = &store {
+                service::store::ensure(db, code).await?;
+            }
+            let new = service::staff::NewStaff { username, display_name: None, email: None, role, store_code: store };
+            service::staff::create(db, &Viewer::cli(), new).await?
+        }
+    };
+    Ok(Viewer {
+        actor: format!("staff:{}", user.id),
+        role,
+        staff_id: Some(user.id),
+        store_id: user.store_id,
+        member_id: None,
+    })
+}

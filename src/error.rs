@@ -1,0 +1,101 @@
+//! One error type for the API: every variant maps to a GraphQL `extensions.code`.
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+/// An error a resolver, service or import can return.
+///
+/// It deliberately has no `Display`: async-graphql converts any `Display` type into an error
+/// without a code, so leaving it out makes every `?` in a resolver go through the conversion
+/// below, which sets `extensions.code`.
+#[derive(Debug)]
+pub enum AppError {
+    /// The client sent something we refuse; `field` names the offending input field.
+    BadInput { field: Option<String>, message: String },
+    Unauthenticated(String),
+    Forbidden(String),
+    NotFound(String),
+    /// A failure that is ours, not the client's: logged with its cause, shown only as INTERNAL.
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A BAD_USER_INPUT error about one input field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::BadInput { field: Some(field.to_owned()), message: message.into() }
+    }
+
+    /// A BAD_USER_INPUT error about the request as a whole.
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::BadInput { field: None, message: message.into() }
+    }
+
+    /// What the client is told.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadInput { message, .. } => message.clone(),
+            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
+            Self::Internal(_) => "internal error: the server logged the details".to_owned(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        // A unique-constraint violation is a client conflict (e.g. a member number taken by a
+        // concurrent request); everything else from the database is ours.
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::input("a record with the same unique key already exists")
+            }
+            _ => Self::Internal(err.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Internal(err)
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error.cause_chain = ?cause, "internal error");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Self::BadInput { field: Some(field), .. } = self {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+/// For the command line, which reports errors through anyhow.
+impl From<AppError> for anyhow::Error {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Internal(cause) => cause,
+            other => anyhow::anyhow!("{}", other.message()),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! DataLoaders: every nested list and reference is fetched for a whole page in one statement.
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::{DateTime, Utc};
+use entity::{feedback, member, points_entry, purchase, staff_user, store};
+use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
+
+use crate::error::AppError;
+use crate::service;
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn to_gql(err: AppError) -> async_graphql::Error {
+    err.into()
+}
+
+/// The loaders of one request (created per request, so nothing is cached across viewers).
+pub struct Loaders {
+    pub stores: DataLoader<ById<store::Entity>>,
+    pub staff: DataLoader<ById<staff_user::Entity>>,
+    pub members: DataLoader<ById<member::Entity>>,
+    pub balances: DataLoader<Balances>,
+    pub purchases: DataLoader<Newest<purchase::Entity>>,
+    pub feedback: DataLoader<Newest<feedback::Entity>>,
+    pub points: DataLoader<Newest<points_entry::Entity>>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(t: T) -> DataLoader<T> {
+            DataLoader::new(t, tokio::spawn)
+        }
+        Self {
+            stores: loader(ById::new(db)),
+            staff: loader(ById::new(db)),
+            members: loader(ById::new(db)),
+            balances: loader(Balances(db.clone())),
+            purchases: loader(Newest::new(db)),
+            feedback: loader(Newest::new(db)),
+            points: loader(Newest::new(db)),
+        }
+    }
+}
+
+/// Rows by primary key.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    entity: PhantomData<E>,
+}
+
+impl<E> ById<E> {
+    fn new(db: &DatabaseConnection) -> Self {
+        Self { db: db.clone(), entity: PhantomData }
+    }
+}
+
+/// Entities keyed by an `id: i64` primary key.
+pub trait Keyed: EntityTrait {
+    fn id_column() -> Self::Column;
+    fn id_of(model: &Self::Model) -> i64;
+}
+
+macro_rules! keyed {
+    ($($module:ident),*) => {$(
+        impl Keyed for $module::Entity {
+            fn id_column() -> Self::Column { $module::Column::Id }
+            fn id_of(model: &Self::Model) -> i64 { model.id }
+        }
+    )*};
+}
+keyed!(store, staff_user, member, purchase, feedback, points_entry);
+
+impl<E> Loader<i64> for ById<E>
+where
+    E: Keyed + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, E::Model> {
+        let rows = E::find()
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| to_gql(e.into()))?;
+        Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+    }
+}
+
+/// Points balances by member id.
+pub struct Balances(DatabaseConnection);
+
+impl Loader<i64> for Balances {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
+        service::points::balances(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// A member's list, newest first: which page of it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub member_id: i64,
+    /// Rows to fetch: the page size plus one, to know whether another page follows.
+    pub take: u64,
+    pub after: Option<(DateTime<Utc>, i64)>,
+}
+
+/// Tables listed per member, newest first by a time column.
+pub trait MemberList: Keyed {
+    fn member_column() -> Self::Column;
+    fn time_column() -> Self::Column;
+    fn member_of(model: &Self::Model) -> i64;
+    fn time_of(model: &Self::Model) -> DateTime<Utc>;
+}
+
+macro_rules! member_list {
+    ($($module:ident: $column:ident, $field:ident);*) => {$(
+        impl MemberList for $module::Entity {
+            fn member_column() -> Self::Column { $module::Column::MemberId }
+            fn time_column() -> Self::Column { $module::Column::$column }
+            fn member_of(model: &Self::Model) -> i64 { model.member_id }
+            fn time_of(model: &Self::Model) -> DateTime<Utc> { model.$field }
+        }
+    )*};
+}
+member_list!(purchase: OccurredAt, occurred_at; feedback: CreatedAt, created_at; points_entry: CreatedAt, created_at);
+
+/// Newest rows per member for many members at once.
+pub struct Newest<E> {
+    db: DatabaseConnection,
+    entity: PhantomData<E>,
+}
+
+impl<E> Newest<E> {
+    fn new(db: &DatabaseConnection) -> Self {
+        Self { db: db.clone(), entity: PhantomData }
+    }
+}
+
+impl<E> Newest<E>
+where
+    E: MemberList,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    /// One statement for every member of the group: rows numbered per member by a window
+    /// function, keeping the first `take` of each.
+    async fn load_group(&self, member_ids: Vec<i64>, take: u64, after: Option<(DateTime<Utc>, i64)>) -> Result<Vec<E::Model>, AppError> {
+        let mut window = WindowStatement::partition_by(E::member_column());
+        window.order_by(E::time_column(), Order::Desc).order_by(E::id_column(), Order::Desc);
+        let mut numbered = Query::select();
+        numbered
+            .column(Asterisk)
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("row_no"))
+            .from(E::default())
+            .and_where(Expr::col(E::member_column()).is_in(member_ids));
+        if let Some((time, id)) = after {
+            numbered.cond_where(
+                Condition::any()
+                    .add(Expr::col(E::time_column()).lt(time))
+                    .add(Expr::col(E::time_column()).eq(time).and(Expr::col(E::id_column()).lt(id))),
+            );
+        }
+        let page = Query::select()
+            .column(Asterisk)
+            .from_subquery(numbered, Alias::new("numbered"))
+            .and_where(Expr::col(Alias::new("row_no")).lte(take))
+            .to_owned();
+        let backend = self.db.get_database_backend();
+        Ok(E::find().from_raw_sql(backend.build(&page)).all(&self.db).await?)
+    }
+}
+
+impl<E> Loader<PageKey> for Newest<E>
+where
+    E: MemberList + Send + Sync + 'static,
+    E::Model: FromQueryResult + Clone + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[PageKey]) -> LoadResult<PageKey, Vec<E::Model>> {
+        // Keys asking for the same page shape share one statement.
+        let mut groups: HashMap<(u64, Option<(DateTime<Utc>, i64)>), Vec<i64>> = HashMap::new();
+        for key in keys {
+            groups.entry((key.take, key.after)).or_default().push(key.member_id);
+        }
+        let mut pages = HashMap::new();
+        for ((take, after), member_ids) in groups {
+            let mut by_member: HashMap<i64, Vec<E::Model>> = HashMap::new();
+            for row in self.load_group(member_ids.clone(), take, after).await.map_err(to_gql)? {
+                by_member.entry(E::member_of(&row)).or_default().push(row);
+            }
+            for member_id in member_ids {
+                let mut rows = by_member.remove(&member_id).unwrap_or_default();
+                rows.sort_by(|a, b| (E::time_of(b), E::id_of(b)).cmp(&(E::time_of(a), E::id_of(a))));
+                pages.insert(PageKey { member_id, take, after }, rows);
+            }
+        }
+        Ok(pages)
+    }
+}

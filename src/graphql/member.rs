@@ -1,0 +1,290 @@
+//! The Member type, member queries and member mutations.
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::member;
+use sea_orm::Condition;
+
+use crate::auth::viewer;
+use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
+use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
+use crate::graphql::{brand, db, page};
+use crate::graphql::store::{Staff, Store};
+use crate::service::audit;
+use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
+
+/// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
+/// the member themself, or the member's assigned associate.
+pub struct Member(pub member::Model);
+
+#[Object]
+impl Member {
+    async fn member_no(&self) -> &str {
+        &self.0.member_no
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn gender(&self) -> Option<Gender> {
+        self.0.gender.as_deref().and_then(Gender::parse)
+    }
+    async fn birthday(&self) -> Option<NaiveDate> {
+        self.0.birthday
+    }
+    async fn lunar_birthday(&self) -> bool {
+        self.0.lunar_birthday
+    }
+    async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.contact(ctx, &self.0.phone, mask_phone)?)
+    }
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.contact(ctx, &self.0.email, mask_email)?)
+    }
+    async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.contact(ctx, &self.0.address, |_| "***".to_owned())?)
+    }
+    /// Whether phone, email and address are shown masked to this viewer.
+    async fn contact_masked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(!viewer(ctx)?.sees_contact_details(self.0.id, self.0.assigned_associate_id))
+    }
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    async fn joined_at(&self) -> NaiveDate {
+        self.0.joined_at
+    }
+    async fn interests(&self) -> Vec<&str> {
+        self.0.interests.as_deref().map(|i| i.split(',').collect()).unwrap_or_default()
+    }
+    async fn locale(&self) -> &str {
+        &self.0.locale
+    }
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    async fn email_consent(&self) -> bool {
+        self.0.email_consent
+    }
+    async fn consent_source(&self) -> Option<&str> {
+        self.0.consent_source.as_deref()
+    }
+    async fn consent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.consent_at
+    }
+    /// `active` or `erased`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Home store.
+    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
+        let Some(id) = self.0.store_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+    }
+    /// The associate responsible for this member.
+    async fn assigned_associate(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
+        let Some(id) = self.0.assigned_associate_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
+    }
+    /// The member who referred this one, when the viewer may see them.
+    async fn referred_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        let Some(id) = self.0.referred_by_id else { return Ok(None) };
+        let referrer = ctx.data::<Loaders>()?.members.load_one(id).await?;
+        let viewer = viewer(ctx)?;
+        Ok(referrer.filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok()).map(Member))
+    }
+    /// Current points balance: the sum of the ledger.
+    async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(ctx.data::<Loaders>()?.balances.load_one(self.0.id).await?.unwrap_or(0))
+    }
+    /// Purchases and returns, newest first.
+    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    async fn purchases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Purchase>> {
+        newest_first(&ctx.data::<Loaders>()?.purchases, self.0.id, first, after, Purchase).await
+    }
+    /// Inquiries, complaints and scores, newest first.
+    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, FeedbackEntry>> {
+        newest_first(&ctx.data::<Loaders>()?.feedback, self.0.id, first, after, FeedbackEntry).await
+    }
+    /// Points ledger entries, newest first.
+    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    async fn points_ledger(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, PointsEntry>> {
+        newest_first(&ctx.data::<Loaders>()?.points, self.0.id, first, after, PointsEntry).await
+    }
+}
+
+impl Member {
+    fn contact(&self, ctx: &Context<'_>, value: &Option<String>, mask: fn(&str) -> String) -> async_graphql::Result<Option<String>> {
+        let shown = viewer(ctx)?.sees_contact_details(self.0.id, self.0.assigned_associate_id);
+        Ok(value.as_deref().map(|v| if shown { v.to_owned() } else { mask(v) }))
+    }
+}
+
+/// `138****5678`: enough to confirm a number with the customer, not to call it.
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "****".to_owned();
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// `l***@example.com`.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".to_owned(),
+    }
+}
+
+/// A page of one member's list through its loader.
+async fn newest_first<E, N>(
+    loader: &DataLoader<Newest<E>>,
+    member_id: i64,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: fn(E::Model) -> N,
+) -> async_graphql::Result<Connection<String, N>>
+where
+    E: MemberList + Send + Sync + 'static,
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + 'static,
+    N: OutputType,
+{
+    let first = page::page_size(first, 10)?;
+    let after = after.as_deref().map(page::parse_time_cursor).transpose()?;
+    let key = PageKey { member_id, take: first + 1, after };
+    let mut rows = loader.load_one(key).await?.unwrap_or_default();
+    let has_next = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    let mut connection = Connection::new(after.is_some(), has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(page::time_cursor(E::time_of(&row), <E as crate::graphql::loaders::Keyed>::id_of(&row)), wrap(row))),
+    );
+    Ok(connection)
+}
+
+/// Extra fields of the member list.
+pub struct MemberListInfo {
+    condition: Condition,
+}
+
+#[Object]
+impl MemberListInfo {
+    /// How many members match the filter (one extra count query, only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(service::count(db(ctx)?, self.condition.clone()).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct MemberQuery;
+
+#[Object]
+impl MemberQuery {
+    /// One member by member number.
+    async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
+        Ok(Member(service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?))
+    }
+
+    /// Members matching a filter, as a Relay connection. Associates see their own store only.
+    /// Every call is an export of member data and is written to the audit log.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberFilter>,
+        order_by: Option<MemberOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Member, MemberListInfo, EmptyFields>> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        let filter = filter.unwrap_or_default();
+        let limit = page::page_size(first, 20)?;
+        let offset = page::offset_after(after.as_deref())?;
+        let condition = service::condition(db, viewer, &filter).await?;
+        let mut rows = service::page(db, condition.clone(), order_by.unwrap_or_default(), offset, limit + 1).await?;
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
+        audit::record(db, viewer, "members.export", None, detail).await?;
+        let mut connection = Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
+        connection.edges.extend(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, row)| Edge::new(page::offset_cursor(offset + i as u64), Member(row))),
+        );
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct MemberMutation;
+
+#[Object]
+impl MemberMutation {
+    /// Creates a member. Admins and associates (for their own store).
+    async fn create_member(&self, ctx: &Context<'_>, member_no: String, input: MemberFields) -> async_graphql::Result<Member> {
+        Ok(Member(service::create(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?))
+    }
+
+    /// Changes the given profile fields.
+    async fn update_member(&self, ctx: &Context<'_>, member_no: String, input: MemberFields) -> async_graphql::Result<Member> {
+        Ok(Member(service::update(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?))
+    }
+
+    /// Records email consent or its withdrawal, with where it was given.
+    async fn set_email_consent(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        granted: bool,
+        source: Option<String>,
+    ) -> async_graphql::Result<Member> {
+        Ok(Member(service::set_email_consent(db(ctx)?, viewer(ctx)?, &member_no, granted, source.as_deref()).await?))
+    }
+
+    /// Assigns the associate responsible for a member; omit `username` to unassign. Admins only.
+    async fn assign_associate(&self, ctx: &Context<'_>, member_no: String, username: Option<String>) -> async_graphql::Result<Member> {
+        Ok(Member(service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref()).await?))
+    }
+
+    /// Erases a member's personal data, keeping anonymous purchase history and a hashed
+    /// suppression entry for the address. Admins only.
+    async fn erase_member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<ErasedMember> {
+        let erased = service::erase(db(ctx)?, viewer(ctx)?, &member_no).await?;
+        Ok(ErasedMember { id: ID(erased.member_no), erased: true })
+    }
+}
+
+/// What remains addressable of an erased member.
+#[derive(SimpleObject)]
+pub struct ErasedMember {
+    /// The anonymous number that replaced the member number.
+    pub id: ID,
+    pub erased: bool,
+}

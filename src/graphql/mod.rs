@@ -1,0 +1,82 @@
+//! The GraphQL schema: one module per domain, merged; limits; error codes on every error.
+use std::panic::AssertUnwindSafe;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
+use futures_util::FutureExt;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Viewer;
+use crate::brand::Brand;
+use crate::error::{AppError, AppResult};
+use crate::settings::Settings;
+
+pub mod activity;
+pub mod loaders;
+pub mod member;
+pub mod page;
+pub mod store;
+
+#[derive(MergedObject, Default)]
+pub struct Query(member::MemberQuery, store::StoreQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(member::MemberMutation, activity::ActivityMutation, store::StoreMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema once, with the connection, brand and limits.
+pub fn build_schema(db: DatabaseConnection, brand: Brand, settings: &Settings) -> AppSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(db)
+        .data(brand)
+        .limit_depth(settings.max_query_depth)
+        .limit_complexity(settings.max_query_complexity)
+        .finish()
+}
+
+/// The schema in SDL, for `patron schema`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+}
+
+/// Runs one request for `viewer` with fresh loaders. A panic in a resolver becomes an INTERNAL
+/// error instead of a dropped connection, and every error leaves with an `extensions.code`.
+pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request, viewer: Viewer) -> Response {
+    let request = request.data(viewer).data(loaders::Loaders::new(db));
+    let mut response = match AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!("a resolver panicked");
+            error_response(&AppError::Internal(anyhow::anyhow!("resolver panicked")))
+        }
+    };
+    for error in &mut response.errors {
+        tag_client_error(error);
+    }
+    response
+}
+
+/// A response carrying one error, for requests rejected before execution.
+pub fn error_response(error: &AppError) -> Response {
+    use async_graphql::ErrorExtensions;
+    let error = error.extend().into_server_error(async_graphql::Pos::default());
+    Response::from_errors(vec![error])
+}
+
+/// Errors async-graphql raises itself (syntax, unknown fields, bad variables, depth and
+/// complexity limits) are the client's: label them BAD_USER_INPUT.
+fn tag_client_error(error: &mut ServerError) {
+    let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
+    if !has_code {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", "BAD_USER_INPUT");
+    }
+}
+
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>().map_err(|_| AppError::Internal(anyhow::anyhow!("no database in the schema")))
+}
+
+pub(crate) fn brand<'a>(ctx: &Context<'a>) -> AppResult<&'a Brand> {
+    ctx.data::<Brand>().map_err(|_| AppError::Internal(anyhow::anyhow!("no brand in the schema")))
+}

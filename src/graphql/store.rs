@@ -1,0 +1,143 @@
+//! Stores, staff, the caller (`me`) and the audit log.
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{audit_log, staff_user, store};
+
+use crate::auth::{viewer, Role, RoleGuard};
+use crate::graphql::member::Member;
+use crate::graphql::{db, loaders::Loaders};
+use crate::service::{self, staff::NewStaff};
+
+pub struct Store(pub store::Model);
+
+#[Object]
+impl Store {
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+}
+
+pub struct Staff(pub staff_user::Model);
+
+#[Object]
+impl Staff {
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
+        let Some(id) = self.0.store_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+    }
+}
+
+/// The caller, as their token says.
+pub struct Me;
+
+#[Object]
+impl Me {
+    async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Role> {
+        Ok(viewer(ctx)?.role)
+    }
+    /// `staff:<id>`, `member:<member_no>`.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(viewer(ctx)?.actor.clone())
+    }
+    async fn staff(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
+        let Some(id) = viewer(ctx)?.staff_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
+    }
+    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
+        let Some(id) = viewer(ctx)?.store_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+    }
+    /// For a member token: that member.
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        let Some(id) = viewer(ctx)?.member_id else { return Ok(None) };
+        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Member))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: Option<String>,
+    /// JSON.
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<audit_log::Model> for AuditEntry {
+    fn from(m: audit_log::Model) -> Self {
+        Self { actor: m.actor, role: m.role, action: m.action, target: m.target, detail: m.detail, created_at: m.created_at }
+    }
+}
+
+#[derive(Default)]
+pub struct StoreQuery;
+
+#[Object]
+impl StoreQuery {
+    async fn me(&self) -> Me {
+        Me
+    }
+
+    async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
+        viewer(ctx)?.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
+        Ok(service::store::all(db(ctx)?).await?.into_iter().map(Store).collect())
+    }
+
+    /// The newest audit entries, optionally for one member number. Admins only.
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn audit_log(&self, ctx: &Context<'_>, target: Option<String>, first: Option<i32>) -> async_graphql::Result<Vec<AuditEntry>> {
+        let limit = crate::graphql::page::page_size(first, 20)?;
+        let entries = service::audit::latest(db(ctx)?, target.as_deref(), limit).await?;
+        Ok(entries.into_iter().map(AuditEntry::from).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct StaffInput {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    /// Required for associates.
+    pub store_code: Option<String>,
+}
+
+#[derive(Default)]
+pub struct StoreMutation;
+
+#[Object]
+impl StoreMutation {
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_store(&self, ctx: &Context<'_>, code: String, name: String, city: Option<String>) -> async_graphql::Result<Store> {
+        Ok(Store(service::store::create(db(ctx)?, viewer(ctx)?, &code, &name, city).await?))
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_staff_user(&self, ctx: &Context<'_>, input: StaffInput) -> async_graphql::Result<Staff> {
+        let new = NewStaff {
+            username: input.username,
+            display_name: input.display_name,
+            email: input.email,
+            role: input.role,
+            store_code: input.store_code,
+        };
+        Ok(Staff(service::staff::create(db(ctx)?, viewer(ctx)?, new).await?))
+    }
+}

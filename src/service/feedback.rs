@@ -1,0 +1,116 @@
+//! Feedback: inquiries, complaints and satisfaction scores, and their resolution.
+use async_graphql::{Enum, InputObject};
+use chrono::Utc;
+use entity::feedback;
+use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, member};
+use crate::validate;
+
+pub const OPEN: &str = "open";
+pub const RESOLVED: &str = "resolved";
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FeedbackKind {
+    Inquiry,
+    Complaint,
+    Satisfaction,
+}
+
+impl FeedbackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inquiry => "inquiry",
+            Self::Complaint => "complaint",
+            Self::Satisfaction => "satisfaction",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Inquiry, Self::Complaint, Self::Satisfaction].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct FeedbackInput {
+    pub member_no: String,
+    pub kind: FeedbackKind,
+    /// 1–5; required for a satisfaction score.
+    pub score: Option<i32>,
+    pub body: Option<String>,
+}
+
+/// Records feedback. A satisfaction score needs no follow-up, so it is stored resolved; inquiries
+/// and complaints stay open until someone resolves them.
+pub async fn record(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    input: FeedbackInput,
+) -> AppResult<feedback::Model> {
+    viewer.require(&[Role::Admin, Role::Associate, Role::Member])?;
+    let member = member::find_visible(conn, viewer, &input.member_no).await?;
+    if let Some(score) = input.score {
+        if !(1..=5).contains(&score) {
+            return Err(AppError::field("score", format!("score must be 1–5, not {score}")));
+        }
+    }
+    if input.kind == FeedbackKind::Satisfaction && input.score.is_none() {
+        return Err(AppError::field("score", "a satisfaction entry needs a score of 1–5"));
+    }
+    let body = validate::optional_text(input.body).map(|b| validate::bounded("body", &b, 5000)).transpose()?;
+    let status = if input.kind == FeedbackKind::Satisfaction { RESOLVED } else { OPEN };
+    let txn = conn.begin().await?;
+    let created = feedback::ActiveModel {
+        member_id: Set(member.id),
+        kind: Set(input.kind.as_str().to_owned()),
+        score: Set(input.score.map(|s| s as i16)),
+        body: Set(body),
+        status: Set(status.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let detail = serde_json::json!({ "feedbackId": created.id, "kind": created.kind });
+    audit::record(&txn, viewer, "feedback.record", Some(&member.member_no), detail).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Marks feedback resolved, with what was done.
+pub async fn resolve(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+    resolution: &str,
+) -> AppResult<feedback::Model> {
+    viewer.require(&[Role::Admin, Role::Associate])?;
+    let entry = feedback::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no feedback has the id {id}")))?;
+    let owner = member::by_ids(conn, &[entry.member_id]).await?.pop();
+    let owner = owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
+    viewer.check_member_access(owner.id, owner.store_id)?;
+    if entry.status == RESOLVED {
+        return Err(AppError::input(format!("feedback {id} is already resolved")));
+    }
+    let resolution = validate::required_text("resolution", resolution, 5000)?;
+    let txn = conn.begin().await?;
+    let resolved = feedback::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        status: Set(RESOLVED.to_owned()),
+        resolution: Set(Some(resolution)),
+        resolved_at: Set(Some(Utc::now())),
+        resolved_by_id: Set(viewer.staff_id),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(&txn, viewer, "feedback.resolve", Some(&owner.member_no), serde_json::json!({ "feedbackId": id }))
+        .await?;
+    txn.commit().await?;
+    Ok(resolved)
+}

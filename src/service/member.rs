@@ -1,0 +1,562 @@
+//! Members: the customer file. Validation, row-level access, listing, and erasure.
+use async_graphql::{Enum, InputObject};
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::{email_suppression, feedback, member};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Role, Viewer};
+use crate::brand::Brand;
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, staff, store};
+use crate::validate;
+
+pub const ACTIVE: &str = "active";
+pub const ERASED: &str = "erased";
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Female,
+    Male,
+    Other,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Female => "female",
+            Self::Male => "male",
+            Self::Other => "other",
+        }
+    }
+
+    /// Reads the spellings brands' files use: `female`/`f`/`女`, `male`/`m`/`男`, `other`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "female" | "f" | "女" => Some(Self::Female),
+            "male" | "m" | "男" => Some(Self::Male),
+            "other" | "o" | "其他" => Some(Self::Other),
+            _ => None,
+        }
+    }
+}
+
+/// Profile fields of a member. On create, `name` is required; on update, a field left out stays
+/// as it is and an empty string clears a text field.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct MemberFields {
+    pub name: Option<String>,
+    pub gender: Option<Gender>,
+    pub birthday: Option<NaiveDate>,
+    /// Celebrate the lunar-calendar anniversary of the birthday.
+    pub lunar_birthday: Option<bool>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub joined_at: Option<NaiveDate>,
+    /// Home store code.
+    pub store_code: Option<String>,
+    /// Member number of the member who referred this one.
+    pub referred_by: Option<String>,
+    pub interests: Option<Vec<String>>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub email_consent: Option<bool>,
+    /// Where consent was given or withdrawn, e.g. `store-form`, `app`, `import`.
+    pub consent_source: Option<String>,
+}
+
+/// Validated fields as a partial row (only the given columns set), plus the references that
+/// still need looking up.
+pub struct ValidFields {
+    pub row: member::ActiveModel,
+    pub store_code: Option<String>,
+    pub referred_by: Option<String>,
+}
+
+/// Checks every given field, without touching the database.
+pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<ValidFields> {
+    let mut row = <member::ActiveModel as Default>::default();
+    if let Some(name) = &fields.name {
+        row.name = Set(validate::required_text("name", name, 200)?);
+    }
+    if let Some(gender) = fields.gender {
+        row.gender = Set(Some(gender.as_str().to_owned()));
+    }
+    if let Some(birthday) = fields.birthday {
+        let birthday = validate::birthday("birthday", birthday, today)?;
+        row.birthday = Set(Some(birthday));
+        row.birth_month = Set(Some(birthday.month() as i16));
+        row.birth_day = Set(Some(birthday.day() as i16));
+    }
+    if let Some(lunar) = fields.lunar_birthday {
+        row.lunar_birthday = Set(lunar);
+    }
+    if let Some(phone) = &fields.phone {
+        row.phone = Set(clearable(phone).map(|p| validate::phone("phone", p)).transpose()?);
+    }
+    if let Some(email) = &fields.email {
+        row.email = Set(clearable(email).map(|e| validate::email("email", e)).transpose()?);
+    }
+    if let Some(address) = &fields.address {
+        row.address = Set(clearable(address).map(|a| validate::bounded("address", a, 500)).transpose()?);
+    }
+    if let Some(city) = &fields.city {
+        row.city = Set(clearable(city).map(|c| validate::bounded("city", c, 100)).transpose()?);
+    }
+    if let Some(joined) = fields.joined_at {
+        if joined > today {
+            return Err(AppError::field("joinedAt", format!("joinedAt {joined} is in the future")));
+        }
+        row.joined_at = Set(joined);
+    }
+    if let Some(interests) = &fields.interests {
+        let topics: Vec<_> = interests.iter().map(|t| t.trim().replace(',', " ")).filter(|t| !t.is_empty()).collect();
+        let joined = topics.join(",");
+        row.interests = Set((!joined.is_empty()).then(|| validate::bounded("interests", &joined, 500)).transpose()?);
+    }
+    if let Some(locale) = &fields.locale {
+        row.locale = Set(validate::locale("locale", locale)?);
+    }
+    if let Some(tz) = &fields.time_zone {
+        row.time_zone = Set(validate::time_zone("timeZone", tz)?);
+    }
+    if let Some(consent) = fields.email_consent {
+        row.email_consent = Set(consent);
+    }
+    Ok(ValidFields {
+        row,
+        store_code: fields.store_code.as_deref().and_then(clearable).map(str::to_owned),
+        referred_by: fields.referred_by.as_deref().and_then(clearable).map(str::to_owned),
+    })
+}
+
+/// `None` for an empty string: the way to clear an optional text field.
+fn clearable(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// The columns of `changes` that differ from `current`.
+pub fn changed_columns(current: &member::Model, changes: &member::ActiveModel) -> Vec<member::Column> {
+    let current = current.clone().into_active_model();
+    member::Column::iter()
+        .filter(|column| match changes.get(*column) {
+            ActiveValue::Set(value) => current.get(*column).into_value().as_ref() != Some(&value),
+            _ => false,
+        })
+        .collect()
+}
+
+/// Sets consent time and source when consent changes, so the record says when and where.
+pub fn stamp_consent(row: &mut member::ActiveModel, source: Option<&str>, default_source: &str) {
+    if row.email_consent.is_set() {
+        row.consent_at = Set(Some(Utc::now()));
+        row.consent_source = Set(Some(source.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default_source).to_owned()));
+    }
+}
+
+/// Fills in what a new member gets when the input leaves it out.
+pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Brand) -> AppResult<member::ActiveModel> {
+    if !row.name.is_set() {
+        return Err(AppError::field("name", "name is required for a new member"));
+    }
+    let now = Utc::now();
+    row.member_no = Set(member_no);
+    let defaults: [(member::Column, sea_orm::Value); 6] = [
+        (member::Column::JoinedAt, brand.today().into()),
+        (member::Column::LunarBirthday, false.into()),
+        (member::Column::Locale, "zh-CN".into()),
+        (member::Column::TimeZone, brand.time_zone.name().into()),
+        (member::Column::EmailConsent, false.into()),
+        (member::Column::Status, ACTIVE.into()),
+    ];
+    for (column, value) in defaults {
+        if !row.get(column).is_set() {
+            row.set(column, value);
+        }
+    }
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    Ok(row)
+}
+
+/// Looks up a member by number, or NOT_FOUND.
+pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<member::Model> {
+    member::Entity::find()
+        .filter(member::Column::MemberNo.eq(member_no.trim()))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member_no.trim())))
+}
+
+/// Looks up a member the viewer may see.
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, member_no: &str) -> AppResult<member::Model> {
+    let member = find(conn, member_no).await?;
+    viewer.check_member_access(member.id, member.store_id)?;
+    Ok(member)
+}
+
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<member::Model>> {
+    Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+}
+
+/// Resolves the store code and referrer of validated fields into ids on the row.
+async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields) -> AppResult<()> {
+    if let Some(code) = &valid.store_code {
+        valid.row.store_id = Set(Some(store::id_for_code(conn, "storeCode", code).await?));
+    }
+    if let Some(referrer) = &valid.referred_by {
+        let referrer = find(conn, referrer)
+            .await
+            .map_err(|_| AppError::field("referredBy", format!("no member has the number {referrer:?}")))?;
+        valid.row.referred_by_id = Set(Some(referrer.id));
+    }
+    Ok(())
+}
+
+/// Creates a member. Associates create members of their own store.
+pub async fn create(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    brand: &Brand,
+    member_no: &str,
+    fields: MemberFields,
+) -> AppResult<member::Model> {
+    viewer.require(&[Role::Admin, Role::Associate])?;
+    let member_no = validate::member_no("memberNo", member_no)?;
+    let mut valid = validate_fields(&fields, brand.today())?;
+    resolve_references(conn, &mut valid).await?;
+    if viewer.role == Role::Associate {
+        match valid.row.store_id.clone().into_value() {
+            Some(sea_orm::Value::BigInt(Some(id))) if Some(id) != viewer.store_id => {
+                return Err(AppError::Forbidden("associates create members of their own store only".into()))
+            }
+            _ => valid.row.store_id = Set(viewer.store_id),
+        }
+    }
+    if member::Entity::find().filter(member::Column::MemberNo.eq(&member_no)).count(conn).await? > 0 {
+        return Err(AppError::field("memberNo", format!("a member with the number {member_no:?} already exists")));
+    }
+    let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
+    stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
+    let txn = conn.begin().await?;
+    let created = row.insert(&txn).await?;
+    audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates the given fields. Members may edit their own profile but not store or referrer.
+pub async fn update(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    brand: &Brand,
+    member_no: &str,
+    fields: MemberFields,
+) -> AppResult<member::Model> {
+    viewer.require(&[Role::Admin, Role::Associate, Role::Member])?;
+    let current = find_visible(conn, viewer, member_no).await?;
+    ensure_active(&current)?;
+    if viewer.role != Role::Admin && (fields.store_code.is_some() || fields.referred_by.is_some()) {
+        return Err(AppError::Forbidden("only an admin can change a member's store or referrer".into()));
+    }
+    let mut valid = validate_fields(&fields, brand.today())?;
+    resolve_references(conn, &mut valid).await?;
+    if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
+        return Err(AppError::field("referredBy", "a member cannot refer themself"));
+    }
+    save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
+}
+
+/// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
+pub async fn save_changes(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    current: &member::Model,
+    mut changes: member::ActiveModel,
+    consent_source: Option<&str>,
+) -> AppResult<member::Model> {
+    let changed = changed_columns(current, &changes);
+    if changed.is_empty() {
+        return Ok(current.clone());
+    }
+    // Only changed columns are written; consent is stamped only when it really changes.
+    for column in member::Column::iter() {
+        if !changed.iter().any(|c| c.as_str() == column.as_str()) {
+            changes.not_set(column);
+        }
+    }
+    stamp_consent(&mut changes, consent_source, "api");
+    changes.id = ActiveValue::Unchanged(current.id);
+    changes.updated_at = Set(Utc::now());
+    let names: Vec<_> = changed.iter().map(|c| c.as_str()).collect();
+    let txn = conn.begin().await?;
+    let updated = changes.update(&txn).await?;
+    audit::record(&txn, viewer, "member.update", Some(&current.member_no), serde_json::json!({ "changed": names })).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Records consent or its withdrawal, with its source.
+pub async fn set_email_consent(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+    granted: bool,
+    source: Option<&str>,
+) -> AppResult<member::Model> {
+    viewer.require(&[Role::Admin, Role::Associate, Role::Member])?;
+    let current = find_visible(conn, viewer, member_no).await?;
+    ensure_active(&current)?;
+    if granted && current.email.is_none() {
+        return Err(AppError::field("granted", "the member has no email address to consent for"));
+    }
+    let changes = member::ActiveModel { email_consent: Set(granted), ..Default::default() };
+    save_changes(conn, viewer, &current, changes, source).await
+}
+
+/// Assigns (or with `None`, unassigns) the associate responsible for a member ("专人负责").
+pub async fn assign_associate(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+    username: Option<&str>,
+) -> AppResult<member::Model> {
+    viewer.require(&[Role::Admin])?;
+    let current = find(conn, member_no).await?;
+    ensure_active(&current)?;
+    let associate = match username {
+        Some(username) => {
+            let staff = staff::by_username(conn, username)
+                .await?
+                .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
+            if staff.role != Role::Associate.as_str() {
+                return Err(AppError::field("username", format!("{username:?} is not an associate")));
+            }
+            Some(staff.id)
+        }
+        None => None,
+    };
+    let changes = member::ActiveModel { assigned_associate_id: Set(associate), ..Default::default() };
+    save_changes(conn, viewer, &current, changes, None).await
+}
+
+fn ensure_active(member: &member::Model) -> AppResult<()> {
+    if member.status == ERASED {
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+    }
+    Ok(())
+}
+
+/// Hex SHA-256 of a lower-cased address: what the suppression list keeps instead of the address.
+pub fn email_hash(email: &str) -> String {
+    hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
+}
+
+/// Erases a member's personal data. Purchases stay, attached to the anonymous record, so brand
+/// aggregates do not change; the address goes on the suppression list as a hash so it is never
+/// mailed again.
+pub async fn erase(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+) -> AppResult<member::Model> {
+    viewer.require(&[Role::Admin])?;
+    let current = find(conn, member_no).await?;
+    ensure_active(&current)?;
+    let txn = conn.begin().await?;
+    let anonymous = member::ActiveModel {
+        id: ActiveValue::Unchanged(current.id),
+        member_no: Set(format!("erased-{}", current.id)),
+        name: Set(String::new()),
+        gender: Set(None),
+        birthday: Set(None),
+        birth_month: Set(None),
+        birth_day: Set(None),
+        lunar_birthday: Set(false),
+        phone: Set(None),
+        email: Set(None),
+        address: Set(None),
+        interests: Set(None),
+        assigned_associate_id: Set(None),
+        email_consent: Set(false),
+        consent_source: Set(Some("erasure".to_owned())),
+        consent_at: Set(Some(Utc::now())),
+        status: Set(ERASED.to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let erased = anonymous.update(&txn).await?;
+    if let Some(email) = &current.email {
+        suppress(&txn, email, "erased").await?;
+    }
+    // Free text a person wrote may name them.
+    feedback::Entity::update_many()
+        .col_expr(feedback::Column::Body, Expr::value(Option::<String>::None))
+        .col_expr(feedback::Column::Resolution, Expr::value(Option::<String>::None))
+        .filter(feedback::Column::MemberId.eq(current.id))
+        .exec(&txn)
+        .await?;
+    audit::record(&txn, viewer, "member.erase", Some(&current.member_no), serde_json::Value::Null).await?;
+    txn.commit().await?;
+    Ok(erased)
+}
+
+/// Adds an address to the suppression list (idempotent).
+pub async fn suppress(conn: &impl ConnectionTrait, email: &str, reason: &str) -> AppResult<()> {
+    email_suppression::Entity::insert(email_suppression::ActiveModel {
+        email_hash: Set(email_hash(email)),
+        reason: Set(reason.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::column(email_suppression::Column::EmailHash).do_nothing().to_owned())
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether an address is on the suppression list.
+pub async fn is_suppressed(conn: &impl ConnectionTrait, email: &str) -> AppResult<bool> {
+    let hits = email_suppression::Entity::find()
+        .filter(email_suppression::Column::EmailHash.eq(email_hash(email)))
+        .count(conn)
+        .await?;
+    Ok(hits > 0)
+}
+
+/// Filters of the member list. All given filters must match.
+#[derive(InputObject, Clone, Debug, Default, serde::Serialize)]
+pub struct MemberFilter {
+    /// Part of the name, member number, phone or email (case-insensitive).
+    pub search: Option<String>,
+    pub store_code: Option<String>,
+    pub city: Option<String>,
+    pub gender: Option<Gender>,
+    /// 1–12.
+    pub birthday_month: Option<i32>,
+    pub joined_from: Option<NaiveDate>,
+    pub joined_to: Option<NaiveDate>,
+    pub email_consent: Option<bool>,
+    /// Only members assigned to the calling associate.
+    pub assigned_to_me: Option<bool>,
+    /// Include erased records (admins only).
+    pub include_erased: Option<bool>,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub enum MemberOrderField {
+    #[default]
+    MemberNo,
+    Name,
+    JoinedAt,
+    Birthday,
+    CreatedAt,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject, Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct MemberOrder {
+    pub field: MemberOrderField,
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+/// The SQL condition for a filter, narrowed to what the viewer may see.
+pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &MemberFilter) -> AppResult<Condition> {
+    viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
+    let mut cond = Condition::all();
+    if viewer.role == Role::Associate {
+        cond = cond.add(member::Column::StoreId.eq(viewer.store_id.unwrap_or(-1)));
+    }
+    if !(filter.include_erased == Some(true) && viewer.role == Role::Admin) {
+        cond = cond.add(member::Column::Status.eq(ACTIVE));
+    }
+    if let Some(search) = filter.search.as_deref().and_then(clearable) {
+        let pattern = format!("%{}%", search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = |column: member::Column| {
+            Expr::expr(Func::lower(Expr::col(column))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        cond = cond.add(
+            Condition::any()
+                .add(like(member::Column::Name))
+                .add(like(member::Column::MemberNo))
+                .add(like(member::Column::Phone))
+                .add(like(member::Column::Email)),
+        );
+    }
+    if let Some(code) = filter.store_code.as_deref() {
+        let store_id = store::by_code(conn, code).await?.map(|s| s.id).unwrap_or(-1);
+        cond = cond.add(member::Column::StoreId.eq(store_id));
+    }
+    if let Some(city) = filter.city.as_deref() {
+        cond = cond.add(member::Column::City.eq(city.trim()));
+    }
+    if let Some(gender) = filter.gender {
+        cond = cond.add(member::Column::Gender.eq(gender.as_str()));
+    }
+    if let Some(month) = filter.birthday_month {
+        if !(1..=12).contains(&month) {
+            return Err(AppError::field("birthdayMonth", format!("birthdayMonth must be 1–12, not {month}")));
+        }
+        cond = cond.add(member::Column::BirthMonth.eq(month));
+    }
+    if let Some(from) = filter.joined_from {
+        cond = cond.add(member::Column::JoinedAt.gte(from));
+    }
+    if let Some(to) = filter.joined_to {
+        cond = cond.add(member::Column::JoinedAt.lte(to));
+    }
+    if let Some(consent) = filter.email_consent {
+        cond = cond.add(member::Column::EmailConsent.eq(consent));
+    }
+    if filter.assigned_to_me == Some(true) {
+        cond = cond.add(member::Column::AssignedAssociateId.eq(viewer.staff_id.unwrap_or(-1)));
+    }
+    Ok(cond)
+}
+
+/// One page of members, in the given order (member id breaks ties so pages never overlap).
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    cond: Condition,
+    order: MemberOrder,
+    offset: u64,
+    limit: u64,
+) -> AppResult<Vec<member::Model>> {
+    let column = match order.field {
+        MemberOrderField::MemberNo => member::Column::MemberNo,
+        MemberOrderField::Name => member::Column::Name,
+        MemberOrderField::JoinedAt => member::Column::JoinedAt,
+        MemberOrderField::Birthday => member::Column::Birthday,
+        MemberOrderField::CreatedAt => member::Column::Id,
+    };
+    let direction = match order.direction {
+        SortDirection::Asc => sea_orm::Order::Asc,
+        SortDirection::Desc => sea_orm::Order::Desc,
+    };
+    Ok(member::Entity::find()
+        .filter(cond)
+        .order_by(column, direction.clone())
+        .order_by(member::Column::Id, direction)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+pub async fn count(conn: &impl ConnectionTrait, cond: Condition) -> AppResult<u64> {
+    Ok(member::Entity::find().filter(cond).count(conn).await?)
+}

@@ -1,0 +1,163 @@
+//! The points ledger: append-only entries; a balance is their sum and never goes below zero.
+use std::collections::HashMap;
+
+use async_graphql::Enum;
+use chrono::Utc;
+use entity::points_entry;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait, Value,
+};
+
+use crate::auth::{Role, Viewer};
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, member, raw_statement};
+use crate::validate;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PointsKind {
+    Earn,
+    Redeem,
+    Expire,
+    Adjust,
+}
+
+impl PointsKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Earn => "earn",
+            Self::Redeem => "redeem",
+            Self::Expire => "expire",
+            Self::Adjust => "adjust",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Earn, Self::Redeem, Self::Expire, Self::Adjust].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// One requested ledger change.
+pub struct PointsChange<'a> {
+    pub member_no: &'a str,
+    pub kind: PointsKind,
+    /// Signed: what the balance moves by.
+    pub points: i64,
+    pub reason: Option<String>,
+    /// Idempotency key: the same reference for the same member and kind is applied once.
+    pub reference: Option<String>,
+}
+
+/// Appends an entry. Who may: admins and the member's associates earn and redeem; a member may
+/// redeem their own points; only admins adjust or expire.
+pub async fn apply(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    change: PointsChange<'_>,
+) -> AppResult<points_entry::Model> {
+    let allowed: &[Role] = match change.kind {
+        PointsKind::Earn => &[Role::Admin, Role::Associate],
+        PointsKind::Redeem => &[Role::Admin, Role::Associate, Role::Member],
+        PointsKind::Expire | PointsKind::Adjust => &[Role::Admin],
+    };
+    viewer.require(allowed)?;
+    let member = member::find_visible(conn, viewer, change.member_no).await?;
+    if member.status == member::ERASED {
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+    }
+    if change.points == 0 {
+        return Err(AppError::field("points", "points must not be zero"));
+    }
+    let reason = validate::optional_text(change.reason).map(|r| validate::bounded("reason", &r, 500)).transpose()?;
+    let reference = validate::optional_text(change.reference)
+        .map(|r| validate::bounded("reference", &r, 128))
+        .transpose()?;
+    if let Some(reference) = &reference {
+        if let Some(entry) = by_reference(conn, member.id, change.kind, reference).await? {
+            return Ok(entry);
+        }
+    }
+
+    let txn = conn.begin().await?;
+    if db::is_postgres(conn) {
+        // Serialise ledger writes per member: the balance check below then sees every committed
+        // entry (READ COMMITTED takes a new snapshot per statement). SQLite serialises writers
+        // already, and the check-and-insert is one statement.
+        txn.execute(raw_statement(&txn, "SELECT id FROM members WHERE id = $1 FOR UPDATE", vec![member.id.into()]))
+            .await?;
+    }
+    let values: Vec<Value> = vec![
+        member.id.into(),
+        change.kind.as_str().into(),
+        change.points.into(),
+        reason.into(),
+        reference.clone().into(),
+        viewer.staff_id.into(),
+        Utc::now().into(),
+    ];
+    let insert = "INSERT INTO points_ledger (member_id, kind, points, reason, reference, staff_id, created_at) \
+                  SELECT $1, $2, $3, $4, $5, $6, $7 \
+                  WHERE (SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE member_id = $1) + $3 >= 0 \
+                  RETURNING id";
+    let inserted = txn.query_one(raw_statement(&txn, insert, values)).await;
+    let id: i64 = match inserted {
+        Ok(Some(row)) => row.try_get("", "id")?,
+        Ok(None) => {
+            let balance = balances(&txn, &[member.id]).await?.get(&member.id).copied().unwrap_or(0);
+            return Err(AppError::field(
+                "points",
+                format!("member {} has {balance} points; {} would take the balance below zero", member.member_no, change.points),
+            ));
+        }
+        Err(err) => {
+            // A concurrent request with the same reference won the race: return its entry.
+            drop(txn);
+            if let (Some(reference), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) = (&reference, err.sql_err()) {
+                if let Some(entry) = by_reference(conn, member.id, change.kind, reference).await? {
+                    return Ok(entry);
+                }
+            }
+            return Err(err.into());
+        }
+    };
+    let detail = serde_json::json!({ "entryId": id, "kind": change.kind.as_str(), "points": change.points });
+    audit::record(&txn, viewer, "points.apply", Some(&member.member_no), detail).await?;
+    let entry = points_entry::Entity::find_by_id(id).one(&txn).await?;
+    txn.commit().await?;
+    entry.ok_or_else(|| AppError::Internal(anyhow::anyhow!("points entry {id} vanished after insert")))
+}
+
+async fn by_reference(
+    conn: &impl ConnectionTrait,
+    member_id: i64,
+    kind: PointsKind,
+    reference: &str,
+) -> AppResult<Option<points_entry::Model>> {
+    Ok(points_entry::Entity::find()
+        .filter(points_entry::Column::MemberId.eq(member_id))
+        .filter(points_entry::Column::Kind.eq(kind.as_str()))
+        .filter(points_entry::Column::Reference.eq(reference))
+        .one(conn)
+        .await?)
+}
+
+#[derive(FromQueryResult)]
+struct Balance {
+    member_id: i64,
+    balance: i64,
+}
+
+/// Current balances of these members (members without entries are absent: zero).
+pub async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
+    let rows = points_entry::Entity::find()
+        .select_only()
+        .column(points_entry::Column::MemberId)
+        .column_as(Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)"), "balance")
+        .filter(points_entry::Column::MemberId.is_in(member_ids.iter().copied()))
+        .group_by(points_entry::Column::MemberId)
+        .into_model::<Balance>()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|b| (b.member_id, b.balance)).collect())
+}

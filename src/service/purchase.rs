@@ -1,0 +1,209 @@
+//! Purchases and returns, idempotent by order id.
+use std::collections::HashMap;
+
+use async_graphql::InputObject;
+use chrono::{DateTime, Utc};
+use entity::{member, purchase};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, member as members, store};
+use crate::{money, validate};
+
+pub const PURCHASE: &str = "purchase";
+pub const RETURN: &str = "return";
+
+#[derive(InputObject, Clone, Debug)]
+pub struct PurchaseInput {
+    pub member_no: String,
+    /// The order id: recording the same order twice changes nothing.
+    pub order_id: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Net amount paid, not negative.
+    pub amount: Decimal,
+    /// Gross profit, when known.
+    pub profit: Option<Decimal>,
+    pub store_code: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct ReturnInput {
+    /// The order being returned.
+    pub order_id: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Amount refunded, positive; at most what the order paid.
+    pub amount: Decimal,
+    /// Gross profit given back, positive, when known.
+    pub profit: Option<Decimal>,
+}
+
+/// The parts of a purchase row every source validates the same way.
+pub struct LineItem<'a> {
+    pub order_id: &'a str,
+    pub kind: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    pub amount: Decimal,
+    pub profit: Option<Decimal>,
+    pub category: Option<&'a str>,
+}
+
+/// Validates a line into a row (member and store still to be set). Purchases may not be
+/// negative; returns are stored negative whichever sign they came with.
+pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
+    let order_id = validate::required_text("orderId", line.order_id, 128)?;
+    let (amount, profit) = match line.kind {
+        PURCHASE if line.amount < Decimal::ZERO => {
+            return Err(AppError::field("amount", format!("amount must not be negative: {}", line.amount)))
+        }
+        PURCHASE => (line.amount, line.profit),
+        RETURN => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
+        other => return Err(AppError::field("kind", format!("kind must be purchase or return, not {other:?}"))),
+    };
+    Ok(purchase::ActiveModel {
+        occurred_at: Set(line.occurred_at),
+        amount_cents: Set(money::to_cents("amount", amount)?),
+        profit_cents: Set(profit.map(|p| money::to_cents("profit", p)).transpose()?),
+        order_id: Set(order_id),
+        kind: Set(line.kind.to_owned()),
+        category: Set(line.category.map(|c| validate::bounded("category", c.trim(), 100)).transpose()?),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+}
+
+/// Whether a stored row says the same as a new one, i.e. re-recording it changes nothing.
+pub fn same_line(stored: &purchase::Model, new: &purchase::ActiveModel) -> bool {
+    let stored = purchase::ActiveModel::from(stored.clone());
+    [
+        purchase::Column::MemberId,
+        purchase::Column::StoreId,
+        purchase::Column::OccurredAt,
+        purchase::Column::AmountCents,
+        purchase::Column::ProfitCents,
+        purchase::Column::Category,
+    ]
+    .into_iter()
+    .all(|column| stored.get(column).into_value() == new.get(column).into_value())
+}
+
+/// Stored rows with these (order id, kind) keys.
+pub async fn existing(
+    conn: &impl ConnectionTrait,
+    keys: impl IntoIterator<Item = (String, String)>,
+) -> AppResult<HashMap<(String, String), purchase::Model>> {
+    let mut any = Condition::any();
+    let mut empty = true;
+    for (order_id, kind) in keys {
+        any = any.add(purchase::Column::OrderId.eq(order_id).and(purchase::Column::Kind.eq(kind)));
+        empty = false;
+    }
+    if empty {
+        return Ok(HashMap::new());
+    }
+    let rows = purchase::Entity::find().filter(any).all(conn).await?;
+    Ok(rows.into_iter().map(|p| ((p.order_id.clone(), p.kind.clone()), p)).collect())
+}
+
+/// Inserts a row unless its order is already recorded: the same content is a no-op that returns
+/// the stored row; different content is a conflict the caller must resolve.
+async fn insert_once(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+    key: (String, String),
+    row: purchase::ActiveModel,
+) -> AppResult<purchase::Model> {
+    if let Some(stored) = existing(conn, [key.clone()]).await?.remove(&key) {
+        if same_line(&stored, &row) {
+            return Ok(stored);
+        }
+        return Err(AppError::field(
+            "orderId",
+            format!("order {:?} already has a {} with different details", key.0, key.1),
+        ));
+    }
+    let txn = conn.begin().await?;
+    let stored = row.insert(&txn).await?;
+    let detail = serde_json::json!({ "orderId": key.0, "amountCents": stored.amount_cents });
+    audit::record(&txn, viewer, &format!("{}.record", key.1), Some(member_no), detail).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Records a purchase for a member the viewer may see.
+pub async fn record_purchase(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    input: PurchaseInput,
+) -> AppResult<purchase::Model> {
+    viewer.require(&[Role::Admin, Role::Associate])?;
+    let member = members::find_visible(conn, viewer, &input.member_no).await?;
+    ensure_not_erased(&member)?;
+    let mut row = validate_line(&LineItem {
+        order_id: &input.order_id,
+        kind: PURCHASE,
+        occurred_at: input.occurred_at,
+        amount: input.amount,
+        profit: input.profit,
+        category: input.category.as_deref(),
+    })?;
+    let store_id = match input.store_code.as_deref() {
+        Some(code) => Some(store::id_for_code(conn, "storeCode", code).await?),
+        None => member.store_id,
+    };
+    row.member_id = Set(member.id);
+    row.store_id = Set(store_id);
+    let key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
+    insert_once(conn, viewer, &member.member_no, key, row).await
+}
+
+/// Records the return of (part of) an order, as a negative amount linked to that order.
+pub async fn record_return(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    input: ReturnInput,
+) -> AppResult<purchase::Model> {
+    viewer.require(&[Role::Admin, Role::Associate])?;
+    let order_key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
+    let original = existing(conn, [order_key.clone()])
+        .await?
+        .remove(&order_key)
+        .ok_or_else(|| AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0)))?;
+    let member = member::Entity::find_by_id(original.member_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the order's member no longer exists".into()))?;
+    viewer.check_member_access(member.id, member.store_id)?;
+    if input.amount <= Decimal::ZERO {
+        return Err(AppError::field("amount", "a return's amount is the positive sum refunded"));
+    }
+    if money::to_cents("amount", input.amount)? > original.amount_cents {
+        return Err(AppError::field(
+            "amount",
+            format!("the refund {} exceeds what order {:?} paid ({})", input.amount, order_key.0, money::from_cents(original.amount_cents)),
+        ));
+    }
+    let mut row = validate_line(&LineItem {
+        order_id: &order_key.0,
+        kind: RETURN,
+        occurred_at: input.occurred_at,
+        amount: input.amount,
+        profit: input.profit,
+        category: original.category.as_deref(),
+    })?;
+    row.member_id = Set(original.member_id);
+    row.store_id = Set(original.store_id);
+    insert_once(conn, viewer, &member.member_no, (order_key.0, RETURN.to_owned()), row).await
+}
+
+fn ensure_not_erased(member: &member::Model) -> AppResult<()> {
+    if member.status == members::ERASED {
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+    }
+    Ok(())
+}

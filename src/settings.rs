@@ -1,0 +1,72 @@
+//! Layered configuration: defaults < `patron.toml` < `PATRON_*` environment (plus the contract's
+//! unprefixed `DATABASE_URL` and `SMTP_URL`). Secrets are never logged.
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://...` (embedded default) or `postgres://...`.
+    pub database_url: String,
+    /// Address the HTTP server binds.
+    pub listen: String,
+    /// Where the embedded default keeps its generated token secret and outbox.
+    pub data_dir: PathBuf,
+    /// HMAC secret for bearer tokens; generated into `data_dir` when unset.
+    pub token_secret: Option<String>,
+    pub token_ttl_hours: i64,
+    /// The brand's time zone: analytics dates and defaults for new members.
+    pub brand_time_zone: String,
+    pub max_query_depth: usize,
+    pub max_query_complexity: usize,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://patron.db?mode=rwc".to_owned(),
+            listen: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("."),
+            token_secret: None,
+            token_ttl_hours: 24 * 30,
+            brand_time_zone: "Asia/Shanghai".to_owned(),
+            max_query_depth: 10,
+            max_query_complexity: 20_000,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("token_secret", &self.token_secret.as_ref().map(|_| "<set>"))
+            .field("brand_time_zone", &self.brand_time_zone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Reads the layered configuration.
+    pub fn load() -> Result<Self, figment::Error> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file("patron.toml"))
+            .merge(Env::prefixed("PATRON_"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+    }
+}
+
+/// Hides the password of a database URL for logs.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,158 @@
+//! Builds the HTTP application; tests bind port 0 and read the real port back.
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use async_graphql::http::GraphiQLSource;
+use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::TokenKeys;
+use crate::brand::Brand;
+use crate::error::AppError;
+use crate::graphql::{self, AppSchema};
+use crate::settings::Settings;
+use crate::db;
+
+/// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
+#[derive(Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+    statements: StatementCounter,
+}
+
+struct AppState {
+    schema: AppSchema,
+    db: DatabaseConnection,
+    keys: TokenKeys,
+    max_body_bytes: usize,
+}
+
+impl Application {
+    /// Connects, migrates and binds; the server runs once awaited.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let mut db = db::connect(&settings.database_url).await?;
+        let statements = StatementCounter::default();
+        let counter = statements.0.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        db::migrate(&db).await?;
+        let brand = Brand::new(&settings.brand_time_zone)?;
+        let keys = TokenKeys::from_settings(settings)?;
+        let listener = TcpListener::bind(&settings.listen)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            schema: graphql::build_schema(db.clone(), brand, settings),
+            db: db.clone(),
+            keys,
+            max_body_bytes: settings.max_body_bytes,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .route("/graphql", web::post().to(graphql_endpoint))
+                .route("/graphiql", web::get().to(graphiql))
+                .route("/healthz", web::get().to(healthz))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server, db, statements })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// POST /graphql: body limit, then authentication, then execution. Every rejection is a
+/// GraphQL response with a code, never a dropped connection.
+async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let body = match read_body(payload, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => return reply(StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
+    };
+    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let viewer = match state.keys.verify_header(header) {
+        Ok(viewer) => viewer,
+        Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
+    };
+    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
+            return reply(StatusCode::BAD_REQUEST, graphql::error_response(&error));
+        }
+    };
+    let response = graphql::execute(&state.schema, &state.db, gql_request, viewer).await;
+    reply(StatusCode::OK, response)
+}
+
+/// Reads the body up to `limit` bytes. Past the limit the rest is drained (up to a hard cap)
+/// so the client can still read our error instead of seeing a reset connection.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+    const DRAIN_CAP: usize = 64 * 1024 * 1024;
+    let mut body = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
+        seen += chunk.len();
+        if seen <= limit {
+            body.extend_from_slice(&chunk);
+        } else if seen > DRAIN_CAP {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(AppError::input(format!("the request body exceeds the limit of {limit} bytes")));
+    }
+    Ok(body)
+}
+
+fn reply(status: StatusCode, response: async_graphql::Response) -> HttpResponse {
+    HttpResponse::build(status).json(response)
+}
+
+async fn graphiql() -> HttpResponse {
+    let page = GraphiQLSource::build().endpoint("/graphql").title("Patron GraphiQL").finish();
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+}
+
+/// GET /healthz: 200 when the database answers.
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().body("ok"),
+        Err(err) => {
+            tracing::error!(error.cause_chain = ?err, "health check failed");
+            HttpResponse::ServiceUnavailable().body("database unavailable")
+        }
+    }
+}
