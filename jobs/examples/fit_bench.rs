@@ -32,12 +32,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let customers = sim::simulate_bgnbd(&mut rng, BGNBD_TRUTH, n, |rng| {
         f64::from(rng.gen_range(0..=HORIZON_DAYS))
-    });
+    })?;
     let summaries: Vec<(u32, f64, f64)> = customers
         .iter()
         .map(|c| (c.x, c.t_x.floor(), c.t))
         .collect();
-    println!("simulated {n} customers in {:.3} s", started.elapsed().as_secs_f64());
+    println!(
+        "simulated {n} customers in {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let started = Instant::now();
     let groups = group_customers(summaries.iter().copied());
@@ -50,20 +53,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         groups.len(),
         fit.iterations
     );
-    println!("  truth  r={:.4} alpha={:.3} a={:.4} b={:.4}", BGNBD_TRUTH.0, BGNBD_TRUTH.1, BGNBD_TRUTH.2, BGNBD_TRUTH.3);
+    println!(
+        "  truth  r={:.4} alpha={:.3} a={:.4} b={:.4}",
+        BGNBD_TRUTH.0, BGNBD_TRUTH.1, BGNBD_TRUTH.2, BGNBD_TRUTH.3
+    );
     println!(
         "  fitted r={:.4} alpha={:.3} a={:.4} b={:.4} LL={:.1}",
         fit.params.r, fit.params.alpha, fit.params.a, fit.params.b, fit.log_likelihood
     );
 
-    let spend: Vec<(u32, f64)> = summaries
-        .iter()
-        .filter(|s| s.0 > 0)
-        .map(|s| {
-            let m = sim::simulate_mean_spend(&mut rng, GG_TRUTH, s.0);
-            (s.0, (m * 100.0).round().max(1.0) / 100.0)
-        })
-        .collect();
+    let mut spend: Vec<(u32, f64)> = Vec::new();
+    for &(x, ..) in summaries.iter().filter(|s| s.0 > 0) {
+        // Mean spends in whole cents, at least one cent.
+        let m = sim::simulate_mean_spend(&mut rng, GG_TRUTH, x)?;
+        spend.push((x, (m * 100.0).round().max(1.0) / 100.0));
+    }
     let started = Instant::now();
     let spend_groups = group_spend(spend.iter().copied());
     let group_secs = started.elapsed().as_secs_f64();
@@ -76,7 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spend_groups.len(),
         gg.iterations
     );
-    println!("  truth  p={:.3} q={:.3} v={:.3}", GG_TRUTH.0, GG_TRUTH.1, GG_TRUTH.2);
+    println!(
+        "  truth  p={:.3} q={:.3} v={:.3}",
+        GG_TRUTH.0, GG_TRUTH.1, GG_TRUTH.2
+    );
     println!(
         "  fitted p={:.3} q={:.3} v={:.3} LL={:.1}",
         gg.params.p, gg.params.q, gg.params.v, gg.log_likelihood

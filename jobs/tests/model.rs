@@ -1,5 +1,8 @@
 //! Purchase-model engine against published results and simulated data.
 
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod sim;
 
 use jobs::model::{
@@ -95,7 +98,9 @@ fn cdnow_gamma_gamma_reproduces_published_fit() {
 fn cdnow_worked_example_from_the_paper() {
     // Section 5: a customer with x = 2, t_x = 30.43, T = 38.86 weeks is
     // expected to make 1.226 purchases in the next 39 weeks.
-    let e = CDNOW_BGNBD.expected_purchases(39.0, 2, 30.43, 38.86).unwrap();
+    let e = CDNOW_BGNBD
+        .expected_purchases(39.0, 2, 30.43, 38.86)
+        .unwrap();
     assert_close("E[Y(39)]", e, 1.226, 0.0005);
 
     // P(alive) by hand: odds of being dead = a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)
@@ -104,7 +109,12 @@ fn cdnow_worked_example_from_the_paper() {
     //   1.241935^2.243    = 1.625789
     //   odds              = 0.231465 · 1.625789   = 0.376314
     //   P(alive) = 1 / 1.376314 = 0.726579
-    assert_close("P(alive)", CDNOW_BGNBD.p_alive(2, 30.43, 38.86), 0.726579, 1e-6);
+    assert_close(
+        "P(alive)",
+        CDNOW_BGNBD.p_alive(2, 30.43, 38.86),
+        0.726579,
+        1e-6,
+    );
     // No repeat purchase: the customer cannot have dropped out yet.
     assert_eq!(CDNOW_BGNBD.p_alive(0, 0.0, 38.86), 1.0);
     // A long silence after frequent buying makes death likely.
@@ -118,12 +128,19 @@ fn cdnow_worked_example_from_the_paper() {
 
     // Gamma-Gamma, by hand for the same customer (mean value $22.35):
     // p(v + x m)/(p x + q − 1) = 6.25 · (15.44 + 44.70) / (12.5 + 2.74) = 24.6637
-    let gg = GammaGammaParams { p: 6.25, q: 3.74, v: 15.44 };
+    let gg = GammaGammaParams {
+        p: 6.25,
+        q: 3.74,
+        v: 15.44,
+    };
     let value = gg.conditional_expected_value(2, 22.35).unwrap();
     assert_close("E[M]", value, 24.6637, 1e-4);
 
     // CLV with no discounting over 39 weeks is value × E[Y(39)].
-    let settings = ClvSettings { days_per_time_unit: 7.0, ..ClvSettings::new(273.0, 0.0) };
+    let settings = ClvSettings {
+        days_per_time_unit: 7.0,
+        ..ClvSettings::new(273.0, 0.0)
+    };
     let clv = discounted_clv(&CDNOW_BGNBD, 2, 30.43, 38.86, value, &settings).unwrap();
     assert_close("CLV", clv, value * e, 1e-9);
 }
@@ -135,7 +152,8 @@ fn bgnbd_recovers_simulated_parameters() {
     // Ages spread over 30 to 80 weeks, on a 1/7-week (daily) grid.
     let customers = sim::simulate_bgnbd(&mut rng, truth, 20_000, |rng| {
         f64::from(rng.gen_range(210..=560)) / 7.0
-    });
+    })
+    .unwrap();
     let groups = group_customers(customers.iter().map(|c| (c.x, c.t_x, c.t)));
     let fit = bgnbd::fit(&groups).unwrap();
     let p = fit.params;
@@ -146,9 +164,14 @@ fn bgnbd_recovers_simulated_parameters() {
     assert_close("a", p.a, truth.2, 0.12);
     assert_close("b", p.b, truth.3, 0.55);
     // The fit beats the truth on its own data, but not by much.
-    let at_truth = BgNbdParams { r: truth.0, alpha: truth.1, a: truth.2, b: truth.3 }
-        .log_likelihood(&groups)
-        .unwrap();
+    let at_truth = BgNbdParams {
+        r: truth.0,
+        alpha: truth.1,
+        a: truth.2,
+        b: truth.3,
+    }
+    .log_likelihood(&groups)
+    .unwrap();
     assert!(fit.log_likelihood >= at_truth && fit.log_likelihood - at_truth < 20.0);
 }
 
@@ -159,8 +182,12 @@ fn gamma_gamma_recovers_simulated_parameters() {
     let spend: Vec<SpendGroup> = (0..20_000)
         .map(|_| {
             let x = rng.gen_range(1..=8);
-            let m_x = sim::simulate_mean_spend(&mut rng, truth, x);
-            SpendGroup { x, m_x, weight: 1.0 }
+            let m_x = sim::simulate_mean_spend(&mut rng, truth, x).unwrap();
+            SpendGroup {
+                x,
+                m_x,
+                weight: 1.0,
+            }
         })
         .collect();
     let fit = gamma_gamma::fit(&spend).unwrap();
@@ -173,5 +200,10 @@ fn gamma_gamma_recovers_simulated_parameters() {
     assert_close("q", p.q, truth.1, 0.22);
     assert_close("v", p.v, truth.2, 4.4);
     let mean = p.p * p.v / (p.q - 1.0);
-    assert_close("population mean", mean, truth.0 * truth.2 / (truth.1 - 1.0), 1.1);
+    assert_close(
+        "population mean",
+        mean,
+        truth.0 * truth.2 / (truth.1 - 1.0),
+        1.1,
+    );
 }

@@ -59,7 +59,8 @@ pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Reque
 /// A response carrying one error, for requests rejected before execution.
 pub fn error_response(error: &AppError) -> Response {
     use async_graphql::ErrorExtensions;
-    let error = error.extend().into_server_error(async_graphql::Pos::default());
+    let mut error = error.extend().into_server_error(async_graphql::Pos::default());
+    error.locations.clear();
     Response::from_errors(vec![error])
 }
 

@@ -107,7 +107,7 @@ pub async fn apply(
             let balance = balances(&txn, &[member.id]).await?.get(&member.id).copied().unwrap_or(0);
             return Err(AppError::field(
                 "points",
-                format!("member {} has {balance} points; {} would take the balance below zero", member.member_no, change.points),
+                format!("member {} has {balance} points; a change of {} would take the balance below zero", member.member_no, change.points),
             ));
         }
         Err(err) => {

@@ -78,7 +78,11 @@ pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
 
 /// Whether a stored row says the same as a new one, i.e. re-recording it changes nothing.
 pub fn same_line(stored: &purchase::Model, new: &purchase::ActiveModel) -> bool {
-    let stored = purchase::ActiveModel::from(stored.clone());
+    same_content(&purchase::ActiveModel::from(stored.clone()), new)
+}
+
+/// Whether two rows for one order agree on everything but bookkeeping (id, creation time).
+pub fn same_content(a: &purchase::ActiveModel, b: &purchase::ActiveModel) -> bool {
     [
         purchase::Column::MemberId,
         purchase::Column::StoreId,
@@ -88,7 +92,7 @@ pub fn same_line(stored: &purchase::Model, new: &purchase::ActiveModel) -> bool 
         purchase::Column::Category,
     ]
     .into_iter()
-    .all(|column| stored.get(column).into_value() == new.get(column).into_value())
+    .all(|column| a.get(column).into_value() == b.get(column).into_value())
 }
 
 /// Stored rows with these (order id, kind) keys.

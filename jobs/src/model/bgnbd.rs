@@ -312,11 +312,11 @@ struct Prepared {
     mean_t: f64,
 }
 
-/// Sorted distinct values, kept only if few compared with `uses`.
-fn distinct_table(mut values: Vec<f64>, uses: usize) -> Option<Vec<f64>> {
+/// Sorted distinct values, if there are at most `limit` of them.
+fn distinct_table(mut values: Vec<f64>, limit: usize) -> Option<Vec<f64>> {
     values.sort_unstable_by(f64::total_cmp);
     values.dedup();
-    (values.len() <= SMALL_TABLE.max(uses / 8)).then_some(values)
+    (values.len() <= limit).then_some(values)
 }
 
 /// `value`'s index in `table`, or the value itself when there is no table.
@@ -338,6 +338,13 @@ fn ln_and_inv(alpha: f64, v: f64) -> (f64, f64) {
 
 impl Prepared {
     fn new(groups: &[RfmGroup]) -> Result<Self, ModelError> {
+        // A table pays off when it is small or values repeat ~8+ times.
+        Self::with_table_limit(groups, SMALL_TABLE.max(groups.len() / 8))
+    }
+
+    /// As `new`, tabulating T (and t_x) only if they take at most
+    /// `table_limit` distinct values (tests pass 0 to force the per-group path).
+    fn with_table_limit(groups: &[RfmGroup], table_limit: usize) -> Result<Self, ModelError> {
         let mut xs: Vec<u32> = Vec::new();
         let (mut ts, mut txs) = (Vec::new(), Vec::new());
         for g in groups {
@@ -358,9 +365,8 @@ impl Prepared {
         }
         xs.sort_unstable();
         xs.dedup();
-        let uses = ts.len();
-        let t_table = distinct_table(ts, uses);
-        let tx_table = distinct_table(txs, uses);
+        let t_table = distinct_table(ts, table_limit);
+        let tx_table = distinct_table(txs, table_limit);
         let mut wx = vec![0.0; xs.len()];
         let mut zero = Vec::new();
         let mut pos = Vec::new();
@@ -401,7 +407,6 @@ impl Prepared {
     /// The per-group part of the log-likelihood and its r- and α-derivatives;
     /// adds each x's Σ w·p₄ into `p4_by_x`. `at_t` / `at_tx` give
     /// (ln(α+v), 1/(α+v)) for a group's T / t_x, from a table or computed.
-    #[allow(clippy::too_many_arguments)]
     fn sum_groups(
         &self,
         r: f64,
@@ -479,8 +484,10 @@ impl Objective for Prepared {
         }
 
         // Per group, with ln(α+v) tabulated or computed (see `Prepared`).
-        let tabulate =
-            |t: &Option<Vec<f64>>| t.as_ref().map(|v| v.iter().map(|&v| ln_and_inv(alpha, v)).collect::<Vec<_>>());
+        let tabulate = |t: &Option<Vec<f64>>| {
+            t.as_ref()
+                .map(|v| v.iter().map(|&v| ln_and_inv(alpha, v)).collect::<Vec<_>>())
+        };
         let (t_tab, tx_tab) = (tabulate(&self.t_table), tabulate(&self.tx_table));
         let direct = |t: TimeRef| ln_and_inv(alpha, t.value());
         let mut p4_by_x = vec![0.0; self.xs.len()];
@@ -503,7 +510,10 @@ impl Objective for Prepared {
 
         // Mean negative log-likelihood; chain rule ∂/∂ln θ = θ ∂/∂θ.
         let n = self.total_weight;
-        for (slot, v) in grad.iter_mut().zip([r * d_r, alpha * d_alpha, a * d_a, b * d_b]) {
+        for (slot, v) in grad
+            .iter_mut()
+            .zip([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+        {
             *slot = -v / n;
         }
         -ll / n
@@ -511,6 +521,7 @@ impl Objective for Prepared {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is how a test reports failure
 mod tests {
     use super::*;
 
@@ -562,7 +573,10 @@ mod tests {
         ] {
             let fast = CDNOW.expected_purchases(t, x, t_x, big_t).unwrap();
             let slow = eq10_literal(&CDNOW, t, x, t_x, big_t);
-            assert!((fast - slow).abs() < 1e-9 * slow.abs().max(1.0), "{fast} vs {slow}");
+            assert!(
+                (fast - slow).abs() < 1e-9 * slow.abs().max(1.0),
+                "{fast} vs {slow}"
+            );
         }
     }
 
@@ -581,14 +595,20 @@ mod tests {
         // 1/p more purchases; p | alive ~ Beta(a, b+x) gives E[1/p] =
         // (a+b+x−1)/(a−1). The limit is approached like (1−z)^(a−1).
         let p = BgNbdParams { a: 2.5, ..CDNOW };
-        let e = p.expected_purchases(1e4 * (p.alpha + big_t), x, t_x, big_t).unwrap();
+        let e = p
+            .expected_purchases(1e4 * (p.alpha + big_t), x, t_x, big_t)
+            .unwrap();
         let limit = p.p_alive(x, t_x, big_t) * (p.a + p.b + 3.0 - 1.0) / (p.a - 1.0);
         assert!((e - limit).abs() < 1e-4 * limit, "{e} vs {limit}");
     }
 
     #[test]
     fn expected_purchases_is_continuous_at_a_equal_one() {
-        let at = |a: f64| BgNbdParams { a, ..CDNOW }.expected_purchases(39.0, 2, 30.43, 38.86).unwrap();
+        let at = |a: f64| {
+            BgNbdParams { a, ..CDNOW }
+                .expected_purchases(39.0, 2, 30.43, 38.86)
+                .unwrap()
+        };
         let (below, exact, above) = (at(1.0 - 1e-7), at(1.0), at(1.0 + 1e-7));
         assert!(exact.is_finite());
         assert!((below - exact).abs() < 1e-6 && (above - exact).abs() < 1e-6);
@@ -598,18 +618,45 @@ mod tests {
     fn expected_purchases_rejects_bad_input() {
         assert!(CDNOW.expected_purchases(-1.0, 1, 1.0, 2.0).is_err());
         assert!(CDNOW.expected_purchases(1.0, 1, 3.0, 2.0).is_err());
-        assert!(BgNbdParams { r: -1.0, ..CDNOW }.expected_purchases(1.0, 1, 1.0, 2.0).is_err());
+        assert!(BgNbdParams { r: -1.0, ..CDNOW }
+            .expected_purchases(1.0, 1, 1.0, 2.0)
+            .is_err());
         assert_eq!(CDNOW.expected_purchases(0.0, 1, 1.0, 2.0), Ok(0.0));
     }
 
     #[test]
     fn analytic_gradient_matches_finite_differences() {
         let groups = [
-            RfmGroup { x: 0, t_x: 0.0, t: 38.0, weight: 5.0 },
-            RfmGroup { x: 0, t_x: 0.0, t: 30.0, weight: 2.0 },
-            RfmGroup { x: 1, t_x: 3.0, t: 38.0, weight: 3.0 },
-            RfmGroup { x: 2, t_x: 30.43, t: 38.86, weight: 1.0 },
-            RfmGroup { x: 7, t_x: 36.0, t: 37.0, weight: 1.5 },
+            RfmGroup {
+                x: 0,
+                t_x: 0.0,
+                t: 38.0,
+                weight: 5.0,
+            },
+            RfmGroup {
+                x: 0,
+                t_x: 0.0,
+                t: 30.0,
+                weight: 2.0,
+            },
+            RfmGroup {
+                x: 1,
+                t_x: 3.0,
+                t: 38.0,
+                weight: 3.0,
+            },
+            RfmGroup {
+                x: 2,
+                t_x: 30.43,
+                t: 38.86,
+                weight: 1.0,
+            },
+            RfmGroup {
+                x: 7,
+                t_x: 36.0,
+                t: 37.0,
+                weight: 1.5,
+            },
         ];
         let data = Prepared::new(&groups).unwrap();
         let theta = [-0.9, 1.2, -0.3, 0.8];
@@ -624,7 +671,83 @@ mod tests {
             let fd = (data.value_and_gradient(&up, &mut scratch)
                 - data.value_and_gradient(&down, &mut scratch))
                 / (2.0 * h);
-            assert!((grad[i] - fd).abs() < 1e-6, "component {i}: {} vs {fd}", grad[i]);
+            assert!(
+                (grad[i] - fd).abs() < 1e-6,
+                "component {i}: {} vs {fd}",
+                grad[i]
+            );
+        }
+    }
+
+    #[test]
+    fn tabulated_and_per_group_times_agree() {
+        // Enough repeated times that `new` builds both tables.
+        let groups: Vec<RfmGroup> = (0..200u32)
+            .map(|i| {
+                let t = f64::from(20 + i % 7);
+                let x = i % 5;
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    f64::from(i % 11).min(t)
+                };
+                RfmGroup {
+                    x,
+                    t_x,
+                    t,
+                    weight: 1.0 + f64::from(i % 3),
+                }
+            })
+            .collect();
+        let tabulated = Prepared::new(&groups).unwrap();
+        assert!(tabulated.t_table.is_some() && tabulated.tx_table.is_some());
+        let per_group = Prepared::with_table_limit(&groups, 0).unwrap();
+        assert!(per_group.t_table.is_none() && per_group.tx_table.is_none());
+        let theta = [-1.4, 1.5, -0.2, 0.9];
+        let (mut g1, mut g2) = ([0.0; 4], [0.0; 4]);
+        let v1 = tabulated.value_and_gradient(&theta, &mut g1);
+        let v2 = per_group.value_and_gradient(&theta, &mut g2);
+        assert!((v1 - v2).abs() < 1e-12, "{v1} vs {v2}");
+        for i in 0..4 {
+            assert!(
+                (g1[i] - g2[i]).abs() < 1e-12,
+                "component {i}: {} vs {}",
+                g1[i],
+                g2[i]
+            );
+        }
+    }
+
+    #[test]
+    fn fit_without_dropouts_stays_finite() {
+        // Everyone bought at the very end of observation: nobody looks dead,
+        // so the likelihood keeps improving as the dropout probability → 0
+        // (a → 0 or b → ∞). Either a finite answer or an error, never NaN.
+        let groups: Vec<RfmGroup> = (1..=6u32)
+            .map(|x| RfmGroup {
+                x,
+                t_x: 30.0,
+                t: 30.0,
+                weight: 10.0,
+            })
+            .collect();
+        match fit(&groups) {
+            Ok(f) => {
+                let p = f.params;
+                assert!(
+                    [p.r, p.alpha, p.a, p.b, f.log_likelihood]
+                        .iter()
+                        .all(|v| v.is_finite()),
+                    "{f:?}"
+                );
+            }
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    ModelError::NotConverged { .. } | ModelError::Optimisation(_)
+                ),
+                "{e}"
+            ),
         }
     }
 
@@ -632,16 +755,42 @@ mod tests {
     fn grouping_merges_identical_customers() {
         let groups = group_customers([(1, 2.0, 5.0), (0, 0.0, 5.0), (1, 2.0, 5.0), (1, 2.0, 6.0)]);
         assert_eq!(groups.len(), 3);
-        assert_eq!(groups[0], RfmGroup { x: 0, t_x: 0.0, t: 5.0, weight: 1.0 });
-        assert_eq!(groups[1], RfmGroup { x: 1, t_x: 2.0, t: 5.0, weight: 2.0 });
+        assert_eq!(
+            groups[0],
+            RfmGroup {
+                x: 0,
+                t_x: 0.0,
+                t: 5.0,
+                weight: 1.0
+            }
+        );
+        assert_eq!(
+            groups[1],
+            RfmGroup {
+                x: 1,
+                t_x: 2.0,
+                t: 5.0,
+                weight: 2.0
+            }
+        );
     }
 
     #[test]
     fn fit_rejects_degenerate_input() {
         assert_eq!(fit(&[]), Err(ModelError::EmptyInput));
-        let no_repeat = [RfmGroup { x: 0, t_x: 0.0, t: 10.0, weight: 3.0 }];
+        let no_repeat = [RfmGroup {
+            x: 0,
+            t_x: 0.0,
+            t: 10.0,
+            weight: 3.0,
+        }];
         assert!(matches!(fit(&no_repeat), Err(ModelError::InvalidInput(_))));
-        let bad = [RfmGroup { x: 1, t_x: 11.0, t: 10.0, weight: 1.0 }];
+        let bad = [RfmGroup {
+            x: 1,
+            t_x: 11.0,
+            t: 10.0,
+            weight: 1.0,
+        }];
         assert!(matches!(fit(&bad), Err(ModelError::InvalidInput(_))));
     }
 }

@@ -265,6 +265,7 @@ impl Objective for Prepared {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is how a test reports failure
 mod tests {
     use super::*;
 
@@ -303,17 +304,37 @@ mod tests {
             + (p * x - 1.0) * m.ln()
             + p * x * x.ln()
             - (p * x + q) * (v + x * m).ln();
-        let groups = [SpendGroup { x: 3, m_x: m, weight: 2.0 }];
+        let groups = [SpendGroup {
+            x: 3,
+            m_x: m,
+            weight: 2.0,
+        }];
         let ll = NOTE.log_likelihood(&groups).unwrap();
-        assert!((ll - 2.0 * direct).abs() < 1e-10, "{ll} vs {}", 2.0 * direct);
+        assert!(
+            (ll - 2.0 * direct).abs() < 1e-10,
+            "{ll} vs {}",
+            2.0 * direct
+        );
     }
 
     #[test]
     fn analytic_gradient_matches_finite_differences() {
         let groups = [
-            SpendGroup { x: 1, m_x: 12.0, weight: 4.0 },
-            SpendGroup { x: 2, m_x: 30.5, weight: 1.0 },
-            SpendGroup { x: 6, m_x: 18.25, weight: 2.5 },
+            SpendGroup {
+                x: 1,
+                m_x: 12.0,
+                weight: 4.0,
+            },
+            SpendGroup {
+                x: 2,
+                m_x: 30.5,
+                weight: 1.0,
+            },
+            SpendGroup {
+                x: 6,
+                m_x: 18.25,
+                weight: 2.5,
+            },
         ];
         let data = Prepared::new(&groups).unwrap();
         let theta = [1.2, 0.9, 2.5];
@@ -328,25 +349,48 @@ mod tests {
             let fd = (data.value_and_gradient(&up, &mut scratch)
                 - data.value_and_gradient(&down, &mut scratch))
                 / (2.0 * h);
-            assert!((grad[i] - fd).abs() < 1e-6, "component {i}: {} vs {fd}", grad[i]);
+            assert!(
+                (grad[i] - fd).abs() < 1e-6,
+                "component {i}: {} vs {fd}",
+                grad[i]
+            );
         }
     }
 
     #[test]
     fn fit_rejects_bad_input() {
         assert_eq!(fit(&[]), Err(ModelError::EmptyInput));
-        let zero_x = [SpendGroup { x: 0, m_x: 10.0, weight: 1.0 }];
+        let zero_x = [SpendGroup {
+            x: 0,
+            m_x: 10.0,
+            weight: 1.0,
+        }];
         assert!(matches!(fit(&zero_x), Err(ModelError::InvalidInput(_))));
-        let bad_m = [SpendGroup { x: 1, m_x: -1.0, weight: 1.0 }];
+        let bad_m = [SpendGroup {
+            x: 1,
+            m_x: -1.0,
+            weight: 1.0,
+        }];
         assert!(matches!(fit(&bad_m), Err(ModelError::InvalidInput(_))));
     }
 
     #[test]
     fn grouping_merges_identical_customers() {
         let groups = group_spend([(1, 5.0), (2, 5.0), (1, 5.0)]);
-        assert_eq!(groups, vec![
-            SpendGroup { x: 1, m_x: 5.0, weight: 2.0 },
-            SpendGroup { x: 2, m_x: 5.0, weight: 1.0 },
-        ]);
+        assert_eq!(
+            groups,
+            vec![
+                SpendGroup {
+                    x: 1,
+                    m_x: 5.0,
+                    weight: 2.0
+                },
+                SpendGroup {
+                    x: 2,
+                    m_x: 5.0,
+                    weight: 1.0
+                },
+            ]
+        );
     }
 }

@@ -43,9 +43,12 @@ const ATTEMPTS: usize = 3;
 /// +∞, which makes the line search back off instead of overflowing exp().
 pub(crate) const LOG_BOUND: f64 = 30.0;
 
+/// The last evaluation: (θ, value, gradient).
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 struct Cached<'a, O> {
     objective: &'a O,
-    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: RefCell<Option<Evaluation>>,
 }
 
 impl<O: Objective> Cached<'_, O> {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+use std::error::Error;
+
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp1, Gamma};
 
@@ -24,10 +26,10 @@ pub fn simulate_bgnbd<R: Rng>(
     (r, alpha, a, b): (f64, f64, f64, f64),
     n: usize,
     mut age: impl FnMut(&mut R) -> f64,
-) -> Vec<SimCustomer> {
-    let rate = Gamma::new(r, 1.0 / alpha).unwrap();
-    let dropout = Beta::new(a, b).unwrap();
-    (0..n)
+) -> Result<Vec<SimCustomer>, Box<dyn Error>> {
+    let rate = Gamma::new(r, 1.0 / alpha)?;
+    let dropout = Beta::new(a, b)?;
+    Ok((0..n)
         .map(|_| {
             let t = age(rng);
             let lambda: f64 = rate.sample(rng);
@@ -48,13 +50,17 @@ pub fn simulate_bgnbd<R: Rng>(
             }
             SimCustomer { x, t_x, t }
         })
-        .collect()
+        .collect())
 }
 
 /// Gamma-Gamma process: ν ~ Gamma(q, rate v) per customer; each transaction
 /// value ~ Gamma(p, rate ν), so the mean of x of them ~ Gamma(p x, rate x ν).
-pub fn simulate_mean_spend<R: Rng>(rng: &mut R, (p, q, v): (f64, f64, f64), x: u32) -> f64 {
-    let nu: f64 = Gamma::new(q, 1.0 / v).unwrap().sample(rng);
+pub fn simulate_mean_spend<R: Rng>(
+    rng: &mut R,
+    (p, q, v): (f64, f64, f64),
+    x: u32,
+) -> Result<f64, Box<dyn Error>> {
+    let nu: f64 = Gamma::new(q, 1.0 / v)?.sample(rng);
     let xf = f64::from(x);
-    Gamma::new(p * xf, 1.0 / (xf * nu)).unwrap().sample(rng)
+    Ok(Gamma::new(p * xf, 1.0 / (xf * nu))?.sample(rng))
 }
