@@ -215,3 +215,50 @@ impl Guard for RoleGuard {
 pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
     ctx.data_opt::<Viewer>().ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))
 }
+
+/// Who a new token speaks for: the member, or a staff user (created on first use).
+/// `patron token create` and the tests use it.
+pub async fn viewer_for(
+    db: &sea_orm::DatabaseConnection,
+    role: Role,
+    member: Option<String>,
+    store: Option<String>,
+    staff: Option<String>,
+) -> anyhow::Result<Viewer> {
+    if role == Role::Member {
+        let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
+        let member = crate::service::member::find(db, &member_no).await?;
+        return Ok(Viewer {
+            actor: format!("member:{}", member.member_no),
+            role,
+            staff_id: None,
+            store_id: member.store_id,
+            member_id: Some(member.id),
+        });
+    }
+    if role == Role::Associate && store.is_none() {
+        anyhow::bail!("an associate token needs --store CODE");
+    }
+    let username = staff.unwrap_or_else(|| match &store {
+        Some(code) if role == Role::Associate => format!("associate-{code}"),
+        _ => role.as_str().to_owned(),
+    });
+    let user = match crate::service::staff::by_username(db, &username).await? {
+        Some(user) if user.role == role.as_str() => user,
+        Some(user) => anyhow::bail!("staff user {username:?} has the role {}, not {}", user.role, role.as_str()),
+        None => {
+            if let Some(code) = &store {
+                crate::service::store::ensure(db, code).await?;
+            }
+            let new = crate::service::staff::NewStaff { username, display_name: None, email: None, role, store_code: store };
+            crate::service::staff::create(db, &Viewer::cli(), new).await?
+        }
+    };
+    Ok(Viewer {
+        actor: format!("staff:{}", user.id),
+        role,
+        staff_id: Some(user.id),
+        store_id: user.store_id,
+        member_id: None,
+    })
+}

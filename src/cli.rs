@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{Role, TokenKeys, Viewer};
+use crate::auth::{self, Role, TokenKeys};
 use crate::brand::Brand;
-use crate::service;
 use crate::settings::Settings;
 use crate::startup::Application;
 use crate::{db, demo, graphql, import};
@@ -103,7 +102,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Token { action: TokenAction::Create { role, member, store, staff } } => {
             let db = open(&settings).await?;
-            let viewer = token_viewer(&db, role, member, store, staff).await?;
+            let viewer = auth::viewer_for(&db, role, member, store, staff).await?;
             println!("{}", TokenKeys::from_settings(&settings)?.issue(&viewer)?);
             Ok(())
         }
@@ -122,50 +121,4 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("server stopped");
     Ok(())
-}
-
-/// Who a new token speaks for: the member, or a staff user (created on first use).
-async fn token_viewer(
-    db: &DatabaseConnection,
-    role: Role,
-    member: Option<String>,
-    store: Option<String>,
-    staff: Option<String>,
-) -> anyhow::Result<Viewer> {
-    if role == Role::Member {
-        let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
-        let member = service::member::find(db, &member_no).await?;
-        return Ok(Viewer {
-            actor: format!("member:{}", member.member_no),
-            role,
-            staff_id: None,
-            store_id: member.store_id,
-            member_id: Some(member.id),
-        });
-    }
-    if role == Role::Associate && store.is_none() {
-        anyhow::bail!("an associate token needs --store CODE");
-    }
-    let username = staff.unwrap_or_else(|| match &store {
-        Some(code) if role == Role::Associate => format!("associate-{code}"),
-        _ => role.as_str().to_owned(),
-    });
-    let user = match service::staff::by_username(db, &username).await? {
-        Some(user) if user.role == role.as_str() => user,
-        Some(user) => anyhow::bail!("staff user {username:?} has the role {}, not {}", user.role, role.as_str()),
-        None => {
-            if let Some(code) = &store {
-                service::store::ensure(db, code).await?;
-            }
-            let new = service::staff::NewStaff { username, display_name: None, email: None, role, store_code: store };
-            service::staff::create(db, &Viewer::cli(), new).await?
-        }
-    };
-    Ok(Viewer {
-        actor: format!("staff:{}", user.id),
-        role,
-        staff_id: Some(user.id),
-        store_id: user.store_id,
-        member_id: None,
-    })
 }

@@ -136,6 +136,7 @@ pub async fn members(db: &DatabaseConnection, brand: &Brand, path: &Path) -> any
     }
     write_members(db, brand, &mut stores, batch, &mut report).await?;
     csv.progress.finish_and_clear();
+    report.rejected.sort_by_key(|(line, _)| *line);
     Ok(report)
 }
 
@@ -212,15 +213,18 @@ async fn write_members(
         }
         match known.get(&member_no) {
             Some(current) if members::changed_columns(current, &valid.row).is_empty() => report.unchanged += 1,
-            Some(current) => {
-                members::save_changes(db, &cli, current, valid.row, Some("import")).await?;
-                report.updated += 1;
-            }
-            None => {
-                let mut row = members::with_defaults(valid.row, member_no, brand)?;
-                members::stamp_consent(&mut row, Some("import"), "import");
-                new_rows.push(row);
-            }
+            Some(current) => match members::save_changes(db, &cli, current, valid.row, Some("import")).await {
+                Ok(_) => report.updated += 1,
+                Err(AppError::Internal(cause)) => return Err(cause),
+                Err(rejection) => report.rejected.push((line, rejection.message())),
+            },
+            None => match members::with_defaults(valid.row, member_no, brand) {
+                Ok(mut row) => {
+                    members::stamp_consent(&mut row, Some("import"), "import");
+                    new_rows.push(row);
+                }
+                Err(rejection) => report.rejected.push((line, rejection.message())),
+            },
         }
     }
     if !new_rows.is_empty() {
@@ -253,6 +257,7 @@ pub async fn purchases(db: &DatabaseConnection, brand: &Brand, path: &Path) -> a
     }
     write_purchases(db, &mut stores, batch, &mut report).await?;
     csv.progress.finish_and_clear();
+    report.rejected.sort_by_key(|(line, _)| *line);
     Ok(report)
 }
 

@@ -54,12 +54,13 @@ impl std::fmt::Debug for Settings {
 
 impl Settings {
     /// Reads the layered configuration.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("patron.toml"))
             .merge(Env::prefixed("PATRON_"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
+            .map_err(Box::new)
     }
 }
 

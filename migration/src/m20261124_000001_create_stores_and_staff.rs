@@ -35,7 +35,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Stores::Table)
                     .col(id_column(Stores::Id))
-                    .col(ColumnDef::new(Stores::Code).string_len(32).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Stores::Code)
+                            .string_len(32)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Stores::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Stores::City).string_len(100))
                     .col(created_at_column(Stores::CreatedAt))
@@ -47,8 +52,17 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(StaffUsers::Table)
                     .col(id_column(StaffUsers::Id))
-                    .col(ColumnDef::new(StaffUsers::Username).string_len(100).not_null().unique_key())
-                    .col(ColumnDef::new(StaffUsers::DisplayName).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(StaffUsers::Username)
+                            .string_len(100)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(StaffUsers::DisplayName)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(StaffUsers::Email).string_len(254))
                     .col(ColumnDef::new(StaffUsers::Role).string_len(16).not_null())
                     .col(ColumnDef::new(StaffUsers::StoreId).big_integer())
@@ -64,7 +78,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(StaffUsers::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Stores::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(StaffUsers::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Stores::Table).to_owned())
+            .await
     }
 }

@@ -56,13 +56,23 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Members::Table)
                     .col(id_column(Members::Id))
-                    .col(ColumnDef::new(Members::MemberNo).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Members::MemberNo)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Members::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Members::Gender).string_len(16))
                     .col(ColumnDef::new(Members::Birthday).date())
                     .col(ColumnDef::new(Members::BirthMonth).small_integer())
                     .col(ColumnDef::new(Members::BirthDay).small_integer())
-                    .col(ColumnDef::new(Members::LunarBirthday).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(Members::LunarBirthday)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(Members::Phone).string_len(32))
                     .col(ColumnDef::new(Members::Email).string_len(254))
                     .col(ColumnDef::new(Members::Address).string_len(500))
@@ -72,15 +82,39 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Members::AssignedAssociateId).big_integer())
                     .col(ColumnDef::new(Members::ReferredById).big_integer())
                     .col(ColumnDef::new(Members::Interests).string_len(500))
-                    .col(ColumnDef::new(Members::Locale).string_len(16).not_null().default("zh-CN"))
-                    .col(ColumnDef::new(Members::TimeZone).string_len(64).not_null().default("Asia/Shanghai"))
-                    .col(ColumnDef::new(Members::EmailConsent).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(Members::Locale)
+                            .string_len(16)
+                            .not_null()
+                            .default("zh-CN"),
+                    )
+                    .col(
+                        ColumnDef::new(Members::TimeZone)
+                            .string_len(64)
+                            .not_null()
+                            .default("Asia/Shanghai"),
+                    )
+                    .col(
+                        ColumnDef::new(Members::EmailConsent)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(Members::ConsentSource).string_len(100))
                     .col(ColumnDef::new(Members::ConsentAt).timestamp_with_time_zone())
-                    .col(ColumnDef::new(Members::Status).string_len(16).not_null().default("active"))
+                    .col(
+                        ColumnDef::new(Members::Status)
+                            .string_len(16)
+                            .not_null()
+                            .default("active"),
+                    )
                     .col(created_at_column(Members::CreatedAt))
                     .col(created_at_column(Members::UpdatedAt))
-                    .foreign_key(ForeignKey::create().from(Members::Table, Members::StoreId).to(Stores::Table, Stores::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Members::Table, Members::StoreId)
+                            .to(Stores::Table, Stores::Id),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Members::Table, Members::AssignedAssociateId)
@@ -95,13 +129,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in INDEXES {
-            manager.create_index(index(Members::Table, name, columns)).await?;
+            manager
+                .create_index(index(Members::Table, name, columns))
+                .await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Dropping the table drops its indexes too.
-        manager.drop_table(Table::drop().table(Members::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Members::Table).to_owned())
+            .await
     }
 }

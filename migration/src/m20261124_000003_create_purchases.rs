@@ -32,10 +32,22 @@ impl MigrationTrait for Migration {
                     .col(id_column(Purchases::Id))
                     .col(ColumnDef::new(Purchases::MemberId).big_integer().not_null())
                     .col(ColumnDef::new(Purchases::StoreId).big_integer())
-                    .col(ColumnDef::new(Purchases::OccurredAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Purchases::AmountCents).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Purchases::OccurredAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Purchases::AmountCents)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Purchases::ProfitCents).big_integer())
-                    .col(ColumnDef::new(Purchases::OrderId).string_len(128).not_null())
+                    .col(
+                        ColumnDef::new(Purchases::OrderId)
+                            .string_len(128)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Purchases::Kind).string_len(16).not_null())
                     .col(ColumnDef::new(Purchases::Category).string_len(100))
                     .col(created_at_column(Purchases::CreatedAt))
@@ -44,20 +56,38 @@ impl MigrationTrait for Migration {
                             .from(Purchases::Table, Purchases::MemberId)
                             .to(Members::Table, Members::Id),
                     )
-                    .foreign_key(ForeignKey::create().from(Purchases::Table, Purchases::StoreId).to(Stores::Table, Stores::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Purchases::Table, Purchases::StoreId)
+                            .to(Stores::Table, Stores::Id),
+                    )
                     .to_owned(),
             )
             .await?;
         // One purchase and at most one return per order: the idempotency key of imports.
         manager
-            .create_index(index(Purchases::Table, "ux_purchases_order", &["order_id", "kind"]).unique().to_owned())
+            .create_index(
+                index(
+                    Purchases::Table,
+                    "ux_purchases_order",
+                    &["order_id", "kind"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
         manager
-            .create_index(index(Purchases::Table, "idx_purchases_member_time", &["member_id", "occurred_at"]))
+            .create_index(index(
+                Purchases::Table,
+                "idx_purchases_member_time",
+                &["member_id", "occurred_at"],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Purchases::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Purchases::Table).to_owned())
+            .await
     }
 }

@@ -47,10 +47,22 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(TierHistory::Table)
                     .col(id_column(TierHistory::Id))
-                    .col(ColumnDef::new(TierHistory::MemberId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(TierHistory::MemberId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TierHistory::OldTier).string_len(1))
-                    .col(ColumnDef::new(TierHistory::NewTier).string_len(1).not_null())
-                    .col(ColumnDef::new(TierHistory::Reason).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(TierHistory::NewTier)
+                            .string_len(1)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(TierHistory::Reason)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TierHistory::RunId).big_integer())
                     .col(created_at_column(TierHistory::ChangedAt))
                     .foreign_key(
@@ -61,7 +73,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(TierHistory::Table, "idx_tier_history_member", &["member_id", "changed_at"])).await?;
+        manager
+            .create_index(index(
+                TierHistory::Table,
+                "idx_tier_history_member",
+                &["member_id", "changed_at"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -76,14 +94,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(AuditLog::Table, "idx_audit_target", &["target", "created_at"])).await?;
+        manager
+            .create_index(index(
+                AuditLog::Table,
+                "idx_audit_target",
+                &["target", "created_at"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
                     .table(EmailSuppressions::Table)
                     .col(id_column(EmailSuppressions::Id))
-                    .col(ColumnDef::new(EmailSuppressions::EmailHash).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(EmailSuppressions::Reason).string_len(32).not_null())
+                    .col(
+                        ColumnDef::new(EmailSuppressions::EmailHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(EmailSuppressions::Reason)
+                            .string_len(32)
+                            .not_null(),
+                    )
                     .col(created_at_column(EmailSuppressions::CreatedAt))
                     .to_owned(),
             )
@@ -91,8 +124,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(EmailSuppressions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(TierHistory::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(EmailSuppressions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(AuditLog::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(TierHistory::Table).to_owned())
+            .await
     }
 }

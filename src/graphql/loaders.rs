@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use entity::{feedback, member, points_entry, purchase, staff_user, store};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
@@ -19,19 +19,22 @@ fn to_gql(err: AppError) -> async_graphql::Error {
 
 /// The loaders of one request (created per request, so nothing is cached across viewers).
 pub struct Loaders {
-    pub stores: DataLoader<ById<store::Entity>>,
-    pub staff: DataLoader<ById<staff_user::Entity>>,
-    pub members: DataLoader<ById<member::Entity>>,
-    pub balances: DataLoader<Balances>,
-    pub purchases: DataLoader<Newest<purchase::Entity>>,
-    pub feedback: DataLoader<Newest<feedback::Entity>>,
-    pub points: DataLoader<Newest<points_entry::Entity>>,
+    pub stores: DataLoader<ById<store::Entity>, HashMapCache>,
+    pub staff: DataLoader<ById<staff_user::Entity>, HashMapCache>,
+    pub members: DataLoader<ById<member::Entity>, HashMapCache>,
+    pub balances: DataLoader<Balances, HashMapCache>,
+    pub purchases: DataLoader<Newest<purchase::Entity>, HashMapCache>,
+    pub feedback: DataLoader<Newest<feedback::Entity>, HashMapCache>,
+    pub points: DataLoader<Newest<points_entry::Entity>, HashMapCache>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
-        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(t: T) -> DataLoader<T> {
-            DataLoader::new(t, tokio::spawn)
+        // Loaders live for one request, so caching within it is safe and saves repeat lookups.
+        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
+            t: T,
+        ) -> DataLoader<T, HashMapCache> {
+            DataLoader::with_cache(t, tokio::spawn, HashMapCache::default())
         }
         Self {
             stores: loader(ById::new(db)),
@@ -103,13 +106,16 @@ impl Loader<i64> for Balances {
     }
 }
 
+/// A position in a newest-first list: the time and id of the last row seen.
+pub type Cursor = (DateTime<Utc>, i64);
+
 /// A member's list, newest first: which page of it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageKey {
     pub member_id: i64,
     /// Rows to fetch: the page size plus one, to know whether another page follows.
     pub take: u64,
-    pub after: Option<(DateTime<Utc>, i64)>,
+    pub after: Option<Cursor>,
 }
 
 /// Tables listed per member, newest first by a time column.
@@ -151,7 +157,7 @@ where
 {
     /// One statement for every member of the group: rows numbered per member by a window
     /// function, keeping the first `take` of each.
-    async fn load_group(&self, member_ids: Vec<i64>, take: u64, after: Option<(DateTime<Utc>, i64)>) -> Result<Vec<E::Model>, AppError> {
+    async fn load_group(&self, member_ids: Vec<i64>, take: u64, after: Option<Cursor>) -> Result<Vec<E::Model>, AppError> {
         let mut window = WindowStatement::partition_by(E::member_column());
         window.order_by(E::time_column(), Order::Desc).order_by(E::id_column(), Order::Desc);
         let mut numbered = Query::select();
@@ -187,7 +193,7 @@ where
 
     async fn load(&self, keys: &[PageKey]) -> LoadResult<PageKey, Vec<E::Model>> {
         // Keys asking for the same page shape share one statement.
-        let mut groups: HashMap<(u64, Option<(DateTime<Utc>, i64)>), Vec<i64>> = HashMap::new();
+        let mut groups: HashMap<(u64, Option<Cursor>), Vec<i64>> = HashMap::new();
         for key in keys {
             groups.entry((key.take, key.after)).or_default().push(key.member_id);
         }

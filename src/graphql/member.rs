@@ -1,6 +1,6 @@
 //! The Member type, member queries and member mutations.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::member;
@@ -36,13 +36,13 @@ impl Member {
         self.0.lunar_birthday
     }
     async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.contact(ctx, &self.0.phone, mask_phone)?)
+        self.contact(ctx, &self.0.phone, mask_phone)?)
     }
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.contact(ctx, &self.0.email, mask_email)?)
     }
     async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.contact(ctx, &self.0.address, |_| "***".to_owned())?)
+        Ok(self.contact(ctx, &self.0.address, |_| "***".to_owned())
     }
     /// Whether phone, email and address are shown masked to this viewer.
     async fn contact_masked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -163,7 +163,7 @@ fn mask_email(email: &str) -> String {
 
 /// A page of one member's list through its loader.
 async fn newest_first<E, N>(
-    loader: &DataLoader<Newest<E>>,
+    loader: &DataLoader<Newest<E>, HashMapCache>,
     member_id: i64,
     first: Option<i32>,
     after: Option<String>,

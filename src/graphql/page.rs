@@ -28,7 +28,7 @@ pub fn offset_after(after: Option<&str>) -> AppResult<u64> {
     decode(after)
         .and_then(|text| text.strip_prefix("o:").and_then(|n| n.parse::<u64>().ok()))
         .map(|offset| offset + 1)
-        .ok_or_else(|| bad_cursor())
+        .ok_or_else(bad_cursor)
 }
 
 /// A cursor for a row in a newest-first list: its time and id.

@@ -1,7 +1,7 @@
 //! The audit log: every mutation and every export of member data, with who did it.
 use chrono::Utc;
 use entity::audit_log;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sea_orm::ColumnTrait;
 
 use crate::auth::Viewer;
@@ -16,7 +16,7 @@ pub async fn record(
     target: Option<&str>,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    audit_log::ActiveModel {
+    let entry = audit_log::ActiveModel {
         actor: Set(viewer.actor.clone()),
         role: Set(viewer.role.as_str().to_owned()),
         action: Set(action.to_owned()),
@@ -24,9 +24,8 @@ pub async fn record(
         detail: Set((!detail.is_null()).then(|| detail.to_string())),
         created_at: Set(Utc::now()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
     Ok(())
 }
 

@@ -161,11 +161,28 @@ pub fn stamp_consent(row: &mut member::ActiveModel, source: Option<&str>, defaul
     }
 }
 
+/// Consent is for an address: granting it without one is an input error.
+fn check_consent(row: &member::ActiveModel, current: Option<&member::Model>) -> AppResult<()> {
+    let granted = match &row.email_consent {
+        ActiveValue::Set(granted) => *granted,
+        _ => current.is_some_and(|m| m.email_consent),
+    };
+    let email = match &row.email {
+        ActiveValue::Set(email) => email.is_some(),
+        _ => current.is_some_and(|m| m.email.is_some()),
+    };
+    if granted && !email {
+        return Err(AppError::field("emailConsent", "email consent needs an email address"));
+    }
+    Ok(())
+}
+
 /// Fills in what a new member gets when the input leaves it out.
 pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Brand) -> AppResult<member::ActiveModel> {
     if !row.name.is_set() {
         return Err(AppError::field("name", "name is required for a new member"));
     }
+    check_consent(&row, None)?;
     let now = Utc::now();
     row.member_no = Set(member_no);
     let defaults: [(member::Column, sea_orm::Value); 6] = [
@@ -282,6 +299,7 @@ pub async fn save_changes(
     mut changes: member::ActiveModel,
     consent_source: Option<&str>,
 ) -> AppResult<member::Model> {
+    check_consent(&changes, Some(current))?;
     let changed = changed_columns(current, &changes);
     if changed.is_empty() {
         return Ok(current.clone());
@@ -314,9 +332,6 @@ pub async fn set_email_consent(
     viewer.require(&[Role::Admin, Role::Associate, Role::Member])?;
     let current = find_visible(conn, viewer, member_no).await?;
     ensure_active(&current)?;
-    if granted && current.email.is_none() {
-        return Err(AppError::field("granted", "the member has no email address to consent for"));
-    }
     let changes = member::ActiveModel { email_consent: Set(granted), ..Default::default() };
     save_changes(conn, viewer, &current, changes, source).await
 }
@@ -338,6 +353,9 @@ pub async fn assign_associate(
                 .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
             if staff.role != Role::Associate.as_str() {
                 return Err(AppError::field("username", format!("{username:?} is not an associate")));
+            }
+            if staff.store_id != current.store_id {
+                return Err(AppError::field("username", format!("{username:?} does not work at this member's store")));
             }
             Some(staff.id)
         }

@@ -1,0 +1,10 @@
+//! The one integration-test binary: the real server over HTTP, per test a fresh database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod helpers;
+
+mod access;
+mod activity;
+mod erasure;
+mod import;
+mod limits;
+mod members;

@@ -1,0 +1,209 @@
+//! `spawn_app()`: the real server on a random port against a fresh database, and a client.
+//!
+//! The database is a new SQLite file, or — when `PATRON_TEST_POSTGRES` holds a server URL such
+//! as `postgres://postgres@127.0.0.1:5432` — a new PostgreSQL database named with a UUID,
+//! dropped when the test ends.
+use patron::auth::{self, Role, TokenKeys};
+use patron::brand::Brand;
+use patron::settings::Settings;
+use patron::startup::{Application, StatementCounter};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub brand: Brand,
+    keys: TokenKeys,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, postgres) = match std::env::var("PATRON_TEST_POSTGRES") {
+        Ok(server) => {
+            let name = format!("patron_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(format!("{server}/postgres"))
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            (format!("{server}/{name}"), Some((server, name)))
+        }
+        Err(_) => (
+            format!("sqlite://{}/patron.db?mode=rwc", dir.path().display()),
+            None,
+        ),
+    };
+    let settings = Settings {
+        database_url,
+        listen: "127.0.0.1:0".to_owned(),
+        data_dir: dir.path().to_path_buf(),
+        token_secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".to_owned()),
+        ..Settings::default()
+    };
+    let app = Application::build(&settings)
+        .await
+        .expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    let statements = app.statements();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        statements,
+        brand: Brand::new(&settings.brand_time_zone).expect("brand"),
+        keys: TokenKeys::from_settings(&settings).expect("keys"),
+        postgres,
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(format!("{server}/postgres")).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+impl TestApp {
+    /// A token as `patron token create` would print it.
+    pub async fn token(
+        &self,
+        role: Role,
+        member: Option<&str>,
+        store: Option<&str>,
+        staff: Option<&str>,
+    ) -> String {
+        let viewer = auth::viewer_for(
+            &self.db,
+            role,
+            member.map(Into::into),
+            store.map(Into::into),
+            staff.map(Into::into),
+        )
+        .await
+        .expect("viewer for token");
+        self.keys.issue(&viewer).expect("issue token")
+    }
+
+    pub async fn admin(&self) -> String {
+        self.token(Role::Admin, None, None, None).await
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post(
+            Some(token),
+            json!({ "query": query, "variables": variables }).to_string(),
+        )
+        .await
+        .1
+    }
+
+    /// POSTs a raw body; returns the HTTP status and the JSON response.
+    pub async fn post(&self, token: Option<&str>, body: String) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.body(body).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.graphql(token, query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors for {query}: {response}"
+        );
+        response["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns the first error's code.
+    pub async fn error_code(&self, token: &str, query: &str, variables: Value) -> String {
+        let response = self.graphql(token, query, variables).await;
+        first_error(&response).0
+    }
+
+    pub async fn create_store(&self, admin: &str, code: &str) {
+        self.ok(
+            admin,
+            "mutation($c:String!){ createStore(code:$c, name:$c){ code } }",
+            json!({ "c": code }),
+        )
+        .await;
+    }
+
+    /// Creates a member with the given extra fields.
+    pub async fn create_member(&self, admin: &str, member_no: &str, fields: Value) {
+        let mut input = json!({ "name": format!("Member {member_no}") });
+        if let (Some(input), Some(fields)) = (input.as_object_mut(), fields.as_object()) {
+            input.extend(fields.clone());
+        }
+        self.ok(
+            admin,
+            "mutation($no:String!, $in:MemberFields!){ createMember(memberNo:$no, input:$in){ memberNo } }",
+            json!({ "no": member_no, "in": input }),
+        )
+        .await;
+    }
+
+    pub async fn record_purchase(
+        &self,
+        admin: &str,
+        member_no: &str,
+        order_id: &str,
+        at: &str,
+        amount: &str,
+    ) -> Value {
+        self.graphql(
+            admin,
+            "mutation($in:PurchaseInput!){ recordPurchase(input:$in){ id orderId amount kind } }",
+            json!({ "in": { "memberNo": member_no, "orderId": order_id, "occurredAt": at, "amount": amount } }),
+        )
+        .await
+    }
+}
+
+/// (code, field) of a response's first error.
+pub fn first_error(response: &Value) -> (String, Option<String>) {
+    let error = &response["errors"][0];
+    assert!(!error.is_null(), "expected an error, got {response}");
+    let code = error["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no code>")
+        .to_owned();
+    (
+        code,
+        error["extensions"]["field"].as_str().map(str::to_owned),
+    )
+}

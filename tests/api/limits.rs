@@ -1,0 +1,168 @@
+//! Request limits, malformed requests, and the statement cost of a page.
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::helpers::{first_error, spawn_app};
+
+#[tokio::test]
+async fn oversized_deep_complex_and_malformed_requests_get_clear_errors() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+
+    let too_big = app
+        .graphql(&admin, "{ members(first: 101) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        first_error(&too_big),
+        ("BAD_USER_INPUT".into(), Some("first".into()))
+    );
+
+    let deep = format!(
+        "{{ member(memberNo:\"x\") {{ {} memberNo {} }} }}",
+        "referredBy {".repeat(12),
+        "}".repeat(12)
+    );
+    let response = app.graphql(&admin, &deep, json!({})).await;
+    assert_eq!(first_error(&response).0, "BAD_USER_INPUT");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deep"),
+        "{response}"
+    );
+
+    let complex = "{ members(first: 100) { edges { node { memberNo name purchases(first: 100) {
+        edges { node { amount orderId kind category occurredAt } } } } } } }";
+    let response = app.graphql(&admin, complex, json!({})).await;
+    assert_eq!(first_error(&response).0, "BAD_USER_INPUT");
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("complex"),
+        "{response}"
+    );
+
+    let padding = "#".repeat(100 * 1024);
+    let (status, body) = app
+        .post(
+            Some(&admin),
+            json!({ "query": format!("{{ me {{ role }} }} {padding}") }).to_string(),
+        )
+        .await;
+    assert_eq!(status, 413);
+    assert_eq!(first_error(&body).0, "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limit"),
+        "{body}"
+    );
+
+    let (status, body) = app.post(Some(&admin), "{ not json".to_owned()).await;
+    assert_eq!(
+        (status, first_error(&body).0.as_str()),
+        (400, "BAD_USER_INPUT")
+    );
+    let unknown = app
+        .graphql(&admin, "{ member(memberNo:\"x\") { shoeSize } }", json!({}))
+        .await;
+    assert_eq!(first_error(&unknown).0, "BAD_USER_INPUT");
+    let wrong_type = app
+        .graphql(
+            &admin,
+            "query($n:Int){ members(first:$n){ totalCount } }",
+            json!({ "n": "ten" }),
+        )
+        .await;
+    assert_eq!(first_error(&wrong_type).0, "BAD_USER_INPUT");
+
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+/// Members, their stores, referrers, associates, balances and last five purchases: the number of
+/// SQL statements must not grow with the page.
+#[tokio::test]
+async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements() {
+    let app = spawn_app().await;
+    let mut members = tempfile::NamedTempFile::new().expect("file");
+    let mut purchases = tempfile::NamedTempFile::new().expect("file");
+    writeln!(members, "member_no,name,store,referred_by").expect("write");
+    writeln!(purchases, "member_no,occurred_at,amount,order_id,store").expect("write");
+    for i in 0..60 {
+        let referrer = if i > 0 {
+            format!("M{:03}", i - 1)
+        } else {
+            String::new()
+        };
+        writeln!(members, "M{i:03},Member {i},S{},{referrer}", i % 3).expect("write");
+        for day in 1..=7 {
+            writeln!(
+                purchases,
+                "M{i:03},2026-01-{day:02},{}.00,O{i}-{day},S{}",
+                10 + day,
+                (i + day) % 4
+            )
+            .expect("write");
+        }
+    }
+    patron::import::members(&app.db, &app.brand, members.path())
+        .await
+        .expect("members");
+    patron::import::purchases(&app.db, &app.brand, purchases.path())
+        .await
+        .expect("purchases");
+    let admin = app.admin().await;
+    let assign = "mutation($no:String!){ assignAssociate(memberNo:$no, username:\"associate-S1\"){ memberNo } }";
+    app.token(patron::auth::Role::Associate, None, Some("S1"), None)
+        .await;
+    for no in ["M001", "M004", "M040"] {
+        app.ok(&admin, assign, json!({ "no": no })).await;
+    }
+
+    let page =
+        "query($n:Int){ members(first:$n){ edges { node { memberNo store { name } pointsBalance
+        assignedAssociate { username } referredBy { memberNo store { code } }
+        purchases(first: 5) { edges { node { amount store { code } } } } } } } }";
+    let mut costs = Vec::new();
+    for size in [5, 50] {
+        let before = app.statements.get();
+        let data = app.ok(&admin, page, json!({ "n": size })).await;
+        costs.push(app.statements.get() - before);
+        let edges = data["members"]["edges"].as_array().expect("edges");
+        assert_eq!(edges.len(), size as usize);
+        assert_eq!(
+            edges[1]["node"]["purchases"]["edges"]
+                .as_array()
+                .map(Vec::len),
+            Some(5)
+        );
+        assert_eq!(
+            edges[1]["node"]["purchases"]["edges"][0]["node"]["amount"], "17.00",
+            "newest first"
+        );
+        assert_eq!(edges[1]["node"]["referredBy"]["memberNo"], "M000");
+        assert_eq!(
+            edges[4]["node"]["assignedAssociate"]["username"],
+            "associate-S1"
+        );
+    }
+    println!(
+        "statements for a page of 5: {}, of 50: {}",
+        costs[0], costs[1]
+    );
+    // The page, its audit entry, one batch per loader (balances, staff, referrers, purchases),
+    // and stores at two depths, the deeper one in at most two batches: nine whatever the size.
+    for cost in costs {
+        assert!(cost <= 9, "a page costs {cost} statements");
+    }
+}
