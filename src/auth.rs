@@ -13,7 +13,9 @@ use crate::settings::Settings;
 
 /// What a token may do. Staff roles act on the member file; `Member` is a frontend app acting
 /// for one member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -74,7 +76,13 @@ impl From<Claims> for Viewer {
 impl Viewer {
     /// The command line acts with full rights; its audit entries say `cli`.
     pub fn cli() -> Self {
-        Self { actor: "cli".to_owned(), role: Role::Admin, staff_id: None, store_id: None, member_id: None }
+        Self {
+            actor: "cli".to_owned(),
+            role: Role::Admin,
+            staff_id: None,
+            store_id: None,
+            member_id: None,
+        }
     }
 
     /// Fails with FORBIDDEN unless the viewer has one of `roles`.
@@ -95,9 +103,13 @@ impl Viewer {
         match self.role {
             Role::Admin | Role::Marketer => Ok(()),
             Role::Associate if self.store_id.is_some() && self.store_id == member_store => Ok(()),
-            Role::Associate => Err(AppError::Forbidden("associates can only see members of their own store".into())),
+            Role::Associate => Err(AppError::Forbidden(
+                "associates can only see members of their own store".into(),
+            )),
             Role::Member if self.member_id == Some(member_id) => Ok(()),
-            Role::Member => Err(AppError::Forbidden("a member token can only see its own member".into())),
+            Role::Member => Err(AppError::Forbidden(
+                "a member token can only see its own member".into(),
+            )),
         }
     }
 
@@ -152,25 +164,34 @@ impl TokenKeys {
             iat: now,
             exp: now + self.ttl_hours * 3600,
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verifies signature and expiry of the `Authorization` header's value.
     pub fn verify_header(&self, header: Option<&str>) -> AppResult<Viewer> {
         let header = header.ok_or_else(|| {
-            AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
+            AppError::Unauthenticated(
+                "missing Authorization header: send `Authorization: Bearer TOKEN`".into(),
+            )
         })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into())
+        })?;
         let validation = Validation::new(Algorithm::HS256);
-        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).map_err(|err| {
-            let reason = match err.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired; create a new one",
-                _ => "the token is not valid for this server",
-            };
-            AppError::Unauthenticated(reason.into())
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
+            .map_err(|err| {
+                let reason = match err.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                        "the token has expired; create a new one"
+                    }
+                    _ => "the token is not valid for this server",
+                };
+                AppError::Unauthenticated(reason.into())
+            })?;
         Ok(data.claims.into())
     }
 }
@@ -213,7 +234,8 @@ impl Guard for RoleGuard {
 
 /// The viewer of the current request.
 pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
-    ctx.data_opt::<Viewer>().ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))
+    ctx.data_opt::<Viewer>()
+        .ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))
 }
 
 /// Who a new token speaks for: the member, or a staff user (created on first use).
@@ -226,7 +248,8 @@ pub async fn viewer_for(
     staff: Option<String>,
 ) -> anyhow::Result<Viewer> {
     if role == Role::Member {
-        let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
+        let member_no =
+            member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
         let member = crate::service::member::find(db, &member_no).await?;
         return Ok(Viewer {
             actor: format!("member:{}", member.member_no),
@@ -245,12 +268,22 @@ pub async fn viewer_for(
     });
     let user = match crate::service::staff::by_username(db, &username).await? {
         Some(user) if user.role == role.as_str() => user,
-        Some(user) => anyhow::bail!("staff user {username:?} has the role {}, not {}", user.role, role.as_str()),
+        Some(user) => anyhow::bail!(
+            "staff user {username:?} has the role {}, not {}",
+            user.role,
+            role.as_str()
+        ),
         None => {
             if let Some(code) = &store {
                 crate::service::store::ensure(db, code).await?;
             }
-            let new = crate::service::staff::NewStaff { username, display_name: None, email: None, role, store_code: store };
+            let new = crate::service::staff::NewStaff {
+                username,
+                display_name: None,
+                email: None,
+                role,
+                store_code: store,
+            };
             crate::service::staff::create(db, &Viewer::cli(), new).await?
         }
     };

@@ -11,7 +11,11 @@ use crate::startup::Application;
 use crate::{db, demo, graphql, import};
 
 #[derive(Parser)]
-#[command(name = "patron", version, about = "VIP membership and retention server")]
+#[command(
+    name = "patron",
+    version,
+    about = "VIP membership and retention server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -100,7 +104,15 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Token { action: TokenAction::Create { role, member, store, staff } } => {
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    role,
+                    member,
+                    store,
+                    staff,
+                },
+        } => {
             let db = open(&settings).await?;
             let viewer = auth::viewer_for(&db, role, member, store, staff).await?;
             println!("{}", TokenKeys::from_settings(&settings)?.issue(&viewer)?);

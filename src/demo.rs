@@ -29,16 +29,51 @@ const STORES: &[(&str, &str, &str)] = &[
     ("HZ01", "杭州湖滨店", "杭州"),
 ];
 const CATEGORIES: &[&str] = &["女装", "男装", "鞋履", "箱包", "配饰", "美妆", "童装"];
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
-const GIVEN: &[&str] = &["娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓雯", "子涵", "雨桐", "浩然", "一诺"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "高", "罗",
+];
+const GIVEN: &[&str] = &[
+    "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀英", "霞", "平", "刚", "桂英", "晓雯", "子涵", "雨桐", "浩然", "一诺",
+];
 
 const MEMBER_COLUMNS: &[&str] = &[
-    "id", "member_no", "name", "gender", "birthday", "birth_month", "birth_day", "lunar_birthday", "phone", "email",
-    "city", "joined_at", "store_id", "referred_by_id", "interests", "locale", "time_zone", "email_consent",
-    "consent_source", "consent_at", "status", "created_at", "updated_at",
+    "id",
+    "member_no",
+    "name",
+    "gender",
+    "birthday",
+    "birth_month",
+    "birth_day",
+    "lunar_birthday",
+    "phone",
+    "email",
+    "city",
+    "joined_at",
+    "store_id",
+    "referred_by_id",
+    "interests",
+    "locale",
+    "time_zone",
+    "email_consent",
+    "consent_source",
+    "consent_at",
+    "status",
+    "created_at",
+    "updated_at",
 ];
-const PURCHASE_COLUMNS: &[&str] =
-    &["member_id", "store_id", "occurred_at", "amount_cents", "profit_cents", "order_id", "kind", "category", "created_at"];
+const PURCHASE_COLUMNS: &[&str] = &[
+    "member_id",
+    "store_id",
+    "occurred_at",
+    "amount_cents",
+    "profit_cents",
+    "order_id",
+    "kind",
+    "category",
+    "created_at",
+];
 
 /// Members written per bulk statement group.
 const CHUNK: usize = 20_000;
@@ -51,7 +86,11 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "demo: {} members, {} purchases, {} returns", self.members, self.purchases, self.returns)
+        write!(
+            f,
+            "demo: {} members, {} purchases, {} returns",
+            self.members, self.purchases, self.returns
+        )
     }
 }
 
@@ -68,7 +107,12 @@ struct Sale {
 }
 
 /// Adds `count` members with their purchase history; the same seed gives the same data.
-pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: u64) -> anyhow::Result<Summary> {
+pub async fn generate(
+    db: &DatabaseConnection,
+    brand: &Brand,
+    count: u64,
+    seed: u64,
+) -> anyhow::Result<Summary> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let store_ids = ensure_stores(db).await?;
     let first_id = next_member_id(db).await?;
@@ -88,10 +132,35 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
         let store = rng.gen_range(0..STORES.len());
         let favourite = rng.gen_range(0..CATEGORIES.len());
         let joined = start + Duration::days(rng.gen_range(0..3 * 365));
-        rows.push(member_row(&mut rng, id, first_id, joined, store_ids[store], STORES[store].2, favourite, brand));
+        rows.push(member_row(
+            &mut rng,
+            id,
+            first_id,
+            joined,
+            store_ids[store],
+            STORES[store].2,
+            favourite,
+            brand,
+        ));
         if rng.gen_bool(0.88) {
-            let (rate, dropout, nu) = (rate.sample(&mut rng), dropout.sample(&mut rng), spend_scale.sample(&mut rng));
-            simulate_member(&mut rng, &mut sales, index as u32, joined, today, rate, dropout, nu, store, favourite, brand)?;
+            let (rate, dropout, nu) = (
+                rate.sample(&mut rng),
+                dropout.sample(&mut rng),
+                spend_scale.sample(&mut rng),
+            );
+            simulate_member(
+                &mut rng,
+                &mut sales,
+                index as u32,
+                joined,
+                today,
+                rate,
+                dropout,
+                nu,
+                store,
+                favourite,
+                brand,
+            )?;
         }
         if rows.len() == CHUNK {
             members_writer.write(db, &std::mem::take(&mut rows)).await?;
@@ -128,7 +197,11 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
         purchases_writer.write(db, &rows).await?;
     }
     tracing::info!(purchases = sales.len(), elapsed = ?started.elapsed(), "purchases written");
-    Ok(Summary { members: count, purchases: sales.len() as u64 - returns, returns })
+    Ok(Summary {
+        members: count,
+        purchases: sales.len() as u64 - returns,
+        returns,
+    })
 }
 
 /// One member's profile.
@@ -143,11 +216,22 @@ fn member_row(
     favourite: usize,
     brand: &Brand,
 ) -> Vec<Value> {
-    let name = format!("{}{}", SURNAMES.choose(rng).unwrap_or(&"王"), GIVEN.choose(rng).unwrap_or(&"娜"));
+    let name = format!(
+        "{}{}",
+        SURNAMES.choose(rng).unwrap_or(&"王"),
+        GIVEN.choose(rng).unwrap_or(&"娜")
+    );
     let gender = if rng.gen_bool(0.7) { "female" } else { "male" };
-    let birthday = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + Duration::days(rng.gen_range(0..46 * 365));
-    let phone = format!("1{}{:09}", rng.gen_range(3..=9), rng.gen_range(0..1_000_000_000u64));
-    let email = rng.gen_bool(0.65).then(|| format!("member{id}@example.com"));
+    let birthday = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
+        + Duration::days(rng.gen_range(0..46 * 365));
+    let phone = format!(
+        "1{}{:09}",
+        rng.gen_range(3..=9),
+        rng.gen_range(0..1_000_000_000u64)
+    );
+    let email = rng
+        .gen_bool(0.65)
+        .then(|| format!("member{id}@example.com"));
     let consent = email.is_some() && rng.gen_bool(0.7);
     let referred_by = (id > first_id && rng.gen_bool(0.1)).then(|| rng.gen_range(first_id..id));
     let joined_at = brand.noon_of(joined);
@@ -205,16 +289,42 @@ fn simulate_member(
         let at = brand.noon_of(date).timestamp() + rng.gen_range(-2 * 3600..10 * 3600);
         let cents = ((spend.sample(rng) * 100.0).round() as i64).max(990);
         let profit = (cents as f64 * rng.gen_range(0.3..0.6)).round() as i64;
-        let store = if rng.gen_bool(0.9) { store } else { rng.gen_range(0..STORES.len()) } as u8;
-        let category = if rng.gen_bool(0.6) { favourite } else { rng.gen_range(0..CATEGORIES.len()) } as u8;
+        let store = if rng.gen_bool(0.9) {
+            store
+        } else {
+            rng.gen_range(0..STORES.len())
+        } as u8;
+        let category = if rng.gen_bool(0.6) {
+            favourite
+        } else {
+            rng.gen_range(0..CATEGORIES.len())
+        } as u8;
         order_no += 1;
-        sales.push(Sale { at, member, order_no, store, category, is_return: false, cents, profit });
+        sales.push(Sale {
+            at,
+            member,
+            order_no,
+            store,
+            category,
+            is_return: false,
+            cents,
+            profit,
+        });
         if rng.gen_bool(0.03) {
             let share = if rng.gen_bool(0.5) { 1.0 } else { 0.5 };
             let back = (cents as f64 * share).round() as i64;
             let at = at + rng.gen_range(1..14) * 86_400;
             let profit = (profit as f64 * share).round() as i64;
-            sales.push(Sale { at, member, order_no, store, category, is_return: true, cents: -back, profit: -profit });
+            sales.push(Sale {
+                at,
+                member,
+                order_no,
+                store,
+                category,
+                is_return: true,
+                cents: -back,
+                profit: -profit,
+            });
         }
         if rng.gen_bool(dropout.clamp(0.0, 1.0)) {
             break;
@@ -232,9 +342,15 @@ async fn ensure_stores(db: &DatabaseConnection) -> anyhow::Result<Vec<i64>> {
             Some(store) => store.id,
             None => {
                 let sql = "INSERT INTO stores (code, name, city, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-                let values = vec![(*code).into(), (*name).into(), (*city).into(), Utc::now().into()];
+                let values = vec![
+                    (*code).into(),
+                    (*name).into(),
+                    (*city).into(),
+                    Utc::now().into(),
+                ];
                 let row = db.query_one(raw_statement(db, sql, values)).await?;
-                row.ok_or_else(|| anyhow::anyhow!("store insert returned nothing"))?.try_get("", "id")?
+                row.ok_or_else(|| anyhow::anyhow!("store insert returned nothing"))?
+                    .try_get("", "id")?
             }
         };
         ids.push(id);
@@ -243,14 +359,19 @@ async fn ensure_stores(db: &DatabaseConnection) -> anyhow::Result<Vec<i64>> {
 }
 
 async fn next_member_id(db: &DatabaseConnection) -> anyhow::Result<i64> {
-    let last = entity::member::Entity::find().order_by_desc(entity::member::Column::Id).one(db).await?;
+    let last = entity::member::Entity::find()
+        .order_by_desc(entity::member::Column::Id)
+        .one(db)
+        .await?;
     Ok(last.map(|m| m.id + 1).unwrap_or(1))
 }
 
 /// Explicit ids bypass PostgreSQL's sequence; move it past them.
 async fn fix_sequence(db: &DatabaseConnection, table: &str) -> anyhow::Result<()> {
     if db::is_postgres(db) {
-        let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        );
         db.execute_unprepared(&sql).await?;
     }
     Ok(())

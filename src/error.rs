@@ -10,7 +10,10 @@ use sea_orm::{DbErr, SqlErr};
 #[derive(Debug)]
 pub enum AppError {
     /// The client sent something we refuse; `field` names the offending input field.
-    BadInput { field: Option<String>, message: String },
+    BadInput {
+        field: Option<String>,
+        message: String,
+    },
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
@@ -23,12 +26,18 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// A BAD_USER_INPUT error about one input field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::BadInput { field: Some(field.to_owned()), message: message.into() }
+        Self::BadInput {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
     }
 
     /// A BAD_USER_INPUT error about the request as a whole.
     pub fn input(message: impl Into<String>) -> Self {
-        Self::BadInput { field: None, message: message.into() }
+        Self::BadInput {
+            field: None,
+            message: message.into(),
+        }
     }
 
     /// What the client is told.
@@ -77,7 +86,10 @@ impl ErrorExtensions for AppError {
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadInput { field: Some(field), .. } = self {
+            if let Self::BadInput {
+                field: Some(field), ..
+            } = self
+            {
                 ext.set("field", field.as_str());
             }
         })

@@ -12,10 +12,14 @@ pub fn from_cents(cents: i64) -> Decimal {
 pub fn to_cents(field: &str, amount: Decimal) -> AppResult<i64> {
     let scaled = amount.normalize();
     if scaled.scale() > 2 {
-        return Err(AppError::field(field, format!("{field} has more than two decimal places: {amount}")));
+        return Err(AppError::field(
+            field,
+            format!("{field} has more than two decimal places: {amount}"),
+        ));
     }
     let cents = scaled * Decimal::ONE_HUNDRED;
-    i64::try_from(cents).map_err(|_| AppError::field(field, format!("{field} is out of range: {amount}")))
+    i64::try_from(cents)
+        .map_err(|_| AppError::field(field, format!("{field} is out of range: {amount}")))
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::TokenKeys;
 use crate::brand::Brand;
+use crate::db;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema};
 use crate::settings::Settings;
-use crate::db;
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
 #[derive(Clone, Default)]
@@ -73,7 +73,12 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server, db, statements })
+        Ok(Self {
+            port,
+            server,
+            db,
+            statements,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -95,12 +100,24 @@ impl Application {
 
 /// POST /graphql: body limit, then authentication, then execution. Every rejection is a
 /// GraphQL response with a code, never a dropped connection.
-async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn graphql_endpoint(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let body = match read_body(payload, state.max_body_bytes).await {
         Ok(body) => body,
-        Err(error) => return reply(StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
+        Err(error) => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                graphql::error_response(&error),
+            )
+        }
     };
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let viewer = match state.keys.verify_header(header) {
         Ok(viewer) => viewer,
         Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
@@ -108,7 +125,8 @@ async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payl
     let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
-            let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
+            let error =
+                AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
             return reply(StatusCode::BAD_REQUEST, graphql::error_response(&error));
         }
     };
@@ -123,7 +141,8 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
     let mut body = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
+        let chunk = chunk
+            .map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
         seen += chunk.len();
         if seen <= limit {
             body.extend_from_slice(&chunk);
@@ -132,7 +151,9 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
         }
     }
     if seen > limit {
-        return Err(AppError::input(format!("the request body exceeds the limit of {limit} bytes")));
+        return Err(AppError::input(format!(
+            "the request body exceeds the limit of {limit} bytes"
+        )));
     }
     Ok(body)
 }
@@ -142,8 +163,13 @@ fn reply(status: StatusCode, response: async_graphql::Response) -> HttpResponse 
 }
 
 async fn graphiql() -> HttpResponse {
-    let page = GraphiQLSource::build().endpoint("/graphql").title("Patron GraphiQL").finish();
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+    let page = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Patron GraphiQL")
+        .finish();
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page)
 }
 
 /// GET /healthz: 200 when the database answers.

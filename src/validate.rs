@@ -25,7 +25,10 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> AppResult<St
 /// Rejects text longer than `max_chars` characters.
 pub fn bounded(field: &str, value: &str, max_chars: usize) -> AppResult<String> {
     if value.chars().count() > max_chars {
-        return Err(AppError::field(field, format!("{field} is longer than {max_chars} characters")));
+        return Err(AppError::field(
+            field,
+            format!("{field} is longer than {max_chars} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -34,7 +37,10 @@ pub fn bounded(field: &str, value: &str, max_chars: usize) -> AppResult<String> 
 pub fn member_no(field: &str, value: &str) -> AppResult<String> {
     let value = required_text(field, value, 64)?;
     if value.chars().any(char::is_whitespace) {
-        return Err(AppError::field(field, format!("{field} must not contain spaces: {value:?}")));
+        return Err(AppError::field(
+            field,
+            format!("{field} must not contain spaces: {value:?}"),
+        ));
     }
     Ok(value)
 }
@@ -42,9 +48,14 @@ pub fn member_no(field: &str, value: &str) -> AppResult<String> {
 /// A syntactically valid address with a dotted domain, stored lower-cased.
 pub fn email(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim().to_lowercase();
-    let dotted_domain = value.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'));
+    let dotted_domain = value
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain.contains('.'));
     if value.len() > 254 || !dotted_domain || !EmailAddress::is_valid(&value) {
-        return Err(AppError::field(field, format!("{field} is not a valid email address: {value:?}")));
+        return Err(AppError::field(
+            field,
+            format!("{field} is not a valid email address: {value:?}"),
+        ));
     }
     Ok(value)
 }
@@ -52,10 +63,16 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
 /// E.164 (`+` and 7–15 digits) or a mainland China mobile number as typed (11 digits, `1[3-9]…`).
 /// Spaces and dashes are dropped.
 pub fn phone(field: &str, value: &str) -> AppResult<String> {
-    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let compact: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect();
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    let e164 = compact.starts_with('+') && all_digits && (7..=15).contains(&digits.len()) && !digits.starts_with('0');
+    let e164 = compact.starts_with('+')
+        && all_digits
+        && (7..=15).contains(&digits.len())
+        && !digits.starts_with('0');
     let china_mobile = !compact.starts_with('+')
         && all_digits
         && digits.len() == 11
@@ -74,10 +91,16 @@ pub fn phone(field: &str, value: &str) -> AppResult<String> {
 /// A birthday may not be in the future (nor absurdly far in the past).
 pub fn birthday(field: &str, value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     if value > today {
-        return Err(AppError::field(field, format!("{field} {value} is in the future")));
+        return Err(AppError::field(
+            field,
+            format!("{field} {value} is in the future"),
+        ));
     }
     if value < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN) {
-        return Err(AppError::field(field, format!("{field} {value} is before 1900")));
+        return Err(AppError::field(
+            field,
+            format!("{field} {value} is before 1900"),
+        ));
     }
     Ok(value)
 }
@@ -88,7 +111,12 @@ pub fn time_zone(field: &str, value: &str) -> AppResult<String> {
     value
         .parse::<Tz>()
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| AppError::field(field, format!("{field} is not a known IANA time zone: {value:?}")))
+        .map_err(|_| {
+            AppError::field(
+                field,
+                format!("{field} is not a known IANA time zone: {value:?}"),
+            )
+        })
 }
 
 /// One of the shipped locales.
@@ -98,7 +126,12 @@ pub fn locale(field: &str, value: &str) -> AppResult<String> {
         .iter()
         .find(|l| l.eq_ignore_ascii_case(value))
         .map(|l| (*l).to_owned())
-        .ok_or_else(|| AppError::field(field, format!("{field} must be one of {}: {value:?}", LOCALES.join(", "))))
+        .ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("{field} must be one of {}: {value:?}", LOCALES.join(", ")),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -107,18 +140,39 @@ mod tests {
 
     #[test]
     fn phones_accept_e164_and_china_mobile_as_typed() {
-        for ok in ["+8613812345678", "13812345678", "+1 415-555-2671", "+44 20 7946 0958"] {
+        for ok in [
+            "+8613812345678",
+            "13812345678",
+            "+1 415-555-2671",
+            "+44 20 7946 0958",
+        ] {
             assert!(phone("phone", ok).is_ok(), "{ok}");
         }
-        for bad in ["12345", "23812345678", "+0123456789", "1381234567x", "", "+86138123456789012"] {
+        for bad in [
+            "12345",
+            "23812345678",
+            "+0123456789",
+            "1381234567x",
+            "",
+            "+86138123456789012",
+        ] {
             assert!(phone("phone", bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails_need_a_dotted_domain() {
-        assert_eq!(email("email", " Li.Na@Example.COM ").ok().as_deref(), Some("li.na@example.com"));
-        for bad in ["li", "li@", "li@localhost", "a b@example.com", "@example.com"] {
+        assert_eq!(
+            email("email", " Li.Na@Example.COM ").ok().as_deref(),
+            Some("li.na@example.com")
+        );
+        for bad in [
+            "li",
+            "li@",
+            "li@localhost",
+            "a b@example.com",
+            "@example.com",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

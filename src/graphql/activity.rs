@@ -42,7 +42,9 @@ impl Purchase {
         self.0.category.as_deref()
     }
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
-        let Some(id) = self.0.store_id else { return Ok(None) };
+        let Some(id) = self.0.store_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
     }
 }
@@ -109,22 +111,49 @@ pub struct ActivityMutation;
 #[Object]
 impl ActivityMutation {
     /// Records a purchase; the same order id again changes nothing.
-    async fn record_purchase(&self, ctx: &Context<'_>, input: PurchaseInput) -> async_graphql::Result<Purchase> {
-        Ok(Purchase(purchase_service::record_purchase(db(ctx)?, viewer(ctx)?, input).await?))
+    async fn record_purchase(
+        &self,
+        ctx: &Context<'_>,
+        input: PurchaseInput,
+    ) -> async_graphql::Result<Purchase> {
+        Ok(Purchase(
+            purchase_service::record_purchase(db(ctx)?, viewer(ctx)?, input).await?,
+        ))
     }
 
     /// Records the return of an order as a negative amount linked to it.
-    async fn record_return(&self, ctx: &Context<'_>, input: ReturnInput) -> async_graphql::Result<Purchase> {
-        Ok(Purchase(purchase_service::record_return(db(ctx)?, viewer(ctx)?, input).await?))
+    async fn record_return(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnInput,
+    ) -> async_graphql::Result<Purchase> {
+        Ok(Purchase(
+            purchase_service::record_return(db(ctx)?, viewer(ctx)?, input).await?,
+        ))
     }
 
-    async fn record_feedback(&self, ctx: &Context<'_>, input: FeedbackInput) -> async_graphql::Result<FeedbackEntry> {
-        Ok(FeedbackEntry(feedback_service::record(db(ctx)?, viewer(ctx)?, input).await?))
+    async fn record_feedback(
+        &self,
+        ctx: &Context<'_>,
+        input: FeedbackInput,
+    ) -> async_graphql::Result<FeedbackEntry> {
+        Ok(FeedbackEntry(
+            feedback_service::record(db(ctx)?, viewer(ctx)?, input).await?,
+        ))
     }
 
-    async fn resolve_feedback(&self, ctx: &Context<'_>, id: ID, resolution: String) -> async_graphql::Result<FeedbackEntry> {
-        let id = id.parse::<i64>().map_err(|_| AppError::field("id", "id is not a feedback id"))?;
-        Ok(FeedbackEntry(feedback_service::resolve(db(ctx)?, viewer(ctx)?, id, &resolution).await?))
+    async fn resolve_feedback(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        resolution: String,
+    ) -> async_graphql::Result<FeedbackEntry> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "id is not a feedback id"))?;
+        Ok(FeedbackEntry(
+            feedback_service::resolve(db(ctx)?, viewer(ctx)?, id, &resolution).await?,
+        ))
     }
 
     /// Adds points; a `reference` (e.g. the order id) makes the call idempotent.
@@ -137,7 +166,17 @@ impl ActivityMutation {
         reference: Option<String>,
     ) -> async_graphql::Result<PointsEntry> {
         positive(points)?;
-        change(ctx, PointsChange { member_no: &member_no, kind: PointsKind::Earn, points, reason, reference }).await
+        change(
+            ctx,
+            PointsChange {
+                member_no: &member_no,
+                kind: PointsKind::Earn,
+                points,
+                reason,
+                reference,
+            },
+        )
+        .await
     }
 
     /// Spends points; fails with BAD_USER_INPUT rather than take the balance below zero.
@@ -151,23 +190,54 @@ impl ActivityMutation {
     ) -> async_graphql::Result<PointsEntry> {
         positive(points)?;
         let points = -points;
-        change(ctx, PointsChange { member_no: &member_no, kind: PointsKind::Redeem, points, reason, reference }).await
+        change(
+            ctx,
+            PointsChange {
+                member_no: &member_no,
+                kind: PointsKind::Redeem,
+                points,
+                reason,
+                reference,
+            },
+        )
+        .await
     }
 
     /// Corrects a balance by a signed amount (never below zero). Admins only.
-    async fn adjust_points(&self, ctx: &Context<'_>, member_no: String, points: i64, reason: String) -> async_graphql::Result<PointsEntry> {
+    async fn adjust_points(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        points: i64,
+        reason: String,
+    ) -> async_graphql::Result<PointsEntry> {
         let reason = Some(reason);
-        change(ctx, PointsChange { member_no: &member_no, kind: PointsKind::Adjust, points, reason, reference: None }).await
+        change(
+            ctx,
+            PointsChange {
+                member_no: &member_no,
+                kind: PointsKind::Adjust,
+                points,
+                reason,
+                reference: None,
+            },
+        )
+        .await
     }
 }
 
 fn positive(points: i64) -> AppResult<()> {
     if points <= 0 {
-        return Err(AppError::field("points", format!("points must be positive, not {points}")));
+        return Err(AppError::field(
+            "points",
+            format!("points must be positive, not {points}"),
+        ));
     }
     Ok(())
 }
 
 async fn change(ctx: &Context<'_>, change: PointsChange<'_>) -> async_graphql::Result<PointsEntry> {
-    Ok(PointsEntry(points::apply(db(ctx)?, viewer(ctx)?, change).await?))
+    Ok(PointsEntry(
+        points::apply(db(ctx)?, viewer(ctx)?, change).await?,
+    ))
 }

@@ -6,7 +6,9 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use entity::{feedback, member, points_entry, purchase, staff_user, store};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+};
 
 use crate::error::AppError;
 use crate::service;
@@ -56,7 +58,10 @@ pub struct ById<E> {
 
 impl<E> ById<E> {
     fn new(db: &DatabaseConnection) -> Self {
-        Self { db: db.clone(), entity: PhantomData }
+        Self {
+            db: db.clone(),
+            entity: PhantomData,
+        }
     }
 }
 
@@ -102,7 +107,9 @@ impl Loader<i64> for Balances {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
-        service::points::balances(&self.0, keys).await.map_err(to_gql)
+        service::points::balances(&self.0, keys)
+            .await
+            .map_err(to_gql)
     }
 }
 
@@ -146,7 +153,10 @@ pub struct Newest<E> {
 
 impl<E> Newest<E> {
     fn new(db: &DatabaseConnection) -> Self {
-        Self { db: db.clone(), entity: PhantomData }
+        Self {
+            db: db.clone(),
+            entity: PhantomData,
+        }
     }
 }
 
@@ -157,9 +167,16 @@ where
 {
     /// One statement for every member of the group: rows numbered per member by a window
     /// function, keeping the first `take` of each.
-    async fn load_group(&self, member_ids: Vec<i64>, take: u64, after: Option<Cursor>) -> Result<Vec<E::Model>, AppError> {
+    async fn load_group(
+        &self,
+        member_ids: Vec<i64>,
+        take: u64,
+        after: Option<Cursor>,
+    ) -> Result<Vec<E::Model>, AppError> {
         let mut window = WindowStatement::partition_by(E::member_column());
-        window.order_by(E::time_column(), Order::Desc).order_by(E::id_column(), Order::Desc);
+        window
+            .order_by(E::time_column(), Order::Desc)
+            .order_by(E::id_column(), Order::Desc);
         let mut numbered = Query::select();
         numbered
             .column(Asterisk)
@@ -170,7 +187,11 @@ where
             numbered.cond_where(
                 Condition::any()
                     .add(Expr::col(E::time_column()).lt(time))
-                    .add(Expr::col(E::time_column()).eq(time).and(Expr::col(E::id_column()).lt(id))),
+                    .add(
+                        Expr::col(E::time_column())
+                            .eq(time)
+                            .and(Expr::col(E::id_column()).lt(id)),
+                    ),
             );
         }
         let page = Query::select()
@@ -179,7 +200,10 @@ where
             .and_where(Expr::col(Alias::new("row_no")).lte(take))
             .to_owned();
         let backend = self.db.get_database_backend();
-        Ok(E::find().from_raw_sql(backend.build(&page)).all(&self.db).await?)
+        Ok(E::find()
+            .from_raw_sql(backend.build(&page))
+            .all(&self.db)
+            .await?)
     }
 }
 
@@ -195,18 +219,34 @@ where
         // Keys asking for the same page shape share one statement.
         let mut groups: HashMap<(u64, Option<Cursor>), Vec<i64>> = HashMap::new();
         for key in keys {
-            groups.entry((key.take, key.after)).or_default().push(key.member_id);
+            groups
+                .entry((key.take, key.after))
+                .or_default()
+                .push(key.member_id);
         }
         let mut pages = HashMap::new();
         for ((take, after), member_ids) in groups {
             let mut by_member: HashMap<i64, Vec<E::Model>> = HashMap::new();
-            for row in self.load_group(member_ids.clone(), take, after).await.map_err(to_gql)? {
+            for row in self
+                .load_group(member_ids.clone(), take, after)
+                .await
+                .map_err(to_gql)?
+            {
                 by_member.entry(E::member_of(&row)).or_default().push(row);
             }
             for member_id in member_ids {
                 let mut rows = by_member.remove(&member_id).unwrap_or_default();
-                rows.sort_by(|a, b| (E::time_of(b), E::id_of(b)).cmp(&(E::time_of(a), E::id_of(a))));
-                pages.insert(PageKey { member_id, take, after }, rows);
+                rows.sort_by(|a, b| {
+                    (E::time_of(b), E::id_of(b)).cmp(&(E::time_of(a), E::id_of(a)))
+                });
+                pages.insert(
+                    PageKey {
+                        member_id,
+                        take,
+                        after,
+                    },
+                    rows,
+                );
             }
         }
         Ok(pages)

@@ -9,8 +9,8 @@ use sea_orm::Condition;
 use crate::auth::viewer;
 use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
-use crate::graphql::{brand, db, page};
 use crate::graphql::store::{Staff, Store};
+use crate::graphql::{brand, db, page};
 use crate::service::audit;
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
@@ -36,13 +36,13 @@ impl Member {
         self.0.lunar_birthday
     }
     async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        self.contact(ctx, &self.0.phone, mask_phone)?)
+        self.contact(ctx, &self.0.phone, mask_phone)
     }
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.contact(ctx, &self.0.email, mask_email)?)
+        self.contact(ctx, &self.0.email, mask_email)
     }
     async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.contact(ctx, &self.0.address, |_| "***".to_owned())
+        self.contact(ctx, &self.0.address, |_| "***".to_owned())
     }
     /// Whether phone, email and address are shown masked to this viewer.
     async fn contact_masked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -55,7 +55,11 @@ impl Member {
         self.0.joined_at
     }
     async fn interests(&self) -> Vec<&str> {
-        self.0.interests.as_deref().map(|i| i.split(',').collect()).unwrap_or_default()
+        self.0
+            .interests
+            .as_deref()
+            .map(|i| i.split(',').collect())
+            .unwrap_or_default()
     }
     async fn locale(&self) -> &str {
         &self.0.locale
@@ -84,24 +88,37 @@ impl Member {
     }
     /// Home store.
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
-        let Some(id) = self.0.store_id else { return Ok(None) };
+        let Some(id) = self.0.store_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
     }
     /// The associate responsible for this member.
     async fn assigned_associate(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
-        let Some(id) = self.0.assigned_associate_id else { return Ok(None) };
+        let Some(id) = self.0.assigned_associate_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
     }
     /// The member who referred this one, when the viewer may see them.
     async fn referred_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        let Some(id) = self.0.referred_by_id else { return Ok(None) };
+        let Some(id) = self.0.referred_by_id else {
+            return Ok(None);
+        };
         let referrer = ctx.data::<Loaders>()?.members.load_one(id).await?;
         let viewer = viewer(ctx)?;
-        Ok(referrer.filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok()).map(Member))
+        Ok(referrer
+            .filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok())
+            .map(Member))
     }
     /// Current points balance: the sum of the ledger.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(ctx.data::<Loaders>()?.balances.load_one(self.0.id).await?.unwrap_or(0))
+        Ok(ctx
+            .data::<Loaders>()?
+            .balances
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
     }
     /// Purchases and returns, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -111,7 +128,14 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Purchase>> {
-        newest_first(&ctx.data::<Loaders>()?.purchases, self.0.id, first, after, Purchase).await
+        newest_first(
+            &ctx.data::<Loaders>()?.purchases,
+            self.0.id,
+            first,
+            after,
+            Purchase,
+        )
+        .await
     }
     /// Inquiries, complaints and scores, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -121,7 +145,14 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, FeedbackEntry>> {
-        newest_first(&ctx.data::<Loaders>()?.feedback, self.0.id, first, after, FeedbackEntry).await
+        newest_first(
+            &ctx.data::<Loaders>()?.feedback,
+            self.0.id,
+            first,
+            after,
+            FeedbackEntry,
+        )
+        .await
     }
     /// Points ledger entries, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -131,14 +162,28 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, PointsEntry>> {
-        newest_first(&ctx.data::<Loaders>()?.points, self.0.id, first, after, PointsEntry).await
+        newest_first(
+            &ctx.data::<Loaders>()?.points,
+            self.0.id,
+            first,
+            after,
+            PointsEntry,
+        )
+        .await
     }
 }
 
 impl Member {
-    fn contact(&self, ctx: &Context<'_>, value: &Option<String>, mask: fn(&str) -> String) -> async_graphql::Result<Option<String>> {
+    fn contact(
+        &self,
+        ctx: &Context<'_>,
+        value: &Option<String>,
+        mask: fn(&str) -> String,
+    ) -> async_graphql::Result<Option<String>> {
         let shown = viewer(ctx)?.sees_contact_details(self.0.id, self.0.assigned_associate_id);
-        Ok(value.as_deref().map(|v| if shown { v.to_owned() } else { mask(v) }))
+        Ok(value
+            .as_deref()
+            .map(|v| if shown { v.to_owned() } else { mask(v) }))
     }
 }
 
@@ -176,15 +221,24 @@ where
 {
     let first = page::page_size(first, 10)?;
     let after = after.as_deref().map(page::parse_time_cursor).transpose()?;
-    let key = PageKey { member_id, take: first + 1, after };
+    let key = PageKey {
+        member_id,
+        take: first + 1,
+        after,
+    };
     let mut rows = loader.load_one(key).await?.unwrap_or_default();
     let has_next = rows.len() as u64 > first;
     rows.truncate(first as usize);
     let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|row| Edge::new(page::time_cursor(E::time_of(&row), <E as crate::graphql::loaders::Keyed>::id_of(&row)), wrap(row))),
-    );
+    connection.edges.extend(rows.into_iter().map(|row| {
+        Edge::new(
+            page::time_cursor(
+                E::time_of(&row),
+                <E as crate::graphql::loaders::Keyed>::id_of(&row),
+            ),
+            wrap(row),
+        )
+    }));
     Ok(connection)
 }
 
@@ -208,7 +262,9 @@ pub struct MemberQuery;
 impl MemberQuery {
     /// One member by member number.
     async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
-        Ok(Member(service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?))
+        Ok(Member(
+            service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?,
+        ))
     }
 
     /// Members matching a filter, as a Relay connection. Associates see their own store only.
@@ -227,12 +283,21 @@ impl MemberQuery {
         let limit = page::page_size(first, 20)?;
         let offset = page::offset_after(after.as_deref())?;
         let condition = service::condition(db, viewer, &filter).await?;
-        let mut rows = service::page(db, condition.clone(), order_by.unwrap_or_default(), offset, limit + 1).await?;
+        let mut rows = service::page(
+            db,
+            condition.clone(),
+            order_by.unwrap_or_default(),
+            offset,
+            limit + 1,
+        )
+        .await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
+        let detail =
+            serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
         audit::record(db, viewer, "members.export", None, detail).await?;
-        let mut connection = Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
+        let mut connection =
+            Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
         connection.edges.extend(
             rows.into_iter()
                 .enumerate()
@@ -248,13 +313,27 @@ pub struct MemberMutation;
 #[Object]
 impl MemberMutation {
     /// Creates a member. Admins and associates (for their own store).
-    async fn create_member(&self, ctx: &Context<'_>, member_no: String, input: MemberFields) -> async_graphql::Result<Member> {
-        Ok(Member(service::create(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?))
+    async fn create_member(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        input: MemberFields,
+    ) -> async_graphql::Result<Member> {
+        Ok(Member(
+            service::create(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?,
+        ))
     }
 
     /// Changes the given profile fields.
-    async fn update_member(&self, ctx: &Context<'_>, member_no: String, input: MemberFields) -> async_graphql::Result<Member> {
-        Ok(Member(service::update(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?))
+    async fn update_member(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        input: MemberFields,
+    ) -> async_graphql::Result<Member> {
+        Ok(Member(
+            service::update(db(ctx)?, viewer(ctx)?, brand(ctx)?, &member_no, input).await?,
+        ))
     }
 
     /// Records email consent or its withdrawal, with where it was given.
@@ -265,19 +344,43 @@ impl MemberMutation {
         granted: bool,
         source: Option<String>,
     ) -> async_graphql::Result<Member> {
-        Ok(Member(service::set_email_consent(db(ctx)?, viewer(ctx)?, &member_no, granted, source.as_deref()).await?))
+        Ok(Member(
+            service::set_email_consent(
+                db(ctx)?,
+                viewer(ctx)?,
+                &member_no,
+                granted,
+                source.as_deref(),
+            )
+            .await?,
+        ))
     }
 
     /// Assigns the associate responsible for a member; omit `username` to unassign. Admins only.
-    async fn assign_associate(&self, ctx: &Context<'_>, member_no: String, username: Option<String>) -> async_graphql::Result<Member> {
-        Ok(Member(service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref()).await?))
+    async fn assign_associate(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        username: Option<String>,
+    ) -> async_graphql::Result<Member> {
+        Ok(Member(
+            service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref())
+                .await?,
+        ))
     }
 
     /// Erases a member's personal data, keeping anonymous purchase history and a hashed
     /// suppression entry for the address. Admins only.
-    async fn erase_member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<ErasedMember> {
+    async fn erase_member(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+    ) -> async_graphql::Result<ErasedMember> {
         let erased = service::erase(db(ctx)?, viewer(ctx)?, &member_no).await?;
-        Ok(ErasedMember { id: ID(erased.member_no), erased: true })
+        Ok(ErasedMember {
+            id: ID(erased.member_no),
+            erased: true,
+        })
     }
 }
 

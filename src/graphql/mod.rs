@@ -1,7 +1,9 @@
 //! The GraphQL schema: one module per domain, merged; limits; error codes on every error.
 use std::panic::AssertUnwindSafe;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError,
+};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
@@ -20,7 +22,11 @@ pub mod store;
 pub struct Query(member::MemberQuery, store::StoreQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(member::MemberMutation, activity::ActivityMutation, store::StoreMutation);
+pub struct Mutation(
+    member::MemberMutation,
+    activity::ActivityMutation,
+    store::StoreMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -36,14 +42,24 @@ pub fn build_schema(db: DatabaseConnection, brand: Brand, settings: &Settings) -
 
 /// The schema in SDL, for `patron schema`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 /// Runs one request for `viewer` with fresh loaders. A panic in a resolver becomes an INTERNAL
 /// error instead of a dropped connection, and every error leaves with an `extensions.code`.
-pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request, viewer: Viewer) -> Response {
+pub async fn execute(
+    schema: &AppSchema,
+    db: &DatabaseConnection,
+    request: Request,
+    viewer: Viewer,
+) -> Response {
     let request = request.data(viewer).data(loaders::Loaders::new(db));
-    let mut response = match AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
+    let mut response = match AssertUnwindSafe(schema.execute(request))
+        .catch_unwind()
+        .await
+    {
         Ok(response) => response,
         Err(_) => {
             tracing::error!("a resolver panicked");
@@ -59,7 +75,9 @@ pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Reque
 /// A response carrying one error, for requests rejected before execution.
 pub fn error_response(error: &AppError) -> Response {
     use async_graphql::ErrorExtensions;
-    let mut error = error.extend().into_server_error(async_graphql::Pos::default());
+    let mut error = error
+        .extend()
+        .into_server_error(async_graphql::Pos::default());
     error.locations.clear();
     Response::from_errors(vec![error])
 }
@@ -67,7 +85,10 @@ pub fn error_response(error: &AppError) -> Response {
 /// Errors async-graphql raises itself (syntax, unknown fields, bad variables, depth and
 /// complexity limits) are the client's: label them BAD_USER_INPUT.
 fn tag_client_error(error: &mut ServerError) {
-    let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
     if !has_code {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         extensions.set("code", "BAD_USER_INPUT");
@@ -75,9 +96,11 @@ fn tag_client_error(error: &mut ServerError) {
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>().map_err(|_| AppError::Internal(anyhow::anyhow!("no database in the schema")))
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no database in the schema")))
 }
 
 pub(crate) fn brand<'a>(ctx: &Context<'a>) -> AppResult<&'a Brand> {
-    ctx.data::<Brand>().map_err(|_| AppError::Internal(anyhow::anyhow!("no brand in the schema")))
+    ctx.data::<Brand>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no brand in the schema")))
 }

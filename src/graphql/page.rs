@@ -12,7 +12,10 @@ pub const MAX_PAGE: i32 = 100;
 pub fn page_size(first: Option<i32>, default: i32) -> AppResult<u64> {
     let first = first.unwrap_or(default);
     if !(0..=MAX_PAGE).contains(&first) {
-        return Err(AppError::field("first", format!("first must be between 0 and {MAX_PAGE}, not {first}")));
+        return Err(AppError::field(
+            "first",
+            format!("first must be between 0 and {MAX_PAGE}, not {first}"),
+        ));
     }
     Ok(first as u64)
 }
@@ -39,14 +42,23 @@ pub fn time_cursor(time: DateTime<Utc>, id: i64) -> String {
 pub fn parse_time_cursor(after: &str) -> AppResult<(DateTime<Utc>, i64)> {
     let text = decode(after).ok_or_else(bad_cursor)?;
     let mut parts = text.strip_prefix("t:").ok_or_else(bad_cursor)?.split(':');
-    let micros = parts.next().and_then(|m| m.parse::<i64>().ok()).ok_or_else(bad_cursor)?;
-    let id = parts.next().and_then(|i| i.parse::<i64>().ok()).ok_or_else(bad_cursor)?;
+    let micros = parts
+        .next()
+        .and_then(|m| m.parse::<i64>().ok())
+        .ok_or_else(bad_cursor)?;
+    let id = parts
+        .next()
+        .and_then(|i| i.parse::<i64>().ok())
+        .ok_or_else(bad_cursor)?;
     let time = DateTime::from_timestamp_micros(micros).ok_or_else(bad_cursor)?;
     Ok((time, id))
 }
 
 fn decode(cursor: &str) -> Option<String> {
-    URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|bytes| String::from_utf8(bytes).ok())
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
 }
 
 fn bad_cursor() -> AppError {
@@ -61,7 +73,10 @@ mod tests {
     fn cursors_round_trip() {
         assert_eq!(offset_after(Some(&offset_cursor(41))).ok(), Some(42));
         let time = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default();
-        assert_eq!(parse_time_cursor(&time_cursor(time, 7)).ok(), Some((time, 7)));
+        assert_eq!(
+            parse_time_cursor(&time_cursor(time, 7)).ok(),
+            Some((time, 7))
+        );
         assert!(offset_after(Some("nonsense")).is_err());
         assert!(page_size(Some(101), 20).is_err());
     }

@@ -37,7 +37,9 @@ impl Staff {
         &self.0.role
     }
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
-        let Some(id) = self.0.store_id else { return Ok(None) };
+        let Some(id) = self.0.store_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
     }
 }
@@ -55,17 +57,28 @@ impl Me {
         Ok(viewer(ctx)?.actor.clone())
     }
     async fn staff(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
-        let Some(id) = viewer(ctx)?.staff_id else { return Ok(None) };
+        let Some(id) = viewer(ctx)?.staff_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
     }
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
-        let Some(id) = viewer(ctx)?.store_id else { return Ok(None) };
+        let Some(id) = viewer(ctx)?.store_id else {
+            return Ok(None);
+        };
         Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
     }
     /// For a member token: that member.
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        let Some(id) = viewer(ctx)?.member_id else { return Ok(None) };
-        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Member))
+        let Some(id) = viewer(ctx)?.member_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .members
+            .load_one(id)
+            .await?
+            .map(Member))
     }
 }
 
@@ -82,7 +95,14 @@ pub struct AuditEntry {
 
 impl From<audit_log::Model> for AuditEntry {
     fn from(m: audit_log::Model) -> Self {
-        Self { actor: m.actor, role: m.role, action: m.action, target: m.target, detail: m.detail, created_at: m.created_at }
+        Self {
+            actor: m.actor,
+            role: m.role,
+            action: m.action,
+            target: m.target,
+            detail: m.detail,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -97,12 +117,21 @@ impl StoreQuery {
 
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
         viewer(ctx)?.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
-        Ok(service::store::all(db(ctx)?).await?.into_iter().map(Store).collect())
+        Ok(service::store::all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Store)
+            .collect())
     }
 
     /// The newest audit entries, optionally for one member number. Admins only.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn audit_log(&self, ctx: &Context<'_>, target: Option<String>, first: Option<i32>) -> async_graphql::Result<Vec<AuditEntry>> {
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        target: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<AuditEntry>> {
         let limit = crate::graphql::page::page_size(first, 20)?;
         let entries = service::audit::latest(db(ctx)?, target.as_deref(), limit).await?;
         Ok(entries.into_iter().map(AuditEntry::from).collect())
@@ -125,12 +154,24 @@ pub struct StoreMutation;
 #[Object]
 impl StoreMutation {
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn create_store(&self, ctx: &Context<'_>, code: String, name: String, city: Option<String>) -> async_graphql::Result<Store> {
-        Ok(Store(service::store::create(db(ctx)?, viewer(ctx)?, &code, &name, city).await?))
+    async fn create_store(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+        city: Option<String>,
+    ) -> async_graphql::Result<Store> {
+        Ok(Store(
+            service::store::create(db(ctx)?, viewer(ctx)?, &code, &name, city).await?,
+        ))
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn create_staff_user(&self, ctx: &Context<'_>, input: StaffInput) -> async_graphql::Result<Staff> {
+    async fn create_staff_user(
+        &self,
+        ctx: &Context<'_>,
+        input: StaffInput,
+    ) -> async_graphql::Result<Staff> {
         let new = NewStaff {
             username: input.username,
             display_name: input.display_name,
@@ -138,6 +179,8 @@ impl StoreMutation {
             role: input.role,
             store_code: input.store_code,
         };
-        Ok(Staff(service::staff::create(db(ctx)?, viewer(ctx)?, new).await?))
+        Ok(Staff(
+            service::staff::create(db(ctx)?, viewer(ctx)?, new).await?,
+        ))
     }
 }

@@ -1,8 +1,8 @@
 //! The audit log: every mutation and every export of member data, with who did it.
 use chrono::Utc;
 use entity::audit_log;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sea_orm::ColumnTrait;
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -25,13 +25,21 @@ pub async fn record(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
+    audit_log::Entity::insert(entry)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
 /// The newest entries, optionally for one member number.
-pub async fn latest(conn: &impl ConnectionTrait, target: Option<&str>, limit: u64) -> AppResult<Vec<audit_log::Model>> {
-    let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit);
+pub async fn latest(
+    conn: &impl ConnectionTrait,
+    target: Option<&str>,
+    limit: u64,
+) -> AppResult<Vec<audit_log::Model>> {
+    let mut query = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit);
     if let Some(target) = target {
         query = query.filter(audit_log::Column::Target.eq(target));
     }

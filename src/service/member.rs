@@ -4,8 +4,9 @@ use chrono::{Datelike, NaiveDate, Utc};
 use entity::{email_suppression, feedback, member};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IdenStatic, IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -99,27 +100,44 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
         row.lunar_birthday = Set(lunar);
     }
     if let Some(phone) = &fields.phone {
-        row.phone = Set(clearable(phone).map(|p| validate::phone("phone", p)).transpose()?);
+        row.phone = Set(clearable(phone)
+            .map(|p| validate::phone("phone", p))
+            .transpose()?);
     }
     if let Some(email) = &fields.email {
-        row.email = Set(clearable(email).map(|e| validate::email("email", e)).transpose()?);
+        row.email = Set(clearable(email)
+            .map(|e| validate::email("email", e))
+            .transpose()?);
     }
     if let Some(address) = &fields.address {
-        row.address = Set(clearable(address).map(|a| validate::bounded("address", a, 500)).transpose()?);
+        row.address = Set(clearable(address)
+            .map(|a| validate::bounded("address", a, 500))
+            .transpose()?);
     }
     if let Some(city) = &fields.city {
-        row.city = Set(clearable(city).map(|c| validate::bounded("city", c, 100)).transpose()?);
+        row.city = Set(clearable(city)
+            .map(|c| validate::bounded("city", c, 100))
+            .transpose()?);
     }
     if let Some(joined) = fields.joined_at {
         if joined > today {
-            return Err(AppError::field("joinedAt", format!("joinedAt {joined} is in the future")));
+            return Err(AppError::field(
+                "joinedAt",
+                format!("joinedAt {joined} is in the future"),
+            ));
         }
         row.joined_at = Set(joined);
     }
     if let Some(interests) = &fields.interests {
-        let topics: Vec<_> = interests.iter().map(|t| t.trim().replace(',', " ")).filter(|t| !t.is_empty()).collect();
+        let topics: Vec<_> = interests
+            .iter()
+            .map(|t| t.trim().replace(',', " "))
+            .filter(|t| !t.is_empty())
+            .collect();
         let joined = topics.join(",");
-        row.interests = Set((!joined.is_empty()).then(|| validate::bounded("interests", &joined, 500)).transpose()?);
+        row.interests = Set((!joined.is_empty())
+            .then(|| validate::bounded("interests", &joined, 500))
+            .transpose()?);
     }
     if let Some(locale) = &fields.locale {
         row.locale = Set(validate::locale("locale", locale)?);
@@ -132,8 +150,16 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
     }
     Ok(ValidFields {
         row,
-        store_code: fields.store_code.as_deref().and_then(clearable).map(str::to_owned),
-        referred_by: fields.referred_by.as_deref().and_then(clearable).map(str::to_owned),
+        store_code: fields
+            .store_code
+            .as_deref()
+            .and_then(clearable)
+            .map(str::to_owned),
+        referred_by: fields
+            .referred_by
+            .as_deref()
+            .and_then(clearable)
+            .map(str::to_owned),
     })
 }
 
@@ -143,7 +169,10 @@ fn clearable(text: &str) -> Option<&str> {
 }
 
 /// The columns of `changes` that differ from `current`.
-pub fn changed_columns(current: &member::Model, changes: &member::ActiveModel) -> Vec<member::Column> {
+pub fn changed_columns(
+    current: &member::Model,
+    changes: &member::ActiveModel,
+) -> Vec<member::Column> {
     let current = current.clone().into_active_model();
     member::Column::iter()
         .filter(|column| match changes.get(*column) {
@@ -157,7 +186,13 @@ pub fn changed_columns(current: &member::Model, changes: &member::ActiveModel) -
 pub fn stamp_consent(row: &mut member::ActiveModel, source: Option<&str>, default_source: &str) {
     if row.email_consent.is_set() {
         row.consent_at = Set(Some(Utc::now()));
-        row.consent_source = Set(Some(source.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default_source).to_owned()));
+        row.consent_source = Set(Some(
+            source
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(default_source)
+                .to_owned(),
+        ));
     }
 }
 
@@ -172,13 +207,20 @@ fn check_consent(row: &member::ActiveModel, current: Option<&member::Model>) -> 
         _ => current.is_some_and(|m| m.email.is_some()),
     };
     if granted && !email {
-        return Err(AppError::field("emailConsent", "email consent needs an email address"));
+        return Err(AppError::field(
+            "emailConsent",
+            "email consent needs an email address",
+        ));
     }
     Ok(())
 }
 
 /// Fills in what a new member gets when the input leaves it out.
-pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Brand) -> AppResult<member::ActiveModel> {
+pub fn with_defaults(
+    mut row: member::ActiveModel,
+    member_no: String,
+    brand: &Brand,
+) -> AppResult<member::ActiveModel> {
     if !row.name.is_set() {
         return Err(AppError::field("name", "name is required for a new member"));
     }
@@ -209,18 +251,27 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
         .filter(member::Column::MemberNo.eq(member_no.trim()))
         .one(conn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member_no.trim())))
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no member has the number {:?}", member_no.trim()))
+        })
 }
 
 /// Looks up a member the viewer may see.
-pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, member_no: &str) -> AppResult<member::Model> {
+pub async fn find_visible(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    member_no: &str,
+) -> AppResult<member::Model> {
     let member = find(conn, member_no).await?;
     viewer.check_member_access(member.id, member.store_id)?;
     Ok(member)
 }
 
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<member::Model>> {
-    Ok(member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+    Ok(member::Entity::find()
+        .filter(member::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?)
 }
 
 /// Resolves the store code and referrer of validated fields into ids on the row.
@@ -229,9 +280,12 @@ async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields
         valid.row.store_id = Set(Some(store::id_for_code(conn, "storeCode", code).await?));
     }
     if let Some(referrer) = &valid.referred_by {
-        let referrer = find(conn, referrer)
-            .await
-            .map_err(|_| AppError::field("referredBy", format!("no member has the number {referrer:?}")))?;
+        let referrer = find(conn, referrer).await.map_err(|_| {
+            AppError::field(
+                "referredBy",
+                format!("no member has the number {referrer:?}"),
+            )
+        })?;
         valid.row.referred_by_id = Set(Some(referrer.id));
     }
     Ok(())
@@ -252,19 +306,36 @@ pub async fn create(
     if viewer.role == Role::Associate {
         match valid.row.store_id.clone().into_value() {
             Some(sea_orm::Value::BigInt(Some(id))) if Some(id) != viewer.store_id => {
-                return Err(AppError::Forbidden("associates create members of their own store only".into()))
+                return Err(AppError::Forbidden(
+                    "associates create members of their own store only".into(),
+                ))
             }
             _ => valid.row.store_id = Set(viewer.store_id),
         }
     }
-    if member::Entity::find().filter(member::Column::MemberNo.eq(&member_no)).count(conn).await? > 0 {
-        return Err(AppError::field("memberNo", format!("a member with the number {member_no:?} already exists")));
+    if member::Entity::find()
+        .filter(member::Column::MemberNo.eq(&member_no))
+        .count(conn)
+        .await?
+        > 0
+    {
+        return Err(AppError::field(
+            "memberNo",
+            format!("a member with the number {member_no:?} already exists"),
+        ));
     }
     let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
     stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
-    audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "member.create",
+        Some(&member_no),
+        serde_json::Value::Null,
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -281,14 +352,26 @@ pub async fn update(
     let current = find_visible(conn, viewer, member_no).await?;
     ensure_active(&current)?;
     if viewer.role != Role::Admin && (fields.store_code.is_some() || fields.referred_by.is_some()) {
-        return Err(AppError::Forbidden("only an admin can change a member's store or referrer".into()));
+        return Err(AppError::Forbidden(
+            "only an admin can change a member's store or referrer".into(),
+        ));
     }
     let mut valid = validate_fields(&fields, brand.today())?;
     resolve_references(conn, &mut valid).await?;
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
-        return Err(AppError::field("referredBy", "a member cannot refer themself"));
+        return Err(AppError::field(
+            "referredBy",
+            "a member cannot refer themself",
+        ));
     }
-    save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
+    save_changes(
+        conn,
+        viewer,
+        &current,
+        valid.row,
+        fields.consent_source.as_deref(),
+    )
+    .await
 }
 
 /// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
@@ -316,7 +399,14 @@ pub async fn save_changes(
     let names: Vec<_> = changed.iter().map(|c| c.as_str()).collect();
     let txn = conn.begin().await?;
     let updated = changes.update(&txn).await?;
-    audit::record(&txn, viewer, "member.update", Some(&current.member_no), serde_json::json!({ "changed": names })).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "member.update",
+        Some(&current.member_no),
+        serde_json::json!({ "changed": names }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -332,7 +422,10 @@ pub async fn set_email_consent(
     viewer.require(&[Role::Admin, Role::Associate, Role::Member])?;
     let current = find_visible(conn, viewer, member_no).await?;
     ensure_active(&current)?;
-    let changes = member::ActiveModel { email_consent: Set(granted), ..Default::default() };
+    let changes = member::ActiveModel {
+        email_consent: Set(granted),
+        ..Default::default()
+    };
     save_changes(conn, viewer, &current, changes, source).await
 }
 
@@ -348,26 +441,38 @@ pub async fn assign_associate(
     ensure_active(&current)?;
     let associate = match username {
         Some(username) => {
-            let staff = staff::by_username(conn, username)
-                .await?
-                .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
+            let staff = staff::by_username(conn, username).await?.ok_or_else(|| {
+                AppError::field("username", format!("no staff user is called {username:?}"))
+            })?;
             if staff.role != Role::Associate.as_str() {
-                return Err(AppError::field("username", format!("{username:?} is not an associate")));
+                return Err(AppError::field(
+                    "username",
+                    format!("{username:?} is not an associate"),
+                ));
             }
             if staff.store_id != current.store_id {
-                return Err(AppError::field("username", format!("{username:?} does not work at this member's store")));
+                return Err(AppError::field(
+                    "username",
+                    format!("{username:?} does not work at this member's store"),
+                ));
             }
             Some(staff.id)
         }
         None => None,
     };
-    let changes = member::ActiveModel { assigned_associate_id: Set(associate), ..Default::default() };
+    let changes = member::ActiveModel {
+        assigned_associate_id: Set(associate),
+        ..Default::default()
+    };
     save_changes(conn, viewer, &current, changes, None).await
 }
 
 fn ensure_active(member: &member::Model) -> AppResult<()> {
     if member.status == ERASED {
-        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+        return Err(AppError::input(format!(
+            "member {} has been erased",
+            member.member_no
+        )));
     }
     Ok(())
 }
@@ -417,11 +522,21 @@ pub async fn erase(
     // Free text a person wrote may name them.
     feedback::Entity::update_many()
         .col_expr(feedback::Column::Body, Expr::value(Option::<String>::None))
-        .col_expr(feedback::Column::Resolution, Expr::value(Option::<String>::None))
+        .col_expr(
+            feedback::Column::Resolution,
+            Expr::value(Option::<String>::None),
+        )
         .filter(feedback::Column::MemberId.eq(current.id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, viewer, "member.erase", Some(&current.member_no), serde_json::Value::Null).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "member.erase",
+        Some(&current.member_no),
+        serde_json::Value::Null,
+    )
+    .await?;
     txn.commit().await?;
     Ok(erased)
 }
@@ -434,7 +549,11 @@ pub async fn suppress(conn: &impl ConnectionTrait, email: &str, reason: &str) ->
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .on_conflict(OnConflict::column(email_suppression::Column::EmailHash).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(email_suppression::Column::EmailHash)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     Ok(())
@@ -493,7 +612,11 @@ pub struct MemberOrder {
 }
 
 /// The SQL condition for a filter, narrowed to what the viewer may see.
-pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &MemberFilter) -> AppResult<Condition> {
+pub async fn condition(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &MemberFilter,
+) -> AppResult<Condition> {
     viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
     let mut cond = Condition::all();
     if viewer.role == Role::Associate {
@@ -503,9 +626,17 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
         cond = cond.add(member::Column::Status.eq(ACTIVE));
     }
     if let Some(search) = filter.search.as_deref().and_then(clearable) {
-        let pattern = format!("%{}%", search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let like = |column: member::Column| {
-            Expr::expr(Func::lower(Expr::col(column))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         cond = cond.add(
             Condition::any()
@@ -516,7 +647,10 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
         );
     }
     if let Some(code) = filter.store_code.as_deref() {
-        let store_id = store::by_code(conn, code).await?.map(|s| s.id).unwrap_or(-1);
+        let store_id = store::by_code(conn, code)
+            .await?
+            .map(|s| s.id)
+            .unwrap_or(-1);
         cond = cond.add(member::Column::StoreId.eq(store_id));
     }
     if let Some(city) = filter.city.as_deref() {
@@ -527,7 +661,10 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
     }
     if let Some(month) = filter.birthday_month {
         if !(1..=12).contains(&month) {
-            return Err(AppError::field("birthdayMonth", format!("birthdayMonth must be 1–12, not {month}")));
+            return Err(AppError::field(
+                "birthdayMonth",
+                format!("birthdayMonth must be 1–12, not {month}"),
+            ));
         }
         cond = cond.add(member::Column::BirthMonth.eq(month));
     }

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{member, purchase};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
@@ -58,11 +59,19 @@ pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
     let order_id = validate::required_text("orderId", line.order_id, 128)?;
     let (amount, profit) = match line.kind {
         PURCHASE if line.amount < Decimal::ZERO => {
-            return Err(AppError::field("amount", format!("amount must not be negative: {}", line.amount)))
+            return Err(AppError::field(
+                "amount",
+                format!("amount must not be negative: {}", line.amount),
+            ))
         }
         PURCHASE => (line.amount, line.profit),
         RETURN => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
-        other => return Err(AppError::field("kind", format!("kind must be purchase or return, not {other:?}"))),
+        other => {
+            return Err(AppError::field(
+                "kind",
+                format!("kind must be purchase or return, not {other:?}"),
+            ))
+        }
     };
     Ok(purchase::ActiveModel {
         occurred_at: Set(line.occurred_at),
@@ -70,7 +79,10 @@ pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
         profit_cents: Set(profit.map(|p| money::to_cents("profit", p)).transpose()?),
         order_id: Set(order_id),
         kind: Set(line.kind.to_owned()),
-        category: Set(line.category.map(|c| validate::bounded("category", c.trim(), 100)).transpose()?),
+        category: Set(line
+            .category
+            .map(|c| validate::bounded("category", c.trim(), 100))
+            .transpose()?),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -103,14 +115,21 @@ pub async fn existing(
     let mut any = Condition::any();
     let mut empty = true;
     for (order_id, kind) in keys {
-        any = any.add(purchase::Column::OrderId.eq(order_id).and(purchase::Column::Kind.eq(kind)));
+        any = any.add(
+            purchase::Column::OrderId
+                .eq(order_id)
+                .and(purchase::Column::Kind.eq(kind)),
+        );
         empty = false;
     }
     if empty {
         return Ok(HashMap::new());
     }
     let rows = purchase::Entity::find().filter(any).all(conn).await?;
-    Ok(rows.into_iter().map(|p| ((p.order_id.clone(), p.kind.clone()), p)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|p| ((p.order_id.clone(), p.kind.clone()), p))
+        .collect())
 }
 
 /// Inserts a row unless its order is already recorded: the same content is a no-op that returns
@@ -128,13 +147,23 @@ async fn insert_once(
         }
         return Err(AppError::field(
             "orderId",
-            format!("order {:?} already has a {} with different details", key.0, key.1),
+            format!(
+                "order {:?} already has a {} with different details",
+                key.0, key.1
+            ),
         ));
     }
     let txn = conn.begin().await?;
     let stored = row.insert(&txn).await?;
     let detail = serde_json::json!({ "orderId": key.0, "amountCents": stored.amount_cents });
-    audit::record(&txn, viewer, &format!("{}.record", key.1), Some(member_no), detail).await?;
+    audit::record(
+        &txn,
+        viewer,
+        &format!("{}.record", key.1),
+        Some(member_no),
+        detail,
+    )
+    .await?;
     txn.commit().await?;
     Ok(stored)
 }
@@ -177,19 +206,32 @@ pub async fn record_return(
     let original = existing(conn, [order_key.clone()])
         .await?
         .remove(&order_key)
-        .ok_or_else(|| AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0)))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "orderId",
+                format!("no purchase has the order id {:?}", order_key.0),
+            )
+        })?;
     let member = member::Entity::find_by_id(original.member_id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound("the order's member no longer exists".into()))?;
     viewer.check_member_access(member.id, member.store_id)?;
     if input.amount <= Decimal::ZERO {
-        return Err(AppError::field("amount", "a return's amount is the positive sum refunded"));
+        return Err(AppError::field(
+            "amount",
+            "a return's amount is the positive sum refunded",
+        ));
     }
     if money::to_cents("amount", input.amount)? > original.amount_cents {
         return Err(AppError::field(
             "amount",
-            format!("the refund {} exceeds what order {:?} paid ({})", input.amount, order_key.0, money::from_cents(original.amount_cents)),
+            format!(
+                "the refund {} exceeds what order {:?} paid ({})",
+                input.amount,
+                order_key.0,
+                money::from_cents(original.amount_cents)
+            ),
         ));
     }
     let mut row = validate_line(&LineItem {
@@ -202,12 +244,22 @@ pub async fn record_return(
     })?;
     row.member_id = Set(original.member_id);
     row.store_id = Set(original.store_id);
-    insert_once(conn, viewer, &member.member_no, (order_key.0, RETURN.to_owned()), row).await
+    insert_once(
+        conn,
+        viewer,
+        &member.member_no,
+        (order_key.0, RETURN.to_owned()),
+        row,
+    )
+    .await
 }
 
 fn ensure_not_erased(member: &member::Model) -> AppResult<()> {
     if member.status == members::ERASED {
-        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+        return Err(AppError::input(format!(
+            "member {} has been erased",
+            member.member_no
+        )));
     }
     Ok(())
 }

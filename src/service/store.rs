@@ -3,7 +3,9 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::store;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
@@ -11,11 +13,17 @@ use crate::service::audit;
 use crate::validate;
 
 pub async fn all(conn: &impl ConnectionTrait) -> AppResult<Vec<store::Model>> {
-    Ok(store::Entity::find().order_by_asc(store::Column::Code).all(conn).await?)
+    Ok(store::Entity::find()
+        .order_by_asc(store::Column::Code)
+        .all(conn)
+        .await?)
 }
 
 pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> AppResult<Option<store::Model>> {
-    Ok(store::Entity::find().filter(store::Column::Code.eq(code.trim())).one(conn).await?)
+    Ok(store::Entity::find()
+        .filter(store::Column::Code.eq(code.trim()))
+        .one(conn)
+        .await?)
 }
 
 /// The store with this code, or a BAD_USER_INPUT error naming `field`.
@@ -26,8 +34,14 @@ pub async fn id_for_code(conn: &impl ConnectionTrait, field: &str, code: &str) -
         .ok_or_else(|| AppError::field(field, format!("no store has the code {code:?}")))
 }
 
-pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, store::Model>> {
-    let stores = store::Entity::find().filter(store::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, store::Model>> {
+    let stores = store::Entity::find()
+        .filter(store::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
     Ok(stores.into_iter().map(|s| (s.id, s)).collect())
 }
 
@@ -41,7 +55,10 @@ pub async fn create(
 ) -> AppResult<store::Model> {
     let code = validate::required_text("code", code, 32)?;
     if by_code(conn, &code).await?.is_some() {
-        return Err(AppError::field("code", format!("a store with the code {code:?} already exists")));
+        return Err(AppError::field(
+            "code",
+            format!("a store with the code {code:?} already exists"),
+        ));
     }
     let store = store::ActiveModel {
         code: Set(code.clone()),
@@ -52,7 +69,14 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
-    audit::record(conn, viewer, "store.create", None, serde_json::json!({ "code": code })).await?;
+    audit::record(
+        conn,
+        viewer,
+        "store.create",
+        None,
+        serde_json::json!({ "code": code }),
+    )
+    .await?;
     Ok(store)
 }
 
@@ -69,7 +93,11 @@ pub async fn ensure(conn: &impl ConnectionTrait, code: &str) -> AppResult<i64> {
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .on_conflict(sea_orm::sea_query::OnConflict::column(store::Column::Code).do_nothing().to_owned())
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(store::Column::Code)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     id_for_code(conn, "store", &code).await
