@@ -13,9 +13,7 @@ use crate::settings::Settings;
 
 /// What a token may do. Staff roles act on the member file; `Member` is a frontend app acting
 /// for one member.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -107,9 +105,7 @@ impl Viewer {
                 "associates can only see members of their own store".into(),
             )),
             Role::Member if self.member_id == Some(member_id) => Ok(()),
-            Role::Member => Err(AppError::Forbidden(
-                "a member token can only see its own member".into(),
-            )),
+            Role::Member => Err(AppError::Forbidden("a member token can only see its own member".into())),
         }
     }
 
@@ -174,24 +170,19 @@ impl TokenKeys {
     /// Verifies signature and expiry of the `Authorization` header's value.
     pub fn verify_header(&self, header: Option<&str>) -> AppResult<Viewer> {
         let header = header.ok_or_else(|| {
-            AppError::Unauthenticated(
-                "missing Authorization header: send `Authorization: Bearer TOKEN`".into(),
-            )
+            AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
         })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into())
-        })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
         let validation = Validation::new(Algorithm::HS256);
-        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
-            .map_err(|err| {
-                let reason = match err.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                        "the token has expired; create a new one"
-                    }
-                    _ => "the token is not valid for this server",
-                };
-                AppError::Unauthenticated(reason.into())
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).map_err(|err| {
+            let reason = match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired; create a new one",
+                _ => "the token is not valid for this server",
+            };
+            AppError::Unauthenticated(reason.into())
+        })?;
         Ok(data.claims.into())
     }
 }
@@ -248,8 +239,7 @@ pub async fn viewer_for(
     staff: Option<String>,
 ) -> anyhow::Result<Viewer> {
     if role == Role::Member {
-        let member_no =
-            member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
+        let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
         let member = crate::service::member::find(db, &member_no).await?;
         return Ok(Viewer {
             actor: format!("member:{}", member.member_no),

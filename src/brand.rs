@@ -9,9 +9,9 @@ pub struct Brand {
 
 impl Brand {
     pub fn new(time_zone: &str) -> anyhow::Result<Self> {
-        let time_zone = time_zone.parse::<Tz>().map_err(|_| {
-            anyhow::anyhow!("PATRON_BRAND_TIME_ZONE is not a known IANA time zone: {time_zone}")
-        })?;
+        let time_zone = time_zone
+            .parse::<Tz>()
+            .map_err(|_| anyhow::anyhow!("PATRON_BRAND_TIME_ZONE is not a known IANA time zone: {time_zone}"))?;
         Ok(Self { time_zone })
     }
 

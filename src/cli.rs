@@ -11,11 +11,7 @@ use crate::startup::Application;
 use crate::{db, demo, graphql, import};
 
 #[derive(Parser)]
-#[command(
-    name = "patron",
-    version,
-    about = "VIP membership and retention server"
-)]
+#[command(name = "patron", version, about = "VIP membership and retention server")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

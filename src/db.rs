@@ -46,11 +46,7 @@ impl BulkWriter {
     }
 
     /// Writes `rows`, each with one value per column, in order.
-    pub async fn write(
-        &self,
-        db: &DatabaseConnection,
-        rows: &[Vec<sea_orm::Value>],
-    ) -> Result<(), DbErr> {
+    pub async fn write(&self, db: &DatabaseConnection, rows: &[Vec<sea_orm::Value>]) -> Result<(), DbErr> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -61,11 +57,7 @@ impl BulkWriter {
         }
     }
 
-    async fn copy(
-        &self,
-        db: &DatabaseConnection,
-        rows: &[Vec<sea_orm::Value>],
-    ) -> Result<(), DbErr> {
+    async fn copy(&self, db: &DatabaseConnection, rows: &[Vec<sea_orm::Value>]) -> Result<(), DbErr> {
         let sql = format!(
             "COPY {} ({}) FROM STDIN WITH (FORMAT csv)",
             self.table,
@@ -81,8 +73,7 @@ impl BulkWriter {
             }
             text.push('\n');
         }
-        let to_db =
-            |e: sea_orm::sqlx::Error| DbErr::Custom(format!("COPY into {}: {e}", self.table));
+        let to_db = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("COPY into {}: {e}", self.table));
         use sea_orm::sqlx::postgres::PgPoolCopyExt;
         let mut copy = db
             .get_postgres_connection_pool()
@@ -94,11 +85,7 @@ impl BulkWriter {
         Ok(())
     }
 
-    async fn insert(
-        &self,
-        db: &DatabaseConnection,
-        rows: &[Vec<sea_orm::Value>],
-    ) -> Result<(), DbErr> {
+    async fn insert(&self, db: &DatabaseConnection, rows: &[Vec<sea_orm::Value>]) -> Result<(), DbErr> {
         use sea_orm::TransactionTrait;
         // SQLite allows 32766 parameters per statement.
         let per_statement = (32_000 / self.columns.len()).max(1);
@@ -112,12 +99,8 @@ impl BulkWriter {
                 vec![tuple.as_str(); chunk.len()].join(",")
             );
             let values: Vec<sea_orm::Value> = chunk.iter().flatten().cloned().collect();
-            txn.execute(sea_orm::Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                sql,
-                values,
-            ))
-            .await?;
+            txn.execute(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+                .await?;
         }
         txn.commit().await
     }

@@ -30,12 +30,12 @@ const STORES: &[(&str, &str, &str)] = &[
 ];
 const CATEGORIES: &[&str] = &["女装", "男装", "鞋履", "箱包", "配饰", "美妆", "童装"];
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "高", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
+    "罗",
 ];
 const GIVEN: &[&str] = &[
-    "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-    "秀英", "霞", "平", "刚", "桂英", "晓雯", "子涵", "雨桐", "浩然", "一诺",
+    "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚",
+    "桂英", "晓雯", "子涵", "雨桐", "浩然", "一诺",
 ];
 
 const MEMBER_COLUMNS: &[&str] = &[
@@ -107,12 +107,7 @@ struct Sale {
 }
 
 /// Adds `count` members with their purchase history; the same seed gives the same data.
-pub async fn generate(
-    db: &DatabaseConnection,
-    brand: &Brand,
-    count: u64,
-    seed: u64,
-) -> anyhow::Result<Summary> {
+pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: u64) -> anyhow::Result<Summary> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let store_ids = ensure_stores(db).await?;
     let first_id = next_member_id(db).await?;
@@ -222,16 +217,9 @@ fn member_row(
         GIVEN.choose(rng).unwrap_or(&"娜")
     );
     let gender = if rng.gen_bool(0.7) { "female" } else { "male" };
-    let birthday = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default()
-        + Duration::days(rng.gen_range(0..46 * 365));
-    let phone = format!(
-        "1{}{:09}",
-        rng.gen_range(3..=9),
-        rng.gen_range(0..1_000_000_000u64)
-    );
-    let email = rng
-        .gen_bool(0.65)
-        .then(|| format!("member{id}@example.com"));
+    let birthday = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + Duration::days(rng.gen_range(0..46 * 365));
+    let phone = format!("1{}{:09}", rng.gen_range(3..=9), rng.gen_range(0..1_000_000_000u64));
+    let email = rng.gen_bool(0.65).then(|| format!("member{id}@example.com"));
     let consent = email.is_some() && rng.gen_bool(0.7);
     let referred_by = (id > first_id && rng.gen_bool(0.1)).then(|| rng.gen_range(first_id..id));
     let joined_at = brand.noon_of(joined);
@@ -342,12 +330,7 @@ async fn ensure_stores(db: &DatabaseConnection) -> anyhow::Result<Vec<i64>> {
             Some(store) => store.id,
             None => {
                 let sql = "INSERT INTO stores (code, name, city, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-                let values = vec![
-                    (*code).into(),
-                    (*name).into(),
-                    (*city).into(),
-                    Utc::now().into(),
-                ];
+                let values = vec![(*code).into(), (*name).into(), (*city).into(), Utc::now().into()];
                 let row = db.query_one(raw_statement(db, sql, values)).await?;
                 row.ok_or_else(|| anyhow::anyhow!("store insert returned nothing"))?
                     .try_get("", "id")?
@@ -369,9 +352,7 @@ async fn next_member_id(db: &DatabaseConnection) -> anyhow::Result<i64> {
 /// Explicit ids bypass PostgreSQL's sequence; move it past them.
 async fn fix_sequence(db: &DatabaseConnection, table: &str) -> anyhow::Result<()> {
     if db::is_postgres(db) {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-        );
+        let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
         db.execute_unprepared(&sql).await?;
     }
     Ok(())

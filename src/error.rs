@@ -86,10 +86,7 @@ impl ErrorExtensions for AppError {
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadInput {
-                field: Some(field), ..
-            } = self
-            {
+            if let Self::BadInput { field: Some(field), .. } = self {
                 ext.set("field", field.as_str());
             }
         })

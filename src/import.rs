@@ -67,8 +67,7 @@ struct Row {
 
 impl CsvFile {
     fn open(path: &Path, required: &[&str]) -> anyhow::Result<Self> {
-        let file =
-            File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+        let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -89,9 +88,7 @@ impl CsvFile {
         }
         // indicatif draws nothing when stderr is not a terminal.
         let progress = ProgressBar::new(size);
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
-        {
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}") {
             progress.set_style(style);
         }
         Ok(Self {
@@ -126,11 +123,7 @@ impl CsvFile {
 }
 
 /// Imports members: new member numbers are added, known ones updated where the file differs.
-pub async fn members(
-    db: &DatabaseConnection,
-    brand: &Brand,
-    path: &Path,
-) -> anyhow::Result<Report> {
+pub async fn members(db: &DatabaseConnection, brand: &Brand, path: &Path) -> anyhow::Result<Report> {
     let mut csv = CsvFile::open(path, &["member_no", "name"])?;
     let mut report = Report::default();
     let mut batch: Vec<MemberRow> = Vec::new();
@@ -147,18 +140,10 @@ pub async fn members(
             Ok(parsed) => {
                 // A row that names a member of the pending batch waits for that batch to land.
                 let depends = batch.iter().any(|b| {
-                    b.member_no == parsed.member_no
-                        || Some(&b.member_no) == parsed.valid.referred_by.as_ref()
+                    b.member_no == parsed.member_no || Some(&b.member_no) == parsed.valid.referred_by.as_ref()
                 });
                 if depends || batch.len() >= BATCH {
-                    write_members(
-                        db,
-                        brand,
-                        &mut stores,
-                        std::mem::take(&mut batch),
-                        &mut report,
-                    )
-                    .await?;
+                    write_members(db, brand, &mut stores, std::mem::take(&mut batch), &mut report).await?;
                 }
                 batch.push(parsed);
             }
@@ -182,26 +167,18 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
     let member_no = crate::validate::member_no("member_no", cell("member_no").unwrap_or_default())?;
     let gender = cell("gender")
         .map(|g| {
-            Gender::parse(g).ok_or_else(|| {
-                AppError::field(
-                    "gender",
-                    format!("gender {g:?} is not female, male or other"),
-                )
-            })
+            Gender::parse(g)
+                .ok_or_else(|| AppError::field("gender", format!("gender {g:?} is not female, male or other")))
         })
         .transpose()?;
     let fields = MemberFields {
         name: Some(cell("name").unwrap_or_default().to_owned()),
         gender,
-        birthday: cell("birthday")
-            .map(|d| parse_date("birthday", d))
-            .transpose()?,
+        birthday: cell("birthday").map(|d| parse_date("birthday", d)).transpose()?,
         phone: cell("phone").map(str::to_owned),
         email: cell("email").map(str::to_owned),
         city: cell("city").map(str::to_owned),
-        joined_at: cell("joined_at")
-            .map(|d| parse_date("joined_at", d))
-            .transpose()?,
+        joined_at: cell("joined_at").map(|d| parse_date("joined_at", d)).transpose()?,
         store_code: cell("store").map(str::to_owned),
         referred_by: cell("referred_by").map(str::to_owned),
         email_consent: cell("email_consent")
@@ -213,10 +190,7 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
     };
     let valid = members::validate_fields(&fields, brand.today())?;
     if valid.referred_by.as_deref() == Some(member_no.as_str()) {
-        return Err(AppError::field(
-            "referred_by",
-            "a member cannot refer themself",
-        ));
+        return Err(AppError::field("referred_by", "a member cannot refer themself"));
     }
     Ok(MemberRow {
         line: row.line,
@@ -237,9 +211,7 @@ async fn write_members(
     }
     let numbers: HashSet<&str> = batch
         .iter()
-        .flat_map(|row| {
-            std::iter::once(row.member_no.as_str()).chain(row.valid.referred_by.as_deref())
-        })
+        .flat_map(|row| std::iter::once(row.member_no.as_str()).chain(row.valid.referred_by.as_deref()))
         .collect();
     let known: HashMap<String, member::Model> = member::Entity::find()
         .filter(member::Column::MemberNo.is_in(numbers))
@@ -264,25 +236,20 @@ async fn write_members(
             match known.get(referrer) {
                 Some(referrer) => valid.row.referred_by_id = Set(Some(referrer.id)),
                 None => {
-                    report.rejected.push((
-                        line,
-                        format!("referred_by: no member has the number {referrer:?}"),
-                    ));
+                    report
+                        .rejected
+                        .push((line, format!("referred_by: no member has the number {referrer:?}")));
                     continue;
                 }
             }
         }
         match known.get(&member_no) {
-            Some(current) if members::changed_columns(current, &valid.row).is_empty() => {
-                report.unchanged += 1
-            }
-            Some(current) => {
-                match members::save_changes(db, &cli, current, valid.row, Some("import")).await {
-                    Ok(_) => report.updated += 1,
-                    Err(AppError::Internal(cause)) => return Err(cause),
-                    Err(rejection) => report.rejected.push((line, rejection.message())),
-                }
-            }
+            Some(current) if members::changed_columns(current, &valid.row).is_empty() => report.unchanged += 1,
+            Some(current) => match members::save_changes(db, &cli, current, valid.row, Some("import")).await {
+                Ok(_) => report.updated += 1,
+                Err(AppError::Internal(cause)) => return Err(cause),
+                Err(rejection) => report.rejected.push((line, rejection.message())),
+            },
             None => match members::with_defaults(valid.row, member_no, brand) {
                 Ok(mut row) => {
                     members::stamp_consent(&mut row, Some("import"), "import");
@@ -295,35 +262,24 @@ async fn write_members(
     if !new_rows.is_empty() {
         let inserted = new_rows.len() as u64;
         member::Entity::insert_many(new_rows)
-            .on_conflict(
-                OnConflict::column(member::Column::MemberNo)
-                    .do_nothing()
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::column(member::Column::MemberNo).do_nothing().to_owned())
             .exec_without_returning(db)
             .await?;
         report.added += inserted;
     }
-    let detail =
-        serde_json::json!({ "fromLine": first_line, "added": report.added - added_before });
+    let detail = serde_json::json!({ "fromLine": first_line, "added": report.added - added_before });
     audit::record(db, &cli, "members.import", None, detail).await?;
     Ok(())
 }
 
 /// Imports purchases and returns; an order already recorded with the same details is unchanged.
-pub async fn purchases(
-    db: &DatabaseConnection,
-    brand: &Brand,
-    path: &Path,
-) -> anyhow::Result<Report> {
+pub async fn purchases(db: &DatabaseConnection, brand: &Brand, path: &Path) -> anyhow::Result<Report> {
     let mut csv = CsvFile::open(path, &["member_no", "occurred_at", "amount"])?;
     let mut report = Report::default();
     let mut batch = Vec::new();
     let mut stores = StoreCache::default();
     while let Some(row) = csv.next_row() {
-        match row
-            .and_then(|row| parse_purchase(&csv, &row, brand).map_err(|e| (row.line, e.message())))
-        {
+        match row.and_then(|row| parse_purchase(&csv, &row, brand).map_err(|e| (row.line, e.message()))) {
             Ok(parsed) => batch.push(parsed),
             Err(rejection) => report.rejected.push(rejection),
         }
@@ -348,15 +304,9 @@ struct PurchaseRow {
 fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<PurchaseRow> {
     let cell = |column| csv.cell(row, column);
     let member_no = crate::validate::member_no("member_no", cell("member_no").unwrap_or_default())?;
-    let occurred_at = parse_time(
-        "occurred_at",
-        cell("occurred_at").unwrap_or_default(),
-        brand,
-    )?;
+    let occurred_at = parse_time("occurred_at", cell("occurred_at").unwrap_or_default(), brand)?;
     let amount = parse_decimal("amount", cell("amount").unwrap_or_default())?;
-    let profit = cell("profit")
-        .map(|p| parse_decimal("profit", p))
-        .transpose()?;
+    let profit = cell("profit").map(|p| parse_decimal("profit", p)).transpose()?;
     let kind = cell("kind")
         .map(str::to_lowercase)
         .unwrap_or_else(|| PURCHASE.to_owned());
@@ -364,10 +314,7 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
     let order_id = match cell("order_id") {
         Some(id) => id.to_owned(),
         None => {
-            let digest = Sha256::digest(format!(
-                "{member_no}|{}|{amount}|{kind}",
-                occurred_at.to_rfc3339()
-            ));
+            let digest = Sha256::digest(format!("{member_no}|{}|{amount}|{kind}", occurred_at.to_rfc3339()));
             format!("csv-{}", &hex::encode(digest)[..20])
         }
     };
@@ -418,10 +365,9 @@ async fn write_purchases(
     } in batch
     {
         let Some(member) = known.get(&member_no) else {
-            report.rejected.push((
-                line,
-                format!("member_no: no member has the number {member_no:?}"),
-            ));
+            report
+                .rejected
+                .push((line, format!("member_no: no member has the number {member_no:?}")));
             continue;
         };
         row.member_id = Set(member.id);
@@ -432,19 +378,12 @@ async fn write_purchases(
         let previous = stored
             .get(&key)
             .map(|p| purchases::same_line(p, &row))
-            .or_else(|| {
-                new_rows
-                    .get(&key)
-                    .map(|pending| purchases::same_content(pending, &row))
-            });
+            .or_else(|| new_rows.get(&key).map(|pending| purchases::same_content(pending, &row)));
         match previous {
             Some(true) => report.unchanged += 1,
             Some(false) => report.rejected.push((
                 line,
-                format!(
-                    "order {:?} already has a {} with different details",
-                    key.0, key.1
-                ),
+                format!("order {:?} already has a {} with different details", key.0, key.1),
             )),
             None => {
                 new_rows.insert(key, row);
@@ -487,12 +426,7 @@ impl StoreCache {
 fn parse_date(field: &str, text: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| DateTime::parse_from_rfc3339(text).map(|t| t.date_naive()))
-        .map_err(|_| {
-            AppError::field(
-                field,
-                format!("{field} {text:?} is not a date like 2026-03-01"),
-            )
-        })
+        .map_err(|_| AppError::field(field, format!("{field} {text:?} is not a date like 2026-03-01")))
 }
 
 /// A date (that day in the brand's time zone) or an RFC 3339 time.
@@ -519,9 +453,6 @@ fn parse_bool(field: &str, text: &str) -> AppResult<bool> {
     match text.to_lowercase().as_str() {
         "true" | "yes" | "y" | "1" | "是" => Ok(true),
         "false" | "no" | "n" | "0" | "否" => Ok(false),
-        _ => Err(AppError::field(
-            field,
-            format!("{field} {text:?} is not true or false"),
-        )),
+        _ => Err(AppError::field(field, format!("{field} {text:?} is not true or false"))),
     }
 }

@@ -18,8 +18,7 @@ pub fn to_cents(field: &str, amount: Decimal) -> AppResult<i64> {
         ));
     }
     let cents = scaled * Decimal::ONE_HUNDRED;
-    i64::try_from(cents)
-        .map_err(|_| AppError::field(field, format!("{field} is out of range: {amount}")))
+    i64::try_from(cents).map_err(|_| AppError::field(field, format!("{field} is out of range: {amount}")))
 }
 
 #[cfg(test)]

@@ -100,24 +100,12 @@ impl Application {
 
 /// POST /graphql: body limit, then authentication, then execution. Every rejection is a
 /// GraphQL response with a code, never a dropped connection.
-async fn graphql_endpoint(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
+async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payload: web::Payload) -> HttpResponse {
     let body = match read_body(payload, state.max_body_bytes).await {
         Ok(body) => body,
-        Err(error) => {
-            return reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                graphql::error_response(&error),
-            )
-        }
+        Err(error) => return reply(StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
     };
-    let header = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let viewer = match state.keys.verify_header(header) {
         Ok(viewer) => viewer,
         Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
@@ -125,8 +113,7 @@ async fn graphql_endpoint(
     let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
-            let error =
-                AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
+            let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
             return reply(StatusCode::BAD_REQUEST, graphql::error_response(&error));
         }
     };
@@ -141,8 +128,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
     let mut body = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
+        let chunk = chunk.map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
         seen += chunk.len();
         if seen <= limit {
             body.extend_from_slice(&chunk);
@@ -167,9 +153,7 @@ async fn graphiql() -> HttpResponse {
         .endpoint("/graphql")
         .title("Patron GraphiQL")
         .finish();
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page)
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
 }
 
 /// GET /healthz: 200 when the database answers.

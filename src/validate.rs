@@ -48,9 +48,7 @@ pub fn member_no(field: &str, value: &str) -> AppResult<String> {
 /// A syntactically valid address with a dotted domain, stored lower-cased.
 pub fn email(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim().to_lowercase();
-    let dotted_domain = value
-        .rsplit_once('@')
-        .is_some_and(|(_, domain)| domain.contains('.'));
+    let dotted_domain = value.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'));
     if value.len() > 254 || !dotted_domain || !EmailAddress::is_valid(&value) {
         return Err(AppError::field(
             field,
@@ -63,16 +61,10 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
 /// E.164 (`+` and 7–15 digits) or a mainland China mobile number as typed (11 digits, `1[3-9]…`).
 /// Spaces and dashes are dropped.
 pub fn phone(field: &str, value: &str) -> AppResult<String> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
+    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    let e164 = compact.starts_with('+')
-        && all_digits
-        && (7..=15).contains(&digits.len())
-        && !digits.starts_with('0');
+    let e164 = compact.starts_with('+') && all_digits && (7..=15).contains(&digits.len()) && !digits.starts_with('0');
     let china_mobile = !compact.starts_with('+')
         && all_digits
         && digits.len() == 11
@@ -91,16 +83,10 @@ pub fn phone(field: &str, value: &str) -> AppResult<String> {
 /// A birthday may not be in the future (nor absurdly far in the past).
 pub fn birthday(field: &str, value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     if value > today {
-        return Err(AppError::field(
-            field,
-            format!("{field} {value} is in the future"),
-        ));
+        return Err(AppError::field(field, format!("{field} {value} is in the future")));
     }
     if value < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN) {
-        return Err(AppError::field(
-            field,
-            format!("{field} {value} is before 1900"),
-        ));
+        return Err(AppError::field(field, format!("{field} {value} is before 1900")));
     }
     Ok(value)
 }
@@ -111,12 +97,7 @@ pub fn time_zone(field: &str, value: &str) -> AppResult<String> {
     value
         .parse::<Tz>()
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| {
-            AppError::field(
-                field,
-                format!("{field} is not a known IANA time zone: {value:?}"),
-            )
-        })
+        .map_err(|_| AppError::field(field, format!("{field} is not a known IANA time zone: {value:?}")))
 }
 
 /// One of the shipped locales.
@@ -140,12 +121,7 @@ mod tests {
 
     #[test]
     fn phones_accept_e164_and_china_mobile_as_typed() {
-        for ok in [
-            "+8613812345678",
-            "13812345678",
-            "+1 415-555-2671",
-            "+44 20 7946 0958",
-        ] {
+        for ok in ["+8613812345678", "13812345678", "+1 415-555-2671", "+44 20 7946 0958"] {
             assert!(phone("phone", ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -166,13 +142,7 @@ mod tests {
             email("email", " Li.Na@Example.COM ").ok().as_deref(),
             Some("li.na@example.com")
         );
-        for bad in [
-            "li",
-            "li@",
-            "li@localhost",
-            "a b@example.com",
-            "@example.com",
-        ] {
+        for bad in ["li", "li@", "li@localhost", "a b@example.com", "@example.com"] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

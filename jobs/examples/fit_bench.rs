@@ -33,14 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let customers = sim::simulate_bgnbd(&mut rng, BGNBD_TRUTH, n, |rng| {
         f64::from(rng.gen_range(0..=HORIZON_DAYS))
     })?;
-    let summaries: Vec<(u32, f64, f64)> = customers
-        .iter()
-        .map(|c| (c.x, c.t_x.floor(), c.t))
-        .collect();
-    println!(
-        "simulated {n} customers in {:.3} s",
-        started.elapsed().as_secs_f64()
-    );
+    let summaries: Vec<(u32, f64, f64)> = customers.iter().map(|c| (c.x, c.t_x.floor(), c.t)).collect();
+    println!("simulated {n} customers in {:.3} s", started.elapsed().as_secs_f64());
 
     let started = Instant::now();
     let groups = group_customers(summaries.iter().copied());
@@ -80,10 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spend_groups.len(),
         gg.iterations
     );
-    println!(
-        "  truth  p={:.3} q={:.3} v={:.3}",
-        GG_TRUTH.0, GG_TRUTH.1, GG_TRUTH.2
-    );
+    println!("  truth  p={:.3} q={:.3} v={:.3}", GG_TRUTH.0, GG_TRUTH.1, GG_TRUTH.2);
     println!(
         "  fitted p={:.3} q={:.3} v={:.3} LL={:.1}",
         gg.params.p, gg.params.q, gg.params.v, gg.log_likelihood

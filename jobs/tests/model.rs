@@ -6,8 +6,8 @@
 mod sim;
 
 use jobs::model::{
-    bgnbd, discounted_clv, gamma_gamma, group_customers, group_spend, BgNbdParams, ClvSettings,
-    GammaGammaParams, RfmGroup, SpendGroup,
+    bgnbd, discounted_clv, gamma_gamma, group_customers, group_spend, BgNbdParams, ClvSettings, GammaGammaParams,
+    RfmGroup, SpendGroup,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -50,10 +50,7 @@ fn cdnow_groups() -> Vec<RfmGroup> {
 }
 
 fn assert_close(name: &str, got: f64, want: f64, tol: f64) {
-    assert!(
-        (got - want).abs() <= tol,
-        "{name}: got {got}, want {want} ± {tol}"
-    );
+    assert!((got - want).abs() <= tol, "{name}: got {got}, want {want} ± {tol}");
 }
 
 #[test]
@@ -98,9 +95,7 @@ fn cdnow_gamma_gamma_reproduces_published_fit() {
 fn cdnow_worked_example_from_the_paper() {
     // Section 5: a customer with x = 2, t_x = 30.43, T = 38.86 weeks is
     // expected to make 1.226 purchases in the next 39 weeks.
-    let e = CDNOW_BGNBD
-        .expected_purchases(39.0, 2, 30.43, 38.86)
-        .unwrap();
+    let e = CDNOW_BGNBD.expected_purchases(39.0, 2, 30.43, 38.86).unwrap();
     assert_close("E[Y(39)]", e, 1.226, 0.0005);
 
     // P(alive) by hand: odds of being dead = a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)
@@ -109,12 +104,7 @@ fn cdnow_worked_example_from_the_paper() {
     //   1.241935^2.243    = 1.625789
     //   odds              = 0.231465 · 1.625789   = 0.376314
     //   P(alive) = 1 / 1.376314 = 0.726579
-    assert_close(
-        "P(alive)",
-        CDNOW_BGNBD.p_alive(2, 30.43, 38.86),
-        0.726579,
-        1e-6,
-    );
+    assert_close("P(alive)", CDNOW_BGNBD.p_alive(2, 30.43, 38.86), 0.726579, 1e-6);
     // No repeat purchase: the customer cannot have dropped out yet.
     assert_eq!(CDNOW_BGNBD.p_alive(0, 0.0, 38.86), 1.0);
     // A long silence after frequent buying makes death likely.
@@ -150,10 +140,8 @@ fn bgnbd_recovers_simulated_parameters() {
     let truth = (0.24, 4.4, 0.79, 2.43);
     let mut rng = ChaCha8Rng::seed_from_u64(2005);
     // Ages spread over 30 to 80 weeks, on a 1/7-week (daily) grid.
-    let customers = sim::simulate_bgnbd(&mut rng, truth, 20_000, |rng| {
-        f64::from(rng.gen_range(210..=560)) / 7.0
-    })
-    .unwrap();
+    let customers =
+        sim::simulate_bgnbd(&mut rng, truth, 20_000, |rng| f64::from(rng.gen_range(210..=560)) / 7.0).unwrap();
     let groups = group_customers(customers.iter().map(|c| (c.x, c.t_x, c.t)));
     let fit = bgnbd::fit(&groups).unwrap();
     let p = fit.params;
@@ -183,11 +171,7 @@ fn gamma_gamma_recovers_simulated_parameters() {
         .map(|_| {
             let x = rng.gen_range(1..=8);
             let m_x = sim::simulate_mean_spend(&mut rng, truth, x).unwrap();
-            SpendGroup {
-                x,
-                m_x,
-                weight: 1.0,
-            }
+            SpendGroup { x, m_x, weight: 1.0 }
         })
         .collect();
     let fit = gamma_gamma::fit(&spend).unwrap();
@@ -200,10 +184,5 @@ fn gamma_gamma_recovers_simulated_parameters() {
     assert_close("q", p.q, truth.1, 0.22);
     assert_close("v", p.v, truth.2, 4.4);
     let mean = p.p * p.v / (p.q - 1.0);
-    assert_close(
-        "population mean",
-        mean,
-        truth.0 * truth.2 / (truth.1 - 1.0),
-        1.1,
-    );
+    assert_close("population mean", mean, truth.0 * truth.2 / (truth.1 - 1.0), 1.1);
 }

@@ -42,11 +42,7 @@ pub(crate) fn created_at_column<T: IntoIden>(name: T) -> ColumnDef {
 }
 
 /// Index names are derived from table and columns so `down()` can drop what `up()` made.
-pub(crate) fn index(
-    table: impl IntoTableRef,
-    name: &str,
-    columns: &[&'static str],
-) -> IndexCreateStatement {
+pub(crate) fn index(table: impl IntoTableRef, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {

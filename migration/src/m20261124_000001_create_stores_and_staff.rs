@@ -35,12 +35,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Stores::Table)
                     .col(id_column(Stores::Id))
-                    .col(
-                        ColumnDef::new(Stores::Code)
-                            .string_len(32)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Stores::Code).string_len(32).not_null().unique_key())
                     .col(ColumnDef::new(Stores::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Stores::City).string_len(100))
                     .col(created_at_column(Stores::CreatedAt))
@@ -58,11 +53,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .col(
-                        ColumnDef::new(StaffUsers::DisplayName)
-                            .string_len(200)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(StaffUsers::DisplayName).string_len(200).not_null())
                     .col(ColumnDef::new(StaffUsers::Email).string_len(254))
                     .col(ColumnDef::new(StaffUsers::Role).string_len(16).not_null())
                     .col(ColumnDef::new(StaffUsers::StoreId).big_integer())
@@ -81,8 +72,6 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(StaffUsers::Table).to_owned())
             .await?;
-        manager
-            .drop_table(Table::drop().table(Stores::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Stores::Table).to_owned()).await
     }
 }

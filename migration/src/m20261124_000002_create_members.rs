@@ -56,12 +56,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Members::Table)
                     .col(id_column(Members::Id))
-                    .col(
-                        ColumnDef::new(Members::MemberNo)
-                            .string_len(64)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Members::MemberNo).string_len(64).not_null().unique_key())
                     .col(ColumnDef::new(Members::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Members::Gender).string_len(16))
                     .col(ColumnDef::new(Members::Birthday).date())
@@ -129,17 +124,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in INDEXES {
-            manager
-                .create_index(index(Members::Table, name, columns))
-                .await?;
+            manager.create_index(index(Members::Table, name, columns)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Dropping the table drops its indexes too.
-        manager
-            .drop_table(Table::drop().table(Members::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Members::Table).to_owned()).await
     }
 }

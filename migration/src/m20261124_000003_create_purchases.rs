@@ -37,17 +37,9 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(Purchases::AmountCents)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Purchases::AmountCents).big_integer().not_null())
                     .col(ColumnDef::new(Purchases::ProfitCents).big_integer())
-                    .col(
-                        ColumnDef::new(Purchases::OrderId)
-                            .string_len(128)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Purchases::OrderId).string_len(128).not_null())
                     .col(ColumnDef::new(Purchases::Kind).string_len(16).not_null())
                     .col(ColumnDef::new(Purchases::Category).string_len(100))
                     .col(created_at_column(Purchases::CreatedAt))
@@ -67,13 +59,9 @@ impl MigrationTrait for Migration {
         // One purchase and at most one return per order: the idempotency key of imports.
         manager
             .create_index(
-                index(
-                    Purchases::Table,
-                    "ux_purchases_order",
-                    &["order_id", "kind"],
-                )
-                .unique()
-                .to_owned(),
+                index(Purchases::Table, "ux_purchases_order", &["order_id", "kind"])
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         manager

@@ -82,17 +82,9 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(PointsLedger::Table)
                     .col(id_column(PointsLedger::Id))
-                    .col(
-                        ColumnDef::new(PointsLedger::MemberId)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(PointsLedger::MemberId).big_integer().not_null())
                     .col(ColumnDef::new(PointsLedger::Kind).string_len(16).not_null())
-                    .col(
-                        ColumnDef::new(PointsLedger::Points)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(PointsLedger::Points).big_integer().not_null())
                     .col(ColumnDef::new(PointsLedger::Reason).string_len(500))
                     .col(ColumnDef::new(PointsLedger::Reference).string_len(128))
                     .col(ColumnDef::new(PointsLedger::StaffId).big_integer())
@@ -106,11 +98,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                PointsLedger::Table,
-                "idx_points_member",
-                &["member_id", "id"],
-            ))
+            .create_index(index(PointsLedger::Table, "idx_points_member", &["member_id", "id"]))
             .await?;
         // A reference (e.g. the order that earned points) is applied once per member and kind.
         manager

@@ -47,22 +47,10 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(TierHistory::Table)
                     .col(id_column(TierHistory::Id))
-                    .col(
-                        ColumnDef::new(TierHistory::MemberId)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(TierHistory::MemberId).big_integer().not_null())
                     .col(ColumnDef::new(TierHistory::OldTier).string_len(1))
-                    .col(
-                        ColumnDef::new(TierHistory::NewTier)
-                            .string_len(1)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(TierHistory::Reason)
-                            .string_len(200)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(TierHistory::NewTier).string_len(1).not_null())
+                    .col(ColumnDef::new(TierHistory::Reason).string_len(200).not_null())
                     .col(ColumnDef::new(TierHistory::RunId).big_integer())
                     .col(created_at_column(TierHistory::ChangedAt))
                     .foreign_key(
@@ -95,11 +83,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                AuditLog::Table,
-                "idx_audit_target",
-                &["target", "created_at"],
-            ))
+            .create_index(index(AuditLog::Table, "idx_audit_target", &["target", "created_at"]))
             .await?;
         manager
             .create_table(
@@ -112,11 +96,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .col(
-                        ColumnDef::new(EmailSuppressions::Reason)
-                            .string_len(32)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(EmailSuppressions::Reason).string_len(32).not_null())
                     .col(created_at_column(EmailSuppressions::CreatedAt))
                     .to_owned(),
             )

@@ -111,32 +111,20 @@ pub struct ActivityMutation;
 #[Object]
 impl ActivityMutation {
     /// Records a purchase; the same order id again changes nothing.
-    async fn record_purchase(
-        &self,
-        ctx: &Context<'_>,
-        input: PurchaseInput,
-    ) -> async_graphql::Result<Purchase> {
+    async fn record_purchase(&self, ctx: &Context<'_>, input: PurchaseInput) -> async_graphql::Result<Purchase> {
         Ok(Purchase(
             purchase_service::record_purchase(db(ctx)?, viewer(ctx)?, input).await?,
         ))
     }
 
     /// Records the return of an order as a negative amount linked to it.
-    async fn record_return(
-        &self,
-        ctx: &Context<'_>,
-        input: ReturnInput,
-    ) -> async_graphql::Result<Purchase> {
+    async fn record_return(&self, ctx: &Context<'_>, input: ReturnInput) -> async_graphql::Result<Purchase> {
         Ok(Purchase(
             purchase_service::record_return(db(ctx)?, viewer(ctx)?, input).await?,
         ))
     }
 
-    async fn record_feedback(
-        &self,
-        ctx: &Context<'_>,
-        input: FeedbackInput,
-    ) -> async_graphql::Result<FeedbackEntry> {
+    async fn record_feedback(&self, ctx: &Context<'_>, input: FeedbackInput) -> async_graphql::Result<FeedbackEntry> {
         Ok(FeedbackEntry(
             feedback_service::record(db(ctx)?, viewer(ctx)?, input).await?,
         ))
@@ -237,7 +225,5 @@ fn positive(points: i64) -> AppResult<()> {
 }
 
 async fn change(ctx: &Context<'_>, change: PointsChange<'_>) -> async_graphql::Result<PointsEntry> {
-    Ok(PointsEntry(
-        points::apply(db(ctx)?, viewer(ctx)?, change).await?,
-    ))
+    Ok(PointsEntry(points::apply(db(ctx)?, viewer(ctx)?, change).await?))
 }

@@ -6,9 +6,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use entity::{feedback, member, points_entry, purchase, staff_user, store};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::error::AppError;
 use crate::service;
@@ -107,9 +105,7 @@ impl Loader<i64> for Balances {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
-        service::points::balances(&self.0, keys)
-            .await
-            .map_err(to_gql)
+        service::points::balances(&self.0, keys).await.map_err(to_gql)
     }
 }
 
@@ -185,13 +181,11 @@ where
             .and_where(Expr::col(E::member_column()).is_in(member_ids));
         if let Some((time, id)) = after {
             numbered.cond_where(
-                Condition::any()
-                    .add(Expr::col(E::time_column()).lt(time))
-                    .add(
-                        Expr::col(E::time_column())
-                            .eq(time)
-                            .and(Expr::col(E::id_column()).lt(id)),
-                    ),
+                Condition::any().add(Expr::col(E::time_column()).lt(time)).add(
+                    Expr::col(E::time_column())
+                        .eq(time)
+                        .and(Expr::col(E::id_column()).lt(id)),
+                ),
             );
         }
         let page = Query::select()
@@ -200,10 +194,7 @@ where
             .and_where(Expr::col(Alias::new("row_no")).lte(take))
             .to_owned();
         let backend = self.db.get_database_backend();
-        Ok(E::find()
-            .from_raw_sql(backend.build(&page))
-            .all(&self.db)
-            .await?)
+        Ok(E::find().from_raw_sql(backend.build(&page)).all(&self.db).await?)
     }
 }
 
@@ -219,34 +210,18 @@ where
         // Keys asking for the same page shape share one statement.
         let mut groups: HashMap<(u64, Option<Cursor>), Vec<i64>> = HashMap::new();
         for key in keys {
-            groups
-                .entry((key.take, key.after))
-                .or_default()
-                .push(key.member_id);
+            groups.entry((key.take, key.after)).or_default().push(key.member_id);
         }
         let mut pages = HashMap::new();
         for ((take, after), member_ids) in groups {
             let mut by_member: HashMap<i64, Vec<E::Model>> = HashMap::new();
-            for row in self
-                .load_group(member_ids.clone(), take, after)
-                .await
-                .map_err(to_gql)?
-            {
+            for row in self.load_group(member_ids.clone(), take, after).await.map_err(to_gql)? {
                 by_member.entry(E::member_of(&row)).or_default().push(row);
             }
             for member_id in member_ids {
                 let mut rows = by_member.remove(&member_id).unwrap_or_default();
-                rows.sort_by(|a, b| {
-                    (E::time_of(b), E::id_of(b)).cmp(&(E::time_of(a), E::id_of(a)))
-                });
-                pages.insert(
-                    PageKey {
-                        member_id,
-                        take,
-                        after,
-                    },
-                    rows,
-                );
+                rows.sort_by(|a, b| (E::time_of(b), E::id_of(b)).cmp(&(E::time_of(a), E::id_of(a))));
+                pages.insert(PageKey { member_id, take, after }, rows);
             }
         }
         Ok(pages)

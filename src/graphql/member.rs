@@ -113,12 +113,7 @@ impl Member {
     }
     /// Current points balance: the sum of the ledger.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .balances
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or(0))
+        Ok(ctx.data::<Loaders>()?.balances.load_one(self.0.id).await?.unwrap_or(0))
     }
     /// Purchases and returns, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -128,14 +123,7 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Purchase>> {
-        newest_first(
-            &ctx.data::<Loaders>()?.purchases,
-            self.0.id,
-            first,
-            after,
-            Purchase,
-        )
-        .await
+        newest_first(&ctx.data::<Loaders>()?.purchases, self.0.id, first, after, Purchase).await
     }
     /// Inquiries, complaints and scores, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -145,14 +133,7 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, FeedbackEntry>> {
-        newest_first(
-            &ctx.data::<Loaders>()?.feedback,
-            self.0.id,
-            first,
-            after,
-            FeedbackEntry,
-        )
-        .await
+        newest_first(&ctx.data::<Loaders>()?.feedback, self.0.id, first, after, FeedbackEntry).await
     }
     /// Points ledger entries, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -162,14 +143,7 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, PointsEntry>> {
-        newest_first(
-            &ctx.data::<Loaders>()?.points,
-            self.0.id,
-            first,
-            after,
-            PointsEntry,
-        )
-        .await
+        newest_first(&ctx.data::<Loaders>()?.points, self.0.id, first, after, PointsEntry).await
     }
 }
 
@@ -181,9 +155,7 @@ impl Member {
         mask: fn(&str) -> String,
     ) -> async_graphql::Result<Option<String>> {
         let shown = viewer(ctx)?.sees_contact_details(self.0.id, self.0.assigned_associate_id);
-        Ok(value
-            .as_deref()
-            .map(|v| if shown { v.to_owned() } else { mask(v) }))
+        Ok(value.as_deref().map(|v| if shown { v.to_owned() } else { mask(v) }))
     }
 }
 
@@ -232,10 +204,7 @@ where
     let mut connection = Connection::new(after.is_some(), has_next);
     connection.edges.extend(rows.into_iter().map(|row| {
         Edge::new(
-            page::time_cursor(
-                E::time_of(&row),
-                <E as crate::graphql::loaders::Keyed>::id_of(&row),
-            ),
+            page::time_cursor(E::time_of(&row), <E as crate::graphql::loaders::Keyed>::id_of(&row)),
             wrap(row),
         )
     }));
@@ -262,9 +231,7 @@ pub struct MemberQuery;
 impl MemberQuery {
     /// One member by member number.
     async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
-        Ok(Member(
-            service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?,
-        ))
+        Ok(Member(service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?))
     }
 
     /// Members matching a filter, as a Relay connection. Associates see their own store only.
@@ -283,21 +250,12 @@ impl MemberQuery {
         let limit = page::page_size(first, 20)?;
         let offset = page::offset_after(after.as_deref())?;
         let condition = service::condition(db, viewer, &filter).await?;
-        let mut rows = service::page(
-            db,
-            condition.clone(),
-            order_by.unwrap_or_default(),
-            offset,
-            limit + 1,
-        )
-        .await?;
+        let mut rows = service::page(db, condition.clone(), order_by.unwrap_or_default(), offset, limit + 1).await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let detail =
-            serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
+        let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
         audit::record(db, viewer, "members.export", None, detail).await?;
-        let mut connection =
-            Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
+        let mut connection = Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
         connection.edges.extend(
             rows.into_iter()
                 .enumerate()
@@ -345,14 +303,7 @@ impl MemberMutation {
         source: Option<String>,
     ) -> async_graphql::Result<Member> {
         Ok(Member(
-            service::set_email_consent(
-                db(ctx)?,
-                viewer(ctx)?,
-                &member_no,
-                granted,
-                source.as_deref(),
-            )
-            .await?,
+            service::set_email_consent(db(ctx)?, viewer(ctx)?, &member_no, granted, source.as_deref()).await?,
         ))
     }
 
@@ -364,18 +315,13 @@ impl MemberMutation {
         username: Option<String>,
     ) -> async_graphql::Result<Member> {
         Ok(Member(
-            service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref())
-                .await?,
+            service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref()).await?,
         ))
     }
 
     /// Erases a member's personal data, keeping anonymous purchase history and a hashed
     /// suppression entry for the address. Admins only.
-    async fn erase_member(
-        &self,
-        ctx: &Context<'_>,
-        member_no: String,
-    ) -> async_graphql::Result<ErasedMember> {
+    async fn erase_member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<ErasedMember> {
         let erased = service::erase(db(ctx)?, viewer(ctx)?, &member_no).await?;
         Ok(ErasedMember {
             id: ID(erased.member_no),

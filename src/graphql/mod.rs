@@ -1,9 +1,7 @@
 //! The GraphQL schema: one module per domain, merged; limits; error codes on every error.
 use std::panic::AssertUnwindSafe;
 
-use async_graphql::{
-    Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError,
-};
+use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
@@ -22,11 +20,7 @@ pub mod store;
 pub struct Query(member::MemberQuery, store::StoreQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(
-    member::MemberMutation,
-    activity::ActivityMutation,
-    store::StoreMutation,
-);
+pub struct Mutation(member::MemberMutation, activity::ActivityMutation, store::StoreMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -49,17 +43,9 @@ pub fn sdl() -> String {
 
 /// Runs one request for `viewer` with fresh loaders. A panic in a resolver becomes an INTERNAL
 /// error instead of a dropped connection, and every error leaves with an `extensions.code`.
-pub async fn execute(
-    schema: &AppSchema,
-    db: &DatabaseConnection,
-    request: Request,
-    viewer: Viewer,
-) -> Response {
+pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request, viewer: Viewer) -> Response {
     let request = request.data(viewer).data(loaders::Loaders::new(db));
-    let mut response = match AssertUnwindSafe(schema.execute(request))
-        .catch_unwind()
-        .await
-    {
+    let mut response = match AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => {
             tracing::error!("a resolver panicked");
@@ -75,9 +61,7 @@ pub async fn execute(
 /// A response carrying one error, for requests rejected before execution.
 pub fn error_response(error: &AppError) -> Response {
     use async_graphql::ErrorExtensions;
-    let mut error = error
-        .extend()
-        .into_server_error(async_graphql::Pos::default());
+    let mut error = error.extend().into_server_error(async_graphql::Pos::default());
     error.locations.clear();
     Response::from_errors(vec![error])
 }
@@ -85,10 +69,7 @@ pub fn error_response(error: &AppError) -> Response {
 /// Errors async-graphql raises itself (syntax, unknown fields, bad variables, depth and
 /// complexity limits) are the client's: label them BAD_USER_INPUT.
 fn tag_client_error(error: &mut ServerError) {
-    let has_code = error
-        .extensions
-        .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some());
+    let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
     if !has_code {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         extensions.set("code", "BAD_USER_INPUT");

@@ -73,10 +73,7 @@ mod tests {
     fn cursors_round_trip() {
         assert_eq!(offset_after(Some(&offset_cursor(41))).ok(), Some(42));
         let time = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default();
-        assert_eq!(
-            parse_time_cursor(&time_cursor(time, 7)).ok(),
-            Some((time, 7))
-        );
+        assert_eq!(parse_time_cursor(&time_cursor(time, 7)).ok(), Some((time, 7)));
         assert!(offset_after(Some("nonsense")).is_err());
         assert!(page_size(Some(101), 20).is_err());
     }

@@ -73,12 +73,7 @@ impl Me {
         let Some(id) = viewer(ctx)?.member_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .members
-            .load_one(id)
-            .await?
-            .map(Member))
+        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Member))
     }
 }
 
@@ -117,11 +112,7 @@ impl StoreQuery {
 
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
         viewer(ctx)?.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
-        Ok(service::store::all(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Store)
-            .collect())
+        Ok(service::store::all(db(ctx)?).await?.into_iter().map(Store).collect())
     }
 
     /// The newest audit entries, optionally for one member number. Admins only.
@@ -167,11 +158,7 @@ impl StoreMutation {
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn create_staff_user(
-        &self,
-        ctx: &Context<'_>,
-        input: StaffInput,
-    ) -> async_graphql::Result<Staff> {
+    async fn create_staff_user(&self, ctx: &Context<'_>, input: StaffInput) -> async_graphql::Result<Staff> {
         let new = NewStaff {
             username: input.username,
             display_name: input.display_name,
@@ -179,8 +166,6 @@ impl StoreMutation {
             role: input.role,
             store_code: input.store_code,
         };
-        Ok(Staff(
-            service::staff::create(db(ctx)?, viewer(ctx)?, new).await?,
-        ))
+        Ok(Staff(service::staff::create(db(ctx)?, viewer(ctx)?, new).await?))
     }
 }

@@ -25,18 +25,12 @@ pub async fn record(
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    audit_log::Entity::insert(entry)
-        .exec_without_returning(conn)
-        .await?;
+    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
     Ok(())
 }
 
 /// The newest entries, optionally for one member number.
-pub async fn latest(
-    conn: &impl ConnectionTrait,
-    target: Option<&str>,
-    limit: u64,
-) -> AppResult<Vec<audit_log::Model>> {
+pub async fn latest(conn: &impl ConnectionTrait, target: Option<&str>, limit: u64) -> AppResult<Vec<audit_log::Model>> {
     let mut query = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Id)
         .limit(limit);

@@ -55,17 +55,11 @@ pub async fn record(
     let member = member::find_visible(conn, viewer, &input.member_no).await?;
     if let Some(score) = input.score {
         if !(1..=5).contains(&score) {
-            return Err(AppError::field(
-                "score",
-                format!("score must be 1–5, not {score}"),
-            ));
+            return Err(AppError::field("score", format!("score must be 1–5, not {score}")));
         }
     }
     if input.kind == FeedbackKind::Satisfaction && input.score.is_none() {
-        return Err(AppError::field(
-            "score",
-            "a satisfaction entry needs a score of 1–5",
-        ));
+        return Err(AppError::field("score", "a satisfaction entry needs a score of 1–5"));
     }
     let body = validate::optional_text(input.body)
         .map(|b| validate::bounded("body", &b, 5000))
@@ -88,14 +82,7 @@ pub async fn record(
     .insert(&txn)
     .await?;
     let detail = serde_json::json!({ "feedbackId": created.id, "kind": created.kind });
-    audit::record(
-        &txn,
-        viewer,
-        "feedback.record",
-        Some(&member.member_no),
-        detail,
-    )
-    .await?;
+    audit::record(&txn, viewer, "feedback.record", Some(&member.member_no), detail).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -113,13 +100,10 @@ pub async fn resolve(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no feedback has the id {id}")))?;
     let owner = member::by_ids(conn, &[entry.member_id]).await?.pop();
-    let owner =
-        owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
+    let owner = owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
     viewer.check_member_access(owner.id, owner.store_id)?;
     if entry.status == RESOLVED {
-        return Err(AppError::input(format!(
-            "feedback {id} is already resolved"
-        )));
+        return Err(AppError::input(format!("feedback {id} is already resolved")));
     }
     let resolution = validate::required_text("resolution", resolution, 5000)?;
     let txn = conn.begin().await?;

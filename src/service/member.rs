@@ -4,9 +4,8 @@ use chrono::{Datelike, NaiveDate, Utc};
 use entity::{email_suppression, feedback, member};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IdenStatic, IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -100,14 +99,10 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
         row.lunar_birthday = Set(lunar);
     }
     if let Some(phone) = &fields.phone {
-        row.phone = Set(clearable(phone)
-            .map(|p| validate::phone("phone", p))
-            .transpose()?);
+        row.phone = Set(clearable(phone).map(|p| validate::phone("phone", p)).transpose()?);
     }
     if let Some(email) = &fields.email {
-        row.email = Set(clearable(email)
-            .map(|e| validate::email("email", e))
-            .transpose()?);
+        row.email = Set(clearable(email).map(|e| validate::email("email", e)).transpose()?);
     }
     if let Some(address) = &fields.address {
         row.address = Set(clearable(address)
@@ -115,9 +110,7 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
             .transpose()?);
     }
     if let Some(city) = &fields.city {
-        row.city = Set(clearable(city)
-            .map(|c| validate::bounded("city", c, 100))
-            .transpose()?);
+        row.city = Set(clearable(city).map(|c| validate::bounded("city", c, 100)).transpose()?);
     }
     if let Some(joined) = fields.joined_at {
         if joined > today {
@@ -150,16 +143,8 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
     }
     Ok(ValidFields {
         row,
-        store_code: fields
-            .store_code
-            .as_deref()
-            .and_then(clearable)
-            .map(str::to_owned),
-        referred_by: fields
-            .referred_by
-            .as_deref()
-            .and_then(clearable)
-            .map(str::to_owned),
+        store_code: fields.store_code.as_deref().and_then(clearable).map(str::to_owned),
+        referred_by: fields.referred_by.as_deref().and_then(clearable).map(str::to_owned),
     })
 }
 
@@ -169,10 +154,7 @@ fn clearable(text: &str) -> Option<&str> {
 }
 
 /// The columns of `changes` that differ from `current`.
-pub fn changed_columns(
-    current: &member::Model,
-    changes: &member::ActiveModel,
-) -> Vec<member::Column> {
+pub fn changed_columns(current: &member::Model, changes: &member::ActiveModel) -> Vec<member::Column> {
     let current = current.clone().into_active_model();
     member::Column::iter()
         .filter(|column| match changes.get(*column) {
@@ -207,20 +189,13 @@ fn check_consent(row: &member::ActiveModel, current: Option<&member::Model>) -> 
         _ => current.is_some_and(|m| m.email.is_some()),
     };
     if granted && !email {
-        return Err(AppError::field(
-            "emailConsent",
-            "email consent needs an email address",
-        ));
+        return Err(AppError::field("emailConsent", "email consent needs an email address"));
     }
     Ok(())
 }
 
 /// Fills in what a new member gets when the input leaves it out.
-pub fn with_defaults(
-    mut row: member::ActiveModel,
-    member_no: String,
-    brand: &Brand,
-) -> AppResult<member::ActiveModel> {
+pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Brand) -> AppResult<member::ActiveModel> {
     if !row.name.is_set() {
         return Err(AppError::field("name", "name is required for a new member"));
     }
@@ -251,17 +226,11 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
         .filter(member::Column::MemberNo.eq(member_no.trim()))
         .one(conn)
         .await?
-        .ok_or_else(|| {
-            AppError::NotFound(format!("no member has the number {:?}", member_no.trim()))
-        })
+        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member_no.trim())))
 }
 
 /// Looks up a member the viewer may see.
-pub async fn find_visible(
-    conn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    member_no: &str,
-) -> AppResult<member::Model> {
+pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, member_no: &str) -> AppResult<member::Model> {
     let member = find(conn, member_no).await?;
     viewer.check_member_access(member.id, member.store_id)?;
     Ok(member)
@@ -280,12 +249,9 @@ async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields
         valid.row.store_id = Set(Some(store::id_for_code(conn, "storeCode", code).await?));
     }
     if let Some(referrer) = &valid.referred_by {
-        let referrer = find(conn, referrer).await.map_err(|_| {
-            AppError::field(
-                "referredBy",
-                format!("no member has the number {referrer:?}"),
-            )
-        })?;
+        let referrer = find(conn, referrer)
+            .await
+            .map_err(|_| AppError::field("referredBy", format!("no member has the number {referrer:?}")))?;
         valid.row.referred_by_id = Set(Some(referrer.id));
     }
     Ok(())
@@ -328,14 +294,7 @@ pub async fn create(
     stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
-    audit::record(
-        &txn,
-        viewer,
-        "member.create",
-        Some(&member_no),
-        serde_json::Value::Null,
-    )
-    .await?;
+    audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -359,19 +318,9 @@ pub async fn update(
     let mut valid = validate_fields(&fields, brand.today())?;
     resolve_references(conn, &mut valid).await?;
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
-        return Err(AppError::field(
-            "referredBy",
-            "a member cannot refer themself",
-        ));
+        return Err(AppError::field("referredBy", "a member cannot refer themself"));
     }
-    save_changes(
-        conn,
-        viewer,
-        &current,
-        valid.row,
-        fields.consent_source.as_deref(),
-    )
-    .await
+    save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
 }
 
 /// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
@@ -441,14 +390,11 @@ pub async fn assign_associate(
     ensure_active(&current)?;
     let associate = match username {
         Some(username) => {
-            let staff = staff::by_username(conn, username).await?.ok_or_else(|| {
-                AppError::field("username", format!("no staff user is called {username:?}"))
-            })?;
+            let staff = staff::by_username(conn, username)
+                .await?
+                .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
             if staff.role != Role::Associate.as_str() {
-                return Err(AppError::field(
-                    "username",
-                    format!("{username:?} is not an associate"),
-                ));
+                return Err(AppError::field("username", format!("{username:?} is not an associate")));
             }
             if staff.store_id != current.store_id {
                 return Err(AppError::field(
@@ -469,10 +415,7 @@ pub async fn assign_associate(
 
 fn ensure_active(member: &member::Model) -> AppResult<()> {
     if member.status == ERASED {
-        return Err(AppError::input(format!(
-            "member {} has been erased",
-            member.member_no
-        )));
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
     }
     Ok(())
 }
@@ -522,10 +465,7 @@ pub async fn erase(
     // Free text a person wrote may name them.
     feedback::Entity::update_many()
         .col_expr(feedback::Column::Body, Expr::value(Option::<String>::None))
-        .col_expr(
-            feedback::Column::Resolution,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(feedback::Column::Resolution, Expr::value(Option::<String>::None))
         .filter(feedback::Column::MemberId.eq(current.id))
         .exec(&txn)
         .await?;
@@ -612,11 +552,7 @@ pub struct MemberOrder {
 }
 
 /// The SQL condition for a filter, narrowed to what the viewer may see.
-pub async fn condition(
-    conn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    filter: &MemberFilter,
-) -> AppResult<Condition> {
+pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &MemberFilter) -> AppResult<Condition> {
     viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
     let mut cond = Condition::all();
     if viewer.role == Role::Associate {
@@ -647,10 +583,7 @@ pub async fn condition(
         );
     }
     if let Some(code) = filter.store_code.as_deref() {
-        let store_id = store::by_code(conn, code)
-            .await?
-            .map(|s| s.id)
-            .unwrap_or(-1);
+        let store_id = store::by_code(conn, code).await?.map(|s| s.id).unwrap_or(-1);
         cond = cond.add(member::Column::StoreId.eq(store_id));
     }
     if let Some(city) = filter.city.as_deref() {

@@ -6,8 +6,7 @@ use chrono::Utc;
 use entity::points_entry;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait, Value,
 };
 
 use crate::auth::{Role, Viewer};
@@ -67,10 +66,7 @@ pub async fn apply(
     viewer.require(allowed)?;
     let member = member::find_visible(conn, viewer, change.member_no).await?;
     if member.status == member::ERASED {
-        return Err(AppError::input(format!(
-            "member {} has been erased",
-            member.member_no
-        )));
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
     }
     if change.points == 0 {
         return Err(AppError::field("points", "points must not be zero"));
@@ -123,14 +119,16 @@ pub async fn apply(
                 .unwrap_or(0);
             return Err(AppError::field(
                 "points",
-                format!("member {} has {balance} points; a change of {} would take the balance below zero", member.member_no, change.points),
+                format!(
+                    "member {} has {balance} points; a change of {} would take the balance below zero",
+                    member.member_no, change.points
+                ),
             ));
         }
         Err(err) => {
             // A concurrent request with the same reference won the race: return its entry.
             drop(txn);
-            if let (Some(reference), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =
-                (&reference, err.sql_err())
+            if let (Some(reference), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) = (&reference, err.sql_err())
             {
                 if let Some(entry) = by_reference(conn, member.id, change.kind, reference).await? {
                     return Ok(entry);
@@ -139,21 +137,11 @@ pub async fn apply(
             return Err(err.into());
         }
     };
-    let detail =
-        serde_json::json!({ "entryId": id, "kind": change.kind.as_str(), "points": change.points });
-    audit::record(
-        &txn,
-        viewer,
-        "points.apply",
-        Some(&member.member_no),
-        detail,
-    )
-    .await?;
+    let detail = serde_json::json!({ "entryId": id, "kind": change.kind.as_str(), "points": change.points });
+    audit::record(&txn, viewer, "points.apply", Some(&member.member_no), detail).await?;
     let entry = points_entry::Entity::find_by_id(id).one(&txn).await?;
     txn.commit().await?;
-    entry.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("points entry {id} vanished after insert"))
-    })
+    entry.ok_or_else(|| AppError::Internal(anyhow::anyhow!("points entry {id} vanished after insert")))
 }
 
 async fn by_reference(
@@ -177,17 +165,11 @@ struct Balance {
 }
 
 /// Current balances of these members (members without entries are absent: zero).
-pub async fn balances(
-    conn: &impl ConnectionTrait,
-    member_ids: &[i64],
-) -> AppResult<HashMap<i64, i64>> {
+pub async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
     let rows = points_entry::Entity::find()
         .select_only()
         .column(points_entry::Column::MemberId)
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)"),
-            "balance",
-        )
+        .column_as(Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)"), "balance")
         .filter(points_entry::Column::MemberId.is_in(member_ids.iter().copied()))
         .group_by(points_entry::Column::MemberId)
         .into_model::<Balance>()

@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{member, purchase};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
@@ -147,23 +146,13 @@ async fn insert_once(
         }
         return Err(AppError::field(
             "orderId",
-            format!(
-                "order {:?} already has a {} with different details",
-                key.0, key.1
-            ),
+            format!("order {:?} already has a {} with different details", key.0, key.1),
         ));
     }
     let txn = conn.begin().await?;
     let stored = row.insert(&txn).await?;
     let detail = serde_json::json!({ "orderId": key.0, "amountCents": stored.amount_cents });
-    audit::record(
-        &txn,
-        viewer,
-        &format!("{}.record", key.1),
-        Some(member_no),
-        detail,
-    )
-    .await?;
+    audit::record(&txn, viewer, &format!("{}.record", key.1), Some(member_no), detail).await?;
     txn.commit().await?;
     Ok(stored)
 }
@@ -206,12 +195,7 @@ pub async fn record_return(
     let original = existing(conn, [order_key.clone()])
         .await?
         .remove(&order_key)
-        .ok_or_else(|| {
-            AppError::field(
-                "orderId",
-                format!("no purchase has the order id {:?}", order_key.0),
-            )
-        })?;
+        .ok_or_else(|| AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0)))?;
     let member = member::Entity::find_by_id(original.member_id)
         .one(conn)
         .await?
@@ -244,22 +228,12 @@ pub async fn record_return(
     })?;
     row.member_id = Set(original.member_id);
     row.store_id = Set(original.store_id);
-    insert_once(
-        conn,
-        viewer,
-        &member.member_no,
-        (order_key.0, RETURN.to_owned()),
-        row,
-    )
-    .await
+    insert_once(conn, viewer, &member.member_no, (order_key.0, RETURN.to_owned()), row).await
 }
 
 fn ensure_not_erased(member: &member::Model) -> AppResult<()> {
     if member.status == members::ERASED {
-        return Err(AppError::input(format!(
-            "member {} has been erased",
-            member.member_no
-        )));
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
     }
     Ok(())
 }

@@ -10,20 +10,14 @@ use crate::error::{AppError, AppResult};
 use crate::service::{audit, store};
 use crate::validate;
 
-pub async fn by_username(
-    conn: &impl ConnectionTrait,
-    username: &str,
-) -> AppResult<Option<staff_user::Model>> {
+pub async fn by_username(conn: &impl ConnectionTrait, username: &str) -> AppResult<Option<staff_user::Model>> {
     Ok(staff_user::Entity::find()
         .filter(staff_user::Column::Username.eq(username.trim()))
         .one(conn)
         .await?)
 }
 
-pub async fn by_ids(
-    conn: &impl ConnectionTrait,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, staff_user::Model>> {
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, staff_user::Model>> {
     let staff = staff_user::Entity::find()
         .filter(staff_user::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
@@ -41,11 +35,7 @@ pub struct NewStaff {
 }
 
 /// Creates a staff user. Associates belong to a store; a member is not staff.
-pub async fn create(
-    conn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    new: NewStaff,
-) -> AppResult<staff_user::Model> {
+pub async fn create(conn: &impl ConnectionTrait, viewer: &Viewer, new: NewStaff) -> AppResult<staff_user::Model> {
     let username = validate::member_no("username", &new.username)?;
     if new.role == Role::Member {
         return Err(AppError::field(
@@ -60,19 +50,12 @@ pub async fn create(
         ));
     }
     let store_id = match (new.role, new.store_code.as_deref()) {
-        (Role::Associate, None) => {
-            return Err(AppError::field("storeCode", "an associate needs a store"))
-        }
+        (Role::Associate, None) => return Err(AppError::field("storeCode", "an associate needs a store")),
         (_, Some(code)) => Some(store::id_for_code(conn, "storeCode", code).await?),
         (_, None) => None,
     };
-    let email = new
-        .email
-        .as_deref()
-        .map(|e| validate::email("email", e))
-        .transpose()?;
-    let display_name =
-        validate::optional_text(new.display_name).unwrap_or_else(|| username.clone());
+    let email = new.email.as_deref().map(|e| validate::email("email", e)).transpose()?;
+    let display_name = validate::optional_text(new.display_name).unwrap_or_else(|| username.clone());
     let staff = staff_user::ActiveModel {
         username: Set(username.clone()),
         display_name: Set(validate::bounded("displayName", &display_name, 200)?),

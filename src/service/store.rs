@@ -3,9 +3,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::store;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
@@ -34,10 +32,7 @@ pub async fn id_for_code(conn: &impl ConnectionTrait, field: &str, code: &str) -
         .ok_or_else(|| AppError::field(field, format!("no store has the code {code:?}")))
 }
 
-pub async fn by_ids(
-    conn: &impl ConnectionTrait,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, store::Model>> {
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, store::Model>> {
     let stores = store::Entity::find()
         .filter(store::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
@@ -69,14 +64,7 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
-    audit::record(
-        conn,
-        viewer,
-        "store.create",
-        None,
-        serde_json::json!({ "code": code }),
-    )
-    .await?;
+    audit::record(conn, viewer, "store.create", None, serde_json::json!({ "code": code })).await?;
     Ok(store)
 }
 

@@ -24,17 +24,11 @@ async fn recording_the_same_order_twice_changes_nothing() {
     let changed = app
         .record_purchase(&admin, "M1", "O-1", "2026-03-01T10:00:00+08:00", "99.00")
         .await;
-    assert_eq!(
-        first_error(&changed),
-        ("BAD_USER_INPUT".into(), Some("orderId".into()))
-    );
+    assert_eq!(first_error(&changed), ("BAD_USER_INPUT".into(), Some("orderId".into())));
     let negative = app
         .record_purchase(&admin, "M1", "O-2", "2026-03-01T10:00:00+08:00", "-5")
         .await;
-    assert_eq!(
-        first_error(&negative),
-        ("BAD_USER_INPUT".into(), Some("amount".into()))
-    );
+    assert_eq!(first_error(&negative), ("BAD_USER_INPUT".into(), Some("amount".into())));
     let fractional = app
         .record_purchase(&admin, "M1", "O-3", "2026-03-01T10:00:00+08:00", "1.005")
         .await;
@@ -55,9 +49,7 @@ async fn recording_the_same_order_twice_changes_nothing() {
         )
         .await;
     assert_eq!(
-        purchases["member"]["purchases"]["edges"]
-            .as_array()
-            .map(Vec::len),
+        purchases["member"]["purchases"]["edges"].as_array().map(Vec::len),
         Some(1)
     );
 }
@@ -70,17 +62,29 @@ async fn a_return_is_negative_linked_and_at_most_the_order() {
     app.record_purchase(&admin, "M1", "O-1", "2026-03-01T10:00:00Z", "300.00")
         .await;
     let record = "mutation($in:ReturnInput!){ recordReturn(input:$in){ orderId kind amount } }";
-    let too_much = app.graphql(&admin, record, json!({ "in": { "orderId": "O-1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "300.01" } })).await;
-    assert_eq!(
-        first_error(&too_much),
-        ("BAD_USER_INPUT".into(), Some("amount".into()))
-    );
-    let unknown = app.graphql(&admin, record, json!({ "in": { "orderId": "O-9", "occurredAt": "2026-03-02T10:00:00Z", "amount": "1" } })).await;
-    assert_eq!(
-        first_error(&unknown),
-        ("BAD_USER_INPUT".into(), Some("orderId".into()))
-    );
-    let returned = app.ok(&admin, record, json!({ "in": { "orderId": "O-1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "120.50" } })).await;
+    let too_much = app
+        .graphql(
+            &admin,
+            record,
+            json!({ "in": { "orderId": "O-1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "300.01" } }),
+        )
+        .await;
+    assert_eq!(first_error(&too_much), ("BAD_USER_INPUT".into(), Some("amount".into())));
+    let unknown = app
+        .graphql(
+            &admin,
+            record,
+            json!({ "in": { "orderId": "O-9", "occurredAt": "2026-03-02T10:00:00Z", "amount": "1" } }),
+        )
+        .await;
+    assert_eq!(first_error(&unknown), ("BAD_USER_INPUT".into(), Some("orderId".into())));
+    let returned = app
+        .ok(
+            &admin,
+            record,
+            json!({ "in": { "orderId": "O-1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "120.50" } }),
+        )
+        .await;
     assert_eq!(
         returned["recordReturn"],
         json!({ "orderId": "O-1", "kind": "return", "amount": "-120.50" })
@@ -107,11 +111,9 @@ async fn feedback_is_recorded_then_resolved() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.create_store(&admin, "S1").await;
-    app.create_member(&admin, "M1", json!({ "storeCode": "S1" }))
-        .await;
+    app.create_member(&admin, "M1", json!({ "storeCode": "S1" })).await;
     let member = app.token(Role::Member, Some("M1"), None, None).await;
-    let record =
-        "mutation($in:FeedbackInput!){ recordFeedback(input:$in){ id kind score status } }";
+    let record = "mutation($in:FeedbackInput!){ recordFeedback(input:$in){ id kind score status } }";
     let complaint = app
         .ok(
             &member,
@@ -127,10 +129,7 @@ async fn feedback_is_recorded_then_resolved() {
             json!({ "in": { "memberNo": "M1", "kind": "SATISFACTION" } }),
         )
         .await;
-    assert_eq!(
-        first_error(&no_score),
-        ("BAD_USER_INPUT".into(), Some("score".into()))
-    );
+    assert_eq!(first_error(&no_score), ("BAD_USER_INPUT".into(), Some("score".into())));
     let bad_score = app
         .graphql(
             &member,
@@ -138,29 +137,22 @@ async fn feedback_is_recorded_then_resolved() {
             json!({ "in": { "memberNo": "M1", "kind": "SATISFACTION", "score": 6 } }),
         )
         .await;
-    assert_eq!(
-        first_error(&bad_score),
-        ("BAD_USER_INPUT".into(), Some("score".into()))
-    );
+    assert_eq!(first_error(&bad_score), ("BAD_USER_INPUT".into(), Some("score".into())));
 
     let id = complaint["recordFeedback"]["id"].clone();
-    let resolve = "mutation($id:ID!){ resolveFeedback(id:$id, resolution:\"replaced the zip\"){ status resolution resolvedAt } }";
-    assert_eq!(
-        app.error_code(&member, resolve, json!({ "id": id })).await,
-        "FORBIDDEN"
-    );
+    let resolve =
+        "mutation($id:ID!){ resolveFeedback(id:$id, resolution:\"replaced the zip\"){ status resolution resolvedAt } }";
+    assert_eq!(app.error_code(&member, resolve, json!({ "id": id })).await, "FORBIDDEN");
     let associate = app.token(Role::Associate, None, Some("S1"), None).await;
     let resolved = app.ok(&associate, resolve, json!({ "id": id })).await;
     assert_eq!(resolved["resolveFeedback"]["status"], "resolved");
     assert_eq!(
-        app.error_code(&associate, resolve, json!({ "id": id }))
-            .await,
+        app.error_code(&associate, resolve, json!({ "id": id })).await,
         "BAD_USER_INPUT",
         "resolving twice"
     );
     assert_eq!(
-        app.error_code(&associate, resolve, json!({ "id": "999" }))
-            .await,
+        app.error_code(&associate, resolve, json!({ "id": "999" })).await,
         "NOT_FOUND"
     );
 }
@@ -179,10 +171,7 @@ async fn concurrent_redemptions_never_take_the_balance_below_zero() {
     let redeem = "mutation{ redeemPoints(memberNo:\"M1\", points:30){ points } }";
     let attempts = (0..12).map(|_| app.graphql(&admin, redeem, json!({})));
     let responses = futures_util::future::join_all(attempts).await;
-    let succeeded = responses
-        .iter()
-        .filter(|r| r.get("errors").is_none())
-        .count();
+    let succeeded = responses.iter().filter(|r| r.get("errors").is_none()).count();
     for failed in responses.iter().filter(|r| r.get("errors").is_some()) {
         assert_eq!(
             first_error(failed),
@@ -191,12 +180,16 @@ async fn concurrent_redemptions_never_take_the_balance_below_zero() {
         );
     }
     assert_eq!(succeeded, 3, "100 points cover three redemptions of 30");
-    let balance = app.ok(&admin, "{ member(memberNo:\"M1\"){ pointsBalance pointsLedger(first: 20) { edges { node { kind points } } } } }", json!({})).await;
+    let balance = app
+        .ok(
+            &admin,
+            "{ member(memberNo:\"M1\"){ pointsBalance pointsLedger(first: 20) { edges { node { kind points } } } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(balance["member"]["pointsBalance"], 10);
     assert_eq!(
-        balance["member"]["pointsLedger"]["edges"]
-            .as_array()
-            .map(Vec::len),
+        balance["member"]["pointsLedger"]["edges"].as_array().map(Vec::len),
         Some(4)
     );
 }
@@ -206,10 +199,8 @@ async fn points_references_apply_once_and_adjustments_are_for_admins() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.create_store(&admin, "S1").await;
-    app.create_member(&admin, "M1", json!({ "storeCode": "S1" }))
-        .await;
-    let earn =
-        "mutation{ earnPoints(memberNo:\"M1\", points:50, reference:\"order-7\"){ id points } }";
+    app.create_member(&admin, "M1", json!({ "storeCode": "S1" })).await;
+    let earn = "mutation{ earnPoints(memberNo:\"M1\", points:50, reference:\"order-7\"){ id points } }";
     let first = app.ok(&admin, earn, json!({})).await;
     let again = app.ok(&admin, earn, json!({})).await;
     assert_eq!(first, again, "the same reference is applied once");
@@ -224,19 +215,11 @@ async fn points_references_apply_once_and_adjustments_are_for_admins() {
     );
 
     let associate = app.token(Role::Associate, None, Some("S1"), None).await;
-    let adjust =
-        "mutation{ adjustPoints(memberNo:\"M1\", points:-20, reason:\"correction\"){ points } }";
-    assert_eq!(
-        app.error_code(&associate, adjust, json!({})).await,
-        "FORBIDDEN"
-    );
+    let adjust = "mutation{ adjustPoints(memberNo:\"M1\", points:-20, reason:\"correction\"){ points } }";
+    assert_eq!(app.error_code(&associate, adjust, json!({})).await, "FORBIDDEN");
     app.ok(&admin, adjust, json!({})).await;
-    let below =
-        "mutation{ adjustPoints(memberNo:\"M1\", points:-31, reason:\"too much\"){ points } }";
-    assert_eq!(
-        app.error_code(&admin, below, json!({})).await,
-        "BAD_USER_INPUT"
-    );
+    let below = "mutation{ adjustPoints(memberNo:\"M1\", points:-31, reason:\"too much\"){ points } }";
+    assert_eq!(app.error_code(&admin, below, json!({})).await, "BAD_USER_INPUT");
     let member = app.token(Role::Member, Some("M1"), None, None).await;
     app.ok(
         &member,
@@ -244,8 +227,6 @@ async fn points_references_apply_once_and_adjustments_are_for_admins() {
         json!({}),
     )
     .await;
-    let data = app
-        .ok(&member, "{ me { member { pointsBalance } } }", json!({}))
-        .await;
+    let data = app.ok(&member, "{ me { member { pointsBalance } } }", json!({})).await;
     assert_eq!(data["me"]["member"]["pointsBalance"], 0);
 }

@@ -14,22 +14,15 @@ async fn erasing_a_member_removes_pii_keeps_purchases_and_suppresses_the_address
     app.create_member(&admin, "M1", fields).await;
     app.record_purchase(&admin, "M1", "O-1", "2026-01-01T10:00:00Z", "88.00")
         .await;
-    let feedback = "mutation{ recordFeedback(input:{ memberNo:\"M1\", kind:COMPLAINT, body:\"call me on 13812345678\" }){ id } }";
+    let feedback =
+        "mutation{ recordFeedback(input:{ memberNo:\"M1\", kind:COMPLAINT, body:\"call me on 13812345678\" }){ id } }";
     app.ok(&admin, feedback, json!({})).await;
 
     let erase = "mutation{ eraseMember(memberNo:\"M1\"){ id erased } }";
-    let marketer = app
-        .token(patron::auth::Role::Marketer, None, None, None)
-        .await;
-    assert_eq!(
-        app.error_code(&marketer, erase, json!({})).await,
-        "FORBIDDEN"
-    );
+    let marketer = app.token(patron::auth::Role::Marketer, None, None, None).await;
+    assert_eq!(app.error_code(&marketer, erase, json!({})).await, "FORBIDDEN");
     let erased = app.ok(&admin, erase, json!({})).await;
-    let anonymous_no = erased["eraseMember"]["id"]
-        .as_str()
-        .expect("new number")
-        .to_owned();
+    let anonymous_no = erased["eraseMember"]["id"].as_str().expect("new number").to_owned();
     assert!(anonymous_no.starts_with("erased-"));
 
     let gone = app
@@ -57,22 +50,12 @@ async fn erasing_a_member_removes_pii_keeps_purchases_and_suppresses_the_address
         record["feedback"]["edges"][0]["node"]["body"].is_null(),
         "free text may name the person"
     );
-    assert_eq!(
-        purchase::Entity::find()
-            .count(&app.db)
-            .await
-            .expect("count"),
-        1
-    );
+    assert_eq!(purchase::Entity::find().count(&app.db).await.expect("count"), 1);
 
-    assert!(
-        patron::service::member::is_suppressed(&app.db, "li.na@EXAMPLE.com")
-            .await
-            .expect("lookup")
-    );
-    let listed = app
-        .ok(&admin, "{ members { totalCount } }", json!({}))
-        .await;
+    assert!(patron::service::member::is_suppressed(&app.db, "li.na@EXAMPLE.com")
+        .await
+        .expect("lookup"));
+    let listed = app.ok(&admin, "{ members { totalCount } }", json!({})).await;
     assert_eq!(
         listed["members"]["totalCount"], 0,
         "erased records leave the member list"

@@ -10,63 +10,41 @@ use patron::startup::{Application, StatementCounter};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
 
-pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub db: DatabaseConnection,
-    pub statements: StatementCounter,
-    pub brand: Brand,
-    keys: TokenKeys,
+/// A database of its own for one test, and a data folder; both go away with it.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
-    _dir: tempfile::TempDir,
 }
 
-pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (database_url, postgres) = match std::env::var("PATRON_TEST_POSTGRES") {
-        Ok(server) => {
-            let name = format!("patron_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(format!("{server}/postgres"))
-                .await
-                .expect("connect to PostgreSQL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            (format!("{server}/{name}"), Some((server, name)))
+impl TestDatabase {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Ok(server) = std::env::var("PATRON_TEST_POSTGRES") else {
+            let url = format!("sqlite://{}/patron.db?mode=rwc", dir.path().display());
+            return Self {
+                url,
+                dir,
+                postgres: None,
+            };
+        };
+        let name = format!("patron_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .expect("connect to PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        Self {
+            url: format!("{server}/{name}"),
+            dir,
+            postgres: Some((server, name)),
         }
-        Err(_) => (
-            format!("sqlite://{}/patron.db?mode=rwc", dir.path().display()),
-            None,
-        ),
-    };
-    let settings = Settings {
-        database_url,
-        listen: "127.0.0.1:0".to_owned(),
-        data_dir: dir.path().to_path_buf(),
-        token_secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".to_owned()),
-        ..Settings::default()
-    };
-    let app = Application::build(&settings)
-        .await
-        .expect("build application");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let db = app.db().clone();
-    let statements = app.statements();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        db,
-        statements,
-        brand: Brand::new(&settings.brand_time_zone).expect("brand"),
-        keys: TokenKeys::from_settings(&settings).expect("keys"),
-        postgres,
-        _dir: dir,
     }
 }
 
-impl Drop for TestApp {
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((server, name)) = self.postgres.take() else {
             return;
@@ -89,15 +67,44 @@ impl Drop for TestApp {
     }
 }
 
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+    pub brand: Brand,
+    keys: TokenKeys,
+    _database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = TestDatabase::new().await;
+    let settings = Settings {
+        database_url: database.url.clone(),
+        listen: "127.0.0.1:0".to_owned(),
+        data_dir: database.dir.path().to_path_buf(),
+        token_secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".to_owned()),
+        ..Settings::default()
+    };
+    let app = Application::build(&settings).await.expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    let statements = app.statements();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        statements,
+        brand: Brand::new(&settings.brand_time_zone).expect("brand"),
+        keys: TokenKeys::from_settings(&settings).expect("keys"),
+        _database: database,
+    }
+}
+
 impl TestApp {
     /// A token as `patron token create` would print it.
-    pub async fn token(
-        &self,
-        role: Role,
-        member: Option<&str>,
-        store: Option<&str>,
-        staff: Option<&str>,
-    ) -> String {
+    pub async fn token(&self, role: Role, member: Option<&str>, store: Option<&str>, staff: Option<&str>) -> String {
         let viewer = auth::viewer_for(
             &self.db,
             role,
@@ -177,14 +184,7 @@ impl TestApp {
         .await;
     }
 
-    pub async fn record_purchase(
-        &self,
-        admin: &str,
-        member_no: &str,
-        order_id: &str,
-        at: &str,
-        amount: &str,
-    ) -> Value {
+    pub async fn record_purchase(&self, admin: &str, member_no: &str, order_id: &str, at: &str, amount: &str) -> Value {
         self.graphql(
             admin,
             "mutation($in:PurchaseInput!){ recordPurchase(input:$in){ id orderId amount kind } }",
@@ -198,12 +198,6 @@ impl TestApp {
 pub fn first_error(response: &Value) -> (String, Option<String>) {
     let error = &response["errors"][0];
     assert!(!error.is_null(), "expected an error, got {response}");
-    let code = error["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<no code>")
-        .to_owned();
-    (
-        code,
-        error["extensions"]["field"].as_str().map(str::to_owned),
-    )
+    let code = error["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned();
+    (code, error["extensions"]["field"].as_str().map(str::to_owned))
 }

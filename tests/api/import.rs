@@ -11,7 +11,8 @@ fn csv_file(text: &str) -> tempfile::NamedTempFile {
     file
 }
 
-const MEMBERS: &str = "member_no,name,gender,birthday,phone,email,city,joined_at,store,referred_by,email_consent,locale,time_zone
+const MEMBERS: &str =
+    "member_no,name,gender,birthday,phone,email,city,joined_at,store,referred_by,email_consent,locale,time_zone
 M1,王芳,女,1990-02-28,13812345678,wang@example.com,上海,2024-01-01,S1,,true,zh-CN,Asia/Shanghai
 M2,Li Lei,male,1985-12-01,+8613900000000,li@example.com,Beijing,2024-02-01,S2,M1,no,en,
 M3,Bad Email,f,1991-01-01,,not-an-email,,,,,,,
@@ -30,18 +31,10 @@ async fn member_import_reports_bad_rows_by_line_and_keeps_good_ones() {
     let report = patron::import::members(&app.db, &app.brand, file.path())
         .await
         .expect("import runs");
-    assert_eq!(
-        (report.added, report.updated, report.unchanged),
-        (3, 0, 0),
-        "{report}"
-    );
+    assert_eq!((report.added, report.updated, report.unchanged), (3, 0, 0), "{report}");
     let lines: Vec<u64> = report.rejected.iter().map(|(line, _)| *line).collect();
     assert_eq!(lines, [4, 5, 6, 7, 8, 10], "{report}");
-    let reasons: Vec<&str> = report
-        .rejected
-        .iter()
-        .map(|(_, reason)| reason.as_str())
-        .collect();
+    let reasons: Vec<&str> = report.rejected.iter().map(|(_, reason)| reason.as_str()).collect();
     assert!(reasons[0].contains("email"), "{report}");
     assert!(reasons[1].contains("future"), "{report}");
     assert!(reasons[2].contains("time zone"), "{report}");
@@ -81,12 +74,7 @@ async fn reimporting_the_same_files_changes_nothing() {
         .await
         .expect("second import");
     assert_eq!(
-        (
-            again.added,
-            again.updated,
-            again.unchanged,
-            again.rejected.len()
-        ),
+        (again.added, again.updated, again.unchanged, again.rejected.len()),
         (0, 0, 3, 6),
         "{again}"
     );
@@ -127,10 +115,7 @@ M2,2026-01-07,1,,O-2,,,
     let edges = app.ok(&admin, query, json!({})).await["member"]["purchases"]["edges"].clone();
     assert_eq!(edges.as_array().map(Vec::len), Some(3));
     assert_eq!(edges[0]["node"]["kind"], "return");
-    assert_eq!(
-        edges[0]["node"]["amount"], "-80.00",
-        "a return is stored negative"
-    );
+    assert_eq!(edges[0]["node"]["amount"], "-80.00", "a return is stored negative");
     assert_eq!(
         edges[2]["node"]["occurredAt"], "2026-01-05T04:00:00+00:00",
         "a bare date is noon in the brand's zone"

@@ -13,10 +13,7 @@ async fn oversized_deep_complex_and_malformed_requests_get_clear_errors() {
     let too_big = app
         .graphql(&admin, "{ members(first: 101) { totalCount } }", json!({}))
         .await;
-    assert_eq!(
-        first_error(&too_big),
-        ("BAD_USER_INPUT".into(), Some("first".into()))
-    );
+    assert_eq!(first_error(&too_big), ("BAD_USER_INPUT".into(), Some("first".into())));
 
     let deep = format!(
         "{{ member(memberNo:\"x\") {{ {} memberNo {} }} }}",
@@ -63,10 +60,7 @@ async fn oversized_deep_complex_and_malformed_requests_get_clear_errors() {
     );
 
     let (status, body) = app.post(Some(&admin), "{ not json".to_owned()).await;
-    assert_eq!(
-        (status, first_error(&body).0.as_str()),
-        (400, "BAD_USER_INPUT")
-    );
+    assert_eq!((status, first_error(&body).0.as_str()), (400, "BAD_USER_INPUT"));
     let unknown = app
         .graphql(&admin, "{ member(memberNo:\"x\") { shoeSize } }", json!({}))
         .await;
@@ -99,11 +93,7 @@ async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements(
     writeln!(members, "member_no,name,store,referred_by").expect("write");
     writeln!(purchases, "member_no,occurred_at,amount,order_id,store").expect("write");
     for i in 0..60 {
-        let referrer = if i > 0 {
-            format!("M{:03}", i - 1)
-        } else {
-            String::new()
-        };
+        let referrer = if i > 0 { format!("M{:03}", i - 1) } else { String::new() };
         writeln!(members, "M{i:03},Member {i},S{},{referrer}", i % 3).expect("write");
         for day in 1..=7 {
             writeln!(
@@ -123,14 +113,12 @@ async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements(
         .expect("purchases");
     let admin = app.admin().await;
     let assign = "mutation($no:String!){ assignAssociate(memberNo:$no, username:\"associate-S1\"){ memberNo } }";
-    app.token(patron::auth::Role::Associate, None, Some("S1"), None)
-        .await;
+    app.token(patron::auth::Role::Associate, None, Some("S1"), None).await;
     for no in ["M001", "M004", "M040"] {
         app.ok(&admin, assign, json!({ "no": no })).await;
     }
 
-    let page =
-        "query($n:Int){ members(first:$n){ edges { node { memberNo store { name } pointsBalance
+    let page = "query($n:Int){ members(first:$n){ edges { node { memberNo store { name } pointsBalance
         assignedAssociate { username } referredBy { memberNo store { code } }
         purchases(first: 5) { edges { node { amount store { code } } } } } } } }";
     let mut costs = Vec::new();
@@ -140,26 +128,15 @@ async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements(
         costs.push(app.statements.get() - before);
         let edges = data["members"]["edges"].as_array().expect("edges");
         assert_eq!(edges.len(), size as usize);
-        assert_eq!(
-            edges[1]["node"]["purchases"]["edges"]
-                .as_array()
-                .map(Vec::len),
-            Some(5)
-        );
+        assert_eq!(edges[1]["node"]["purchases"]["edges"].as_array().map(Vec::len), Some(5));
         assert_eq!(
             edges[1]["node"]["purchases"]["edges"][0]["node"]["amount"], "17.00",
             "newest first"
         );
         assert_eq!(edges[1]["node"]["referredBy"]["memberNo"], "M000");
-        assert_eq!(
-            edges[4]["node"]["assignedAssociate"]["username"],
-            "associate-S1"
-        );
+        assert_eq!(edges[4]["node"]["assignedAssociate"]["username"], "associate-S1");
     }
-    println!(
-        "statements for a page of 5: {}, of 50: {}",
-        costs[0], costs[1]
-    );
+    println!("statements for a page of 5: {}, of 50: {}", costs[0], costs[1]);
     // The page, its audit entry, one batch per loader (balances, staff, referrers, purchases),
     // and stores at two depths, the deeper one in at most two batches: nine whatever the size.
     for cost in costs {

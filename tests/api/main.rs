@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod activity;
+mod cli;
 mod erasure;
 mod import;
 mod limits;

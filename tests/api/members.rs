@@ -3,8 +3,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{first_error, spawn_app};
 
-const CREATE: &str =
-    "mutation($no:String!, $in:MemberFields!){ createMember(memberNo:$no, input:$in){ memberNo } }";
+const CREATE: &str = "mutation($no:String!, $in:MemberFields!){ createMember(memberNo:$no, input:$in){ memberNo } }";
 
 #[tokio::test]
 async fn create_member_rejects_each_invalid_field_by_name() {
@@ -12,26 +11,14 @@ async fn create_member_rejects_each_invalid_field_by_name() {
     let admin = app.admin().await;
     let tomorrow = (app.brand.today() + chrono::Duration::days(1)).to_string();
     let cases: &[(&str, Value, &str)] = &[
-        (
-            "bad email",
-            json!({ "name": "a", "email": "not-an-email" }),
-            "email",
-        ),
+        ("bad email", json!({ "name": "a", "email": "not-an-email" }), "email"),
         (
             "email without domain dot",
             json!({ "name": "a", "email": "a@localhost" }),
             "email",
         ),
-        (
-            "short phone",
-            json!({ "name": "a", "phone": "12345" }),
-            "phone",
-        ),
-        (
-            "landline-like",
-            json!({ "name": "a", "phone": "23812345678" }),
-            "phone",
-        ),
+        ("short phone", json!({ "name": "a", "phone": "12345" }), "phone"),
+        ("landline-like", json!({ "name": "a", "phone": "23812345678" }), "phone"),
         (
             "future birthday",
             json!({ "name": "a", "birthday": tomorrow }),
@@ -42,11 +29,7 @@ async fn create_member_rejects_each_invalid_field_by_name() {
             json!({ "name": "a", "timeZone": "Asia/Atlantis" }),
             "timeZone",
         ),
-        (
-            "unknown locale",
-            json!({ "name": "a", "locale": "fr" }),
-            "locale",
-        ),
+        ("unknown locale", json!({ "name": "a", "locale": "fr" }), "locale"),
         ("blank name", json!({ "name": "  " }), "name"),
         ("missing name", json!({ "city": "上海" }), "name"),
         (
@@ -61,31 +44,20 @@ async fn create_member_rejects_each_invalid_field_by_name() {
         ),
     ];
     for (case, input, field) in cases {
-        let response = app
-            .graphql(&admin, CREATE, json!({ "no": "M1", "in": input }))
-            .await;
+        let response = app.graphql(&admin, CREATE, json!({ "no": "M1", "in": input })).await;
         let (code, got_field) = first_error(&response);
         assert_eq!(code, "BAD_USER_INPUT", "{case}: {response}");
         assert_eq!(got_field.as_deref(), Some(*field), "{case}: {response}");
     }
     let response = app
-        .graphql(
-            &admin,
-            CREATE,
-            json!({ "no": "has space", "in": { "name": "a" } }),
-        )
+        .graphql(&admin, CREATE, json!({ "no": "has space", "in": { "name": "a" } }))
         .await;
     assert_eq!(
         first_error(&response),
         ("BAD_USER_INPUT".into(), Some("memberNo".into()))
     );
-    let data = app
-        .ok(&admin, "{ members { totalCount } }", json!({}))
-        .await;
-    assert_eq!(
-        data["members"]["totalCount"], 0,
-        "no rejected input was stored"
-    );
+    let data = app.ok(&admin, "{ members { totalCount } }", json!({})).await;
+    assert_eq!(data["members"]["totalCount"], 0, "no rejected input was stored");
 }
 
 #[tokio::test]
@@ -100,17 +72,13 @@ async fn member_round_trips_every_profile_field() {
         "joinedAt": "2024-05-01", "storeCode": "S1", "referredBy": "REF", "interests": ["女装", "鞋履"],
         "locale": "en", "timeZone": "Europe/Berlin", "emailConsent": true, "consentSource": "store-form"
     });
-    app.ok(&admin, CREATE, json!({ "no": "M1", "in": input }))
-        .await;
+    app.ok(&admin, CREATE, json!({ "no": "M1", "in": input })).await;
     let query = "{ member(memberNo:\"M1\"){ name gender birthday lunarBirthday phone email address city joinedAt
         store { code } referredBy { memberNo } interests locale timeZone emailConsent consentSource consentAt status } }";
     let member = app.ok(&admin, query, json!({})).await["member"].clone();
     assert_eq!(member["gender"], "MALE");
     assert_eq!(member["birthday"], "1992-02-29");
-    assert_eq!(
-        member["phone"], "+8613812345678",
-        "spaces and dashes are dropped"
-    );
+    assert_eq!(member["phone"], "+8613812345678", "spaces and dashes are dropped");
     assert_eq!(member["email"], "xiao.ming@example.com");
     assert_eq!(member["store"]["code"], "S1");
     assert_eq!(member["referredBy"]["memberNo"], "REF");
@@ -120,7 +88,8 @@ async fn member_round_trips_every_profile_field() {
     assert!(member["consentAt"].is_string());
     assert_eq!(member["status"], "active");
 
-    let update = "mutation{ updateMember(memberNo:\"M1\", input:{ city:\"北京\", phone:\"\" }){ city phone consentAt } }";
+    let update =
+        "mutation{ updateMember(memberNo:\"M1\", input:{ city:\"北京\", phone:\"\" }){ city phone consentAt } }";
     let updated = app.ok(&admin, update, json!({})).await["updateMember"].clone();
     assert_eq!(updated["city"], "北京");
     assert!(updated["phone"].is_null(), "an empty string clears a field");
@@ -136,11 +105,7 @@ async fn member_round_trips_every_profile_field() {
         json!({ "emailConsent": false, "consentSource": "unsubscribe-desk" })
     );
     let duplicate = app
-        .graphql(
-            &admin,
-            CREATE,
-            json!({ "no": "M1", "in": { "name": "again" } }),
-        )
+        .graphql(&admin, CREATE, json!({ "no": "M1", "in": { "name": "again" } }))
         .await;
     assert_eq!(
         first_error(&duplicate),
@@ -220,32 +185,19 @@ async fn members_filter_order_and_page() {
             .map(|edges| {
                 edges
                     .iter()
-                    .map(|e| {
-                        e["node"]["memberNo"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned()
-                    })
+                    .map(|e| e["node"]["memberNo"].as_str().unwrap_or_default().to_owned())
                     .collect()
             })
             .unwrap_or_default()
     };
     let cases: &[(&str, Value, &[&str])] = &[
-        (
-            "name search, any case",
-            json!({ "search": "WANG" }),
-            &["M1", "M4"],
-        ),
+        ("name search, any case", json!({ "search": "WANG" }), &["M1", "M4"]),
         ("phone search", json!({ "search": "0003" }), &["M3"]),
         ("email search", json!({ "search": "m2@" }), &["M2"]),
         ("store", json!({ "storeCode": "S2" }), &["M2", "M3"]),
         ("city", json!({ "city": "Shanghai" }), &["M1", "M3", "M4"]),
         ("gender", json!({ "gender": "MALE" }), &["M2", "M4"]),
-        (
-            "birthday month",
-            json!({ "birthdayMonth": 3 }),
-            &["M1", "M2"],
-        ),
+        ("birthday month", json!({ "birthdayMonth": 3 }), &["M1", "M2"]),
         (
             "joined range",
             json!({ "joinedFrom": "2024-06-01", "joinedTo": "2025-02-14" }),
@@ -265,38 +217,26 @@ async fn members_filter_order_and_page() {
         assert_eq!(data["members"]["totalCount"], expected.len(), "{case}");
     }
     let by_name_desc = app
-        .ok(
-            &admin,
-            list,
-            json!({ "o": { "field": "NAME", "direction": "DESC" } }),
-        )
+        .ok(&admin, list, json!({ "o": { "field": "NAME", "direction": "DESC" } }))
         .await;
     assert_eq!(numbers(&by_name_desc), ["M4", "M3", "M2", "M1"]);
-    let by_joined = app
-        .ok(&admin, list, json!({ "o": { "field": "BIRTHDAY" } }))
-        .await;
+    let by_joined = app.ok(&admin, list, json!({ "o": { "field": "BIRTHDAY" } })).await;
     assert_eq!(numbers(&by_joined), ["M2", "M1", "M3", "M4"]);
 
     let first = app.ok(&admin, list, json!({ "first": 3 })).await;
     assert_eq!(numbers(&first), ["M1", "M2", "M3"]);
     assert_eq!(first["members"]["pageInfo"]["hasNextPage"], true);
     let cursor = first["members"]["pageInfo"]["endCursor"].clone();
-    let second = app
-        .ok(&admin, list, json!({ "first": 3, "after": cursor }))
-        .await;
+    let second = app.ok(&admin, list, json!({ "first": 3, "after": cursor })).await;
     assert_eq!(numbers(&second), ["M4"]);
     assert_eq!(second["members"]["pageInfo"]["hasNextPage"], false);
 
-    let bad_month = app
-        .graphql(&admin, list, json!({ "f": { "birthdayMonth": 13 } }))
-        .await;
+    let bad_month = app.graphql(&admin, list, json!({ "f": { "birthdayMonth": 13 } })).await;
     assert_eq!(
         first_error(&bad_month),
         ("BAD_USER_INPUT".into(), Some("birthdayMonth".into()))
     );
-    let bad_cursor = app
-        .graphql(&admin, list, json!({ "after": "garbage" }))
-        .await;
+    let bad_cursor = app.graphql(&admin, list, json!({ "after": "garbage" })).await;
     assert_eq!(
         first_error(&bad_cursor),
         ("BAD_USER_INPUT".into(), Some("after".into()))

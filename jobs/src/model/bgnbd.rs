@@ -147,8 +147,7 @@ impl BgNbdParams {
             return f64::NEG_INFINITY;
         }
         let xf = f64::from(x);
-        self.a.ln() - (self.b + xf - 1.0).ln()
-            + (self.r + xf) * ((self.alpha + t).ln() - (self.alpha + t_x).ln())
+        self.a.ln() - (self.b + xf - 1.0).ln() + (self.r + xf) * ((self.alpha + t).ln() - (self.alpha + t_x).ln())
     }
 
     /// Probability that a customer with summary (`x`, `t_x`, `T` = `t`) is
@@ -162,13 +161,7 @@ impl BgNbdParams {
 
     /// Expected number of purchases in (T, T + `horizon`] of a customer with
     /// summary (`x`, `t_x`, `T` = `t`): the conditional expectation, eq. 10.
-    pub fn expected_purchases(
-        &self,
-        horizon: f64,
-        x: u32,
-        t_x: f64,
-        t: f64,
-    ) -> Result<f64, ModelError> {
+    pub fn expected_purchases(&self, horizon: f64, x: u32, t_x: f64, t: f64) -> Result<f64, ModelError> {
         self.validate()?;
         check_summary(x, t_x, t)?;
         if !(horizon.is_finite() && horizon >= 0.0) {
@@ -463,10 +456,7 @@ impl Objective for Prepared {
         let mut c4 = Vec::with_capacity(self.xs.len());
         let mut inv_bx1 = Vec::with_capacity(self.xs.len());
         for (&x, &w) in self.xs.iter().zip(&self.wx) {
-            ll += w
-                * (ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x)
-                    - lg_b
-                    - ln_gamma(a + b + x));
+            ll += w * (ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x));
             let dg_abx = digamma(a + b + x);
             d_r += w * (digamma(r + x) - dg_r + ln_alpha);
             d_alpha += w * r / alpha;
@@ -492,9 +482,7 @@ impl Objective for Prepared {
         let direct = |t: TimeRef| ln_and_inv(alpha, t.value());
         let mut p4_by_x = vec![0.0; self.xs.len()];
         let (ll_g, d_r_g, d_alpha_g) = match (&t_tab, &tx_tab) {
-            (Some(tt), Some(tx)) => {
-                self.sum_groups(r, &c4, &mut p4_by_x, |t| tt[t.index()], |t| tx[t.index()])
-            }
+            (Some(tt), Some(tx)) => self.sum_groups(r, &c4, &mut p4_by_x, |t| tt[t.index()], |t| tx[t.index()]),
             (Some(tt), None) => self.sum_groups(r, &c4, &mut p4_by_x, |t| tt[t.index()], direct),
             (None, Some(tx)) => self.sum_groups(r, &c4, &mut p4_by_x, direct, |t| tx[t.index()]),
             (None, None) => self.sum_groups(r, &c4, &mut p4_by_x, direct, direct),
@@ -510,10 +498,7 @@ impl Objective for Prepared {
 
         // Mean negative log-likelihood; chain rule ∂/∂ln θ = θ ∂/∂θ.
         let n = self.total_weight;
-        for (slot, v) in grad
-            .iter_mut()
-            .zip([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
-        {
+        for (slot, v) in grad.iter_mut().zip([r * d_r, alpha * d_alpha, a * d_a, b * d_b]) {
             *slot = -v / n;
         }
         -ll / n
@@ -553,8 +538,7 @@ mod tests {
         let BgNbdParams { r, alpha, a, b } = *p;
         let z = t / (alpha + big_t + t);
         let f = hyp2f1_plain(r + xf, b + xf, a + b + xf - 1.0, z);
-        let num = (a + b + xf - 1.0) / (a - 1.0)
-            * (1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + xf) * f);
+        let num = (a + b + xf - 1.0) / (a - 1.0) * (1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + xf) * f);
         let den = if x > 0 {
             1.0 + a / (b + xf - 1.0) * ((alpha + big_t) / (alpha + t_x)).powf(r + xf)
         } else {
@@ -573,10 +557,7 @@ mod tests {
         ] {
             let fast = CDNOW.expected_purchases(t, x, t_x, big_t).unwrap();
             let slow = eq10_literal(&CDNOW, t, x, t_x, big_t);
-            assert!(
-                (fast - slow).abs() < 1e-9 * slow.abs().max(1.0),
-                "{fast} vs {slow}"
-            );
+            assert!((fast - slow).abs() < 1e-9 * slow.abs().max(1.0), "{fast} vs {slow}");
         }
     }
 
@@ -595,9 +576,7 @@ mod tests {
         // 1/p more purchases; p | alive ~ Beta(a, b+x) gives E[1/p] =
         // (a+b+x−1)/(a−1). The limit is approached like (1−z)^(a−1).
         let p = BgNbdParams { a: 2.5, ..CDNOW };
-        let e = p
-            .expected_purchases(1e4 * (p.alpha + big_t), x, t_x, big_t)
-            .unwrap();
+        let e = p.expected_purchases(1e4 * (p.alpha + big_t), x, t_x, big_t).unwrap();
         let limit = p.p_alive(x, t_x, big_t) * (p.a + p.b + 3.0 - 1.0) / (p.a - 1.0);
         assert!((e - limit).abs() < 1e-4 * limit, "{e} vs {limit}");
     }
@@ -668,14 +647,9 @@ mod tests {
             up[i] += h;
             down[i] -= h;
             let mut scratch = [0.0; 4];
-            let fd = (data.value_and_gradient(&up, &mut scratch)
-                - data.value_and_gradient(&down, &mut scratch))
-                / (2.0 * h);
-            assert!(
-                (grad[i] - fd).abs() < 1e-6,
-                "component {i}: {} vs {fd}",
-                grad[i]
-            );
+            let fd =
+                (data.value_and_gradient(&up, &mut scratch) - data.value_and_gradient(&down, &mut scratch)) / (2.0 * h);
+            assert!((grad[i] - fd).abs() < 1e-6, "component {i}: {} vs {fd}", grad[i]);
         }
     }
 
@@ -686,11 +660,7 @@ mod tests {
             .map(|i| {
                 let t = f64::from(20 + i % 7);
                 let x = i % 5;
-                let t_x = if x == 0 {
-                    0.0
-                } else {
-                    f64::from(i % 11).min(t)
-                };
+                let t_x = if x == 0 { 0.0 } else { f64::from(i % 11).min(t) };
                 RfmGroup {
                     x,
                     t_x,
@@ -709,12 +679,7 @@ mod tests {
         let v2 = per_group.value_and_gradient(&theta, &mut g2);
         assert!((v1 - v2).abs() < 1e-12, "{v1} vs {v2}");
         for i in 0..4 {
-            assert!(
-                (g1[i] - g2[i]).abs() < 1e-12,
-                "component {i}: {} vs {}",
-                g1[i],
-                g2[i]
-            );
+            assert!((g1[i] - g2[i]).abs() < 1e-12, "component {i}: {} vs {}", g1[i], g2[i]);
         }
     }
 
@@ -735,17 +700,12 @@ mod tests {
             Ok(f) => {
                 let p = f.params;
                 assert!(
-                    [p.r, p.alpha, p.a, p.b, f.log_likelihood]
-                        .iter()
-                        .all(|v| v.is_finite()),
+                    [p.r, p.alpha, p.a, p.b, f.log_likelihood].iter().all(|v| v.is_finite()),
                     "{f:?}"
                 );
             }
             Err(e) => assert!(
-                matches!(
-                    e,
-                    ModelError::NotConverged { .. } | ModelError::Optimisation(_)
-                ),
+                matches!(e, ModelError::NotConverged { .. } | ModelError::Optimisation(_)),
                 "{e}"
             ),
         }

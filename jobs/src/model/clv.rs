@@ -52,9 +52,7 @@ impl ClvSettings {
             && self.days_per_time_unit.is_finite()
             && self.days_per_time_unit > 0.0;
         if !valid {
-            return Err(ModelError::InvalidInput(format!(
-                "invalid CLV settings: {self:?}"
-            )));
+            return Err(ModelError::InvalidInput(format!("invalid CLV settings: {self:?}")));
         }
         Ok(())
     }
@@ -85,8 +83,7 @@ pub fn discounted_clv(
     for i in 1..=steps {
         // The last step may be shorter than the others.
         let end_days = (i as f64 * settings.days_per_step).min(settings.horizon_days);
-        let cumulative =
-            model.expected_purchases(end_days / settings.days_per_time_unit, x, t_x, t)?;
+        let cumulative = model.expected_purchases(end_days / settings.days_per_time_unit, x, t_x, t)?;
         let years = end_days / DAYS_PER_MONTH / 12.0;
         clv += value_per_purchase * (cumulative - cumulative_before) * (-ln_growth * years).exp();
         cumulative_before = cumulative;
@@ -108,73 +105,43 @@ mod tests {
 
     #[test]
     fn no_discount_telescopes_to_total_expected_purchases() {
-        let clv =
-            discounted_clv(&DAILY, 2, 213.0, 272.0, 25.0, &ClvSettings::new(365.0, 0.0)).unwrap();
+        let clv = discounted_clv(&DAILY, 2, 213.0, 272.0, 25.0, &ClvSettings::new(365.0, 0.0)).unwrap();
         let total = DAILY.expected_purchases(365.0, 2, 213.0, 272.0).unwrap();
-        assert!(
-            (clv - 25.0 * total).abs() < 1e-9,
-            "{clv} vs {}",
-            25.0 * total
-        );
+        assert!((clv - 25.0 * total).abs() < 1e-9, "{clv} vs {}", 25.0 * total);
     }
 
     #[test]
     fn discounting_by_hand_for_two_months() {
         // Two 30-day months at 12 % a year: month k is worth 1.12^(−k/12).
         let e = |d: f64| DAILY.expected_purchases(d, 4, 100.0, 150.0).unwrap();
-        let by_hand = 40.0
-            * (e(30.0) / 1.12f64.powf(1.0 / 12.0) + (e(60.0) - e(30.0)) / 1.12f64.powf(2.0 / 12.0));
-        let clv =
-            discounted_clv(&DAILY, 4, 100.0, 150.0, 40.0, &ClvSettings::new(60.0, 0.12)).unwrap();
+        let by_hand = 40.0 * (e(30.0) / 1.12f64.powf(1.0 / 12.0) + (e(60.0) - e(30.0)) / 1.12f64.powf(2.0 / 12.0));
+        let clv = discounted_clv(&DAILY, 4, 100.0, 150.0, 40.0, &ClvSettings::new(60.0, 0.12)).unwrap();
         assert!((clv - by_hand).abs() < 1e-9, "{clv} vs {by_hand}");
         // A partial last step is discounted from the horizon itself.
-        let short =
-            discounted_clv(&DAILY, 4, 100.0, 150.0, 40.0, &ClvSettings::new(45.0, 0.12)).unwrap();
-        let by_hand = 40.0
-            * (e(30.0) / 1.12f64.powf(1.0 / 12.0) + (e(45.0) - e(30.0)) / 1.12f64.powf(1.5 / 12.0));
+        let short = discounted_clv(&DAILY, 4, 100.0, 150.0, 40.0, &ClvSettings::new(45.0, 0.12)).unwrap();
+        let by_hand = 40.0 * (e(30.0) / 1.12f64.powf(1.0 / 12.0) + (e(45.0) - e(30.0)) / 1.12f64.powf(1.5 / 12.0));
         assert!((short - by_hand).abs() < 1e-9, "{short} vs {by_hand}");
     }
 
     #[test]
     fn weekly_model_matches_daily_model() {
         // The same model in weeks: α scales with the time unit, r, a, b do not.
-        let weekly = BgNbdParams {
-            alpha: 4.414,
-            ..DAILY
-        };
+        let weekly = BgNbdParams { alpha: 4.414, ..DAILY };
         let settings = ClvSettings {
             days_per_time_unit: 7.0,
             ..ClvSettings::new(730.0, 0.1)
         };
         let w = discounted_clv(&weekly, 2, 30.43, 38.86, 25.0, &settings).unwrap();
-        let d = discounted_clv(
-            &DAILY,
-            2,
-            30.43 * 7.0,
-            38.86 * 7.0,
-            25.0,
-            &ClvSettings::new(730.0, 0.1),
-        )
-        .unwrap();
+        let d = discounted_clv(&DAILY, 2, 30.43 * 7.0, 38.86 * 7.0, 25.0, &ClvSettings::new(730.0, 0.1)).unwrap();
         assert!((w - d).abs() < 1e-9 * d, "{w} vs {d}");
     }
 
     #[test]
     fn higher_rate_is_worth_less_and_bad_settings_fail() {
-        let clv = |rate| {
-            discounted_clv(&DAILY, 1, 10.0, 90.0, 30.0, &ClvSettings::new(1095.0, rate)).unwrap()
-        };
+        let clv = |rate| discounted_clv(&DAILY, 1, 10.0, 90.0, 30.0, &ClvSettings::new(1095.0, rate)).unwrap();
         assert!(clv(0.2) < clv(0.05) && clv(0.05) < clv(0.0));
         assert!(discounted_clv(&DAILY, 1, 10.0, 90.0, 30.0, &ClvSettings::new(-1.0, 0.1)).is_err());
-        assert!(discounted_clv(
-            &DAILY,
-            1,
-            10.0,
-            90.0,
-            f64::NAN,
-            &ClvSettings::new(30.0, 0.1)
-        )
-        .is_err());
+        assert!(discounted_clv(&DAILY, 1, 10.0, 90.0, f64::NAN, &ClvSettings::new(30.0, 0.1)).is_err());
         assert_eq!(
             discounted_clv(&DAILY, 1, 10.0, 90.0, 30.0, &ClvSettings::new(0.0, 0.1)),
             Ok(0.0)

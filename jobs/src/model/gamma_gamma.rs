@@ -52,10 +52,7 @@ pub fn group_spend<I>(customers: I) -> Vec<SpendGroup>
 where
     I: IntoIterator<Item = (u32, f64)>,
 {
-    let mut keys: Vec<(u32, u64)> = customers
-        .into_iter()
-        .map(|(x, m)| (x, (m + 0.0).to_bits()))
-        .collect();
+    let mut keys: Vec<(u32, u64)> = customers.into_iter().map(|(x, m)| (x, (m + 0.0).to_bits())).collect();
     keys.sort_unstable();
     let mut groups: Vec<SpendGroup> = Vec::new();
     let mut prev = None;
@@ -299,22 +296,16 @@ mod tests {
         // Direct transcription of the density for one customer.
         let (x, m) = (3.0f64, 17.5f64);
         let GammaGammaParams { p, q, v } = NOTE;
-        let direct = ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
-            + q * v.ln()
-            + (p * x - 1.0) * m.ln()
-            + p * x * x.ln()
-            - (p * x + q) * (v + x * m).ln();
+        let direct =
+            ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * v.ln() + (p * x - 1.0) * m.ln() + p * x * x.ln()
+                - (p * x + q) * (v + x * m).ln();
         let groups = [SpendGroup {
             x: 3,
             m_x: m,
             weight: 2.0,
         }];
         let ll = NOTE.log_likelihood(&groups).unwrap();
-        assert!(
-            (ll - 2.0 * direct).abs() < 1e-10,
-            "{ll} vs {}",
-            2.0 * direct
-        );
+        assert!((ll - 2.0 * direct).abs() < 1e-10, "{ll} vs {}", 2.0 * direct);
     }
 
     #[test]
@@ -346,14 +337,9 @@ mod tests {
             up[i] += h;
             down[i] -= h;
             let mut scratch = [0.0; 3];
-            let fd = (data.value_and_gradient(&up, &mut scratch)
-                - data.value_and_gradient(&down, &mut scratch))
-                / (2.0 * h);
-            assert!(
-                (grad[i] - fd).abs() < 1e-6,
-                "component {i}: {} vs {fd}",
-                grad[i]
-            );
+            let fd =
+                (data.value_and_gradient(&up, &mut scratch) - data.value_and_gradient(&down, &mut scratch)) / (2.0 * h);
+            assert!((grad[i] - fd).abs() < 1e-6, "component {i}: {} vs {fd}", grad[i]);
         }
     }
 

@@ -55,11 +55,7 @@ pub fn simulate_bgnbd<R: Rng>(
 
 /// Gamma-Gamma process: ν ~ Gamma(q, rate v) per customer; each transaction
 /// value ~ Gamma(p, rate ν), so the mean of x of them ~ Gamma(p x, rate x ν).
-pub fn simulate_mean_spend<R: Rng>(
-    rng: &mut R,
-    (p, q, v): (f64, f64, f64),
-    x: u32,
-) -> Result<f64, Box<dyn Error>> {
+pub fn simulate_mean_spend<R: Rng>(rng: &mut R, (p, q, v): (f64, f64, f64), x: u32) -> Result<f64, Box<dyn Error>> {
     let nu: f64 = Gamma::new(q, 1.0 / v)?.sample(rng);
     let xf = f64::from(x);
     Ok(Gamma::new(p * xf, 1.0 / (xf * nu))?.sample(rng))

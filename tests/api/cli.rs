@@ -1,0 +1,97 @@
+//! The `patron` binary as a user runs it: token, import, schema, serve.
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::TestDatabase;
+
+/// Runs `patron ARGS` with the given environment; returns stdout, failing on a non-zero exit.
+fn patron(env: &[(&str, String)], args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_patron"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run patron");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "patron {args:?} failed: {stderr}");
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[tokio::test]
+async fn the_binary_imports_issues_tokens_and_serves() {
+    let database = TestDatabase::new().await;
+    let dir = &database.dir;
+    let port = free_port();
+    let env = [
+        ("DATABASE_URL", database.url.clone()),
+        ("PATRON_DATA_DIR", dir.path().display().to_string()),
+        ("PATRON_LISTEN", format!("127.0.0.1:{port}")),
+    ];
+    let env = &env[..];
+    let csv = dir.path().join("members.csv");
+    std::fs::write(
+        &csv,
+        "member_no,name,email\nM1,李娜,li@example.com\nM2,,x@example.com\n",
+    )
+    .expect("csv");
+    let summary = patron(env, &["import", "members", csv.to_str().expect("path")]);
+    assert!(
+        summary.starts_with("added 1, updated 0, unchanged 0, rejected 1"),
+        "{summary}"
+    );
+    assert!(summary.contains("line 3: name must not be empty"), "{summary}");
+
+    assert!(patron(env, &["schema"]).contains("members(filter: MemberFilter"));
+    let token = patron(env, &["token", "create", "--role", "admin"]).trim().to_owned();
+    assert!(
+        dir.path().join(".patron-secret").exists(),
+        "the embedded default keeps its secret in the data folder"
+    );
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_patron"))
+        .arg("serve")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ member(memberNo:\"M1\"){ name email } }" }))
+        .send()
+        .await
+        .expect("query")
+        .json()
+        .await
+        .expect("json");
+    let graphiql = client
+        .get(format!("{base}/graphiql"))
+        .send()
+        .await
+        .expect("graphiql")
+        .text()
+        .await
+        .expect("html");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        response["data"]["member"],
+        json!({ "name": "李娜", "email": "li@example.com" })
+    );
+    assert!(graphiql.contains("graphiql"), "GraphiQL page served");
+}
