@@ -20,6 +20,11 @@ impl Brand {
         Utc::now().with_timezone(&self.time_zone).date_naive()
     }
 
+    /// The brand-local date of an instant: the day analytics counts it on.
+    pub fn date_of(&self, instant: DateTime<Utc>) -> NaiveDate {
+        instant.with_timezone(&self.time_zone).date_naive()
+    }
+
     /// A purchase known only by its date happened that day in the brand's time zone; noon keeps
     /// it on that date whatever daylight-saving does at midnight.
     pub fn noon_of(&self, date: NaiveDate) -> DateTime<Utc> {

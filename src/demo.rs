@@ -176,10 +176,12 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
             .iter()
             .map(|s| {
                 let member_id = first_id + s.member as i64;
+                let at = Utc.timestamp_opt(s.at, 0).single().unwrap_or(now);
                 vec![
                     member_id.into(),
                     store_ids[s.store as usize].into(),
-                    Utc.timestamp_opt(s.at, 0).single().unwrap_or(now).into(),
+                    at.into(),
+                    brand.date_of(at).into(),
                     s.cents.into(),
                     s.profit.into(),
                     format!("D{member_id}-{}", s.order_no).into(),

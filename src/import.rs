@@ -326,7 +326,7 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
         profit,
         category: cell("category"),
     };
-    let parsed = purchases::validate_line(&line)?;
+    let parsed = purchases::validate_line(&line, brand)?;
     Ok(PurchaseRow {
         line: row.line,
         member_no,

@@ -9,6 +9,8 @@ pub struct Model {
     pub member_id: i64,
     pub store_id: Option<i64>,
     pub occurred_at: DateTimeUtc,
+    /// The date of `occurred_at` in the brand's time zone: the day analytics counts it on.
+    pub occurred_on: Date,
     /// Net amount in cents; negative for returns.
     pub amount_cents: i64,
     /// Gross profit in cents, when the brand records it.

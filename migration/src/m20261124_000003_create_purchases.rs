@@ -14,6 +14,7 @@ enum Purchases {
     MemberId,
     StoreId,
     OccurredAt,
+    OccurredOn,
     AmountCents,
     ProfitCents,
     OrderId,
@@ -37,6 +38,7 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
+                    .col(ColumnDef::new(Purchases::OccurredOn).date().not_null())
                     .col(ColumnDef::new(Purchases::AmountCents).big_integer().not_null())
                     .col(ColumnDef::new(Purchases::ProfitCents).big_integer())
                     .col(ColumnDef::new(Purchases::OrderId).string_len(128).not_null())
@@ -70,6 +72,10 @@ impl MigrationTrait for Migration {
                 "idx_purchases_member_time",
                 &["member_id", "occurred_at"],
             ))
+            .await?;
+        // The analytics run reads purchases by their brand-local day.
+        manager
+            .create_index(index(Purchases::Table, "idx_purchases_day", &["occurred_on"]))
             .await
     }
 

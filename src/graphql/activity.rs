@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::auth::viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::store::Store;
-use crate::graphql::{db, loaders::Loaders};
+use crate::graphql::{brand, db, loaders::Loaders};
 use crate::money;
 use crate::service::feedback::{FeedbackInput, FeedbackKind};
 use crate::service::points::{PointsChange, PointsKind};
@@ -113,14 +113,14 @@ impl ActivityMutation {
     /// Records a purchase; the same order id again changes nothing.
     async fn record_purchase(&self, ctx: &Context<'_>, input: PurchaseInput) -> async_graphql::Result<Purchase> {
         Ok(Purchase(
-            purchase_service::record_purchase(db(ctx)?, viewer(ctx)?, input).await?,
+            purchase_service::record_purchase(db(ctx)?, viewer(ctx)?, brand(ctx)?, input).await?,
         ))
     }
 
     /// Records the return of an order as a negative amount linked to it.
     async fn record_return(&self, ctx: &Context<'_>, input: ReturnInput) -> async_graphql::Result<Purchase> {
         Ok(Purchase(
-            purchase_service::record_return(db(ctx)?, viewer(ctx)?, input).await?,
+            purchase_service::record_return(db(ctx)?, viewer(ctx)?, brand(ctx)?, input).await?,
         ))
     }
 

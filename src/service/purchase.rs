@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::auth::{Role, Viewer};
+use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member as members, store};
 use crate::{money, validate};
@@ -54,7 +55,7 @@ pub struct LineItem<'a> {
 
 /// Validates a line into a row (member and store still to be set). Purchases may not be
 /// negative; returns are stored negative whichever sign they came with.
-pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
+pub fn validate_line(line: &LineItem<'_>, brand: &Brand) -> AppResult<purchase::ActiveModel> {
     let order_id = validate::required_text("orderId", line.order_id, 128)?;
     let (amount, profit) = match line.kind {
         PURCHASE if line.amount < Decimal::ZERO => {
@@ -74,6 +75,7 @@ pub fn validate_line(line: &LineItem<'_>) -> AppResult<purchase::ActiveModel> {
     };
     Ok(purchase::ActiveModel {
         occurred_at: Set(line.occurred_at),
+        occurred_on: Set(brand.date_of(line.occurred_at)),
         amount_cents: Set(money::to_cents("amount", amount)?),
         profit_cents: Set(profit.map(|p| money::to_cents("profit", p)).transpose()?),
         order_id: Set(order_id),
@@ -161,19 +163,23 @@ async fn insert_once(
 pub async fn record_purchase(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
+    brand: &Brand,
     input: PurchaseInput,
 ) -> AppResult<purchase::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
     let member = members::find_visible(conn, viewer, &input.member_no).await?;
     ensure_not_erased(&member)?;
-    let mut row = validate_line(&LineItem {
-        order_id: &input.order_id,
-        kind: PURCHASE,
-        occurred_at: input.occurred_at,
-        amount: input.amount,
-        profit: input.profit,
-        category: input.category.as_deref(),
-    })?;
+    let mut row = validate_line(
+        &LineItem {
+            order_id: &input.order_id,
+            kind: PURCHASE,
+            occurred_at: input.occurred_at,
+            amount: input.amount,
+            profit: input.profit,
+            category: input.category.as_deref(),
+        },
+        brand,
+    )?;
     let store_id = match input.store_code.as_deref() {
         Some(code) => Some(store::id_for_code(conn, "storeCode", code).await?),
         None => member.store_id,
@@ -188,6 +194,7 @@ pub async fn record_purchase(
 pub async fn record_return(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
+    brand: &Brand,
     input: ReturnInput,
 ) -> AppResult<purchase::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
@@ -218,14 +225,17 @@ pub async fn record_return(
             ),
         ));
     }
-    let mut row = validate_line(&LineItem {
-        order_id: &order_key.0,
-        kind: RETURN,
-        occurred_at: input.occurred_at,
-        amount: input.amount,
-        profit: input.profit,
-        category: original.category.as_deref(),
-    })?;
+    let mut row = validate_line(
+        &LineItem {
+            order_id: &order_key.0,
+            kind: RETURN,
+            occurred_at: input.occurred_at,
+            amount: input.amount,
+            profit: input.profit,
+            category: original.category.as_deref(),
+        },
+        brand,
+    )?;
     row.member_id = Set(original.member_id);
     row.store_id = Set(original.store_id);
     insert_once(conn, viewer, &member.member_no, (order_key.0, RETURN.to_owned()), row).await
