@@ -1,13 +1,14 @@
 //! The command line (DOMAIN.md section 5): every command a person or a script runs.
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{self, Role, TokenKeys};
 use crate::brand::Brand;
 use crate::settings::Settings;
-use crate::startup::Application;
+use crate::startup::{job_context, Application};
 use crate::{db, demo, graphql, import};
 
 #[derive(Parser)]
@@ -36,6 +37,16 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Recompute tiers, scores, models and KPIs as of a date (default: today in the brand's zone).
+    Recompute {
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// List or run the scheduled jobs by hand.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Bearer tokens.
@@ -49,6 +60,18 @@ pub enum Command {
 pub enum ImportKind {
     Members { file: PathBuf },
     Purchases { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum JobsAction {
+    /// The jobs there are.
+    List,
+    /// Run a job now, as it would run over the whole day `--as-of` (default: today).
+    Run {
+        name: String,
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,6 +119,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Recompute { as_of } => run_job(&settings, "analytics", as_of).await,
+        Command::Jobs {
+            action: JobsAction::List,
+        } => {
+            for (name, what) in jobs::JOBS {
+                println!("{name:<12} {what}");
+            }
+            Ok(())
+        }
+        Command::Jobs {
+            action: JobsAction::Run { name, as_of },
+        } => run_job(&settings, &name, as_of).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -121,6 +156,17 @@ async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let db = db::connect(&settings.database_url).await?;
     db::migrate(&db).await?;
     Ok(db)
+}
+
+/// Runs a job to completion and prints its counts.
+async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    let brand = Brand::new(&settings.brand_time_zone)?;
+    let ctx = job_context(&db, &brand, settings);
+    let as_of = as_of.unwrap_or_else(|| ctx.today());
+    let finished = jobs::run_job(&ctx, name, as_of, jobs::Trigger::Cli).await?;
+    println!("{}", serde_json::to_string_pretty(&finished.counts)?);
+    Ok(())
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {

@@ -15,8 +15,9 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Value};
 
 use crate::brand::Brand;
-use crate::db::{self, BulkWriter};
+use crate::db;
 use crate::service::raw_statement;
+use jobs::bulk::Table;
 
 const STORES: &[(&str, &str, &str)] = &[
     ("SH01", "上海南京西路店", "上海"),
@@ -120,7 +121,7 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
     let dropout = Beta::new(0.7, 7.0)?; // chance to leave after each purchase
     let spend_scale = Gamma::new(3.7, 1.0 / 200.0)?; // Gamma-Gamma: per-member ν (mean order ≈ ¥440)
     let mut sales: Vec<Sale> = Vec::new();
-    let members_writer = BulkWriter::new("members", MEMBER_COLUMNS);
+    let members_table = Table::new("members", MEMBER_COLUMNS);
     let mut rows = Vec::with_capacity(CHUNK);
     for index in 0..count {
         let id = first_id + index as i64;
@@ -158,18 +159,18 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
             )?;
         }
         if rows.len() == CHUNK {
-            members_writer.write(db, &std::mem::take(&mut rows)).await?;
+            members_table.append(db, &std::mem::take(&mut rows)).await?;
             progress.inc(CHUNK as u64);
         }
     }
-    members_writer.write(db, &rows).await?;
+    members_table.append(db, &rows).await?;
     progress.finish_and_clear();
     fix_sequence(db, "members").await?;
     tracing::info!(members = count, elapsed = ?started.elapsed(), "members written");
 
     sales.sort_unstable_by_key(|s| s.at);
     let returns = sales.iter().filter(|s| s.is_return).count() as u64;
-    let purchases_writer = BulkWriter::new("purchases", PURCHASE_COLUMNS);
+    let purchases_table = Table::new("purchases", PURCHASE_COLUMNS);
     let now = Utc::now();
     for chunk in sales.chunks(CHUNK * 2) {
         let rows: Vec<Vec<Value>> = chunk
@@ -191,7 +192,7 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
                 ]
             })
             .collect();
-        purchases_writer.write(db, &rows).await?;
+        purchases_table.append(db, &rows).await?;
     }
     tracing::info!(purchases = sales.len(), elapsed = ?started.elapsed(), "purchases written");
     Ok(Summary {

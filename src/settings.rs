@@ -1,9 +1,11 @@
 //! Layered configuration: defaults < `patron.toml` < `PATRON_*` environment (plus the contract's
-//! unprefixed `DATABASE_URL` and `SMTP_URL`). Secrets are never logged.
+//! unprefixed `DATABASE_URL`; nested keys use `__`, e.g. `PATRON_ANALYTICS__DOWNGRADE_GRACE_DAYS`).
+//! Secrets are never logged.
 use std::path::PathBuf;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use jobs::analytics::AnalyticsConfig;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -22,6 +24,12 @@ pub struct Settings {
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub max_body_bytes: usize,
+    /// Run the nightly jobs inside `patron serve` (every replica may: a lease keeps runs single).
+    pub scheduler: bool,
+    /// Cron expression (with seconds) of the nightly analytics run, in the brand time zone.
+    pub analytics_schedule: String,
+    /// Every default of the analytics run (DOMAIN.md section 3).
+    pub analytics: AnalyticsConfig,
 }
 
 impl Default for Settings {
@@ -36,6 +44,9 @@ impl Default for Settings {
             max_query_depth: 10,
             max_query_complexity: 20_000,
             max_body_bytes: 64 * 1024,
+            scheduler: true,
+            analytics_schedule: "0 0 2 * * *".to_owned(),
+            analytics: AnalyticsConfig::default(),
         }
     }
 }
@@ -57,7 +68,7 @@ impl Settings {
     pub fn load() -> Result<Self, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file("patron.toml"))
-            .merge(Env::prefixed("PATRON_"))
+            .merge(Env::prefixed("PATRON_").split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
             .map_err(Box::new)

@@ -9,7 +9,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::http::GraphiQLSource;
 use futures_util::StreamExt;
+use jobs::schedule::Schedules;
+use jobs::JobContext;
 use sea_orm::DatabaseConnection;
+use tokio_cron_scheduler::JobScheduler;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::TokenKeys;
@@ -34,6 +37,8 @@ pub struct Application {
     server: Server,
     db: DatabaseConnection,
     statements: StatementCounter,
+    jobs: JobContext,
+    scheduler: Option<JobScheduler>,
 }
 
 struct AppState {
@@ -54,11 +59,20 @@ impl Application {
         });
         db::migrate(&db).await?;
         let brand = Brand::new(&settings.brand_time_zone)?;
+        let jobs = job_context(&db, &brand, settings);
+        let scheduler = if settings.scheduler {
+            let schedules = Schedules {
+                analytics: settings.analytics_schedule.clone(),
+            };
+            Some(jobs::schedule::start(jobs.clone(), &schedules).await?)
+        } else {
+            None
+        };
         let keys = TokenKeys::from_settings(settings)?;
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
-            schema: graphql::build_schema(db.clone(), brand, settings),
+            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), settings),
             db: db.clone(),
             keys,
             max_body_bytes: settings.max_body_bytes,
@@ -78,6 +92,8 @@ impl Application {
             server,
             db,
             statements,
+            jobs,
+            scheduler,
         })
     }
 
@@ -93,8 +109,27 @@ impl Application {
         self.statements.clone()
     }
 
+    /// What jobs run with: tests call `jobs::run_job` with it directly instead of waiting.
+    pub fn jobs(&self) -> &JobContext {
+        &self.jobs
+    }
+
+    /// Serves until the server stops (Ctrl-C or SIGTERM), then stops the scheduler.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(mut scheduler) = self.scheduler {
+            let _ = scheduler.shutdown().await;
+        }
+        served
+    }
+}
+
+/// The jobs' view of the settings.
+pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) -> JobContext {
+    JobContext {
+        db: db.clone(),
+        time_zone: brand.time_zone,
+        analytics: settings.analytics.clone(),
     }
 }
 

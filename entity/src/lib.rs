@@ -3,10 +3,13 @@
 //! Money columns hold integer minor units (cents): exact in SQL sums on both SQLite and
 //! PostgreSQL. The server converts them to `rust_decimal::Decimal` at its edge.
 
+pub mod analytics_run;
 pub mod audit_log;
 pub mod email_suppression;
 pub mod feedback;
+pub mod job_run;
 pub mod member;
+pub mod member_metrics;
 pub mod points_entry;
 pub mod purchase;
 pub mod staff_user;

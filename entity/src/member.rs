@@ -42,6 +42,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_one = "super::member_metrics::Entity")]
+    Metrics,
+}
+
+impl Related<super::member_metrics::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Metrics.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,5 +1,107 @@
 //! Scheduled jobs and the engines behind them. The server, the CLI, GraphQL "run now" mutations
-//! and the tests all call the same engine functions; this crate never imports the server.
+//! and the tests all call [`run_job`]; this crate never imports the server.
 
 pub mod analytics;
+pub mod bulk;
+pub mod lease;
 pub mod model;
+pub mod runs;
+pub mod schedule;
+
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::{DatabaseConnection, DbErr};
+
+pub use runs::Trigger;
+
+/// The jobs there are, as `patron jobs list` shows them.
+pub const JOBS: &[(&str, &str)] = &[(
+    "analytics",
+    "re-tier and score every member, fit the purchase models, record KPIs",
+)];
+
+/// Why a job did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The request makes no sense (unknown job, date out of order).
+    #[error("{0}")]
+    Invalid(String),
+    /// Another run holds the job's lease.
+    #[error("{0}")]
+    Busy(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("model error: {0}")]
+    Model(#[from] model::ModelError),
+}
+
+/// What a job needs from its host.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    /// The brand's time zone: "today" and every day boundary.
+    pub time_zone: Tz,
+    pub analytics: analytics::AnalyticsConfig,
+}
+
+impl JobContext {
+    /// Today in the brand's time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.time_zone).date_naive()
+    }
+}
+
+/// A job run that completed.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its row in `job_runs`.
+    pub run_id: i64,
+    /// What it counted.
+    pub counts: serde_json::Value,
+}
+
+/// Runs job `name` as of `as_of` under its lease, recording the run in `job_runs`.
+pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
+    if !JOBS.iter().any(|(job, _)| *job == name) {
+        let known: Vec<_> = JOBS.iter().map(|(job, _)| *job).collect();
+        return Err(JobError::Invalid(format!(
+            "no job is called {name:?}; jobs: {}",
+            known.join(", ")
+        )));
+    }
+    if as_of > ctx.today() {
+        return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
+    }
+    let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
+    let outcome = match lease::Lease::acquire(&ctx.db, &format!("job:{name}")).await? {
+        Err(held) => Err(JobError::Busy(format!(
+            "another {name} run is in progress ({} holds it until {})",
+            held.owner, held.until
+        ))),
+        Ok(lease) => {
+            let result = execute(ctx, name, as_of, run_id).await;
+            lease.release().await?;
+            result
+        }
+    };
+    runs::finish(
+        &ctx.db,
+        run_id,
+        &outcome.as_ref().map(Clone::clone).map_err(ToString::to_string),
+    )
+    .await?;
+    Ok(Finished {
+        run_id,
+        counts: outcome?,
+    })
+}
+
+async fn execute(ctx: &JobContext, name: &str, as_of: NaiveDate, run_id: i64) -> Result<serde_json::Value, JobError> {
+    match name {
+        "analytics" => {
+            let outcome = analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?;
+            Ok(serde_json::to_value(outcome).unwrap_or_default())
+        }
+        other => Err(JobError::Invalid(format!("no job is called {other:?}"))),
+    }
+}

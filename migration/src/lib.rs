@@ -6,6 +6,7 @@ mod m20261124_000002_create_members;
 mod m20261124_000003_create_purchases;
 mod m20261124_000004_create_feedback_and_points;
 mod m20261124_000005_create_history_audit_suppressions;
+mod m20261124_000006_create_analytics;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_purchases::Migration),
             Box::new(m20261124_000004_create_feedback_and_points::Migration),
             Box::new(m20261124_000005_create_history_audit_suppressions::Migration),
+            Box::new(m20261124_000006_create_analytics::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
-use entity::{feedback, member, points_entry, purchase, staff_user, store};
+use entity::{feedback, member, member_metrics, points_entry, purchase, staff_user, store, tier_change};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -23,6 +23,8 @@ pub struct Loaders {
     pub staff: DataLoader<ById<staff_user::Entity>, HashMapCache>,
     pub members: DataLoader<ById<member::Entity>, HashMapCache>,
     pub balances: DataLoader<Balances, HashMapCache>,
+    pub metrics: DataLoader<ById<member_metrics::Entity>, HashMapCache>,
+    pub tier_history: DataLoader<TierHistory, HashMapCache>,
     pub purchases: DataLoader<Newest<purchase::Entity>, HashMapCache>,
     pub feedback: DataLoader<Newest<feedback::Entity>, HashMapCache>,
     pub points: DataLoader<Newest<points_entry::Entity>, HashMapCache>,
@@ -41,6 +43,8 @@ impl Loaders {
             staff: loader(ById::new(db)),
             members: loader(ById::new(db)),
             balances: loader(Balances(db.clone())),
+            metrics: loader(ById::new(db)),
+            tier_history: loader(TierHistory(db.clone())),
             purchases: loader(Newest::new(db)),
             feedback: loader(Newest::new(db)),
             points: loader(Newest::new(db)),
@@ -79,6 +83,16 @@ macro_rules! keyed {
 }
 keyed!(store, staff_user, member, purchase, feedback, points_entry);
 
+/// Metrics are keyed by their member.
+impl Keyed for member_metrics::Entity {
+    fn id_column() -> Self::Column {
+        member_metrics::Column::MemberId
+    }
+    fn id_of(model: &Self::Model) -> i64 {
+        model.member_id
+    }
+}
+
 impl<E> Loader<i64> for ById<E>
 where
     E: Keyed + Send + Sync + 'static,
@@ -106,6 +120,18 @@ impl Loader<i64> for Balances {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
         service::points::balances(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// Tier changes by member id, newest first.
+pub struct TierHistory(DatabaseConnection);
+
+impl Loader<i64> for TierHistory {
+    type Value = Vec<tier_change::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<tier_change::Model>> {
+        service::analytics::tier_history(&self.0, keys).await.map_err(to_gql)
     }
 }
 

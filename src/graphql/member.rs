@@ -8,9 +8,11 @@ use sea_orm::Condition;
 
 use crate::auth::viewer;
 use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
+use crate::graphql::analytics::{Metrics, TierChange};
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
+use crate::service::analytics::TierLevel;
 use crate::service::audit;
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
@@ -110,6 +112,25 @@ impl Member {
         Ok(referrer
             .filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok())
             .map(Member))
+    }
+    /// Results of the latest analytics run (`null` before the first run).
+    async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metrics>> {
+        Ok(ctx.data::<Loaders>()?.metrics.load_one(self.0.id).await?.map(Metrics))
+    }
+    /// The member's class from the latest analytics run.
+    async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TierLevel>> {
+        let metrics = ctx.data::<Loaders>()?.metrics.load_one(self.0.id).await?;
+        Ok(metrics.and_then(|m| TierLevel::parse(&m.tier)))
+    }
+    /// Every tier change, newest first.
+    async fn tier_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierChange>> {
+        let changes = ctx
+            .data::<Loaders>()?
+            .tier_history
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(changes.into_iter().map(TierChange::from).collect())
     }
     /// Current points balance: the sum of the ledger.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {

@@ -5,30 +5,39 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response,
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
+use jobs::JobContext;
+
 use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
 
 pub mod activity;
+pub mod analytics;
 pub mod loaders;
 pub mod member;
 pub mod page;
 pub mod store;
 
 #[derive(MergedObject, Default)]
-pub struct Query(member::MemberQuery, store::StoreQuery);
+pub struct Query(member::MemberQuery, store::StoreQuery, analytics::AnalyticsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(member::MemberMutation, activity::ActivityMutation, store::StoreMutation);
+pub struct Mutation(
+    member::MemberMutation,
+    activity::ActivityMutation,
+    store::StoreMutation,
+    analytics::AnalyticsMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema once, with the connection, brand and limits.
-pub fn build_schema(db: DatabaseConnection, brand: Brand, settings: &Settings) -> AppSchema {
+pub fn build_schema(db: DatabaseConnection, brand: Brand, jobs: JobContext, settings: &Settings) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(brand)
+        .data(jobs)
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
         .finish()

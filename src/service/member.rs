@@ -1,8 +1,10 @@
 //! Members: the customer file. Validation, row-level access, listing, and erasure.
 use async_graphql::{Enum, InputObject};
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::{email_suppression, feedback, member};
+use entity::{email_suppression, feedback, member, member_metrics};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::RelationTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel,
     Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -12,8 +14,9 @@ use sha2::{Digest, Sha256};
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
+use crate::service::analytics::{Layer, LoyaltyQuadrant, TierLevel, ValueQuadrant};
 use crate::service::{audit, staff, store};
-use crate::validate;
+use crate::{money, validate};
 
 pub const ACTIVE: &str = "active";
 pub const ERASED: &str = "erased";
@@ -525,6 +528,21 @@ pub struct MemberFilter {
     pub assigned_to_me: Option<bool>,
     /// Include erased records (admins only).
     pub include_erased: Option<bool>,
+    /// From the latest analytics run:
+    pub tiers: Option<Vec<TierLevel>>,
+    pub min_r_score: Option<i32>,
+    pub min_f_score: Option<i32>,
+    pub min_m_score: Option<i32>,
+    pub loyalty_quadrant: Option<LoyaltyQuadrant>,
+    pub value_quadrant: Option<ValueQuadrant>,
+    pub layer: Option<Layer>,
+    pub declining: Option<bool>,
+    pub lapsed: Option<bool>,
+    pub min_p_alive: Option<f64>,
+    pub max_p_alive: Option<f64>,
+    pub min_clv: Option<Decimal>,
+    pub min_recency_days: Option<i32>,
+    pub max_recency_days: Option<i32>,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
@@ -535,6 +553,12 @@ pub enum MemberOrderField {
     JoinedAt,
     Birthday,
     CreatedAt,
+    Tier,
+    RecencyDays,
+    Frequency365,
+    Monetary365,
+    PAlive,
+    Clv,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
@@ -613,6 +637,58 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
     if filter.assigned_to_me == Some(true) {
         cond = cond.add(member::Column::AssignedAssociateId.eq(viewer.staff_id.unwrap_or(-1)));
     }
+    Ok(cond.add(metrics_condition(filter)?))
+}
+
+/// Conditions on the latest analytics results (the member list joins `member_metrics`).
+fn metrics_condition(filter: &MemberFilter) -> AppResult<Condition> {
+    use member_metrics::Column as M;
+    let mut cond = Condition::all();
+    if let Some(tiers) = &filter.tiers {
+        cond = cond.add(M::Tier.is_in(tiers.iter().map(|t| t.as_str())));
+    }
+    for (field, minimum, column) in [
+        ("minRScore", filter.min_r_score, M::RScore),
+        ("minFScore", filter.min_f_score, M::FScore),
+        ("minMScore", filter.min_m_score, M::MScore),
+    ] {
+        if let Some(minimum) = minimum {
+            if !(1..=5).contains(&minimum) {
+                return Err(AppError::field(field, format!("{field} must be 1–5, not {minimum}")));
+            }
+            cond = cond.add(column.gte(minimum));
+        }
+    }
+    if let Some(quadrant) = filter.loyalty_quadrant {
+        cond = cond.add(M::LoyaltyQuadrant.eq(quadrant.as_str()));
+    }
+    if let Some(quadrant) = filter.value_quadrant {
+        cond = cond.add(M::ValueQuadrant.eq(quadrant.as_str()));
+    }
+    if let Some(layer) = filter.layer {
+        cond = cond.add(M::Layer.eq(layer.as_str()));
+    }
+    if let Some(declining) = filter.declining {
+        cond = cond.add(M::Declining.eq(declining));
+    }
+    if let Some(lapsed) = filter.lapsed {
+        cond = cond.add(M::Lapsed.eq(lapsed));
+    }
+    if let Some(p) = filter.min_p_alive {
+        cond = cond.add(M::PAlive.gte(p));
+    }
+    if let Some(p) = filter.max_p_alive {
+        cond = cond.add(M::PAlive.lte(p));
+    }
+    if let Some(clv) = filter.min_clv {
+        cond = cond.add(M::ClvCents.gte(money::to_cents("minClv", clv)?));
+    }
+    if let Some(days) = filter.min_recency_days {
+        cond = cond.add(M::RecencyDays.gte(days));
+    }
+    if let Some(days) = filter.max_recency_days {
+        cond = cond.add(M::RecencyDays.lte(days));
+    }
     Ok(cond)
 }
 
@@ -624,19 +700,28 @@ pub async fn page(
     offset: u64,
     limit: u64,
 ) -> AppResult<Vec<member::Model>> {
-    let column = match order.field {
-        MemberOrderField::MemberNo => member::Column::MemberNo,
-        MemberOrderField::Name => member::Column::Name,
-        MemberOrderField::JoinedAt => member::Column::JoinedAt,
-        MemberOrderField::Birthday => member::Column::Birthday,
-        MemberOrderField::CreatedAt => member::Column::Id,
+    use member_metrics::Column as M;
+    let column: sea_orm::sea_query::SimpleExpr = match order.field {
+        MemberOrderField::MemberNo => Expr::col((member::Entity, member::Column::MemberNo)).into(),
+        MemberOrderField::Name => Expr::col((member::Entity, member::Column::Name)).into(),
+        MemberOrderField::JoinedAt => Expr::col((member::Entity, member::Column::JoinedAt)).into(),
+        MemberOrderField::Birthday => Expr::col((member::Entity, member::Column::Birthday)).into(),
+        MemberOrderField::CreatedAt => Expr::col((member::Entity, member::Column::Id)).into(),
+        MemberOrderField::Tier => Expr::col((member_metrics::Entity, M::Tier)).into(),
+        MemberOrderField::RecencyDays => Expr::col((member_metrics::Entity, M::RecencyDays)).into(),
+        MemberOrderField::Frequency365 => Expr::col((member_metrics::Entity, M::Frequency365)).into(),
+        MemberOrderField::Monetary365 => Expr::col((member_metrics::Entity, M::Monetary365Cents)).into(),
+        MemberOrderField::PAlive => Expr::col((member_metrics::Entity, M::PAlive)).into(),
+        MemberOrderField::Clv => Expr::col((member_metrics::Entity, M::ClvCents)).into(),
     };
     let direction = match order.direction {
         SortDirection::Asc => sea_orm::Order::Asc,
         SortDirection::Desc => sea_orm::Order::Desc,
     };
-    Ok(member::Entity::find()
+    Ok(with_metrics()
         .filter(cond)
+        // Members without a value last, on SQLite as on PostgreSQL.
+        .order_by(Expr::expr(column.clone()).is_null(), sea_orm::Order::Asc)
         .order_by(column, direction.clone())
         .order_by(member::Column::Id, direction)
         .offset(offset)
@@ -646,5 +731,10 @@ pub async fn page(
 }
 
 pub async fn count(conn: &impl ConnectionTrait, cond: Condition) -> AppResult<u64> {
-    Ok(member::Entity::find().filter(cond).count(conn).await?)
+    Ok(with_metrics().filter(cond).count(conn).await?)
+}
+
+/// Members joined to their latest analytics results, for filters and orders on them.
+fn with_metrics() -> sea_orm::Select<member::Entity> {
+    member::Entity::find().join(sea_orm::JoinType::LeftJoin, member::Relation::Metrics.def())
 }

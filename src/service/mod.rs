@@ -1,6 +1,7 @@
 //! Database access, one module per domain; resolvers, the import and the CLI stay thin.
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
+pub mod analytics;
 pub mod audit;
 pub mod feedback;
 pub mod member;

@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 pub enum TierPolicy {
     /// Evaluated top-down: A needs both A thresholds, B both B thresholds, C one purchase day in
     /// the window, D none.
-    Thresholds { a_spend_cents: i64, a_frequency: u32, b_spend_cents: i64, b_frequency: u32 },
+    Thresholds {
+        a_spend_cents: i64,
+        a_frequency: u32,
+        b_spend_cents: i64,
+        b_frequency: u32,
+    },
     /// By rank of value among members with a purchase in the window: the top `a_share` are A, the
     /// next `b_share` B, the rest who bought C, and D those who did not.
     Percentile { a_share: f64, b_share: f64 },

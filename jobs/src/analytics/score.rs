@@ -126,6 +126,37 @@ pub struct RunSummary {
     pub lapsed: u64,
 }
 
+// Placeholder names until the scoring work lands (it defines these with Chinese labels too).
+impl LoyaltyQuadrant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TrueFriend => "true_friend",
+            Self::Barnacle => "barnacle",
+            Self::Butterfly => "butterfly",
+            Self::Stranger => "stranger",
+        }
+    }
+}
+impl ValueQuadrant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Star => "star",
+            Self::CashCow => "cash_cow",
+            Self::QuestionMark => "question_mark",
+            Self::Dog => "dog",
+        }
+    }
+}
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Loyal => "loyal",
+            Self::Potential => "potential",
+            Self::Floating => "floating",
+        }
+    }
+}
+
 /// Scores every member as of `as_of`.
 pub fn score(
     facts: &[MemberFacts],

@@ -1,0 +1,125 @@
+//! Writing many rows at once: COPY on PostgreSQL, multi-row INSERTs in one transaction on SQLite.
+//! Batch work uses these instead of a statement per member.
+use std::fmt::Write;
+
+use sea_orm::sqlx::postgres::{PgConnection, PgPoolCopyExt};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value};
+
+/// A table and the columns each row gives values for, in order.
+#[derive(Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+impl Table {
+    pub const fn new(name: &'static str, columns: &'static [&'static str]) -> Self {
+        Self { name, columns }
+    }
+
+    /// Appends rows outside any caller's transaction: COPY on PostgreSQL, one transaction of
+    /// multi-row INSERTs on SQLite.
+    pub async fn append(&self, db: &DatabaseConnection, rows: &[Vec<Value>]) -> Result<(), DbErr> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if db.get_database_backend() == DbBackend::Postgres {
+            let mut copy = db
+                .get_postgres_connection_pool()
+                .copy_in_raw(&self.copy_statement(self.name))
+                .await
+                .map_err(copy_error)?;
+            copy.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
+            copy.finish().await.map_err(copy_error)?;
+            return Ok(());
+        }
+        let txn = db.begin().await?;
+        self.insert(&txn, rows, "").await?;
+        txn.commit().await
+    }
+
+    /// COPYs rows into `target` (this table or a staging table shaped like it) on a connection
+    /// the caller holds, e.g. inside its transaction.
+    pub async fn copy_into(&self, conn: &mut PgConnection, target: &str, rows: &[Vec<Value>]) -> Result<(), DbErr> {
+        let mut copy = conn
+            .copy_in_raw(&self.copy_statement(target))
+            .await
+            .map_err(copy_error)?;
+        copy.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
+        copy.finish().await.map_err(copy_error)?;
+        Ok(())
+    }
+
+    /// Multi-row INSERTs through `conn`; `suffix` may add e.g. an `ON CONFLICT` clause.
+    pub async fn insert(&self, conn: &impl ConnectionTrait, rows: &[Vec<Value>], suffix: &str) -> Result<(), DbErr> {
+        let backend = conn.get_database_backend();
+        // SQLite takes 32766 parameters per statement, PostgreSQL 65535.
+        let per_statement = (30_000 / self.columns.len()).max(1);
+        for chunk in rows.chunks(per_statement) {
+            let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.columns.join(", "));
+            let mut n = 0;
+            for (r, _) in chunk.iter().enumerate() {
+                sql.push_str(if r == 0 { "(" } else { ",(" });
+                for c in 0..self.columns.len() {
+                    n += 1;
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    match backend {
+                        DbBackend::Postgres => {
+                            let _ = write!(sql, "${n}");
+                        }
+                        _ => sql.push('?'),
+                    }
+                }
+                sql.push(')');
+            }
+            sql.push_str(suffix);
+            let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            conn.execute(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn copy_statement(&self, target: &str) -> String {
+        format!(
+            "COPY {target} ({}) FROM STDIN WITH (FORMAT csv)",
+            self.columns.join(", ")
+        )
+    }
+}
+
+fn copy_error(err: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Custom(format!("COPY failed: {err}"))
+}
+
+/// Rows in PostgreSQL's CSV COPY format (an unquoted empty field is NULL).
+fn csv(rows: &[Vec<Value>]) -> String {
+    let mut text = String::with_capacity(rows.len() * 96);
+    for row in rows {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            push_csv(&mut text, value);
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn push_csv(text: &mut String, value: &Value) {
+    let _ = match value {
+        Value::Bool(Some(b)) => write!(text, "{b}"),
+        Value::TinyInt(Some(n)) => write!(text, "{n}"),
+        Value::SmallInt(Some(n)) => write!(text, "{n}"),
+        Value::Int(Some(n)) => write!(text, "{n}"),
+        Value::BigInt(Some(n)) => write!(text, "{n}"),
+        Value::Double(Some(n)) => write!(text, "{n:?}"),
+        Value::ChronoDate(Some(d)) => write!(text, "{d}"),
+        Value::ChronoDateTimeUtc(Some(t)) => write!(text, "{}", t.to_rfc3339()),
+        Value::String(Some(s)) => write!(text, "\"{}\"", s.replace('"', "\"\"")),
+        _ => Ok(()),
+    };
+}

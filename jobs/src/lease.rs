@@ -1,0 +1,126 @@
+//! Single-flight across processes and replicas: a job holds a lease row while it runs.
+//!
+//! The lease expires unless renewed, so a crashed holder blocks nobody for long; one
+//! `INSERT … ON CONFLICT DO UPDATE … WHERE expired` takes it atomically on SQLite and PostgreSQL.
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use tokio::task::JoinHandle;
+
+/// How long a lease lasts without renewal, and how often the holder renews it.
+const TTL: Duration = Duration::from_secs(60);
+const RENEW_EVERY: Duration = Duration::from_secs(15);
+
+/// A held lease; renewed in the background until released.
+pub struct Lease {
+    db: DatabaseConnection,
+    name: String,
+    owner: String,
+    renewer: JoinHandle<()>,
+}
+
+/// Who holds a lease that could not be taken.
+#[derive(Debug)]
+pub struct Held {
+    pub owner: String,
+    pub until: DateTime<Utc>,
+}
+
+fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace('$', "?")
+    } else {
+        sql.to_owned()
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+fn expiry() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(TTL).unwrap_or_default()
+}
+
+impl Lease {
+    /// Takes the lease `name`, or reports who holds it.
+    pub async fn acquire(db: &DatabaseConnection, name: &str) -> Result<Result<Lease, Held>, DbErr> {
+        let owner = format!("{}:{}", hostname(), uuid_like());
+        let sql = "INSERT INTO job_leases (name, owner, expires_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+                   WHERE job_leases.expires_at < $4";
+        let values = vec![name.into(), owner.clone().into(), expiry().into(), Utc::now().into()];
+        let taken = db.execute(statement(db, sql, values)).await?.rows_affected() == 1;
+        if !taken {
+            let row = db
+                .query_one(statement(
+                    db,
+                    "SELECT owner, expires_at FROM job_leases WHERE name = $1",
+                    vec![name.into()],
+                ))
+                .await?;
+            let held = match row {
+                Some(row) => Held {
+                    owner: row.try_get("", "owner")?,
+                    until: row.try_get("", "expires_at")?,
+                },
+                None => Held {
+                    owner: "unknown".into(),
+                    until: Utc::now(),
+                },
+            };
+            return Ok(Err(held));
+        }
+        let renewer = tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone()));
+        Ok(Ok(Lease {
+            db: db.clone(),
+            name: name.to_owned(),
+            owner,
+            renewer,
+        }))
+    }
+
+    /// Gives the lease up at once.
+    pub async fn release(self) -> Result<(), DbErr> {
+        self.renewer.abort();
+        let sql = "DELETE FROM job_leases WHERE name = $1 AND owner = $2";
+        self.db
+            .execute(statement(
+                &self.db,
+                sql,
+                vec![self.name.clone().into(), self.owner.clone().into()],
+            ))
+            .await?;
+        Ok(())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // Released or not, stop renewing: an abandoned lease then expires by itself.
+        self.renewer.abort();
+    }
+}
+
+async fn renew(db: DatabaseConnection, name: String, owner: String) {
+    let sql = "UPDATE job_leases SET expires_at = $3 WHERE name = $1 AND owner = $2";
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let values = vec![name.clone().into(), owner.clone().into(), expiry().into()];
+        if let Err(err) = db.execute(statement(&db, sql, values)).await {
+            tracing::warn!(error = %err, lease = %name, "could not renew lease");
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "patron".to_owned())
+}
+
+/// Distinguishes holders within one host: process id and a clock reading.
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}

@@ -1,0 +1,69 @@
+//! The job-run log: every execution of a job, with its trigger, status and counts.
+use chrono::{NaiveDate, Utc};
+use entity::job_run;
+use sea_orm::{ActiveModelTrait, ActiveValue, DatabaseConnection, DbErr, Set};
+
+pub const RUNNING: &str = "running";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+
+/// How a run was started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    Cli,
+    Api,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Schedule => "schedule",
+            Self::Cli => "cli",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// Records the start of a run.
+pub async fn start(
+    db: &DatabaseConnection,
+    job: &str,
+    as_of: Option<NaiveDate>,
+    trigger: Trigger,
+) -> Result<i64, DbErr> {
+    let run = job_run::ActiveModel {
+        job: Set(job.to_owned()),
+        as_of: Set(as_of),
+        trigger: Set(trigger.as_str().to_owned()),
+        status: Set(RUNNING.to_owned()),
+        started_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(run.id)
+}
+
+/// Records how a run ended.
+pub async fn finish(
+    db: &DatabaseConnection,
+    id: i64,
+    outcome: &Result<serde_json::Value, String>,
+) -> Result<(), DbErr> {
+    let (status, counts, error) = match outcome {
+        Ok(counts) => (SUCCEEDED, Some(counts.to_string()), None),
+        Err(error) => (FAILED, None, Some(error.clone())),
+    };
+    job_run::ActiveModel {
+        id: ActiveValue::Unchanged(id),
+        status: Set(status.to_owned()),
+        finished_at: Set(Some(Utc::now())),
+        counts: Set(counts),
+        error: Set(error),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Reading what the analytics run wrote: metrics, tier history, runs, job runs; and starting a
+//! run on request.
+use std::collections::HashMap;
+
+use async_graphql::Enum;
+use chrono::NaiveDate;
+use entity::{analytics_run, job_run, member_metrics, tier_change};
+use jobs::{JobContext, JobError, Trigger};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+
+/// Defines a GraphQL enum stored as a snake_case string.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// A member class, A best.
+    TierLevel { A => "A", B => "B", C => "C", D => "D" }
+);
+stored_enum!(
+    /// Loyalty × value: 知己, 藤壶, 蝴蝶, 过客.
+    LoyaltyQuadrant { TrueFriend => "true_friend", Barnacle => "barnacle", Butterfly => "butterfly", Stranger => "stranger" }
+);
+stored_enum!(
+    /// Value curve: 明星, 现金, 问题, 瘦狗.
+    ValueQuadrant { Star => "star", CashCow => "cash_cow", QuestionMark => "question_mark", Dog => "dog" }
+);
+stored_enum!(
+    /// 忠诚层, 潜在层, 游离层.
+    Layer { Loyal => "loyal", Potential => "potential", Floating => "floating" }
+);
+stored_enum!(
+    /// 深度关爱, 深度获取, 深度挖掘, 长期培育.
+    Strategy { DeepCare => "deep_care", DeepAcquisition => "deep_acquisition", DeepMining => "deep_mining",
+        LongTermCultivation => "long_term_cultivation" }
+);
+
+impl LoyaltyQuadrant {
+    pub fn strategy(self) -> Strategy {
+        match self {
+            Self::TrueFriend => Strategy::DeepCare,
+            Self::Butterfly => Strategy::DeepAcquisition,
+            Self::Barnacle => Strategy::DeepMining,
+            Self::Stranger => Strategy::LongTermCultivation,
+        }
+    }
+}
+
+impl ValueQuadrant {
+    pub fn strategy(self) -> Strategy {
+        match self {
+            Self::Star => Strategy::DeepCare,
+            Self::QuestionMark => Strategy::DeepAcquisition,
+            Self::CashCow => Strategy::DeepMining,
+            Self::Dog => Strategy::LongTermCultivation,
+        }
+    }
+}
+
+pub async fn metrics(
+    conn: &impl ConnectionTrait,
+    member_ids: &[i64],
+) -> AppResult<HashMap<i64, member_metrics::Model>> {
+    let rows = member_metrics::Entity::find()
+        .filter(member_metrics::Column::MemberId.is_in(member_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|m| (m.member_id, m)).collect())
+}
+
+/// Tier changes per member, newest first.
+pub async fn tier_history(
+    conn: &impl ConnectionTrait,
+    member_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<tier_change::Model>>> {
+    let rows = tier_change::Entity::find()
+        .filter(tier_change::Column::MemberId.is_in(member_ids.iter().copied()))
+        .order_by_desc(tier_change::Column::Id)
+        .all(conn)
+        .await?;
+    let mut by_member: HashMap<i64, Vec<tier_change::Model>> = HashMap::new();
+    for row in rows {
+        by_member.entry(row.member_id).or_default().push(row);
+    }
+    Ok(by_member)
+}
+
+/// The run as of a date, or the latest.
+pub async fn run(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    as_of: Option<NaiveDate>,
+) -> AppResult<Option<analytics_run::Model>> {
+    viewer.require(&[Role::Admin, Role::Marketer])?;
+    let query = match as_of {
+        Some(date) => analytics_run::Entity::find().filter(analytics_run::Column::AsOf.eq(date)),
+        None => analytics_run::Entity::find().order_by_desc(analytics_run::Column::AsOf),
+    };
+    Ok(query.one(conn).await?)
+}
+
+/// The newest job runs, optionally of one job.
+pub async fn job_runs(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    job: Option<&str>,
+    limit: u64,
+) -> AppResult<Vec<job_run::Model>> {
+    viewer.require(&[Role::Admin, Role::Marketer])?;
+    let mut query = job_run::Entity::find().order_by_desc(job_run::Column::Id).limit(limit);
+    if let Some(job) = job {
+        query = query.filter(job_run::Column::Job.eq(job));
+    }
+    Ok(query.all(conn).await?)
+}
+
+/// Runs a job now for an admin; the run is recorded like any other.
+pub async fn run_job(
+    ctx: &JobContext,
+    viewer: &Viewer,
+    name: &str,
+    as_of: Option<NaiveDate>,
+) -> AppResult<job_run::Model> {
+    viewer.require(&[Role::Admin])?;
+    let as_of = as_of.unwrap_or_else(|| ctx.today());
+    let finished = jobs::run_job(ctx, name, as_of, Trigger::Api)
+        .await
+        .map_err(|error| match error {
+            JobError::Invalid(message) | JobError::Busy(message) => AppError::input(message),
+            other => AppError::Internal(anyhow::anyhow!("{name} failed: {other}")),
+        })?;
+    let run = job_run::Entity::find_by_id(finished.run_id).one(&ctx.db).await?;
+    run.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the {name} run left no record")))
+}
