@@ -3,6 +3,7 @@
 //! The database is a new SQLite file, or — when `PATRON_TEST_POSTGRES` holds a server URL such
 //! as `postgres://postgres@127.0.0.1:5432` — a new PostgreSQL database named with a UUID,
 //! dropped when the test ends.
+use jobs::JobContext;
 use patron::auth::{self, Role, TokenKeys};
 use patron::brand::Brand;
 use patron::settings::Settings;
@@ -73,6 +74,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub statements: StatementCounter,
     pub brand: Brand,
+    pub jobs: JobContext,
     keys: TokenKeys,
     _database: TestDatabase,
 }
@@ -84,12 +86,14 @@ pub async fn spawn_app() -> TestApp {
         listen: "127.0.0.1:0".to_owned(),
         data_dir: database.dir.path().to_path_buf(),
         token_secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".to_owned()),
+        scheduler: false,
         ..Settings::default()
     };
     let app = Application::build(&settings).await.expect("build application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     let statements = app.statements();
+    let jobs = app.jobs().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -97,6 +101,7 @@ pub async fn spawn_app() -> TestApp {
         db,
         statements,
         brand: Brand::new(&settings.brand_time_zone).expect("brand"),
+        jobs,
         keys: TokenKeys::from_settings(&settings).expect("keys"),
         _database: database,
     }
@@ -115,6 +120,27 @@ impl TestApp {
         .await
         .expect("viewer for token");
         self.keys.issue(&viewer).expect("issue token")
+    }
+
+    /// Runs a job to completion, as the scheduler or CLI would, and returns its counts.
+    pub async fn run_job(&self, name: &str, as_of: &str) -> Result<serde_json::Value, jobs::JobError> {
+        let as_of = as_of.parse().expect("as-of date");
+        jobs::run_job(&self.jobs, name, as_of, jobs::Trigger::Cli)
+            .await
+            .map(|finished| finished.counts)
+    }
+
+    /// Imports CSV text through the same code as `patron import`.
+    pub async fn import(&self, kind: &str, text: &str) -> patron::import::Report {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), text).expect("write csv");
+        let report = match kind {
+            "members" => patron::import::members(&self.db, &self.brand, file.path()).await,
+            _ => patron::import::purchases(&self.db, &self.brand, file.path()).await,
+        };
+        let report = report.expect("import runs");
+        assert!(report.rejected.is_empty(), "fixture rows rejected: {report}");
+        report
     }
 
     pub async fn admin(&self) -> String {

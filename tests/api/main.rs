@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod activity;
+mod analytics;
 mod cli;
 mod erasure;
 mod import;

@@ -1,0 +1,256 @@
+//! The analytics run end to end: aggregation in SQL, scoring, write-back, the API.
+use jobs::analytics::store::load_facts;
+use serde_json::json;
+
+use crate::helpers::{first_error, spawn_app};
+
+/// D = 2024-03-01 (a leap year: D − 365 days = 2023-03-02, D − 90 = 2023-12-02).
+const PURCHASES: &str = "member_no,occurred_at,amount,profit,order_id,kind
+M1,2023-03-02,100.00,40.00,A1,purchase
+M1,2023-03-03,200.00,,A2,purchase
+M1,2023-04-01,50.00,,A2,return
+M1,2024-02-29,50.00,20.00,A3,purchase
+M1,2024-02-29,30.00,10.00,A4,purchase
+M1,2024-03-01,40.00,,A5,purchase
+M1,2024-03-01,40.00,,A5,return
+M1,2024-03-02,999.00,,A6,purchase
+M3,2024-01-10,80.00,,C1,purchase
+M3,2024-01-11,80.00,,C1,return
+";
+
+#[tokio::test]
+async fn aggregation_nets_returns_and_counts_days_in_each_window() {
+    let app = spawn_app().await;
+    app.import(
+        "members",
+        "member_no,name,joined_at,referred_by\nM1,One,2023-01-01,\nM2,Two,2023-06-01,M1\nM3,Three,2023-06-01,\n",
+    )
+    .await;
+    app.import("purchases", PURCHASES).await;
+    let facts = load_facts(&app.db, "2024-03-01".parse().unwrap()).await.expect("facts");
+    assert_eq!(facts.len(), 3);
+    let by_no = |i: usize| facts.iter().find(|f| f.member_id == i as i64).cloned().expect("member");
+    let m1 = by_no(1);
+    let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();
+    // Days: 2023-03-02 (100), 2023-03-03 (200 − 50 returned), 2024-02-29 (two orders, 80);
+    // 2024-03-01 was returned in full and 2024-03-02 is after D.
+    assert_eq!(
+        (m1.purchase_days, m1.orders_total, m1.spend_total_cents),
+        (3, 4, 33_000)
+    );
+    assert_eq!(
+        (m1.first_purchase, m1.last_purchase),
+        (date("2023-03-02"), date("2024-02-29"))
+    );
+    assert_eq!(m1.first_day_spend_cents, 10_000);
+    assert_eq!(
+        (m1.frequency_365, m1.monetary_365_cents),
+        (2, 23_000),
+        "2023-03-02 is outside (D−365, D]"
+    );
+    // Profit falls back to spend where unknown: 150 + 20 + 10.
+    assert_eq!(m1.profit_365_cents, 18_000);
+    assert_eq!((m1.days_last_90, m1.days_prior_365, m1.frequency_prev_365), (1, 2, 1));
+    assert!(!m1.referred && by_no(2).referred);
+    let m2 = by_no(2);
+    assert_eq!(
+        (m2.purchase_days, m2.spend_total_cents, m2.first_purchase),
+        (0, 0, None)
+    );
+    let m3 = by_no(3);
+    assert_eq!(
+        (m3.purchase_days, m3.orders_total, m3.monetary_365_cents),
+        (0, 0, 0),
+        "a fully returned order is no purchase"
+    );
+}
+
+const MEMBER: &str = "query($no:String!){ member(memberNo:$no){ tier tierHistory { oldTier newTier reason }
+    metrics { asOf recencyDays frequency365 monetary365 spendTotal avgOrderValue rScore fScore mScore qualifiedTier
+        belowTierSince pAlive expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy
+        valueQuadrant valueStrategy layer declining lapsed } } }";
+
+/// Three purchase days of 1000 make a B member (spend ≥ 3000, 3 days) until they age out.
+const B_MEMBER: &str = "member_no,occurred_at,amount,order_id
+M1,2023-03-05,1000.00,B1
+M1,2023-03-06,1000.00,B2
+M1,2023-03-07,1000.00,B3
+";
+
+#[tokio::test]
+async fn tiers_downgrade_only_after_the_grace_period_and_upgrade_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.import(
+        "members",
+        "member_no,name,joined_at\nM1,One,2023-01-01\nM2,Two,2023-01-01\n",
+    )
+    .await;
+    app.import("purchases", B_MEMBER).await;
+    let tier = |data: &serde_json::Value| data["member"]["tier"].clone();
+
+    app.run_job("analytics", "2024-03-01").await.expect("first run");
+    let data = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(tier(&data), "B");
+    assert_eq!(
+        data["member"]["tierHistory"],
+        json!([{ "oldTier": null, "newTier": "B", "reason": "first run" }])
+    );
+
+    // 2024-03-06: D − 365 = 2023-03-07, so all three days have left the window.
+    app.run_job("analytics", "2024-03-06").await.expect("second run");
+    let data = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(data["member"]["metrics"]["qualifiedTier"], "D");
+    assert_eq!(tier(&data), "B", "still inside the 30-day grace period");
+    assert_eq!(data["member"]["metrics"]["belowTierSince"], "2024-03-06");
+
+    app.run_job("analytics", "2024-04-04").await.expect("29 days later");
+    assert_eq!(tier(&app.ok(&admin, MEMBER, json!({ "no": "M1" })).await), "B");
+    app.run_job("analytics", "2024-04-05").await.expect("30 days later");
+    let data = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(tier(&data), "D", "downgraded once below for 30 days");
+    assert_eq!(data["member"]["tierHistory"][0]["oldTier"], "B");
+
+    app.import("purchases", "member_no,occurred_at,amount,order_id\nM1,2024-04-06,3000.00,U1\nM1,2024-04-07,10.00,U2\nM1,2024-04-08,10.00,U3\n").await;
+    app.run_job("analytics", "2024-04-08").await.expect("upgrade run");
+    let data = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(tier(&data), "B", "upgrades apply at once");
+    assert_eq!(data["member"]["tierHistory"].as_array().map(Vec::len), Some(3));
+    let never = app.ok(&admin, MEMBER, json!({ "no": "M2" })).await;
+    assert_eq!(tier(&never), "D");
+    assert_eq!(never["member"]["metrics"]["layer"], "POTENTIAL");
+    assert!(never["member"]["metrics"]["rScore"].is_null());
+}
+
+#[tokio::test]
+async fn rerunning_a_date_gives_the_same_results_without_duplicate_history() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.import(
+        "members",
+        "member_no,name,joined_at\nM1,One,2023-01-01\nM2,Two,2023-01-01\n",
+    )
+    .await;
+    app.import("purchases", B_MEMBER).await;
+    app.run_job("analytics", "2024-03-01").await.expect("run");
+    app.run_job("analytics", "2024-03-06").await.expect("run");
+    let first = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    let run = "{ analyticsRun { asOf members kpis { activeMembers } tierDistribution { key count } } jobRuns { job status } }";
+    let first_run = app.ok(&admin, run, json!({})).await;
+    app.run_job("analytics", "2024-03-06").await.expect("same date again");
+    let again = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(
+        first, again,
+        "a re-run starts from the state before the date's first run"
+    );
+    let again_run = app.ok(&admin, run, json!({})).await;
+    assert_eq!(first_run["analyticsRun"], again_run["analyticsRun"]);
+    assert_eq!(
+        again_run["jobRuns"].as_array().map(Vec::len),
+        Some(3),
+        "every run is recorded"
+    );
+
+    let older = app.run_job("analytics", "2024-03-01").await.expect_err("older date");
+    assert!(older.to_string().contains("only move forward"), "{older}");
+    let future = app.run_job("analytics", "2999-01-01").await.expect_err("future");
+    assert!(future.to_string().contains("future"), "{future}");
+    let mutation = "mutation{ runAnalytics(asOf:\"2999-01-01\"){ status } }";
+    assert_eq!(app.error_code(&admin, mutation, json!({})).await, "BAD_USER_INPUT");
+    let marketer = app.token(patron::auth::Role::Marketer, None, None, None).await;
+    assert_eq!(
+        app.error_code(&marketer, "mutation{ runAnalytics { status } }", json!({}))
+            .await,
+        "FORBIDDEN"
+    );
+    let ran = app
+        .ok(
+            &admin,
+            "mutation{ runAnalytics(asOf:\"2024-03-07\"){ job trigger status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ran["runAnalytics"],
+        json!({ "job": "analytics", "trigger": "api", "status": "succeeded" })
+    );
+}
+
+#[tokio::test]
+async fn only_one_run_at_a_time() {
+    let app = spawn_app().await;
+    app.import("members", "member_no,name\nM1,One\n").await;
+    let held = jobs::lease::Lease::acquire(&app.db, "job:analytics")
+        .await
+        .expect("db")
+        .expect("free");
+    let busy = app.run_job("analytics", "2024-03-01").await.expect_err("lease held");
+    assert!(matches!(busy, jobs::JobError::Busy(_)), "{busy}");
+    held.release().await.expect("release");
+    app.run_job("analytics", "2024-03-01")
+        .await
+        .expect("runs once the lease is free");
+}
+
+/// A run that fails halfway through its write leaves the previous results readable and can
+/// simply be started again.
+#[tokio::test]
+async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.import("members", "member_no,name,joined_at\nM1,One,2023-01-01\n")
+        .await;
+    app.import("purchases", B_MEMBER).await;
+    app.run_job("analytics", "2024-03-01").await.expect("first run");
+    let before = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+
+    // Make the last write of the run (tier history) fail, after the metrics were upserted.
+    let postgres = app.db.get_database_backend() == DbBackend::Postgres;
+    let (create, drop) = if postgres {
+        (vec![
+            "CREATE FUNCTION fail_history() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_history BEFORE INSERT ON tier_history FOR EACH ROW EXECUTE FUNCTION fail_history()",
+        ], "DROP TRIGGER fail_history ON tier_history")
+    } else {
+        (
+            vec![
+                "CREATE TRIGGER fail_history BEFORE INSERT ON tier_history BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            ],
+            "DROP TRIGGER fail_history",
+        )
+    };
+    for sql in create {
+        app.db.execute_unprepared(sql).await.expect("trigger");
+    }
+    app.import(
+        "purchases",
+        "member_no,occurred_at,amount,order_id\nM1,2024-03-09,9000.00,X1\nM1,2024-03-10,9000.00,X2\n",
+    )
+    .await;
+    let failed = app.run_job("analytics", "2024-04-05").await.expect_err("write fails");
+    assert!(matches!(failed, jobs::JobError::Db(_)), "{failed}");
+    assert_eq!(
+        app.ok(&admin, MEMBER, json!({ "no": "M1" })).await,
+        before,
+        "previous results intact"
+    );
+    let runs = app
+        .ok(
+            &admin,
+            "{ jobRuns(job:\"analytics\") { status error } analyticsRun { asOf } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(runs["jobRuns"][0]["status"], "failed");
+    assert_eq!(runs["analyticsRun"]["asOf"], "2024-03-01");
+
+    app.db.execute_unprepared(drop).await.expect("drop trigger");
+    app.run_job("analytics", "2024-04-05").await.expect("runs again");
+    let after = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(after["member"]["metrics"]["asOf"], "2024-04-05");
+    let bad = app
+        .graphql(&admin, "{ members(filter:{ minRScore: 9 }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(first_error(&bad), ("BAD_USER_INPUT".into(), Some("minRScore".into())));
+}
