@@ -13,8 +13,11 @@ enum MemberMetrics {
     AsOf,
     RunId,
     RecencyDays,
+    #[sea_orm(iden = "frequency_365")]
     Frequency365,
+    #[sea_orm(iden = "monetary_365_cents")]
     Monetary365Cents,
+    #[sea_orm(iden = "profit_365_cents")]
     Profit365Cents,
     OrdersTotal,
     SpendTotalCents,
@@ -30,7 +33,9 @@ enum MemberMetrics {
     PrevTier,
     PrevBelowSince,
     PAlive,
+    #[sea_orm(iden = "expected_purchases_365")]
     ExpectedPurchases365,
+    #[sea_orm(iden = "expected_value_365_cents")]
     ExpectedValue365Cents,
     ClvCents,
     SimpleClvCents,

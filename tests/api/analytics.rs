@@ -223,9 +223,13 @@ async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
     for sql in create {
         app.db.execute_unprepared(sql).await.expect("trigger");
     }
+    // Six purchase days of 2000 in the window make an A member: an upgrade to record.
+    let upgrade: String = (1..=6)
+        .map(|d| format!("M1,2024-03-{:02},2000.00,X{d}\n", d + 8))
+        .collect();
     app.import(
         "purchases",
-        "member_no,occurred_at,amount,order_id\nM1,2024-03-09,9000.00,X1\nM1,2024-03-10,9000.00,X2\n",
+        &format!("member_no,occurred_at,amount,order_id\n{upgrade}"),
     )
     .await;
     let failed = app.run_job("analytics", "2024-04-05").await.expect_err("write fails");
@@ -249,6 +253,7 @@ async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
     app.run_job("analytics", "2024-04-05").await.expect("runs again");
     let after = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
     assert_eq!(after["member"]["metrics"]["asOf"], "2024-04-05");
+    assert_eq!(after["member"]["tier"], "A");
     let bad = app
         .graphql(&admin, "{ members(filter:{ minRScore: 9 }) { totalCount } }", json!({}))
         .await;

@@ -59,7 +59,15 @@ pub async fn run(
     let started = Instant::now();
     let facts = store::load_facts(db, as_of).await?;
     let aggregated = Instant::now();
-    let (scores, summary) = score(&facts, as_of, config)?;
+    // Scoring is a second of CPU work per million members: keep it off the async workers.
+    let scoring_config = config.clone();
+    let (facts, scored) = tokio::task::spawn_blocking(move || {
+        let scored = score(&facts, as_of, &scoring_config);
+        (facts, scored)
+    })
+    .await
+    .map_err(|e| JobError::Invalid(format!("scoring stopped: {e}")))?;
+    let (scores, summary) = scored?;
     let scored = Instant::now();
     let mut timings = Timings {
         aggregate_ms: (aggregated - started).as_millis(),
