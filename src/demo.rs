@@ -68,6 +68,7 @@ const PURCHASE_COLUMNS: &[&str] = &[
     "member_id",
     "store_id",
     "occurred_at",
+    "occurred_on",
     "amount_cents",
     "profit_cents",
     "order_id",
