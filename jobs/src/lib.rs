@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod bulk;
 pub mod lease;
 pub mod model;
+pub mod outreach;
 pub mod runs;
 pub mod schedule;
 

@@ -1,0 +1,3 @@
+//! Scheduled outreach: calendar, templates, mail, outbox.
+
+pub mod calendar;
