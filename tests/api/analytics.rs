@@ -16,6 +16,11 @@ M1,2024-03-01,40.00,,A5,return
 M1,2024-03-02,999.00,,A6,purchase
 M3,2024-01-10,80.00,,C1,purchase
 M3,2024-01-11,80.00,,C1,return
+M4,2024-01-01,100.00,,D1,purchase
+M4,2024-01-05,30.00,,D1,return
+M4,2024-01-02,50.00,,D2,purchase
+M4,2024-01-03,50.00,,D2,return
+M4,2024-01-03,70.00,,D3,purchase
 ";
 
 #[tokio::test]
@@ -23,12 +28,12 @@ async fn aggregation_nets_returns_and_counts_days_in_each_window() {
     let app = spawn_app().await;
     app.import(
         "members",
-        "member_no,name,joined_at,referred_by\nM1,One,2023-01-01,\nM2,Two,2023-06-01,M1\nM3,Three,2023-06-01,\n",
+        "member_no,name,joined_at,referred_by\nM1,One,2023-01-01,\nM2,Two,2023-06-01,M1\nM3,Three,2023-06-01,\nM4,Four,2023-06-01,\n",
     )
     .await;
     app.import("purchases", PURCHASES).await;
     let facts = load_facts(&app.db, "2024-03-01".parse().unwrap()).await.expect("facts");
-    assert_eq!(facts.len(), 3);
+    assert_eq!(facts.len(), 4);
     let by_no = |i: usize| facts.iter().find(|f| f.member_id == i as i64).cloned().expect("member");
     let m1 = by_no(1);
     let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();

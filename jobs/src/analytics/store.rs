@@ -1,4 +1,6 @@
 //! The database side of the run: one set-based aggregation pass in, one bulk write out.
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDate, Utc};
 use futures_util::StreamExt;
 use sea_orm::sqlx::{self, Postgres};
@@ -13,59 +15,67 @@ use crate::bulk::Table;
 /// Members per bulk statement group: bounds the memory of the write.
 const CHUNK: usize = 50_000;
 
-/// Per-member facts as of `as_of`, in one statement over purchases (returns netted against
-/// their orders, days in the brand's time zone) joined to members and their tier state.
-///
-/// The tier state is the one before `as_of`'s run: re-running a date starts from the state
-/// its first run started from, so a re-run gives the same result.
-const FACTS_SQL: &str = "
-WITH returned AS (
-    SELECT p.member_id, p.occurred_on AS day,
-           SUM(r.amount_cents) AS back,
-           SUM(COALESCE(r.profit_cents, r.amount_cents)) AS back_profit,
-           SUM(CASE WHEN p.amount_cents + r.amount_cents <= 0 THEN 1 ELSE 0 END) AS voided
-    FROM purchases r
-    JOIN purchases p ON p.order_id = r.order_id AND p.kind = 'purchase'
-    WHERE r.kind = 'return' AND r.occurred_on <= $1 AND p.occurred_on <= $1
-    GROUP BY p.member_id, p.occurred_on
-), days AS (
-    SELECT member_id, occurred_on AS day, SUM(amount_cents) AS spend,
-           SUM(COALESCE(profit_cents, amount_cents)) AS profit, COUNT(*) AS orders
+/// Every member with their purchase figures up to D, counting every order as if nothing had
+/// been returned (returns are corrected for afterwards), and the tier state of the latest run.
+/// One GROUP BY over purchases, which SQLite reads in member order from the covering index
+/// `idx_purchases_member_day`; PostgreSQL hashes it.
+const MEMBERS_SQL: &str = "
+SELECT m.id AS member_id, m.joined_at, m.referred_by_id,
+       mm.as_of AS state_as_of, mm.tier, mm.below_since, mm.prev_tier, mm.prev_below_since,
+       a.purchase_days, a.orders_total, a.spend_total, a.first_purchase, a.last_purchase,
+       a.frequency_365, a.monetary_365, a.profit_365, a.days_last_90, a.days_prior_365, a.frequency_prev_365,
+       (SELECT CAST(SUM(q.amount_cents) AS BIGINT) FROM purchases q
+        WHERE q.member_id = m.id AND q.kind = 'purchase' AND q.occurred_on = a.first_purchase) AS first_day_spend
+FROM members m
+LEFT JOIN (
+    SELECT member_id,
+           COUNT(DISTINCT occurred_on) AS purchase_days,
+           COUNT(*) AS orders_total,
+           CAST(SUM(amount_cents) AS BIGINT) AS spend_total,
+           MIN(occurred_on) AS first_purchase,
+           MAX(occurred_on) AS last_purchase,
+           COUNT(DISTINCT CASE WHEN occurred_on > $2 THEN occurred_on END) AS frequency_365,
+           CAST(SUM(CASE WHEN occurred_on > $2 THEN amount_cents ELSE 0 END) AS BIGINT) AS monetary_365,
+           CAST(SUM(CASE WHEN occurred_on > $2 THEN COALESCE(profit_cents, amount_cents) ELSE 0 END) AS BIGINT)
+               AS profit_365,
+           COUNT(DISTINCT CASE WHEN occurred_on > $3 THEN occurred_on END) AS days_last_90,
+           COUNT(DISTINCT CASE WHEN occurred_on > $4 AND occurred_on <= $3 THEN occurred_on END) AS days_prior_365,
+           COUNT(DISTINCT CASE WHEN occurred_on > $5 AND occurred_on <= $2 THEN occurred_on END) AS frequency_prev_365
     FROM purchases
     WHERE kind = 'purchase' AND occurred_on <= $1
-    GROUP BY member_id, occurred_on
-), kept AS (
-    SELECT d.member_id, d.day,
-           d.spend + COALESCE(x.back, 0) AS spend,
-           d.profit + COALESCE(x.back_profit, 0) AS profit,
-           d.orders - COALESCE(x.voided, 0) AS orders
-    FROM days d LEFT JOIN returned x ON x.member_id = d.member_id AND x.day = d.day
-    WHERE d.orders - COALESCE(x.voided, 0) > 0
-), agg AS (
-    SELECT member_id,
-           COUNT(*) AS purchase_days,
-           CAST(SUM(orders) AS BIGINT) AS orders_total,
-           CAST(SUM(spend) AS BIGINT) AS spend_total,
-           MIN(day) AS first_purchase,
-           MAX(day) AS last_purchase,
-           -- Dates sort as text, so the smallest 'day|spend' carries the first day's spend.
-           MIN(CAST(day AS TEXT) || '|' || CAST(spend AS TEXT)) AS first_day,
-           CAST(SUM(CASE WHEN day > $2 THEN 1 ELSE 0 END) AS BIGINT) AS frequency_365,
-           CAST(SUM(CASE WHEN day > $2 THEN spend ELSE 0 END) AS BIGINT) AS monetary_365,
-           CAST(SUM(CASE WHEN day > $2 THEN profit ELSE 0 END) AS BIGINT) AS profit_365,
-           CAST(SUM(CASE WHEN day > $3 THEN 1 ELSE 0 END) AS BIGINT) AS days_last_90,
-           CAST(SUM(CASE WHEN day > $4 AND day <= $3 THEN 1 ELSE 0 END) AS BIGINT) AS days_prior_365,
-           CAST(SUM(CASE WHEN day > $5 AND day <= $2 THEN 1 ELSE 0 END) AS BIGINT) AS frequency_prev_365
-    FROM kept
     GROUP BY member_id
-)
-SELECT m.id AS member_id, m.joined_at, m.referred_by_id,
-       a.purchase_days, a.orders_total, a.spend_total, a.first_purchase, a.last_purchase, a.first_day,
-       a.frequency_365, a.monetary_365, a.profit_365, a.days_last_90, a.days_prior_365, a.frequency_prev_365,
-       mm.as_of AS state_as_of, mm.tier, mm.below_since, mm.prev_tier, mm.prev_below_since
-FROM members m
-LEFT JOIN agg a ON a.member_id = m.id
-LEFT JOIN member_metrics mm ON mm.member_id = m.id";
+) a ON a.member_id = m.id
+LEFT JOIN member_metrics mm ON mm.member_id = m.id
+ORDER BY m.id";
+
+/// Returns up to D per member and day of the order they return, with how many orders that day
+/// had. Returns are few, so the scan starts from them (CROSS JOIN fixes that order on SQLite;
+/// PostgreSQL plans it as a join).
+const RETURNS_SQL: &str = "
+SELECT x.member_id, x.day, x.back, x.back_profit, x.voided,
+       (SELECT COUNT(*) FROM purchases q
+        WHERE q.member_id = x.member_id AND q.occurred_on = x.day AND q.kind = 'purchase') AS day_orders
+FROM (
+    SELECT p.member_id, p.occurred_on AS day,
+           CAST(SUM(r.amount_cents) AS BIGINT) AS back,
+           CAST(SUM(COALESCE(r.profit_cents, r.amount_cents)) AS BIGINT) AS back_profit,
+           COUNT(CASE WHEN p.amount_cents + r.amount_cents <= 0 THEN 1 END) AS voided
+    FROM purchases r CROSS JOIN purchases p
+    WHERE r.kind = 'return' AND r.occurred_on <= $1
+      AND p.order_id = r.order_id AND p.kind = 'purchase' AND p.occurred_on <= $1
+    GROUP BY p.member_id, p.occurred_on
+) x";
+
+/// Purchase days of a few members, for those whose first or last day was returned in full.
+const DAYS_SQL: &str = "
+SELECT member_id, occurred_on AS day,
+       CAST(SUM(amount_cents) AS BIGINT) AS spend,
+       CAST(SUM(COALESCE(profit_cents, amount_cents)) AS BIGINT) AS profit,
+       COUNT(*) AS orders
+FROM purchases
+WHERE kind = 'purchase' AND occurred_on <= $1 AND member_id IN ({ids})
+GROUP BY member_id, occurred_on
+ORDER BY member_id, occurred_on";
 
 /// The statement text for `backend`: written with `$n`, which SQLite reads as `?n`.
 fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
@@ -77,25 +87,198 @@ fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// Streams the facts of every member (memory: one compact struct per member).
+/// What returns take back from one member's day.
+struct Returned {
+    day: NaiveDate,
+    back: i64,
+    back_profit: i64,
+    /// Orders returned in full: no longer purchases.
+    voided: i64,
+    /// Orders placed that day.
+    day_orders: i64,
+}
+
+/// The day boundaries of section 3's windows, as of D.
+struct Windows {
+    /// (D−365, D]
+    year: NaiveDate,
+    /// (D−90, D]
+    quarter: NaiveDate,
+    /// (D−455, D−90]: the 365 days before the last 90.
+    prior: NaiveDate,
+    /// (D−730, D−365]: the previous year, for churn.
+    previous_year: NaiveDate,
+}
+
+impl Windows {
+    fn new(as_of: NaiveDate) -> Self {
+        let back = |days| as_of - Duration::days(days);
+        Self {
+            year: back(365),
+            quarter: back(90),
+            prior: back(455),
+            previous_year: back(730),
+        }
+    }
+
+    /// Moves a purchase day into (`sign` 1) or out of (`sign` −1) the day counts.
+    fn count_day(&self, facts: &mut MemberFacts, day: NaiveDate, sign: i32) {
+        let bump = |n: &mut u32| *n = n.saturating_add_signed(sign);
+        bump(&mut facts.purchase_days);
+        if day > self.year {
+            bump(&mut facts.frequency_365);
+        } else if day > self.previous_year {
+            bump(&mut facts.frequency_prev_365);
+        }
+        if day > self.quarter {
+            bump(&mut facts.days_last_90);
+        } else if day > self.prior {
+            bump(&mut facts.days_prior_365);
+        }
+    }
+
+    /// Nets a day's returns into the facts. Returns false when the day was the first or last
+    /// purchase day and no order of it is left: then only a recount from the days is exact.
+    fn apply_returns(&self, facts: &mut MemberFacts, r: &Returned) -> bool {
+        facts.spend_total_cents += r.back;
+        facts.orders_total = facts.orders_total.saturating_sub(r.voided as u32);
+        if Some(r.day) == facts.first_purchase {
+            facts.first_day_spend_cents += r.back;
+        }
+        if r.day > self.year {
+            facts.monetary_365_cents += r.back;
+            facts.profit_365_cents += r.back_profit;
+        }
+        if r.voided < r.day_orders {
+            return true;
+        }
+        self.count_day(facts, r.day, -1);
+        Some(r.day) != facts.first_purchase && Some(r.day) != facts.last_purchase
+    }
+
+    /// Rebuilds a member's purchase figures from their days (net of returns).
+    fn recount(&self, facts: &mut MemberFacts, days: &[(NaiveDate, i64, i64, i64)]) {
+        let base = MemberFacts {
+            member_id: facts.member_id,
+            joined_on: facts.joined_on,
+            referred: facts.referred,
+            previous: facts.previous,
+            ..MemberFacts::default()
+        };
+        *facts = base;
+        for &(day, spend, profit, orders) in days.iter().filter(|d| d.3 > 0) {
+            self.count_day(facts, day, 1);
+            facts.orders_total += orders as u32;
+            facts.spend_total_cents += spend;
+            if facts.first_purchase.is_none() {
+                facts.first_purchase = Some(day);
+                facts.first_day_spend_cents = spend;
+            }
+            facts.last_purchase = Some(day);
+            if day > self.year {
+                facts.monetary_365_cents += spend;
+                facts.profit_365_cents += profit;
+            }
+        }
+    }
+}
+
+/// Per-member facts as of `as_of`: one aggregation over purchases, corrected for the (few)
+/// returns; members whose first or last purchase day was returned in full are recounted from
+/// their days. Memory: one compact struct per member plus the returned days.
+///
+/// The tier state is the one before `as_of`'s run: re-running a date starts from the state
+/// its first run started from, so a re-run gives the same result.
 pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec<MemberFacts>, DbErr> {
-    let days = |n: i64| as_of - Duration::days(n);
+    let backend = db.get_database_backend();
+    let windows = Windows::new(as_of);
+    let returned = load_returns(db, as_of).await?;
     let values = vec![
         as_of.into(),
-        days(365).into(),
-        days(90).into(),
-        days(455).into(),
-        days(730).into(),
+        windows.year.into(),
+        windows.quarter.into(),
+        windows.prior.into(),
+        windows.previous_year.into(),
     ];
-    let stmt = statement(db.get_database_backend(), FACTS_SQL, values);
-    let mut rows = db.stream(stmt).await?;
+    let mut rows = db.stream(statement(backend, MEMBERS_SQL, values)).await?;
     let mut facts = Vec::new();
+    let mut recount = Vec::new();
     while let Some(row) = rows.next().await {
-        facts.push(member_facts(&row?, as_of)?);
+        let mut member = member_facts(&row?, as_of)?;
+        let exact = returned.get(&member.member_id).map_or(true, |days| {
+            days.iter()
+                .fold(true, |exact, r| windows.apply_returns(&mut member, r) && exact)
+        });
+        if !exact {
+            recount.push(facts.len());
+        }
+        facts.push(member);
     }
+    drop(rows);
+    recount_days(db, as_of, &windows, &returned, &mut facts, &recount).await?;
     Ok(facts)
 }
 
+/// Recounts the given members from their purchase days, in batches.
+async fn recount_days(
+    db: &DatabaseConnection,
+    as_of: NaiveDate,
+    windows: &Windows,
+    returns: &HashMap<i64, Vec<Returned>>,
+    facts: &mut [MemberFacts],
+    indexes: &[usize],
+) -> Result<(), DbErr> {
+    for batch in indexes.chunks(500) {
+        let ids: Vec<String> = batch.iter().map(|&i| facts[i].member_id.to_string()).collect();
+        let sql = DAYS_SQL.replace("{ids}", &ids.join(","));
+        let rows = db
+            .query_all(statement(db.get_database_backend(), &sql, vec![as_of.into()]))
+            .await?;
+        let mut days: HashMap<i64, Vec<(NaiveDate, i64, i64, i64)>> = HashMap::new();
+        for row in rows {
+            let member_id: i64 = row.try_get("", "member_id")?;
+            let day: NaiveDate = row.try_get("", "day")?;
+            let (mut spend, mut profit, mut orders): (i64, i64, i64) = (
+                row.try_get("", "spend")?,
+                row.try_get("", "profit")?,
+                row.try_get("", "orders")?,
+            );
+            if let Some(r) = returns.get(&member_id).and_then(|rs| rs.iter().find(|r| r.day == day)) {
+                spend += r.back;
+                profit += r.back_profit;
+                orders -= r.voided;
+            }
+            days.entry(member_id).or_default().push((day, spend, profit, orders));
+        }
+        for &i in batch {
+            let member_days = days.remove(&facts[i].member_id).unwrap_or_default();
+            windows.recount(&mut facts[i], &member_days);
+        }
+    }
+    Ok(())
+}
+
+async fn load_returns(db: &DatabaseConnection, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
+    let rows = db
+        .query_all(statement(db.get_database_backend(), RETURNS_SQL, vec![as_of.into()]))
+        .await?;
+    let mut returned: HashMap<i64, Vec<Returned>> = HashMap::new();
+    for row in rows {
+        returned
+            .entry(row.try_get("", "member_id")?)
+            .or_default()
+            .push(Returned {
+                day: row.try_get("", "day")?,
+                back: row.try_get("", "back")?,
+                back_profit: row.try_get("", "back_profit")?,
+                voided: row.try_get("", "voided")?,
+                day_orders: row.try_get("", "day_orders")?,
+            });
+    }
+    Ok(returned)
+}
+
+/// A member's row: own fields, tier state, and purchase figures before returns.
 fn member_facts(row: &QueryResult, as_of: NaiveDate) -> Result<MemberFacts, DbErr> {
     let count = |column: &str| -> Result<u32, DbErr> {
         Ok(row
@@ -104,12 +287,6 @@ fn member_facts(row: &QueryResult, as_of: NaiveDate) -> Result<MemberFacts, DbEr
             .clamp(0, u32::MAX as i64) as u32)
     };
     let cents = |column: &str| -> Result<i64, DbErr> { Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)) };
-    let first_day: Option<String> = row.try_get("", "first_day")?;
-    let first_day_spend_cents = first_day
-        .as_deref()
-        .and_then(|text| text.split_once('|'))
-        .and_then(|(_, spend)| spend.parse::<i64>().ok())
-        .unwrap_or(0);
     let state_as_of: Option<NaiveDate> = row.try_get("", "state_as_of")?;
     let current = tier_state(row.try_get("", "tier")?, row.try_get("", "below_since")?);
     let before = tier_state(row.try_get("", "prev_tier")?, row.try_get("", "prev_below_since")?);
@@ -122,7 +299,7 @@ fn member_facts(row: &QueryResult, as_of: NaiveDate) -> Result<MemberFacts, DbEr
         spend_total_cents: cents("spend_total")?,
         first_purchase: row.try_get("", "first_purchase")?,
         last_purchase: row.try_get("", "last_purchase")?,
-        first_day_spend_cents,
+        first_day_spend_cents: cents("first_day_spend")?,
         frequency_365: count("frequency_365")?,
         monetary_365_cents: cents("monetary_365")?,
         profit_365_cents: cents("profit_365")?,
