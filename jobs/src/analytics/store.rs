@@ -192,7 +192,9 @@ impl Windows {
 pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec<MemberFacts>, DbErr> {
     let backend = db.get_database_backend();
     let windows = Windows::new(as_of);
+    let started = std::time::Instant::now();
     let returned = load_returns(db, as_of).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), members = returned.len(), "returns loaded");
     let values = vec![
         as_of.into(),
         windows.year.into(),
@@ -205,17 +207,20 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
     let mut recount = Vec::new();
     while let Some(row) = rows.next().await {
         let mut member = member_facts(&row?, as_of)?;
-        let exact = returned.get(&member.member_id).map_or(true, |days| {
-            days.iter()
-                .fold(true, |exact, r| windows.apply_returns(&mut member, r) && exact)
-        });
+        // Every return is applied (no short-circuit); any one may call for a recount.
+        let mut exact = true;
+        for r in returned.get(&member.member_id).into_iter().flatten() {
+            exact &= windows.apply_returns(&mut member, r);
+        }
         if !exact {
             recount.push(facts.len());
         }
         facts.push(member);
     }
     drop(rows);
+    tracing::debug!(elapsed = ?started.elapsed(), recount = recount.len(), "members aggregated");
     recount_days(db, as_of, &windows, &returned, &mut facts, &recount).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "recounted");
     Ok(facts)
 }
 
