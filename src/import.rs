@@ -213,13 +213,7 @@ async fn write_members(
         .iter()
         .flat_map(|row| std::iter::once(row.member_no.as_str()).chain(row.valid.referred_by.as_deref()))
         .collect();
-    let known: HashMap<String, member::Model> = member::Entity::find()
-        .filter(member::Column::MemberNo.is_in(numbers))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.member_no.clone(), m))
-        .collect();
+    let known = members_by_number(db, numbers).await?;
     let cli = Viewer::cli();
     let mut new_rows = Vec::new();
     let (first_line, added_before) = (batch[0].line, report.added);
@@ -346,13 +340,7 @@ async fn write_purchases(
         return Ok(());
     }
     let numbers: HashSet<&str> = batch.iter().map(|p| p.member_no.as_str()).collect();
-    let known: HashMap<String, member::Model> = member::Entity::find()
-        .filter(member::Column::MemberNo.is_in(numbers))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.member_no.clone(), m))
-        .collect();
+    let known = members_by_number(db, numbers).await?;
     let mut stored = purchases::existing(db, batch.iter().map(|p| p.key.clone())).await?;
     let mut new_rows: HashMap<(String, String), purchase::ActiveModel> = HashMap::new();
     let first_line = batch[0].line;
@@ -406,6 +394,18 @@ async fn write_purchases(
     let detail = serde_json::json!({ "fromLine": first_line, "added": added });
     audit::record(db, &Viewer::cli(), "purchases.import", None, detail).await?;
     Ok(())
+}
+
+/// The stored members among these numbers, in one query.
+async fn members_by_number(
+    db: &DatabaseConnection,
+    numbers: HashSet<&str>,
+) -> anyhow::Result<HashMap<String, member::Model>> {
+    let members = member::Entity::find()
+        .filter(member::Column::MemberNo.is_in(numbers))
+        .all(db)
+        .await?;
+    Ok(members.into_iter().map(|m| (m.member_no.clone(), m)).collect())
 }
 
 /// Store ids by code for one import, creating stores the file names first.
