@@ -20,6 +20,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
                 // Rows cross from SQLite's worker thread in batches rather than one by one:
                 // large reads (the analytics run) are several times faster.
                 .row_buffer_size(4096)

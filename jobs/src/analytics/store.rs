@@ -193,6 +193,7 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
     let backend = db.get_database_backend();
     let windows = Windows::new(as_of);
     let started = std::time::Instant::now();
+    checkpoint(db).await?;
     let returned = load_returns(db, as_of).await?;
     tracing::debug!(elapsed = ?started.elapsed(), members = returned.len(), "returns loaded");
     let values = vec![
@@ -446,7 +447,17 @@ async fn save_sqlite(
         HISTORY.insert(&txn, &history_rows(run_id, scores), "").await?;
     }
     txn.commit().await?;
+    checkpoint(db).await?;
     Ok(run_id)
+}
+
+/// Folds SQLite's write-ahead log back into the database. After a million-row write the log
+/// is hundreds of megabytes, and every later read pays for looking pages up in it.
+async fn checkpoint(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    }
+    Ok(())
 }
 
 async fn save_postgres(
