@@ -92,13 +92,13 @@ impl Metrics {
         LoyaltyQuadrant::parse(&self.0.loyalty_quadrant)
     }
     async fn loyalty_strategy(&self) -> Option<Strategy> {
-        LoyaltyQuadrant::parse(&self.0.loyalty_quadrant).map(LoyaltyQuadrant::strategy)
+        LoyaltyQuadrant::parse(&self.0.loyalty_quadrant).and_then(LoyaltyQuadrant::strategy)
     }
     async fn value_quadrant(&self) -> Option<ValueQuadrant> {
         ValueQuadrant::parse(&self.0.value_quadrant)
     }
     async fn value_strategy(&self) -> Option<Strategy> {
-        ValueQuadrant::parse(&self.0.value_quadrant).map(ValueQuadrant::strategy)
+        ValueQuadrant::parse(&self.0.value_quadrant).and_then(ValueQuadrant::strategy)
     }
     async fn layer(&self) -> Option<Layer> {
         Layer::parse(&self.0.layer)

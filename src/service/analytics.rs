@@ -51,25 +51,22 @@ stored_enum!(
         LongTermCultivation => "long_term_cultivation" }
 );
 
+// The strategy of each quadrant is the engine's rule (seed 004); the API only names it.
 impl LoyaltyQuadrant {
-    pub fn strategy(self) -> Strategy {
-        match self {
-            Self::TrueFriend => Strategy::DeepCare,
-            Self::Butterfly => Strategy::DeepAcquisition,
-            Self::Barnacle => Strategy::DeepMining,
-            Self::Stranger => Strategy::LongTermCultivation,
-        }
+    pub fn strategy(self) -> Option<Strategy> {
+        let quadrant = jobs::analytics::LoyaltyQuadrant::ALL
+            .into_iter()
+            .find(|q| q.as_str() == self.as_str())?;
+        Strategy::parse(quadrant.strategy().as_str())
     }
 }
 
 impl ValueQuadrant {
-    pub fn strategy(self) -> Strategy {
-        match self {
-            Self::Star => Strategy::DeepCare,
-            Self::QuestionMark => Strategy::DeepAcquisition,
-            Self::CashCow => Strategy::DeepMining,
-            Self::Dog => Strategy::LongTermCultivation,
-        }
+    pub fn strategy(self) -> Option<Strategy> {
+        let quadrant = jobs::analytics::ValueQuadrant::ALL
+            .into_iter()
+            .find(|q| q.as_str() == self.as_str())?;
+        Strategy::parse(quadrant.strategy().as_str())
     }
 }
 

@@ -91,4 +91,28 @@ async fn demo_data_is_reproducible_and_the_analytics_run_fits_it() {
         .unwrap()
         .iter()
         .all(|e| e["node"]["tier"] == "A" || e["node"]["tier"] == "B"));
+
+    // Each quadrant shows its strategy (seed 004).
+    let strategies = "{ members(first: 100) { edges { node { metrics {
+        loyaltyQuadrant loyaltyStrategy valueQuadrant valueStrategy } } } } }";
+    let edges = app.ok(&admin, strategies, json!({})).await["members"]["edges"].clone();
+    let expected = |quadrant: &str| match quadrant {
+        "TRUE_FRIEND" | "STAR" => "DEEP_CARE",
+        "BUTTERFLY" | "QUESTION_MARK" => "DEEP_ACQUISITION",
+        "BARNACLE" | "CASH_COW" => "DEEP_MINING",
+        _ => "LONG_TERM_CULTIVATION",
+    };
+    let mut seen = std::collections::HashSet::new();
+    for edge in edges.as_array().unwrap() {
+        let m = &edge["node"]["metrics"];
+        for (quadrant, strategy) in [
+            ("loyaltyQuadrant", "loyaltyStrategy"),
+            ("valueQuadrant", "valueStrategy"),
+        ] {
+            let q = m[quadrant].as_str().unwrap();
+            assert_eq!(m[strategy], expected(q), "{m}");
+            seen.insert(q.to_owned());
+        }
+    }
+    assert!(seen.len() >= 6, "a hundred demo members fill most quadrants: {seen:?}");
 }
