@@ -196,6 +196,12 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
         purchases_table.append(db, &rows).await?;
     }
     tracing::info!(purchases = sales.len(), elapsed = ?started.elapsed(), "purchases written");
+    if db::is_postgres(db) {
+        // Fresh planner statistics, as a live database would have: without them the first
+        // analytics run over a bulk load plans its joins blind.
+        db.execute_unprepared("ANALYZE purchases").await?;
+        db.execute_unprepared("ANALYZE members").await?;
+    }
     Ok(Summary {
         members: count,
         purchases: sales.len() as u64 - returns,
