@@ -99,7 +99,7 @@ pub(super) fn apply(
             );
             fitted("Gamma-Gamma", gamma_gamma::fit(&spend))
         });
-        let bgnbd = fitted("BG/NBD", bgnbd::fit(&groups));
+        let bgnbd = fitted("BG/NBD", bgnbd::fit(&groups)).filter(usable);
         // A panic in the fit is a bug in the model: pass it on.
         let gamma_gamma = gamma_gamma
             .join()
@@ -112,6 +112,22 @@ pub(super) fn apply(
         write_scores(&buyers, &evals, gg.as_ref(), facts, scores);
     }
     Fits { bgnbd, gamma_gamma }
+}
+
+/// A fit whose a and b ran off towards infinity has reached the deterministic-dropout limit,
+/// where the hypergeometric series behind the expectations needs millions of terms per member:
+/// the run would take hours. No model scores are better than that.
+fn usable(fit: &BgNbdFit) -> bool {
+    const LIMIT: f64 = 1e5;
+    let usable = fit.params.a < LIMIT && fit.params.b < LIMIT;
+    if !usable {
+        tracing::warn!(
+            a = fit.params.a,
+            b = fit.params.b,
+            "BG/NBD fit degenerate; model scores left empty"
+        );
+    }
+    usable
 }
 
 fn fitted<F>(model: &str, fit: Result<F, ModelError>) -> Option<F> {
@@ -261,6 +277,25 @@ mod tests {
     use super::super::test_support::{buyer, day, never_bought};
     use super::super::{own_figures, score, Layer};
     use super::*;
+
+    #[test]
+    fn a_fit_run_off_to_deterministic_dropout_is_not_used() {
+        let fit = |a, b| BgNbdFit {
+            params: BgNbdParams {
+                r: 1.0,
+                alpha: 10.0,
+                a,
+                b,
+            },
+            log_likelihood: -1.0,
+            iterations: 1,
+        };
+        assert!(usable(&fit(0.793, 2.426)));
+        assert!(
+            !usable(&fit(5.5e6, 8.6e6)),
+            "the degenerate fit seen on a tiny regular fixture"
+        );
+    }
 
     /// CDNOW's BG/NBD estimates (Fader, Hardie & Lee 2005) with α in days, and Gamma-Gamma's.
     const BG: BgNbdParams = BgNbdParams {
