@@ -16,8 +16,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Valu
 
 use crate::brand::Brand;
 use crate::db;
-use crate::service::raw_statement;
 use jobs::bulk::Table;
+use jobs::sql::statement;
 
 const STORES: &[(&str, &str, &str)] = &[
     ("SH01", "上海南京西路店", "上海"),
@@ -97,6 +97,7 @@ impl fmt::Display for Summary {
 }
 
 /// One generated sale, compact so ten million fit comfortably in memory for the time sort.
+#[derive(Clone, Copy)]
 struct Sale {
     at: i64,
     member: u32,
@@ -298,7 +299,7 @@ fn simulate_member(
             rng.gen_range(0..CATEGORIES.len())
         } as u8;
         order_no += 1;
-        sales.push(Sale {
+        let sale = Sale {
             at,
             member,
             order_no,
@@ -307,21 +308,16 @@ fn simulate_member(
             is_return: false,
             cents,
             profit,
-        });
+        };
+        sales.push(sale);
         if rng.gen_bool(0.03) {
             let share = if rng.gen_bool(0.5) { 1.0 } else { 0.5 };
-            let back = (cents as f64 * share).round() as i64;
-            let at = at + rng.gen_range(1..14) * 86_400;
-            let profit = (profit as f64 * share).round() as i64;
             sales.push(Sale {
-                at,
-                member,
-                order_no,
-                store,
-                category,
+                at: at + rng.gen_range(1..14) * 86_400,
                 is_return: true,
-                cents: -back,
-                profit: -profit,
+                cents: -(cents as f64 * share).round() as i64,
+                profit: -(profit as f64 * share).round() as i64,
+                ..sale
             });
         }
         if rng.gen_bool(dropout.clamp(0.0, 1.0)) {
@@ -341,7 +337,7 @@ async fn ensure_stores(db: &DatabaseConnection) -> anyhow::Result<Vec<i64>> {
             None => {
                 let sql = "INSERT INTO stores (code, name, city, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
                 let values = vec![(*code).into(), (*name).into(), (*city).into(), Utc::now().into()];
-                let row = db.query_one(raw_statement(db, sql, values)).await?;
+                let row = db.query_one(statement(db, sql, values)).await?;
                 row.ok_or_else(|| anyhow::anyhow!("store insert returned nothing"))?
                     .try_get("", "id")?
             }

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+use crate::sql::statement;
 use tokio::task::JoinHandle;
 
 /// How long a lease lasts without renewal, and how often the holder renews it.
@@ -25,16 +27,6 @@ pub struct Lease {
 pub struct Held {
     pub owner: String,
     pub until: DateTime<Utc>,
-}
-
-fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = if backend == DbBackend::Sqlite {
-        sql.replace('$', "?")
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }
 
 fn expiry() -> DateTime<Utc> {

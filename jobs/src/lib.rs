@@ -8,6 +8,7 @@ pub mod model;
 pub mod outreach;
 pub mod runs;
 pub mod schedule;
+pub mod sql;
 
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;

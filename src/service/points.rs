@@ -12,8 +12,9 @@ use sea_orm::{
 use crate::auth::{Role, Viewer};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, member, raw_statement};
+use crate::service::{audit, member};
 use crate::validate;
+use jobs::sql::statement;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PointsKind {
@@ -88,7 +89,7 @@ pub async fn apply(
         // Serialise ledger writes per member: the balance check below then sees every committed
         // entry (READ COMMITTED takes a new snapshot per statement). SQLite serialises writers
         // already, and the check-and-insert is one statement.
-        txn.execute(raw_statement(
+        txn.execute(statement(
             &txn,
             "SELECT id FROM members WHERE id = $1 FOR UPDATE",
             vec![member.id.into()],
@@ -108,7 +109,7 @@ pub async fn apply(
                   SELECT $1, $2, $3, $4, $5, $6, $7 \
                   WHERE (SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE member_id = $1) + $3 >= 0 \
                   RETURNING id";
-    let inserted = txn.query_one(raw_statement(&txn, insert, values)).await;
+    let inserted = txn.query_one(statement(&txn, insert, values)).await;
     let id: i64 = match inserted {
         Ok(Some(row)) => row.try_get("", "id")?,
         Ok(None) => {

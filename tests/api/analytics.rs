@@ -2,7 +2,7 @@
 use jobs::analytics::store::load_facts;
 use serde_json::json;
 
-use crate::helpers::{first_error, spawn_app};
+use crate::helpers::{first_error, spawn_app, TestApp};
 
 /// D = 2024-03-01 (a leap year: D − 365 days = 2023-03-02, D − 90 = 2023-12-02).
 const PURCHASES: &str = "member_no,occurred_at,amount,profit,order_id,kind
@@ -82,8 +82,8 @@ M1,2023-03-06,1000.00,B2
 M1,2023-03-07,1000.00,B3
 ";
 
-#[tokio::test]
-async fn tiers_downgrade_only_after_the_grace_period_and_upgrade_at_once() {
+/// M1 a B member as of 2024-03-01, M2 who never bought; and an admin token.
+async fn b_member() -> (TestApp, String) {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.import(
@@ -92,6 +92,12 @@ async fn tiers_downgrade_only_after_the_grace_period_and_upgrade_at_once() {
     )
     .await;
     app.import("purchases", B_MEMBER).await;
+    (app, admin)
+}
+
+#[tokio::test]
+async fn tiers_downgrade_only_after_the_grace_period_and_upgrade_at_once() {
+    let (app, admin) = b_member().await;
     let tier = |data: &serde_json::Value| data["member"]["tier"].clone();
 
     app.run_job("analytics", "2024-03-01").await.expect("first run");
@@ -129,14 +135,7 @@ async fn tiers_downgrade_only_after_the_grace_period_and_upgrade_at_once() {
 
 #[tokio::test]
 async fn rerunning_a_date_gives_the_same_results_without_duplicate_history() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    app.import(
-        "members",
-        "member_no,name,joined_at\nM1,One,2023-01-01\nM2,Two,2023-01-01\n",
-    )
-    .await;
-    app.import("purchases", B_MEMBER).await;
+    let (app, admin) = b_member().await;
     app.run_job("analytics", "2024-03-01").await.expect("run");
     app.run_job("analytics", "2024-03-06").await.expect("run");
     let first = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;

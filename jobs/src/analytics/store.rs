@@ -5,12 +5,13 @@ use chrono::{Duration, NaiveDate, Utc};
 use futures_util::StreamExt;
 use sea_orm::sqlx::{self, Postgres};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, StreamTrait, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, StreamTrait, TransactionTrait, Value,
 };
 
 use crate::analytics::facts::{MemberFacts, Tier, TierState};
 use crate::analytics::score::MemberScores;
 use crate::bulk::Table;
+use crate::sql::statement;
 
 /// Members per bulk statement group: bounds the memory of the write.
 const CHUNK: usize = 50_000;
@@ -76,16 +77,6 @@ FROM purchases
 WHERE kind = 'purchase' AND occurred_on <= $1 AND member_id IN ({ids})
 GROUP BY member_id, occurred_on
 ORDER BY member_id, occurred_on";
-
-/// The statement text for `backend`: written with `$n`, which SQLite reads as `?n`.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Sqlite {
-        sql.replace('$', "?")
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// What returns take back from one member's day.
 struct Returned {
@@ -190,7 +181,6 @@ impl Windows {
 /// The tier state is the one before `as_of`'s run: re-running a date starts from the state
 /// its first run started from, so a re-run gives the same result.
 pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec<MemberFacts>, DbErr> {
-    let backend = db.get_database_backend();
     let windows = Windows::new(as_of);
     let started = std::time::Instant::now();
     checkpoint(db).await?;
@@ -203,7 +193,7 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
         windows.prior.into(),
         windows.previous_year.into(),
     ];
-    let mut rows = db.stream(statement(backend, MEMBERS_SQL, values)).await?;
+    let mut rows = db.stream(statement(db, MEMBERS_SQL, values)).await?;
     let mut facts = Vec::new();
     let mut recount = Vec::new();
     while let Some(row) = rows.next().await {
@@ -237,9 +227,7 @@ async fn recount_days(
     for batch in indexes.chunks(500) {
         let ids: Vec<String> = batch.iter().map(|&i| facts[i].member_id.to_string()).collect();
         let sql = DAYS_SQL.replace("{ids}", &ids.join(","));
-        let rows = db
-            .query_all(statement(db.get_database_backend(), &sql, vec![as_of.into()]))
-            .await?;
+        let rows = db.query_all(statement(db, &sql, vec![as_of.into()])).await?;
         let mut days: HashMap<i64, Vec<(NaiveDate, i64, i64, i64)>> = HashMap::new();
         for row in rows {
             let member_id: i64 = row.try_get("", "member_id")?;
@@ -265,9 +253,7 @@ async fn recount_days(
 }
 
 async fn load_returns(db: &DatabaseConnection, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
-    let rows = db
-        .query_all(statement(db.get_database_backend(), RETURNS_SQL, vec![as_of.into()]))
-        .await?;
+    let rows = db.query_all(statement(db, RETURNS_SQL, vec![as_of.into()])).await?;
     let mut returned: HashMap<i64, Vec<Returned>> = HashMap::new();
     for row in rows {
         returned
@@ -325,11 +311,7 @@ fn tier_state(tier: Option<String>, below_since: Option<NaiveDate>) -> Option<Ti
 /// The latest as-of date with stored results.
 pub async fn latest_as_of(db: &DatabaseConnection) -> Result<Option<NaiveDate>, DbErr> {
     let row = db
-        .query_one(statement(
-            db.get_database_backend(),
-            "SELECT MAX(as_of) AS as_of FROM analytics_runs",
-            vec![],
-        ))
+        .query_one(statement(db, "SELECT MAX(as_of) AS as_of FROM analytics_runs", vec![]))
         .await?;
     Ok(match row {
         Some(row) => row.try_get("", "as_of")?,
@@ -424,10 +406,9 @@ async fn save_sqlite(
     facts: &[MemberFacts],
     scores: &[MemberScores],
 ) -> Result<i64, DbErr> {
-    let backend = DbBackend::Sqlite;
     let txn = db.begin().await?;
     // The first statement writes, so SQLite takes the write lock up front.
-    let row = txn.query_one(statement(backend, RUN_UPSERT, run_values(run))).await?;
+    let row = txn.query_one(statement(&txn, RUN_UPSERT, run_values(run))).await?;
     let run_id: i64 = row
         .ok_or_else(|| DbErr::Custom("analytics run upsert returned nothing".into()))?
         .try_get("", "id")?;
@@ -438,7 +419,7 @@ async fn save_sqlite(
             .await?;
     }
     txn.execute(statement(
-        backend,
+        &txn,
         "DELETE FROM tier_history WHERE run_id = $1",
         vec![run_id.into()],
     ))
