@@ -83,6 +83,17 @@ impl Viewer {
         }
     }
 
+    /// A member acting for themself (a member token, an unsubscribe link).
+    pub fn member(member: &entity::member::Model) -> Self {
+        Self {
+            actor: format!("member:{}", member.member_no),
+            role: Role::Member,
+            staff_id: None,
+            store_id: member.store_id,
+            member_id: Some(member.id),
+        }
+    }
+
     /// Fails with FORBIDDEN unless the viewer has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
         if roles.contains(&self.role) {
@@ -138,14 +149,9 @@ impl TokenKeys {
         }
     }
 
-    /// Builds the keys from the configured secret, or from the one kept in the data folder.
+    /// Builds the keys from the server's secret.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let secret = match &settings.token_secret {
-            Some(secret) if secret.len() >= 32 => secret.clone(),
-            Some(_) => anyhow::bail!("PATRON_TOKEN_SECRET must be at least 32 characters"),
-            None => stored_secret(&settings.data_dir)?,
-        };
-        Ok(Self::new(secret.as_bytes(), settings.token_ttl_hours))
+        Ok(Self::new(server_secret(settings)?.as_bytes(), settings.token_ttl_hours))
     }
 
     /// Signs a token for `viewer`, valid for the configured lifetime.
@@ -184,6 +190,16 @@ impl TokenKeys {
             AppError::Unauthenticated(reason.into())
         })?;
         Ok(data.claims.into())
+    }
+}
+
+/// The server's signing secret (bearer tokens, unsubscribe links): PATRON_TOKEN_SECRET, or the
+/// one kept in the data folder.
+pub fn server_secret(settings: &Settings) -> anyhow::Result<String> {
+    match &settings.token_secret {
+        Some(secret) if secret.len() >= 32 => Ok(secret.clone()),
+        Some(_) => anyhow::bail!("PATRON_TOKEN_SECRET must be at least 32 characters"),
+        None => stored_secret(&settings.data_dir),
     }
 }
 
@@ -241,13 +257,7 @@ pub async fn viewer_for(
     if role == Role::Member {
         let member_no = member.ok_or_else(|| anyhow::anyhow!("a member token needs --member MEMBER_NO"))?;
         let member = crate::service::member::find(db, &member_no).await?;
-        return Ok(Viewer {
-            actor: format!("member:{}", member.member_no),
-            role,
-            staff_id: None,
-            store_id: member.store_id,
-            member_id: Some(member.id),
-        });
+        return Ok(Viewer::member(&member));
     }
     if role == Role::Associate && store.is_none() {
         anyhow::bail!("an associate token needs --store CODE");

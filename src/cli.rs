@@ -162,7 +162,7 @@ async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
 async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> anyhow::Result<()> {
     let db = open(settings).await?;
     let brand = Brand::new(&settings.brand_time_zone)?;
-    let ctx = job_context(&db, &brand, settings);
+    let ctx = job_context(&db, &brand, settings)?;
     let as_of = as_of.unwrap_or_else(|| ctx.today());
     let finished = jobs::run_job(&ctx, name, as_of, jobs::Trigger::Cli).await?;
     println!("{}", serde_json::to_string_pretty(&finished.counts)?);

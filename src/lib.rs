@@ -13,4 +13,5 @@ pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod unsubscribe;
 pub mod validate;

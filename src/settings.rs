@@ -1,11 +1,12 @@
 //! Layered configuration: defaults < `patron.toml` < `PATRON_*` environment (plus the contract's
-//! unprefixed `DATABASE_URL`; nested keys use `__`, e.g. `PATRON_ANALYTICS__DOWNGRADE_GRACE_DAYS`).
+//! unprefixed `DATABASE_URL` and `SMTP_URL`; nested keys use `__`, e.g. `PATRON_ANALYTICS__DOWNGRADE_GRACE_DAYS`).
 //! Secrets are never logged.
 use std::path::PathBuf;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use jobs::analytics::AnalyticsConfig;
+use jobs::outreach::OutreachConfig;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -30,6 +31,12 @@ pub struct Settings {
     pub analytics_schedule: String,
     /// Every default of the analytics run (DOMAIN.md section 3).
     pub analytics: AnalyticsConfig,
+    /// Cron expression of the birthday, holiday and win-back jobs (they queue; re-runs are no-ops).
+    pub outreach_schedule: String,
+    /// Cron expression of the outbox dispatcher.
+    pub outbox_schedule: String,
+    /// Every default of outreach (DOMAIN.md section 4); `SMTP_URL` sets `outreach.smtp_url`.
+    pub outreach: OutreachConfig,
 }
 
 impl Default for Settings {
@@ -47,6 +54,9 @@ impl Default for Settings {
             scheduler: true,
             analytics_schedule: "0 0 2 * * *".to_owned(),
             analytics: AnalyticsConfig::default(),
+            outreach_schedule: "0 5 * * * *".to_owned(),
+            outbox_schedule: "*/20 * * * * *".to_owned(),
+            outreach: OutreachConfig::default(),
         }
     }
 }
@@ -59,6 +69,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("token_secret", &self.token_secret.as_ref().map(|_| "<set>"))
             .field("brand_time_zone", &self.brand_time_zone)
+            .field("smtp_url", &self.outreach.smtp_url.as_deref().map(redact_url))
             .finish_non_exhaustive()
     }
 }
@@ -70,6 +81,7 @@ impl Settings {
             .merge(Toml::file("patron.toml"))
             .merge(Env::prefixed("PATRON_").split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::raw().only(&["SMTP_URL"]).map(|_| "outreach.smtp_url".into()))
             .extract()
             .map_err(Box::new)
     }

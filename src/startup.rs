@@ -9,18 +9,20 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::http::GraphiQLSource;
 use futures_util::StreamExt;
+use jobs::outreach::Outreach;
 use jobs::schedule::Schedules;
 use jobs::JobContext;
 use sea_orm::DatabaseConnection;
 use tokio_cron_scheduler::JobScheduler;
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::TokenKeys;
+use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
 use crate::db;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema};
 use crate::settings::Settings;
+use crate::unsubscribe::UnsubscribeState;
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
 #[derive(Clone, Default)]
@@ -59,10 +61,12 @@ impl Application {
         });
         db::migrate(&db).await?;
         let brand = Brand::new(&settings.brand_time_zone)?;
-        let jobs = job_context(&db, &brand, settings);
+        let jobs = job_context(&db, &brand, settings)?;
         let scheduler = if settings.scheduler {
             let schedules = Schedules {
                 analytics: settings.analytics_schedule.clone(),
+                outreach: settings.outreach_schedule.clone(),
+                outbox: settings.outbox_schedule.clone(),
             };
             Some(jobs::schedule::start(jobs.clone(), &schedules).await?)
         } else {
@@ -77,10 +81,16 @@ impl Application {
             keys,
             max_body_bytes: settings.max_body_bytes,
         });
+        let unsubscribe = web::Data::new(UnsubscribeState {
+            db: db.clone(),
+            links: jobs.outreach.links.clone(),
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(unsubscribe.clone())
+                .configure(crate::unsubscribe::routes)
                 .route("/graphql", web::post().to(graphql_endpoint))
                 .route("/graphiql", web::get().to(graphiql))
                 .route("/healthz", web::get().to(healthz))
@@ -125,12 +135,20 @@ impl Application {
 }
 
 /// The jobs' view of the settings.
-pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) -> JobContext {
-    JobContext {
+pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) -> anyhow::Result<JobContext> {
+    let secret = auth::server_secret(settings)?;
+    let outreach = Outreach::new(
+        settings.outreach.clone(),
+        secret.as_bytes(),
+        settings.data_dir.join("outbox"),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(JobContext {
         db: db.clone(),
         time_zone: brand.time_zone,
         analytics: settings.analytics.clone(),
-    }
+        outreach: Arc::new(outreach),
+    })
 }
 
 /// POST /graphql: body limit, then authentication, then execution. Every rejection is a

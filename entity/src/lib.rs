@@ -5,11 +5,15 @@
 
 pub mod analytics_run;
 pub mod audit_log;
+pub mod call_outcome;
 pub mod email_suppression;
+pub mod email_template;
 pub mod feedback;
+pub mod holiday;
 pub mod job_run;
 pub mod member;
 pub mod member_metrics;
+pub mod outbox;
 pub mod points_entry;
 pub mod purchase;
 pub mod staff_user;

@@ -36,7 +36,7 @@ fn expiry() -> DateTime<Utc> {
 impl Lease {
     /// Takes the lease `name`, or reports who holds it.
     pub async fn acquire(db: &DatabaseConnection, name: &str) -> Result<Result<Lease, Held>, DbErr> {
-        let owner = format!("{}:{}", hostname(), uuid_like());
+        let owner = holder_name();
         let sql = "INSERT INTO job_leases (name, owner, expires_at) VALUES ($1, $2, $3) \
                    ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
                    WHERE job_leases.expires_at < $4";
@@ -104,14 +104,11 @@ async fn renew(db: DatabaseConnection, name: String, owner: String) {
     }
 }
 
-fn hostname() -> String {
-    std::env::var("HOSTNAME").unwrap_or_else(|_| "patron".to_owned())
-}
-
-/// Distinguishes holders within one host: process id and a clock reading.
-fn uuid_like() -> String {
+/// A name for one holder of leases or claims: host, process id and a clock reading.
+pub fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "patron".to_owned());
     format!(
-        "{}-{}",
+        "{host}:{}-{}",
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or_default()
     )

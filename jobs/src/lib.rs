@@ -10,6 +10,8 @@ pub mod runs;
 pub mod schedule;
 pub mod sql;
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -17,10 +19,28 @@ use sea_orm::{DatabaseConnection, DbErr};
 pub use runs::Trigger;
 
 /// The jobs there are, as `patron jobs list` shows them.
-pub const JOBS: &[(&str, &str)] = &[(
-    "analytics",
-    "re-tier and score every member, fit the purchase models, record KPIs",
-)];
+pub const JOBS: &[(&str, &str)] = &[
+    (
+        "analytics",
+        "re-tier and score every member, fit the purchase models, record KPIs",
+    ),
+    (
+        "birthday",
+        "queue birthday emails for members whose birthday is the day",
+    ),
+    (
+        "holiday",
+        "queue holiday emails the set number of days before each enabled holiday",
+    ),
+    (
+        "winback",
+        "queue win-back emails for lapsed repeat buyers outside the cooldown",
+    ),
+    ("outbox", "send every email that is due, then stop"),
+];
+
+/// Jobs whose runs may overlap: the outbox's rows are claimed one by one, so replicas share it.
+const CONCURRENT_JOBS: &[&str] = &["outbox"];
 
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +64,7 @@ pub struct JobContext {
     /// The brand's time zone: "today" and every day boundary.
     pub time_zone: Tz,
     pub analytics: analytics::AnalyticsConfig,
+    pub outreach: Arc<outreach::Outreach>,
 }
 
 impl JobContext {
@@ -75,16 +96,10 @@ pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Tr
         return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
     }
     let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
-    let outcome = match lease::Lease::acquire(&ctx.db, &format!("job:{name}")).await? {
-        Err(held) => Err(JobError::Busy(format!(
-            "another {name} run is in progress ({} holds it until {})",
-            held.owner, held.until
-        ))),
-        Ok(lease) => {
-            let result = execute(ctx, name, as_of, run_id).await;
-            lease.release().await?;
-            result
-        }
+    let outcome = if CONCURRENT_JOBS.contains(&name) {
+        execute(ctx, name, as_of, run_id, trigger).await
+    } else {
+        single_flight(ctx, name, as_of, run_id, trigger).await
     };
     runs::finish(
         &ctx.db,
@@ -98,12 +113,51 @@ pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Tr
     })
 }
 
-async fn execute(ctx: &JobContext, name: &str, as_of: NaiveDate, run_id: i64) -> Result<serde_json::Value, JobError> {
-    match name {
-        "analytics" => {
-            let outcome = analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?;
-            Ok(serde_json::to_value(outcome).unwrap_or_default())
+/// Runs a job under its lease: one run at a time across every process and replica.
+async fn single_flight(
+    ctx: &JobContext,
+    name: &str,
+    as_of: NaiveDate,
+    run_id: i64,
+    trigger: Trigger,
+) -> Result<serde_json::Value, JobError> {
+    match lease::Lease::acquire(&ctx.db, &format!("job:{name}")).await? {
+        Err(held) => Err(JobError::Busy(format!(
+            "another {name} run is in progress ({} holds it until {})",
+            held.owner, held.until
+        ))),
+        Ok(lease) => {
+            let result = execute(ctx, name, as_of, run_id, trigger).await;
+            lease.release().await?;
+            result
         }
-        other => Err(JobError::Invalid(format!("no job is called {other:?}"))),
     }
+}
+
+async fn execute(
+    ctx: &JobContext,
+    name: &str,
+    as_of: NaiveDate,
+    run_id: i64,
+    trigger: Trigger,
+) -> Result<serde_json::Value, JobError> {
+    use outreach::queue::{self, Timing};
+    // The schedule sends at each member's local send hour; a run by hand queues for now.
+    let timing = match trigger {
+        Trigger::Schedule => Timing::Scheduled,
+        Trigger::Cli | Trigger::Api => Timing::Now,
+    };
+    let counts = match name {
+        "analytics" => json(analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?),
+        "birthday" => json(queue::birthday(ctx, as_of, timing, run_id).await?),
+        "holiday" => json(queue::holiday(ctx, as_of, timing, run_id).await?),
+        "winback" => json(queue::winback(ctx, as_of, timing, run_id).await?),
+        "outbox" => json(outreach::dispatch::dispatch(ctx).await?),
+        other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),
+    };
+    Ok(counts)
+}
+
+fn json(counts: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(counts).unwrap_or_default()
 }

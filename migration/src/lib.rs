@@ -7,6 +7,7 @@ mod m20261124_000003_create_purchases;
 mod m20261124_000004_create_feedback_and_points;
 mod m20261124_000005_create_history_audit_suppressions;
 mod m20261124_000006_create_analytics;
+mod m20261124_000007_create_outreach;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_feedback_and_points::Migration),
             Box::new(m20261124_000005_create_history_audit_suppressions::Migration),
             Box::new(m20261124_000006_create_analytics::Migration),
+            Box::new(m20261124_000007_create_outreach::Migration),
         ]
     }
 }

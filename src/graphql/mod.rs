@@ -16,11 +16,17 @@ pub mod activity;
 pub mod analytics;
 pub mod loaders;
 pub mod member;
+pub mod outreach;
 pub mod page;
 pub mod store;
 
 #[derive(MergedObject, Default)]
-pub struct Query(member::MemberQuery, store::StoreQuery, analytics::AnalyticsQuery);
+pub struct Query(
+    member::MemberQuery,
+    store::StoreQuery,
+    analytics::AnalyticsQuery,
+    outreach::OutreachQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -28,6 +34,7 @@ pub struct Mutation(
     activity::ActivityMutation,
     store::StoreMutation,
     analytics::AnalyticsMutation,
+    outreach::OutreachMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,15 +1,15 @@
 //! Members: the customer file. Validation, row-level access, listing, and erasure.
 use async_graphql::{Enum, InputObject};
 use chrono::{Datelike, NaiveDate, Utc};
-use entity::{email_suppression, feedback, member, member_metrics};
+use entity::{feedback, member, member_metrics};
+use jobs::outreach::suppression;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::RelationTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, IntoActiveModel,
     Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
@@ -423,11 +423,6 @@ fn ensure_active(member: &member::Model) -> AppResult<()> {
     Ok(())
 }
 
-/// Hex SHA-256 of a lower-cased address: what the suppression list keeps instead of the address.
-pub fn email_hash(email: &str) -> String {
-    hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
-}
-
 /// Erases a member's personal data. Purchases stay, attached to the anonymous record, so brand
 /// aggregates do not change; the address goes on the suppression list as a hash so it is never
 /// mailed again.
@@ -463,7 +458,7 @@ pub async fn erase(
     };
     let erased = anonymous.update(&txn).await?;
     if let Some(email) = &current.email {
-        suppress(&txn, email, "erased").await?;
+        suppression::suppress(&txn, &[email.as_str()], suppression::ERASED).await?;
     }
     // Free text a person wrote may name them.
     feedback::Entity::update_many()
@@ -482,33 +477,6 @@ pub async fn erase(
     .await?;
     txn.commit().await?;
     Ok(erased)
-}
-
-/// Adds an address to the suppression list (idempotent).
-pub async fn suppress(conn: &impl ConnectionTrait, email: &str, reason: &str) -> AppResult<()> {
-    email_suppression::Entity::insert(email_suppression::ActiveModel {
-        email_hash: Set(email_hash(email)),
-        reason: Set(reason.to_owned()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(email_suppression::Column::EmailHash)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
-}
-
-/// Whether an address is on the suppression list.
-pub async fn is_suppressed(conn: &impl ConnectionTrait, email: &str) -> AppResult<bool> {
-    let hits = email_suppression::Entity::find()
-        .filter(email_suppression::Column::EmailHash.eq(email_hash(email)))
-        .count(conn)
-        .await?;
-    Ok(hits > 0)
 }
 
 /// Filters of the member list. All given filters must match.

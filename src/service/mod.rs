@@ -1,8 +1,10 @@
 //! Database access, one module per domain; resolvers, the import and the CLI stay thin.
 pub mod analytics;
 pub mod audit;
+pub mod call_list;
 pub mod feedback;
 pub mod member;
+pub mod outreach;
 pub mod points;
 pub mod purchase;
 pub mod staff;

@@ -52,7 +52,7 @@ async fn erasing_a_member_removes_pii_keeps_purchases_and_suppresses_the_address
     );
     assert_eq!(purchase::Entity::find().count(&app.db).await.expect("count"), 1);
 
-    assert!(patron::service::member::is_suppressed(&app.db, "li.na@EXAMPLE.com")
+    assert!(jobs::outreach::suppression::is_suppressed(&app.db, "li.na@EXAMPLE.com")
         .await
         .expect("lookup"));
     let listed = app.ok(&admin, "{ members { totalCount } }", json!({})).await;

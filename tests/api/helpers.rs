@@ -76,19 +76,28 @@ pub struct TestApp {
     pub brand: Brand,
     pub jobs: JobContext,
     keys: TokenKeys,
-    _database: TestDatabase,
+    pub database: TestDatabase,
 }
 
+/// The secret every test server signs with.
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A test server with some settings changed (e.g. the SMTP server, retry timings).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::new().await;
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database.url.clone(),
         listen: "127.0.0.1:0".to_owned(),
         data_dir: database.dir.path().to_path_buf(),
-        token_secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".to_owned()),
+        token_secret: Some(TEST_SECRET.to_owned()),
         scheduler: false,
         ..Settings::default()
     };
+    configure(&mut settings);
     let app = Application::build(&settings).await.expect("build application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
@@ -103,7 +112,7 @@ pub async fn spawn_app() -> TestApp {
         brand: Brand::new(&settings.brand_time_zone).expect("brand"),
         jobs,
         keys: TokenKeys::from_settings(&settings).expect("keys"),
-        _database: database,
+        database,
     }
 }
 

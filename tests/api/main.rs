@@ -11,3 +11,5 @@ mod erasure;
 mod import;
 mod limits;
 mod members;
+mod outreach;
+mod smtp;

@@ -1,3 +1,44 @@
-//! Scheduled outreach: calendar, templates, mail, outbox.
-
+//! Scheduled outreach (DOMAIN.md §4): the calendar, the jobs that queue birthday, holiday and
+//! win-back emails into the outbox, and the dispatcher that renders and sends them.
 pub mod calendar;
+pub mod config;
+pub mod dispatch;
+pub mod holidays;
+pub mod mailer;
+pub mod queue;
+pub mod suppression;
+pub mod template;
+pub mod unsubscribe;
+
+use std::path::PathBuf;
+
+use lettre::message::Mailbox;
+
+pub use config::OutreachConfig;
+use mailer::Mailer;
+use unsubscribe::UnsubscribeLinks;
+
+/// What the outreach jobs share: configuration, the mailer and the unsubscribe link signer.
+pub struct Outreach {
+    pub config: OutreachConfig,
+    pub mailer: Mailer,
+    pub links: UnsubscribeLinks,
+    pub from: Mailbox,
+}
+
+impl Outreach {
+    /// `secret` signs unsubscribe links; `default_folder` takes .eml files when no SMTP server is
+    /// configured.
+    pub fn new(config: OutreachConfig, secret: &[u8], default_folder: PathBuf) -> Result<Self, String> {
+        let from = config
+            .from
+            .parse()
+            .map_err(|err| format!("the sender {:?} is not a valid mailbox: {err}", config.from))?;
+        Ok(Self {
+            mailer: Mailer::new(&config, default_folder)?,
+            links: UnsubscribeLinks::new(secret, &config.public_url),
+            from,
+            config,
+        })
+    }
+}

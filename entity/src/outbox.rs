@@ -1,0 +1,36 @@
+//! One email to one member for one campaign occurrence; the unique dedupe key makes it once.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `kind:occurrence:member_id`; also the seed of the stable Message-ID.
+    #[sea_orm(unique)]
+    pub dedupe_key: String,
+    /// `birthday`, `holiday` or `winback`.
+    pub kind: String,
+    /// Which occurrence of the campaign: a date, or `holiday_key:date`.
+    pub occurrence: String,
+    pub member_id: i64,
+    pub holiday_key: Option<String>,
+    pub due_at: DateTimeUtc,
+    /// Scheduled sends wait out the member's quiet hours; an operator's catch-up does not.
+    pub hold_quiet_hours: bool,
+    /// `queued`, `sent`, `failed` or `suppressed`.
+    pub status: String,
+    pub attempts: i32,
+    /// The dispatcher holding the row while it sends, and until when.
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub job_run_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

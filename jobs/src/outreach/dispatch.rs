@@ -1,0 +1,554 @@
+//! The outbox dispatcher: claims due rows, checks consent, suppression, the frequency cap and
+//! quiet hours, renders, sends through the mailer, and records each outcome.
+//!
+//! Exactly once: a row is claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has
+//! one writer) so two dispatchers never hold it together, and it is only marked sent after the
+//! server accepted it. A dispatcher killed mid-send leaves its claimed rows to expire and be sent
+//! again: only emails in flight at the crash can arrive twice, with the same Message-ID.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use futures_util::StreamExt;
+use lettre::Message;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, TransactionTrait, Value};
+use serde::Serialize;
+
+use super::holidays::{self, BrandHoliday};
+use super::mailer::{compose, Outgoing, SendError};
+use super::queue::{local_hour, QUEUED};
+use super::suppression::{self, email_hash};
+use super::template::{HolidayContext, MailContext, MemberContext, Templates};
+use super::Outreach;
+use crate::lease::holder_name;
+use crate::sql::statement;
+use crate::{JobContext, JobError};
+
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const SUPPRESSED: &str = "suppressed";
+
+/// What one dispatch pass did.
+#[derive(Debug, Default, Serialize)]
+pub struct Dispatched {
+    pub sent: u64,
+    /// Temporary failures, to be tried again later.
+    pub retrying: u64,
+    /// Permanent failures (the address is now undeliverable) and rows given up.
+    pub failed: u64,
+    /// Not sent on purpose: no consent, unsubscribed, erased, undeliverable.
+    pub suppressed: u64,
+    /// Held back by the frequency cap or quiet hours.
+    pub postponed: u64,
+}
+
+/// Sends every row that is due, batch by batch, until none is left.
+pub async fn dispatch(ctx: &JobContext) -> Result<Dispatched, JobError> {
+    let outreach = &ctx.outreach;
+    let db = &ctx.db;
+    let templates = load_templates(db).await?;
+    let calendar = holidays::load(db, outreach.config.holiday_days_before).await?;
+    let holidays: HashMap<&str, &BrandHoliday> = calendar.iter().map(|h| (h.holiday.key.as_str(), h)).collect();
+    let owner = holder_name();
+    let mut done = Dispatched::default();
+    loop {
+        let now = Utc::now();
+        let rows = claim(db, &owner, now, &outreach.config).await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let recipients = recipients(db, &rows, now).await?;
+        let mut batch = Batch {
+            outreach,
+            templates: &templates,
+            holidays: &holidays,
+            brand_zone: ctx.time_zone,
+            now,
+            recipients,
+            outcomes: Vec::with_capacity(rows.len()),
+        };
+        let messages = batch.plan(&rows);
+        let delivered = deliver(outreach, messages).await;
+        batch.outcomes.extend(delivered);
+        let bounced = batch.bounced_addresses(&rows);
+        record(db, &batch.outcomes, &rows, &bounced, now, &outreach.config, &mut done).await?;
+    }
+}
+
+/// A claimed outbox row.
+struct Row {
+    id: i64,
+    dedupe_key: String,
+    kind: String,
+    occurrence: String,
+    member_id: i64,
+    holiday_key: Option<String>,
+    hold_quiet_hours: bool,
+    attempts: i32,
+    created_at: DateTime<Utc>,
+}
+
+/// Claims up to a batch of due rows for `owner` until the claim expires.
+async fn claim(
+    db: &DatabaseConnection,
+    owner: &str,
+    now: DateTime<Utc>,
+    config: &super::OutreachConfig,
+) -> Result<Vec<Row>, DbErr> {
+    let lock = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outbox WHERE status = '{QUEUED}' AND due_at <= $3 \
+           AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY due_at LIMIT $4 {lock}) \
+         RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at"
+    );
+    let until = now + Duration::seconds(i64::try_from(config.claim_seconds).unwrap_or(300));
+    let values = vec![
+        owner.into(),
+        until.into(),
+        now.into(),
+        i64::from(config.batch_size.max(1)).into(),
+    ];
+    let rows = db.query_all(statement(db, &sql, values)).await?;
+    rows.iter().map(row).collect()
+}
+
+fn row(r: &QueryResult) -> Result<Row, DbErr> {
+    Ok(Row {
+        id: r.try_get("", "id")?,
+        dedupe_key: r.try_get("", "dedupe_key")?,
+        kind: r.try_get("", "kind")?,
+        occurrence: r.try_get("", "occurrence")?,
+        member_id: r.try_get("", "member_id")?,
+        holiday_key: r.try_get("", "holiday_key")?,
+        hold_quiet_hours: r.try_get("", "hold_quiet_hours")?,
+        attempts: r.try_get("", "attempts")?,
+        created_at: r.try_get("", "created_at")?,
+    })
+}
+
+/// What the dispatcher knows of a member at send time.
+struct Recipient {
+    member: MemberContext,
+    email: Option<String>,
+    locale: String,
+    time_zone: String,
+    /// Why they must not be mailed, if so.
+    barred: Option<String>,
+    /// Marketing emails sent in the last 24 hours (also counts this batch's sends).
+    recent_sends: Vec<DateTime<Utc>>,
+}
+
+/// Everything about a batch's members in three statements.
+async fn recipients(
+    db: &DatabaseConnection,
+    rows: &[Row],
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, Recipient>, DbErr> {
+    let ids = id_list(rows.iter().map(|r| r.member_id));
+    let sql = format!(
+        "SELECT m.id, m.member_no, m.name, m.email, m.locale, m.time_zone, m.email_consent, m.status, \
+           mm.tier, s.name AS store_name, \
+           (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM points_ledger p WHERE p.member_id = m.id) AS points \
+         FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id \
+           LEFT JOIN stores s ON s.id = m.store_id \
+         WHERE m.id IN ({ids})"
+    );
+    let mut recipients = HashMap::new();
+    for r in db.query_all(statement(db, &sql, Vec::new())).await? {
+        let consent: bool = r.try_get("", "email_consent")?;
+        let status: String = r.try_get("", "status")?;
+        let email: Option<String> = r.try_get("", "email")?;
+        let barred = if status != "active" {
+            Some("the member was erased".to_owned())
+        } else if !consent {
+            Some("no email consent".to_owned())
+        } else if email.is_none() {
+            Some("no email address".to_owned())
+        } else {
+            None
+        };
+        let points: Option<i64> = r.try_get("", "points")?;
+        recipients.insert(
+            r.try_get::<i64>("", "id")?,
+            Recipient {
+                member: MemberContext {
+                    name: r.try_get("", "name")?,
+                    member_no: r.try_get("", "member_no")?,
+                    tier: r.try_get("", "tier")?,
+                    points: points.unwrap_or_default(),
+                    store: r.try_get("", "store_name")?,
+                },
+                email,
+                locale: r.try_get("", "locale")?,
+                time_zone: r.try_get("", "time_zone")?,
+                barred,
+                recent_sends: Vec::new(),
+            },
+        );
+    }
+    mark_suppressed(db, &mut recipients).await?;
+    let sql = format!(
+        "SELECT member_id, sent_at FROM outbox WHERE member_id IN ({ids}) AND status = '{SENT}' AND sent_at > $1"
+    );
+    for r in db
+        .query_all(statement(db, &sql, vec![(now - Duration::hours(24)).into()]))
+        .await?
+    {
+        let member_id: i64 = r.try_get("", "member_id")?;
+        if let Some(recipient) = recipients.get_mut(&member_id) {
+            recipient.recent_sends.push(r.try_get("", "sent_at")?);
+        }
+    }
+    Ok(recipients)
+}
+
+async fn mark_suppressed(db: &DatabaseConnection, recipients: &mut HashMap<i64, Recipient>) -> Result<(), DbErr> {
+    let mut by_hash: HashMap<String, Vec<i64>> = HashMap::new();
+    for (id, recipient) in recipients.iter() {
+        if let (None, Some(email)) = (&recipient.barred, &recipient.email) {
+            by_hash.entry(email_hash(email)).or_default().push(*id);
+        }
+    }
+    if by_hash.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=by_hash.len()).map(|n| format!("${n}")).collect();
+    let hashes: Vec<Value> = by_hash.keys().cloned().map(Value::from).collect();
+    let sql = format!(
+        "SELECT email_hash, reason FROM email_suppressions WHERE email_hash IN ({})",
+        placeholders.join(", ")
+    );
+    for r in db.query_all(statement(db, &sql, hashes)).await? {
+        let hash: String = r.try_get("", "email_hash")?;
+        let reason: String = r.try_get("", "reason")?;
+        for id in by_hash.get(&hash).into_iter().flatten() {
+            if let Some(recipient) = recipients.get_mut(id) {
+                recipient.barred = Some(format!("the address is on the suppression list ({reason})"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What happens to one claimed row.
+enum Outcome {
+    Sent,
+    /// Not sent on purpose, with the reason.
+    Suppressed(String),
+    /// Not yet: due again at this time (frequency cap, quiet hours).
+    Postponed(DateTime<Utc>),
+    /// A temporary SMTP failure: try again later.
+    Retry(String),
+    /// The mail server refused the address for good.
+    Bounced(String),
+    /// Cannot be sent as it stands (template or address broken); the address is not to blame.
+    Failed(String),
+}
+
+struct Batch<'a> {
+    outreach: &'a Outreach,
+    templates: &'a Templates,
+    holidays: &'a HashMap<&'a str, &'a BrandHoliday>,
+    brand_zone: Tz,
+    now: DateTime<Utc>,
+    recipients: HashMap<i64, Recipient>,
+    outcomes: Vec<(i64, Outcome)>,
+}
+
+impl Batch<'_> {
+    /// Decides every row; returns the messages to send and records the other outcomes.
+    fn plan(&mut self, rows: &[Row]) -> Vec<(i64, Message)> {
+        let mut messages = Vec::with_capacity(rows.len());
+        for row in rows {
+            match self.message(row) {
+                Ok(message) => messages.push((row.id, message)),
+                Err(outcome) => self.outcomes.push((row.id, outcome)),
+            }
+        }
+        messages
+    }
+
+    fn message(&mut self, row: &Row) -> Result<Message, Outcome> {
+        let config = &self.outreach.config;
+        let (now, brand_zone) = (self.now, self.brand_zone);
+        let (locale, zone) = match self.recipients.get(&row.member_id) {
+            Some(r) => (r.locale.clone(), r.time_zone.parse::<Tz>().unwrap_or(brand_zone)),
+            None => return Err(Outcome::Suppressed("the member no longer exists".to_owned())),
+        };
+        let holiday = match row.holiday_key.as_deref() {
+            None => None,
+            Some(key) => Some(self.holiday_context(key, row, &locale, zone)?),
+        };
+        let recipient = self
+            .recipients
+            .get_mut(&row.member_id)
+            .ok_or_else(|| Outcome::Suppressed("the member no longer exists".to_owned()))?;
+        if let Some(reason) = &recipient.barred {
+            return Err(Outcome::Suppressed(reason.clone()));
+        }
+        let cap = usize::try_from(config.daily_cap).unwrap_or(usize::MAX);
+        if recipient.recent_sends.len() >= cap {
+            let oldest = recipient.recent_sends.iter().min().copied().unwrap_or(now);
+            return Err(Outcome::Postponed(
+                oldest.max(now - Duration::hours(24)) + Duration::hours(24),
+            ));
+        }
+        if row.hold_quiet_hours {
+            if let Some(quiet_until) = quiet_until(config, now, zone) {
+                return Err(Outcome::Postponed(quiet_until));
+            }
+        }
+        let context = MailContext {
+            brand: config.brand_name.clone(),
+            member: recipient.member.clone(),
+            holiday,
+            unsubscribe_url: self.outreach.links.url(row.member_id),
+        };
+        let rendered = match self.templates.render(&row.kind, &locale, &context) {
+            Some(Ok(rendered)) => rendered,
+            Some(Err(err)) => return Err(permanent(format!("the {} template failed: {err}", row.kind))),
+            None => return Err(permanent(format!("there is no template for {:?}", row.kind))),
+        };
+        let email = Outgoing {
+            to_name: &recipient.member.name,
+            to_address: recipient.email.as_deref().unwrap_or_default(),
+            rendered: &rendered,
+            dedupe_key: &row.dedupe_key,
+            unsubscribe_url: &context.unsubscribe_url,
+        };
+        let message = compose(&self.outreach.from, &email).map_err(permanent)?;
+        // Counted now, so a second row for the same member in this batch waits its turn.
+        recipient.recent_sends.push(now);
+        Ok(message)
+    }
+
+    /// The addresses the mail server refused for good.
+    fn bounced_addresses(&self, rows: &[Row]) -> Vec<String> {
+        let members: HashMap<i64, i64> = rows.iter().map(|r| (r.id, r.member_id)).collect();
+        self.outcomes
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Bounced(_)))
+            .filter_map(|(id, _)| self.recipients.get(members.get(id)?)?.email.clone())
+            .collect()
+    }
+
+    fn holiday_context(&self, key: &str, row: &Row, locale: &str, zone: Tz) -> Result<HolidayContext, Outcome> {
+        let holiday = self
+            .holidays
+            .get(key)
+            .ok_or_else(|| Outcome::Suppressed(format!("the holiday {key:?} no longer exists")))?;
+        if !holiday.enabled {
+            return Err(Outcome::Suppressed(format!("the holiday {key:?} is disabled")));
+        }
+        let date = row
+            .occurrence
+            .rsplit(':')
+            .next()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .ok_or_else(|| permanent(format!("occurrence {:?} names no date", row.occurrence)))?;
+        let today = self.now.with_timezone(&zone).date_naive();
+        Ok(HolidayContext {
+            key: key.to_owned(),
+            name: holiday.name(locale).to_owned(),
+            date,
+            days_until: (date - today).num_days(),
+        })
+    }
+}
+
+fn permanent(reason: String) -> Outcome {
+    Outcome::Failed(reason)
+}
+
+/// When quiet hours end, if `now` lies in them in `zone`.
+fn quiet_until(config: &super::OutreachConfig, now: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
+    let (start, end) = (config.quiet_start_hour, config.quiet_end_hour);
+    let local = now.with_timezone(&zone);
+    let hour = local.hour();
+    let quiet = match start.cmp(&end) {
+        std::cmp::Ordering::Equal => false,
+        std::cmp::Ordering::Greater => hour >= start || hour < end,
+        std::cmp::Ordering::Less => hour >= start && hour < end,
+    };
+    if !quiet {
+        return None;
+    }
+    let today = local.date_naive();
+    let end_day = if hour >= end { today + Duration::days(1) } else { today };
+    Some(local_hour(end_day, end, zone))
+}
+
+/// Sends concurrently, as many at once as the SMTP pool has connections.
+async fn deliver(outreach: &Outreach, messages: Vec<(i64, Message)>) -> Vec<(i64, Outcome)> {
+    let concurrency = usize::try_from(outreach.config.smtp_connections.max(1)).unwrap_or(1);
+    futures_util::stream::iter(messages)
+        .map(|(id, message)| async move {
+            match outreach.mailer.send(&message).await {
+                Ok(()) => (id, Outcome::Sent),
+                Err(SendError::Temporary(reason)) => (id, Outcome::Retry(reason)),
+                Err(SendError::Permanent(reason)) => (id, Outcome::Bounced(reason)),
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+/// Writes a batch's outcomes in one transaction, one statement per kind of outcome.
+async fn record(
+    db: &DatabaseConnection,
+    outcomes: &[(i64, Outcome)],
+    rows: &[Row],
+    bounced: &[String],
+    now: DateTime<Utc>,
+    config: &super::OutreachConfig,
+    done: &mut Dispatched,
+) -> Result<(), DbErr> {
+    let rows: HashMap<i64, &Row> = rows.iter().map(|r| (r.id, r)).collect();
+    let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
+    for (id, outcome) in outcomes {
+        let update = match outcome {
+            Outcome::Sent => {
+                done.sent += 1;
+                Update::Sent
+            }
+            Outcome::Suppressed(reason) => {
+                done.suppressed += 1;
+                Update::Suppressed(reason.clone())
+            }
+            Outcome::Postponed(due) => {
+                done.postponed += 1;
+                Update::Postponed(*due)
+            }
+            Outcome::Failed(reason) => {
+                done.failed += 1;
+                Update::Failed(reason.clone())
+            }
+            Outcome::Bounced(reason) => {
+                done.failed += 1;
+                Update::Failed(format!("undeliverable: {reason}"))
+            }
+            Outcome::Retry(reason) => match rows.get(id) {
+                Some(row)
+                    if now - row.created_at < Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72)) =>
+                {
+                    done.retrying += 1;
+                    Update::Retry(now + backoff(config, row.attempts), reason.clone())
+                }
+                _ => {
+                    done.failed += 1;
+                    Update::Failed(format!("gave up after {} hours: {reason}", config.give_up_hours))
+                }
+            },
+        };
+        updates.entry(update).or_default().push(*id);
+    }
+    let txn = db.begin().await?;
+    for (update, ids) in &updates {
+        let (set, values) = update.assignments(now);
+        let sql = format!(
+            "UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE id IN ({})",
+            id_list(ids.iter().copied())
+        );
+        txn.execute(statement(&txn, &sql, values)).await?;
+    }
+    let bounced: Vec<&str> = bounced.iter().map(String::as_str).collect();
+    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
+    txn.commit().await
+}
+
+/// How a row changes; rows with the same change share one UPDATE.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Update {
+    Sent,
+    Suppressed(String),
+    Postponed(DateTime<Utc>),
+    Retry(DateTime<Utc>, String),
+    Failed(String),
+}
+
+impl Update {
+    fn assignments(&self, now: DateTime<Utc>) -> (&'static str, Vec<Value>) {
+        match self {
+            Self::Sent => ("status = 'sent', sent_at = $1, last_error = NULL", vec![now.into()]),
+            Self::Suppressed(reason) => ("status = 'suppressed', last_error = $1", vec![reason.clone().into()]),
+            // Waiting is not an attempt: take back the one the claim counted.
+            Self::Postponed(due) => ("due_at = $1, attempts = attempts - 1", vec![(*due).into()]),
+            Self::Retry(due, reason) => (
+                "due_at = $1, last_error = $2",
+                vec![(*due).into(), reason.clone().into()],
+            ),
+            Self::Failed(reason) => ("status = 'failed', last_error = $1", vec![reason.clone().into()]),
+        }
+    }
+}
+
+/// base × 2^(attempts − 1), capped.
+fn backoff(config: &super::OutreachConfig, attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    let seconds = config
+        .retry_base_seconds
+        .saturating_mul(1 << exponent)
+        .min(config.retry_max_seconds);
+    Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
+}
+
+/// Ids written into SQL as literals: they are integers, and a batch can exceed SQLite's limit on
+/// bound parameters.
+fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}
+
+async fn load_templates(db: &DatabaseConnection) -> Result<Templates, JobError> {
+    use entity::email_template;
+    use sea_orm::EntityTrait;
+    let overrides = email_template::Entity::find().all(db).await?.into_iter().map(|t| {
+        (
+            t.kind,
+            t.locale,
+            super::template::TemplateSource {
+                subject: t.subject,
+                text: t.text_body,
+                html: t.html_body,
+            },
+        )
+    });
+    Templates::new(overrides).map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outreach::OutreachConfig;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let config = OutreachConfig::default();
+        let minutes: Vec<i64> = (1..=8).map(|n| backoff(&config, n).num_minutes()).collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight_and_end_in_the_members_zone() {
+        let config = OutreachConfig::default(); // 21:00 to 08:00
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // 22:30 local: quiet until 08:00 the next morning.
+        assert_eq!(
+            quiet_until(&config, at("2026-11-24T14:30:00Z"), zone),
+            Some(at("2026-11-25T00:00:00Z"))
+        );
+        // 03:00 local: until 08:00 the same day.
+        assert_eq!(
+            quiet_until(&config, at("2026-11-24T19:00:00Z"), zone),
+            Some(at("2026-11-25T00:00:00Z"))
+        );
+        // 09:00 and 20:59 local: not quiet.
+        assert_eq!(quiet_until(&config, at("2026-11-24T01:00:00Z"), zone), None);
+        assert_eq!(quiet_until(&config, at("2026-11-24T12:59:00Z"), zone), None);
+    }
+}

@@ -1,0 +1,203 @@
+//! Delivery: SMTP through lettre's pooled async transport, or .eml files in a folder when no
+//! SMTP server is configured (a new user sees the emails without setting anything up).
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::{Digest, Sha256};
+
+use super::config::OutreachConfig;
+use super::template::Rendered;
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying: 4xx replies, timeouts, refused or dropped connections.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// The server refused the message for good (5xx): the address is undeliverable.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(PathBuf),
+}
+
+impl Mailer {
+    pub fn new(config: &OutreachConfig, default_folder: PathBuf) -> Result<Self, String> {
+        let Some(url) = &config.smtp_url else {
+            return Ok(Self::Folder(config.outbox_dir.clone().unwrap_or(default_folder)));
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|err| format!("SMTP_URL {url:?} is not usable: {err}"))?
+            .timeout(Some(Duration::from_secs(config.smtp_timeout_seconds)))
+            .pool_config(PoolConfig::new().max_size(config.smtp_connections.max(1)))
+            .build();
+        Ok(Self::Smtp(transport))
+    }
+
+    /// Where messages go, for logs and the CLI (no credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Smtp(_) => "SMTP".to_owned(),
+            Self::Folder(dir) => format!(".eml files in {}", dir.display()),
+        }
+    }
+
+    /// Delivers one message. In a folder the file is named after the Message-ID, so sending the
+    /// same email twice leaves one file.
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+        match self {
+            Self::Smtp(transport) => transport.send(message.clone()).await.map(drop).map_err(classify),
+            Self::Folder(dir) => write_eml(dir, message).await,
+        }
+    }
+}
+
+fn classify(err: lettre::transport::smtp::Error) -> SendError {
+    if err.is_permanent() {
+        SendError::Permanent(err.to_string())
+    } else {
+        SendError::Temporary(err.to_string())
+    }
+}
+
+async fn write_eml(dir: &std::path::Path, message: &Message) -> Result<(), SendError> {
+    let stem = message
+        .headers()
+        .get_raw("Message-ID")
+        .map(|id| id.trim_matches(|c| c == '<' || c == '>').replace(['/', '\\'], "_"))
+        .unwrap_or_else(|| "message".to_owned());
+    let io = |err: std::io::Error| SendError::Temporary(format!("cannot write to {}: {err}", dir.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let partial = dir.join(format!(".{stem}.partial"));
+    tokio::fs::write(&partial, message.formatted()).await.map_err(io)?;
+    tokio::fs::rename(&partial, dir.join(format!("{stem}.eml")))
+        .await
+        .map_err(io)
+}
+
+/// The parts of one outgoing email.
+pub struct Outgoing<'a> {
+    pub to_name: &'a str,
+    pub to_address: &'a str,
+    pub rendered: &'a Rendered,
+    /// The outbox row's dedupe key: the Message-ID is derived from it, so a re-send after a crash
+    /// carries the same Message-ID and receivers can tell it is the same email.
+    pub dedupe_key: &'a str,
+    pub unsubscribe_url: &'a str,
+}
+
+/// Builds a multipart/alternative (plain text + HTML) UTF-8 message with RFC 8058 one-click
+/// unsubscribe headers.
+pub fn compose(from: &Mailbox, email: &Outgoing<'_>) -> Result<Message, String> {
+    let to: Mailbox = format!("{} <{}>", quote_name(email.to_name), email.to_address)
+        .parse()
+        .map_err(|err| format!("address {:?} is not valid: {err}", email.to_address))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.rendered.subject.as_str())
+        .message_id(Some(message_id(email.dedupe_key, from)))
+        .raw_header(header("List-Unsubscribe", format!("<{}>", email.unsubscribe_url)))
+        .raw_header(header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()))
+        .multipart(MultiPart::alternative_plain_html(
+            email.rendered.text.clone(),
+            email.rendered.html.clone(),
+        ))
+        .map_err(|err| format!("the message could not be built: {err}"))
+}
+
+fn header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// A display name as a quoted string, so commas and angle brackets in names stay harmless.
+fn quote_name(name: &str) -> String {
+    format!("\"{}\"", name.replace(['\\', '"', '\r', '\n'], " "))
+}
+
+/// `<sha256(dedupe key), 32 hex digits @ sender's domain>`: stable across re-sends.
+pub fn message_id(dedupe_key: &str, from: &Mailbox) -> String {
+    let digest = hex_prefix(&Sha256::digest(dedupe_key.as_bytes()), 16);
+    format!("<{digest}@{}>", from.email.domain())
+}
+
+fn hex_prefix(bytes: &[u8], len: usize) -> String {
+    bytes.iter().take(len).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered() -> Rendered {
+        Rendered {
+            subject: "王小明，生日快乐！".to_owned(),
+            text: "祝你生日快乐".to_owned(),
+            html: "<p>祝你生日快乐</p>".to_owned(),
+        }
+    }
+
+    #[test]
+    fn message_id_is_stable_per_dedupe_key() {
+        let from: Mailbox = "Patron <hello@brand.example>".parse().unwrap();
+        let one = message_id("birthday:2026-11-24:7", &from);
+        assert_eq!(one, message_id("birthday:2026-11-24:7", &from));
+        assert_ne!(one, message_id("birthday:2026-11-24:8", &from));
+        assert!(one.ends_with("@brand.example>") && one.len() == 32 + "<@brand.example>".len());
+    }
+
+    #[test]
+    fn composes_alternative_parts_and_unsubscribe_headers() {
+        let from: Mailbox = "Patron <hello@brand.example>".parse().unwrap();
+        let rendered = rendered();
+        let email = Outgoing {
+            to_name: "王, \"小明\" <x>",
+            to_address: "ming@example.com",
+            rendered: &rendered,
+            dedupe_key: "birthday:2026-11-24:7",
+            unsubscribe_url: "https://brand.example/unsubscribe/7.abc",
+        };
+        let message = compose(&from, &email).unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://brand.example/unsubscribe/7.abc>"));
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("<ming@example.com>"));
+        assert!(compose(
+            &from,
+            &Outgoing {
+                to_address: "not an address",
+                ..email
+            }
+        )
+        .is_err());
+    }
+
+    #[tokio::test]
+    async fn folder_mailer_writes_one_file_per_message_id() {
+        let dir = std::env::temp_dir().join(format!("patron-mailer-{}", std::process::id()));
+        let mailer = Mailer::Folder(dir.clone());
+        let from: Mailbox = "Patron <hello@brand.example>".parse().unwrap();
+        let rendered = rendered();
+        let email = Outgoing {
+            to_name: "王小明",
+            to_address: "ming@example.com",
+            rendered: &rendered,
+            dedupe_key: "birthday:2026-11-24:7",
+            unsubscribe_url: "https://brand.example/u",
+        };
+        let message = compose(&from, &email).unwrap();
+        mailer.send(&message).await.unwrap();
+        mailer.send(&message).await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

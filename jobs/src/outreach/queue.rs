@@ -1,0 +1,312 @@
+//! The birthday, holiday and win-back jobs: who gets which email, due when. Each adds one outbox
+//! row per member and occurrence under a unique dedupe key, so running a job twice, or on two
+//! replicas at once, queues nothing twice. Members are read in pages by id: memory does not grow
+//! with the audience.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::{ConnectionTrait, DbErr, Value};
+use serde::Serialize;
+
+use super::calendar::is_birthday;
+use super::config::OutreachConfig;
+use super::holidays;
+use crate::bulk::Table;
+use crate::sql::statement;
+use crate::JobContext;
+
+pub const QUEUED: &str = "queued";
+
+/// When queued emails become due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// At the send hour of the day in each member's time zone, outside their quiet hours.
+    Scheduled,
+    /// At once: an operator's explicit catch-up is not held by quiet hours.
+    Now,
+}
+
+/// What one occurrence of a campaign queued.
+#[derive(Debug, Serialize)]
+pub struct Occurrence {
+    pub kind: &'static str,
+    pub occurrence: String,
+    /// Members who qualified.
+    pub candidates: u64,
+    /// Rows new in the outbox (the rest were queued by an earlier run).
+    pub queued: u64,
+}
+
+const OUTBOX: Table = Table::new(
+    "outbox",
+    &[
+        "dedupe_key",
+        "kind",
+        "occurrence",
+        "member_id",
+        "holiday_key",
+        "due_at",
+        "hold_quiet_hours",
+        "status",
+        "attempts",
+        "job_run_id",
+        "created_at",
+    ],
+);
+
+/// Members read per page.
+const PAGE: u64 = 5_000;
+
+/// Who may get marketing email at all; the dispatcher checks again (and the suppression list)
+/// at send time.
+const REACHABLE: &str = "m.status = 'active' AND m.email_consent AND m.email IS NOT NULL";
+
+/// Members whose birthday falls on `as_of + birthday_days_early` in their own time zone.
+/// 29 February birthdays fall on 28 February in common years; lunar birthdays for members who
+/// asked for them. The occurrence is the birthday's date, so a lunar birthday that comes twice in
+/// one Gregorian year is greeted twice, once per lunar year.
+pub async fn birthday(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id: i64) -> Result<Occurrence, DbErr> {
+    let config = &ctx.outreach.config;
+    let day = as_of + Duration::days(i64::from(config.birthday_days_early));
+    let leap_day_too = if day.month() == 2 && day.day() == 28 && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none() {
+        29
+    } else {
+        day.day()
+    };
+    let campaign = Campaign {
+        kind: "birthday",
+        occurrence: day.to_string(),
+        holiday_key: None,
+        filter: "m.birthday IS NOT NULL AND (m.lunar_birthday OR (m.birth_month = $2 AND m.birth_day IN ($3, $4)))",
+        values: vec![
+            i16::try_from(day.month()).unwrap_or_default().into(),
+            i16::try_from(day.day()).unwrap_or_default().into(),
+            i16::try_from(leap_day_too).unwrap_or_default().into(),
+        ],
+        accept: &|member: &Candidate| member.birthday.is_some_and(|born| is_birthday(born, member.lunar, day)),
+    };
+    enqueue(ctx, &campaign, as_of, timing, run_id).await
+}
+
+/// Every reachable member, for each enabled holiday that is its lead time away from `as_of`.
+pub async fn holiday(
+    ctx: &JobContext,
+    as_of: NaiveDate,
+    timing: Timing,
+    run_id: i64,
+) -> Result<Vec<Occurrence>, DbErr> {
+    let calendar = holidays::load(&ctx.db, ctx.outreach.config.holiday_days_before).await?;
+    let mut occurrences = Vec::new();
+    for brand_holiday in calendar.iter().filter(|h| h.enabled) {
+        let date = as_of + Duration::days(i64::from(brand_holiday.days_before));
+        if !brand_holiday.holiday.date.falls_on(date) {
+            continue;
+        }
+        let key = brand_holiday.holiday.key.as_str();
+        let campaign = Campaign {
+            kind: "holiday",
+            occurrence: format!("{key}:{date}"),
+            holiday_key: Some(key),
+            filter: "TRUE",
+            values: Vec::new(),
+            accept: &|_| true,
+        };
+        occurrences.push(enqueue(ctx, &campaign, as_of, timing, run_id).await?);
+    }
+    Ok(occurrences)
+}
+
+/// Lapsed members who bought at least `winback_min_orders` times and had no win-back email in the
+/// cooldown.
+pub async fn winback(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id: i64) -> Result<Occurrence, DbErr> {
+    let config = &ctx.outreach.config;
+    let cooldown_start = as_of - Duration::days(i64::from(config.winback_cooldown_days));
+    let campaign = Campaign {
+        kind: "winback",
+        occurrence: as_of.to_string(),
+        holiday_key: None,
+        filter: "EXISTS (SELECT 1 FROM member_metrics mm \
+                   WHERE mm.member_id = m.id AND mm.lapsed AND mm.orders_total >= $2) \
+                 AND NOT EXISTS (SELECT 1 FROM outbox o \
+                   WHERE o.member_id = m.id AND o.kind = 'winback' AND o.occurrence > $3)",
+        values: vec![
+            i32::try_from(config.winback_min_orders).unwrap_or(i32::MAX).into(),
+            cooldown_start.to_string().into(),
+        ],
+        accept: &|_| true,
+    };
+    enqueue(ctx, &campaign, as_of, timing, run_id).await
+}
+
+struct Campaign<'a> {
+    kind: &'static str,
+    occurrence: String,
+    holiday_key: Option<&'a str>,
+    /// SQL over `members m`, with placeholders from `$2` for `values`.
+    filter: &'a str,
+    values: Vec<Value>,
+    /// A last check in Rust for what SQL cannot decide (lunar birthdays).
+    accept: &'a (dyn Fn(&Candidate) -> bool + Sync),
+}
+
+struct Candidate {
+    id: i64,
+    time_zone: String,
+    birthday: Option<NaiveDate>,
+    lunar: bool,
+}
+
+async fn enqueue(
+    ctx: &JobContext,
+    campaign: &Campaign<'_>,
+    day: NaiveDate,
+    timing: Timing,
+    run_id: i64,
+) -> Result<Occurrence, DbErr> {
+    let db = &ctx.db;
+    let before = queued_rows(db, campaign).await?;
+    let mut due = DueTimes::new(&ctx.outreach.config, ctx.time_zone, day, timing);
+    let (mut after_id, mut candidates) = (0_i64, 0_u64);
+    loop {
+        let page = read_page(db, campaign, after_id).await?;
+        let Some(last) = page.last() else { break };
+        after_id = last.id;
+        let rows: Vec<Vec<Value>> = page
+            .iter()
+            .filter(|member| (campaign.accept)(member))
+            .map(|member| outbox_row(campaign, member, due.at(&member.time_zone), timing, run_id))
+            .collect();
+        candidates += rows.len() as u64;
+        OUTBOX.insert(db, &rows, " ON CONFLICT (dedupe_key) DO NOTHING").await?;
+    }
+    Ok(Occurrence {
+        kind: campaign.kind,
+        occurrence: campaign.occurrence.clone(),
+        candidates,
+        queued: queued_rows(db, campaign).await? - before,
+    })
+}
+
+async fn read_page(db: &impl ConnectionTrait, campaign: &Campaign<'_>, after_id: i64) -> Result<Vec<Candidate>, DbErr> {
+    let sql = format!(
+        "SELECT m.id, m.time_zone, m.birthday, m.lunar_birthday FROM members m \
+         WHERE {REACHABLE} AND m.id > $1 AND ({}) ORDER BY m.id LIMIT {PAGE}",
+        campaign.filter
+    );
+    let mut values: Vec<Value> = vec![after_id.into()];
+    values.extend(campaign.values.iter().cloned());
+    let rows = db.query_all(statement(db, &sql, values)).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Candidate {
+                id: row.try_get("", "id")?,
+                time_zone: row.try_get("", "time_zone")?,
+                birthday: row.try_get("", "birthday")?,
+                lunar: row.try_get("", "lunar_birthday")?,
+            })
+        })
+        .collect()
+}
+
+fn outbox_row(
+    campaign: &Campaign<'_>,
+    member: &Candidate,
+    due_at: DateTime<Utc>,
+    timing: Timing,
+    run_id: i64,
+) -> Vec<Value> {
+    vec![
+        format!("{}:{}:{}", campaign.kind, campaign.occurrence, member.id).into(),
+        campaign.kind.into(),
+        campaign.occurrence.clone().into(),
+        member.id.into(),
+        campaign.holiday_key.map(str::to_owned).into(),
+        due_at.into(),
+        (timing == Timing::Scheduled).into(),
+        QUEUED.into(),
+        0_i32.into(),
+        run_id.into(),
+        Utc::now().into(),
+    ]
+}
+
+async fn queued_rows(db: &impl ConnectionTrait, campaign: &Campaign<'_>) -> Result<u64, DbErr> {
+    let row = db
+        .query_one(statement(
+            db,
+            "SELECT COUNT(*) AS n FROM outbox WHERE kind = $1 AND occurrence = $2",
+            vec![campaign.kind.into(), campaign.occurrence.clone().into()],
+        ))
+        .await?;
+    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Due times per time zone: the send hour of the day in the member's zone (the brand's zone when
+/// theirs is not a known name), or now.
+struct DueTimes {
+    day: NaiveDate,
+    send_hour: u32,
+    brand_zone: Tz,
+    timing: Timing,
+    now: DateTime<Utc>,
+    by_zone: HashMap<String, DateTime<Utc>>,
+}
+
+impl DueTimes {
+    fn new(config: &OutreachConfig, brand_zone: Tz, day: NaiveDate, timing: Timing) -> Self {
+        Self {
+            day,
+            send_hour: config.send_hour,
+            brand_zone,
+            timing,
+            now: Utc::now(),
+            by_zone: HashMap::new(),
+        }
+    }
+
+    fn at(&mut self, zone: &str) -> DateTime<Utc> {
+        if self.timing == Timing::Now {
+            return self.now;
+        }
+        if let Some(due) = self.by_zone.get(zone) {
+            return *due;
+        }
+        let tz = zone.parse::<Tz>().unwrap_or(self.brand_zone);
+        let due = local_hour(self.day, self.send_hour, tz);
+        self.by_zone.insert(zone.to_owned(), due);
+        due
+    }
+}
+
+/// `hour`:00 on `day` in `tz`, as UTC. In a daylight-saving gap, the first valid time after it.
+pub fn local_hour(day: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
+    let start = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
+    (0..3)
+        .find_map(|extra| tz.from_local_datetime(&(start + Duration::hours(extra))).earliest())
+        .map(|local| local.with_timezone(&Utc))
+        .unwrap_or_else(|| start.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_send_hour_in_utc_on_both_sides_of_the_date_line() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let at = |zone: &str| local_hour(day, 9, zone.parse().unwrap()).to_rfc3339();
+        assert_eq!(at("Asia/Shanghai"), "2026-11-24T01:00:00+00:00");
+        assert_eq!(at("Pacific/Kiritimati"), "2026-11-23T19:00:00+00:00");
+        assert_eq!(at("America/Los_Angeles"), "2026-11-24T17:00:00+00:00");
+    }
+
+    #[test]
+    fn a_send_hour_in_a_daylight_saving_gap_moves_past_it() {
+        // New York skipped 02:00-03:00 on 2026-03-08.
+        let day = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        let due = local_hour(day, 2, "America/New_York".parse().unwrap());
+        assert_eq!(due.to_rfc3339(), "2026-03-08T07:00:00+00:00");
+    }
+}

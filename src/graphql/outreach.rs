@@ -1,0 +1,327 @@
+//! Outreach in the API: holidays, email templates (preview, test-send), campaigns, the outbox and
+//! the associates' win-back call list.
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::{call_outcome, outbox};
+use jobs::outreach::holidays::BrandHoliday;
+use jobs::JobContext;
+
+use crate::auth::viewer;
+use crate::graphql::member::Member;
+use crate::graphql::{db, loaders::Loaders, page};
+use crate::service::call_list::{self, CallOutcome};
+use crate::service::outreach::{
+    self as service, CalendarKind, Campaign, EffectiveTemplate, HolidayInput, OutboxFilter, PreviewRequest,
+    TemplateInput,
+};
+
+/// A holiday of the brand's calendar, dated in the year asked for.
+pub struct Holiday {
+    holiday: BrandHoliday,
+    date: Option<NaiveDate>,
+}
+
+#[Object]
+impl Holiday {
+    /// Stable key, e.g. `spring_festival`.
+    async fn key(&self) -> &str {
+        &self.holiday.holiday.key
+    }
+    /// The Chinese name (the brand's primary locale).
+    async fn name(&self) -> &str {
+        &self.holiday.holiday.name_zh
+    }
+    async fn name_zh(&self) -> &str {
+        &self.holiday.holiday.name_zh
+    }
+    async fn name_en(&self) -> &str {
+        &self.holiday.holiday.name_en
+    }
+    /// Its Gregorian date that year; null when it does not occur (e.g. 29 February).
+    async fn date(&self) -> Option<NaiveDate> {
+        self.date
+    }
+    async fn calendar(&self) -> CalendarKind {
+        match self.holiday.holiday.date {
+            jobs::outreach::calendar::HolidayDate::Solar { .. } => CalendarKind::Solar,
+            jobs::outreach::calendar::HolidayDate::Lunar { .. } => CalendarKind::Lunar,
+        }
+    }
+    async fn enabled(&self) -> bool {
+        self.holiday.enabled
+    }
+    /// Days before the holiday its email goes out.
+    async fn days_before(&self) -> u32 {
+        self.holiday.days_before
+    }
+    /// Shipped with Patron (false: added by the brand).
+    async fn builtin(&self) -> bool {
+        self.holiday.builtin
+    }
+}
+
+pub struct EmailTemplate(EffectiveTemplate);
+
+#[Object]
+impl EmailTemplate {
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn locale(&self) -> &str {
+        &self.0.locale
+    }
+    async fn subject(&self) -> &str {
+        &self.0.source.subject
+    }
+    async fn text(&self) -> &str {
+        &self.0.source.text
+    }
+    async fn html(&self) -> &str {
+        &self.0.source.html
+    }
+    /// Edited by the brand (false: the shipped default).
+    async fn custom(&self) -> bool {
+        self.0.custom
+    }
+}
+
+/// A rendered email.
+#[derive(SimpleObject)]
+pub struct EmailPreview {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[ComplexObject]
+impl Campaign {
+    /// Every email is sent, failed permanently or suppressed.
+    async fn finished(&self) -> bool {
+        self.queued == 0
+    }
+}
+
+pub struct OutboxEntry(outbox::Model);
+
+#[Object]
+impl OutboxEntry {
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn occurrence(&self) -> &str {
+        &self.0.occurrence
+    }
+    /// `queued`, `sent`, `failed` or `suppressed`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// Why it was not sent (yet).
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .members
+            .load_one(self.0.member_id)
+            .await?
+            .map(Member))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CallOutcomeEntry {
+    pub outcome: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<call_outcome::Model> for CallOutcomeEntry {
+    fn from(row: call_outcome::Model) -> Self {
+        Self {
+            outcome: row.outcome,
+            note: row.note,
+            created_at: row.created_at,
+        }
+    }
+}
+
+fn jobs<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a JobContext> {
+    ctx.data::<JobContext>()
+}
+
+#[derive(Default)]
+pub struct OutreachQuery;
+
+#[Object]
+impl OutreachQuery {
+    /// The brand's holidays with their dates in `year`. Staff.
+    async fn holidays(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Vec<Holiday>> {
+        let all = service::holidays(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach).await?;
+        let mut dated = Vec::with_capacity(all.len());
+        for holiday in all {
+            let date = service::holiday_date(&holiday, year)?;
+            dated.push(Holiday { holiday, date });
+        }
+        Ok(dated)
+    }
+
+    /// Every template, per kind and locale: the brand's edit or the shipped default. Admins and
+    /// marketers.
+    async fn email_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EmailTemplate>> {
+        let templates = service::templates(db(ctx)?, viewer(ctx)?).await?;
+        Ok(templates.into_iter().map(EmailTemplate).collect())
+    }
+
+    /// The email a member would get (in their locale unless `locale` is given). Admins and
+    /// marketers.
+    async fn preview_email(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        member_no: String,
+        locale: Option<String>,
+        holiday_key: Option<String>,
+    ) -> async_graphql::Result<EmailPreview> {
+        let request = PreviewRequest {
+            kind: &kind,
+            member_no: &member_no,
+            locale: locale.as_deref(),
+            holiday_key: holiday_key.as_deref(),
+        };
+        let (_, rendered) = service::preview(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach, &request).await?;
+        Ok(EmailPreview {
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })
+    }
+
+    /// Campaign occurrences, newest first. Admins and marketers.
+    async fn campaigns(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Campaign>> {
+        let limit = page::page_size(first, 20)?;
+        Ok(service::campaigns(db(ctx)?, viewer(ctx)?, limit).await?)
+    }
+
+    /// The outbox, oldest first. Admins and marketers.
+    async fn outbox(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OutboxFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, OutboxEntry, OutboxInfo, EmptyFields>> {
+        let limit = page::page_size(first, 20)?;
+        let offset = page::offset_after(after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let (rows, total) = service::outbox(db(ctx)?, viewer(ctx)?, &filter, offset, limit).await?;
+        let has_next = offset + (rows.len() as u64) < total;
+        let mut connection =
+            Connection::with_additional_fields(offset > 0, has_next, OutboxInfo { total_count: total });
+        connection.edges.extend(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, row)| Edge::new(page::offset_cursor(offset + i as u64), OutboxEntry(row))),
+        );
+        Ok(connection)
+    }
+
+    /// The calling associate's win-back call list, most valuable first.
+    async fn my_call_list(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Member>> {
+        let limit = page::page_size(first, 50)?;
+        let config = &jobs(ctx)?.outreach.config;
+        let members = call_list::my_call_list(db(ctx)?, viewer(ctx)?, config, limit).await?;
+        Ok(members.into_iter().map(Member).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OutboxInfo {
+    pub total_count: u64,
+}
+
+#[derive(Default)]
+pub struct OutreachMutation;
+
+#[Object]
+impl OutreachMutation {
+    /// Adds a holiday, or changes one (same key): re-date, rename, disable, another lead time.
+    /// The answer carries its date in `year` (default: this year). Admins and marketers.
+    async fn save_holiday(
+        &self,
+        ctx: &Context<'_>,
+        input: HolidayInput,
+        year: Option<i32>,
+    ) -> async_graphql::Result<Holiday> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        let key = input.key.trim().to_owned();
+        service::save_holiday(db, viewer, input).await?;
+        let all = service::holidays(db, viewer, &jobs(ctx)?.outreach).await?;
+        let holiday = all
+            .into_iter()
+            .find(|h| h.holiday.key == key)
+            .ok_or_else(|| async_graphql::Error::new("the holiday was saved but cannot be read back"))?;
+        let year = year.unwrap_or_else(|| jobs(ctx).map(|j| j.today().year()).unwrap_or(2026));
+        let date = service::holiday_date(&holiday, year)?;
+        Ok(Holiday { holiday, date })
+    }
+
+    /// Saves marketing's edit of a template after checking that it renders. Admins and marketers.
+    async fn save_email_template(&self, ctx: &Context<'_>, input: TemplateInput) -> async_graphql::Result<bool> {
+        service::save_template(db(ctx)?, viewer(ctx)?, input).await?;
+        Ok(true)
+    }
+
+    /// Goes back to the shipped template. Admins and marketers.
+    async fn reset_email_template(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        locale: String,
+    ) -> async_graphql::Result<bool> {
+        service::reset_template(db(ctx)?, viewer(ctx)?, &kind, &locale).await?;
+        Ok(true)
+    }
+
+    /// Sends a member's email, marked [TEST], to a staff member's address. Admins and marketers.
+    async fn send_test_email(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        member_no: String,
+        to: String,
+        locale: Option<String>,
+        holiday_key: Option<String>,
+    ) -> async_graphql::Result<bool> {
+        let request = PreviewRequest {
+            kind: &kind,
+            member_no: &member_no,
+            locale: locale.as_deref(),
+            holiday_key: holiday_key.as_deref(),
+        };
+        service::send_test(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach, &request, &to).await?;
+        Ok(true)
+    }
+
+    /// Records how a win-back call went; the member leaves the list for the cooldown. Associates.
+    async fn record_call_outcome(
+        &self,
+        ctx: &Context<'_>,
+        member_no: String,
+        outcome: CallOutcome,
+        note: Option<String>,
+    ) -> async_graphql::Result<CallOutcomeEntry> {
+        let saved = call_list::record_outcome(db(ctx)?, viewer(ctx)?, &member_no, outcome, note).await?;
+        Ok(saved.into())
+    }
+}

@@ -1,0 +1,547 @@
+//! Outreach as staff and members see it: one-click unsubscribe, the holiday calendar, email
+//! templates (edit, preview, test-send), campaigns and the outbox.
+use async_graphql::{Enum, InputObject, SimpleObject};
+use chrono::{NaiveDate, Utc};
+use entity::{email_template, holiday, member, outbox};
+use jobs::outreach::calendar::{date_in_year, supported_years, HolidayDate};
+use jobs::outreach::holidays::{self, BrandHoliday};
+use jobs::outreach::mailer::{compose, Outgoing};
+use jobs::outreach::template::{self, HolidayContext, MailContext, MemberContext, Rendered, TemplateSource, Templates};
+use jobs::outreach::{suppression, Outreach};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, member as members};
+
+/// Staff who plan outreach.
+pub const PLANNERS: &[Role] = &[Role::Admin, Role::Marketer];
+
+/// Withdraws a member's email consent at once and suppresses the address; no login, the signed
+/// link is the proof. Idempotent: a second click changes nothing.
+pub async fn unsubscribe(conn: &(impl ConnectionTrait + TransactionTrait), member_id: i64) -> AppResult<member::Model> {
+    let txn = conn.begin().await?;
+    let current = member::Entity::find_by_id(member_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("this unsubscribe link's member no longer exists".into()))?;
+    if let Some(email) = &current.email {
+        suppression::suppress(&txn, &[email.as_str()], suppression::UNSUBSCRIBED).await?;
+    }
+    if !current.email_consent {
+        txn.commit().await?;
+        return Ok(current);
+    }
+    let updated = member::ActiveModel {
+        id: ActiveValue::Unchanged(current.id),
+        email_consent: Set(false),
+        consent_source: Set(Some("unsubscribe-link".to_owned())),
+        consent_at: Set(Some(Utc::now())),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let viewer = Viewer::member(&current);
+    audit::record(
+        &txn,
+        &viewer,
+        "member.unsubscribe",
+        Some(&current.member_no),
+        serde_json::Value::Null,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holidays
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CalendarKind {
+    Solar,
+    Lunar,
+}
+
+/// A brand's own holiday, or a change to a built-in one (same key).
+#[derive(InputObject, Debug)]
+pub struct HolidayInput {
+    /// Stable key, lower case with underscores, e.g. `store_anniversary`.
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub calendar: CalendarKind,
+    pub month: i32,
+    pub day: i32,
+    #[graphql(default = true)]
+    pub enabled: bool,
+    /// Days before the holiday its email goes out; the configured default when omitted.
+    pub days_before: Option<i32>,
+}
+
+pub async fn holidays(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    outreach: &Outreach,
+) -> AppResult<Vec<BrandHoliday>> {
+    viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
+    Ok(holidays::load(conn, outreach.config.holiday_days_before).await?)
+}
+
+/// A holiday's date in `year`, with the calendar's coverage checked for lunar ones.
+pub fn holiday_date(holiday: &BrandHoliday, year: i32) -> AppResult<Option<NaiveDate>> {
+    if matches!(holiday.holiday.date, HolidayDate::Lunar { .. }) && !supported_years().contains(&year) {
+        let years = supported_years();
+        return Err(AppError::field(
+            "year",
+            format!("lunar dates are known for {} to {} only", years.start(), years.end()),
+        ));
+    }
+    Ok(date_in_year(&holiday.holiday.date, year))
+}
+
+/// Adds a holiday, or changes (re-dates, renames, disables) one with the same key.
+pub async fn save_holiday(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    input: HolidayInput,
+) -> AppResult<()> {
+    viewer.require(PLANNERS)?;
+    let key = input.key.trim();
+    if key.is_empty()
+        || key.len() > 64
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(AppError::field(
+            "key",
+            "use 1 to 64 lower-case letters, digits or underscores",
+        ));
+    }
+    for (field, name) in [("nameZh", &input.name_zh), ("nameEn", &input.name_en)] {
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(AppError::field(field, "give a name of 1 to 100 characters"));
+        }
+    }
+    let (month, day) = (
+        u32::try_from(input.month).unwrap_or(0),
+        u32::try_from(input.day).unwrap_or(0),
+    );
+    let date = match input.calendar {
+        CalendarKind::Solar => HolidayDate::Solar { month, day },
+        CalendarKind::Lunar => HolidayDate::Lunar { month, day },
+    };
+    date.validate().map_err(|err| AppError::field("day", err.to_string()))?;
+    if input.days_before.is_some_and(|d| !(0..=60).contains(&d)) {
+        return Err(AppError::field(
+            "daysBefore",
+            "send between 0 and 60 days before the holiday",
+        ));
+    }
+    let row = holiday::ActiveModel {
+        key: Set(key.to_owned()),
+        name_zh: Set(input.name_zh.trim().to_owned()),
+        name_en: Set(input.name_en.trim().to_owned()),
+        calendar: Set(match input.calendar {
+            CalendarKind::Solar => "solar",
+            CalendarKind::Lunar => "lunar",
+        }
+        .to_owned()),
+        month: Set(i16::try_from(input.month).unwrap_or_default()),
+        day: Set(i16::try_from(input.day).unwrap_or_default()),
+        enabled: Set(input.enabled),
+        days_before: Set(input.days_before.and_then(|d| i16::try_from(d).ok())),
+        updated_at: Set(Utc::now()),
+    };
+    let txn = conn.begin().await?;
+    holiday::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(holiday::Column::Key)
+                .update_columns([
+                    holiday::Column::NameZh,
+                    holiday::Column::NameEn,
+                    holiday::Column::Calendar,
+                    holiday::Column::Month,
+                    holiday::Column::Day,
+                    holiday::Column::Enabled,
+                    holiday::Column::DaysBefore,
+                    holiday::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    let detail = serde_json::json!({ "calendar": format!("{:?}", input.calendar), "month": input.month,
+        "day": input.day, "enabled": input.enabled, "daysBefore": input.days_before });
+    audit::record(&txn, viewer, "holiday.save", Some(key), detail).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/// A template as marketing sees it: the saved edit, or the built-in default.
+pub struct EffectiveTemplate {
+    pub kind: String,
+    pub locale: String,
+    pub source: TemplateSource,
+    /// Edited by the brand (false: the shipped default).
+    pub custom: bool,
+}
+
+#[derive(InputObject, Debug)]
+pub struct TemplateInput {
+    /// `birthday`, `holiday` or `winback`.
+    pub kind: String,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub async fn templates(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<EffectiveTemplate>> {
+    viewer.require(PLANNERS)?;
+    let saved = email_template::Entity::find().all(conn).await?;
+    let mut all = Vec::new();
+    for kind in template::KINDS {
+        for locale in template::LOCALES {
+            let edited = saved.iter().find(|t| t.kind == kind && t.locale == locale);
+            let source = match edited {
+                Some(t) => TemplateSource {
+                    subject: t.subject.clone(),
+                    text: t.text_body.clone(),
+                    html: t.html_body.clone(),
+                },
+                None => template::builtin(kind, locale).unwrap_or(TemplateSource {
+                    subject: String::new(),
+                    text: String::new(),
+                    html: String::new(),
+                }),
+            };
+            all.push(EffectiveTemplate {
+                kind: kind.to_owned(),
+                locale: locale.to_owned(),
+                source,
+                custom: edited.is_some(),
+            });
+        }
+    }
+    Ok(all)
+}
+
+fn check_kind_and_locale(kind: &str, locale: &str) -> AppResult<()> {
+    if !template::KINDS.contains(&kind) {
+        return Err(AppError::field(
+            "kind",
+            format!("templates exist for {}", template::KINDS.join(", ")),
+        ));
+    }
+    if !template::LOCALES.contains(&locale) {
+        return Err(AppError::field(
+            "locale",
+            format!("templates exist for {}", template::LOCALES.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Saves marketing's edit after checking it renders.
+pub async fn save_template(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    input: TemplateInput,
+) -> AppResult<()> {
+    viewer.require(PLANNERS)?;
+    check_kind_and_locale(&input.kind, &input.locale)?;
+    let source = TemplateSource {
+        subject: input.subject,
+        text: input.text,
+        html: input.html,
+    };
+    template::validate(&input.kind, &source).map_err(|err| AppError::field(err.part, err.to_string()))?;
+    let row = email_template::ActiveModel {
+        kind: Set(input.kind.clone()),
+        locale: Set(input.locale.clone()),
+        subject: Set(source.subject),
+        text_body: Set(source.text),
+        html_body: Set(source.html),
+        updated_by: Set(viewer.actor.clone()),
+        updated_at: Set(Utc::now()),
+    };
+    let txn = conn.begin().await?;
+    email_template::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([email_template::Column::Kind, email_template::Column::Locale])
+                .update_columns([
+                    email_template::Column::Subject,
+                    email_template::Column::TextBody,
+                    email_template::Column::HtmlBody,
+                    email_template::Column::UpdatedBy,
+                    email_template::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    let target = format!("{}/{}", input.kind, input.locale);
+    audit::record(&txn, viewer, "template.save", Some(&target), serde_json::Value::Null).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Goes back to the shipped default.
+pub async fn reset_template(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    kind: &str,
+    locale: &str,
+) -> AppResult<()> {
+    viewer.require(PLANNERS)?;
+    check_kind_and_locale(kind, locale)?;
+    let txn = conn.begin().await?;
+    email_template::Entity::delete_by_id((kind.to_owned(), locale.to_owned()))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "template.reset",
+        Some(&format!("{kind}/{locale}")),
+        serde_json::Value::Null,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What to preview: a kind for a member, in their locale unless another is asked for.
+pub struct PreviewRequest<'a> {
+    pub kind: &'a str,
+    pub member_no: &'a str,
+    pub locale: Option<&'a str>,
+    /// For holiday emails; the next enabled holiday when omitted.
+    pub holiday_key: Option<&'a str>,
+}
+
+/// Renders the email a member would get, with the templates as saved now.
+pub async fn preview(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    outreach: &Outreach,
+    request: &PreviewRequest<'_>,
+) -> AppResult<(member::Model, Rendered)> {
+    viewer.require(PLANNERS)?;
+    let member = members::find(conn, request.member_no).await?;
+    let locale = request.locale.unwrap_or(&member.locale);
+    check_kind_and_locale(request.kind, locale)?;
+    let holiday = match request.kind {
+        "holiday" => Some(holiday_context(conn, outreach, request.holiday_key, locale).await?),
+        _ => None,
+    };
+    let context = MailContext {
+        brand: outreach.config.brand_name.clone(),
+        member: member_context(conn, &member).await?,
+        holiday,
+        unsubscribe_url: outreach.links.url(member.id),
+    };
+    let saved: Vec<_> = email_template::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                t.kind,
+                t.locale,
+                TemplateSource {
+                    subject: t.subject,
+                    text: t.text_body,
+                    html: t.html_body,
+                },
+            )
+        })
+        .collect();
+    let templates =
+        Templates::new(saved).map_err(|err| AppError::input(format!("a saved template is broken: {err}")))?;
+    let rendered = templates
+        .render(request.kind, locale, &context)
+        .ok_or_else(|| AppError::field("kind", "no such template"))?
+        .map_err(|err| AppError::input(format!("the template does not render: {err}")))?;
+    Ok((member, rendered))
+}
+
+/// Sends a preview to a staff member's address, marked as a test; it bypasses the outbox.
+pub async fn send_test(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    outreach: &Outreach,
+    request: &PreviewRequest<'_>,
+    to: &str,
+) -> AppResult<()> {
+    let (member, mut rendered) = preview(conn, viewer, outreach, request).await?;
+    let to = to.trim().to_lowercase();
+    let staff = entity::staff_user::Entity::find()
+        .filter(entity::staff_user::Column::Email.eq(to.as_str()))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::field("to", "test emails go to a staff member's address only"))?;
+    rendered.subject = format!("[TEST] {}", rendered.subject);
+    let key = format!(
+        "test:{}:{}:{}",
+        request.kind,
+        member.id,
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    let unsubscribe_url = outreach.links.url(member.id);
+    let email = Outgoing {
+        to_name: &staff.display_name,
+        to_address: &to,
+        rendered: &rendered,
+        dedupe_key: &key,
+        unsubscribe_url: &unsubscribe_url,
+    };
+    let message = compose(&outreach.from, &email).map_err(|err| AppError::field("to", err))?;
+    outreach
+        .mailer
+        .send(&message)
+        .await
+        .map_err(|err| AppError::input(format!("the mail server did not take the test email: {err}")))
+}
+
+async fn member_context(conn: &impl ConnectionTrait, member: &member::Model) -> AppResult<MemberContext> {
+    #[derive(FromQueryResult)]
+    struct Extra {
+        tier: Option<String>,
+        store: Option<String>,
+        points: Option<i64>,
+    }
+    let sql = "SELECT (SELECT tier FROM member_metrics WHERE member_id = $1) AS tier, \
+                 (SELECT name FROM stores WHERE id = $2) AS store, \
+                 (SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE member_id = $1) AS points";
+    let stmt = jobs::sql::statement(conn, sql, vec![member.id.into(), member.store_id.into()]);
+    let extra = Extra::find_by_statement(stmt).one(conn).await?;
+    Ok(MemberContext {
+        name: member.name.clone(),
+        member_no: member.member_no.clone(),
+        tier: extra.as_ref().and_then(|e| e.tier.clone()),
+        points: extra.as_ref().and_then(|e| e.points).unwrap_or_default(),
+        store: extra.and_then(|e| e.store),
+    })
+}
+
+async fn holiday_context(
+    conn: &impl ConnectionTrait,
+    outreach: &Outreach,
+    key: Option<&str>,
+    locale: &str,
+) -> AppResult<HolidayContext> {
+    let today = Utc::now().date_naive();
+    let calendar = holidays::load(conn, outreach.config.holiday_days_before).await?;
+    let next = |h: &BrandHoliday| {
+        (0..=366)
+            .map(|d| today + chrono::Duration::days(d))
+            .find(|day| h.holiday.date.falls_on(*day))
+    };
+    let (holiday, date) = match key {
+        Some(key) => {
+            let holiday = calendar
+                .iter()
+                .find(|h| h.holiday.key == key)
+                .ok_or_else(|| AppError::field("holidayKey", format!("no holiday has the key {key:?}")))?;
+            (holiday, next(holiday).unwrap_or(today))
+        }
+        None => calendar
+            .iter()
+            .filter(|h| h.enabled)
+            .filter_map(|h| next(h).map(|date| (h, date)))
+            .min_by_key(|(_, date)| *date)
+            .ok_or_else(|| AppError::field("holidayKey", "no holiday is enabled"))?,
+    };
+    Ok(HolidayContext {
+        key: holiday.holiday.key.clone(),
+        name: holiday.name(locale).to_owned(),
+        date,
+        days_until: (date - today).num_days(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns and the outbox
+
+/// One occurrence of an automatic campaign (a birthday date, a holiday, a win-back day), with
+/// where its emails stand.
+#[derive(Debug, FromQueryResult, SimpleObject)]
+#[graphql(complex)]
+pub struct Campaign {
+    /// `birthday`, `holiday` or `winback`.
+    pub kind: String,
+    /// A date, or `holiday_key:date`.
+    pub occurrence: String,
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub suppressed: i64,
+}
+
+pub async fn campaigns(conn: &impl ConnectionTrait, viewer: &Viewer, limit: u64) -> AppResult<Vec<Campaign>> {
+    viewer.require(PLANNERS)?;
+    let sql = format!(
+        "SELECT kind, occurrence, \
+           SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued, \
+           SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
+           SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, \
+           SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed \
+         FROM outbox GROUP BY kind, occurrence ORDER BY MAX(id) DESC LIMIT {limit}"
+    );
+    let stmt = jobs::sql::statement(conn, &sql, Vec::new());
+    Ok(Campaign::find_by_statement(stmt).all(conn).await?)
+}
+
+#[derive(InputObject, Debug, Default)]
+pub struct OutboxFilter {
+    pub kind: Option<String>,
+    /// `queued`, `sent`, `failed` or `suppressed`.
+    pub status: Option<String>,
+    pub member_no: Option<String>,
+    pub occurrence: Option<String>,
+}
+
+pub async fn outbox(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &OutboxFilter,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<outbox::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    viewer.require(PLANNERS)?;
+    let mut query = outbox::Entity::find();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(outbox::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(outbox::Column::Status.eq(status.as_str()));
+    }
+    if let Some(occurrence) = &filter.occurrence {
+        query = query.filter(outbox::Column::Occurrence.eq(occurrence.as_str()));
+    }
+    if let Some(member_no) = &filter.member_no {
+        let member = members::find(conn, member_no).await?;
+        query = query.filter(outbox::Column::MemberId.eq(member.id));
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_asc(outbox::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
