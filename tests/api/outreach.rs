@@ -183,7 +183,8 @@ async fn a_birthday_email_arrives_once_multipart_in_chinese_with_one_click_unsub
 
 #[tokio::test]
 async fn scheduled_emails_are_due_at_the_send_hour_in_each_members_time_zone() {
-    let app = spawn_app_with(|_| {}).await;
+    // No SMTP server configured: emails become .eml files. No quiet hours, so past-due rows go.
+    let app = spawn_app_with(|settings| settings.outreach.quiet_end_hour = settings.outreach.quiet_start_hour).await;
     let admin = app.admin().await;
     for (no, zone) in [
         ("SH", "Asia/Shanghai"),
@@ -217,6 +218,24 @@ async fn scheduled_emails_are_due_at_the_send_hour_in_each_members_time_zone() {
     assert!(rows
         .iter()
         .all(|r| r["occurrence"] == "2026-03-01" && r["status"] == "queued"));
+
+    // UTC-12: 09:00 today there is still to come whatever the hour in Shanghai.
+    let today = app.jobs.today();
+    let birthday = format!("1991-{}", today.format("%m-%d"));
+    let far_west = json!({ "birthday": birthday, "timeZone": "Etc/GMT+12" });
+    reachable_member(&app, &admin, "W12", "w12@example.com", far_west).await;
+    run_scheduled(&app, "birthday", &today.to_string()).await;
+    let sent = dispatch(&app).await;
+    assert_eq!(sent["sent"], 3, "the three past-due emails, not the future one: {sent}");
+    let waiting = outbox(&app, &admin, json!({ "memberNo": "W12" })).await.remove(0);
+    assert_eq!(
+        (waiting["status"].as_str(), waiting["attempts"].as_i64()),
+        (Some("queued"), Some(0))
+    );
+    assert!(due_at(&waiting) > Utc::now());
+    let folder = app.database.dir.path().join("outbox");
+    let files = std::fs::read_dir(&folder).expect("outbox folder").count();
+    assert_eq!(files, 3, ".eml files in {}", folder.display());
 }
 
 #[tokio::test]

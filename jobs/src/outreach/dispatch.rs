@@ -387,7 +387,7 @@ async fn deliver(outreach: &Outreach, messages: Vec<(i64, Message)>) -> Vec<(i64
     let concurrency = usize::try_from(outreach.config.smtp_connections.max(1)).unwrap_or(1);
     futures_util::stream::iter(messages)
         .map(|(id, message)| async move {
-            match outreach.mailer.send(&message).await {
+            match outreach.mailer.send(message).await {
                 Ok(()) => (id, Outcome::Sent),
                 Err(SendError::Temporary(reason)) => (id, Outcome::Retry(reason)),
                 Err(SendError::Permanent(reason)) => (id, Outcome::Bounced(reason)),

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use sha2::{Digest, Sha256};
 
 use super::config::OutreachConfig;
+use super::smtp::SmtpPool;
 use super::template::Rendered;
 
 /// Why a message was not delivered.
@@ -24,7 +24,7 @@ pub enum SendError {
 }
 
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     Folder(PathBuf),
 }
 
@@ -33,12 +33,9 @@ impl Mailer {
         let Some(url) = &config.smtp_url else {
             return Ok(Self::Folder(config.outbox_dir.clone().unwrap_or(default_folder)));
         };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|err| format!("SMTP_URL {url:?} is not usable: {err}"))?
-            .timeout(Some(Duration::from_secs(config.smtp_timeout_seconds)))
-            .pool_config(PoolConfig::new().max_size(config.smtp_connections.max(1)))
-            .build();
-        Ok(Self::Smtp(transport))
+        let timeout = Duration::from_secs(config.smtp_timeout_seconds);
+        let connections = usize::try_from(config.smtp_connections).unwrap_or(1);
+        Ok(Self::Smtp(SmtpPool::new(url, timeout, connections)?))
     }
 
     /// Where messages go, for logs and the CLI (no credentials).
@@ -51,19 +48,11 @@ impl Mailer {
 
     /// Delivers one message. In a folder the file is named after the Message-ID, so sending the
     /// same email twice leaves one file.
-    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Self::Smtp(transport) => transport.send(message.clone()).await.map(drop).map_err(classify),
-            Self::Folder(dir) => write_eml(dir, message).await,
+            Self::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
+            Self::Folder(dir) => write_eml(dir, &message).await,
         }
-    }
-}
-
-fn classify(err: lettre::transport::smtp::Error) -> SendError {
-    if err.is_permanent() {
-        SendError::Permanent(err.to_string())
-    } else {
-        SendError::Temporary(err.to_string())
     }
 }
 
@@ -194,8 +183,8 @@ mod tests {
             unsubscribe_url: "https://brand.example/u",
         };
         let message = compose(&from, &email).unwrap();
-        mailer.send(&message).await.unwrap();
-        mailer.send(&message).await.unwrap();
+        mailer.send(message.clone()).await.unwrap();
+        mailer.send(message).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(files.len(), 1);
         std::fs::remove_dir_all(dir).unwrap();
