@@ -410,7 +410,7 @@ pub async fn send_test(
     let message = compose(&outreach.from, &email).map_err(|err| AppError::field("to", err))?;
     outreach
         .mailer
-        .send(message)
+        .send(&message)
         .await
         .map_err(|err| AppError::input(format!("the mail server did not take the test email: {err}")))
 }

@@ -56,7 +56,7 @@ impl Default for OutreachConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             smtp_connections: 20,
             smtp_timeout_seconds: 30,
-            batch_size: 500,
+            batch_size: 2000,
             claim_seconds: 300,
             retry_base_seconds: 60,
             retry_max_seconds: 3600,

@@ -5,17 +5,17 @@
 //! one writer) so two dispatchers never hold it together, and it is only marked sent after the
 //! server accepted it. A dispatcher killed mid-send leaves its claimed rows to expire and be sent
 //! again: only emails in flight at the crash can arrive twice, with the same Message-ID.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
-use lettre::Message;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
 
 use super::holidays::{self, BrandHoliday};
-use super::mailer::{compose, Outgoing, SendError};
+use super::mailer::{compose, Email, Outgoing, SendError};
 use super::queue::{local_hour, QUEUED};
 use super::suppression::{self, email_hash};
 use super::template::{HolidayContext, MailContext, MemberContext, Templates};
@@ -42,36 +42,111 @@ pub struct Dispatched {
     pub postponed: u64,
 }
 
-/// Sends every row that is due, batch by batch, until none is left.
+/// Sends every row that is due, batch by batch, until none is left. While one batch is on the
+/// wire, the one before is recorded and the next claimed and rendered, so the database and the
+/// SMTP server work at the same time.
 pub async fn dispatch(ctx: &JobContext) -> Result<Dispatched, JobError> {
-    let outreach = &ctx.outreach;
-    let db = &ctx.db;
-    let templates = load_templates(db).await?;
-    let calendar = holidays::load(db, outreach.config.holiday_days_before).await?;
-    let holidays: HashMap<&str, &BrandHoliday> = calendar.iter().map(|h| (h.holiday.key.as_str(), h)).collect();
-    let owner = holder_name();
+    let pass = Pass::load(ctx).await?;
     let mut done = Dispatched::default();
-    loop {
-        let now = Utc::now();
-        let rows = claim(db, &owner, now, &outreach.config).await?;
-        if rows.is_empty() {
-            return Ok(done);
+    let mut next = pass.prepare(&HashSet::new()).await?;
+    let mut unrecorded: Option<Prepared<'_>> = None;
+    while let Some(mut current) = next {
+        let messages = std::mem::take(&mut current.messages);
+        let members: HashMap<i64, i64> = current.rows.iter().map(|r| (r.id, r.member_id)).collect();
+        // Members in this batch count as mailed today when the next batch checks the daily cap.
+        let in_flight: HashSet<i64> = messages.iter().filter_map(|(id, _)| members.get(id).copied()).collect();
+        let previous = unrecorded.take();
+        let done = &mut done;
+        let (delivered, following) = tokio::join!(deliver(&ctx.outreach, messages), async {
+            if let Some(previous) = previous {
+                pass.record(previous, done).await?;
+            }
+            pass.prepare(&in_flight).await
+        });
+        current.batch.outcomes.extend(delivered);
+        match following {
+            Ok(following) => next = following,
+            Err(err) => {
+                // What was sent is recorded before giving up.
+                pass.record(current, done).await?;
+                return Err(err.into());
+            }
         }
-        let recipients = recipients(db, &rows, now).await?;
+        unrecorded = Some(current);
+    }
+    if let Some(last) = unrecorded {
+        pass.record(last, &mut done).await?;
+    }
+    Ok(done)
+}
+
+/// What stays the same for a whole dispatch pass.
+struct Pass<'a> {
+    ctx: &'a JobContext,
+    templates: Templates,
+    holidays: HashMap<String, BrandHoliday>,
+    owner: String,
+}
+
+/// A claimed batch, decided: the messages to send and the other rows' outcomes.
+struct Prepared<'a> {
+    rows: Vec<Row>,
+    batch: Batch<'a>,
+    messages: Vec<(i64, Email)>,
+}
+
+impl<'a> Pass<'a> {
+    async fn load(ctx: &'a JobContext) -> Result<Self, JobError> {
+        let calendar = holidays::load(&ctx.db, ctx.outreach.config.holiday_days_before).await?;
+        Ok(Self {
+            ctx,
+            templates: load_templates(&ctx.db).await?,
+            holidays: calendar.into_iter().map(|h| (h.holiday.key.clone(), h)).collect(),
+            owner: holder_name(),
+        })
+    }
+
+    /// Claims the next batch and decides each row; `None` when nothing is due.
+    async fn prepare(&self, in_flight: &HashSet<i64>) -> Result<Option<Prepared<'_>>, DbErr> {
+        let (db, outreach) = (&self.ctx.db, &*self.ctx.outreach);
+        let now = Utc::now();
+        let rows = claim(db, &self.owner, now, &outreach.config).await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut recipients = recipients(db, &rows, now).await?;
+        for member in in_flight {
+            if let Some(recipient) = recipients.get_mut(member) {
+                recipient.recent_sends.push(now);
+            }
+        }
         let mut batch = Batch {
             outreach,
-            templates: &templates,
-            holidays: &holidays,
-            brand_zone: ctx.time_zone,
+            templates: &self.templates,
+            holidays: &self.holidays,
+            brand_zone: self.ctx.time_zone,
             now,
             recipients,
             outcomes: Vec::with_capacity(rows.len()),
         };
         let messages = batch.plan(&rows);
-        let delivered = deliver(outreach, messages).await;
-        batch.outcomes.extend(delivered);
-        let bounced = batch.bounced_addresses(&rows);
-        record(db, &batch.outcomes, &rows, &bounced, now, &outreach.config, &mut done).await?;
+        Ok(Some(Prepared { rows, batch, messages }))
+    }
+
+    async fn record(&self, sent: Prepared<'_>, done: &mut Dispatched) -> Result<(), DbErr> {
+        let batch = &sent.batch;
+        let bounced = batch.bounced_addresses(&sent.rows);
+        let config = &self.ctx.outreach.config;
+        record(
+            &self.ctx.db,
+            &batch.outcomes,
+            &sent.rows,
+            &bounced,
+            batch.now,
+            config,
+            done,
+        )
+        .await
     }
 }
 
@@ -252,7 +327,7 @@ enum Outcome {
 struct Batch<'a> {
     outreach: &'a Outreach,
     templates: &'a Templates,
-    holidays: &'a HashMap<&'a str, &'a BrandHoliday>,
+    holidays: &'a HashMap<String, BrandHoliday>,
     brand_zone: Tz,
     now: DateTime<Utc>,
     recipients: HashMap<i64, Recipient>,
@@ -261,7 +336,7 @@ struct Batch<'a> {
 
 impl Batch<'_> {
     /// Decides every row; returns the messages to send and records the other outcomes.
-    fn plan(&mut self, rows: &[Row]) -> Vec<(i64, Message)> {
+    fn plan(&mut self, rows: &[Row]) -> Vec<(i64, Email)> {
         let mut messages = Vec::with_capacity(rows.len());
         for row in rows {
             match self.message(row) {
@@ -272,7 +347,7 @@ impl Batch<'_> {
         messages
     }
 
-    fn message(&mut self, row: &Row) -> Result<Message, Outcome> {
+    fn message(&mut self, row: &Row) -> Result<Email, Outcome> {
         let config = &self.outreach.config;
         let (now, brand_zone) = (self.now, self.brand_zone);
         let (locale, zone) = match self.recipients.get(&row.member_id) {
@@ -382,15 +457,22 @@ fn quiet_until(config: &super::OutreachConfig, now: DateTime<Utc>, zone: Tz) -> 
     Some(local_hour(end_day, end, zone))
 }
 
-/// Sends concurrently, as many at once as the SMTP pool has connections.
-async fn deliver(outreach: &Outreach, messages: Vec<(i64, Message)>) -> Vec<(i64, Outcome)> {
+/// Sends concurrently, as many at once as the SMTP pool has connections. Each send is its own
+/// task, so the runtime spreads the work (formatting, TLS, syscalls) over every core.
+async fn deliver(outreach: &Arc<Outreach>, messages: Vec<(i64, Email)>) -> Vec<(i64, Outcome)> {
     let concurrency = usize::try_from(outreach.config.smtp_connections.max(1)).unwrap_or(1);
     futures_util::stream::iter(messages)
-        .map(|(id, message)| async move {
-            match outreach.mailer.send(message).await {
-                Ok(()) => (id, Outcome::Sent),
-                Err(SendError::Temporary(reason)) => (id, Outcome::Retry(reason)),
-                Err(SendError::Permanent(reason)) => (id, Outcome::Bounced(reason)),
+        .map(|(id, message)| {
+            let outreach = Arc::clone(outreach);
+            let sent = tokio::spawn(async move { outreach.mailer.send(&message).await });
+            async move {
+                match sent.await {
+                    Ok(Ok(())) => (id, Outcome::Sent),
+                    Ok(Err(SendError::Temporary(reason))) => (id, Outcome::Retry(reason)),
+                    Ok(Err(SendError::Permanent(reason))) => (id, Outcome::Bounced(reason)),
+                    // The send panicked or was cancelled: not known to be delivered, so try again.
+                    Err(err) => (id, Outcome::Retry(format!("the send task failed: {err}"))),
+                }
             }
         })
         .buffer_unordered(concurrency)

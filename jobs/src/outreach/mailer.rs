@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
@@ -38,34 +39,22 @@ impl Mailer {
         Ok(Self::Smtp(SmtpPool::new(url, timeout, connections)?))
     }
 
-    /// Where messages go, for logs and the CLI (no credentials).
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Smtp(_) => "SMTP".to_owned(),
-            Self::Folder(dir) => format!(".eml files in {}", dir.display()),
-        }
-    }
-
     /// Delivers one message. In a folder the file is named after the Message-ID, so sending the
     /// same email twice leaves one file.
-    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
         match self {
-            Self::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
-            Self::Folder(dir) => write_eml(dir, &message).await,
+            Self::Smtp(pool) => pool.send(&email.envelope, &email.bytes).await,
+            Self::Folder(dir) => write_eml(dir, email).await,
         }
     }
 }
 
-async fn write_eml(dir: &std::path::Path, message: &Message) -> Result<(), SendError> {
-    let stem = message
-        .headers()
-        .get_raw("Message-ID")
-        .map(|id| id.trim_matches(|c| c == '<' || c == '>').replace(['/', '\\'], "_"))
-        .unwrap_or_else(|| "message".to_owned());
+async fn write_eml(dir: &std::path::Path, email: &Email) -> Result<(), SendError> {
+    let stem = email.file_stem();
     let io = |err: std::io::Error| SendError::Temporary(format!("cannot write to {}: {err}", dir.display()));
     tokio::fs::create_dir_all(dir).await.map_err(io)?;
     let partial = dir.join(format!(".{stem}.partial"));
-    tokio::fs::write(&partial, message.formatted()).await.map_err(io)?;
+    tokio::fs::write(&partial, &email.bytes).await.map_err(io)?;
     tokio::fs::rename(&partial, dir.join(format!("{stem}.eml")))
         .await
         .map_err(io)
@@ -82,24 +71,44 @@ pub struct Outgoing<'a> {
     pub unsubscribe_url: &'a str,
 }
 
+/// A message ready for the wire: formatted once, when it is composed.
+pub struct Email {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
+    /// Without angle brackets.
+    pub message_id: String,
+}
+
+impl Email {
+    fn file_stem(&self) -> String {
+        self.message_id.replace(['/', '\\'], "_")
+    }
+}
+
 /// Builds a multipart/alternative (plain text + HTML) UTF-8 message with RFC 8058 one-click
 /// unsubscribe headers.
-pub fn compose(from: &Mailbox, email: &Outgoing<'_>) -> Result<Message, String> {
+pub fn compose(from: &Mailbox, email: &Outgoing<'_>) -> Result<Email, String> {
     let to: Mailbox = format!("{} <{}>", quote_name(email.to_name), email.to_address)
         .parse()
         .map_err(|err| format!("address {:?} is not valid: {err}", email.to_address))?;
-    Message::builder()
+    let message_id = message_id(email.dedupe_key, from);
+    let message = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.rendered.subject.as_str())
-        .message_id(Some(message_id(email.dedupe_key, from)))
+        .message_id(Some(message_id.clone()))
         .raw_header(header("List-Unsubscribe", format!("<{}>", email.unsubscribe_url)))
         .raw_header(header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()))
         .multipart(MultiPart::alternative_plain_html(
             email.rendered.text.clone(),
             email.rendered.html.clone(),
         ))
-        .map_err(|err| format!("the message could not be built: {err}"))
+        .map_err(|err| format!("the message could not be built: {err}"))?;
+    Ok(Email {
+        envelope: message.envelope().clone(),
+        bytes: message.formatted(),
+        message_id: message_id.trim_matches(|c| c == '<' || c == '>').to_owned(),
+    })
 }
 
 fn header(name: &'static str, value: String) -> HeaderValue {
@@ -154,7 +163,7 @@ mod tests {
             unsubscribe_url: "https://brand.example/unsubscribe/7.abc",
         };
         let message = compose(&from, &email).unwrap();
-        let raw = String::from_utf8(message.formatted()).unwrap();
+        let raw = String::from_utf8(message.bytes).unwrap();
         assert!(raw.contains("List-Unsubscribe: <https://brand.example/unsubscribe/7.abc>"));
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(raw.contains("multipart/alternative"));
@@ -183,8 +192,8 @@ mod tests {
             unsubscribe_url: "https://brand.example/u",
         };
         let message = compose(&from, &email).unwrap();
-        mailer.send(message.clone()).await.unwrap();
-        mailer.send(message).await.unwrap();
+        mailer.send(&message).await.unwrap();
+        mailer.send(&message).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(files.len(), 1);
         std::fs::remove_dir_all(dir).unwrap();
