@@ -8,6 +8,7 @@ mod m20261124_000004_create_feedback_and_points;
 mod m20261124_000005_create_history_audit_suppressions;
 mod m20261124_000006_create_analytics;
 mod m20261124_000007_create_outreach;
+mod m20261124_000008_analytics_tables_without_member_keys;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_history_audit_suppressions::Migration),
             Box::new(m20261124_000006_create_analytics::Migration),
             Box::new(m20261124_000007_create_outreach::Migration),
+            Box::new(m20261124_000008_analytics_tables_without_member_keys::Migration),
         ]
     }
 }

@@ -25,8 +25,6 @@ use crate::sql::statement;
 use crate::{JobContext, JobError};
 
 pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const SUPPRESSED: &str = "suppressed";
 
 /// What one dispatch pass did.
 #[derive(Debug, Default, Serialize)]
