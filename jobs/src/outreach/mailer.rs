@@ -142,6 +142,16 @@ mod tests {
         }
     }
 
+    fn outgoing(rendered: &Rendered) -> Outgoing<'_> {
+        Outgoing {
+            to_name: "王小明",
+            to_address: "ming@example.com",
+            rendered,
+            dedupe_key: "birthday:2026-11-24:7",
+            unsubscribe_url: "https://brand.example/unsubscribe/7.abc",
+        }
+    }
+
     #[test]
     fn message_id_is_stable_per_dedupe_key() {
         let from: Mailbox = "Patron <hello@brand.example>".parse().unwrap();
@@ -157,10 +167,7 @@ mod tests {
         let rendered = rendered();
         let email = Outgoing {
             to_name: "王, \"小明\" <x>",
-            to_address: "ming@example.com",
-            rendered: &rendered,
-            dedupe_key: "birthday:2026-11-24:7",
-            unsubscribe_url: "https://brand.example/unsubscribe/7.abc",
+            ..outgoing(&rendered)
         };
         let message = compose(&from, &email).unwrap();
         let raw = String::from_utf8(message.bytes).unwrap();
@@ -184,14 +191,7 @@ mod tests {
         let mailer = Mailer::Folder(dir.clone());
         let from: Mailbox = "Patron <hello@brand.example>".parse().unwrap();
         let rendered = rendered();
-        let email = Outgoing {
-            to_name: "王小明",
-            to_address: "ming@example.com",
-            rendered: &rendered,
-            dedupe_key: "birthday:2026-11-24:7",
-            unsubscribe_url: "https://brand.example/u",
-        };
-        let message = compose(&from, &email).unwrap();
+        let message = compose(&from, &outgoing(&rendered)).unwrap();
         mailer.send(&message).await.unwrap();
         mailer.send(&message).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
