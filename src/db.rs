@@ -6,8 +6,9 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer
-/// and concurrent writers wait their turn instead of failing; a 64 MiB page cache per
-/// connection keeps bulk writes from re-reading index pages from disk.
+/// and concurrent writers wait their turn instead of failing. Its page cache is 16 MiB per
+/// connection: with 64 MiB the analytics run over a million members was slower (29.6 s against
+/// 24.7 s) and peaked at 942 MiB instead of 665–815 MiB.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
@@ -19,7 +20,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-16384")
                 .pragma("temp_store", "memory")
                 // Rows cross from SQLite's worker thread in batches rather than one by one:
                 // large reads (the analytics run) are several times faster.
