@@ -11,3 +11,9 @@ pub fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> 
     };
     Statement::from_sql_and_values(backend, sql, values)
 }
+
+/// Ids written into SQL as literals: they are integers, and a batch can exceed SQLite's limit on
+/// bound parameters.
+pub fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}

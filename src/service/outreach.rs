@@ -6,8 +6,8 @@ use entity::{email_template, holiday, member, outbox};
 use jobs::outreach::calendar::{date_in_year, supported_years, HolidayDate};
 use jobs::outreach::holidays::{self, BrandHoliday};
 use jobs::outreach::mailer::{compose, Outgoing};
-use jobs::outreach::template::{self, HolidayContext, MailContext, MemberContext, Rendered, TemplateSource, Templates};
-use jobs::outreach::{suppression, Outreach};
+use jobs::outreach::template::{self, HolidayContext, MailContext, Rendered, TemplateSource, Templates};
+use jobs::outreach::{recipient, suppression, Outreach};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -209,29 +209,21 @@ pub struct TemplateInput {
 
 pub async fn templates(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<EffectiveTemplate>> {
     viewer.require(PLANNERS)?;
-    let saved = email_template::Entity::find().all(conn).await?;
+    let saved = template::saved(conn).await?;
     let mut all = Vec::new();
     for kind in template::KINDS {
         for locale in template::LOCALES {
-            let edited = saved.iter().find(|t| t.kind == kind && t.locale == locale);
+            let edited = saved.iter().find(|(k, l, _)| k == kind && l == locale);
             let source = match edited {
-                Some(t) => TemplateSource {
-                    subject: t.subject.clone(),
-                    text: t.text_body.clone(),
-                    html: t.html_body.clone(),
-                },
-                None => template::builtin(kind, locale).unwrap_or(TemplateSource {
-                    subject: String::new(),
-                    text: String::new(),
-                    html: String::new(),
-                }),
+                Some((_, _, source)) => Some(source.clone()),
+                None => template::builtin(kind, locale),
             };
-            all.push(EffectiveTemplate {
+            all.extend(source.map(|source| EffectiveTemplate {
                 kind: kind.to_owned(),
                 locale: locale.to_owned(),
                 source,
                 custom: edited.is_some(),
-            });
+            }));
         }
     }
     Ok(all)
@@ -348,26 +340,15 @@ pub async fn preview(
     };
     let context = MailContext {
         brand: outreach.config.brand_name.clone(),
-        member: member_context(conn, &member).await?,
+        member: recipient::load(conn, &[member.id], Utc::now())
+            .await?
+            .remove(&member.id)
+            .map(|r| r.member)
+            .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member.member_no)))?,
         holiday,
         unsubscribe_url: outreach.links.url(member.id),
     };
-    let saved: Vec<_> = email_template::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| {
-            (
-                t.kind,
-                t.locale,
-                TemplateSource {
-                    subject: t.subject,
-                    text: t.text_body,
-                    html: t.html_body,
-                },
-            )
-        })
-        .collect();
+    let saved = template::saved(conn).await?;
     let templates =
         Templates::new(saved).map_err(|err| AppError::input(format!("a saved template is broken: {err}")))?;
     let rendered = templates
@@ -413,27 +394,6 @@ pub async fn send_test(
         .send(&message)
         .await
         .map_err(|err| AppError::input(format!("the mail server did not take the test email: {err}")))
-}
-
-async fn member_context(conn: &impl ConnectionTrait, member: &member::Model) -> AppResult<MemberContext> {
-    #[derive(FromQueryResult)]
-    struct Extra {
-        tier: Option<String>,
-        store: Option<String>,
-        points: Option<i64>,
-    }
-    let sql = "SELECT (SELECT tier FROM member_metrics WHERE member_id = $1) AS tier, \
-                 (SELECT name FROM stores WHERE id = $2) AS store, \
-                 (SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE member_id = $1) AS points";
-    let stmt = jobs::sql::statement(conn, sql, vec![member.id.into(), member.store_id.into()]);
-    let extra = Extra::find_by_statement(stmt).one(conn).await?;
-    Ok(MemberContext {
-        name: member.name.clone(),
-        member_no: member.member_no.clone(),
-        tier: extra.as_ref().and_then(|e| e.tier.clone()),
-        points: extra.as_ref().and_then(|e| e.points).unwrap_or_default(),
-        store: extra.and_then(|e| e.store),
-    })
 }
 
 async fn holiday_context(

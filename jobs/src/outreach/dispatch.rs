@@ -17,11 +17,12 @@ use serde::Serialize;
 use super::holidays::{self, BrandHoliday};
 use super::mailer::{compose, Email, Outgoing, SendError};
 use super::queue::{local_hour, QUEUED};
-use super::suppression::{self, email_hash};
-use super::template::{HolidayContext, MailContext, MemberContext, Templates};
+use super::recipient::{self, Recipient};
+use super::suppression;
+use super::template::{self, HolidayContext, MailContext, Templates};
 use super::Outreach;
 use crate::lease::holder_name;
-use crate::sql::statement;
+use crate::sql::{id_list, statement};
 use crate::{JobContext, JobError};
 
 pub const SENT: &str = "sent";
@@ -98,7 +99,8 @@ impl<'a> Pass<'a> {
         let calendar = holidays::load(&ctx.db, ctx.outreach.config.holiday_days_before).await?;
         Ok(Self {
             ctx,
-            templates: load_templates(&ctx.db).await?,
+            templates: Templates::new(template::saved(&ctx.db).await?)
+                .map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))?,
             holidays: calendar.into_iter().map(|h| (h.holiday.key.clone(), h)).collect(),
             owner: holder_name(),
         })
@@ -106,23 +108,21 @@ impl<'a> Pass<'a> {
 
     /// Claims the next batch and decides each row; `None` when nothing is due.
     async fn prepare(&self, in_flight: &HashSet<i64>) -> Result<Option<Prepared<'_>>, DbErr> {
-        let (db, outreach) = (&self.ctx.db, &*self.ctx.outreach);
+        let db = &self.ctx.db;
         let now = Utc::now();
-        let rows = claim(db, &self.owner, now, &outreach.config).await?;
+        let rows = claim(db, &self.owner, now, &self.ctx.outreach.config).await?;
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut recipients = recipients(db, &rows, now).await?;
+        let members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
+        let mut recipients = recipient::load(db, &members, now).await?;
         for member in in_flight {
             if let Some(recipient) = recipients.get_mut(member) {
                 recipient.recent_sends.push(now);
             }
         }
         let mut batch = Batch {
-            outreach,
-            templates: &self.templates,
-            holidays: &self.holidays,
-            brand_zone: self.ctx.time_zone,
+            pass: self,
             now,
             recipients,
             outcomes: Vec::with_capacity(rows.len()),
@@ -131,20 +131,63 @@ impl<'a> Pass<'a> {
         Ok(Some(Prepared { rows, batch, messages }))
     }
 
+    /// Writes a batch's outcomes in one transaction, one statement per kind of outcome.
     async fn record(&self, sent: Prepared<'_>, done: &mut Dispatched) -> Result<(), DbErr> {
-        let batch = &sent.batch;
+        let (batch, config) = (&sent.batch, &self.ctx.outreach.config);
+        let now = batch.now;
+        let rows: HashMap<i64, &Row> = sent.rows.iter().map(|r| (r.id, r)).collect();
+        let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
+        for (id, outcome) in &batch.outcomes {
+            let update = match outcome {
+                Outcome::Sent => {
+                    done.sent += 1;
+                    Update::Sent
+                }
+                Outcome::Suppressed(reason) => {
+                    done.suppressed += 1;
+                    Update::Suppressed(reason.clone())
+                }
+                Outcome::Postponed(due) => {
+                    done.postponed += 1;
+                    Update::Postponed(*due)
+                }
+                Outcome::Failed(reason) => {
+                    done.failed += 1;
+                    Update::Failed(reason.clone())
+                }
+                Outcome::Bounced(reason) => {
+                    done.failed += 1;
+                    Update::Failed(format!("undeliverable: {reason}"))
+                }
+                Outcome::Retry(reason) => match rows.get(id) {
+                    Some(row)
+                        if now - row.created_at
+                            < Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72)) =>
+                    {
+                        done.retrying += 1;
+                        Update::Retry(now + backoff(config, row.attempts), reason.clone())
+                    }
+                    _ => {
+                        done.failed += 1;
+                        Update::Failed(format!("gave up after {} hours: {reason}", config.give_up_hours))
+                    }
+                },
+            };
+            updates.entry(update).or_default().push(*id);
+        }
+        let txn = self.ctx.db.begin().await?;
+        for (update, ids) in &updates {
+            let (set, values) = update.assignments(now);
+            let sql = format!(
+                "UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE id IN ({})",
+                id_list(ids.iter().copied())
+            );
+            txn.execute(statement(&txn, &sql, values)).await?;
+        }
         let bounced = batch.bounced_addresses(&sent.rows);
-        let config = &self.ctx.outreach.config;
-        record(
-            &self.ctx.db,
-            &batch.outcomes,
-            &sent.rows,
-            &bounced,
-            batch.now,
-            config,
-            done,
-        )
-        .await
+        let bounced: Vec<&str> = bounced.iter().map(String::as_str).collect();
+        suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
+        txn.commit().await
     }
 }
 
@@ -203,110 +246,6 @@ fn row(r: &QueryResult) -> Result<Row, DbErr> {
     })
 }
 
-/// What the dispatcher knows of a member at send time.
-struct Recipient {
-    member: MemberContext,
-    email: Option<String>,
-    locale: String,
-    time_zone: String,
-    /// Why they must not be mailed, if so.
-    barred: Option<String>,
-    /// Marketing emails sent in the last 24 hours (also counts this batch's sends).
-    recent_sends: Vec<DateTime<Utc>>,
-}
-
-/// Everything about a batch's members in three statements.
-async fn recipients(
-    db: &DatabaseConnection,
-    rows: &[Row],
-    now: DateTime<Utc>,
-) -> Result<HashMap<i64, Recipient>, DbErr> {
-    let ids = id_list(rows.iter().map(|r| r.member_id));
-    let sql = format!(
-        "SELECT m.id, m.member_no, m.name, m.email, m.locale, m.time_zone, m.email_consent, m.status, \
-           mm.tier, s.name AS store_name, \
-           (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM points_ledger p WHERE p.member_id = m.id) AS points \
-         FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id \
-           LEFT JOIN stores s ON s.id = m.store_id \
-         WHERE m.id IN ({ids})"
-    );
-    let mut recipients = HashMap::new();
-    for r in db.query_all(statement(db, &sql, Vec::new())).await? {
-        let consent: bool = r.try_get("", "email_consent")?;
-        let status: String = r.try_get("", "status")?;
-        let email: Option<String> = r.try_get("", "email")?;
-        let barred = if status != "active" {
-            Some("the member was erased".to_owned())
-        } else if !consent {
-            Some("no email consent".to_owned())
-        } else if email.is_none() {
-            Some("no email address".to_owned())
-        } else {
-            None
-        };
-        let points: Option<i64> = r.try_get("", "points")?;
-        recipients.insert(
-            r.try_get::<i64>("", "id")?,
-            Recipient {
-                member: MemberContext {
-                    name: r.try_get("", "name")?,
-                    member_no: r.try_get("", "member_no")?,
-                    tier: r.try_get("", "tier")?,
-                    points: points.unwrap_or_default(),
-                    store: r.try_get("", "store_name")?,
-                },
-                email,
-                locale: r.try_get("", "locale")?,
-                time_zone: r.try_get("", "time_zone")?,
-                barred,
-                recent_sends: Vec::new(),
-            },
-        );
-    }
-    mark_suppressed(db, &mut recipients).await?;
-    let sql = format!(
-        "SELECT member_id, sent_at FROM outbox WHERE member_id IN ({ids}) AND status = '{SENT}' AND sent_at > $1"
-    );
-    for r in db
-        .query_all(statement(db, &sql, vec![(now - Duration::hours(24)).into()]))
-        .await?
-    {
-        let member_id: i64 = r.try_get("", "member_id")?;
-        if let Some(recipient) = recipients.get_mut(&member_id) {
-            recipient.recent_sends.push(r.try_get("", "sent_at")?);
-        }
-    }
-    Ok(recipients)
-}
-
-async fn mark_suppressed(db: &DatabaseConnection, recipients: &mut HashMap<i64, Recipient>) -> Result<(), DbErr> {
-    let mut by_hash: HashMap<String, Vec<i64>> = HashMap::new();
-    for (id, recipient) in recipients.iter() {
-        if let (None, Some(email)) = (&recipient.barred, &recipient.email) {
-            by_hash.entry(email_hash(email)).or_default().push(*id);
-        }
-    }
-    if by_hash.is_empty() {
-        return Ok(());
-    }
-    let placeholders: Vec<String> = (1..=by_hash.len()).map(|n| format!("${n}")).collect();
-    let hashes: Vec<Value> = by_hash.keys().cloned().map(Value::from).collect();
-    let sql = format!(
-        "SELECT email_hash, reason FROM email_suppressions WHERE email_hash IN ({})",
-        placeholders.join(", ")
-    );
-    for r in db.query_all(statement(db, &sql, hashes)).await? {
-        let hash: String = r.try_get("", "email_hash")?;
-        let reason: String = r.try_get("", "reason")?;
-        for id in by_hash.get(&hash).into_iter().flatten() {
-            if let Some(recipient) = recipients.get_mut(id) {
-                recipient.barred = Some(format!("the address is on the suppression list ({reason})"));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// What happens to one claimed row.
 enum Outcome {
     Sent,
@@ -323,10 +262,7 @@ enum Outcome {
 }
 
 struct Batch<'a> {
-    outreach: &'a Outreach,
-    templates: &'a Templates,
-    holidays: &'a HashMap<String, BrandHoliday>,
-    brand_zone: Tz,
+    pass: &'a Pass<'a>,
     now: DateTime<Utc>,
     recipients: HashMap<i64, Recipient>,
     outcomes: Vec<(i64, Outcome)>,
@@ -346,8 +282,9 @@ impl Batch<'_> {
     }
 
     fn message(&mut self, row: &Row) -> Result<Email, Outcome> {
-        let config = &self.outreach.config;
-        let (now, brand_zone) = (self.now, self.brand_zone);
+        let outreach = &*self.pass.ctx.outreach;
+        let config = &outreach.config;
+        let (now, brand_zone) = (self.now, self.pass.ctx.time_zone);
         let (locale, zone) = match self.recipients.get(&row.member_id) {
             Some(r) => (r.locale.clone(), r.time_zone.parse::<Tz>().unwrap_or(brand_zone)),
             None => return Err(Outcome::Suppressed("the member no longer exists".to_owned())),
@@ -379,9 +316,9 @@ impl Batch<'_> {
             brand: config.brand_name.clone(),
             member: recipient.member.clone(),
             holiday,
-            unsubscribe_url: self.outreach.links.url(row.member_id),
+            unsubscribe_url: outreach.links.url(row.member_id),
         };
-        let rendered = match self.templates.render(&row.kind, &locale, &context) {
+        let rendered = match self.pass.templates.render(&row.kind, &locale, &context) {
             Some(Ok(rendered)) => rendered,
             Some(Err(err)) => return Err(permanent(format!("the {} template failed: {err}", row.kind))),
             None => return Err(permanent(format!("there is no template for {:?}", row.kind))),
@@ -393,7 +330,7 @@ impl Batch<'_> {
             dedupe_key: &row.dedupe_key,
             unsubscribe_url: &context.unsubscribe_url,
         };
-        let message = compose(&self.outreach.from, &email).map_err(permanent)?;
+        let message = compose(&outreach.from, &email).map_err(permanent)?;
         // Counted now, so a second row for the same member in this batch waits its turn.
         recipient.recent_sends.push(now);
         Ok(message)
@@ -411,6 +348,7 @@ impl Batch<'_> {
 
     fn holiday_context(&self, key: &str, row: &Row, locale: &str, zone: Tz) -> Result<HolidayContext, Outcome> {
         let holiday = self
+            .pass
             .holidays
             .get(key)
             .ok_or_else(|| Outcome::Suppressed(format!("the holiday {key:?} no longer exists")))?;
@@ -478,69 +416,6 @@ async fn deliver(outreach: &Arc<Outreach>, messages: Vec<(i64, Email)>) -> Vec<(
         .await
 }
 
-/// Writes a batch's outcomes in one transaction, one statement per kind of outcome.
-async fn record(
-    db: &DatabaseConnection,
-    outcomes: &[(i64, Outcome)],
-    rows: &[Row],
-    bounced: &[String],
-    now: DateTime<Utc>,
-    config: &super::OutreachConfig,
-    done: &mut Dispatched,
-) -> Result<(), DbErr> {
-    let rows: HashMap<i64, &Row> = rows.iter().map(|r| (r.id, r)).collect();
-    let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
-    for (id, outcome) in outcomes {
-        let update = match outcome {
-            Outcome::Sent => {
-                done.sent += 1;
-                Update::Sent
-            }
-            Outcome::Suppressed(reason) => {
-                done.suppressed += 1;
-                Update::Suppressed(reason.clone())
-            }
-            Outcome::Postponed(due) => {
-                done.postponed += 1;
-                Update::Postponed(*due)
-            }
-            Outcome::Failed(reason) => {
-                done.failed += 1;
-                Update::Failed(reason.clone())
-            }
-            Outcome::Bounced(reason) => {
-                done.failed += 1;
-                Update::Failed(format!("undeliverable: {reason}"))
-            }
-            Outcome::Retry(reason) => match rows.get(id) {
-                Some(row)
-                    if now - row.created_at < Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72)) =>
-                {
-                    done.retrying += 1;
-                    Update::Retry(now + backoff(config, row.attempts), reason.clone())
-                }
-                _ => {
-                    done.failed += 1;
-                    Update::Failed(format!("gave up after {} hours: {reason}", config.give_up_hours))
-                }
-            },
-        };
-        updates.entry(update).or_default().push(*id);
-    }
-    let txn = db.begin().await?;
-    for (update, ids) in &updates {
-        let (set, values) = update.assignments(now);
-        let sql = format!(
-            "UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE id IN ({})",
-            id_list(ids.iter().copied())
-        );
-        txn.execute(statement(&txn, &sql, values)).await?;
-    }
-    let bounced: Vec<&str> = bounced.iter().map(String::as_str).collect();
-    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
-    txn.commit().await
-}
-
 /// How a row changes; rows with the same change share one UPDATE.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Update {
@@ -575,29 +450,6 @@ fn backoff(config: &super::OutreachConfig, attempts: i32) -> Duration {
         .saturating_mul(1 << exponent)
         .min(config.retry_max_seconds);
     Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX / 1000))
-}
-
-/// Ids written into SQL as literals: they are integers, and a batch can exceed SQLite's limit on
-/// bound parameters.
-fn id_list(ids: impl Iterator<Item = i64>) -> String {
-    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
-}
-
-async fn load_templates(db: &DatabaseConnection) -> Result<Templates, JobError> {
-    use entity::email_template;
-    use sea_orm::EntityTrait;
-    let overrides = email_template::Entity::find().all(db).await?.into_iter().map(|t| {
-        (
-            t.kind,
-            t.locale,
-            super::template::TemplateSource {
-                subject: t.subject,
-                text: t.text_body,
-                html: t.html_body,
-            },
-        )
-    });
-    Templates::new(overrides).map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))
 }
 
 #[cfg(test)]

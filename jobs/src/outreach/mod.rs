@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod holidays;
 pub mod mailer;
 pub mod queue;
+pub mod recipient;
 pub mod smtp;
 pub mod suppression;
 pub mod template;

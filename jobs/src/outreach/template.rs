@@ -372,6 +372,25 @@ fn number_filter(value: i64) -> String {
     out
 }
 
+/// Marketing's saved edits, as `Templates::new` takes them.
+pub async fn saved(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<(String, String, TemplateSource)>, sea_orm::DbErr> {
+    use sea_orm::EntityTrait;
+    let rows = entity::email_template::Entity::find().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| {
+            let source = TemplateSource {
+                subject: t.subject,
+                text: t.text_body,
+                html: t.html_body,
+            };
+            (t.kind, t.locale, source)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
