@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{self, Role, TokenKeys};
 use crate::brand::Brand;
 use crate::settings::Settings;
-use crate::startup::{job_context, Application};
+use crate::startup::{job_context, stop_requested, Application};
 use crate::{db, demo, graphql, import};
 
 #[derive(Parser)]
@@ -164,6 +164,13 @@ async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> a
     let brand = Brand::new(&settings.brand_time_zone)?;
     let ctx = job_context(&db, &brand, settings)?;
     let as_of = as_of.unwrap_or_else(|| ctx.today());
+    // Asked to stop, the dispatcher finishes what is on the wire and gives back the rest.
+    let shutdown = ctx.shutdown.clone();
+    tokio::spawn(async move {
+        stop_requested().await;
+        tracing::info!("stopping: finishing the work in progress");
+        shutdown.cancel();
+    });
     let finished = jobs::run_job(&ctx, name, as_of, jobs::Trigger::Cli).await?;
     println!("{}", serde_json::to_string_pretty(&finished.counts)?);
     Ok(())

@@ -10,10 +10,10 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::http::GraphiQLSource;
 use futures_util::StreamExt;
 use jobs::outreach::Outreach;
-use jobs::schedule::Schedules;
+use jobs::schedule::{Scheduler, Schedules};
 use jobs::JobContext;
 use sea_orm::DatabaseConnection;
-use tokio_cron_scheduler::JobScheduler;
+use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::{self, TokenKeys};
@@ -40,8 +40,12 @@ pub struct Application {
     db: DatabaseConnection,
     statements: StatementCounter,
     jobs: JobContext,
-    scheduler: Option<JobScheduler>,
+    scheduler: Option<Scheduler>,
 }
+
+/// How long a stopping server waits for HTTP requests and jobs in progress; within the 30 s a
+/// process manager usually allows between SIGTERM and SIGKILL.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
 
 struct AppState {
     schema: AppSchema,
@@ -96,6 +100,9 @@ impl Application {
                 .route("/healthz", web::get().to(healthz))
         })
         .listen(listener)?
+        // Signals are ours (see `run_until_stopped`): jobs must hear of the stop too.
+        .disable_signals()
+        .shutdown_timeout(STOP_GRACE.as_secs())
         .run();
         Ok(Self {
             port,
@@ -124,11 +131,21 @@ impl Application {
         &self.jobs
     }
 
-    /// Serves until the server stops (Ctrl-C or SIGTERM), then stops the scheduler.
+    /// Serves until Ctrl-C or SIGTERM. Then it stops accepting requests, tells running jobs to
+    /// wind down (the dispatcher finishes and records the emails on the wire and gives back the
+    /// rest), and waits for both within the grace period.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let server = self.server.handle();
+        let shutdown = self.jobs.shutdown.clone();
+        tokio::spawn(async move {
+            stop_requested().await;
+            tracing::info!("stopping: finishing requests and jobs in progress");
+            shutdown.cancel();
+            server.stop(true).await;
+        });
         let served = self.server.await;
-        if let Some(mut scheduler) = self.scheduler {
-            let _ = scheduler.shutdown().await;
+        if let Some(scheduler) = self.scheduler {
+            scheduler.stop(STOP_GRACE).await;
         }
         served
     }
@@ -148,7 +165,27 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
         time_zone: brand.time_zone,
         analytics: settings.analytics.clone(),
         outreach: Arc::new(outreach),
+        shutdown: CancellationToken::new(),
     })
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT) or SIGTERM.
+pub async fn stop_requested() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }
 
 /// POST /graphql: body limit, then authentication, then execution. Every rejection is a

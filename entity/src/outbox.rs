@@ -21,10 +21,11 @@ pub struct Model {
     /// `queued`, `sent`, `failed` or `suppressed`.
     pub status: String,
     pub attempts: i32,
-    /// The dispatcher holding the row while it sends, and until when.
+    /// The dispatcher holding the row while it sends: the name of its lease in `job_leases`.
     pub claimed_by: Option<String>,
-    pub claimed_until: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    /// When it was sent; on a queued row, when a live dispatcher reserved the member's daily
+    /// cap for it (it is being sent).
     pub sent_at: Option<DateTimeUtc>,
     pub job_run_id: Option<i64>,
     pub created_at: DateTimeUtc,

@@ -10,9 +10,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use crate::sql::statement;
 use tokio::task::JoinHandle;
 
-/// How long a lease lasts without renewal, and how often the holder renews it.
-const TTL: Duration = Duration::from_secs(60);
-const RENEW_EVERY: Duration = Duration::from_secs(15);
+/// How long a job's lease lasts without renewal; the holder renews it four times as often.
+const JOB_TTL: Duration = Duration::from_secs(60);
 
 /// A held lease; renewed in the background until released.
 pub struct Lease {
@@ -29,18 +28,28 @@ pub struct Held {
     pub until: DateTime<Utc>,
 }
 
-fn expiry() -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(TTL).unwrap_or_default()
+fn expiry(ttl: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default()
 }
 
 impl Lease {
-    /// Takes the lease `name`, or reports who holds it.
+    /// Takes the lease `name` for a job, or reports who holds it.
     pub async fn acquire(db: &DatabaseConnection, name: &str) -> Result<Result<Lease, Held>, DbErr> {
-        let owner = holder_name();
+        Self::acquire_as(db, name, &holder_name(), JOB_TTL).await
+    }
+
+    /// Takes the lease `name` for `owner`, lasting `ttl` past each renewal.
+    pub async fn acquire_as(
+        db: &DatabaseConnection,
+        name: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Result<Lease, Held>, DbErr> {
+        let owner = owner.to_owned();
         let sql = "INSERT INTO job_leases (name, owner, expires_at) VALUES ($1, $2, $3) \
                    ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
                    WHERE job_leases.expires_at < $4";
-        let values = vec![name.into(), owner.clone().into(), expiry().into(), Utc::now().into()];
+        let values = vec![name.into(), owner.clone().into(), expiry(ttl).into(), Utc::now().into()];
         let taken = db.execute(statement(db, sql, values)).await?.rows_affected() == 1;
         if !taken {
             let row = db
@@ -62,13 +71,17 @@ impl Lease {
             };
             return Ok(Err(held));
         }
-        let renewer = tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone()));
+        let renewer = tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone(), ttl));
         Ok(Ok(Lease {
             db: db.clone(),
             name: name.to_owned(),
             owner,
             renewer,
         }))
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// Gives the lease up at once.
@@ -93,11 +106,11 @@ impl Drop for Lease {
     }
 }
 
-async fn renew(db: DatabaseConnection, name: String, owner: String) {
+async fn renew(db: DatabaseConnection, name: String, owner: String, ttl: Duration) {
     let sql = "UPDATE job_leases SET expires_at = $3 WHERE name = $1 AND owner = $2";
     loop {
-        tokio::time::sleep(RENEW_EVERY).await;
-        let values = vec![name.clone().into(), owner.clone().into(), expiry().into()];
+        tokio::time::sleep(ttl / 4).await;
+        let values = vec![name.clone().into(), owner.clone().into(), expiry(ttl).into()];
         if let Err(err) = db.execute(statement(&db, sql, values)).await {
             tracing::warn!(error = %err, lease = %name, "could not renew lease");
         }

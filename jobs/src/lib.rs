@@ -12,9 +12,10 @@ pub mod sql;
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseConnection, DbErr};
+use tokio_util::sync::CancellationToken;
 
 pub use runs::Trigger;
 
@@ -65,6 +66,8 @@ pub struct JobContext {
     pub time_zone: Tz,
     pub analytics: analytics::AnalyticsConfig,
     pub outreach: Arc<outreach::Outreach>,
+    /// Cancelled when the process is asked to stop: long jobs (the dispatcher) wind down cleanly.
+    pub shutdown: CancellationToken,
 }
 
 impl JobContext {
@@ -85,6 +88,40 @@ pub struct Finished {
 
 /// Runs job `name` as of `as_of` under its lease, recording the run in `job_runs`.
 pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
+    check(ctx, name, as_of)?;
+    if CONCURRENT_JOBS.contains(&name) {
+        return recorded(ctx, name, as_of, trigger).await;
+    }
+    let lease = take_lease(ctx, name).await?;
+    let finished = recorded(ctx, name, as_of, trigger).await;
+    lease.release().await?;
+    finished
+}
+
+/// A scheduled run for the schedule's tick at `tick`. Every replica's scheduler fires at the
+/// same ticks: the first to take the job's lease runs it, and the others skip that tick (`None`),
+/// even those that fire after it finished.
+pub async fn run_scheduled(
+    ctx: &JobContext,
+    name: &str,
+    as_of: NaiveDate,
+    tick: DateTime<Utc>,
+) -> Result<Option<Finished>, JobError> {
+    check(ctx, name, as_of)?;
+    let lease = match take_lease(ctx, name).await {
+        Err(JobError::Busy(_)) => return Ok(None),
+        taken => taken?,
+    };
+    let finished = if runs::scheduled_since(&ctx.db, name, tick).await? {
+        Ok(None)
+    } else {
+        recorded(ctx, name, as_of, Trigger::Schedule).await.map(Some)
+    };
+    lease.release().await?;
+    finished
+}
+
+fn check(ctx: &JobContext, name: &str, as_of: NaiveDate) -> Result<(), JobError> {
     if !JOBS.iter().any(|(job, _)| *job == name) {
         let known: Vec<_> = JOBS.iter().map(|(job, _)| *job).collect();
         return Err(JobError::Invalid(format!(
@@ -95,12 +132,25 @@ pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Tr
     if as_of > ctx.today() {
         return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
     }
+    Ok(())
+}
+
+/// The job's lease: one run at a time across every process and replica.
+async fn take_lease(ctx: &JobContext, name: &str) -> Result<lease::Lease, JobError> {
+    lease::Lease::acquire(&ctx.db, &format!("job:{name}"))
+        .await?
+        .map_err(|held| {
+            JobError::Busy(format!(
+                "another {name} run is in progress ({} holds it until {})",
+                held.owner, held.until
+            ))
+        })
+}
+
+/// Runs the job, recording the run and its outcome in `job_runs`.
+async fn recorded(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
     let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
-    let outcome = if CONCURRENT_JOBS.contains(&name) {
-        execute(ctx, name, as_of, run_id, trigger).await
-    } else {
-        single_flight(ctx, name, as_of, run_id, trigger).await
-    };
+    let outcome = execute(ctx, name, as_of, run_id, trigger).await;
     runs::finish(
         &ctx.db,
         run_id,
@@ -111,27 +161,6 @@ pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Tr
         run_id,
         counts: outcome?,
     })
-}
-
-/// Runs a job under its lease: one run at a time across every process and replica.
-async fn single_flight(
-    ctx: &JobContext,
-    name: &str,
-    as_of: NaiveDate,
-    run_id: i64,
-    trigger: Trigger,
-) -> Result<serde_json::Value, JobError> {
-    match lease::Lease::acquire(&ctx.db, &format!("job:{name}")).await? {
-        Err(held) => Err(JobError::Busy(format!(
-            "another {name} run is in progress ({} holds it until {})",
-            held.owner, held.until
-        ))),
-        Ok(lease) => {
-            let result = execute(ctx, name, as_of, run_id, trigger).await;
-            lease.release().await?;
-            result
-        }
-    }
 }
 
 async fn execute(

@@ -1,7 +1,7 @@
 //! The job-run log: every execution of a job, with its trigger, status and counts.
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::job_run;
-use sea_orm::{ActiveModelTrait, ActiveValue, DatabaseConnection, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 
 pub const RUNNING: &str = "running";
 pub const SUCCEEDED: &str = "succeeded";
@@ -43,6 +43,17 @@ pub async fn start(
     .insert(db)
     .await?;
     Ok(run.id)
+}
+
+/// Whether a scheduled run of `job` started at or after `tick` (another replica took that tick).
+pub async fn scheduled_since(db: &DatabaseConnection, job: &str, tick: DateTime<Utc>) -> Result<bool, DbErr> {
+    let found = job_run::Entity::find()
+        .filter(job_run::Column::Job.eq(job))
+        .filter(job_run::Column::Trigger.eq(Trigger::Schedule.as_str()))
+        .filter(job_run::Column::StartedAt.gte(tick))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Records how a run ended.

@@ -1,8 +1,13 @@
 //! The schedule: tokio-cron-scheduler calls the same [`run_job`] the CLI does.
-use chrono::Duration;
-use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+use std::future::Future;
 
-use crate::{outreach, run_job, JobContext, Trigger};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use croner::parser::{CronParser, Seconds};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+use tokio_util::task::TaskTracker;
+
+use crate::{outreach, run_scheduled, JobContext};
 
 /// Cron expressions (with seconds) in the brand's time zone.
 #[derive(Clone, Debug)]
@@ -16,47 +21,106 @@ pub struct Schedules {
     pub outbox: String,
 }
 
-/// Starts the scheduler with every job on its schedule; keep the returned handle alive.
+/// The running schedule; keep it alive, and stop it before the process ends.
+pub struct Scheduler {
+    cron: JobScheduler,
+    /// The job runs it started, so a stop can wait for them.
+    running: TaskTracker,
+}
+
+impl Scheduler {
+    /// Starts no more runs and waits up to `grace` for those in progress, which wind down once
+    /// the context's `shutdown` is cancelled.
+    pub async fn stop(mut self, grace: std::time::Duration) {
+        let _ = self.cron.shutdown().await;
+        self.running.close();
+        if tokio::time::timeout(grace, self.running.wait()).await.is_err() {
+            tracing::warn!(?grace, "scheduled jobs still running at exit");
+        }
+    }
+}
+
+/// Starts the scheduler with every job on its schedule.
 ///
 /// tokio-cron-scheduler fixes the zone's UTC offset when a job is added, so in zones with
 /// daylight saving a schedule drifts by an hour until the next restart.
-pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<JobScheduler, JobSchedulerError> {
+pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
+    let running = TaskTracker::new();
     let jobs: [(&str, &'static [&'static str]); 2] = [
         (&schedules.analytics, &["analytics"]),
         (&schedules.outreach, &["birthday", "holiday", "winback"]),
     ];
     for (cron, names) in jobs {
-        let ctx = ctx.clone();
+        let (ctx, running, ticks) = (ctx.clone(), running.clone(), Ticks::parse(cron)?);
         let job = Job::new_async_tz(cron, ctx.time_zone, move |_, _| {
             let ctx = ctx.clone();
-            Box::pin(async move {
+            let tick = ticks.current(ctx.time_zone);
+            tracked(&running, async move {
                 for name in names {
-                    scheduled(&ctx, name).await;
+                    scheduled(&ctx, name, tick).await;
                 }
             })
         })?;
         scheduler.add(job).await?;
     }
-    let dispatcher = ctx.clone();
+    let (dispatcher, tracker) = (ctx.clone(), running.clone());
     let job = Job::new_async_tz(schedules.outbox.as_str(), ctx.time_zone, move |_, _| {
         let ctx = dispatcher.clone();
-        Box::pin(async move { dispatch(&ctx).await })
+        tracked(&tracker, async move { dispatch(&ctx).await })
     })?;
     scheduler.add(job).await?;
     scheduler.start().await?;
-    Ok(scheduler)
+    Ok(Scheduler {
+        cron: scheduler,
+        running,
+    })
+}
+
+/// A job run the scheduler can wait for at a stop.
+fn tracked(
+    running: &TaskTracker,
+    run: impl Future<Output = ()> + Send + 'static,
+) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(running.track_future(run))
+}
+
+/// A cron expression's ticks, so that every replica names the tick a run belongs to alike.
+#[derive(Clone)]
+struct Ticks(croner::Cron);
+
+impl Ticks {
+    fn parse(cron: &str) -> Result<Self, JobSchedulerError> {
+        CronParser::builder()
+            .seconds(Seconds::Required)
+            .dom_and_dow(true)
+            .build()
+            .parse(cron)
+            .map(Self)
+            .map_err(|_| JobSchedulerError::ParseSchedule)
+    }
+
+    /// The tick that fired just now. The scheduler fires at a tick or a little after it, so the
+    /// last tick up to a second from now is it (schedules are never more often than that).
+    fn current(&self, zone: Tz) -> DateTime<Utc> {
+        let soon = (Utc::now() + Duration::seconds(1)).with_timezone(&zone);
+        self.0
+            .find_previous_occurrence(&soon, true)
+            .map(|tick| tick.with_timezone(&Utc))
+            .unwrap_or_else(|_| Utc::now())
+    }
 }
 
 /// A scheduled run: analytics covers yesterday, the last complete day in the brand's time zone;
-/// the outreach jobs cover today.
-async fn scheduled(ctx: &JobContext, job: &str) {
+/// the outreach jobs cover today. A tick that another replica took is skipped.
+async fn scheduled(ctx: &JobContext, job: &str, tick: DateTime<Utc>) {
     let as_of = match job {
         "analytics" => ctx.today() - Duration::days(1),
         _ => ctx.today(),
     };
-    match run_job(ctx, job, as_of, Trigger::Schedule).await {
-        Ok(finished) => tracing::info!(job, %as_of, counts = %finished.counts, "scheduled job finished"),
+    match run_scheduled(ctx, job, as_of, tick).await {
+        Ok(Some(finished)) => tracing::info!(job, %as_of, counts = %finished.counts, "scheduled job finished"),
+        Ok(None) => tracing::debug!(job, %tick, "another replica ran this tick"),
         Err(error) => tracing::error!(job, %as_of, %error, "scheduled job failed"),
     }
 }

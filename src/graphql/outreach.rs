@@ -119,8 +119,11 @@ impl OutboxEntry {
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
     }
+    /// When the server accepted it (a queued row's reservation is not shown).
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
+        self.0
+            .sent_at
+            .filter(|_| self.0.status == jobs::outreach::dispatch::SENT)
     }
     async fn attempts(&self) -> i32 {
         self.0.attempts

@@ -6,6 +6,7 @@ mod access;
 mod activity;
 mod analytics;
 mod cli;
+mod delivery;
 mod demo;
 mod erasure;
 mod import;

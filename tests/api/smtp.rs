@@ -84,15 +84,47 @@ impl SmtpSink {
     /// Everything received so far, oldest first, parsed.
     pub fn messages(&self) -> Vec<Received> {
         let mail = self.mail_dir();
-        let mut names: Vec<String> = fs::read_dir(&mail)
+        self.stored("eml")
+            .iter()
+            .map(|name| Received::load(&mail.join(name)))
+            .collect()
+    }
+
+    /// How many messages arrived so far, without reading them.
+    pub fn count(&self) -> usize {
+        self.stored("eml").len()
+    }
+
+    /// The recipients of every message received so far, one entry per message (envelopes only:
+    /// cheap enough for thousands of messages).
+    pub fn envelopes(&self) -> Vec<Vec<String>> {
+        let mail = self.mail_dir();
+        self.stored("json")
+            .iter()
+            .map(|name| {
+                let text = fs::read_to_string(mail.join(name)).expect("read an envelope");
+                let envelope: serde_json::Value = serde_json::from_str(&text).expect("an envelope is JSON");
+                let recipients = envelope["rcpt_tos"].as_array().cloned().unwrap_or_default();
+                recipients
+                    .iter()
+                    .filter_map(|r| r.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The names of complete stored files with this extension, oldest first (temporary files
+    /// start with a dot; only renamed, complete ones count).
+    fn stored(&self, extension: &str) -> Vec<String> {
+        let suffix = format!(".{extension}");
+        let mut names: Vec<String> = fs::read_dir(self.mail_dir())
             .expect("read the SMTP sink's mail folder")
             .map(|entry| entry.expect("list the SMTP sink's mail folder").file_name())
             .filter_map(|name| name.into_string().ok())
-            // Temporary files start with a dot; only renamed, complete messages count.
-            .filter(|name| name.ends_with(".eml") && !name.starts_with('.'))
+            .filter(|name| name.ends_with(&suffix) && !name.starts_with('.'))
             .collect();
         names.sort();
-        names.iter().map(|name| Received::load(&mail.join(name))).collect()
+        names
     }
 
     /// Waits (polling, up to `timeout`) until at least n messages arrived; returns them.

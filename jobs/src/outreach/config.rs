@@ -22,7 +22,8 @@ pub struct OutreachConfig {
     pub smtp_timeout_seconds: u64,
     /// Outbox rows claimed per round trip.
     pub batch_size: u32,
-    /// How long a claim lasts: rows of a dispatcher that died are sent again after this.
+    /// How long a dispatcher's claims outlive it: the rows of a dispatcher that died are sent
+    /// again after this (a live one keeps renewing them every quarter of it).
     pub claim_seconds: u64,
     /// Backoff after a temporary failure: base × 2^(attempt-1), capped.
     pub retry_base_seconds: u64,
@@ -57,7 +58,7 @@ impl Default for OutreachConfig {
             smtp_connections: 20,
             smtp_timeout_seconds: 30,
             batch_size: 2000,
-            claim_seconds: 300,
+            claim_seconds: 30,
             retry_base_seconds: 60,
             retry_max_seconds: 3600,
             give_up_hours: 72,

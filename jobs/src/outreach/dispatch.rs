@@ -1,82 +1,71 @@
 //! The outbox dispatcher: claims due rows, checks consent, suppression, the frequency cap and
-//! quiet hours, renders, sends through the mailer, and records each outcome.
+//! quiet hours, renders, sends through the mailer, and records each outcome as it happens.
 //!
-//! Exactly once: a row is claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has
-//! one writer) so two dispatchers never hold it together, and it is only marked sent after the
-//! server accepted it. A dispatcher killed mid-send leaves its claimed rows to expire and be sent
-//! again: only emails in flight at the crash can arrive twice, with the same Message-ID.
-use std::collections::{HashMap, HashSet};
+//! Exactly once: a row is claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one
+//! writer) so two dispatchers never hold it together, and it is only marked sent after the
+//! server accepted it. Each send's outcome is written before its connection takes the next
+//! message (see `recorder`), so a dispatcher killed mid-send re-sends at most one message per
+//! SMTP connection, with the same Message-ID; its claims lapse with its lease (see `claim`).
+//! Stopped cleanly (`JobContext::shutdown`), it claims nothing more, finishes and records the
+//! sends on the wire, and gives back the rows it had not started.
+//!
+//! The frequency cap holds across dispatchers and replicas: a row about to be sent carries its
+//! reservation (`sent_at` while still queued), written in the same transaction that counted the
+//! member's recent sends with the members taken in turn, so no two dispatchers can both find a
+//! member's slot free.
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, TransactionTrait, Value};
-use serde::Serialize;
+use futures_util::{stream, StreamExt};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
+use tokio::sync::mpsc;
 
+use super::claim::{Claimant, Row};
 use super::holidays::{self, BrandHoliday};
 use super::mailer::{compose, Email, Outgoing, SendError};
-use super::queue::{local_hour, QUEUED};
+use super::queue::local_hour;
 use super::recipient::{self, Recipient};
-use super::suppression;
+pub use super::recorder::Dispatched;
+use super::recorder::{Recorded, Recorder, Update};
 use super::template::{self, HolidayContext, MailContext, Templates};
 use super::Outreach;
-use crate::lease::holder_name;
 use crate::sql::{id_list, statement};
 use crate::{JobContext, JobError};
 
 pub const SENT: &str = "sent";
 
-/// What one dispatch pass did.
-#[derive(Debug, Default, Serialize)]
-pub struct Dispatched {
-    pub sent: u64,
-    /// Temporary failures, to be tried again later.
-    pub retrying: u64,
-    /// Permanent failures (the address is now undeliverable) and rows given up.
-    pub failed: u64,
-    /// Not sent on purpose: no consent, unsubscribed, erased, undeliverable.
-    pub suppressed: u64,
-    /// Held back by the frequency cap or quiet hours.
-    pub postponed: u64,
+/// Sends every row that is due until none is left or the dispatcher is told to stop. Batches are
+/// claimed and decided while the one before is on the wire, so the database and the SMTP server
+/// work at the same time.
+pub async fn dispatch(ctx: &JobContext) -> Result<Dispatched, JobError> {
+    if ctx.shutdown.is_cancelled() {
+        return Ok(Dispatched::default());
+    }
+    let pass = Pass::load(ctx).await?;
+    let claimant = Claimant::start(&ctx.db, ctx.outreach.config.claim_seconds).await?;
+    let recorder = Recorder::spawn(ctx.db.clone());
+    let (batches, ready) = mpsc::channel(1);
+    let (produced, delivered) = tokio::join!(
+        pass.produce(&claimant, &recorder, batches),
+        deliver(ctx, &recorder, ready)
+    );
+    let done = recorder.finish().await;
+    let released = claimant.release(&ctx.db).await?;
+    if released > 0 {
+        tracing::info!(released, "stopped: gave back the emails not yet sent");
+    }
+    produced?;
+    delivered?;
+    Ok(done?)
 }
 
-/// Sends every row that is due, batch by batch, until none is left. While one batch is on the
-/// wire, the one before is recorded and the next claimed and rendered, so the database and the
-/// SMTP server work at the same time.
-pub async fn dispatch(ctx: &JobContext) -> Result<Dispatched, JobError> {
-    let pass = Pass::load(ctx).await?;
-    let mut done = Dispatched::default();
-    let mut next = pass.prepare(&HashSet::new()).await?;
-    let mut unrecorded: Option<Prepared<'_>> = None;
-    while let Some(mut current) = next {
-        let messages = std::mem::take(&mut current.messages);
-        let members: HashMap<i64, i64> = current.rows.iter().map(|r| (r.id, r.member_id)).collect();
-        // Members in this batch count as mailed today when the next batch checks the daily cap.
-        let in_flight: HashSet<i64> = messages.iter().filter_map(|(id, _)| members.get(id).copied()).collect();
-        let previous = unrecorded.take();
-        let done = &mut done;
-        let (delivered, following) = tokio::join!(deliver(&ctx.outreach, messages), async {
-            if let Some(previous) = previous {
-                pass.record(previous, done).await?;
-            }
-            pass.prepare(&in_flight).await
-        });
-        current.batch.outcomes.extend(delivered);
-        match following {
-            Ok(following) => next = following,
-            Err(err) => {
-                // What was sent is recorded before giving up.
-                pass.record(current, done).await?;
-                return Err(err.into());
-            }
-        }
-        unrecorded = Some(current);
-    }
-    if let Some(last) = unrecorded {
-        pass.record(last, &mut done).await?;
-    }
-    Ok(done)
+/// A message ready for the wire, with the row it came from.
+struct Pending {
+    row: Row,
+    email: Email,
+    address: String,
 }
 
 /// What stays the same for a whole dispatch pass.
@@ -84,14 +73,6 @@ struct Pass<'a> {
     ctx: &'a JobContext,
     templates: Templates,
     holidays: HashMap<String, BrandHoliday>,
-    owner: String,
-}
-
-/// A claimed batch, decided: the messages to send and the other rows' outcomes.
-struct Prepared<'a> {
-    rows: Vec<Row>,
-    batch: Batch<'a>,
-    messages: Vec<(i64, Email)>,
 }
 
 impl<'a> Pass<'a> {
@@ -102,148 +83,177 @@ impl<'a> Pass<'a> {
             templates: Templates::new(template::saved(&ctx.db).await?)
                 .map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))?,
             holidays: calendar.into_iter().map(|h| (h.holiday.key.clone(), h)).collect(),
-            owner: holder_name(),
         })
     }
 
-    /// Claims the next batch and decides each row; `None` when nothing is due.
-    async fn prepare(&self, in_flight: &HashSet<i64>) -> Result<Option<Prepared<'_>>, DbErr> {
-        let db = &self.ctx.db;
+    /// Claims and prepares batches for the sender until nothing is due, the sender has stopped or
+    /// the dispatcher is told to stop.
+    async fn produce(
+        &self,
+        claimant: &Claimant,
+        recorder: &Recorder,
+        batches: mpsc::Sender<Vec<Pending>>,
+    ) -> Result<(), DbErr> {
+        while !self.ctx.shutdown.is_cancelled() {
+            let Some(pending) = self.prepare(claimant, recorder).await? else {
+                break;
+            };
+            if batches.send(pending).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims the next batch and decides each row: the messages to send, while the other rows'
+    /// outcomes go to the recorder. `None` when nothing is due.
+    async fn prepare(&self, claimant: &Claimant, recorder: &Recorder) -> Result<Option<Vec<Pending>>, DbErr> {
+        let config = &self.ctx.outreach.config;
         let now = Utc::now();
-        let rows = claim(db, &self.owner, now, &self.ctx.outreach.config).await?;
+        let rows = claimant.claim(&self.ctx.db, now, config.batch_size).await?;
         if rows.is_empty() {
             return Ok(None);
         }
-        let members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
-        let mut recipients = recipient::load(db, &members, now).await?;
-        for member in in_flight {
-            if let Some(recipient) = recipients.get_mut(member) {
-                recipient.recent_sends.push(now);
+        let letters = self.decide(&rows, now).await?;
+        let mut pending = Vec::with_capacity(rows.len());
+        for (row, letter) in rows.into_iter().zip(letters) {
+            match letter.and_then(|letter| self.compose(&row, letter)) {
+                Ok((email, address)) => pending.push(Pending { row, email, address }),
+                Err(outcome) => recorder.note(settle(config, &row, outcome, now, None)),
             }
+        }
+        Ok(Some(pending))
+    }
+
+    /// Decides every row and reserves the cap slot of each member about to be mailed, in one
+    /// transaction that holds the batch's members, so a concurrent dispatcher deciding for the
+    /// same member waits and then sees the reservation.
+    async fn decide(&self, rows: &[Row], now: DateTime<Utc>) -> Result<Vec<Result<Letter, Outcome>>, DbErr> {
+        let txn = self.ctx.db.begin().await?;
+        // Forget reservations that a dead dispatcher left on these rows. On SQLite this first
+        // write also takes the database's write lock, which is what makes deciders take turns.
+        let ids = id_list(rows.iter().map(|r| r.id));
+        let sql = format!("UPDATE outbox SET sent_at = NULL WHERE id IN ({ids})");
+        txn.execute(statement(&txn, &sql, Vec::new())).await?;
+        let mut members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
+        members.sort_unstable();
+        members.dedup();
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // In id order, so two deciders never wait for each other in a circle.
+            let sql = format!(
+                "SELECT id FROM members WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                id_list(members.iter().copied())
+            );
+            txn.execute(statement(&txn, &sql, Vec::new())).await?;
         }
         let mut batch = Batch {
             pass: self,
             now,
-            recipients,
-            outcomes: Vec::with_capacity(rows.len()),
+            recipients: recipient::load(&txn, &members, now).await?,
         };
-        let messages = batch.plan(&rows);
-        Ok(Some(Prepared { rows, batch, messages }))
+        let letters: Vec<_> = rows.iter().map(|row| batch.decide(row)).collect();
+        let reserved = rows
+            .iter()
+            .zip(&letters)
+            .filter(|(_, letter)| letter.is_ok())
+            .map(|(row, _)| row.id);
+        let reserved = id_list(reserved);
+        if !reserved.is_empty() {
+            let sql = format!("UPDATE outbox SET sent_at = $1 WHERE id IN ({reserved})");
+            txn.execute(statement(&txn, &sql, vec![now.into()])).await?;
+        }
+        txn.commit().await?;
+        Ok(letters)
     }
 
-    /// Writes a batch's outcomes in one transaction, one statement per kind of outcome.
-    async fn record(&self, sent: Prepared<'_>, done: &mut Dispatched) -> Result<(), DbErr> {
-        let (batch, config) = (&sent.batch, &self.ctx.outreach.config);
-        let now = batch.now;
-        let rows: HashMap<i64, &Row> = sent.rows.iter().map(|r| (r.id, r)).collect();
-        let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
-        for (id, outcome) in &batch.outcomes {
-            let update = match outcome {
-                Outcome::Sent => {
-                    done.sent += 1;
-                    Update::Sent
-                }
-                Outcome::Suppressed(reason) => {
-                    done.suppressed += 1;
-                    Update::Suppressed(reason.clone())
-                }
-                Outcome::Postponed(due) => {
-                    done.postponed += 1;
-                    Update::Postponed(*due)
-                }
-                Outcome::Failed(reason) => {
-                    done.failed += 1;
-                    Update::Failed(reason.clone())
-                }
-                Outcome::Bounced(reason) => {
-                    done.failed += 1;
-                    Update::Failed(format!("undeliverable: {reason}"))
-                }
-                Outcome::Retry(reason) => match rows.get(id) {
-                    Some(row)
-                        if now - row.created_at
-                            < Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72)) =>
-                    {
-                        done.retrying += 1;
-                        Update::Retry(now + backoff(config, row.attempts), reason.clone())
-                    }
-                    _ => {
-                        done.failed += 1;
-                        Update::Failed(format!("gave up after {} hours: {reason}", config.give_up_hours))
-                    }
-                },
-            };
-            updates.entry(update).or_default().push(*id);
-        }
-        let txn = self.ctx.db.begin().await?;
-        for (update, ids) in &updates {
-            let (set, values) = update.assignments(now);
-            let sql = format!(
-                "UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE id IN ({})",
-                id_list(ids.iter().copied())
-            );
-            txn.execute(statement(&txn, &sql, values)).await?;
-        }
-        let bounced = batch.bounced_addresses(&sent.rows);
-        let bounced: Vec<&str> = bounced.iter().map(String::as_str).collect();
-        suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
-        txn.commit().await
+    /// Renders a decided letter into a message for the wire, with its address.
+    fn compose(&self, row: &Row, letter: Letter) -> Result<(Email, String), Outcome> {
+        let outreach = &*self.ctx.outreach;
+        let rendered = match self.templates.render(&row.kind, &letter.locale, &letter.context) {
+            Some(Ok(rendered)) => rendered,
+            Some(Err(err)) => return Err(permanent(format!("the {} template failed: {err}", row.kind))),
+            None => return Err(permanent(format!("there is no template for {:?}", row.kind))),
+        };
+        let email = Outgoing {
+            to_name: &letter.context.member.name,
+            to_address: &letter.address,
+            rendered: &rendered,
+            dedupe_key: &row.dedupe_key,
+            unsubscribe_url: &letter.context.unsubscribe_url,
+        };
+        let message = compose(&outreach.from, &email).map_err(permanent)?;
+        Ok((message, letter.address))
     }
 }
 
-/// A claimed outbox row.
-struct Row {
-    id: i64,
-    dedupe_key: String,
-    kind: String,
-    occurrence: String,
-    member_id: i64,
-    holiday_key: Option<String>,
-    hold_quiet_hours: bool,
-    attempts: i32,
-    created_at: DateTime<Utc>,
+/// Sends what the producer prepared, as many at once as the SMTP pool has connections, each
+/// send recorded before its connection is used again. On shutdown it takes no new message and
+/// returns once the sends on the wire are recorded.
+async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Vec<Pending>>) -> Result<(), DbErr> {
+    let connections = usize::try_from(ctx.outreach.config.smtp_connections.max(1)).unwrap_or(1);
+    let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
+        .flat_map(stream::iter)
+        .take_until(ctx.shutdown.cancelled())
+        .map(|pending| send_and_record(&ctx.outreach, recorder, pending))
+        .buffer_unordered(connections)
+        .all(|recorded| async move { recorded })
+        .await;
+    if recorded {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(
+            "the outcomes of sent emails could not be written".to_owned(),
+        ))
+    }
 }
 
-/// Claims up to a batch of due rows for `owner` until the claim expires.
-async fn claim(
-    db: &DatabaseConnection,
-    owner: &str,
-    now: DateTime<Utc>,
-    config: &super::OutreachConfig,
-) -> Result<Vec<Row>, DbErr> {
-    let lock = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-        _ => "",
+/// Sends one message as its own task (so the runtime spreads the work over every core) and
+/// waits until its outcome is written.
+async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, pending: Pending) -> bool {
+    let Pending { row, email, address } = pending;
+    let mailer = Arc::clone(outreach);
+    let sent = tokio::spawn(async move { mailer.mailer.send(&email).await });
+    let outcome = match sent.await {
+        Ok(Ok(())) => Outcome::Sent,
+        Ok(Err(SendError::Temporary(reason))) => Outcome::Retry(reason),
+        Ok(Err(SendError::Permanent(reason))) => Outcome::Bounced(reason),
+        // The send panicked or was cancelled: not known to be delivered, so try again.
+        Err(err) => Outcome::Retry(format!("the send task failed: {err}")),
     };
-    let sql = format!(
-        "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outbox WHERE status = '{QUEUED}' AND due_at <= $3 \
-           AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY due_at LIMIT $4 {lock}) \
-         RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at"
-    );
-    let until = now + Duration::seconds(i64::try_from(config.claim_seconds).unwrap_or(300));
-    let values = vec![
-        owner.into(),
-        until.into(),
-        now.into(),
-        i64::from(config.batch_size.max(1)).into(),
-    ];
-    let rows = db.query_all(statement(db, &sql, values)).await?;
-    rows.iter().map(row).collect()
+    recorder
+        .record(settle(&outreach.config, &row, outcome, Utc::now(), Some(address)))
+        .await
 }
 
-fn row(r: &QueryResult) -> Result<Row, DbErr> {
-    Ok(Row {
-        id: r.try_get("", "id")?,
-        dedupe_key: r.try_get("", "dedupe_key")?,
-        kind: r.try_get("", "kind")?,
-        occurrence: r.try_get("", "occurrence")?,
-        member_id: r.try_get("", "member_id")?,
-        holiday_key: r.try_get("", "holiday_key")?,
-        hold_quiet_hours: r.try_get("", "hold_quiet_hours")?,
-        attempts: r.try_get("", "attempts")?,
-        created_at: r.try_get("", "created_at")?,
-    })
+/// How an outcome changes its row: a temporary failure backs off, or is given up when the row
+/// has waited too long; a bounce suppresses the address.
+fn settle(
+    config: &super::OutreachConfig,
+    row: &Row,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+    address: Option<String>,
+) -> Recorded {
+    let give_up = Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72));
+    let (update, bounced) = match outcome {
+        Outcome::Sent => (Update::Sent, None),
+        Outcome::Suppressed(reason) => (Update::Suppressed(reason), None),
+        Outcome::Postponed(due) => (Update::Postponed(due), None),
+        Outcome::Failed(reason) => (Update::Failed(reason), None),
+        Outcome::Bounced(reason) => (Update::Failed(format!("undeliverable: {reason}")), address),
+        Outcome::Retry(reason) if now - row.created_at < give_up => {
+            (Update::Retry(now + backoff(config, row.attempts), reason), None)
+        }
+        Outcome::Retry(reason) => (
+            Update::Failed(format!("gave up after {} hours: {reason}", config.give_up_hours)),
+            None,
+        ),
+    };
+    Recorded {
+        id: row.id,
+        update,
+        bounced,
+    }
 }
 
 /// What happens to one claimed row.
@@ -261,42 +271,37 @@ enum Outcome {
     Failed(String),
 }
 
+/// What a row to be sent says, before it is rendered.
+struct Letter {
+    context: MailContext,
+    locale: String,
+    address: String,
+}
+
+/// One claimed batch being decided.
 struct Batch<'a> {
     pass: &'a Pass<'a>,
     now: DateTime<Utc>,
     recipients: HashMap<i64, Recipient>,
-    outcomes: Vec<(i64, Outcome)>,
 }
 
 impl Batch<'_> {
-    /// Decides every row; returns the messages to send and records the other outcomes.
-    fn plan(&mut self, rows: &[Row]) -> Vec<(i64, Email)> {
-        let mut messages = Vec::with_capacity(rows.len());
-        for row in rows {
-            match self.message(row) {
-                Ok(message) => messages.push((row.id, message)),
-                Err(outcome) => self.outcomes.push((row.id, outcome)),
-            }
-        }
-        messages
-    }
-
-    fn message(&mut self, row: &Row) -> Result<Email, Outcome> {
+    /// Whether the row goes out now, and if so with what; otherwise why not.
+    fn decide(&mut self, row: &Row) -> Result<Letter, Outcome> {
         let outreach = &*self.pass.ctx.outreach;
         let config = &outreach.config;
         let (now, brand_zone) = (self.now, self.pass.ctx.time_zone);
-        let (locale, zone) = match self.recipients.get(&row.member_id) {
-            Some(r) => (r.locale.clone(), r.time_zone.parse::<Tz>().unwrap_or(brand_zone)),
-            None => return Err(Outcome::Suppressed("the member no longer exists".to_owned())),
-        };
+        let gone = || Outcome::Suppressed("the member no longer exists".to_owned());
+        let recipient = self.recipients.get(&row.member_id).ok_or_else(gone)?;
+        let (locale, zone) = (
+            recipient.locale.clone(),
+            recipient.time_zone.parse::<Tz>().unwrap_or(brand_zone),
+        );
         let holiday = match row.holiday_key.as_deref() {
             None => None,
             Some(key) => Some(self.holiday_context(key, row, &locale, zone)?),
         };
-        let recipient = self
-            .recipients
-            .get_mut(&row.member_id)
-            .ok_or_else(|| Outcome::Suppressed("the member no longer exists".to_owned()))?;
+        let recipient = self.recipients.get_mut(&row.member_id).ok_or_else(gone)?;
         if let Some(reason) = &recipient.barred {
             return Err(Outcome::Suppressed(reason.clone()));
         }
@@ -312,38 +317,18 @@ impl Batch<'_> {
                 return Err(Outcome::Postponed(quiet_until));
             }
         }
-        let context = MailContext {
-            brand: config.brand_name.clone(),
-            member: recipient.member.clone(),
-            holiday,
-            unsubscribe_url: outreach.links.url(row.member_id),
-        };
-        let rendered = match self.pass.templates.render(&row.kind, &locale, &context) {
-            Some(Ok(rendered)) => rendered,
-            Some(Err(err)) => return Err(permanent(format!("the {} template failed: {err}", row.kind))),
-            None => return Err(permanent(format!("there is no template for {:?}", row.kind))),
-        };
-        let email = Outgoing {
-            to_name: &recipient.member.name,
-            to_address: recipient.email.as_deref().unwrap_or_default(),
-            rendered: &rendered,
-            dedupe_key: &row.dedupe_key,
-            unsubscribe_url: &context.unsubscribe_url,
-        };
-        let message = compose(&outreach.from, &email).map_err(permanent)?;
         // Counted now, so a second row for the same member in this batch waits its turn.
         recipient.recent_sends.push(now);
-        Ok(message)
-    }
-
-    /// The addresses the mail server refused for good.
-    fn bounced_addresses(&self, rows: &[Row]) -> Vec<String> {
-        let members: HashMap<i64, i64> = rows.iter().map(|r| (r.id, r.member_id)).collect();
-        self.outcomes
-            .iter()
-            .filter(|(_, outcome)| matches!(outcome, Outcome::Bounced(_)))
-            .filter_map(|(id, _)| self.recipients.get(members.get(id)?)?.email.clone())
-            .collect()
+        Ok(Letter {
+            context: MailContext {
+                brand: config.brand_name.clone(),
+                member: recipient.member.clone(),
+                holiday,
+                unsubscribe_url: outreach.links.url(row.member_id),
+            },
+            locale,
+            address: recipient.email.clone().unwrap_or_default(),
+        })
     }
 
     fn holiday_context(&self, key: &str, row: &Row, locale: &str, zone: Tz) -> Result<HolidayContext, Outcome> {
@@ -391,55 +376,6 @@ fn quiet_until(config: &super::OutreachConfig, now: DateTime<Utc>, zone: Tz) -> 
     let today = local.date_naive();
     let end_day = if hour >= end { today + Duration::days(1) } else { today };
     Some(local_hour(end_day, end, zone))
-}
-
-/// Sends concurrently, as many at once as the SMTP pool has connections. Each send is its own
-/// task, so the runtime spreads the work (formatting, TLS, syscalls) over every core.
-async fn deliver(outreach: &Arc<Outreach>, messages: Vec<(i64, Email)>) -> Vec<(i64, Outcome)> {
-    let concurrency = usize::try_from(outreach.config.smtp_connections.max(1)).unwrap_or(1);
-    futures_util::stream::iter(messages)
-        .map(|(id, message)| {
-            let outreach = Arc::clone(outreach);
-            let sent = tokio::spawn(async move { outreach.mailer.send(&message).await });
-            async move {
-                match sent.await {
-                    Ok(Ok(())) => (id, Outcome::Sent),
-                    Ok(Err(SendError::Temporary(reason))) => (id, Outcome::Retry(reason)),
-                    Ok(Err(SendError::Permanent(reason))) => (id, Outcome::Bounced(reason)),
-                    // The send panicked or was cancelled: not known to be delivered, so try again.
-                    Err(err) => (id, Outcome::Retry(format!("the send task failed: {err}"))),
-                }
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await
-}
-
-/// How a row changes; rows with the same change share one UPDATE.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Update {
-    Sent,
-    Suppressed(String),
-    Postponed(DateTime<Utc>),
-    Retry(DateTime<Utc>, String),
-    Failed(String),
-}
-
-impl Update {
-    fn assignments(&self, now: DateTime<Utc>) -> (&'static str, Vec<Value>) {
-        match self {
-            Self::Sent => ("status = 'sent', sent_at = $1, last_error = NULL", vec![now.into()]),
-            Self::Suppressed(reason) => ("status = 'suppressed', last_error = $1", vec![reason.clone().into()]),
-            // Waiting is not an attempt: take back the one the claim counted.
-            Self::Postponed(due) => ("due_at = $1, attempts = attempts - 1", vec![(*due).into()]),
-            Self::Retry(due, reason) => (
-                "due_at = $1, last_error = $2",
-                vec![(*due).into(), reason.clone().into()],
-            ),
-            Self::Failed(reason) => ("status = 'failed', last_error = $1", vec![reason.clone().into()]),
-        }
-    }
 }
 
 /// base × 2^(attempts − 1), capped.

@@ -1,12 +1,14 @@
 //! Scheduled outreach (DOMAIN.md §4): the calendar, the jobs that queue birthday, holiday and
 //! win-back emails into the outbox, and the dispatcher that renders and sends them.
 pub mod calendar;
+pub mod claim;
 pub mod config;
 pub mod dispatch;
 pub mod holidays;
 pub mod mailer;
 pub mod queue;
 pub mod recipient;
+pub mod recorder;
 pub mod smtp;
 pub mod suppression;
 pub mod template;

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
+use super::claim::held_by_live_dispatcher;
 use super::dispatch::SENT;
+use super::queue::QUEUED;
 use super::suppression::email_hash;
 use super::template::MemberContext;
 use crate::sql::{id_list, statement};
@@ -18,12 +20,12 @@ pub struct Recipient {
     pub time_zone: String,
     /// Why they must not be mailed, if so.
     pub barred: Option<String>,
-    /// Marketing emails sent to them in the last 24 hours.
+    /// Marketing emails sent to them in the last 24 hours, or being sent.
     pub recent_sends: Vec<DateTime<Utc>>,
 }
 
 /// Everything about these members in three statements: profile with tier, store and points
-/// balance; the suppression list; their sends since `now − 24 h`.
+/// balance; the suppression list; their sends since `now − 24 h`, those in flight included.
 pub async fn load(
     db: &impl ConnectionTrait,
     member_ids: &[i64],
@@ -72,13 +74,15 @@ pub async fn load(
         );
     }
     mark_suppressed(db, &mut recipients).await?;
+    // Sent, or being sent: a queued row with `sent_at` is a send its dispatcher reserved, and
+    // counts while that dispatcher is alive (see `dispatch`).
     let sql = format!(
-        "SELECT member_id, sent_at FROM outbox WHERE member_id IN ({ids}) AND status = '{SENT}' AND sent_at > $1"
+        "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) AND o.sent_at > $1 \
+           AND (o.status = '{SENT}' OR (o.status = '{QUEUED}' AND {live}))",
+        live = held_by_live_dispatcher("$2"),
     );
-    for r in db
-        .query_all(statement(db, &sql, vec![(now - Duration::hours(24)).into()]))
-        .await?
-    {
+    let values = vec![(now - Duration::hours(24)).into(), now.into()];
+    for r in db.query_all(statement(db, &sql, values)).await? {
         let member_id: i64 = r.try_get("", "member_id")?;
         if let Some(recipient) = recipients.get_mut(&member_id) {
             recipient.recent_sends.push(r.try_get("", "sent_at")?);

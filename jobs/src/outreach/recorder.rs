@@ -1,0 +1,174 @@
+//! Writes the dispatcher's outcomes as they happen, in small grouped transactions.
+//!
+//! A send waits until its outcome is written before its connection takes the next message, so a
+//! dispatcher killed at any moment leaves at most one accepted-but-unrecorded message per SMTP
+//! connection: only those can go out twice. Outcomes that arrive while a write is running are
+//! written together by the next one (group commit), so waiting costs little throughput.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait, Value};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::suppression;
+use crate::sql::{id_list, statement};
+
+/// Rows written per statement: the ids go into the SQL as literals.
+const MOST_PER_WRITE: usize = 1000;
+
+/// What one dispatch pass did.
+#[derive(Debug, Default, Serialize)]
+pub struct Dispatched {
+    pub sent: u64,
+    /// Temporary failures, to be tried again later.
+    pub retrying: u64,
+    /// Permanent failures (the address is now undeliverable) and rows given up.
+    pub failed: u64,
+    /// Not sent on purpose: no consent, unsubscribed, erased, undeliverable.
+    pub suppressed: u64,
+    /// Held back by the frequency cap or quiet hours.
+    pub postponed: u64,
+}
+
+/// How a row changes; rows with the same change share one UPDATE.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Update {
+    Sent,
+    Suppressed(String),
+    Postponed(DateTime<Utc>),
+    Retry(DateTime<Utc>, String),
+    Failed(String),
+}
+
+/// One row's outcome, with the address to suppress when the server refused it for good.
+pub struct Recorded {
+    pub id: i64,
+    pub update: Update,
+    pub bounced: Option<String>,
+}
+
+struct Entry {
+    outcome: Recorded,
+    written: Option<oneshot::Sender<()>>,
+}
+
+/// The handle the dispatcher records through; the writing runs in its own task.
+pub struct Recorder {
+    entries: mpsc::UnboundedSender<Entry>,
+    writer: JoinHandle<Result<Dispatched, DbErr>>,
+}
+
+impl Recorder {
+    pub fn spawn(db: DatabaseConnection) -> Self {
+        let (entries, received) = mpsc::unbounded_channel();
+        Self {
+            entries,
+            writer: tokio::spawn(write_until_closed(db, received)),
+        }
+    }
+
+    /// Records an outcome and waits until it is written; false when the writer has failed.
+    pub async fn record(&self, outcome: Recorded) -> bool {
+        let (written, done) = oneshot::channel();
+        let entry = Entry {
+            outcome,
+            written: Some(written),
+        };
+        self.entries.send(entry).is_ok() && done.await.is_ok()
+    }
+
+    /// Records an outcome without waiting: for rows that were never on the wire.
+    pub fn note(&self, outcome: Recorded) {
+        let _ = self.entries.send(Entry { outcome, written: None });
+    }
+
+    /// Writes what is left and reports what every written outcome amounted to.
+    pub async fn finish(self) -> Result<Dispatched, DbErr> {
+        drop(self.entries);
+        self.writer
+            .await
+            .map_err(|err| DbErr::Custom(format!("the outcome writer failed: {err}")))?
+    }
+}
+
+async fn write_until_closed(
+    db: DatabaseConnection,
+    mut received: mpsc::UnboundedReceiver<Entry>,
+) -> Result<Dispatched, DbErr> {
+    let mut done = Dispatched::default();
+    let mut group = Vec::new();
+    while received.recv_many(&mut group, MOST_PER_WRITE).await > 0 {
+        write(&db, &group, &mut done).await?;
+        for entry in group.drain(..) {
+            if let Some(written) = entry.written {
+                let _ = written.send(());
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Writes a group of outcomes in one transaction, one statement per kind of change.
+async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut updates: HashMap<&Update, Vec<i64>> = HashMap::new();
+    for entry in group {
+        updates.entry(&entry.outcome.update).or_default().push(entry.outcome.id);
+    }
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // An outcome lost to a crash of the database server itself (not of Patron) means at most
+        // a re-send, never a lost email; waiting for each flush to disk would halve throughput.
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
+    }
+    for (update, ids) in &updates {
+        let (set, values) = update.assignments(now);
+        let sql = format!(
+            "UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({})",
+            id_list(ids.iter().copied())
+        );
+        txn.execute(statement(&txn, &sql, values)).await?;
+        update.count(done, ids.len() as u64);
+    }
+    let bounced: Vec<&str> = group.iter().filter_map(|e| e.outcome.bounced.as_deref()).collect();
+    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
+    txn.commit().await
+}
+
+impl Update {
+    fn assignments(&self, now: DateTime<Utc>) -> (&'static str, Vec<Value>) {
+        match self {
+            Self::Sent => ("status = 'sent', sent_at = $1, last_error = NULL", vec![now.into()]),
+            Self::Suppressed(reason) => (
+                "status = 'suppressed', sent_at = NULL, last_error = $1",
+                vec![reason.clone().into()],
+            ),
+            // Waiting is not an attempt: take back the one the claim counted.
+            Self::Postponed(due) => (
+                "due_at = $1, sent_at = NULL, attempts = attempts - 1",
+                vec![(*due).into()],
+            ),
+            Self::Retry(due, reason) => (
+                "due_at = $1, sent_at = NULL, last_error = $2",
+                vec![(*due).into(), reason.clone().into()],
+            ),
+            Self::Failed(reason) => (
+                "status = 'failed', sent_at = NULL, last_error = $1",
+                vec![reason.clone().into()],
+            ),
+        }
+    }
+
+    fn count(&self, done: &mut Dispatched, rows: u64) {
+        let counter = match self {
+            Self::Sent => &mut done.sent,
+            Self::Suppressed(_) => &mut done.suppressed,
+            Self::Postponed(_) => &mut done.postponed,
+            Self::Retry(..) => &mut done.retrying,
+            Self::Failed(_) => &mut done.failed,
+        };
+        *counter += rows;
+    }
+}
