@@ -58,8 +58,17 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum ImportKind {
-    Members { file: PathBuf },
-    Purchases { file: PathBuf },
+    Members(ImportFile),
+    Purchases(ImportFile),
+}
+
+#[derive(clap::Args)]
+pub struct ImportFile {
+    file: PathBuf,
+    /// The file's encoding; when omitted, UTF-8 unless the file's start is not valid UTF-8,
+    /// then GB18030 (which includes GBK).
+    #[arg(long, value_enum)]
+    encoding: Option<import::Encoding>,
 }
 
 #[derive(Subcommand)]
@@ -106,8 +115,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             let brand = Brand::new(&settings.brand_time_zone)?;
             let report = match what {
-                ImportKind::Members { file } => import::members(&db, &brand, &file).await?,
-                ImportKind::Purchases { file } => import::purchases(&db, &brand, &file).await?,
+                ImportKind::Members(ImportFile { file, encoding }) => {
+                    import::members(&db, &brand, &file, encoding).await?
+                }
+                ImportKind::Purchases(ImportFile { file, encoding }) => {
+                    import::purchases(&db, &brand, &file, encoding).await?
+                }
             };
             print!("{report}");
             Ok(())

@@ -1,15 +1,25 @@
 //! Connecting to the database and bringing its schema up to date.
+use std::str::FromStr;
 use std::time::Duration;
 
+use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// How long the first PostgreSQL connection may take before we stop and say why.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer
 /// and concurrent writers wait their turn instead of failing. Its page cache is 16 MiB per
 /// connection: with 64 MiB the analytics run over a million members was slower (29.6 s against
 /// 24.7 s) and peaked at 942 MiB instead of 665–815 MiB.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    if url.starts_with("postgres") {
+        check_postgres(url).await?;
+    }
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -31,7 +41,69 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // batches), a generic plan scans the table for `IN (...)` lookups long after it has
         // grown: importing 100,000 members took 41 s instead of 1. Plan with the real values.
         .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]));
-    Database::connect(options).await
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot open the database {}", crate::settings::redact_url(url)))
+}
+
+/// One direct connection before the pool, which would retry a refused connection until its
+/// acquire timeout and then say only "pool timed out". Fails within `CONNECT_TIMEOUT` with
+/// the server's address, the cause and what to do; never with the password.
+async fn check_postgres(url: &str) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let server = match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    let attempt = async {
+        if options.get_socket().is_none() {
+            let host = (options.get_host(), options.get_port());
+            if let Err(err) = tokio::net::lookup_host(host).await {
+                anyhow::bail!("unknown host {:?} ({err}); check the host in DATABASE_URL", host.0);
+            }
+        }
+        let connection = PgConnection::connect_with(&options)
+            .await
+            .map_err(|err| anyhow::anyhow!(explain(&err, &options)))?;
+        // Closing politely only spares the server a log line.
+        let _ = connection.close().await;
+        anyhow::Ok(())
+    };
+    let outcome = tokio::time::timeout(CONNECT_TIMEOUT, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "no answer within {} s; is the host reachable and the port right?",
+                CONNECT_TIMEOUT.as_secs()
+            ))
+        });
+    outcome.map_err(|cause| anyhow::anyhow!("cannot connect to PostgreSQL at {server}: {cause}"))
+}
+
+/// The cause of a failed connection, with a hint at the fix.
+fn explain(err: &sqlx::Error, options: &PgConnectOptions) -> String {
+    let (host, port, user) = (options.get_host(), options.get_port(), options.get_username());
+    let database = options.get_database().unwrap_or(user);
+    match err {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused; is PostgreSQL running? Start it with `sudo systemctl start postgresql` \
+             (or `pg_ctlcluster <version> main start`), or fix the port in DATABASE_URL"
+                .to_owned()
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // SQLSTATE 3D000: invalid_catalog_name.
+            Some("3D000") => format!(
+                "database {database:?} does not exist; create it with `createdb -h {host} -p {port} -U {user} {database}`"
+            ),
+            // 28P01: invalid_password; 28000: invalid_authorization_specification (pg_hba.conf).
+            Some("28P01" | "28000") => format!(
+                "authentication failed for user {user:?} ({}); check the user/password in DATABASE_URL",
+                db.message()
+            ),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// Applies every pending migration.

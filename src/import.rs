@@ -1,19 +1,23 @@
 //! CSV import of members and purchases (formats in DOMAIN.md section 5).
 //!
-//! Rows are read as a stream and written in batches: one lookup query and one multi-row insert
-//! per batch. Bad rows are reported by line and skipped; good rows are kept; importing the same
-//! file again changes nothing.
+//! Rows are read as a stream (UTF-8 or GB18030, decoded on the fly) and written in batches:
+//! a few lookup queries and multi-row inserts per batch, each within both databases' limits.
+//! Bad rows are reported by line and skipped; good rows are kept; importing the same file again
+//! changes nothing.
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 use entity::{member, purchase};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressBarIter, ProgressStyle};
+use jobs::sql;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
@@ -24,6 +28,52 @@ use crate::service::purchase::{self as purchases, LineItem, PURCHASE};
 use crate::service::{audit, store};
 
 const BATCH: usize = 1000;
+
+/// The text encoding of a CSV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GB18030, a superset of GBK and GB2312: what Excel on Chinese Windows saves.
+    #[value(name = "gb18030", alias = "gbk")]
+    Gb18030,
+}
+
+impl Encoding {
+    /// How much of a file decides its encoding when none is given: enough for thousands of rows
+    /// without reading a large file twice.
+    const SAMPLE: u64 = 1 << 20;
+
+    /// UTF-8 when the start of the file is valid UTF-8 (a character cut at the end of the sample
+    /// counts as valid), otherwise GB18030.
+    fn detect(file: &mut File) -> std::io::Result<Self> {
+        let mut sample = Vec::new();
+        file.by_ref().take(Self::SAMPLE).read_to_end(&mut sample)?;
+        file.rewind()?;
+        Ok(match std::str::from_utf8(&sample) {
+            Err(err) if err.error_len().is_some() => Self::Gb18030,
+            _ => Self::Utf8,
+        })
+    }
+
+    /// A streaming decoder to UTF-8. UTF-8 passes through unchanged, so an invalid line is
+    /// rejected rather than silently altered; a byte-order mark (UTF-8 or UTF-16) wins over
+    /// GB18030.
+    fn reader<R: Read>(self, source: R) -> DecodeReaderBytes<R, Vec<u8>> {
+        let mut builder = DecodeReaderBytesBuilder::new();
+        builder.strip_bom(true);
+        match self {
+            Self::Utf8 => builder.utf8_passthru(true),
+            Self::Gb18030 => builder.encoding(Some(encoding_rs::GB18030)).bom_override(true),
+        };
+        builder.build(source)
+    }
+}
+
+/// The rejection of text that is not UTF-8: it names the flag that reads the likely encoding.
+const NOT_UTF8: &str = "not valid UTF-8 text; if the file was saved as GBK/GB18030 (e.g. by Excel on \
+                        Chinese Windows), import it with --encoding gb18030";
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -54,7 +104,7 @@ impl fmt::Display for Report {
 
 /// A CSV file read row by row, with its columns found by header name.
 struct CsvFile {
-    reader: csv::Reader<File>,
+    reader: csv::Reader<DecodeReaderBytes<ProgressBarIter<File>, Vec<u8>>>,
     columns: HashMap<String, usize>,
     progress: ProgressBar,
 }
@@ -66,18 +116,35 @@ struct Row {
 }
 
 impl CsvFile {
-    fn open(path: &Path, required: &[&str]) -> anyhow::Result<Self> {
-        let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    /// Opens a file in `encoding`, or in the one its start shows when `None`.
+    fn open(path: &Path, encoding: Option<Encoding>, required: &[&str]) -> anyhow::Result<Self> {
+        let cannot_read = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
+        let mut file = File::open(path).map_err(cannot_read)?;
+        let encoding = match encoding {
+            Some(encoding) => encoding,
+            None => Encoding::detect(&mut file).map_err(cannot_read)?,
+        };
+        if encoding == Encoding::Gb18030 {
+            tracing::info!(file = %path.display(), "reading the file as GB18030");
+        }
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        // indicatif draws nothing when stderr is not a terminal.
+        let progress = ProgressBar::new(size);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}") {
+            progress.set_style(style);
+        }
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(true)
-            .from_reader(file);
-        let columns: HashMap<String, usize> = reader
-            .headers()?
+            .from_reader(encoding.reader(progress.wrap_read(file)));
+        let header = reader.headers().map_err(|err| match err.kind() {
+            csv::ErrorKind::Utf8 { .. } => anyhow::anyhow!("{}: the header is {NOT_UTF8}", path.display()),
+            _ => anyhow::anyhow!("{}: unreadable header: {err}", path.display()),
+        })?;
+        let columns: HashMap<String, usize> = header
             .iter()
             .enumerate()
-            .map(|(i, name)| (name.trim_start_matches('\u{feff}').to_lowercase(), i))
+            .map(|(i, name)| (name.to_lowercase(), i))
             .collect();
         if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
             anyhow::bail!(
@@ -85,11 +152,6 @@ impl CsvFile {
                 path.display(),
                 required.join(",")
             );
-        }
-        // indicatif draws nothing when stderr is not a terminal.
-        let progress = ProgressBar::new(size);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}") {
-            progress.set_style(style);
         }
         Ok(Self {
             reader,
@@ -104,11 +166,11 @@ impl CsvFile {
         let line = self.reader.position().line();
         match self.reader.read_record(&mut record) {
             Ok(true) => {
-                self.progress.set_position(self.reader.position().byte());
                 let line = record.position().map(|p| p.line()).unwrap_or(line);
                 Some(Ok(Row { line, record }))
             }
             Ok(false) => None,
+            Err(err) if matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) => Some(Err((line, NOT_UTF8.to_owned()))),
             Err(err) => Some(Err((line, format!("unreadable CSV: {err}")))),
         }
     }
@@ -123,8 +185,14 @@ impl CsvFile {
 }
 
 /// Imports members: new member numbers are added, known ones updated where the file differs.
-pub async fn members(db: &DatabaseConnection, brand: &Brand, path: &Path) -> anyhow::Result<Report> {
-    let mut csv = CsvFile::open(path, &["member_no", "name"])?;
+/// `encoding` is detected when `None`.
+pub async fn members(
+    db: &DatabaseConnection,
+    brand: &Brand,
+    path: &Path,
+    encoding: Option<Encoding>,
+) -> anyhow::Result<Report> {
+    let mut csv = CsvFile::open(path, encoding, &["member_no", "name"])?;
     let mut report = Report::default();
     let mut batch: Vec<MemberRow> = Vec::new();
     let mut stores = StoreCache::default();
@@ -206,9 +274,22 @@ async fn write_members(
     batch: Vec<MemberRow>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    if batch.is_empty() {
+    let Some(lines) = Lines::of(&batch, |row| row.line) else {
         return Ok(());
-    }
+    };
+    store_members(db, brand, stores, batch, lines, report)
+        .await
+        .map_err(|err| lines.failed(err))
+}
+
+async fn store_members(
+    db: &DatabaseConnection,
+    brand: &Brand,
+    stores: &mut StoreCache,
+    batch: Vec<MemberRow>,
+    lines: Lines,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let numbers: HashSet<&str> = batch
         .iter()
         .flat_map(|row| std::iter::once(row.member_no.as_str()).chain(row.valid.referred_by.as_deref()))
@@ -216,7 +297,7 @@ async fn write_members(
     let known = members_by_number(db, numbers).await?;
     let cli = Viewer::cli();
     let mut new_rows = Vec::new();
-    let (first_line, added_before) = (batch[0].line, report.added);
+    let added_before = report.added;
     for MemberRow {
         line,
         member_no,
@@ -253,22 +334,22 @@ async fn write_members(
             },
         }
     }
-    if !new_rows.is_empty() {
-        let inserted = new_rows.len() as u64;
-        member::Entity::insert_many(new_rows)
-            .on_conflict(OnConflict::column(member::Column::MemberNo).do_nothing().to_owned())
-            .exec_without_returning(db)
-            .await?;
-        report.added += inserted;
-    }
-    let detail = serde_json::json!({ "fromLine": first_line, "added": report.added - added_before });
+    let on_conflict = OnConflict::column(member::Column::MemberNo).do_nothing().to_owned();
+    report.added += sql::insert_chunked(db, new_rows, on_conflict).await?;
+    let detail = serde_json::json!({ "fromLine": lines.first, "added": report.added - added_before });
     audit::record(db, &cli, "members.import", None, detail).await?;
     Ok(())
 }
 
 /// Imports purchases and returns; an order already recorded with the same details is unchanged.
-pub async fn purchases(db: &DatabaseConnection, brand: &Brand, path: &Path) -> anyhow::Result<Report> {
-    let mut csv = CsvFile::open(path, &["member_no", "occurred_at", "amount"])?;
+/// `encoding` is detected when `None`.
+pub async fn purchases(
+    db: &DatabaseConnection,
+    brand: &Brand,
+    path: &Path,
+    encoding: Option<Encoding>,
+) -> anyhow::Result<Report> {
+    let mut csv = CsvFile::open(path, encoding, &["member_no", "occurred_at", "amount"])?;
     let mut report = Report::default();
     let mut batch = Vec::new();
     let mut stores = StoreCache::default();
@@ -336,14 +417,25 @@ async fn write_purchases(
     batch: Vec<PurchaseRow>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    if batch.is_empty() {
+    let Some(lines) = Lines::of(&batch, |row| row.line) else {
         return Ok(());
-    }
+    };
+    store_purchases(db, stores, batch, lines, report)
+        .await
+        .map_err(|err| lines.failed(err))
+}
+
+async fn store_purchases(
+    db: &DatabaseConnection,
+    stores: &mut StoreCache,
+    batch: Vec<PurchaseRow>,
+    lines: Lines,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let numbers: HashSet<&str> = batch.iter().map(|p| p.member_no.as_str()).collect();
     let known = members_by_number(db, numbers).await?;
     let mut stored = purchases::existing(db, batch.iter().map(|p| p.key.clone())).await?;
     let mut new_rows: HashMap<(String, String), purchase::ActiveModel> = HashMap::new();
-    let first_line = batch[0].line;
     for PurchaseRow {
         line,
         member_no,
@@ -379,33 +471,65 @@ async fn write_purchases(
         }
     }
     stored.clear();
-    let added = new_rows.len() as u64;
-    if added > 0 {
-        purchase::Entity::insert_many(new_rows.into_values())
-            .on_conflict(
-                OnConflict::columns([purchase::Column::OrderId, purchase::Column::Kind])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-        report.added += added;
-    }
-    let detail = serde_json::json!({ "fromLine": first_line, "added": added });
+    let on_conflict = OnConflict::columns([purchase::Column::OrderId, purchase::Column::Kind])
+        .do_nothing()
+        .to_owned();
+    let added = sql::insert_chunked(db, new_rows.into_values().collect(), on_conflict).await?;
+    report.added += added;
+    let detail = serde_json::json!({ "fromLine": lines.first, "added": added });
     audit::record(db, &Viewer::cli(), "purchases.import", None, detail).await?;
     Ok(())
 }
 
-/// The stored members among these numbers, in one query.
+/// The stored members among these numbers.
 async fn members_by_number(
     db: &DatabaseConnection,
     numbers: HashSet<&str>,
 ) -> anyhow::Result<HashMap<String, member::Model>> {
-    let members = member::Entity::find()
-        .filter(member::Column::MemberNo.is_in(numbers))
-        .all(db)
-        .await?;
+    let numbers: Vec<&str> = numbers.into_iter().collect();
+    let members = sql::find_in(db, member::Entity::find(), member::Column::MemberNo, &numbers).await?;
     Ok(members.into_iter().map(|m| (m.member_no.clone(), m)).collect())
+}
+
+/// The file lines a batch spans.
+#[derive(Clone, Copy)]
+struct Lines {
+    first: u64,
+    last: u64,
+}
+
+impl Lines {
+    fn of<T>(batch: &[T], line: impl Fn(&T) -> u64) -> Option<Self> {
+        Some(Self {
+            first: line(batch.first()?),
+            last: line(batch.last()?),
+        })
+    }
+
+    /// A batch's error names its lines: the batches before it are stored, so the user learns
+    /// where the import stopped, and that running it again after a fix is safe.
+    fn failed(self, err: anyhow::Error) -> anyhow::Error {
+        let (first, last) = (self.first, self.last);
+        let cause = one_line(&err);
+        anyhow::anyhow!(
+            "lines {first}–{last}: {cause} (earlier lines are imported; importing the file again after a fix is safe)"
+        )
+    }
+}
+
+/// An error and its causes on one line, each once: sea-orm and sqlx repeat their source's text
+/// in their own.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Store ids by code for one import, creating stores the file names first.

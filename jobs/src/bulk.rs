@@ -53,9 +53,7 @@ impl Table {
     /// Multi-row INSERTs through `conn`; `suffix` may add e.g. an `ON CONFLICT` clause.
     pub async fn insert(&self, conn: &impl ConnectionTrait, rows: &[Vec<Value>], suffix: &str) -> Result<(), DbErr> {
         let backend = conn.get_database_backend();
-        // SQLite takes 32766 parameters per statement, PostgreSQL 65535.
-        let per_statement = (30_000 / self.columns.len()).max(1);
-        for chunk in rows.chunks(per_statement) {
+        for chunk in rows.chunks(crate::sql::rows_per_statement(self.columns.len())) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.columns.join(", "));
             let mut n = 0;
             for (r, _) in chunk.iter().enumerate() {

@@ -1,5 +1,64 @@
-//! Raw SQL that serves both databases.
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+//! Raw SQL that serves both databases, and batch statements that stay within both databases'
+//! limits whatever the batch size.
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable,
+    QueryFilter, Select, Statement, Value,
+};
+
+/// Bound parameters one statement may carry on both databases: SQLite takes 32,766 and
+/// PostgreSQL 65,535; the margin leaves room for a query's own few.
+pub const MAX_PARAMS: usize = 30_000;
+
+/// How many rows (or keys) of `params_per_row` bound parameters fit in one statement.
+pub fn rows_per_statement(params_per_row: usize) -> usize {
+    (MAX_PARAMS / params_per_row.max(1)).max(1)
+}
+
+/// The rows of `select` whose `column` is one of `values`, one `IN (...)` per chunk that fits
+/// a statement. An `IN` list, unlike a chain of `OR`s, does not nest: SQLite refuses
+/// expressions more than 1000 deep.
+pub async fn find_in<E, V>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    column: E::Column,
+    values: &[V],
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    V: Into<Value> + Clone,
+{
+    let mut found = Vec::new();
+    for chunk in values.chunks(rows_per_statement(1)) {
+        let rows = select
+            .clone()
+            .filter(column.is_in(chunk.iter().cloned()))
+            .all(conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Inserts rows with as few multi-row INSERTs as the parameter limits allow, skipping rows
+/// that `on_conflict` skips. Returns how many rows were inserted.
+pub async fn insert_chunked<A>(conn: &impl ConnectionTrait, rows: Vec<A>, on_conflict: OnConflict) -> Result<u64, DbErr>
+where
+    A: ActiveModelTrait,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let per_statement = rows_per_statement(<A::Entity as EntityTrait>::Column::iter().count());
+    let mut rows = rows.into_iter().peekable();
+    let mut inserted = 0;
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        inserted += A::Entity::insert_many(chunk)
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
 
 /// Builds a statement written with PostgreSQL's `$n` placeholders; SQLite reads the same numbers
 /// as `?n`, so one text serves both databases.

@@ -5,9 +5,7 @@ use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use entity::{member, purchase};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
@@ -108,29 +106,23 @@ pub fn same_content(a: &purchase::ActiveModel, b: &purchase::ActiveModel) -> boo
     .all(|column| a.get(column).into_value() == b.get(column).into_value())
 }
 
-/// Stored rows with these (order id, kind) keys.
+/// Stored rows with these (order id, kind) keys: per kind, `order_id IN (...)` in chunks, so a
+/// batch of any size stays within both databases' limits.
 pub async fn existing(
     conn: &impl ConnectionTrait,
     keys: impl IntoIterator<Item = (String, String)>,
 ) -> AppResult<HashMap<(String, String), purchase::Model>> {
-    let mut any = Condition::any();
-    let mut empty = true;
+    let mut by_kind: HashMap<String, Vec<String>> = HashMap::new();
     for (order_id, kind) in keys {
-        any = any.add(
-            purchase::Column::OrderId
-                .eq(order_id)
-                .and(purchase::Column::Kind.eq(kind)),
-        );
-        empty = false;
+        by_kind.entry(kind).or_default().push(order_id);
     }
-    if empty {
-        return Ok(HashMap::new());
+    let mut found = HashMap::new();
+    for (kind, order_ids) in by_kind {
+        let of_kind = purchase::Entity::find().filter(purchase::Column::Kind.eq(kind));
+        let rows = jobs::sql::find_in(conn, of_kind, purchase::Column::OrderId, &order_ids).await?;
+        found.extend(rows.into_iter().map(|p| ((p.order_id.clone(), p.kind.clone()), p)));
     }
-    let rows = purchase::Entity::find().filter(any).all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|p| ((p.order_id.clone(), p.kind.clone()), p))
-        .collect())
+    Ok(found)
 }
 
 /// Inserts a row unless its order is already recorded: the same content is a no-op that returns

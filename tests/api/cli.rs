@@ -48,6 +48,14 @@ async fn the_binary_imports_issues_tokens_and_serves() {
         "{summary}"
     );
     assert!(summary.contains("line 3: name must not be empty"), "{summary}");
+    let gbk = dir.path().join("gbk.csv");
+    std::fs::write(&gbk, encoding_rs::GBK.encode("member_no,name,city\nM3,王芳,上海\n").0).expect("csv");
+    let args = ["import", "members", "--encoding", "gbk", gbk.to_str().expect("path")];
+    let summary = patron(env, &args);
+    assert!(
+        summary.starts_with("added 1, updated 0, unchanged 0, rejected 0"),
+        "{summary}"
+    );
 
     assert!(patron(env, &["schema"]).contains("members(filter: MemberFilter"));
     let token = patron(env, &["token", "create", "--role", "admin"]).trim().to_owned();
@@ -94,4 +102,48 @@ async fn the_binary_imports_issues_tokens_and_serves() {
         json!({ "name": "李娜", "email": "li@example.com" })
     );
     assert!(graphiql.contains("graphiql"), "GraphiQL page served");
+}
+
+/// Runs `patron migrate` against `url`, which must fail; returns its stderr and how long it took.
+fn migrate_against(url: &str) -> (String, Duration) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_patron"))
+        .arg("migrate")
+        .env("DATABASE_URL", url)
+        .env("PATRON_DATA_DIR", dir.path())
+        .output()
+        .expect("run patron");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "patron migrate against {url} succeeded: {stderr}"
+    );
+    (stderr, started.elapsed())
+}
+
+/// Issue 8: a wrong DATABASE_URL waited 30 s and said only "pool timed out".
+#[test]
+fn a_wrong_database_url_fails_fast_naming_the_server_and_the_cause() {
+    let port = free_port();
+    let (stderr, took) = migrate_against(&format!("postgres://patron:s3cret-pw@127.0.0.1:{port}/patron"));
+    assert!(took < Duration::from_secs(10), "took {took:?}: {stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(stderr.contains("is PostgreSQL running?"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "the password is never shown: {stderr}");
+
+    let Ok(server) = std::env::var("PATRON_TEST_POSTGRES") else {
+        return;
+    };
+    let name = format!("patron_missing_{}", uuid::Uuid::new_v4().simple());
+    let (stderr, took) = migrate_against(&format!("{server}/{name}"));
+    assert!(took < Duration::from_secs(10), "took {took:?}: {stderr}");
+    let address = server.rsplit(['@', '/']).next().unwrap_or_default();
+    assert!(stderr.contains(address), "names {address}: {stderr}");
+    assert!(
+        stderr.contains(&format!("database \"{name}\" does not exist")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("createdb -h "), "{stderr}");
 }

@@ -144,8 +144,8 @@ impl TestApp {
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), text).expect("write csv");
         let report = match kind {
-            "members" => patron::import::members(&self.db, &self.brand, file.path()).await,
-            _ => patron::import::purchases(&self.db, &self.brand, file.path()).await,
+            "members" => patron::import::members(&self.db, &self.brand, file.path(), None).await,
+            _ => patron::import::purchases(&self.db, &self.brand, file.path(), None).await,
         };
         let report = report.expect("import runs");
         assert!(report.rejected.is_empty(), "fixture rows rejected: {report}");

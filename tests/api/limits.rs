@@ -105,10 +105,10 @@ async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements(
             .expect("write");
         }
     }
-    patron::import::members(&app.db, &app.brand, members.path())
+    patron::import::members(&app.db, &app.brand, members.path(), None)
         .await
         .expect("members");
-    patron::import::purchases(&app.db, &app.brand, purchases.path())
+    patron::import::purchases(&app.db, &app.brand, purchases.path(), None)
         .await
         .expect("purchases");
     let admin = app.admin().await;
