@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::sql::statement;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// How long a lease lasts without renewal, and how often the holder renews it.
 const TTL: Duration = Duration::from_secs(60);
@@ -62,7 +63,9 @@ impl Lease {
             };
             return Ok(Err(held));
         }
-        let renewer = tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone()));
+        // The renewer's warnings belong to the run that holds the lease.
+        let renewer =
+            tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone()).instrument(tracing::Span::current()));
         Ok(Ok(Lease {
             db: db.clone(),
             name: name.to_owned(),

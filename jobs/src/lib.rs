@@ -11,10 +11,12 @@ pub mod schedule;
 pub mod sql;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseConnection, DbErr};
+use tracing::Instrument;
 
 pub use runs::Trigger;
 
@@ -84,18 +86,46 @@ pub struct Finished {
 }
 
 /// Runs job `name` as of `as_of` under its lease, recording the run in `job_runs`.
+///
+/// Every log line of the run sits in a `job` span with the job's name and run id, so scheduled
+/// runs can be traced; a run started by a GraphQL mutation nests in that request's span and so
+/// carries its request id too. How the run ended is logged here and counted for /metrics.
 pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
-    if !JOBS.iter().any(|(job, _)| *job == name) {
+    let Some(&(job, _)) = JOBS.iter().find(|(job, _)| *job == name) else {
         let known: Vec<_> = JOBS.iter().map(|(job, _)| *job).collect();
         return Err(JobError::Invalid(format!(
             "no job is called {name:?}; jobs: {}",
             known.join(", ")
         )));
-    }
+    };
     if as_of > ctx.today() {
         return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
     }
+    let span = tracing::info_span!(
+        "job",
+        job,
+        run_id = tracing::field::Empty,
+        trigger = trigger.as_str(),
+        %as_of
+    );
+    let started = Instant::now();
+    let result = recorded(ctx, job, as_of, trigger).instrument(span.clone()).await;
+    runs::observe(job, &result, started.elapsed());
+    span.in_scope(|| match &result {
+        Ok(finished) => tracing::info!(counts = %finished.counts, elapsed = ?started.elapsed(), "job finished"),
+        // Expected when replicas share a schedule: one of them runs, the others step aside.
+        Err(JobError::Busy(reason)) => tracing::info!(%reason, "job skipped"),
+        Err(JobError::Invalid(reason)) => tracing::warn!(%reason, "job refused"),
+        Err(error) => tracing::error!(%error, "job failed"),
+    });
+    result
+}
+
+/// Runs a job between its start and finish records in `job_runs`.
+async fn recorded(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
     let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
+    tracing::Span::current().record("run_id", run_id);
+    tracing::info!("job started");
     let outcome = if CONCURRENT_JOBS.contains(&name) {
         execute(ctx, name, as_of, run_id, trigger).await
     } else {

@@ -55,13 +55,12 @@ async fn scheduled(ctx: &JobContext, job: &str) {
         "analytics" => ctx.today() - Duration::days(1),
         _ => ctx.today(),
     };
-    match run_job(ctx, job, as_of, Trigger::Schedule).await {
-        Ok(finished) => tracing::info!(job, %as_of, counts = %finished.counts, "scheduled job finished"),
-        Err(error) => tracing::error!(job, %as_of, %error, "scheduled job failed"),
-    }
+    // run_job logs how the run ended, in a span with the job's name and run id.
+    let _ = run_job(ctx, job, as_of, Trigger::Schedule).await;
 }
 
 /// The dispatcher runs often; it is only logged (not recorded in `job_runs`) when it did something.
+#[tracing::instrument(name = "job", skip_all, fields(job = "outbox", trigger = "schedule"))]
 async fn dispatch(ctx: &JobContext) {
     match outreach::dispatch::dispatch(ctx).await {
         Ok(done) if done.sent + done.retrying + done.failed + done.suppressed + done.postponed > 0 => {

@@ -11,5 +11,6 @@ mod erasure;
 mod import;
 mod limits;
 mod members;
+mod ops;
 mod outreach;
 mod smtp;
