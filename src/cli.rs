@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serve the GraphQL API (POST /graphql, GET /graphiql, GET /healthz) on PATRON_LISTEN.
+    /// Serve the GraphQL API (POST /graphql, GET /graphiql, GET /healthz, /readyz, /metrics) on PATRON_LISTEN.
     Serve,
     /// Bring the database schema up to date.
     Migrate,

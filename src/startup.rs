@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use async_graphql::http::GraphiQLSource;
 use futures_util::StreamExt;
@@ -18,11 +19,12 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
-use crate::db;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema};
+use crate::prometheus::Metrics;
 use crate::settings::Settings;
 use crate::unsubscribe::UnsubscribeState;
+use crate::{db, health, observe, prometheus};
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
 #[derive(Clone, Default)]
@@ -89,15 +91,23 @@ impl Application {
             db: db.clone(),
             links: jobs.outreach.links.clone(),
         });
+        let metrics = web::Data::new(Metrics::new(db.clone())?);
+        let probe_db = web::Data::new(db.clone());
         let server = HttpServer::new(move || {
             App::new()
+                // The last wrap runs first: TracingLogger opens the request span and id that
+                // `observe` logs, counts and returns.
+                .wrap(from_fn(observe::request))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(unsubscribe.clone())
+                .app_data(metrics.clone())
+                .app_data(probe_db.clone())
                 .configure(crate::unsubscribe::routes)
+                .configure(health::routes)
+                .configure(prometheus::routes)
                 .route("/graphql", web::post().to(graphql_endpoint))
                 .route("/graphiql", web::get().to(graphiql))
-                .route("/healthz", web::get().to(healthz))
         })
         .listen(listener)?
         // Signals are ours (see `run_until_stopped`): jobs must hear of the stop too.
@@ -244,15 +254,4 @@ async fn graphiql() -> HttpResponse {
         .title("Patron GraphiQL")
         .finish();
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
-}
-
-/// GET /healthz: 200 when the database answers.
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().body("ok"),
-        Err(err) => {
-            tracing::error!(error.cause_chain = ?err, "health check failed");
-            HttpResponse::ServiceUnavailable().body("database unavailable")
-        }
-    }
 }

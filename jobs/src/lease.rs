@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::sql::statement;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// How long a job's lease lasts without renewal; the holder renews it four times as often.
 const JOB_TTL: Duration = Duration::from_secs(60);
@@ -71,7 +72,9 @@ impl Lease {
             };
             return Ok(Err(held));
         }
-        let renewer = tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone(), ttl));
+        // The renewer's warnings belong to the run that holds the lease.
+        let renewer =
+            tokio::spawn(renew(db.clone(), name.to_owned(), owner.clone(), ttl).instrument(tracing::Span::current()));
         Ok(Ok(Lease {
             db: db.clone(),
             name: name.to_owned(),

@@ -10,12 +10,15 @@ pub mod runs;
 pub mod schedule;
 pub mod sql;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 pub use runs::Trigger;
 
@@ -88,14 +91,17 @@ pub struct Finished {
 
 /// Runs job `name` as of `as_of` under its lease, recording the run in `job_runs`.
 pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
-    check(ctx, name, as_of)?;
-    if CONCURRENT_JOBS.contains(&name) {
-        return recorded(ctx, name, as_of, trigger).await;
-    }
-    let lease = take_lease(ctx, name).await?;
-    let finished = recorded(ctx, name, as_of, trigger).await;
-    lease.release().await?;
-    finished
+    let job = check(ctx, name, as_of)?;
+    observed(job, as_of, trigger, async {
+        if CONCURRENT_JOBS.contains(&job) {
+            return recorded(ctx, job, as_of, trigger).await;
+        }
+        let lease = take_lease(ctx, job).await?;
+        let finished = recorded(ctx, job, as_of, trigger).await;
+        lease.release().await?;
+        finished
+    })
+    .await
 }
 
 /// A scheduled run for the schedule's tick at `tick`. Every replica's scheduler fires at the
@@ -107,32 +113,36 @@ pub async fn run_scheduled(
     as_of: NaiveDate,
     tick: DateTime<Utc>,
 ) -> Result<Option<Finished>, JobError> {
-    check(ctx, name, as_of)?;
-    let lease = match take_lease(ctx, name).await {
+    let job = check(ctx, name, as_of)?;
+    let lease = match take_lease(ctx, job).await {
         Err(JobError::Busy(_)) => return Ok(None),
         taken => taken?,
     };
-    let finished = if runs::scheduled_since(&ctx.db, name, tick).await? {
+    let finished = if runs::scheduled_since(&ctx.db, job, tick).await? {
         Ok(None)
     } else {
-        recorded(ctx, name, as_of, Trigger::Schedule).await.map(Some)
+        let trigger = Trigger::Schedule;
+        observed(job, as_of, trigger, recorded(ctx, job, as_of, trigger))
+            .await
+            .map(Some)
     };
     lease.release().await?;
     finished
 }
 
-fn check(ctx: &JobContext, name: &str, as_of: NaiveDate) -> Result<(), JobError> {
-    if !JOBS.iter().any(|(job, _)| *job == name) {
+/// The job's name as `JOBS` has it, if it exists and the date is not in the future.
+fn check(ctx: &JobContext, name: &str, as_of: NaiveDate) -> Result<&'static str, JobError> {
+    let Some(&(job, _)) = JOBS.iter().find(|(job, _)| *job == name) else {
         let known: Vec<_> = JOBS.iter().map(|(job, _)| *job).collect();
         return Err(JobError::Invalid(format!(
             "no job is called {name:?}; jobs: {}",
             known.join(", ")
         )));
-    }
+    };
     if as_of > ctx.today() {
         return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
     }
-    Ok(())
+    Ok(job)
 }
 
 /// The job's lease: one run at a time across every process and replica.
@@ -147,9 +157,39 @@ async fn take_lease(ctx: &JobContext, name: &str) -> Result<lease::Lease, JobErr
         })
 }
 
-/// Runs the job, recording the run and its outcome in `job_runs`.
+/// Runs a job in a `job` span with its name and run id, so every log line of a scheduled run
+/// can be traced, and a run started by a GraphQL mutation nests in that request's span and
+/// carries its request id too. How the run ended is logged here and counted for /metrics.
+async fn observed(
+    job: &'static str,
+    as_of: NaiveDate,
+    trigger: Trigger,
+    run: impl Future<Output = Result<Finished, JobError>>,
+) -> Result<Finished, JobError> {
+    let span = tracing::info_span!(
+        "job",
+        job,
+        run_id = tracing::field::Empty,
+        trigger = trigger.as_str(),
+        %as_of
+    );
+    let started = Instant::now();
+    let result = run.instrument(span.clone()).await;
+    runs::observe(job, &result, started.elapsed());
+    span.in_scope(|| match &result {
+        Ok(finished) => tracing::info!(counts = %finished.counts, elapsed = ?started.elapsed(), "job finished"),
+        Err(JobError::Busy(reason)) => tracing::info!(%reason, "job busy"),
+        Err(JobError::Invalid(reason)) => tracing::warn!(%reason, "job refused"),
+        Err(error) => tracing::error!(%error, "job failed"),
+    });
+    result
+}
+
+/// Runs a job between its start and finish records in `job_runs`.
 async fn recorded(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
     let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
+    tracing::Span::current().record("run_id", run_id);
+    tracing::info!("job started");
     let outcome = execute(ctx, name, as_of, run_id, trigger).await;
     runs::finish(
         &ctx.db,

@@ -1,7 +1,12 @@
-//! The job-run log: every execution of a job, with its trigger, status and counts.
+//! The job-run log: every execution of a job, with its trigger, status and counts, in
+//! `job_runs` and as Prometheus figures.
+use std::time::Duration;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::job_run;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+
+use crate::{Finished, JobError};
 
 pub const RUNNING: &str = "running";
 pub const SUCCEEDED: &str = "succeeded";
@@ -77,4 +82,29 @@ pub async fn finish(
     .update(db)
     .await?;
     Ok(())
+}
+
+/// Names the job-run figures for /metrics; the host calls it once its recorder is installed.
+pub fn describe_metrics() {
+    metrics::describe_counter!(
+        "patron_job_runs_total",
+        "Job runs by job and outcome: succeeded, failed, or busy (another run held the lease)."
+    );
+    metrics::describe_histogram!(
+        "patron_job_run_duration_seconds",
+        metrics::Unit::Seconds,
+        "How long job runs took, by job and outcome."
+    );
+}
+
+/// Counts and times one run. `job` is one of [`crate::JOBS`], so the labels stay few.
+pub fn observe(job: &'static str, result: &Result<Finished, JobError>, elapsed: Duration) {
+    let outcome = match result {
+        Ok(_) => "succeeded",
+        Err(JobError::Busy(_)) => "busy",
+        Err(_) => "failed",
+    };
+    metrics::counter!("patron_job_runs_total", "job" => job, "outcome" => outcome).increment(1);
+    metrics::histogram!("patron_job_run_duration_seconds", "job" => job, "outcome" => outcome)
+        .record(elapsed.as_secs_f64());
 }

@@ -118,14 +118,14 @@ async fn scheduled(ctx: &JobContext, job: &str, tick: DateTime<Utc>) {
         "analytics" => ctx.today() - Duration::days(1),
         _ => ctx.today(),
     };
-    match run_scheduled(ctx, job, as_of, tick).await {
-        Ok(Some(finished)) => tracing::info!(job, %as_of, counts = %finished.counts, "scheduled job finished"),
-        Ok(None) => tracing::debug!(job, %tick, "another replica ran this tick"),
-        Err(error) => tracing::error!(job, %as_of, %error, "scheduled job failed"),
+    // A run logs how it ended, in a span with the job's name and run id.
+    if let Ok(None) = run_scheduled(ctx, job, as_of, tick).await {
+        tracing::debug!(job, %tick, "another replica ran this tick");
     }
 }
 
 /// The dispatcher runs often; it is only logged (not recorded in `job_runs`) when it did something.
+#[tracing::instrument(name = "job", skip_all, fields(job = "outbox", trigger = "schedule"))]
 async fn dispatch(ctx: &JobContext) {
     match outreach::dispatch::dispatch(ctx).await {
         Ok(done) if done.sent + done.retrying + done.failed + done.suppressed + done.postponed > 0 => {

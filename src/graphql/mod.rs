@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain, merged; limits; error codes on every error.
 use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
 use futures_util::FutureExt;
@@ -16,6 +17,7 @@ pub mod activity;
 pub mod analytics;
 pub mod loaders;
 pub mod member;
+pub mod observe;
 pub mod outreach;
 pub mod page;
 pub mod store;
@@ -58,8 +60,11 @@ pub fn sdl() -> String {
 }
 
 /// Runs one request for `viewer` with fresh loaders. A panic in a resolver becomes an INTERNAL
-/// error instead of a dropped connection, and every error leaves with an `extensions.code`.
-pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request, viewer: Viewer) -> Response {
+/// error instead of a dropped connection, and every error leaves with an `extensions.code`,
+/// which /metrics counts by operation.
+pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, mut request: Request, viewer: Viewer) -> Response {
+    let started = Instant::now();
+    let operation = observe::operation_label(&mut request);
     let request = request.data(viewer).data(loaders::Loaders::new(db));
     let mut response = match AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
         Ok(response) => response,
@@ -71,6 +76,7 @@ pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Reque
     for error in &mut response.errors {
         tag_client_error(error);
     }
+    observe::record(operation, &response, started.elapsed());
     response
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::helpers::TestDatabase;
 
 /// Runs `patron ARGS` with the given environment; returns stdout, failing on a non-zero exit.
-fn patron(env: &[(&str, String)], args: &[&str]) -> String {
+pub(crate) fn patron(env: &[(&str, String)], args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_patron"))
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -18,7 +18,7 @@ fn patron(env: &[(&str, String)], args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8 output")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

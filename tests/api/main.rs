@@ -12,5 +12,6 @@ mod erasure;
 mod import;
 mod limits;
 mod members;
+mod ops;
 mod outreach;
 mod smtp;

@@ -61,8 +61,10 @@ pub async fn run(
     let aggregated = Instant::now();
     // Scoring is a second of CPU work per million members: keep it off the async workers.
     let scoring_config = config.clone();
+    // The blocking thread does not inherit the run's span: pass it on so its warnings name the run.
+    let span = tracing::Span::current();
     let (facts, scored) = tokio::task::spawn_blocking(move || {
-        let scored = score(&facts, as_of, &scoring_config);
+        let scored = span.in_scope(|| score(&facts, as_of, &scoring_config));
         (facts, scored)
     })
     .await

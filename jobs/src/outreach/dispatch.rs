@@ -15,6 +15,7 @@
 //! member's slot free.
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -212,7 +213,14 @@ async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receive
 async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, pending: Pending) -> bool {
     let Pending { row, email, address } = pending;
     let mailer = Arc::clone(outreach);
-    let sent = tokio::spawn(async move { mailer.mailer.send(&email).await });
+    let sent = tokio::spawn(async move {
+        let started = Instant::now();
+        let sent = mailer.mailer.send(&email).await;
+        let result = if sent.is_ok() { "accepted" } else { "refused" };
+        metrics::histogram!("patron_smtp_send_duration_seconds", "result" => result)
+            .record(started.elapsed().as_secs_f64());
+        sent
+    });
     let outcome = match sent.await {
         Ok(Ok(())) => Outcome::Sent,
         Ok(Err(SendError::Temporary(reason))) => Outcome::Retry(reason),

@@ -1,5 +1,6 @@
 //! Scheduled outreach (DOMAIN.md §4): the calendar, the jobs that queue birthday, holiday and
 //! win-back emails into the outbox, and the dispatcher that renders and sends them.
+pub mod backlog;
 pub mod calendar;
 pub mod claim;
 pub mod config;

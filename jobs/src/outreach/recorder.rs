@@ -161,14 +161,16 @@ impl Update {
         }
     }
 
+    /// Counts written rows in the pass's tally and for /metrics.
     fn count(&self, done: &mut Dispatched, rows: u64) {
-        let counter = match self {
-            Self::Sent => &mut done.sent,
-            Self::Suppressed(_) => &mut done.suppressed,
-            Self::Postponed(_) => &mut done.postponed,
-            Self::Retry(..) => &mut done.retrying,
-            Self::Failed(_) => &mut done.failed,
+        let (counter, outcome) = match self {
+            Self::Sent => (&mut done.sent, "sent"),
+            Self::Suppressed(_) => (&mut done.suppressed, "suppressed"),
+            Self::Postponed(_) => (&mut done.postponed, "postponed"),
+            Self::Retry(..) => (&mut done.retrying, "retried"),
+            Self::Failed(_) => (&mut done.failed, "failed"),
         };
         *counter += rows;
+        metrics::counter!("patron_outbox_emails_total", "outcome" => outcome).increment(rows);
     }
 }
