@@ -1,7 +1,7 @@
 //! The schedule: tokio-cron-scheduler calls the same [`run_job`] the CLI does.
 use std::future::Future;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -100,14 +100,20 @@ impl Ticks {
             .map_err(|_| JobSchedulerError::ParseSchedule)
     }
 
-    /// The tick that fired just now. The scheduler fires at a tick or a little after it, so the
-    /// last tick up to a second from now is it (schedules are never more often than that).
+    /// The tick that fired just now: the scheduler fires at a tick or after it, never before,
+    /// so it is the last tick up to now. (A run held up past the next tick takes that one, and
+    /// the tick it missed is skipped, as cron skips what an overloaded host could not start.)
     fn current(&self, zone: Tz) -> DateTime<Utc> {
-        let soon = (Utc::now() + Duration::seconds(1)).with_timezone(&zone);
+        self.at(Utc::now(), zone)
+    }
+
+    fn at(&self, now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+        // Ticks fall on whole seconds; croner keeps the fraction of the time it starts from.
+        let second = now.with_nanosecond(0).unwrap_or(now);
         self.0
-            .find_previous_occurrence(&soon, true)
+            .find_previous_occurrence(&second.with_timezone(&zone), true)
             .map(|tick| tick.with_timezone(&Utc))
-            .unwrap_or_else(|_| Utc::now())
+            .unwrap_or(now)
     }
 }
 
@@ -133,5 +139,24 @@ async fn dispatch(ctx: &JobContext) {
         }
         Ok(_) => {}
         Err(error) => tracing::error!(%error, "outbox dispatch failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tick_is_the_last_occurrence_up_to_now() {
+        let ticks = Ticks::parse("*/3 * * * * *").unwrap();
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        for now in [
+            "2026-11-30T02:48:09Z",
+            "2026-11-30T02:48:09.500Z",
+            "2026-11-30T02:48:11.999Z",
+        ] {
+            assert_eq!(ticks.at(at(now), zone), at("2026-11-30T02:48:09Z"), "{now}");
+        }
     }
 }
