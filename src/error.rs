@@ -108,3 +108,13 @@ impl From<AppError> for anyhow::Error {
         }
     }
 }
+
+/// A refused filter names its place in the tree; a database failure is ours.
+impl From<jobs::segments::SegmentError> for AppError {
+    fn from(err: jobs::segments::SegmentError) -> Self {
+        match err {
+            jobs::segments::SegmentError::Invalid(e) => Self::field(&e.path, e.message),
+            jobs::segments::SegmentError::Db(e) => e.into(),
+        }
+    }
+}

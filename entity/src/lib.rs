@@ -16,6 +16,7 @@ pub mod member_metrics;
 pub mod outbox;
 pub mod points_entry;
 pub mod purchase;
+pub mod segment;
 pub mod staff_user;
 pub mod store;
 pub mod tier_change;

@@ -8,6 +8,7 @@ pub mod model;
 pub mod outreach;
 pub mod runs;
 pub mod schedule;
+pub mod segments;
 pub mod sql;
 
 use std::future::Future;

@@ -10,6 +10,7 @@ mod m20261124_000006_create_analytics;
 mod m20261124_000007_create_outreach;
 mod m20261124_000008_analytics_tables_without_member_keys;
 mod m20261130_000009_outbox_claims_live_with_their_dispatcher;
+mod m20261130_000010_create_segments;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_outreach::Migration),
             Box::new(m20261124_000008_analytics_tables_without_member_keys::Migration),
             Box::new(m20261130_000009_outbox_claims_live_with_their_dispatcher::Migration),
+            Box::new(m20261130_000010_create_segments::Migration),
         ]
     }
 }

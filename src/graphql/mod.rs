@@ -20,6 +20,7 @@ pub mod member;
 pub mod observe;
 pub mod outreach;
 pub mod page;
+pub mod segment;
 pub mod store;
 
 #[derive(MergedObject, Default)]
@@ -28,6 +29,7 @@ pub struct Query(
     store::StoreQuery,
     analytics::AnalyticsQuery,
     outreach::OutreachQuery,
+    segment::SegmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +39,7 @@ pub struct Mutation(
     store::StoreMutation,
     analytics::AnalyticsMutation,
     outreach::OutreachMutation,
+    segment::SegmentMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

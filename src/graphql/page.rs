@@ -34,6 +34,17 @@ pub fn offset_after(after: Option<&str>) -> AppResult<u64> {
         .ok_or_else(bad_cursor)
 }
 
+/// A cursor for a row in a list ordered by id (keyset: pages stay put when rows are added).
+pub fn id_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("i:{id}"))
+}
+
+pub fn parse_id_cursor(after: &str) -> AppResult<i64> {
+    decode(after)
+        .and_then(|text| text.strip_prefix("i:").and_then(|n| n.parse::<i64>().ok()))
+        .ok_or_else(bad_cursor)
+}
+
 /// A cursor for a row in a newest-first list: its time and id.
 pub fn time_cursor(time: DateTime<Utc>, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("t:{}:{id}", time.timestamp_micros()))
@@ -75,6 +86,7 @@ mod tests {
         let time = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default();
         assert_eq!(parse_time_cursor(&time_cursor(time, 7)).ok(), Some((time, 7)));
         assert!(offset_after(Some("nonsense")).is_err());
+        assert_eq!(parse_id_cursor(&id_cursor(9)).ok(), Some(9));
         assert!(page_size(Some(101), 20).is_err());
     }
 }

@@ -7,5 +7,6 @@ pub mod member;
 pub mod outreach;
 pub mod points;
 pub mod purchase;
+pub mod segment;
 pub mod staff;
 pub mod store;

@@ -14,4 +14,5 @@ mod limits;
 mod members;
 mod ops;
 mod outreach;
+mod segments;
 mod smtp;

@@ -1,0 +1,371 @@
+//! Segments over GraphQL: the filter input tree, previews, and saved segments.
+//!
+//! The input types mirror `jobs::segments::Filter` node for node, so an error the compiler
+//! reports at `filter.and[2].or[0].value` points at the same place in the request.
+use async_graphql::connection::{Connection, ConnectionNameType, Edge, EmptyFields};
+use async_graphql::{Context, Enum, InputObject, Json, Object, OneofObject, OutputType, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::segment;
+use jobs::segments as tree;
+use jobs::JobContext;
+use rust_decimal::Decimal;
+use sea_orm::Condition;
+
+use crate::auth::viewer;
+use crate::error::{AppError, AppResult};
+use crate::graphql::member::Member;
+use crate::graphql::{db, page};
+use crate::service::analytics::TierLevel;
+use crate::service::{audit, segment as service};
+
+/// One node of a segment filter: a group, a negation or one condition.
+#[derive(OneofObject, Clone, Debug)]
+pub enum SegmentFilter {
+    /// Every filter holds.
+    And(Vec<SegmentFilter>),
+    /// At least one filter holds.
+    Or(Vec<SegmentFilter>),
+    Not(Box<SegmentFilter>),
+    /// A profile field or a field of the latest analytics run: `{ field: "tier", op: IN,
+    /// values: ["A", "B"] }`. Without a metrics row (never analysed) a metrics field is false.
+    Field(FieldCondition),
+    /// The birthday is within the next N days (0: today); 29 February counts as 28 February
+    /// in common years.
+    BirthdayWithin(i32),
+    /// The latest analytics run changed the member's tier.
+    TierChange(TierChangeCondition),
+    /// Bought in a window, optionally in one category or at one store.
+    Bought(BoughtCondition),
+    /// No purchase at all in the window (true for members who never bought).
+    BoughtNothing(TimeWindow),
+    /// Member of a saved segment.
+    InSegment(ID),
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `values: [low, high]`, both included.
+    Between,
+    In,
+    NotIn,
+    /// Text contains (case-sensitive); interests include the topic.
+    Contains,
+    /// The field has no value (or an empty text).
+    IsEmpty,
+}
+
+/// `field op value`. Operands are JSON: numbers, strings (dates `YYYY-MM-DD`, money a decimal
+/// such as `"3000.00"`), booleans; `between`, `in` and `notIn` take `values`.
+#[derive(InputObject, Clone, Debug)]
+pub struct FieldCondition {
+    pub field: String,
+    pub op: FilterOp,
+    pub value: Option<Json<serde_json::Value>>,
+    pub values: Option<Vec<Json<serde_json::Value>>>,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TierDirection {
+    Upgraded,
+    Downgraded,
+}
+
+/// A tier change of the latest run; every given part must hold.
+#[derive(InputObject, Clone, Debug)]
+pub struct TierChangeCondition {
+    pub direction: Option<TierDirection>,
+    pub from: Option<Vec<TierLevel>>,
+    pub to: Option<Vec<TierLevel>>,
+}
+
+/// Bought at least `minCount` times and/or for at least `minAmount` (net of returns) in the
+/// window; at least once when neither is given.
+#[derive(InputObject, Clone, Debug)]
+pub struct BoughtCondition {
+    pub category: Option<String>,
+    /// Store code.
+    pub store: Option<String>,
+    pub window: TimeWindow,
+    pub min_count: Option<i32>,
+    pub min_amount: Option<Decimal>,
+}
+
+/// `lastDays: N` — the N days up to and including the as-of date (a purchase exactly N days
+/// ago is outside) — or `from` and `to`, both included.
+#[derive(InputObject, Clone, Debug)]
+pub struct TimeWindow {
+    pub last_days: Option<i32>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl SegmentFilter {
+    /// The compiler's tree; `path` names this node for errors.
+    pub fn to_tree(&self, path: &str) -> AppResult<tree::Filter> {
+        let list = |nodes: &[SegmentFilter], at: &str| -> AppResult<Vec<tree::Filter>> {
+            let at = format!("{path}.{at}");
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| n.to_tree(&format!("{at}[{i}]")))
+                .collect()
+        };
+        Ok(match self {
+            Self::And(nodes) => tree::Filter::And(list(nodes, "and")?),
+            Self::Or(nodes) => tree::Filter::Or(list(nodes, "or")?),
+            Self::Not(node) => tree::Filter::Not(Box::new(node.to_tree(&format!("{path}.not"))?)),
+            Self::Field(c) => tree::Filter::Field(tree::FieldCondition {
+                field: c.field.trim().to_owned(),
+                op: c.op.into(),
+                value: c.value.clone().map(|v| v.0),
+                values: c.values.clone().map(|vs| vs.into_iter().map(|v| v.0).collect()),
+            }),
+            Self::BirthdayWithin(days) => tree::Filter::BirthdayWithin(*days),
+            Self::TierChange(c) => tree::Filter::TierChange(tree::TierChange {
+                direction: c.direction.map(|d| match d {
+                    TierDirection::Upgraded => tree::Direction::Upgraded,
+                    TierDirection::Downgraded => tree::Direction::Downgraded,
+                }),
+                from: c
+                    .from
+                    .as_ref()
+                    .map(|t| t.iter().map(|t| t.as_str().to_owned()).collect()),
+                to: c.to.as_ref().map(|t| t.iter().map(|t| t.as_str().to_owned()).collect()),
+            }),
+            Self::Bought(b) => tree::Filter::Bought(tree::Bought {
+                category: b.category.clone(),
+                store: b.store.clone(),
+                window: b.window.clone().into(),
+                min_count: b.min_count.map(i64::from),
+                min_amount: b.min_amount,
+            }),
+            Self::BoughtNothing(window) => tree::Filter::BoughtNothing(window.clone().into()),
+            Self::InSegment(id) => tree::Filter::InSegment(
+                id.parse::<i64>()
+                    .map_err(|_| AppError::field(&format!("{path}.inSegment"), "not a segment id"))?,
+            ),
+        })
+    }
+}
+
+impl From<FilterOp> for tree::Op {
+    fn from(op: FilterOp) -> Self {
+        match op {
+            FilterOp::Eq => Self::Eq,
+            FilterOp::Ne => Self::Ne,
+            FilterOp::Lt => Self::Lt,
+            FilterOp::Le => Self::Le,
+            FilterOp::Gt => Self::Gt,
+            FilterOp::Ge => Self::Ge,
+            FilterOp::Between => Self::Between,
+            FilterOp::In => Self::In,
+            FilterOp::NotIn => Self::NotIn,
+            FilterOp::Contains => Self::Contains,
+            FilterOp::IsEmpty => Self::IsEmpty,
+        }
+    }
+}
+
+impl From<TimeWindow> for tree::Window {
+    fn from(w: TimeWindow) -> Self {
+        Self {
+            last_days: w.last_days,
+            from: w.from,
+            to: w.to,
+        }
+    }
+}
+
+/// The as-of date: the given one (tests, what-if) or the brand's today.
+fn as_of_date(ctx: &Context<'_>, given: Option<NaiveDate>) -> async_graphql::Result<NaiveDate> {
+    Ok(match given {
+        Some(date) => date,
+        None => ctx.data::<JobContext>()?.today(),
+    })
+}
+
+/// A saved segment.
+pub struct Segment(pub segment::Model);
+
+#[Object]
+impl Segment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// The filter as stored: JSON in the `SegmentFilter` input shape, so it can be edited and
+    /// sent back.
+    async fn filter(&self) -> async_graphql::Result<Json<serde_json::Value>> {
+        Ok(Json(serde_json::from_str(&self.0.filter)?))
+    }
+    /// Who created it and who changed it last.
+    async fn created_by(&self) -> &str {
+        &self.0.created_by
+    }
+    async fn updated_by(&self) -> &str {
+        &self.0.updated_by
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When membership was last refreshed (after a nightly run), and its size then.
+    async fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_refreshed_at
+    }
+    async fn last_count(&self) -> Option<i64> {
+        self.0.last_count
+    }
+    /// How many members match now (evaluated live).
+    async fn count(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> async_graphql::Result<u64> {
+        let db = db(ctx)?;
+        let filter = service::filter_of(&self.0)?;
+        let condition = service::condition(db, &filter, as_of_date(ctx, as_of)?).await?;
+        Ok(service::count(db, condition).await?)
+    }
+}
+
+/// A preview's connection type is `SegmentPreview` (the member list's is `MemberConnection`).
+pub struct PreviewName;
+
+impl ConnectionNameType for PreviewName {
+    fn type_name<T: OutputType>() -> String {
+        "SegmentPreview".to_owned()
+    }
+}
+
+pub type PreviewConnection = Connection<String, Member, PreviewInfo, EmptyFields, PreviewName>;
+
+/// The live size of a preview.
+pub struct PreviewInfo {
+    condition: Condition,
+}
+
+#[Object]
+impl PreviewInfo {
+    /// How many members match the filter.
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(service::count(db(ctx)?, self.condition.clone()).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct SegmentQuery;
+
+#[Object]
+impl SegmentQuery {
+    /// Saved segments by name. Marketers and admins.
+    async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
+        let rows = service::list(db(ctx)?, viewer(ctx)?).await?;
+        Ok(rows.into_iter().map(Segment).collect())
+    }
+
+    async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Segment> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "not a segment id"))?;
+        Ok(Segment(service::find(db(ctx)?, viewer(ctx)?, id).await?))
+    }
+
+    /// A filter not yet saved: its live `count` and its members in member order, contact
+    /// details masked as `members` masks them. An export of member data, so audited.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn segment_preview(
+        &self,
+        ctx: &Context<'_>,
+        filter: SegmentFilter,
+        as_of: Option<NaiveDate>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<PreviewConnection> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        service::require_manager(viewer)?;
+        let limit = page::page_size(first, 20)?;
+        let after_id = after.as_deref().map(page::parse_id_cursor).transpose()?;
+        let tree = filter.to_tree(service::ROOT)?;
+        let condition = service::condition(db, &tree, as_of_date(ctx, as_of)?).await?;
+        let mut rows = service::page(db, condition.clone(), after_id, limit + 1).await?;
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let detail = serde_json::json!({ "filter": tree, "after": after_id, "returned": rows.len() });
+        audit::record(db, viewer, "segment.preview", None, detail).await?;
+        let mut connection =
+            PreviewConnection::with_additional_fields(after_id.is_some(), has_next, PreviewInfo { condition });
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(page::id_cursor(row.id), Member(row))),
+        );
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct SegmentMutation;
+
+#[Object]
+impl SegmentMutation {
+    /// Saves a filter under a unique name. Marketers and admins; audited.
+    async fn create_segment(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        description: Option<String>,
+        filter: SegmentFilter,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Segment> {
+        let tree = filter.to_tree(service::ROOT)?;
+        let (db, viewer, as_of) = (db(ctx)?, viewer(ctx)?, as_of_date(ctx, as_of)?);
+        let created = service::create(db, viewer, &name, description.as_deref(), &tree, as_of).await?;
+        Ok(Segment(created))
+    }
+
+    /// Changes the given parts; an empty description clears it. Marketers and admins; audited.
+    async fn update_segment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: Option<String>,
+        description: Option<String>,
+        filter: Option<SegmentFilter>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Segment> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "not a segment id"))?;
+        let tree = filter.map(|f| f.to_tree(service::ROOT)).transpose()?;
+        let (db, viewer, as_of) = (db(ctx)?, viewer(ctx)?, as_of_date(ctx, as_of)?);
+        let updated = service::update(
+            db,
+            viewer,
+            id,
+            name.as_deref(),
+            description.as_deref(),
+            tree.as_ref(),
+            as_of,
+        )
+        .await?;
+        Ok(Segment(updated))
+    }
+
+    /// Deletes a segment that no other segment uses. Marketers and admins; audited.
+    async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "not a segment id"))?;
+        service::delete(db(ctx)?, viewer(ctx)?, id).await?;
+        Ok(true)
+    }
+}
