@@ -57,14 +57,15 @@ impl Claimant {
         self.lease.owner()
     }
 
-    /// Claims up to `limit` due rows that nobody alive holds, oldest due first.
+    /// Claims up to `limit` due rows that nobody alive holds, oldest due first, forgetting any
+    /// cap reservation a dead dispatcher left on them.
     pub async fn claim(&self, db: &DatabaseConnection, now: DateTime<Utc>, limit: u32) -> Result<Vec<Row>, DbErr> {
         let lock = match db.get_database_backend() {
             DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
             _ => "",
         };
         let sql = format!(
-            "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1 \
+            "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, sent_at = NULL \
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{QUEUED}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at",

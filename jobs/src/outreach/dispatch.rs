@@ -37,6 +37,9 @@ use crate::{JobContext, JobError};
 
 pub const SENT: &str = "sent";
 
+/// The PostgreSQL advisory lock that dispatchers take in turn to decide a batch.
+const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
+
 /// Sends every row that is due until none is left or the dispatcher is told to stop. Batches are
 /// claimed and decided while the one before is on the wire, so the database and the SMTP server
 /// work at the same time.
@@ -111,11 +114,14 @@ impl<'a> Pass<'a> {
     async fn prepare(&self, claimant: &Claimant, recorder: &Recorder) -> Result<Option<Vec<Pending>>, DbErr> {
         let config = &self.ctx.outreach.config;
         let now = Utc::now();
+        let started = Instant::now();
         let rows = claimant.claim(&self.ctx.db, now, config.batch_size).await?;
         if rows.is_empty() {
             return Ok(None);
         }
+        let claimed = started.elapsed();
         let letters = self.decide(&rows, now).await?;
+        let decided = started.elapsed();
         let mut pending = Vec::with_capacity(rows.len());
         for (row, letter) in rows.into_iter().zip(letters) {
             match letter.and_then(|letter| self.compose(&row, letter)) {
@@ -123,30 +129,24 @@ impl<'a> Pass<'a> {
                 Err(outcome) => recorder.note(settle(config, &row, outcome, now, None)),
             }
         }
+        tracing::debug!(rows = pending.len(), ?claimed, ?decided, composed = ?started.elapsed(), "batch prepared");
         Ok(Some(pending))
     }
 
     /// Decides every row and reserves the cap slot of each member about to be mailed, in one
-    /// transaction that holds the batch's members, so a concurrent dispatcher deciding for the
-    /// same member waits and then sees the reservation.
+    /// transaction that deciders of every dispatcher take in turn, so a concurrent decider
+    /// sees the reservation. Sends go on meanwhile; only deciding is one at a time.
     async fn decide(&self, rows: &[Row], now: DateTime<Utc>) -> Result<Vec<Result<Letter, Outcome>>, DbErr> {
         let txn = self.ctx.db.begin().await?;
-        // Forget reservations that a dead dispatcher left on these rows. On SQLite this first
-        // write also takes the database's write lock, which is what makes deciders take turns.
-        let ids = id_list(rows.iter().map(|r| r.id));
-        let sql = format!("UPDATE outbox SET sent_at = NULL WHERE id IN ({ids})");
-        txn.execute(statement(&txn, &sql, Vec::new())).await?;
+        let turn = match txn.get_database_backend() {
+            DbBackend::Postgres => format!("SELECT pg_advisory_xact_lock({DECIDING})"),
+            // A write that changes nothing still takes SQLite's one write lock.
+            _ => "UPDATE outbox SET sent_at = NULL WHERE id = -1".to_owned(),
+        };
+        txn.execute_unprepared(&turn).await?;
         let mut members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
         members.sort_unstable();
         members.dedup();
-        if txn.get_database_backend() == DbBackend::Postgres {
-            // In id order, so two deciders never wait for each other in a circle.
-            let sql = format!(
-                "SELECT id FROM members WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
-                id_list(members.iter().copied())
-            );
-            txn.execute(statement(&txn, &sql, Vec::new())).await?;
-        }
         let mut batch = Batch {
             pass: self,
             now,

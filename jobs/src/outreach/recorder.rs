@@ -1,22 +1,23 @@
-//! Writes the dispatcher's outcomes as they happen, in small grouped transactions.
+//! Writes the dispatcher's outcomes as they happen, in small grouped writes.
 //!
 //! A send waits until its outcome is written before its connection takes the next message, so a
 //! dispatcher killed at any moment leaves at most one accepted-but-unrecorded message per SMTP
 //! connection: only those can go out twice. Outcomes that arrive while a write is running are
 //! written together by the next one (group commit), so waiting costs little throughput.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait, Value};
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use super::suppression;
-use crate::sql::{id_list, statement};
+use crate::sql::statement;
 
-/// Rows written per statement: the ids go into the SQL as literals.
-const MOST_PER_WRITE: usize = 1000;
+/// Rows written per statement at most (bound parameters, within both databases' limits).
+const MOST_PER_WRITE: usize = 1024;
 
 /// What one dispatch pass did.
 #[derive(Debug, Default, Serialize)]
@@ -30,6 +31,16 @@ pub struct Dispatched {
     pub suppressed: u64,
     /// Held back by the frequency cap or quiet hours.
     pub postponed: u64,
+}
+
+impl Dispatched {
+    fn add(&mut self, other: &Dispatched) {
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.suppressed += other.suppressed;
+        self.postponed += other.postponed;
+    }
 }
 
 /// How a row changes; rows with the same change share one UPDATE.
@@ -54,18 +65,27 @@ struct Entry {
     written: Option<oneshot::Sender<()>>,
 }
 
-/// The handle the dispatcher records through; the writing runs in its own task.
+/// The handle the dispatcher records through; the writing runs in tasks of its own.
 pub struct Recorder {
     entries: mpsc::UnboundedSender<Entry>,
-    writer: JoinHandle<Result<Dispatched, DbErr>>,
+    writers: Vec<JoinHandle<Result<Dispatched, DbErr>>>,
 }
 
 impl Recorder {
     pub fn spawn(db: DatabaseConnection) -> Self {
         let (entries, received) = mpsc::unbounded_channel();
+        let received = Arc::new(Mutex::new(received));
+        // PostgreSQL overlaps writes on several connections, so a send rarely waits for more than
+        // one round trip; SQLite has one writer, and a second would only wait on its lock.
+        let writers = match db.get_database_backend() {
+            DbBackend::Postgres => 4,
+            _ => 1,
+        };
         Self {
             entries,
-            writer: tokio::spawn(write_until_closed(db, received)),
+            writers: (0..writers)
+                .map(|_| tokio::spawn(write_until_closed(db.clone(), Arc::clone(&received))))
+                .collect(),
         }
     }
 
@@ -87,20 +107,28 @@ impl Recorder {
     /// Writes what is left and reports what every written outcome amounted to.
     pub async fn finish(self) -> Result<Dispatched, DbErr> {
         drop(self.entries);
-        self.writer
-            .await
-            .map_err(|err| DbErr::Custom(format!("the outcome writer failed: {err}")))?
+        let mut done = Dispatched::default();
+        for writer in self.writers {
+            let written = writer
+                .await
+                .map_err(|err| DbErr::Custom(format!("the outcome writer failed: {err}")))??;
+            done.add(&written);
+        }
+        Ok(done)
     }
 }
 
 async fn write_until_closed(
     db: DatabaseConnection,
-    mut received: mpsc::UnboundedReceiver<Entry>,
+    received: Arc<Mutex<mpsc::UnboundedReceiver<Entry>>>,
 ) -> Result<Dispatched, DbErr> {
     let mut done = Dispatched::default();
     let mut group = Vec::new();
-    while received.recv_many(&mut group, MOST_PER_WRITE).await > 0 {
+    // The lock is held only while waiting: the next writer takes what arrives meanwhile.
+    while received.lock().await.recv_many(&mut group, MOST_PER_WRITE).await > 0 {
+        let started = std::time::Instant::now();
         write(&db, &group, &mut done).await?;
+        tracing::debug!(rows = group.len(), took = ?started.elapsed(), "outcomes written");
         for entry in group.drain(..) {
             if let Some(written) = entry.written {
                 let _ = written.send(());
@@ -113,28 +141,46 @@ async fn write_until_closed(
 /// Writes a group of outcomes in one transaction, one statement per kind of change.
 async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) -> Result<(), DbErr> {
     let now = Utc::now();
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Patron's own crash loses nothing committed either way; only a crash of the database
+        // server could lose the last moment's outcomes, which means a re-send, never a lost
+        // email. Not waiting for each flush to disk keeps a waiting send's pause short.
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
+    }
+    let bounced: Vec<&str> = group.iter().filter_map(|e| e.outcome.bounced.as_deref()).collect();
+    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
     let mut updates: HashMap<&Update, Vec<i64>> = HashMap::new();
     for entry in group {
         updates.entry(&entry.outcome.update).or_default().push(entry.outcome.id);
     }
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // An outcome lost to a crash of the database server itself (not of Patron) means at most
-        // a re-send, never a lost email; waiting for each flush to disk would halve throughput.
-        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
-    }
     for (update, ids) in &updates {
-        let (set, values) = update.assignments(now);
-        let sql = format!(
-            "UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({})",
-            id_list(ids.iter().copied())
-        );
+        let (set, mut values) = update.assignments(now);
+        let (list, ids_bound) = id_placeholders(values.len() + 1, ids);
+        values.extend(ids_bound);
+        let sql = format!("UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({list})");
         txn.execute(statement(&txn, &sql, values)).await?;
         update.count(done, ids.len() as u64);
     }
-    let bounced: Vec<&str> = group.iter().filter_map(|e| e.outcome.bounced.as_deref()).collect();
-    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
     txn.commit().await
+}
+
+/// Placeholders `$first…` for `ids`, padded (by repeating the last id) to a power of four, so
+/// that the few statement shapes are prepared once and cached instead of once per write.
+fn id_placeholders(first: usize, ids: &[i64]) -> (String, Vec<Value>) {
+    let mut slots = 1;
+    while slots < ids.len() {
+        slots *= 4;
+    }
+    let last = ids.last().copied().unwrap_or(-1);
+    let values = (0..slots)
+        .map(|n| Value::from(ids.get(n).copied().unwrap_or(last)))
+        .collect();
+    let list = (first..first + slots)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (list, values)
 }
 
 impl Update {
