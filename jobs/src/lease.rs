@@ -123,9 +123,27 @@ async fn renew(db: DatabaseConnection, name: String, owner: String, ttl: Duratio
 /// A name for one holder of leases or claims: host, process id and a clock reading.
 pub fn holder_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "patron".to_owned());
-    format!(
-        "{host}:{}-{}",
+    name_on(
+        &host,
         std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
     )
+}
+
+/// The name names lease rows and claimed outbox rows (64 characters at most), so a long host
+/// name (a Kubernetes pod's runs to 63) is cut.
+fn name_on(host: &str, pid: u32, nanos: i64) -> String {
+    let host: String = host.chars().take(30).collect();
+    format!("{host}:{pid}-{nanos}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_holder_name_fits_its_columns_whatever_the_host() {
+        let pod = "patron-replica-7d9f8c6b5d-abcde-very-long-deployment-name-x1234";
+        let name = super::name_on(pod, u32::MAX, i64::MAX);
+        assert!(name.len() <= 64, "{} characters: {name}", name.len());
+        assert!(name.starts_with("patron-replica-7d9f8c6b5d-abcd:"), "{name}");
+    }
 }
