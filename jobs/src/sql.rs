@@ -76,3 +76,21 @@ pub fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> 
 pub fn id_list(ids: impl Iterator<Item = i64>) -> String {
     ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
 }
+
+/// Placeholders `$first…` for `ids`, padded (by repeating the last id) to a power of four, so
+/// that the few statement shapes are prepared once and cached instead of once per call.
+pub fn id_placeholders(first: usize, ids: &[i64]) -> (String, Vec<Value>) {
+    let mut slots = 1;
+    while slots < ids.len() {
+        slots *= 4;
+    }
+    let last = ids.last().copied().unwrap_or(-1);
+    let values = (0..slots)
+        .map(|n| Value::from(ids.get(n).copied().unwrap_or(last)))
+        .collect();
+    let list = (first..first + slots)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (list, values)
+}

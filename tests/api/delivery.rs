@@ -9,7 +9,7 @@ use chrono::Datelike;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use crate::helpers::{spawn_app_with, TestApp, TEST_SECRET};
+use crate::helpers::{spawn_app_with, TestApp};
 use crate::smtp::SmtpSink;
 
 const MEMBERS: usize = 5000;
@@ -42,9 +42,7 @@ fn patron(app: &TestApp, sink: &SmtpSink, args: &[&str], settings: &[(&str, Stri
     let mut command = Command::new(env!("CARGO_BIN_EXE_patron"));
     command
         .args(args)
-        .env("DATABASE_URL", &app.database.url)
-        .env("PATRON_DATA_DIR", app.database.dir.path())
-        .env("PATRON_TOKEN_SECRET", TEST_SECRET)
+        .envs(app.database.env())
         .env("SMTP_URL", sink.url())
         .env("PATRON_OUTREACH__SMTP_CONNECTIONS", CONNECTIONS.to_string())
         .env("PATRON_OUTREACH__BATCH_SIZE", "500")

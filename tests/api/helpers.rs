@@ -45,6 +45,17 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// What the `patron` binary needs to work on this database as the test server does.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.url.clone()),
+            ("PATRON_DATA_DIR", self.dir.path().display().to_string()),
+            ("PATRON_TOKEN_SECRET", TEST_SECRET.to_owned()),
+        ]
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((server, name)) = self.postgres.take() else {

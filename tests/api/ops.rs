@@ -191,14 +191,13 @@ async fn json_logs_carry_the_request_id_into_the_job_run_it_starts() {
     let database = TestDatabase::new().await;
     let dir = &database.dir;
     let port = free_port();
-    let env = [
-        ("DATABASE_URL", database.url.clone()),
-        ("PATRON_DATA_DIR", dir.path().display().to_string()),
+    let mut env = database.env();
+    env.extend([
         ("PATRON_LISTEN", format!("127.0.0.1:{port}")),
         ("PATRON_SCHEDULER", "false".to_owned()),
         ("PATRON_LOG_FORMAT", "json".to_owned()),
         ("RUST_LOG", "info".to_owned()),
-    ];
+    ]);
     let token = patron(&env, &["token", "create", "--role", "admin"]).trim().to_owned();
     let log_path = dir.path().join("serve.log");
     let mut server = Command::new(env!("CARGO_BIN_EXE_patron"))

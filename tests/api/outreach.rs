@@ -686,15 +686,13 @@ async fn a_dispatcher_killed_mid_send_loses_nothing_and_resends_only_what_was_in
         "{queued}"
     );
 
-    let env = [
-        ("DATABASE_URL", app.database.url.clone()),
-        ("PATRON_DATA_DIR", app.database.dir.path().display().to_string()),
-        ("PATRON_TOKEN_SECRET", crate::helpers::TEST_SECRET.to_owned()),
+    let mut env = app.database.env();
+    env.extend([
         ("SMTP_URL", sink.url()),
         ("PATRON_OUTREACH__SMTP_CONNECTIONS", "5".to_owned()),
         ("PATRON_OUTREACH__BATCH_SIZE", BATCH.to_string()),
         ("PATRON_OUTREACH__CLAIM_SECONDS", "2".to_owned()),
-    ];
+    ]);
     let dispatcher = || {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_patron"));
         command

@@ -32,10 +32,13 @@ pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
 use super::template::{self, HolidayContext, MailContext, Templates};
 use super::Outreach;
-use crate::sql::{id_list, statement};
+use crate::sql::{id_placeholders, statement};
 use crate::{JobContext, JobError};
 
 pub const SENT: &str = "sent";
+
+/// Ids bound in one statement (a power of four, so `id_placeholders` adds no padding).
+const MOST_IDS_PER_STATEMENT: usize = 4096;
 
 /// The PostgreSQL advisory lock that dispatchers take in turn to decide a batch.
 const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
@@ -158,10 +161,12 @@ impl<'a> Pass<'a> {
             .zip(&letters)
             .filter(|(_, letter)| letter.is_ok())
             .map(|(row, _)| row.id);
-        let reserved = id_list(reserved);
-        if !reserved.is_empty() {
-            let sql = format!("UPDATE outbox SET sent_at = $1 WHERE id IN ({reserved})");
-            txn.execute(statement(&txn, &sql, vec![now.into()])).await?;
+        let reserved: Vec<i64> = reserved.collect();
+        for chunk in reserved.chunks(MOST_IDS_PER_STATEMENT) {
+            let (list, ids) = id_placeholders(2, chunk);
+            let sql = format!("UPDATE outbox SET sent_at = $1 WHERE id IN ({list})");
+            let values = std::iter::once(now.into()).chain(ids).collect();
+            txn.execute(statement(&txn, &sql, values)).await?;
         }
         txn.commit().await?;
         Ok(letters)

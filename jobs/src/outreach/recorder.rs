@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use super::suppression;
-use crate::sql::statement;
+use crate::sql::{id_placeholders, statement};
 
 /// Rows written per statement at most (bound parameters, within both databases' limits).
 const MOST_PER_WRITE: usize = 1024;
@@ -163,24 +163,6 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
         update.count(done, ids.len() as u64);
     }
     txn.commit().await
-}
-
-/// Placeholders `$first…` for `ids`, padded (by repeating the last id) to a power of four, so
-/// that the few statement shapes are prepared once and cached instead of once per write.
-fn id_placeholders(first: usize, ids: &[i64]) -> (String, Vec<Value>) {
-    let mut slots = 1;
-    while slots < ids.len() {
-        slots *= 4;
-    }
-    let last = ids.last().copied().unwrap_or(-1);
-    let values = (0..slots)
-        .map(|n| Value::from(ids.get(n).copied().unwrap_or(last)))
-        .collect();
-    let list = (first..first + slots)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    (list, values)
 }
 
 impl Update {
