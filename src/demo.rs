@@ -28,8 +28,21 @@ const STORES: &[(&str, &str, &str)] = &[
     ("SZ01", "深圳万象城店", "深圳"),
     ("CD01", "成都太古里店", "成都"),
     ("HZ01", "杭州湖滨店", "杭州"),
+    ("SH03", "上海静安嘉里中心店", "上海"),
+    ("SH04", "上海浦东正大广场店", "上海"),
+    ("NJ01", "南京新街口店", "南京"),
+    ("SU01", "苏州观前街店", "苏州"),
+    ("WH01", "武汉江汉路店", "武汉"),
+    ("XA01", "西安钟楼店", "西安"),
+    ("CQ01", "重庆解放碑店", "重庆"),
+    ("TJ01", "天津滨江道店", "天津"),
 ];
-const CATEGORIES: &[&str] = &["女装", "男装", "鞋履", "箱包", "配饰", "美妆", "童装"];
+/// Purchase categories, which are also the interest topics.
+const CATEGORIES: &[&str] = &[
+    "女装", "男装", "鞋履", "箱包", "配饰", "美妆", "童装", "床品", "家居", "运动",
+];
+/// Members living abroad, for campaigns sent at a local hour; the rest live in the brand's zone.
+const ABROAD: &[&str] = &["Asia/Tokyo", "Asia/Singapore", "Europe/London", "America/Los_Angeles"];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
     "罗",
@@ -136,7 +149,7 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
             first_id,
             joined,
             store_ids[store],
-            STORES[store].2,
+            store,
             favourite,
             brand,
         ));
@@ -210,7 +223,8 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
     })
 }
 
-/// One member's profile.
+/// One member's profile: most live in their home store's city and the brand's zone, are
+/// interested in their favourite category and one or two more, and gave a birthday.
 #[allow(clippy::too_many_arguments)]
 fn member_row(
     rng: &mut ChaCha8Rng,
@@ -218,7 +232,7 @@ fn member_row(
     first_id: i64,
     joined: NaiveDate,
     store_id: i64,
-    city: &str,
+    store: usize,
     favourite: usize,
     brand: &Brand,
 ) -> Vec<Value> {
@@ -228,7 +242,20 @@ fn member_row(
         GIVEN.choose(rng).unwrap_or(&"娜")
     );
     let gender = if rng.gen_bool(0.7) { "female" } else { "male" };
-    let birthday = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + Duration::days(rng.gen_range(0..46 * 365));
+    let birthday = rng
+        .gen_bool(0.92)
+        .then(|| NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default() + Duration::days(rng.gen_range(0..46 * 365)));
+    let city = match rng.gen_range(0..100) {
+        0..=2 => None,
+        3..=12 => STORES.choose(rng).map(|s| s.2),
+        _ => Some(STORES[store].2),
+    };
+    let interests = interests(rng, favourite);
+    let time_zone = if rng.gen_bool(0.03) {
+        ABROAD.choose(rng).copied().unwrap_or("UTC")
+    } else {
+        brand.time_zone.name()
+    };
     let phone = format!("1{}{:09}", rng.gen_range(3..=9), rng.gen_range(0..1_000_000_000u64));
     let email = rng.gen_bool(0.65).then(|| format!("member{id}@example.com"));
     let consent = email.is_some() && rng.gen_bool(0.7);
@@ -241,8 +268,8 @@ fn member_row(
         name.into(),
         gender.into(),
         birthday.into(),
-        (birthday.month() as i16).into(),
-        (birthday.day() as i16).into(),
+        birthday.map(|b| b.month() as i16).into(),
+        birthday.map(|b| b.day() as i16).into(),
         rng.gen_bool(0.05).into(),
         phone.into(),
         email.into(),
@@ -250,9 +277,9 @@ fn member_row(
         joined.into(),
         store_id.into(),
         referred_by.into(),
-        CATEGORIES[favourite].into(),
+        interests.into(),
         locale.into(),
-        brand.time_zone.name().into(),
+        time_zone.into(),
         consent.into(),
         consent.then_some("demo").into(),
         consent.then_some(joined_at).into(),
@@ -260,6 +287,21 @@ fn member_row(
         joined_at.into(),
         joined_at.into(),
     ]
+}
+
+/// The favourite category and up to two more, comma-separated; none for one member in ten.
+fn interests(rng: &mut ChaCha8Rng, favourite: usize) -> Option<String> {
+    if rng.gen_bool(0.1) {
+        return None;
+    }
+    let mut topics = vec![CATEGORIES[favourite]];
+    for _ in 0..rng.gen_range(0..=2) {
+        let other = CATEGORIES.choose(rng).copied().unwrap_or(CATEGORIES[favourite]);
+        if !topics.contains(&other) {
+            topics.push(other);
+        }
+    }
+    Some(topics.join(","))
 }
 
 /// A member's purchases from joining until they drop out or today, at shop hours, mostly at the

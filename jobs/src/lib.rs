@@ -30,6 +30,10 @@ pub const JOBS: &[(&str, &str)] = &[
         "re-tier and score every member, fit the purchase models, record KPIs",
     ),
     (
+        "segments",
+        "refresh every saved segment's membership, recording who entered and who left",
+    ),
+    (
         "birthday",
         "queue birthday emails for members whose birthday is the day",
     ),
@@ -222,6 +226,13 @@ async fn execute(
         "birthday" => json(queue::birthday(ctx, as_of, timing, run_id).await?),
         "holiday" => json(queue::holiday(ctx, as_of, timing, run_id).await?),
         "winback" => json(queue::winback(ctx, as_of, timing, run_id).await?),
+        "segments" => {
+            let requester = segments::Requester {
+                job_run_id: Some(run_id),
+                actor: "job:segments".to_owned(),
+            };
+            json(segments::refresh_all(&ctx.db, as_of, &requester).await?)
+        }
         "outbox" => json(outreach::dispatch::dispatch(ctx).await?),
         other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),
     };

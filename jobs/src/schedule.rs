@@ -12,7 +12,7 @@ use crate::{outreach, run_scheduled, JobContext};
 /// Cron expressions (with seconds) in the brand's time zone.
 #[derive(Clone, Debug)]
 pub struct Schedules {
-    /// The nightly analytics run, over yesterday.
+    /// The nightly analytics run, over yesterday, then the refresh of every segment's membership.
     pub analytics: String,
     /// The birthday, holiday and win-back jobs, over today; each member's email is due at the
     /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
@@ -48,7 +48,7 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
     let scheduler = JobScheduler::new().await?;
     let running = TaskTracker::new();
     let jobs: [(&str, &'static [&'static str]); 2] = [
-        (&schedules.analytics, &["analytics"]),
+        (&schedules.analytics, &["analytics", "segments"]),
         (&schedules.outreach, &["birthday", "holiday", "winback"]),
     ];
     for (cron, names) in jobs {
@@ -118,7 +118,7 @@ impl Ticks {
 }
 
 /// A scheduled run: analytics covers yesterday, the last complete day in the brand's time zone;
-/// the outreach jobs cover today. A tick that another replica took is skipped.
+/// segments and the outreach jobs cover today. A tick that another replica took is skipped.
 async fn scheduled(ctx: &JobContext, job: &str, tick: DateTime<Utc>) {
     let as_of = match job {
         "analytics" => ctx.today() - Duration::days(1),

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
-use entity::{feedback, member, member_metrics, points_entry, purchase, staff_user, store, tier_change};
+use entity::{feedback, member, member_metrics, points_entry, purchase, segment, staff_user, store, tier_change};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -28,6 +28,7 @@ pub struct Loaders {
     pub purchases: DataLoader<Newest<purchase::Entity>, HashMapCache>,
     pub feedback: DataLoader<Newest<feedback::Entity>, HashMapCache>,
     pub points: DataLoader<Newest<points_entry::Entity>, HashMapCache>,
+    pub segments: DataLoader<SegmentsOf, HashMapCache>,
 }
 
 impl Loaders {
@@ -48,6 +49,7 @@ impl Loaders {
             purchases: loader(Newest::new(db)),
             feedback: loader(Newest::new(db)),
             points: loader(Newest::new(db)),
+            segments: loader(SegmentsOf(db.clone())),
         }
     }
 }
@@ -132,6 +134,18 @@ impl Loader<i64> for TierHistory {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<tier_change::Model>> {
         service::analytics::tier_history(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// The segments each member is in (at their last refresh), by member id.
+pub struct SegmentsOf(DatabaseConnection);
+
+impl Loader<i64> for SegmentsOf {
+    type Value = Vec<segment::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<segment::Model>> {
+        service::segment::segments_of(&self.0, keys).await.map_err(to_gql)
     }
 }
 

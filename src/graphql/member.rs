@@ -10,6 +10,7 @@ use crate::auth::viewer;
 use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
 use crate::graphql::analytics::{Metrics, TierChange};
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
+use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
 use crate::service::analytics::TierLevel;
@@ -19,6 +20,13 @@ use crate::service::member::{self as service, Gender, MemberFields, MemberFilter
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
 /// the member themself, or the member's assigned associate.
 pub struct Member(pub member::Model);
+
+impl Member {
+    /// A member by id, through the request's loader (`None` if there is none).
+    pub async fn by_id(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
+        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Self))
+    }
+}
 
 #[Object]
 impl Member {
@@ -145,6 +153,13 @@ impl Member {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Purchase>> {
         newest_first(&ctx.data::<Loaders>()?.purchases, self.0.id, first, after, Purchase).await
+    }
+    /// The saved segments the member was in at their last refresh, by name. Marketers and
+    /// admins.
+    async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
+        crate::service::segment::require_manager(viewer(ctx)?)?;
+        let segments = ctx.data::<Loaders>()?.segments.load_one(self.0.id).await?;
+        Ok(segments.unwrap_or_default().into_iter().map(Segment).collect())
     }
     /// Inquiries, complaints and scores, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]

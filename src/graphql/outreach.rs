@@ -9,7 +9,7 @@ use jobs::JobContext;
 
 use crate::auth::viewer;
 use crate::graphql::member::Member;
-use crate::graphql::{db, loaders::Loaders, page};
+use crate::graphql::{db, page};
 use crate::service::call_list::{self, CallOutcome};
 use crate::service::outreach::{
     self as service, CalendarKind, Campaign, EffectiveTemplate, HolidayInput, OutboxFilter, PreviewRequest,
@@ -133,12 +133,7 @@ impl OutboxEntry {
         self.0.last_error.as_deref()
     }
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .members
-            .load_one(self.0.member_id)
-            .await?
-            .map(Member))
+        Member::by_id(ctx, self.0.member_id).await
     }
 }
 

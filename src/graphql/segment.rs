@@ -5,7 +5,7 @@
 use async_graphql::connection::{Connection, ConnectionNameType, Edge, EmptyFields};
 use async_graphql::{Context, Enum, InputObject, Json, Object, OneofObject, OutputType, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::segment;
+use entity::{segment, segment_change, segment_refresh};
 use jobs::segments as tree;
 use jobs::JobContext;
 use rust_decimal::Decimal;
@@ -236,17 +236,158 @@ impl Segment {
         let condition = service::condition(db, &filter, as_of_date(ctx, as_of)?).await?;
         Ok(service::count(db, condition).await?)
     }
-}
-
-/// A preview's connection type is `SegmentPreview` (the member list's is `MemberConnection`).
-pub struct PreviewName;
-
-impl ConnectionNameType for PreviewName {
-    fn type_name<T: OutputType>() -> String {
-        "SegmentPreview".to_owned()
+    /// Its members at the last refresh, in member order, contact details masked as `members`
+    /// masks them.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SegmentMemberConnection> {
+        let limit = page::page_size(first, 20)?;
+        let after_id = after.as_deref().map(page::parse_id_cursor).transpose()?;
+        let mut rows = service::members(db(ctx)?, self.0.id, after_id, limit + 1).await?;
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let mut connection = SegmentMemberConnection::new(after_id.is_some(), has_next);
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(page::id_cursor(row.id), Member(row))),
+        );
+        Ok(connection)
+    }
+    /// Who entered at a refresh at or after `since` (all, without it), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn entered(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SegmentChangeConnection> {
+        changes(ctx, self.0.id, true, since, first, after).await
+    }
+    /// Who left at a refresh at or after `since` (all, without it), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    async fn left(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SegmentChangeConnection> {
+        changes(ctx, self.0.id, false, since, first, after).await
+    }
+    /// The latest refreshes, newest first: the segment's size over time.
+    async fn refreshes(&self, ctx: &Context<'_>, last: Option<i32>) -> async_graphql::Result<Vec<SegmentRefresh>> {
+        let limit = page::page_size(last, 30)?;
+        let rows = service::refreshes(db(ctx)?, self.0.id, limit).await?;
+        Ok(rows.into_iter().map(SegmentRefresh).collect())
     }
 }
 
+async fn changes(
+    ctx: &Context<'_>,
+    segment_id: i64,
+    entered: bool,
+    since: Option<DateTime<Utc>>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<SegmentChangeConnection> {
+    let limit = page::page_size(first, 20)?;
+    let cursor = after.as_deref().map(page::parse_time_cursor).transpose()?;
+    let mut rows = service::changes(db(ctx)?, segment_id, entered, since, cursor, limit + 1).await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let mut connection = SegmentChangeConnection::new(cursor.is_some(), has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(page::time_cursor(row.at, row.id), SegmentChange(row))),
+    );
+    Ok(connection)
+}
+
+/// Names a connection type after the segment list it pages.
+macro_rules! connection_name {
+    ($name:ident, $type_name:literal) => {
+        pub struct $name;
+
+        impl ConnectionNameType for $name {
+            fn type_name<T: OutputType>() -> String {
+                $type_name.to_owned()
+            }
+        }
+    };
+}
+
+connection_name!(MembersName, "SegmentMemberConnection");
+connection_name!(ChangesName, "SegmentChangeConnection");
+pub type SegmentMemberConnection = Connection<String, Member, EmptyFields, EmptyFields, MembersName>;
+pub type SegmentChangeConnection = Connection<String, SegmentChange, EmptyFields, EmptyFields, ChangesName>;
+
+/// A member entering or leaving a segment at a refresh.
+pub struct SegmentChange(segment_change::Model);
+
+#[Object]
+impl SegmentChange {
+    /// The member (`null` if no longer on file).
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        Member::by_id(ctx, self.0.member_id).await
+    }
+    /// True when the member entered, false when they left.
+    async fn entered(&self) -> bool {
+        self.0.entered
+    }
+    /// The time of the refresh that saw it.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn refresh_id(&self) -> ID {
+        ID(self.0.refresh_id.to_string())
+    }
+}
+
+/// One refresh of a segment's membership.
+pub struct SegmentRefresh(pub segment_refresh::Model);
+
+#[Object]
+impl SegmentRefresh {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn segment_id(&self) -> ID {
+        ID(self.0.segment_id.to_string())
+    }
+    async fn refreshed_at(&self) -> DateTime<Utc> {
+        self.0.refreshed_at
+    }
+    /// The date the filter was evaluated as of.
+    async fn as_of(&self) -> NaiveDate {
+        self.0.as_of
+    }
+    /// The job run that refreshed it (`null` when a person asked for it).
+    async fn job_run_id(&self) -> Option<ID> {
+        self.0.job_run_id.map(|id| ID(id.to_string()))
+    }
+    /// Who asked: `job:segments` for the nightly refresh, or the staff user.
+    async fn requested_by(&self) -> &str {
+        &self.0.requested_by
+    }
+    /// Its size after the refresh, and how many entered and left.
+    async fn members(&self) -> i64 {
+        self.0.members
+    }
+    async fn entered(&self) -> i64 {
+        self.0.entered
+    }
+    async fn left(&self) -> i64 {
+        self.0.left
+    }
+}
+
+// A preview's connection type is `SegmentPreview` (the member list's is `MemberConnection`).
+connection_name!(PreviewName, "SegmentPreview");
 pub type PreviewConnection = Connection<String, Member, PreviewInfo, EmptyFields, PreviewName>;
 
 /// The live size of a preview.
@@ -358,6 +499,21 @@ impl SegmentMutation {
         )
         .await?;
         Ok(Segment(updated))
+    }
+
+    /// Refreshes a segment's membership now (the nightly run does every segment), recording
+    /// who entered and who left. Marketers and admins; audited.
+    async fn refresh_segment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<SegmentRefresh> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "not a segment id"))?;
+        let (db, viewer, as_of) = (db(ctx)?, viewer(ctx)?, as_of_date(ctx, as_of)?);
+        Ok(SegmentRefresh(service::refresh(db, viewer, id, as_of).await?))
     }
 
     /// Deletes a segment that no other segment uses. Marketers and admins; audited.

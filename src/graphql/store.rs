@@ -73,7 +73,7 @@ impl Me {
         let Some(id) = viewer(ctx)?.member_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Member))
+        Member::by_id(ctx, id).await
     }
 }
 

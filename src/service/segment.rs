@@ -1,11 +1,14 @@
 //! Saved segments and previews: who may manage them, validation, the audit trail. The filter
 //! language and its compiler live in `jobs::segments`, which the refresh and campaigns share.
-use chrono::{NaiveDate, Utc};
-use entity::{member, segment};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{member, segment, segment_change, segment_member, segment_refresh};
 use jobs::segments::{self, Filter};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
@@ -178,4 +181,119 @@ pub async fn delete(conn: &(impl ConnectionTrait + TransactionTrait), viewer: &V
     audit::record(&txn, viewer, "segment.delete", Some(&current.name), detail).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Refreshes a segment's membership now, recording who entered and left. Marketers and admins;
+/// audited.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    as_of: NaiveDate,
+) -> AppResult<segment_refresh::Model> {
+    let current = find(db, viewer, id).await?;
+    let requester = segments::Requester {
+        job_run_id: None,
+        actor: viewer.actor.clone(),
+    };
+    let refreshed = segments::refresh(db, id, as_of, &requester)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no segment has the id {id}")))?;
+    let detail = serde_json::json!({
+        "id": id, "members": refreshed.members, "entered": refreshed.entered, "left": refreshed.left,
+    });
+    audit::record(db, viewer, "segment.refresh", Some(&current.name), detail).await?;
+    Ok(refreshed)
+}
+
+/// The segment's members at its last refresh after `after_id`, in member-id order.
+pub async fn members(
+    conn: &impl ConnectionTrait,
+    segment_id: i64,
+    after_id: Option<i64>,
+    limit: u64,
+) -> AppResult<Vec<member::Model>> {
+    let ids = Query::select()
+        .column(segment_member::Column::MemberId)
+        .from(segment_member::Entity)
+        .and_where(Expr::col(segment_member::Column::SegmentId).eq(segment_id))
+        .to_owned();
+    let mut query = member::Entity::find().filter(member::Column::Id.in_subquery(ids));
+    if let Some(id) = after_id {
+        query = query.filter(member::Column::Id.gt(id));
+    }
+    Ok(query.order_by_asc(member::Column::Id).limit(limit).all(conn).await?)
+}
+
+/// Who entered (or left) a segment since a time, newest first, after a (time, id) cursor.
+pub async fn changes(
+    conn: &impl ConnectionTrait,
+    segment_id: i64,
+    entered: bool,
+    since: Option<DateTime<Utc>>,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> AppResult<Vec<segment_change::Model>> {
+    use segment_change::Column as C;
+    let mut query = segment_change::Entity::find()
+        .filter(C::SegmentId.eq(segment_id))
+        .filter(C::Entered.eq(entered));
+    if let Some(since) = since {
+        query = query.filter(C::At.gte(since));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            Condition::any()
+                .add(C::At.lt(at))
+                .add(Condition::all().add(C::At.eq(at)).add(C::Id.lt(id))),
+        );
+    }
+    Ok(query
+        .order_by_desc(C::At)
+        .order_by_desc(C::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// A segment's latest refreshes, newest first: its size over time.
+pub async fn refreshes(
+    conn: &impl ConnectionTrait,
+    segment_id: i64,
+    limit: u64,
+) -> AppResult<Vec<segment_refresh::Model>> {
+    Ok(segment_refresh::Entity::find()
+        .filter(segment_refresh::Column::SegmentId.eq(segment_id))
+        .order_by_desc(segment_refresh::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// The segments each member was in at their last refresh, by name.
+pub async fn segments_of(
+    conn: &impl ConnectionTrait,
+    member_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<segment::Model>>> {
+    let memberships = segment_member::Entity::find()
+        .filter(segment_member::Column::MemberId.is_in(member_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let segment_ids: Vec<i64> = memberships.iter().map(|m| m.segment_id).collect();
+    let by_id: HashMap<i64, segment::Model> = segment::Entity::find()
+        .filter(segment::Column::Id.is_in(segment_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut of: HashMap<i64, Vec<segment::Model>> = HashMap::new();
+    for m in memberships {
+        if let Some(s) = by_id.get(&m.segment_id) {
+            of.entry(m.member_id).or_default().push(s.clone());
+        }
+    }
+    of.values_mut()
+        .for_each(|list| list.sort_by(|a, b| a.name.cmp(&b.name)));
+    Ok(of)
 }

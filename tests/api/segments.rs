@@ -49,6 +49,24 @@ M8,2024-10-01,1000.00,V3,S1,服装,purchase
 ";
 
 async fn fixture() -> (TestApp, String) {
+    let (app, admin) = imported().await;
+    for date in ["2024-12-01", "2025-01-20", D] {
+        app.run_job("analytics", date).await.expect("analytics run");
+    }
+    erase_m8(&app, &admin).await;
+    // Joins after the runs: no metrics row, no city, store, birthday or purchases.
+    app.create_member(&admin, "M6", json!({ "joinedAt": "2025-02-15" }))
+        .await;
+    (app, admin)
+}
+
+async fn erase_m8(app: &TestApp, admin: &str) {
+    app.ok(admin, "mutation{ eraseMember(memberNo:\"M8\"){ erased } }", json!({}))
+        .await;
+}
+
+/// The fixture's members and purchases, before any analytics run.
+async fn imported() -> (TestApp, String) {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.import("members", MEMBERS).await;
@@ -71,14 +89,6 @@ async fn fixture() -> (TestApp, String) {
         json!({}),
     )
     .await;
-    for date in ["2024-12-01", "2025-01-20", D] {
-        app.run_job("analytics", date).await.expect("analytics run");
-    }
-    app.ok(&admin, "mutation{ eraseMember(memberNo:\"M8\"){ erased } }", json!({}))
-        .await;
-    // Joins after the runs: no metrics row, no city, store, birthday or purchases.
-    app.create_member(&admin, "M6", json!({ "joinedAt": "2025-02-15" }))
-        .await;
     (app, admin)
 }
 
@@ -700,6 +710,155 @@ async fn saved_segments_nest_refuse_cycles_and_are_audited() {
     for action in ["segment.create", "segment.update", "segment.delete", "segment.preview"] {
         assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
     }
+}
+
+/// Member numbers of a connection's edges, sorted (`node` a member, or a change's member);
+/// an erased member is `erased`.
+fn numbers(connection: &Value) -> Vec<String> {
+    let mut found: Vec<String> = connection["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let node = &e["node"];
+            let member = if node["member"].is_object() {
+                &node["member"]
+            } else {
+                node
+            };
+            let number = member["memberNo"].as_str().unwrap();
+            if number.starts_with("erased-") {
+                "erased"
+            } else {
+                number
+            }
+            .to_owned()
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+const HISTORY: &str = "query($id:ID!, $since:DateTime){ segment(id:$id){ lastCount
+    members(first:50){ edges { node { memberNo } } }
+    entered(since:$since, first:50){ edges { node { at entered member { memberNo } } } }
+    left(since:$since, first:50){ edges { node { at entered member { memberNo } } } }
+    refreshes { asOf members entered left requestedBy jobRunId } } }";
+
+#[tokio::test]
+async fn membership_is_refreshed_with_who_entered_and_who_left() {
+    let (app, admin) = imported().await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    for date in ["2024-12-01", "2025-01-20"] {
+        app.run_job("analytics", date).await.expect("analytics run");
+    }
+    let create = "mutation($n:String!, $f:SegmentFilter!){ createSegment(name:$n, filter:$f){ id } }";
+    let mut ids = Vec::new();
+    for (name, filter) in [
+        ("A and B", fields("tier", "IN", json!(["A", "B"]))),
+        (
+            "Bedding lately",
+            json!({ "bought": { "category": "床品", "window": { "lastDays": 60 } } }),
+        ),
+    ] {
+        let created = app.ok(&marketer, create, json!({ "n": name, "f": filter })).await;
+        ids.push(created["createSegment"]["id"].as_str().unwrap().to_owned());
+    }
+    let (best, bedding) = (&ids[0], &ids[1]);
+    let history = |id: &String, since: Option<&str>| {
+        let vars = json!({ "id": id, "since": since });
+        let app = &app;
+        let admin = &admin;
+        async move { app.ok(admin, HISTORY, vars).await["segment"].clone() }
+    };
+
+    // The nightly refresh as of the second run: tiers of 2025-01-20, bedding since 2024-11-22.
+    let first = app.run_job("segments", "2025-01-20").await.expect("refresh");
+    assert_eq!(first["segments"], 2, "{first}");
+    let seg = history(best, None).await;
+    assert_eq!(numbers(&seg["members"]), ["M1", "M3", "M7", "M8"], "{seg}");
+    assert_eq!(numbers(&seg["entered"]), ["M1", "M3", "M7", "M8"]);
+    assert_eq!(numbers(&seg["left"]), Vec::<String>::new());
+    assert_eq!(seg["lastCount"], 4);
+    assert_eq!(
+        seg["refreshes"][0],
+        json!({ "asOf": "2025-01-20", "members": 4, "entered": 4, "left": 0,
+                "requestedBy": "job:segments", "jobRunId": seg["refreshes"][0]["jobRunId"] })
+    );
+    assert!(seg["refreshes"][0]["jobRunId"].is_string(), "{seg}");
+    assert_eq!(numbers(&history(bedding, None).await["members"]), ["M7"]);
+    let first_at = seg["entered"]["edges"][0]["node"]["at"].as_str().unwrap().to_owned();
+
+    // The third run: M2 is upgraded to B, M3 downgraded to C, M8 erased; M7's last bedding
+    // (2024-12-31) falls out of the 60 days, M2's (2025-02-10) falls in.
+    app.run_job("analytics", D).await.expect("analytics run");
+    erase_m8(&app, &admin).await;
+    app.run_job("segments", D).await.expect("refresh");
+    let seg = history(best, None).await;
+    assert_eq!(numbers(&seg["members"]), ["M1", "M2", "M7"], "{seg}");
+    let second_at = seg["entered"]["edges"][0]["node"]["at"].as_str().unwrap().to_owned();
+    assert!(second_at > first_at, "newest first: {seg}");
+    let since = history(best, Some(&second_at)).await;
+    assert_eq!(numbers(&since["entered"]), ["M2"], "{since}");
+    assert_eq!(numbers(&since["left"]), ["M3", "erased"], "{since}");
+    assert_eq!(since["left"]["edges"][0]["node"]["entered"], false);
+    assert_eq!(
+        numbers(&seg["entered"]),
+        ["M1", "M2", "M3", "M7", "erased"],
+        "all entries"
+    );
+    let sizes: Vec<_> = seg["refreshes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["members"].clone())
+        .collect();
+    assert_eq!(sizes, [json!(3), json!(4)], "newest first: {seg}");
+    let bed = history(bedding, Some(&second_at)).await;
+    assert_eq!(numbers(&bed["members"]), ["M2"]);
+    assert_eq!(
+        (numbers(&bed["entered"]), numbers(&bed["left"])),
+        (vec!["M2".to_owned()], vec!["M7".to_owned()])
+    );
+
+    // A refresh on demand with nothing new changes nothing, and is audited.
+    let refresh = "mutation($id:ID!, $d:NaiveDate){ refreshSegment(id:$id, asOf:$d){ members entered left requestedBy jobRunId } }";
+    let again = app.ok(&marketer, refresh, json!({ "id": best, "d": D })).await["refreshSegment"].clone();
+    assert_eq!(again["members"], 3);
+    assert_eq!((again["entered"].clone(), again["left"].clone()), (json!(0), json!(0)));
+    assert!(
+        again["jobRunId"].is_null() && again["requestedBy"].as_str().unwrap().starts_with("staff"),
+        "{again}"
+    );
+    let log = app.ok(&admin, "{ auditLog(first: 5) { action } }", json!({})).await;
+    assert_eq!(log["auditLog"][0]["action"], "segment.refresh");
+
+    // A member's segments, by name; only marketing sees them.
+    let of = "query($no:String!){ member(memberNo:$no){ segments { name } } }";
+    let names = |data: Value| -> Vec<String> {
+        let list = data["member"]["segments"].as_array().unwrap().clone();
+        list.iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        names(app.ok(&marketer, of, json!({ "no": "M2" })).await),
+        ["A and B", "Bedding lately"]
+    );
+    assert_eq!(names(app.ok(&marketer, of, json!({ "no": "M7" })).await), ["A and B"]);
+    let associate = app.token(Role::Associate, None, Some("S1"), None).await;
+    assert_eq!(app.error_code(&associate, of, json!({ "no": "M2" })).await, "FORBIDDEN");
+    assert_eq!(
+        app.error_code(&associate, refresh, json!({ "id": best })).await,
+        "FORBIDDEN"
+    );
+
+    // Deleting a segment takes its membership and history with it.
+    app.ok(
+        &marketer,
+        "mutation($id:ID!){ deleteSegment(id:$id) }",
+        json!({ "id": bedding }),
+    )
+    .await;
+    assert_eq!(names(app.ok(&marketer, of, json!({ "no": "M2" })).await), ["A and B"]);
 }
 
 #[tokio::test]

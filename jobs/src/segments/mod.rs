@@ -4,6 +4,7 @@
 //! The compiled condition reads `members` and `member_metrics` (left-joined: a member never
 //! analysed has no metrics row), so use it through [`members`] or [`member_ids`].
 mod filter;
+mod refresh;
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,6 +18,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 pub use filter::{FIELDS, MAX_DEPTH};
+pub use refresh::{refresh, refresh_all, RefreshCounts, Requester};
 
 /// One node of a filter tree: a group, a negation, or one condition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,8 +154,14 @@ pub fn members(condition: Condition) -> Select<member::Entity> {
 /// `SELECT members.id ...` for a compiled condition: a sub-select for membership refresh and
 /// campaign audiences.
 pub fn member_ids(condition: Condition) -> SelectStatement {
-    Query::select()
+    matching(condition)
         .column((member::Entity, member::Column::Id))
+        .to_owned()
+}
+
+/// `SELECT ... FROM members LEFT JOIN member_metrics WHERE condition`, columns left to the caller.
+pub fn matching(condition: Condition) -> SelectStatement {
+    Query::select()
         .from(member::Entity)
         .left_join(
             member_metrics::Entity,

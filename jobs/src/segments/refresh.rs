@@ -1,0 +1,229 @@
+//! Membership refresh: each saved segment's filter is evaluated in the database and compared
+//! with its stored membership, set-based; who entered and who left is written as history.
+//!
+//! One transaction per segment. It starts by writing the segment's row, which makes refreshes
+//! of one segment take turns (a row lock on PostgreSQL, the write lock on SQLite), so two
+//! replicas or a marketer's refresh during the nightly one never record a change twice.
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{segment, segment_change as change, segment_member as membership, segment_refresh};
+use sea_orm::sea_query::{Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::{compile, matching, member_ids, parse, SegmentError};
+
+/// Who asked for a refresh: the job run that does it, or a person.
+#[derive(Clone, Debug)]
+pub struct Requester {
+    pub job_run_id: Option<i64>,
+    /// The audit log's actor (`staff:3`), or `job:segments`.
+    pub actor: String,
+}
+
+/// What the refresh of every saved segment did.
+#[derive(Debug, Default, Serialize)]
+pub struct RefreshCounts {
+    pub segments: u64,
+    pub entered: u64,
+    pub left: u64,
+    /// Segments whose filter no longer compiles (named in the log); their membership stays.
+    pub failed: u64,
+}
+
+/// Refreshes every saved segment as of `as_of`, one after another.
+pub async fn refresh_all(
+    db: &DatabaseConnection,
+    as_of: NaiveDate,
+    requester: &Requester,
+) -> Result<RefreshCounts, DbErr> {
+    let mut counts = RefreshCounts::default();
+    let ids: Vec<i64> = segment::Entity::find()
+        .order_by_asc(segment::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    for id in ids {
+        match refresh(db, id, as_of, requester).await {
+            Ok(Some(done)) => {
+                counts.segments += 1;
+                counts.entered += done.entered as u64;
+                counts.left += done.left as u64;
+            }
+            Ok(None) => {} // deleted meanwhile
+            Err(SegmentError::Invalid(error)) => {
+                tracing::warn!(segment = id, %error, "segment filter no longer compiles; membership kept");
+                counts.failed += 1;
+            }
+            Err(SegmentError::Db(error)) => return Err(error),
+        }
+    }
+    Ok(counts)
+}
+
+/// Refreshes one segment's membership; `None` if it does not exist.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    segment_id: i64,
+    as_of: NaiveDate,
+    requester: &Requester,
+) -> Result<Option<segment_refresh::Model>, SegmentError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // The turn-taking write (see the module comment).
+    segment::Entity::update_many()
+        .col_expr(segment::Column::LastRefreshedAt, Expr::val(now).into())
+        .filter(segment::Column::Id.eq(segment_id))
+        .exec(&txn)
+        .await?;
+    let Some(row) = segment::Entity::find_by_id(segment_id).one(&txn).await? else {
+        return Ok(None);
+    };
+    let condition = compile(&txn, &parse(&row)?, &format!("segment[{segment_id}]"), as_of, None).await?;
+    let refresh = segment_refresh::ActiveModel {
+        segment_id: Set(segment_id),
+        job_run_id: Set(requester.job_run_id),
+        requested_by: Set(requester.actor.clone()),
+        as_of: Set(as_of),
+        refreshed_at: Set(now),
+        members: Set(0),
+        entered: Set(0),
+        left: Set(0),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let history = History {
+        segment_id,
+        refresh_id: refresh.id,
+        at: now,
+    };
+    let entered = history.record_entered(&txn, matching(condition.clone())).await?;
+    let left = history.record_left(&txn, member_ids(condition)).await?;
+    history.apply(&txn).await?;
+    let members = membership::Entity::find()
+        .filter(membership::Column::SegmentId.eq(segment_id))
+        .count(&txn)
+        .await? as i64;
+    let refresh = segment_refresh::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(refresh.id),
+        members: Set(members),
+        entered: Set(entered as i64),
+        left: Set(left as i64),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    segment::Entity::update_many()
+        .col_expr(segment::Column::LastCount, Expr::val(members).into())
+        .filter(segment::Column::Id.eq(segment_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Some(refresh))
+}
+
+/// The changes of one refresh of one segment.
+struct History {
+    segment_id: i64,
+    refresh_id: i64,
+    at: DateTime<Utc>,
+}
+
+impl History {
+    /// Matching members not yet in the segment entered.
+    async fn record_entered(&self, conn: &impl ConnectionTrait, mut matching: SelectStatement) -> Result<u64, DbErr> {
+        let member = (entity::member::Entity, entity::member::Column::Id);
+        let already = Query::select()
+            .expr(Expr::val(1))
+            .from(membership::Entity)
+            .and_where(Expr::col((membership::Entity, membership::Column::SegmentId)).eq(self.segment_id))
+            .and_where(Expr::col((membership::Entity, membership::Column::MemberId)).equals(member))
+            .to_owned();
+        matching.and_where(Expr::exists(already).not());
+        self.insert(conn, matching, Expr::col(member).into(), true).await
+    }
+
+    /// Members of the segment that no longer match left.
+    async fn record_left(&self, conn: &impl ConnectionTrait, matching: SelectStatement) -> Result<u64, DbErr> {
+        let member = Expr::col((membership::Entity, membership::Column::MemberId));
+        let leavers = Query::select()
+            .from(membership::Entity)
+            .and_where(Expr::col((membership::Entity, membership::Column::SegmentId)).eq(self.segment_id))
+            .and_where(member.clone().not_in_subquery(matching))
+            .to_owned();
+        self.insert(conn, leavers, member.into(), false).await
+    }
+
+    /// `INSERT INTO segment_changes ... SELECT` one change for each `member_id` of `rows` (a
+    /// select with no columns yet).
+    async fn insert(
+        &self,
+        conn: &impl ConnectionTrait,
+        mut rows: SelectStatement,
+        member_id: SimpleExpr,
+        entered: bool,
+    ) -> Result<u64, DbErr> {
+        rows.expr(Expr::val(self.segment_id))
+            .expr(member_id)
+            .expr(Expr::val(self.refresh_id))
+            .expr(Expr::val(entered))
+            .expr(Expr::val(self.at));
+        let insert = Query::insert()
+            .into_table(change::Entity)
+            .columns([
+                change::Column::SegmentId,
+                change::Column::MemberId,
+                change::Column::RefreshId,
+                change::Column::Entered,
+                change::Column::At,
+            ])
+            .select_from(rows)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .to_owned();
+        exec(conn, &insert).await
+    }
+
+    /// Brings the stored membership in line with the changes just recorded.
+    async fn apply(&self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let changed = |entered: bool| {
+            Query::select()
+                .column(change::Column::MemberId)
+                .from(change::Entity)
+                .and_where(Expr::col(change::Column::RefreshId).eq(self.refresh_id))
+                .and_where(Expr::col(change::Column::Entered).eq(entered))
+                .to_owned()
+        };
+        membership::Entity::delete_many()
+            .filter(membership::Column::SegmentId.eq(self.segment_id))
+            .filter(membership::Column::MemberId.in_subquery(changed(false)))
+            .exec(conn)
+            .await?;
+        let mut entered = changed(true);
+        entered.clear_selects();
+        entered
+            .column(change::Column::SegmentId)
+            .column(change::Column::MemberId)
+            .column(change::Column::At);
+        let insert: InsertStatement = Query::insert()
+            .into_table(membership::Entity)
+            .columns([
+                membership::Column::SegmentId,
+                membership::Column::MemberId,
+                membership::Column::Since,
+            ])
+            .select_from(entered)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .to_owned();
+        exec(conn, &insert).await.map(drop)
+    }
+}
+
+async fn exec(conn: &impl ConnectionTrait, insert: &InsertStatement) -> Result<u64, DbErr> {
+    let statement = conn.get_database_backend().build(insert);
+    Ok(conn.execute(statement).await?.rows_affected())
+}
