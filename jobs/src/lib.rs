@@ -231,6 +231,7 @@ async fn execute(
                 job_run_id: Some(run_id),
                 actor: "job:segments".to_owned(),
             };
+            let as_of = segments::AsOf::new(as_of, ctx.today());
             json(segments::refresh_all(&ctx.db, as_of, &requester).await?)
         }
         "outbox" => json(outreach::dispatch::dispatch(ctx).await?),

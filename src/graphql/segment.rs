@@ -182,12 +182,10 @@ impl From<TimeWindow> for tree::Window {
     }
 }
 
-/// The as-of date: the given one (tests, what-if) or the brand's today.
-fn as_of_date(ctx: &Context<'_>, given: Option<NaiveDate>) -> async_graphql::Result<NaiveDate> {
-    Ok(match given {
-        Some(date) => date,
-        None => ctx.data::<JobContext>()?.today(),
-    })
+/// When to evaluate: as of the given date (tests, what-if) or now.
+fn as_of_date(ctx: &Context<'_>, given: Option<NaiveDate>) -> async_graphql::Result<tree::AsOf> {
+    let today = ctx.data::<JobContext>()?.today();
+    Ok(tree::AsOf::new(given.unwrap_or(today), today))
 }
 
 /// A saved segment.

@@ -2,9 +2,9 @@
 //! language and its compiler live in `jobs::segments`, which the refresh and campaigns share.
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{member, segment, segment_change, segment_member, segment_refresh};
-use jobs::segments::{self, Filter};
+use jobs::segments::{self, AsOf, Filter};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -25,7 +25,7 @@ pub fn require_manager(viewer: &Viewer) -> AppResult<()> {
 }
 
 /// The compiled condition of a filter as of `as_of`.
-pub async fn condition(conn: &impl ConnectionTrait, filter: &Filter, as_of: NaiveDate) -> AppResult<Condition> {
+pub async fn condition(conn: &impl ConnectionTrait, filter: &Filter, as_of: AsOf) -> AppResult<Condition> {
     Ok(segments::compile(conn, filter, ROOT, as_of, None).await?)
 }
 
@@ -76,7 +76,7 @@ async fn validated(
     name: &str,
     description: Option<&str>,
     filter: &Filter,
-    as_of: NaiveDate,
+    as_of: AsOf,
 ) -> AppResult<(String, Option<String>, String)> {
     let name = validate::required_text("name", name, 100)?;
     let description = description
@@ -106,7 +106,7 @@ pub async fn create(
     name: &str,
     description: Option<&str>,
     filter: &Filter,
-    as_of: NaiveDate,
+    as_of: AsOf,
 ) -> AppResult<segment::Model> {
     require_manager(viewer)?;
     let (name, description, json) = validated(conn, None, name, description, filter, as_of).await?;
@@ -139,7 +139,7 @@ pub async fn update(
     name: Option<&str>,
     description: Option<&str>,
     filter: Option<&Filter>,
-    as_of: NaiveDate,
+    as_of: AsOf,
 ) -> AppResult<segment::Model> {
     let current = find(conn, viewer, id).await?;
     let current_filter = filter_of(&current)?;
@@ -189,7 +189,7 @@ pub async fn refresh(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: i64,
-    as_of: NaiveDate,
+    as_of: AsOf,
 ) -> AppResult<segment_refresh::Model> {
     let current = find(db, viewer, id).await?;
     let requester = segments::Requester {

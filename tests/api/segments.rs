@@ -861,6 +861,56 @@ async fn membership_is_refreshed_with_who_entered_and_who_left() {
     assert_eq!(names(app.ok(&marketer, of, json!({ "no": "M2" })).await), ["A and B"]);
 }
 
+/// Evaluated now, each member's own today decides birthdays and ages: in Kiritimati (UTC+14) it
+/// is tomorrow in Shanghai's evening, in Pago Pago (UTC−11) still yesterday until Shanghai's
+/// 19:00, so at any moment one of them has a date of its own.
+#[tokio::test]
+async fn evaluated_now_birthdays_and_ages_follow_each_members_own_today() {
+    use chrono::{Datelike, Utc};
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let zones = ["Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago"];
+    let local_days = || {
+        let now = Utc::now();
+        zones.map(|zone| now.with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap()).date_naive())
+    };
+    let days = local_days();
+    for (i, (zone, today)) in zones.iter().zip(days).enumerate() {
+        // Born 30 years before their own today (a 29 February has no such day: nothing to check).
+        let Some(born) = today.with_year(today.year() - 30) else {
+            return;
+        };
+        let fields = json!({ "birthday": born.to_string(), "timeZone": zone });
+        app.create_member(&admin, &format!("Z{i}"), fields).await;
+    }
+    assert!(
+        days[1] != days[0] || days[2] != days[0],
+        "one zone has its own date: {days:?}"
+    );
+    let now = "query($f:SegmentFilter!){ segmentPreview(filter:$f, first:10){ count } }";
+    let birthday = app.ok(&admin, now, json!({ "f": { "birthdayWithin": 0 } })).await;
+    let thirty = app.ok(&admin, now, json!({ "f": field("age", "EQ", json!(30)) })).await;
+    if local_days() != days {
+        eprintln!("a zone's date changed during the test; nothing to check");
+        return;
+    }
+    assert_eq!(
+        birthday["segmentPreview"]["count"], 3,
+        "everyone's birthday is their own today"
+    );
+    assert_eq!(
+        thirty["segmentPreview"]["count"], 3,
+        "everyone turns 30 on their own today"
+    );
+    // As of a past date, everyone shares it: yesterday in Shanghai is the birthday of those
+    // whose own today is that date (Pago Pago before Shanghai's 19:00), and of nobody else.
+    let yesterday = days[0].pred_opt().unwrap();
+    let past = json!({ "f": { "birthdayWithin": 0 }, "d": yesterday.to_string(), "first": 10 });
+    let found = app.ok(&admin, PREVIEW, past).await["segmentPreview"]["count"].clone();
+    let expected = days.iter().filter(|d| **d == yesterday).count();
+    assert_eq!(found, expected, "as of {yesterday} with own dates {days:?}");
+}
+
 #[tokio::test]
 async fn only_marketers_and_admins_use_segments() {
     let app = spawn_app().await;

@@ -3,16 +3,17 @@
 //! Two-valued logic: a condition on a value the member does not have (no metrics row because
 //! the member was never analysed, no birthday, no city) is false, and its `not` is true. So
 //! `city ne "上海"` leaves out members without a city while `not { city eq "上海" }` keeps them.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate};
+use chrono_tz::TZ_VARIANTS;
 use entity::{member, member_metrics as metrics, points_entry, purchase, store, tier_change};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{Condition, Value};
 
-use super::{Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
+use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
 use crate::analytics::{LoyaltyQuadrant, ValueQuadrant};
 
 /// Groups nest at most this deep (the root is depth 1).
@@ -170,18 +171,62 @@ fn invalid(path: &str, message: impl Into<String>) -> FilterError {
     }
 }
 
+/// Each member's own today, for age and birthday conditions: evaluated now, members in zones
+/// where it is already tomorrow or still yesterday have theirs; evaluated as of a date, everyone
+/// shares it.
+struct LocalDays {
+    today: NaiveDate,
+    /// Other dates and the zones that are at them, in a fixed order.
+    elsewhere: BTreeMap<NaiveDate, Vec<&'static str>>,
+}
+
+impl LocalDays {
+    fn new(as_of: AsOf) -> Self {
+        let mut elsewhere: BTreeMap<NaiveDate, Vec<&'static str>> = BTreeMap::new();
+        if let Some(now) = as_of.now {
+            for zone in TZ_VARIANTS {
+                let day = now.with_timezone(&zone).date_naive();
+                if day != as_of.date {
+                    elsewhere.entry(day).or_default().push(zone.name());
+                }
+            }
+        }
+        Self {
+            today: as_of.date,
+            elsewhere,
+        }
+    }
+
+    /// `on(day)` for each member's own day: by `members.time_zone` (a name Patron does not
+    /// know counts as the brand's zone, as when emails are scheduled).
+    fn zoned(&self, on: impl Fn(NaiveDate) -> Condition) -> Condition {
+        if self.elsewhere.is_empty() {
+            return on(self.today);
+        }
+        let zone = || Expr::col((member::Entity, member::Column::TimeZone));
+        let away = self.elsewhere.values().flatten().copied();
+        let mut any = Condition::any().add(Condition::all().add(zone().is_not_in(away)).add(on(self.today)));
+        for (day, zones) in &self.elsewhere {
+            any = any.add(Condition::all().add(zone().is_in(zones.iter().copied())).add(on(*day)));
+        }
+        any
+    }
+}
+
 /// Compiles one tree; holds the as-of date, the saved segments it may name, and the segments
 /// being expanded (to refuse cycles).
 pub struct Compiler<'a> {
     as_of: NaiveDate,
+    local: LocalDays,
     saved: &'a HashMap<i64, Filter>,
     expanding: Vec<i64>,
 }
 
 impl<'a> Compiler<'a> {
-    pub fn new(as_of: NaiveDate, saved: &'a HashMap<i64, Filter>, saving: Option<i64>) -> Self {
+    pub fn new(as_of: AsOf, saved: &'a HashMap<i64, Filter>, saving: Option<i64>) -> Self {
         Self {
-            as_of,
+            as_of: as_of.date,
+            local: LocalDays::new(as_of),
             saved,
             expanding: saving.into_iter().collect(),
         }
@@ -199,8 +244,8 @@ impl<'a> Compiler<'a> {
             Filter::And(nodes) => self.group(Condition::all(), nodes, &format!("{path}.and"), depth),
             Filter::Or(nodes) => self.group(Condition::any(), nodes, &format!("{path}.or"), depth),
             Filter::Not(node) => Ok(self.node(node, &format!("{path}.not"), depth + 1)?.not()),
-            Filter::Field(c) => field(c, &format!("{path}.field"), self.as_of),
-            Filter::BirthdayWithin(days) => birthday_within(*days, &format!("{path}.birthdayWithin"), self.as_of),
+            Filter::Field(c) => field(c, &format!("{path}.field"), &self.local),
+            Filter::BirthdayWithin(days) => birthday_within(*days, &format!("{path}.birthdayWithin"), &self.local),
             Filter::TierChange(change) => tier_change(change, &format!("{path}.tierChange")),
             Filter::Bought(bought) => self.bought(bought, &format!("{path}.bought")),
             Filter::BoughtNothing(window) => {
@@ -349,7 +394,7 @@ fn store_ids(codes: &[&str]) -> SelectStatement {
         .to_owned()
 }
 
-fn field(c: &FieldCondition, path: &str, as_of: NaiveDate) -> Result<Condition, FilterError> {
+fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
     let Some(field) = FIELDS.iter().find(|f| f.name == c.field) else {
         let names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
         return Err(invalid(
@@ -376,7 +421,7 @@ fn field(c: &FieldCondition, path: &str, as_of: NaiveDate) -> Result<Condition, 
             _ => empty,
         });
     }
-    let test = test(field.kind, c.op, operands.0, expr.clone(), as_of);
+    let test = test(field.kind, c.op, operands.0, expr.clone(), local);
     Ok(if field.nullable {
         Condition::all().add(Expr::expr(expr).is_not_null()).add(test)
     } else {
@@ -385,9 +430,9 @@ fn field(c: &FieldCondition, path: &str, as_of: NaiveDate) -> Result<Condition, 
 }
 
 /// `expr op operands` for a field of `kind` that has a value.
-fn test(kind: Kind, op: Op, operands: Vec<(Value, String)>, expr: SimpleExpr, as_of: NaiveDate) -> Condition {
+fn test(kind: Kind, op: Op, operands: Vec<(Value, String)>, expr: SimpleExpr, local: &LocalDays) -> Condition {
     match kind {
-        Kind::Age => age(op, &operands, as_of),
+        Kind::Age => local.zoned(|day| age(op, &operands, day)),
         Kind::Store => store(op, &operands, expr),
         Kind::Topics => topic(&operands, expr),
         Kind::Text if op == Op::Contains => {
@@ -627,12 +672,17 @@ fn is_leap(year: i32) -> bool {
     NaiveDate::from_ymd_opt(year, 2, 29).is_some()
 }
 
-/// Birthdays on the days `as_of` to `as_of + days`, as (month, day range) tests on the stored
-/// month and day columns; in a common year 28 February also takes 29 February birthdays.
-fn birthday_within(days: i32, path: &str, as_of: NaiveDate) -> Result<Condition, FilterError> {
+/// Birthdays on the days from each member's today to `days` later.
+fn birthday_within(days: i32, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
     if !(0..=366).contains(&days) {
         return Err(invalid(path, "birthdayWithin must be 0–366 days"));
     }
+    Ok(local.zoned(|today| birthdays(today, days)))
+}
+
+/// Birthdays on the days `as_of` to `as_of + days`, as (month, day range) tests on the stored
+/// month and day columns; in a common year 28 February also takes 29 February birthdays.
+fn birthdays(as_of: NaiveDate, days: i32) -> Condition {
     let mut month_days = BTreeSet::new();
     for offset in 0..=i64::from(days) {
         let day = as_of + Duration::days(offset);
@@ -649,13 +699,13 @@ fn birthday_within(days: i32, path: &str, as_of: NaiveDate) -> Result<Condition,
         }
     }
     let col = |c: member::Column| Expr::col((member::Entity, c));
-    Ok(runs.into_iter().fold(Condition::any(), |any, (month, first, last)| {
+    runs.into_iter().fold(Condition::any(), |any, (month, first, last)| {
         any.add(
             Condition::all()
                 .add(col(C::BirthMonth).eq(month as i32))
                 .add(col(C::BirthDay).between(first as i32, last as i32)),
         )
-    }))
+    })
 }
 
 /// A change the member's latest run wrote (`tier_history.run_id` is the run of the member's
@@ -728,9 +778,11 @@ mod tests {
         ] }))
         .unwrap();
         let saved = HashMap::new();
-        let cond = Compiler::new(date("2025-03-01"), &saved, None)
-            .compile(&tree, "filter")
-            .unwrap();
+        let as_of = AsOf {
+            date: date("2025-03-01"),
+            now: None,
+        };
+        let cond = Compiler::new(as_of, &saved, None).compile(&tree, "filter").unwrap();
         let (sql, values) = super::super::member_ids(cond).build(PostgresQueryBuilder);
         assert!(!sql.contains("上海") && !sql.contains("床品"), "{sql}");
         assert!(values.0.contains(&Value::from("上海'; --")), "{values:?}");

@@ -8,7 +8,7 @@ mod refresh;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{member, member_metrics, segment};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
@@ -111,6 +111,26 @@ pub struct Window {
     pub to: Option<NaiveDate>,
 }
 
+/// When a filter is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AsOf {
+    /// The brand's date, which purchase windows count back from.
+    pub date: NaiveDate,
+    /// Set when evaluating now: age and birthday conditions then use each member's own today in
+    /// their time zone. Unset (a past date, a what-if), everyone shares `date`.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl AsOf {
+    /// `date`, evaluated now if it is the brand's `today`.
+    pub fn new(date: NaiveDate, today: NaiveDate) -> Self {
+        Self {
+            date,
+            now: (date == today).then(Utc::now),
+        }
+    }
+}
+
 /// Why a filter was refused, and where in the tree (e.g. `filter.and[2].or[0].value`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -127,14 +147,14 @@ pub enum SegmentError {
     Db(#[from] DbErr),
 }
 
-/// Compiles `filter` (rooted at `path`, e.g. `filter`) as of the brand date `as_of`. Saved
+/// Compiles `filter` (rooted at `path`, e.g. `filter`) as of `as_of`. Saved
 /// segments it names are loaded and expanded; `saving` is the id of the segment being saved,
 /// so a filter that leads back to it is refused as a cycle. Erased members never match.
 pub async fn compile(
     conn: &impl ConnectionTrait,
     filter: &Filter,
     path: &str,
-    as_of: NaiveDate,
+    as_of: AsOf,
     saving: Option<i64>,
 ) -> Result<Condition, SegmentError> {
     let saved = load_referenced(conn, filter).await?;

@@ -4,7 +4,7 @@
 //! One transaction per segment. It starts by writing the segment's row, which makes refreshes
 //! of one segment take turns (a row lock on PostgreSQL, the write lock on SQLite), so two
 //! replicas or a marketer's refresh during the nightly one never record a change twice.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{segment, segment_change as change, segment_member as membership, segment_refresh};
 use sea_orm::sea_query::{Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{compile, matching, member_ids, parse, SegmentError};
+use super::{compile, matching, member_ids, parse, AsOf, SegmentError};
 
 /// Who asked for a refresh: the job run that does it, or a person.
 #[derive(Clone, Debug)]
@@ -34,11 +34,7 @@ pub struct RefreshCounts {
 }
 
 /// Refreshes every saved segment as of `as_of`, one after another.
-pub async fn refresh_all(
-    db: &DatabaseConnection,
-    as_of: NaiveDate,
-    requester: &Requester,
-) -> Result<RefreshCounts, DbErr> {
+pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Requester) -> Result<RefreshCounts, DbErr> {
     let mut counts = RefreshCounts::default();
     let ids: Vec<i64> = segment::Entity::find()
         .order_by_asc(segment::Column::Id)
@@ -69,7 +65,7 @@ pub async fn refresh_all(
 pub async fn refresh(
     db: &DatabaseConnection,
     segment_id: i64,
-    as_of: NaiveDate,
+    as_of: AsOf,
     requester: &Requester,
 ) -> Result<Option<segment_refresh::Model>, SegmentError> {
     let now = Utc::now();
@@ -88,7 +84,7 @@ pub async fn refresh(
         segment_id: Set(segment_id),
         job_run_id: Set(requester.job_run_id),
         requested_by: Set(requester.actor.clone()),
-        as_of: Set(as_of),
+        as_of: Set(as_of.date),
         refreshed_at: Set(now),
         members: Set(0),
         entered: Set(0),
