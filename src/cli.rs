@@ -47,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         action: JobsAction,
     },
+    /// Campaigns and what their occurrences queued.
+    Campaigns {
+        #[command(subcommand)]
+        action: CampaignsAction,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Bearer tokens.
@@ -69,6 +74,12 @@ pub struct ImportFile {
     /// then GB18030 (which includes GBK).
     #[arg(long, value_enum)]
     encoding: Option<import::Encoding>,
+}
+
+#[derive(Subcommand)]
+pub enum CampaignsAction {
+    /// Every campaign with its status, audience, schedule and occurrences.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +155,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Jobs {
             action: JobsAction::Run { name, as_of },
         } => run_job(&settings, &name, as_of).await,
+        Command::Campaigns {
+            action: CampaignsAction::List,
+        } => list_campaigns(&open(&settings).await?).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -163,6 +177,40 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn list_campaigns(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use entity::{campaign, campaign_occurrence};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    println!(
+        "{:<5} {:<28} {:<13} {:<10} {:<8} {:<34} occurrences",
+        "id", "name", "kind", "status", "segment", "schedule"
+    );
+    for c in campaign::Entity::find()
+        .order_by_asc(campaign::Column::Id)
+        .all(db)
+        .await?
+    {
+        let occurrences = campaign_occurrence::Entity::find()
+            .filter(campaign_occurrence::Column::CampaignId.eq(c.id))
+            .all(db)
+            .await?;
+        let queued: i64 = occurrences.iter().map(|o| o.queued).sum();
+        let held_out: i64 = occurrences.iter().map(|o| o.held_out).sum();
+        let segment = c.segment_id.map_or("all".to_owned(), |id| id.to_string());
+        let schedule = c.schedule.as_deref().unwrap_or("built-in");
+        println!(
+            "{:<5} {:<28} {:<13} {:<10} {:<8} {:<34} {} ({queued} queued, {held_out} held out)",
+            c.id,
+            c.name,
+            c.kind,
+            c.status,
+            segment,
+            schedule,
+            occurrences.len()
+        );
+    }
+    Ok(())
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {

@@ -35,6 +35,8 @@ pub struct Settings {
     pub outreach_schedule: String,
     /// Cron expression of the outbox dispatcher.
     pub outbox_schedule: String,
+    /// Cron expression (with seconds) of starting the campaign occurrences that are due.
+    pub campaigns_schedule: String,
     /// Every default of outreach (DOMAIN.md section 4); `SMTP_URL` sets `outreach.smtp_url`.
     pub outreach: OutreachConfig,
 }
@@ -56,6 +58,7 @@ impl Default for Settings {
             analytics: AnalyticsConfig::default(),
             outreach_schedule: "0 5 * * * *".to_owned(),
             outbox_schedule: "*/20 * * * * *".to_owned(),
+            campaigns_schedule: "30 * * * * *".to_owned(),
             outreach: OutreachConfig::default(),
         }
     }

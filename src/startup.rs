@@ -73,6 +73,7 @@ impl Application {
                 analytics: settings.analytics_schedule.clone(),
                 outreach: settings.outreach_schedule.clone(),
                 outbox: settings.outbox_schedule.clone(),
+                campaigns: settings.campaigns_schedule.clone(),
             };
             Some(jobs::schedule::start(jobs.clone(), &schedules).await?)
         } else {

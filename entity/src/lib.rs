@@ -6,6 +6,9 @@
 pub mod analytics_run;
 pub mod audit_log;
 pub mod call_outcome;
+pub mod campaign;
+pub mod campaign_occurrence;
+pub mod campaign_recipient;
 pub mod email_suppression;
 pub mod email_template;
 pub mod feedback;

@@ -9,7 +9,7 @@ pub struct Model {
     /// `kind:occurrence:member_id`; also the seed of the stable Message-ID.
     #[sea_orm(unique)]
     pub dedupe_key: String,
-    /// `birthday`, `holiday` or `winback`.
+    /// `birthday`, `holiday`, `winback`, `custom` or `new_arrivals`.
     pub kind: String,
     /// Which occurrence of the campaign: a date, or `holiday_key:date`.
     pub occurrence: String,
@@ -18,7 +18,7 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     /// Scheduled sends wait out the member's quiet hours; an operator's catch-up does not.
     pub hold_quiet_hours: bool,
-    /// `queued`, `sent`, `failed` or `suppressed`.
+    /// `queued`, `sent`, `failed`, `suppressed`, `paused` (its campaign is) or `cancelled`.
     pub status: String,
     pub attempts: i32,
     /// The dispatcher holding the row while it sends: the name of its lease in `job_leases`.
@@ -29,6 +29,10 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub job_run_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The campaign that queued it.
+    pub campaign_id: Option<i64>,
+    /// Its campaign's priority when queued: under the daily cap, the higher goes first.
+    pub priority: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

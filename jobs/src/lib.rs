@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod bulk;
+pub mod campaigns;
 pub mod lease;
 pub mod model;
 pub mod outreach;
@@ -44,6 +45,10 @@ pub const JOBS: &[(&str, &str)] = &[
     (
         "winback",
         "queue win-back emails for lapsed repeat buyers outside the cooldown",
+    ),
+    (
+        "campaigns",
+        "start every campaign occurrence that is due: snapshot its audience, hold out the control group, queue the rest",
     ),
     ("outbox", "send every email that is due, then stop"),
 ];
@@ -232,7 +237,24 @@ async fn execute(
                 actor: "job:segments".to_owned(),
             };
             let as_of = segments::AsOf::new(as_of, ctx.today());
-            json(segments::refresh_all(&ctx.db, as_of, &requester).await?)
+            let refreshed = segments::refresh_all(&ctx.db, as_of, &requester).await?;
+            // Campaigns sent when a member enters a segment start with its refresh.
+            let started = campaigns::start_on_entry(ctx, &refreshed.refreshes, run_id).await?;
+            serde_json::json!({ "segments": refreshed, "campaigns": started })
+        }
+        "campaigns" => {
+            let today = ctx.today();
+            // A run for a past date catches up on that day's occurrences.
+            let (now, catch_up) = if as_of >= today {
+                (Utc::now(), false)
+            } else {
+                let midnight = (as_of + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+                (
+                    campaigns::local_time(midnight, ctx.time_zone) - chrono::Duration::seconds(1),
+                    true,
+                )
+            };
+            json(campaigns::run(ctx, now, catch_up, run_id).await?)
         }
         "outbox" => json(outreach::dispatch::dispatch(ctx).await?),
         other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),

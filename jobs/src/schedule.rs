@@ -17,6 +17,8 @@ pub struct Schedules {
     /// The birthday, holiday and win-back jobs, over today; each member's email is due at the
     /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
     pub outreach: String,
+    /// Starting the campaign occurrences that are due.
+    pub campaigns: String,
     /// The outbox dispatcher.
     pub outbox: String,
 }
@@ -47,9 +49,10 @@ impl Scheduler {
 pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
     let running = TaskTracker::new();
-    let jobs: [(&str, &'static [&'static str]); 2] = [
+    let jobs: [(&str, &'static [&'static str]); 3] = [
         (&schedules.analytics, &["analytics", "segments"]),
         (&schedules.outreach, &["birthday", "holiday", "winback"]),
+        (&schedules.campaigns, &["campaigns"]),
     ];
     for (cron, names) in jobs {
         let (ctx, running, ticks) = (ctx.clone(), running.clone(), Ticks::parse(cron)?);
@@ -85,19 +88,22 @@ fn tracked(
     Box::pin(running.track_future(run))
 }
 
+/// A cron expression with seconds, as the scheduler and campaigns read them.
+pub fn parse_cron(expression: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    CronParser::builder()
+        .seconds(Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expression)
+}
+
 /// A cron expression's ticks, so that every replica names the tick a run belongs to alike.
 #[derive(Clone)]
 struct Ticks(croner::Cron);
 
 impl Ticks {
     fn parse(cron: &str) -> Result<Self, JobSchedulerError> {
-        CronParser::builder()
-            .seconds(Seconds::Required)
-            .dom_and_dow(true)
-            .build()
-            .parse(cron)
-            .map(Self)
-            .map_err(|_| JobSchedulerError::ParseSchedule)
+        parse_cron(cron).map(Self).map_err(|_| JobSchedulerError::ParseSchedule)
     }
 
     /// The tick that fired just now: the scheduler fires at a tick or after it, never before,

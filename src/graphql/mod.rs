@@ -15,6 +15,7 @@ use crate::settings::Settings;
 
 pub mod activity;
 pub mod analytics;
+pub mod campaign;
 pub mod loaders;
 pub mod member;
 pub mod observe;
@@ -30,6 +31,7 @@ pub struct Query(
     analytics::AnalyticsQuery,
     outreach::OutreachQuery,
     segment::SegmentQuery,
+    campaign::CampaignQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct Mutation(
     analytics::AnalyticsMutation,
     outreach::OutreachMutation,
     segment::SegmentMutation,
+    campaign::CampaignMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -12,7 +12,7 @@ use crate::graphql::member::Member;
 use crate::graphql::{db, page};
 use crate::service::call_list::{self, CallOutcome};
 use crate::service::outreach::{
-    self as service, CalendarKind, Campaign, EffectiveTemplate, HolidayInput, OutboxFilter, PreviewRequest,
+    self as service, CalendarKind, EffectiveTemplate, HolidayInput, OutboxFilter, OutboxOccurrence, PreviewRequest,
     TemplateInput,
 };
 
@@ -95,7 +95,7 @@ pub struct EmailPreview {
 }
 
 #[ComplexObject]
-impl Campaign {
+impl OutboxOccurrence {
     /// Every email is sent, failed permanently or suppressed.
     async fn finished(&self) -> bool {
         self.queued == 0
@@ -205,10 +205,14 @@ impl OutreachQuery {
         })
     }
 
-    /// Campaign occurrences, newest first. Admins and marketers.
-    async fn campaigns(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Campaign>> {
+    /// Where each occurrence's emails stand in the outbox, newest first. Admins and marketers.
+    async fn outbox_occurrences(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<OutboxOccurrence>> {
         let limit = page::page_size(first, 20)?;
-        Ok(service::campaigns(db(ctx)?, viewer(ctx)?, limit).await?)
+        Ok(service::outbox_occurrences(db(ctx)?, viewer(ctx)?, limit).await?)
     }
 
     /// The outbox, oldest first. Admins and marketers.

@@ -2,6 +2,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod call_list;
+pub mod campaign;
 pub mod feedback;
 pub mod member;
 pub mod outreach;

@@ -230,10 +230,13 @@ pub async fn templates(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResul
 }
 
 fn check_kind_and_locale(kind: &str, locale: &str) -> AppResult<()> {
-    if !template::KINDS.contains(&kind) {
+    if !template::is_known_kind(kind) {
         return Err(AppError::field(
             "kind",
-            format!("templates exist for {}", template::KINDS.join(", ")),
+            format!(
+                "templates exist for {} and each campaign's campaign:<id>",
+                template::KINDS.join(", ")
+            ),
         ));
     }
     if !template::LOCALES.contains(&locale) {
@@ -435,12 +438,12 @@ async fn holiday_context(
 // ---------------------------------------------------------------------------------------------
 // Campaigns and the outbox
 
-/// One occurrence of an automatic campaign (a birthday date, a holiday, a win-back day), with
-/// where its emails stand.
+/// One occurrence of any campaign in the outbox (a birthday date, a holiday, a win-back day, a
+/// campaign's occurrence), with where its emails stand.
 #[derive(Debug, FromQueryResult, SimpleObject)]
 #[graphql(complex)]
-pub struct Campaign {
-    /// `birthday`, `holiday` or `winback`.
+pub struct OutboxOccurrence {
+    /// `birthday`, `holiday`, `winback`, `custom` or `new_arrivals`.
     pub kind: String,
     /// A date, or `holiday_key:date`.
     pub occurrence: String,
@@ -450,7 +453,11 @@ pub struct Campaign {
     pub suppressed: i64,
 }
 
-pub async fn campaigns(conn: &impl ConnectionTrait, viewer: &Viewer, limit: u64) -> AppResult<Vec<Campaign>> {
+pub async fn outbox_occurrences(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    limit: u64,
+) -> AppResult<Vec<OutboxOccurrence>> {
     viewer.require(PLANNERS)?;
     let sql = format!(
         "SELECT kind, occurrence, \
@@ -461,7 +468,7 @@ pub async fn campaigns(conn: &impl ConnectionTrait, viewer: &Viewer, limit: u64)
          FROM outbox GROUP BY kind, occurrence ORDER BY MAX(id) DESC LIMIT {limit}"
     );
     let stmt = jobs::sql::statement(conn, &sql, Vec::new());
-    Ok(Campaign::find_by_statement(stmt).all(conn).await?)
+    Ok(OutboxOccurrence::find_by_statement(stmt).all(conn).await?)
 }
 
 #[derive(InputObject, Debug, Default)]

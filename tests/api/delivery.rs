@@ -95,8 +95,8 @@ fn arrivals(sink: &SmtpSink) -> HashMap<String, usize> {
 
 async fn still_queued(app: &TestApp) -> u64 {
     let admin = app.admin().await;
-    let campaigns = app.ok(&admin, "{ campaigns { queued } }", json!({})).await;
-    campaigns["campaigns"]
+    let campaigns = app.ok(&admin, "{ outboxOccurrences { queued } }", json!({})).await;
+    campaigns["outboxOccurrences"]
         .as_array()
         .expect("campaigns")
         .iter()
@@ -229,9 +229,9 @@ async fn two_replicas_share_the_schedule_and_the_outbox() {
         "one email per member per day, across both replicas"
     );
     let campaigns = app
-        .ok(&admin, "{ campaigns { occurrence sent queued } }", json!({}))
+        .ok(&admin, "{ outboxOccurrences { occurrence sent queued } }", json!({}))
         .await;
-    let campaigns = campaigns["campaigns"].as_array().expect("campaigns").clone();
+    let campaigns = campaigns["outboxOccurrences"].as_array().expect("campaigns").clone();
     let total = |field: &str| -> u64 { campaigns.iter().map(|c| c[field].as_u64().unwrap_or_default()).sum() };
     assert_eq!(total("sent") as usize, REPLICA_MEMBERS, "{campaigns:?}");
     assert_eq!(

@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod activity;
 mod analytics;
+mod campaigns;
 mod cli;
 mod delivery;
 mod demo;

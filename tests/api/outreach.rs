@@ -394,13 +394,17 @@ async fn an_smtp_outage_loses_nothing_and_a_refused_address_becomes_undeliverabl
         "{down}"
     );
     let campaigns = app
-        .ok(&admin, "{ campaigns { occurrence queued sent finished } }", json!({}))
+        .ok(
+            &admin,
+            "{ outboxOccurrences { occurrence queued sent finished } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
-        campaigns["campaigns"][0]["queued"], 6,
+        campaigns["outboxOccurrences"][0]["queued"], 6,
         "nothing counted as done: {campaigns}"
     );
-    assert_eq!(campaigns["campaigns"][0]["finished"], false);
+    assert_eq!(campaigns["outboxOccurrences"][0]["finished"], false);
 
     sink.restart();
     tokio::time::sleep(Duration::from_millis(1100)).await; // the (test-sized) backoff
@@ -427,10 +431,14 @@ async fn an_smtp_outage_loses_nothing_and_a_refused_address_becomes_undeliverabl
             .expect("lookup")
     );
     let campaigns = app
-        .ok(&admin, "{ campaigns { queued sent failed finished } }", json!({}))
+        .ok(
+            &admin,
+            "{ outboxOccurrences { queued sent failed finished } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
-        campaigns["campaigns"][0],
+        campaigns["outboxOccurrences"][0],
         json!({ "queued": 0, "sent": 5, "failed": 1, "finished": true })
     );
 }
@@ -733,10 +741,10 @@ async fn a_dispatcher_killed_mid_send_loses_nothing_and_resends_only_what_was_in
     assert_eq!(ids.len(), MEMBERS, "a re-sent email keeps its Message-ID");
     let admin = app.admin().await;
     let sent = app
-        .ok(&admin, "{ campaigns { sent queued finished } }", json!({}))
+        .ok(&admin, "{ outboxOccurrences { sent queued finished } }", json!({}))
         .await;
     assert_eq!(
-        sent["campaigns"][0],
+        sent["outboxOccurrences"][0],
         json!({ "sent": MEMBERS, "queued": 0, "finished": true })
     );
 }

@@ -32,6 +32,17 @@ pub struct Row {
     pub hold_quiet_hours: bool,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    pub campaign_id: Option<i64>,
+}
+
+impl Row {
+    /// The template it is rendered with: its kind's, or a campaign's own.
+    pub fn template_kind(&self) -> String {
+        match self.campaign_id {
+            Some(id) if !super::template::KINDS.contains(&self.kind.as_str()) => crate::campaigns::template_kind(id),
+            _ => self.kind.clone(),
+        }
+    }
 }
 
 /// One dispatcher's right to claim rows.
@@ -68,7 +79,8 @@ impl Claimant {
             "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, sent_at = NULL \
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{QUEUED}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
-             RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at",
+             RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
+               campaign_id",
             live = held_by_live_dispatcher("$2"),
         );
         let values = vec![self.name().into(), now.into(), i64::from(limit.max(1)).into()];
@@ -102,5 +114,6 @@ fn row(r: &QueryResult) -> Result<Row, DbErr> {
         hold_quiet_hours: r.try_get("", "hold_quiet_hours")?,
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
+        campaign_id: r.try_get("", "campaign_id")?,
     })
 }

@@ -175,10 +175,11 @@ impl<'a> Pass<'a> {
     /// Renders a decided letter into a message for the wire, with its address.
     fn compose(&self, row: &Row, letter: Letter) -> Result<(Email, String), Outcome> {
         let outreach = &*self.ctx.outreach;
-        let rendered = match self.templates.render(&row.kind, &letter.locale, &letter.context) {
+        let kind = row.template_kind();
+        let rendered = match self.templates.render(&kind, &letter.locale, &letter.context) {
             Some(Ok(rendered)) => rendered,
-            Some(Err(err)) => return Err(permanent(format!("the {} template failed: {err}", row.kind))),
-            None => return Err(permanent(format!("there is no template for {:?}", row.kind))),
+            Some(Err(err)) => return Err(permanent(format!("the {kind} template failed: {err}"))),
+            None => return Err(permanent(format!("there is no template for {kind:?}"))),
         };
         let email = Outgoing {
             to_name: &letter.context.member.name,

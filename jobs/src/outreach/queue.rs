@@ -4,7 +4,7 @@
 //! with the audience.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;
@@ -283,10 +283,7 @@ impl DueTimes {
 /// `hour`:00 on `day` in `tz`, as UTC. In a daylight-saving gap, the first valid time after it.
 pub fn local_hour(day: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
     let start = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
-    (0..3)
-        .find_map(|extra| tz.from_local_datetime(&(start + Duration::hours(extra))).earliest())
-        .map(|local| local.with_timezone(&Utc))
-        .unwrap_or_else(|| start.and_utc())
+    crate::campaigns::local_time(start, tz)
 }
 
 #[cfg(test)]

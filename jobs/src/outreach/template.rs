@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 
+/// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
 pub const KINDS: [&str; 3] = ["birthday", "holiday", "winback"];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
@@ -53,6 +54,16 @@ pub struct TemplateSource {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+/// A kind templates exist for: a built-in one, or a campaign's own (`campaign:<id>`).
+pub fn is_known_kind(kind: &str) -> bool {
+    KINDS.contains(&kind) || is_campaign_kind(kind)
+}
+
+pub fn is_campaign_kind(kind: &str) -> bool {
+    kind.strip_prefix("campaign:")
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The shipped default for a kind and locale (None for an unknown kind/locale).
@@ -137,7 +148,7 @@ impl TemplateError {
 pub struct Templates {
     env: Environment<'static>,
     /// Template names in `env` by kind, then locale: [subject, text, html].
-    names: HashMap<&'static str, HashMap<&'static str, [String; 3]>>,
+    names: HashMap<String, HashMap<&'static str, [String; 3]>>,
 }
 
 impl Templates {
@@ -145,14 +156,13 @@ impl Templates {
     /// them. Overrides for a kind or locale Patron does not know are skipped: nothing would render
     /// them, and one stray row must not stop every email.
     pub fn new(overrides: impl IntoIterator<Item = (String, String, TemplateSource)>) -> Result<Self, TemplateError> {
-        let mut sources: HashMap<(&'static str, &'static str), [Cow<'static, str>; 3]> = BUILTINS
+        let mut sources: HashMap<(String, &'static str), [Cow<'static, str>; 3]> = BUILTINS
             .iter()
-            .map(|(kind, locale, parts)| ((*kind, *locale), parts.map(Cow::Borrowed)))
+            .map(|(kind, locale, parts)| (((*kind).to_owned(), *locale), parts.map(Cow::Borrowed)))
             .collect();
         for (kind, locale, source) in overrides {
-            let kind = KINDS.iter().find(|k| **k == kind);
             let locale = LOCALES.iter().find(|l| **l == locale);
-            if let (Some(kind), Some(locale)) = (kind, locale) {
+            if let (true, Some(locale)) = (is_known_kind(&kind), locale) {
                 sources.insert(
                     (kind, locale),
                     [source.subject, source.text, source.html].map(Cow::Owned),
@@ -160,9 +170,9 @@ impl Templates {
             }
         }
         let mut env = environment();
-        let mut names: HashMap<&'static str, HashMap<&'static str, [String; 3]>> = HashMap::new();
+        let mut names: HashMap<String, HashMap<&'static str, [String; 3]>> = HashMap::new();
         for ((kind, locale), parts) in sources {
-            let part_names = template_names(kind, locale);
+            let part_names = template_names(&kind, locale);
             add_parts(&mut env, &part_names, parts).map_err(|err| TemplateError {
                 message: format!("{kind}/{locale}: {}", err.message),
                 ..err
@@ -197,12 +207,15 @@ fn context_value(ctx: &MailContext) -> Value {
 /// so both sides of an `{% if %}` run) without error, gives a non-empty subject, and keeps the
 /// unsubscribe link in both bodies (an advertising email must offer a way out, 广告法 art. 43).
 pub fn validate(kind: &str, source: &TemplateSource) -> Result<(), TemplateError> {
-    let Some(kind) = KINDS.iter().find(|k| **k == kind) else {
+    if !is_known_kind(kind) {
         return Err(TemplateError {
             part: "email",
-            message: format!("unknown kind {kind:?}; expected one of {}", KINDS.join(", ")),
+            message: format!(
+                "unknown kind {kind:?}; expected one of {} or campaign:<id>",
+                KINDS.join(", ")
+            ),
         });
-    };
+    }
     let mut env = environment();
     let names = template_names(kind, "draft");
     let parts = [&source.subject, &source.text, &source.html].map(|s| Cow::Owned(s.clone()));

@@ -31,6 +31,9 @@ pub struct RefreshCounts {
     pub left: u64,
     /// Segments whose filter no longer compiles (named in the log); their membership stays.
     pub failed: u64,
+    /// (segment id, refresh id) of each refresh, for the campaigns they trigger.
+    #[serde(skip)]
+    pub refreshes: Vec<(i64, i64)>,
 }
 
 /// Refreshes every saved segment as of `as_of`, one after another.
@@ -46,6 +49,7 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
     for id in ids {
         match refresh(db, id, as_of, requester).await {
             Ok(Some(done)) => {
+                counts.refreshes.push((id, done.id));
                 counts.segments += 1;
                 counts.entered += done.entered as u64;
                 counts.left += done.left as u64;

@@ -1,0 +1,36 @@
+//! A campaign: one template to one audience, on a schedule (see `jobs::campaigns`).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "campaigns")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub name: String,
+    /// `custom`, `birthday`, `holiday`, `winback` or `new_arrivals`.
+    pub kind: String,
+    /// `draft`, `scheduled`, `sending`, `paused`, `finished` or `cancelled`.
+    pub status: String,
+    /// The audience; `None`: every consenting member.
+    pub segment_id: Option<i64>,
+    /// When, as JSON of `jobs::campaigns::Schedule`; `None` for the built-in kinds.
+    pub schedule: Option<String>,
+    pub once_per_member: bool,
+    /// The control group's share in basis points (1,000 = 10%).
+    pub holdout_basis_points: i32,
+    pub priority: i32,
+    pub attribution_days: i32,
+    /// New arrivals: the category, and how many days back a purchase in it counts.
+    pub category: Option<String>,
+    pub category_window_days: Option<i32>,
+    pub created_by: String,
+    pub updated_by: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

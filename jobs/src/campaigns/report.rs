@@ -1,0 +1,131 @@
+//! What an occurrence did and earned: delivery counts from the outbox, and each audience
+//! member's purchases in the attribution window, for the sent and the held-out groups.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use serde::Serialize;
+
+use super::uplift::{self, Outcome, Uplift};
+use crate::sql::statement;
+
+/// Delivery of one occurrence's emails, by outbox status.
+#[derive(Debug, Default, Serialize)]
+pub struct Delivery {
+    pub sent: i64,
+    /// Still waiting (its due time, quiet hours, the daily cap, a retry).
+    pub deferred: i64,
+    pub failed: i64,
+    pub suppressed: i64,
+    pub paused: i64,
+    pub cancelled: i64,
+    /// Members sent to who withdrew their consent after it was due.
+    pub unsubscribed: i64,
+    /// When the rest should be out at the pace of the last five minutes (`None`: not sending).
+    pub eta: Option<DateTime<Utc>>,
+}
+
+/// One group's purchases in the attribution window. Money in cents, exact.
+#[derive(Debug, Default, Serialize)]
+pub struct Group {
+    pub members: i64,
+    /// Members with at least one purchase.
+    pub buyers: i64,
+    pub orders: i64,
+    /// Net spend: purchases less returns.
+    pub revenue_cents: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Earnings {
+    pub sent: Group,
+    pub held_out: Group,
+    /// `None` while either group has fewer than two members.
+    pub uplift: Option<Uplift>,
+}
+
+pub async fn delivery(
+    conn: &impl ConnectionTrait,
+    campaign_id: i64,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Delivery, DbErr> {
+    let sql = "SELECT status, COUNT(*) AS n, \
+                 SUM(CASE WHEN status = 'sent' AND sent_at > $3 THEN 1 ELSE 0 END) AS lately \
+               FROM outbox WHERE campaign_id = $1 AND occurrence = $2 GROUP BY status";
+    let recent = now - Duration::minutes(5);
+    let values = vec![campaign_id.into(), key.into(), recent.into()];
+    let mut delivery = Delivery::default();
+    let mut lately = 0;
+    for row in conn.query_all(statement(conn, sql, values)).await? {
+        let n: i64 = row.try_get("", "n")?;
+        lately += row.try_get::<Option<i64>>("", "lately")?.unwrap_or(0);
+        match row.try_get::<String>("", "status")?.as_str() {
+            "sent" => delivery.sent = n,
+            "queued" => delivery.deferred = n,
+            "failed" => delivery.failed = n,
+            "suppressed" => delivery.suppressed = n,
+            "paused" => delivery.paused = n,
+            "cancelled" => delivery.cancelled = n,
+            _ => {}
+        }
+    }
+    if delivery.deferred > 0 && lately > 0 {
+        let seconds = delivery.deferred * 300 / lately;
+        delivery.eta = Some(now + Duration::seconds(seconds));
+    }
+    let sql = "SELECT COUNT(*) AS n FROM campaign_recipients r \
+               JOIN campaign_occurrences o ON o.id = r.occurrence_id \
+               JOIN members m ON m.id = r.member_id \
+               WHERE o.campaign_id = $1 AND o.key = $2 AND NOT r.held_out \
+                 AND NOT m.email_consent AND m.consent_at > r.due_at";
+    let row = conn
+        .query_one(statement(conn, sql, vec![campaign_id.into(), key.into()]))
+        .await?;
+    delivery.unsubscribed = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(delivery)
+}
+
+/// Each audience member's net spend and orders in (due, window end], with the expected value
+/// the snapshot recorded; grouped, and the uplift estimated from them.
+pub async fn earnings(conn: &impl ConnectionTrait, occurrence_id: i64) -> Result<Earnings, DbErr> {
+    let sql = "SELECT r.held_out, COALESCE(r.expected_value_cents, 0) AS expected, \
+                 CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS spend, \
+                 SUM(CASE WHEN p.kind = 'purchase' THEN 1 ELSE 0 END) AS orders \
+               FROM campaign_recipients r \
+               LEFT JOIN purchases p ON p.member_id = r.member_id \
+                 AND p.occurred_at > r.due_at AND p.occurred_at <= r.window_ends_at \
+               WHERE r.occurrence_id = $1 \
+               GROUP BY r.member_id, r.held_out, r.expected_value_cents";
+    let rows = conn.query_all(statement(conn, sql, vec![occurrence_id.into()])).await?;
+    let (mut sent, mut held_out) = (Group::default(), Group::default());
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let outcome = member_outcome(
+            row,
+            if row.try_get("", "held_out")? {
+                &mut held_out
+            } else {
+                &mut sent
+            },
+        )?;
+        outcomes.push(outcome);
+    }
+    Ok(Earnings {
+        uplift: uplift::uplift(&outcomes),
+        sent,
+        held_out,
+    })
+}
+
+fn member_outcome(row: &QueryResult, group: &mut Group) -> Result<Outcome, DbErr> {
+    let spend: i64 = row.try_get("", "spend")?;
+    let orders: i64 = row.try_get::<Option<i64>>("", "orders")?.unwrap_or(0);
+    group.members += 1;
+    group.orders += orders;
+    group.buyers += i64::from(orders > 0);
+    group.revenue_cents += spend;
+    Ok(Outcome {
+        held_out: row.try_get("", "held_out")?,
+        spend: spend as f64,
+        expected: row.try_get::<i64>("", "expected")? as f64,
+    })
+}

@@ -1,0 +1,382 @@
+//! Campaigns: who may manage them, their life cycle (draft → scheduled → sending → finished,
+//! with pause, resume and cancel), and their reports. Starting occurrences and the statistics
+//! live in `jobs::campaigns`.
+use chrono::Utc;
+use entity::{campaign, campaign_occurrence, email_template, outbox, segment};
+use jobs::campaigns::{self as engine, report, Schedule};
+use jobs::outreach::queue::QUEUED;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::service::audit;
+use crate::validate;
+
+/// Campaigns are marketing's: marketers and admins.
+pub fn require_manager(viewer: &Viewer) -> AppResult<()> {
+    viewer.require(&[Role::Admin, Role::Marketer])
+}
+
+/// What a marketer sets on a campaign; `None` leaves a field as it is on update.
+#[derive(Debug, Default)]
+pub struct CampaignFields {
+    pub name: Option<String>,
+    /// `custom` or `new_arrivals` (set at creation).
+    pub kind: Option<String>,
+    /// `Some(None)`: every consenting member.
+    pub segment_id: Option<Option<i64>>,
+    pub schedule: Option<Schedule>,
+    pub once_per_member: Option<bool>,
+    /// 0 to 0.5.
+    pub holdout_share: Option<Decimal>,
+    pub priority: Option<i32>,
+    pub attribution_days: Option<i32>,
+    pub category: Option<String>,
+    pub category_window_days: Option<i32>,
+}
+
+pub async fn list(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<campaign::Model>> {
+    require_manager(viewer)?;
+    Ok(campaign::Entity::find()
+        .order_by_desc(campaign::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> AppResult<campaign::Model> {
+    require_manager(viewer)?;
+    campaign::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign has the id {id}")))
+}
+
+pub async fn create(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    fields: CampaignFields,
+) -> AppResult<campaign::Model> {
+    require_manager(viewer)?;
+    let kind = fields.kind.clone().unwrap_or_else(|| engine::CUSTOM.to_owned());
+    if ![engine::CUSTOM, engine::NEW_ARRIVALS].contains(&kind.as_str()) {
+        return Err(AppError::field(
+            "input.kind",
+            "a new campaign is CUSTOM or NEW_ARRIVALS",
+        ));
+    }
+    let now = Utc::now();
+    let row = campaign::ActiveModel {
+        kind: Set(kind),
+        status: Set(engine::DRAFT.to_owned()),
+        created_by: Set(viewer.actor.clone()),
+        updated_by: Set(viewer.actor.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        attribution_days: Set(30),
+        holdout_basis_points: Set(0),
+        priority: Set(0),
+        once_per_member: Set(false),
+        ..Default::default()
+    };
+    let row = apply(conn, None, row, fields).await?;
+    let txn = conn.begin().await?;
+    let created = row.insert(&txn).await?;
+    audit::record(&txn, viewer, "campaign.create", Some(&created.name), detail(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes a campaign that has not started sending.
+pub async fn update(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+    fields: CampaignFields,
+) -> AppResult<campaign::Model> {
+    let current = find(conn, viewer, id).await?;
+    if ![engine::DRAFT, engine::SCHEDULED, engine::PAUSED].contains(&current.status.as_str()) {
+        return Err(AppError::field(
+            "id",
+            format!("a {} campaign cannot be changed", current.status),
+        ));
+    }
+    if fields.kind.is_some() {
+        return Err(AppError::field(
+            "input.kind",
+            "the kind is set when a campaign is created",
+        ));
+    }
+    let mut row: campaign::ActiveModel = current.into();
+    row.updated_by = Set(viewer.actor.clone());
+    row.updated_at = Set(Utc::now());
+    let row = apply(conn, Some(id), row, fields).await?;
+    let txn = conn.begin().await?;
+    let updated = row.update(&txn).await?;
+    audit::record(&txn, viewer, "campaign.update", Some(&updated.name), detail(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Checks the given fields and sets them on `row`.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    id: Option<i64>,
+    mut row: campaign::ActiveModel,
+    fields: CampaignFields,
+) -> AppResult<campaign::ActiveModel> {
+    if let Some(name) = &fields.name {
+        let name = validate::required_text("input.name", name, 100)?;
+        let mut taken = campaign::Entity::find().filter(campaign::Column::Name.eq(&name));
+        if let Some(id) = id {
+            taken = taken.filter(campaign::Column::Id.ne(id));
+        }
+        if taken.count(conn).await? > 0 {
+            return Err(AppError::field(
+                "input.name",
+                format!("a campaign called {name:?} already exists"),
+            ));
+        }
+        row.name = Set(name);
+    } else if id.is_none() {
+        return Err(AppError::field("input.name", "a campaign needs a name"));
+    }
+    if let Some(segment_id) = fields.segment_id {
+        if let Some(segment_id) = segment_id {
+            if segment::Entity::find_by_id(segment_id).one(conn).await?.is_none() {
+                return Err(AppError::field(
+                    "input.segmentId",
+                    format!("no segment has the id {segment_id}"),
+                ));
+            }
+        }
+        row.segment_id = Set(segment_id);
+    }
+    if let Some(schedule) = &fields.schedule {
+        schedule
+            .check()
+            .map_err(|message| AppError::field("input.schedule", message))?;
+        row.schedule = Set(Some(serde_json::to_string(schedule).map_err(anyhow::Error::from)?));
+    }
+    if let Some(share) = fields.holdout_share {
+        let points = share * Decimal::from(10_000);
+        match points.to_i32() {
+            Some(whole) if (0..=5_000).contains(&whole) && points.fract().is_zero() => {
+                row.holdout_basis_points = Set(whole);
+            }
+            _ => {
+                return Err(AppError::field(
+                    "input.holdoutShare",
+                    "a share from 0 to 0.5, in steps of 0.0001",
+                ))
+            }
+        }
+    }
+    if let Some(days) = fields.attribution_days {
+        if !(1..=365).contains(&days) {
+            return Err(AppError::field("input.attributionDays", "1 to 365 days"));
+        }
+        row.attribution_days = Set(days);
+    }
+    if let Some(days) = fields.category_window_days {
+        if !(1..=3660).contains(&days) {
+            return Err(AppError::field("input.categoryWindowDays", "1 to 3660 days"));
+        }
+        row.category_window_days = Set(Some(days));
+    }
+    if let Some(category) = &fields.category {
+        row.category = Set(Some(validate::required_text("input.category", category, 100)?));
+    }
+    if let Some(priority) = fields.priority {
+        row.priority = Set(priority);
+    }
+    if let Some(once) = fields.once_per_member {
+        row.once_per_member = Set(once);
+    }
+    Ok(row)
+}
+
+fn detail(campaign: &campaign::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": campaign.id, "kind": campaign.kind, "status": campaign.status,
+        "segmentId": campaign.segment_id, "schedule": campaign.schedule,
+        "holdoutBasisPoints": campaign.holdout_basis_points, "priority": campaign.priority,
+    })
+}
+
+/// draft → scheduled, once it has a schedule, an audience that fits its kind and a template in
+/// the fallback locale.
+pub async fn schedule(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<campaign::Model> {
+    let current = find(conn, viewer, id).await?;
+    if current.status != engine::DRAFT {
+        return Err(AppError::field(
+            "id",
+            format!("only a draft can be scheduled; this one is {}", current.status),
+        ));
+    }
+    let Some(schedule) = Schedule::of(&current) else {
+        return Err(AppError::field("id", "give the campaign a schedule first"));
+    };
+    if schedule == Schedule::OnEntry && current.segment_id.is_none() {
+        return Err(AppError::field(
+            "id",
+            "a campaign sent on entering a segment needs a segment",
+        ));
+    }
+    if current.kind == engine::NEW_ARRIVALS && current.category.is_none() {
+        return Err(AppError::field("id", "a new-arrivals campaign needs its category"));
+    }
+    let kind = engine::template_kind(id);
+    let template = email_template::Entity::find()
+        .filter(email_template::Column::Kind.eq(&kind))
+        .filter(email_template::Column::Locale.eq("zh-CN"))
+        .one(conn)
+        .await?;
+    if template.is_none() {
+        return Err(AppError::field(
+            "id",
+            format!("save its zh-CN template first (saveEmailTemplate kind {kind:?})"),
+        ));
+    }
+    transition(conn, viewer, current, engine::SCHEDULED, "campaign.schedule", None).await
+}
+
+/// Stops sending: queued emails wait (those on the wire in the current batch go out).
+pub async fn pause(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<campaign::Model> {
+    let current = find(conn, viewer, id).await?;
+    if ![engine::SCHEDULED, engine::SENDING].contains(&current.status.as_str()) {
+        return Err(AppError::field(
+            "id",
+            format!("a {} campaign cannot be paused", current.status),
+        ));
+    }
+    transition(
+        conn,
+        viewer,
+        current,
+        engine::PAUSED,
+        "campaign.pause",
+        Some((QUEUED, engine::PAUSED)),
+    )
+    .await
+}
+
+pub async fn resume(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<campaign::Model> {
+    let current = find(conn, viewer, id).await?;
+    if current.status != engine::PAUSED {
+        return Err(AppError::field("id", "only a paused campaign can be resumed"));
+    }
+    let started = campaign_occurrence::Entity::find()
+        .filter(campaign_occurrence::Column::CampaignId.eq(id))
+        .count(conn)
+        .await?
+        > 0;
+    let status = if started { engine::SENDING } else { engine::SCHEDULED };
+    transition(
+        conn,
+        viewer,
+        current,
+        status,
+        "campaign.resume",
+        Some((engine::PAUSED, QUEUED)),
+    )
+    .await
+}
+
+/// Stops for good: emails not yet sent are cancelled.
+pub async fn cancel(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<campaign::Model> {
+    let current = find(conn, viewer, id).await?;
+    if [engine::FINISHED, engine::CANCELLED].contains(&current.status.as_str()) {
+        return Err(AppError::field(
+            "id",
+            format!("the campaign is already {}", current.status),
+        ));
+    }
+    let txn = conn.begin().await?;
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::val(engine::CANCELLED).into())
+        .filter(outbox::Column::CampaignId.eq(id))
+        .filter(outbox::Column::Status.is_in([QUEUED, engine::PAUSED]))
+        .exec(&txn)
+        .await?;
+    let done = transition(&txn, viewer, current, engine::CANCELLED, "campaign.cancel", None).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// Sets the status (and moves its outbox rows from one status to another), audited.
+async fn transition(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    current: campaign::Model,
+    status: &str,
+    action: &str,
+    rows: Option<(&str, &str)>,
+) -> AppResult<campaign::Model> {
+    let txn = conn.begin().await?;
+    if let Some((from, to)) = rows {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::val(to).into())
+            .filter(outbox::Column::CampaignId.eq(current.id))
+            .filter(outbox::Column::Status.eq(from))
+            .exec(&txn)
+            .await?;
+    }
+    let name = current.name.clone();
+    let previous = current.status.clone();
+    let row = campaign::ActiveModel {
+        id: ActiveValue::Unchanged(current.id),
+        status: Set(status.to_owned()),
+        updated_by: Set(viewer.actor.clone()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let updated = row.update(&txn).await?;
+    let detail = serde_json::json!({ "id": updated.id, "from": previous, "to": status });
+    audit::record(&txn, viewer, action, Some(&name), detail).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn occurrences(conn: &impl ConnectionTrait, campaign_id: i64) -> AppResult<Vec<campaign_occurrence::Model>> {
+    Ok(campaign_occurrence::Entity::find()
+        .filter(campaign_occurrence::Column::CampaignId.eq(campaign_id))
+        .order_by_desc(campaign_occurrence::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+pub async fn delivery(
+    conn: &impl ConnectionTrait,
+    occurrence: &campaign_occurrence::Model,
+) -> AppResult<report::Delivery> {
+    Ok(report::delivery(conn, occurrence.campaign_id, &occurrence.key, Utc::now()).await?)
+}
+
+pub async fn earnings(
+    conn: &impl ConnectionTrait,
+    occurrence: &campaign_occurrence::Model,
+) -> AppResult<report::Earnings> {
+    Ok(report::earnings(conn, occurrence.id).await?)
+}

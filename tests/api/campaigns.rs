@@ -1,0 +1,184 @@
+//! Campaigns end to end: a segment's members get one email each through a real SMTP server, the
+//! control group gets nothing and is recorded, pause holds the queue, and the report counts
+//! what each group bought afterwards.
+use chrono::{Duration, Utc};
+use patron::auth::Role;
+use serde_json::json;
+
+use crate::helpers::{spawn_app_with, TestApp};
+use crate::smtp::SmtpSink;
+
+async fn app_with_sink(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |settings| {
+        settings.outreach.smtp_url = Some(url);
+        // No quiet hours, whatever time the test runs.
+        settings.outreach.quiet_start_hour = 0;
+        settings.outreach.quiet_end_hour = 0;
+    })
+    .await
+}
+
+const CREATE: &str = "mutation($in:CampaignInput!){ createCampaign(input:$in){ id status templateKind holdoutShare } }";
+const REPORT: &str = "query($id:ID!){ campaign(id:$id){ status occurrences { key audience heldOut queued report {
+    sent deferred paused cancelled
+    sentGroup { members buyers revenue revenuePerMember }
+    heldOutGroup { members buyers revenue revenuePerMember }
+    uplift { upliftPerMember incrementalRevenue incrementalLow incrementalHigh } } } } }";
+
+async fn template(app: &TestApp, token: &str, kind: &str) {
+    let save = "mutation($in:TemplateInput!){ saveEmailTemplate(input:$in) }";
+    let input = json!({ "kind": kind, "locale": "zh-CN", "subject": "秋季床品上新 {{ member.name }}",
+        "text": "你好 {{ member.name }}\n退订: {{ unsubscribe_url }}",
+        "html": "<p>你好 {{ member.name }}</p><a href=\"{{ unsubscribe_url }}\">退订</a>" });
+    app.ok(token, save, json!({ "in": input })).await;
+}
+
+fn today(app: &TestApp) -> String {
+    app.jobs.today().to_string()
+}
+
+/// The brand's local time a minute ago, as a schedule's `at`.
+fn a_minute_ago(app: &TestApp) -> String {
+    (Utc::now() - Duration::minutes(1))
+        .with_timezone(&app.jobs.time_zone)
+        .naive_local()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_segment_gets_one_email_each_the_control_group_none_and_the_report_counts_both() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    // 40 consenting members in Shanghai, 5 who did not consent, 5 in Beijing.
+    for i in 0..50 {
+        let city = if i < 45 { "上海" } else { "北京" };
+        let fields = json!({ "city": city, "email": format!("m{i}@example.com"),
+            "emailConsent": !(40..45).contains(&i), "consentSource": "store-form" });
+        app.create_member(&admin, &format!("C{i:02}"), fields).await;
+    }
+    let segment = app
+        .ok(&marketer, "mutation{ createSegment(name:\"Shanghai\", filter:{ field:{ field:\"city\", op:EQ, value:\"上海\" } }){ id } }", json!({}))
+        .await["createSegment"]["id"]
+        .clone();
+    let input = json!({ "name": "Autumn bedding", "segmentId": segment, "holdoutShare": "0.25",
+        "schedule": { "at": a_minute_ago(&app) } });
+    let created = app.ok(&marketer, CREATE, json!({ "in": input })).await["createCampaign"].clone();
+    assert_eq!(
+        (created["status"].as_str(), created["holdoutShare"].as_str()),
+        (Some("draft"), Some("0.25"))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    let schedule = "mutation($id:ID!){ scheduleCampaign(id:$id){ status } }";
+    let no_template = app.graphql(&marketer, schedule, json!({ "id": id })).await;
+    assert_eq!(
+        no_template["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{no_template}"
+    );
+    template(&app, &marketer, created["templateKind"].as_str().unwrap()).await;
+    assert_eq!(
+        app.ok(&marketer, schedule, json!({ "id": id })).await["scheduleCampaign"]["status"],
+        "scheduled"
+    );
+
+    // The occurrence snapshots 40 members: a quarter or so held out, the rest queued.
+    let started = app.run_job("campaigns", &today(&app)).await.expect("campaigns job");
+    assert_eq!(started["started"][0]["audience"], 40, "{started}");
+    let again = app.run_job("campaigns", &today(&app)).await.expect("campaigns job");
+    assert_eq!(again["started"], json!([]), "a one-off starts once");
+    let occurrence = app.ok(&marketer, REPORT, json!({ "id": id })).await["campaign"]["occurrences"][0].clone();
+    let (held, queued) = (
+        occurrence["heldOut"].as_i64().unwrap(),
+        occurrence["queued"].as_i64().unwrap(),
+    );
+    assert_eq!(held + queued, 40);
+    assert!((4..=16).contains(&held), "about a quarter of 40 held out: {held}");
+
+    // Paused, nothing goes; resumed, each queued member gets one email, the held-out none.
+    let pause = "mutation($id:ID!){ pauseCampaign(id:$id){ status } }";
+    assert_eq!(
+        app.ok(&marketer, pause, json!({ "id": id })).await["pauseCampaign"]["status"],
+        "paused"
+    );
+    app.run_job("outbox", &today(&app)).await.expect("dispatch");
+    assert_eq!(sink.count(), 0, "a paused campaign sends nothing");
+    let report = app.ok(&marketer, REPORT, json!({ "id": id })).await;
+    assert_eq!(report["campaign"]["occurrences"][0]["report"]["paused"], queued);
+    let resume = "mutation($id:ID!){ resumeCampaign(id:$id){ status } }";
+    assert_eq!(
+        app.ok(&marketer, resume, json!({ "id": id })).await["resumeCampaign"]["status"],
+        "sending"
+    );
+    app.run_job("outbox", &today(&app)).await.expect("dispatch");
+    let envelopes = sink.envelopes();
+    assert_eq!(envelopes.len() as i64, queued);
+    let mut addresses: Vec<String> = envelopes.into_iter().flatten().collect();
+    addresses.sort();
+    addresses.dedup();
+    assert_eq!(addresses.len() as i64, queued, "one email each");
+    assert!(addresses
+        .iter()
+        .all(|a| a.starts_with('m') && a[1..3].parse::<i32>().map_or(true, |n| n < 40)));
+
+    // After the send: every member spends 100, and those sent to 50 more.
+    let sent_to: Vec<String> = addresses
+        .iter()
+        .map(|a| format!("C{:02}", a[1..a.find('@').unwrap()].parse::<i32>().unwrap()))
+        .collect();
+    let now = Utc::now().to_rfc3339();
+    for i in 0..40 {
+        let no = format!("C{i:02}");
+        let amount = if sent_to.contains(&no) { "150.00" } else { "100.00" };
+        app.record_purchase(&admin, &no, &format!("O{i}"), &now, amount).await;
+    }
+    app.run_job("campaigns", &today(&app)).await.expect("campaigns job");
+    let report = app.ok(&marketer, REPORT, json!({ "id": id })).await["campaign"].clone();
+    assert_eq!(report["status"], "finished", "{report}");
+    let r = &report["occurrences"][0]["report"];
+    assert_eq!(r["sent"], queued);
+    assert_eq!(r["sentGroup"]["members"], queued);
+    assert_eq!(r["sentGroup"]["revenue"], format!("{}.00", 150 * queued));
+    assert_eq!(r["sentGroup"]["revenuePerMember"], "150.00");
+    assert_eq!(r["heldOutGroup"]["revenue"], format!("{}.00", 100 * held));
+    assert_eq!(r["heldOutGroup"]["buyers"], held);
+    // No variance within a group: the uplift is exactly 50 a member, the interval a point.
+    assert_eq!(r["uplift"]["upliftPerMember"], "50.00", "{r}");
+    assert_eq!(r["uplift"]["incrementalRevenue"], format!("{}.00", 50 * queued));
+    assert_eq!(r["uplift"]["incrementalLow"], r["uplift"]["incrementalHigh"]);
+}
+
+#[tokio::test]
+async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_field() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "S1").await;
+    let associate = app.token(Role::Associate, None, Some("S1"), None).await;
+    assert_eq!(
+        app.error_code(&associate, "{ campaigns { id } }", json!({})).await,
+        "FORBIDDEN"
+    );
+    let builtin = app.ok(&admin, "{ campaigns { name kind status } }", json!({})).await;
+    let kinds: Vec<_> = builtin["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].clone())
+        .collect();
+    assert_eq!(kinds.len(), 3, "the built-in ones: {builtin}");
+    for (input, field) in [
+        (json!({ "name": "x", "holdoutShare": "0.6" }), "input.holdoutShare"),
+        (
+            json!({ "name": "x", "schedule": { "cron": "every tuesday" } }),
+            "input.schedule",
+        ),
+        (json!({ "name": "x", "segmentId": "999" }), "input.segmentId"),
+        (json!({ "name": "x", "kind": "BIRTHDAY" }), "input.kind"),
+    ] {
+        let response = app.graphql(&admin, CREATE, json!({ "in": input })).await;
+        assert_eq!(response["errors"][0]["extensions"]["field"], field, "{response}");
+    }
+}
