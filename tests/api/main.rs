@@ -6,6 +6,7 @@ mod access;
 mod activity;
 mod analytics;
 mod cli;
+mod console;
 mod delivery;
 mod demo;
 mod erasure;
