@@ -20,6 +20,7 @@ const config: CodegenConfig = {
           DateTime: 'string',
           Decimal: 'string',
           NaiveDate: 'string',
+          JSON: 'unknown',
           ID: 'string',
         },
       },

@@ -64,7 +64,8 @@ fn serve(request: &HttpRequest, path: &str) -> HttpResponse {
             .body("not found");
     };
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
-    let mut response = if fresh(request, &etag) {
+    let unchanged = fresh(request, &etag);
+    let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -75,7 +76,7 @@ fn serve(request: &HttpRequest, path: &str) -> HttpResponse {
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
-    if response.status() == actix_web::http::StatusCode::NOT_MODIFIED {
+    if unchanged {
         return response.finish();
     }
     response

@@ -254,7 +254,7 @@ impl OutreachQuery {
                 problem: Some(TemplateProblem {
                     part: err.part.to_owned(),
                     line: err.line.and_then(|l| i32::try_from(l).ok()),
-                    message: err.to_string(),
+                    message: err.message,
                 }),
             },
         })
