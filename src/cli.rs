@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serve the GraphQL API (POST /graphql, GET /graphiql, GET /healthz, /readyz, /metrics) on PATRON_LISTEN.
+    /// Serve the GraphQL API (POST /graphql, GET /console/, /graphiql, /healthz, /readyz, /metrics) on PATRON_LISTEN.
     Serve,
     /// Bring the database schema up to date.
     Migrate,
@@ -256,7 +256,7 @@ async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> a
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
-    tracing::info!(port = app.port(), settings = ?settings, "serving GraphQL at /graphql, GraphiQL at /graphiql");
+    tracing::info!(port = app.port(), settings = ?settings, "serving GraphQL at /graphql, the console at /console/, GraphiQL at /graphiql");
     app.run_until_stopped().await?;
     tracing::info!("server stopped");
     Ok(())

@@ -79,9 +79,7 @@ fn serve(request: &HttpRequest, path: &str) -> HttpResponse {
     if unchanged {
         return response.finish();
     }
-    response
-        .content_type(content_type(path))
-        .body(file.data.into_owned())
+    response.content_type(content_type(path)).body(file.data.into_owned())
 }
 
 /// Whether the client's `If-None-Match` already names this version.

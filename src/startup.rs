@@ -19,11 +19,11 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
 use crate::error::AppError;
+use crate::graphql::session::ClientAddr;
 use crate::graphql::{self, AppSchema};
 use crate::prometheus::Metrics;
 use crate::settings::Settings;
 use crate::unsubscribe::UnsubscribeState;
-use crate::graphql::session::ClientAddr;
 use crate::{console, db, health, observe, prometheus};
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
@@ -220,7 +220,9 @@ async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payl
         Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
     };
     // The peer itself, not a forwarded-for header a client could write.
-    let client = request.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let client = request
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     let gql_request = gql_request.data(ClientAddr(client));
     let response = graphql::execute(&state.schema, &state.db, gql_request, viewer).await;
     reply(StatusCode::OK, response)

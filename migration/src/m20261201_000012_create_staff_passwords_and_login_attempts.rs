@@ -70,9 +70,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let by_user = index(LoginAttempts::Table, "ix_login_attempts_username", &["username", "attempted_at"]);
+        let by_user = index(
+            LoginAttempts::Table,
+            "ix_login_attempts_username",
+            &["username", "attempted_at"],
+        );
         manager.create_index(by_user).await?;
-        let by_client = index(LoginAttempts::Table, "ix_login_attempts_client", &["client", "attempted_at"]);
+        let by_client = index(
+            LoginAttempts::Table,
+            "ix_login_attempts_client",
+            &["client", "attempted_at"],
+        );
         manager.create_index(by_client).await
     }
 

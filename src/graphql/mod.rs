@@ -108,7 +108,10 @@ pub fn only_signs_in(request: &Request) -> bool {
         return false;
     };
     let operation = match &request.operation_name {
-        Some(name) => document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
         None => document.operations.iter().next(),
     };
     let Some((_, operation)) = operation else {

@@ -242,8 +242,15 @@ impl OutreachQuery {
         holiday_key: Option<String>,
     ) -> async_graphql::Result<TemplateDraftPreview> {
         let outreach = &jobs(ctx)?.outreach;
-        let rendered =
-            service::preview_draft(db(ctx)?, viewer(ctx)?, outreach, input, &member_no, holiday_key.as_deref()).await?;
+        let rendered = service::preview_draft(
+            db(ctx)?,
+            viewer(ctx)?,
+            outreach,
+            input,
+            &member_no,
+            holiday_key.as_deref(),
+        )
+        .await?;
         Ok(match rendered {
             Ok(email) => TemplateDraftPreview {
                 email: Some(email.into()),

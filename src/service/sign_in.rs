@@ -33,7 +33,12 @@ pub struct Attempt<'a> {
 }
 
 /// Sets (or replaces) a staff user's password. The command line uses it.
-pub async fn set_password(conn: &impl ConnectionTrait, viewer: &Viewer, username: &str, password: &str) -> AppResult<()> {
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    username: &str,
+    password: &str,
+) -> AppResult<()> {
     let user = staff::by_username(conn, username)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no staff user is called {:?}", username.trim())))?;
@@ -71,7 +76,10 @@ pub async fn sign_in(conn: &impl ConnectionTrait, attempt: &Attempt<'_>) -> AppR
     }
     let user = staff::by_username(conn, username).await?;
     let stored = match &user {
-        Some(user) => staff_password::Entity::find_by_id(user.id).one(conn).await?.map(|p| p.hash),
+        Some(user) => staff_password::Entity::find_by_id(user.id)
+            .one(conn)
+            .await?
+            .map(|p| p.hash),
         None => None,
     };
     let matches = verify(attempt.password.to_owned(), stored).await?;
@@ -215,7 +223,14 @@ async fn decoy() -> AppResult<String> {
     Ok(DECOY.get_or_init(|| hash).clone())
 }
 
+/// Runs hashing work on the blocking pool, a few at a time: each argon2 call holds 19 MiB, and a
+/// burst of sign-ins must not turn into gigabytes.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> AppResult<T> {
+    static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("hashing semaphore: {err}")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| AppError::Internal(anyhow::anyhow!("hashing task: {err}")))?

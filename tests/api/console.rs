@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{first_error, spawn_app, TestApp};
 
-const SIGN_IN: &str =
-    "mutation($u:String!, $p:String!){ signIn(username:$u, password:$p){ token role expiresAt } }";
+const SIGN_IN: &str = "mutation($u:String!, $p:String!){ signIn(username:$u, password:$p){ token role expiresAt } }";
 
 /// Runs `patron ARGS` on the test app's database with `stdin`; returns (success, stderr).
 fn patron_with_input(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
@@ -28,7 +27,10 @@ fn patron_with_input(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String
         .write_all(stdin.as_bytes())
         .expect("write password");
     let output = child.wait_with_output().expect("patron exits");
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn create_staff(app: &TestApp, username: &str, role: &str, password: &str) {
@@ -92,7 +94,9 @@ async fn set_password_replaces_the_old_one_and_short_passwords_are_refused() {
     assert!(!ok, "a 7-character password was accepted");
     assert!(stderr.contains("8"), "{stderr}");
     let admin = app.admin().await;
-    let log = app.ok(&admin, "{ auditLog(first: 50) { action detail } }", json!({})).await;
+    let log = app
+        .ok(&admin, "{ auditLog(first: 50) { action detail } }", json!({}))
+        .await;
     let created: Vec<_> = log["auditLog"]
         .as_array()
         .expect("entries")
@@ -100,7 +104,10 @@ async fn set_password_replaces_the_old_one_and_short_passwords_are_refused() {
         .filter(|e| e["action"] == "staff.create")
         .filter_map(|e| e["detail"].as_str())
         .collect();
-    assert!(!created.iter().any(|d| d.contains("short")), "refused user was created: {created:?}");
+    assert!(
+        !created.iter().any(|d| d.contains("short")),
+        "refused user was created: {created:?}"
+    );
     let (ok, _) = patron_with_input(&app, &["staff", "set-password", "ghost"], "long enough\n");
     assert!(!ok, "set-password for an unknown user succeeded");
 }
@@ -151,7 +158,13 @@ async fn failed_sign_ins_lock_the_username_then_the_client_and_are_audited() {
     assert_eq!(first_error(&sprayed).0, "UNAUTHENTICATED");
 
     let admin = app.admin().await;
-    let log = app.ok(&admin, "{ auditLog(first: 100) { actor role action detail } }", json!({})).await;
+    let log = app
+        .ok(
+            &admin,
+            "{ auditLog(first: 100) { actor role action detail } }",
+            json!({}),
+        )
+        .await;
     let entries = log["auditLog"].as_array().expect("entries");
     let count = |action: &str, outcome: &str| {
         entries
@@ -165,7 +178,10 @@ async fn failed_sign_ins_lock_the_username_then_the_client_and_are_audited() {
         .iter()
         .find(|e| e["action"] == "staff.sign_in")
         .expect("the success is audited");
-    assert!(success["actor"].as_str().unwrap_or_default().starts_with("staff:"), "{success}");
+    assert!(
+        success["actor"].as_str().unwrap_or_default().starts_with("staff:"),
+        "{success}"
+    );
     assert_eq!(success["detail"], json!("{\"client\":\"127.0.0.1\"}"));
 }
 
@@ -193,11 +209,17 @@ async fn the_console_is_served_from_the_binary_with_csp_etags_and_caching() {
     assert!(header(&index, "content-type").starts_with("text/html"));
     assert_eq!(header(&index, "cache-control"), "no-cache");
     let csp = header(&index, "content-security-policy").to_owned();
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     let etag = header(&index, "etag").to_owned();
     assert!(etag.starts_with('"'), "{etag}");
     let html = index.text().await.expect("html");
-    assert!(!html.contains("http://") && !html.contains("https://"), "index loads nothing from elsewhere");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "index loads nothing from elsewhere"
+    );
 
     let again = get(&app, "/console/", &[("if-none-match", &etag)]).await;
     assert_eq!(again.status(), 304);
@@ -234,7 +256,11 @@ async fn graphiql_runs_from_the_binary_without_a_cdn() {
         .split('"')
         .filter(|part| part.starts_with("/console/graphiql/"))
         .collect();
-    assert_eq!(assets.len(), 5, "React, ReactDOM, GraphiQL, its CSS and the start script: {assets:?}");
+    assert_eq!(
+        assets.len(),
+        5,
+        "React, ReactDOM, GraphiQL, its CSS and the start script: {assets:?}"
+    );
     for path in assets {
         let response = get(&app, path, &[]).await;
         assert_eq!(response.status(), 200, "{path}");
@@ -273,7 +299,8 @@ async fn analytics_runs_lists_each_run_newest_first_with_its_kpis() {
 
     let associate = app.token(patron::auth::Role::Associate, None, Some("S1"), None).await;
     assert_eq!(
-        app.error_code(&associate, "{ analyticsRuns { asOf } }", json!({})).await,
+        app.error_code(&associate, "{ analyticsRuns { asOf } }", json!({}))
+            .await,
         "FORBIDDEN"
     );
 }
@@ -284,7 +311,11 @@ async fn preview_template_renders_a_draft_or_names_the_line_of_its_problem() {
     let admin = app.admin().await;
     app.create_member(&admin, "M1", json!({ "name": "李娜" })).await;
     let templates = app
-        .ok(&admin, "{ emailTemplates { kind locale subject text html custom } }", json!({}))
+        .ok(
+            &admin,
+            "{ emailTemplates { kind locale subject text html custom } }",
+            json!({}),
+        )
         .await;
     let shipped = templates["emailTemplates"]
         .as_array()
@@ -309,16 +340,28 @@ async fn preview_template_renders_a_draft_or_names_the_line_of_its_problem() {
     let problem = &bad["previewTemplate"]["problem"];
     assert_eq!(problem["part"], "html", "{bad}");
     assert_eq!(problem["line"], 4, "{bad}");
-    assert!(problem["message"].as_str().unwrap_or_default().contains("syntax error"), "{bad}");
+    assert!(
+        problem["message"].as_str().unwrap_or_default().contains("syntax error"),
+        "{bad}"
+    );
     assert!(bad["previewTemplate"]["email"].is_null());
 
-    let after = app.ok(&admin, "{ emailTemplates { kind locale custom } }", json!({})).await;
+    let after = app
+        .ok(&admin, "{ emailTemplates { kind locale custom } }", json!({}))
+        .await;
     assert!(
-        after["emailTemplates"].as_array().expect("templates").iter().all(|t| t["custom"] == false),
+        after["emailTemplates"]
+            .as_array()
+            .expect("templates")
+            .iter()
+            .all(|t| t["custom"] == false),
         "a preview saves nothing"
     );
     let marketer = app.token(patron::auth::Role::Marketer, None, None, None).await;
     app.ok(&marketer, query, json!({ "in": draft })).await;
     let associate = app.token(patron::auth::Role::Associate, None, Some("S1"), None).await;
-    assert_eq!(app.error_code(&associate, query, json!({ "in": draft })).await, "FORBIDDEN");
+    assert_eq!(
+        app.error_code(&associate, query, json!({ "in": draft })).await,
+        "FORBIDDEN"
+    );
 }
