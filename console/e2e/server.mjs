@@ -5,6 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
@@ -27,6 +28,18 @@ function startUntil(command, args, env, pattern) {
   });
 }
 
+/** A port nothing listens on now (the server binds it a moment later). */
+function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePromise(port));
+    });
+  });
+}
+
 async function waitForHttp(url) {
   for (let i = 0; i < 300; i++) {
     try {
@@ -42,7 +55,7 @@ export async function startStack() {
   const mail = join(dir, 'mail');
   execFileSync('mkdir', ['-p', mail]);
   const sink = await startUntil('python3', [join(root, 'tests/smtp/sink.py'), '--dir', mail, '--port', '0'], {}, /^PORT (\d+)/);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const env = {
     DATABASE_URL: `sqlite://${dir}/patron.db?mode=rwc`,
     PATRON_DATA_DIR: dir,
