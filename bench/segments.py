@@ -127,8 +127,8 @@ def measure(url, token, db_url, today):
 
 
 def counts():
-    done = json.load(sys.stdin)
-    print(f"    {done['segments']} segments: {done['entered']} entered, {done['left']} left, "
+    done = json.load(sys.stdin)["segments"]
+    print(f"    {done['refreshed']} segments: {done['entered']} entered, {done['left']} left, "
           f"{done['failed']} failed")
 
 

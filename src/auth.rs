@@ -154,6 +154,11 @@ impl TokenKeys {
         Ok(Self::new(server_secret(settings)?.as_bytes(), settings.token_ttl_hours))
     }
 
+    /// When a token issued at `issued` expires.
+    pub fn expiry(&self, issued: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+        issued + chrono::Duration::hours(self.ttl_hours)
+    }
+
     /// Signs a token for `viewer`, valid for the configured lifetime.
     pub fn issue(&self, viewer: &Viewer) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();

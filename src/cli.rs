@@ -9,7 +9,7 @@ use crate::auth::{self, Role, TokenKeys};
 use crate::brand::Brand;
 use crate::settings::Settings;
 use crate::startup::{job_context, stop_requested, Application};
-use crate::{db, demo, graphql, import};
+use crate::{db, demo, graphql, import, service};
 
 #[derive(Parser)]
 #[command(name = "patron", version, about = "VIP membership and retention server")]
@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Serve the GraphQL API (POST /graphql, GET /graphiql, GET /healthz, /readyz, /metrics) on PATRON_LISTEN.
+    /// Serve the GraphQL API (POST /graphql, GET /console/, /graphiql, /healthz, /readyz, /metrics) on PATRON_LISTEN.
     Serve,
     /// Bring the database schema up to date.
     Migrate,
@@ -58,6 +58,11 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Staff users who sign in to the console with a password.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
     },
 }
 
@@ -111,6 +116,26 @@ pub enum TokenAction {
         #[arg(long)]
         staff: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum StaffAction {
+    /// Create a staff user; the password is read from the first line of standard input.
+    Create {
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// An associate's store code (created if new).
+        #[arg(long)]
+        store: Option<String>,
+        /// Where test emails from the console go.
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set a staff user's password, read from the first line of standard input.
+    SetPassword { username: String },
 }
 
 /// Runs a parsed command.
@@ -176,6 +201,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{}", TokenKeys::from_settings(&settings)?.issue(&viewer)?);
             Ok(())
         }
+        Command::Staff { action } => staff(&settings, action).await,
     }
 }
 
@@ -213,6 +239,45 @@ async fn list_campaigns(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `patron staff create|set-password`: the password comes on standard input, so it stays out
+/// of the shell history and the process list.
+async fn staff(settings: &Settings, action: StaffAction) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    let viewer = auth::Viewer::cli();
+    let username = match &action {
+        StaffAction::Create { username, .. } | StaffAction::SetPassword { username } => username.clone(),
+    };
+    eprintln!("password for {username} (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    // Checked before the user is created, so a refused password leaves nothing behind.
+    service::sign_in::check_strength(password)?;
+    if let StaffAction::Create {
+        username,
+        role,
+        store,
+        email,
+        name,
+    } = action
+    {
+        if let Some(code) = &store {
+            service::store::ensure(&db, code).await?;
+        }
+        let new = service::staff::NewStaff {
+            username,
+            display_name: name,
+            email,
+            role,
+            store_code: store,
+        };
+        service::staff::create(&db, &viewer, new).await?;
+    }
+    service::sign_in::set_password(&db, &viewer, &username, password).await?;
+    eprintln!("{username} can sign in at /console/");
+    Ok(())
+}
+
 async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let db = db::connect(&settings.database_url).await?;
     db::migrate(&db).await?;
@@ -239,7 +304,7 @@ async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> a
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
-    tracing::info!(port = app.port(), settings = ?settings, "serving GraphQL at /graphql, GraphiQL at /graphiql");
+    tracing::info!(port = app.port(), settings = ?settings, "serving GraphQL at /graphql, the console at /console/, GraphiQL at /graphiql");
     app.run_until_stopped().await?;
     tracing::info!("server stopped");
     Ok(())

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod brand;
 pub mod cli;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;

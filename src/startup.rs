@@ -8,7 +8,6 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use async_graphql::http::GraphiQLSource;
 use futures_util::StreamExt;
 use jobs::outreach::Outreach;
 use jobs::schedule::{Scheduler, Schedules};
@@ -20,11 +19,12 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
 use crate::error::AppError;
+use crate::graphql::session::ClientAddr;
 use crate::graphql::{self, AppSchema};
 use crate::prometheus::Metrics;
 use crate::settings::Settings;
 use crate::unsubscribe::UnsubscribeState;
-use crate::{db, health, observe, prometheus};
+use crate::{console, db, health, observe, prometheus};
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
 #[derive(Clone, Default)]
@@ -83,7 +83,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
-            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), settings),
+            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), keys.clone(), settings),
             db: db.clone(),
             keys,
             max_body_bytes: settings.max_body_bytes,
@@ -108,7 +108,7 @@ impl Application {
                 .configure(health::routes)
                 .configure(prometheus::routes)
                 .route("/graphql", web::post().to(graphql_endpoint))
-                .route("/graphiql", web::get().to(graphiql))
+                .configure(console::routes)
         })
         .listen(listener)?
         // Signals are ours (see `run_until_stopped`): jobs must hear of the stop too.
@@ -206,11 +206,6 @@ async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payl
         Ok(body) => body,
         Err(error) => return reply(StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
     };
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let viewer = match state.keys.verify_header(header) {
-        Ok(viewer) => viewer,
-        Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
-    };
     let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
@@ -218,6 +213,18 @@ async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payl
             return reply(StatusCode::BAD_REQUEST, graphql::error_response(&error));
         }
     };
+    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // Signing in is the one thing to do without a token.
+    let viewer = match state.keys.verify_header(header) {
+        Ok(viewer) => Some(viewer),
+        Err(_) if header.is_none() && graphql::only_signs_in(&gql_request) => None,
+        Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
+    };
+    // The peer itself, not a forwarded-for header a client could write.
+    let client = request
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let gql_request = gql_request.data(ClientAddr(client));
     let response = graphql::execute(&state.schema, &state.db, gql_request, viewer).await;
     reply(StatusCode::OK, response)
 }
@@ -247,12 +254,4 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
 
 fn reply(status: StatusCode, response: async_graphql::Response) -> HttpResponse {
     HttpResponse::build(status).json(response)
-}
-
-async fn graphiql() -> HttpResponse {
-    let page = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Patron GraphiQL")
-        .finish();
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
 }

@@ -12,6 +12,7 @@ mod m20261124_000008_analytics_tables_without_member_keys;
 mod m20261130_000009_outbox_claims_live_with_their_dispatcher;
 mod m20261130_000010_create_segments;
 mod m20261130_000011_segment_membership;
+mod m20261201_000012_create_staff_passwords_and_login_attempts;
 mod m20261201_000013_create_campaigns;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_outbox_claims_live_with_their_dispatcher::Migration),
             Box::new(m20261130_000010_create_segments::Migration),
             Box::new(m20261130_000011_segment_membership::Migration),
+            Box::new(m20261201_000012_create_staff_passwords_and_login_attempts::Migration),
             Box::new(m20261201_000013_create_campaigns::Migration),
         ]
     }

@@ -344,6 +344,13 @@ impl AnalyticsQuery {
             .map(AnalyticsRun::new))
     }
 
+    /// The newest analytics runs, newest first (at most 100). Admins and marketers.
+    async fn analytics_runs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<AnalyticsRun>> {
+        let limit = page::page_size(first, 20)?;
+        let runs = service::runs(db(ctx)?, viewer(ctx)?, limit).await?;
+        Ok(runs.into_iter().map(AnalyticsRun::new).collect())
+    }
+
     /// The newest job runs, optionally of one job. Admins and marketers.
     async fn job_runs(
         &self,

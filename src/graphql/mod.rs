@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use jobs::JobContext;
 
-use crate::auth::Viewer;
+use crate::auth::{TokenKeys, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
@@ -22,6 +22,7 @@ pub mod observe;
 pub mod outreach;
 pub mod page;
 pub mod segment;
+pub mod session;
 pub mod store;
 
 #[derive(MergedObject, Default)]
@@ -43,16 +44,24 @@ pub struct Mutation(
     outreach::OutreachMutation,
     segment::SegmentMutation,
     campaign::CampaignMutation,
+    session::SessionMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema once, with the connection, brand and limits.
-pub fn build_schema(db: DatabaseConnection, brand: Brand, jobs: JobContext, settings: &Settings) -> AppSchema {
+/// Builds the schema once, with the connection, brand, token keys (for `signIn`) and limits.
+pub fn build_schema(
+    db: DatabaseConnection,
+    brand: Brand,
+    jobs: JobContext,
+    keys: TokenKeys,
+    settings: &Settings,
+) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(brand)
         .data(jobs)
+        .data(keys)
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
         .finish()
@@ -65,13 +74,21 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-/// Runs one request for `viewer` with fresh loaders. A panic in a resolver becomes an INTERNAL
-/// error instead of a dropped connection, and every error leaves with an `extensions.code`,
-/// which /metrics counts by operation.
-pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, mut request: Request, viewer: Viewer) -> Response {
+/// Runs one request for `viewer` (none only for a sign-in, see `only_signs_in`) with fresh
+/// loaders. A panic in a resolver becomes an INTERNAL error instead of a dropped connection,
+/// and every error leaves with an `extensions.code`, which /metrics counts by operation.
+pub async fn execute(
+    schema: &AppSchema,
+    db: &DatabaseConnection,
+    mut request: Request,
+    viewer: Option<Viewer>,
+) -> Response {
     let started = Instant::now();
     let operation = observe::operation_label(&mut request);
-    let request = request.data(viewer).data(loaders::Loaders::new(db));
+    let mut request = request.data(loaders::Loaders::new(db));
+    if let Some(viewer) = viewer {
+        request = request.data(viewer);
+    }
     let mut response = match AssertUnwindSafe(schema.execute(request)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => {
@@ -84,6 +101,31 @@ pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, mut request: R
     }
     observe::record(operation, &response, started.elapsed());
     response
+}
+
+/// Whether a request without a token may run: the operation it names is a mutation that
+/// selects nothing but `signIn` (and `__typename`). Everything else needs a bearer token.
+pub fn only_signs_in(request: &Request) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => document.operations.iter().next(),
+    };
+    let Some((_, operation)) = operation else {
+        return false;
+    };
+    let operation = &operation.node;
+    operation.ty == OperationType::Mutation
+        && operation.selection_set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => matches!(field.node.name.node.as_str(), "signIn" | "__typename"),
+            _ => false,
+        })
 }
 
 /// A response carrying one error, for requests rejected before execution.

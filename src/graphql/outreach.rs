@@ -5,6 +5,7 @@ use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{call_outcome, outbox};
 use jobs::outreach::holidays::BrandHoliday;
+use jobs::outreach::template::Rendered;
 use jobs::JobContext;
 
 use crate::auth::viewer;
@@ -92,6 +93,31 @@ pub struct EmailPreview {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+impl From<Rendered> for EmailPreview {
+    fn from(rendered: Rendered) -> Self {
+        Self {
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        }
+    }
+}
+
+/// An unsaved template as the editor shows it: the email, or why it cannot be saved.
+#[derive(SimpleObject)]
+pub struct TemplateDraftPreview {
+    pub email: Option<EmailPreview>,
+    pub problem: Option<TemplateProblem>,
+}
+
+/// Where a template fails: `subject`, `text` or `html`, the line when known, and what is wrong.
+#[derive(SimpleObject)]
+pub struct TemplateProblem {
+    pub part: String,
+    pub line: Option<i32>,
+    pub message: String,
 }
 
 #[ComplexObject]
@@ -198,10 +224,41 @@ impl OutreachQuery {
             holiday_key: holiday_key.as_deref(),
         };
         let (_, rendered) = service::preview(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach, &request).await?;
-        Ok(EmailPreview {
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+        Ok(rendered.into())
+    }
+
+    /// An edit of a template rendered for a member before it is saved, with the problem saving
+    /// it would report. Admins and marketers.
+    async fn preview_template(
+        &self,
+        ctx: &Context<'_>,
+        input: TemplateInput,
+        member_no: String,
+        holiday_key: Option<String>,
+    ) -> async_graphql::Result<TemplateDraftPreview> {
+        let outreach = &jobs(ctx)?.outreach;
+        let rendered = service::preview_draft(
+            db(ctx)?,
+            viewer(ctx)?,
+            outreach,
+            input,
+            &member_no,
+            holiday_key.as_deref(),
+        )
+        .await?;
+        Ok(match rendered {
+            Ok(email) => TemplateDraftPreview {
+                email: Some(email.into()),
+                problem: None,
+            },
+            Err(err) => TemplateDraftPreview {
+                email: None,
+                problem: Some(TemplateProblem {
+                    part: err.part.to_owned(),
+                    line: err.line.and_then(|l| i32::try_from(l).ok()),
+                    message: err.message,
+                }),
+            },
         })
     }
 

@@ -36,6 +36,10 @@ impl Staff {
     async fn role(&self) -> &str {
         &self.0.role
     }
+    /// A work address: where the console sends this user's test emails.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
         let Some(id) = self.0.store_id else {
             return Ok(None);

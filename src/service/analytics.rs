@@ -112,6 +112,16 @@ pub async fn run(
     Ok(query.one(conn).await?)
 }
 
+/// The newest analytics runs, newest first: the dashboard's trend of KPIs.
+pub async fn runs(conn: &impl ConnectionTrait, viewer: &Viewer, limit: u64) -> AppResult<Vec<analytics_run::Model>> {
+    viewer.require(&[Role::Admin, Role::Marketer])?;
+    Ok(analytics_run::Entity::find()
+        .order_by_desc(analytics_run::Column::AsOf)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// The newest job runs, optionally of one job.
 pub async fn job_runs(
     conn: &impl ConnectionTrait,

@@ -16,9 +16,30 @@ pub async fn record(
     target: Option<&str>,
     detail: serde_json::Value,
 ) -> AppResult<()> {
+    insert(conn, &viewer.actor, viewer.role.as_str(), action, target, detail).await
+}
+
+/// An entry for someone without a token yet, such as a failed sign-in (role `none`).
+pub async fn record_anonymous(
+    conn: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    insert(conn, actor, "none", action, None, detail).await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: Option<&str>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
     let entry = audit_log::ActiveModel {
-        actor: Set(viewer.actor.clone()),
-        role: Set(viewer.role.as_str().to_owned()),
+        actor: Set(actor.to_owned()),
+        role: Set(role.to_owned()),
         action: Set(action.to_owned()),
         target: Set(target.map(str::to_owned)),
         detail: Set((!detail.is_null()).then(|| detail.to_string())),

@@ -9,5 +9,6 @@ pub mod outreach;
 pub mod points;
 pub mod purchase;
 pub mod segment;
+pub mod sign_in;
 pub mod staff;
 pub mod store;

@@ -334,11 +334,73 @@ pub async fn preview(
     request: &PreviewRequest<'_>,
 ) -> AppResult<(member::Model, Rendered)> {
     viewer.require(PLANNERS)?;
+    let (member, locale, context) = mail_context(conn, outreach, request).await?;
+    let saved = template::saved(conn).await?;
+    let templates =
+        Templates::new(saved).map_err(|err| AppError::input(format!("a saved template is broken: {err}")))?;
+    let rendered = render(&templates, request.kind, &locale, &context)?
+        .map_err(|err| AppError::input(format!("the template does not render: {err}")))?;
+    Ok((member, rendered))
+}
+
+/// Renders an unsaved edit of a template for a member, as the editor shows it: the email, or
+/// the problem that saving it would report (part, line, message). Nothing is stored.
+pub async fn preview_draft(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    outreach: &Outreach,
+    draft: TemplateInput,
+    member_no: &str,
+    holiday_key: Option<&str>,
+) -> AppResult<Result<Rendered, template::TemplateError>> {
+    viewer.require(PLANNERS)?;
+    check_kind_and_locale(&draft.kind, &draft.locale)?;
+    let source = TemplateSource {
+        subject: draft.subject,
+        text: draft.text,
+        html: draft.html,
+    };
+    if let Err(problem) = template::validate(&draft.kind, &source) {
+        return Ok(Err(problem));
+    }
+    let request = PreviewRequest {
+        kind: &draft.kind,
+        member_no,
+        locale: Some(&draft.locale),
+        holiday_key,
+    };
+    let (_, locale, context) = mail_context(conn, outreach, &request).await?;
+    let mut sources = template::saved(conn).await?;
+    sources.push((draft.kind.clone(), draft.locale.clone(), source));
+    let templates = match Templates::new(sources) {
+        Ok(templates) => templates,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    render(&templates, &draft.kind, &locale, &context)
+}
+
+fn render(
+    templates: &Templates,
+    kind: &str,
+    locale: &str,
+    context: &MailContext,
+) -> AppResult<Result<Rendered, template::TemplateError>> {
+    templates
+        .render(kind, locale, context)
+        .ok_or_else(|| AppError::field("kind", "no such template"))
+}
+
+/// The member and what their email is rendered with, in the locale asked for or theirs.
+async fn mail_context(
+    conn: &impl ConnectionTrait,
+    outreach: &Outreach,
+    request: &PreviewRequest<'_>,
+) -> AppResult<(member::Model, String, MailContext)> {
     let member = members::find(conn, request.member_no).await?;
-    let locale = request.locale.unwrap_or(&member.locale);
-    check_kind_and_locale(request.kind, locale)?;
+    let locale = request.locale.unwrap_or(&member.locale).to_owned();
+    check_kind_and_locale(request.kind, &locale)?;
     let holiday = match request.kind {
-        "holiday" => Some(holiday_context(conn, outreach, request.holiday_key, locale).await?),
+        "holiday" => Some(holiday_context(conn, outreach, request.holiday_key, &locale).await?),
         _ => None,
     };
     let context = MailContext {
@@ -351,14 +413,7 @@ pub async fn preview(
         holiday,
         unsubscribe_url: outreach.links.url(member.id),
     };
-    let saved = template::saved(conn).await?;
-    let templates =
-        Templates::new(saved).map_err(|err| AppError::input(format!("a saved template is broken: {err}")))?;
-    let rendered = templates
-        .render(request.kind, locale, &context)
-        .ok_or_else(|| AppError::field("kind", "no such template"))?
-        .map_err(|err| AppError::input(format!("the template does not render: {err}")))?;
-    Ok((member, rendered))
+    Ok((member, locale, context))
 }
 
 /// Sends a preview to a staff member's address, marked as a test; it bypasses the outbox.

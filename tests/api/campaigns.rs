@@ -182,3 +182,54 @@ async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_fiel
         assert_eq!(response["errors"][0]["extensions"]["field"], field, "{response}");
     }
 }
+
+#[tokio::test]
+async fn the_built_in_holiday_can_go_to_one_segment_and_the_birthday_be_turned_off() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for (no, city) in [("H1", "上海"), ("H2", "上海"), ("H3", "北京")] {
+        let fields = json!({ "city": city, "email": format!("{no}@example.com"), "emailConsent": true,
+            "consentSource": "store-form", "birthday": "1990-09-22" });
+        app.create_member(&admin, no, fields).await;
+    }
+    let segment = app
+        .ok(&admin, "mutation{ createSegment(name:\"Shanghai\", filter:{ field:{ field:\"city\", op:EQ, value:\"上海\" } }){ id } }", json!({}))
+        .await["createSegment"]["id"]
+        .clone();
+    app.ok(
+        &admin,
+        "mutation($id:ID!){ refreshSegment(id:$id){ members } }",
+        json!({ "id": segment }),
+    )
+    .await;
+    let all = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
+    let id_of = |kind: &str| {
+        all["campaigns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .unwrap()["id"]
+            .clone()
+    };
+    let update = "mutation($id:ID!, $in:CampaignInput!){ updateCampaign(id:$id, input:$in){ segment { name } } }";
+    let narrowed = app
+        .ok(
+            &admin,
+            update,
+            json!({ "id": id_of("HOLIDAY"), "in": { "segmentId": segment } }),
+        )
+        .await;
+    assert_eq!(narrowed["updateCampaign"]["segment"]["name"], "Shanghai");
+    let pause = "mutation($id:ID!){ pauseCampaign(id:$id){ status } }";
+    app.ok(&admin, pause, json!({ "id": id_of("BIRTHDAY") })).await;
+
+    // Mid-Autumn 2026 is on 25 September: its email is queued three days before.
+    let holiday = app.run_job("holiday", "2026-09-22").await.expect("holiday job");
+    assert_eq!(holiday[0]["queued"], 2, "Shanghai only: {holiday}");
+    let birthday = app.run_job("birthday", "2026-09-22").await.expect("birthday job");
+    assert_eq!(birthday["queued"], 0, "the birthday campaign is off: {birthday}");
+    let outbox = app.ok(&admin, "{ outboxOccurrences { kind queued } }", json!({})).await;
+    assert_eq!(outbox["outboxOccurrences"], json!([{ "kind": "holiday", "queued": 2 }]));
+}

@@ -7,6 +7,7 @@ mod activity;
 mod analytics;
 mod campaigns;
 mod cli;
+mod console;
 mod delivery;
 mod demo;
 mod erasure;

@@ -774,7 +774,7 @@ async fn membership_is_refreshed_with_who_entered_and_who_left() {
 
     // The nightly refresh as of the second run: tiers of 2025-01-20, bedding since 2024-11-22.
     let first = app.run_job("segments", "2025-01-20").await.expect("refresh");
-    assert_eq!(first["segments"], 2, "{first}");
+    assert_eq!(first["segments"]["refreshed"], 2, "{first}");
     let seg = history(best, None).await;
     assert_eq!(numbers(&seg["members"]), ["M1", "M3", "M7", "M8"], "{seg}");
     assert_eq!(numbers(&seg["entered"]), ["M1", "M3", "M7", "M8"]);

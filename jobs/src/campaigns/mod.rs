@@ -69,6 +69,32 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>, catch_up: bool, run_id: i
     Ok(counts)
 }
 
+/// How a marketer set up a built-in campaign (birthday, holiday, win-back).
+#[derive(Debug)]
+pub struct Builtin {
+    pub campaign_id: Option<i64>,
+    /// Paused or cancelled: it queues nothing.
+    pub on: bool,
+    /// Only members of this segment.
+    pub segment_id: Option<i64>,
+    pub priority: i32,
+}
+
+pub async fn builtin(db: &DatabaseConnection, kind: &str) -> Result<Builtin, DbErr> {
+    let row = campaign::Entity::find()
+        .filter(campaign::Column::Kind.eq(kind))
+        .one(db)
+        .await?;
+    Ok(Builtin {
+        campaign_id: row.as_ref().map(|c| c.id),
+        on: row
+            .as_ref()
+            .is_none_or(|c| [SCHEDULED, SENDING].contains(&c.status.as_str())),
+        segment_id: row.as_ref().and_then(|c| c.segment_id),
+        priority: row.as_ref().map_or(0, |c| c.priority),
+    })
+}
+
 /// Campaigns that may start occurrences: scheduled, or one-off ones already sending.
 async fn active(db: &DatabaseConnection) -> Result<Vec<campaign::Model>, DbErr> {
     campaign::Entity::find()

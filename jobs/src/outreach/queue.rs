@@ -52,6 +52,8 @@ const OUTBOX: Table = Table::new(
         "attempts",
         "job_run_id",
         "created_at",
+        "campaign_id",
+        "priority",
     ],
 );
 
@@ -165,6 +167,35 @@ async fn enqueue(
     run_id: i64,
 ) -> Result<Occurrence, DbErr> {
     let db = &ctx.db;
+    let settings = crate::campaigns::builtin(db, campaign.kind).await?;
+    if !settings.on {
+        return Ok(Occurrence {
+            kind: campaign.kind,
+            occurrence: campaign.occurrence.clone(),
+            candidates: 0,
+            queued: 0,
+        });
+    }
+    let (narrowed_filter, narrowed);
+    let campaign = match settings.segment_id {
+        // The marketer narrowed the audience to a segment (its membership at the last refresh).
+        Some(segment_id) => {
+            narrowed_filter = format!(
+                "({}) AND m.id IN (SELECT sm.member_id FROM segment_members sm WHERE sm.segment_id = {segment_id})",
+                campaign.filter
+            );
+            narrowed = Campaign {
+                kind: campaign.kind,
+                occurrence: campaign.occurrence.clone(),
+                holiday_key: campaign.holiday_key,
+                filter: &narrowed_filter,
+                values: campaign.values.clone(),
+                accept: campaign.accept,
+            };
+            &narrowed
+        }
+        None => campaign,
+    };
     let before = queued_rows(db, campaign).await?;
     let mut due = DueTimes::new(&ctx.outreach.config, ctx.time_zone, day, timing);
     let (mut after_id, mut candidates) = (0_i64, 0_u64);
@@ -175,7 +206,7 @@ async fn enqueue(
         let rows: Vec<Vec<Value>> = page
             .iter()
             .filter(|member| (campaign.accept)(member))
-            .map(|member| outbox_row(campaign, member, due.at(&member.time_zone), timing, run_id))
+            .map(|member| outbox_row(campaign, &settings, member, due.at(&member.time_zone), timing, run_id))
             .collect();
         candidates += rows.len() as u64;
         OUTBOX.insert(db, &rows, " ON CONFLICT (dedupe_key) DO NOTHING").await?;
@@ -211,6 +242,7 @@ async fn read_page(db: &impl ConnectionTrait, campaign: &Campaign<'_>, after_id:
 
 fn outbox_row(
     campaign: &Campaign<'_>,
+    settings: &crate::campaigns::Builtin,
     member: &Candidate,
     due_at: DateTime<Utc>,
     timing: Timing,
@@ -228,6 +260,8 @@ fn outbox_row(
         0_i32.into(),
         run_id.into(),
         Utc::now().into(),
+        settings.campaign_id.into(),
+        settings.priority.into(),
     ]
 }
 

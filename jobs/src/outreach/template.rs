@@ -120,6 +120,8 @@ pub struct TemplateError {
     /// "subject", "text" or "html" ("email" when `validate` is given an unknown kind).
     pub part: &'static str,
     pub message: String,
+    /// The line of the part where minijinja stopped, when it knows (editors mark it).
+    pub line: Option<usize>,
 }
 
 impl TemplateError {
@@ -139,7 +141,11 @@ impl TemplateError {
         if let Some(line) = err.line() {
             let _ = write!(message, " (line {line})");
         }
-        Self { part, message }
+        Self {
+            part,
+            message,
+            line: err.line(),
+        }
     }
 }
 
@@ -214,6 +220,7 @@ pub fn validate(kind: &str, source: &TemplateSource) -> Result<(), TemplateError
                 "unknown kind {kind:?}; expected one of {} or campaign:<id>",
                 KINDS.join(", ")
             ),
+            line: None,
         });
     }
     let mut env = environment();
@@ -226,6 +233,7 @@ pub fn validate(kind: &str, source: &TemplateSource) -> Result<(), TemplateError
             return Err(TemplateError {
                 part: "subject",
                 message: "renders empty".to_owned(),
+                line: None,
             });
         }
         let url = ctx.unsubscribe_url.as_str();
@@ -243,6 +251,7 @@ fn missing_unsubscribe(part: &'static str) -> TemplateError {
     TemplateError {
         part,
         message: "must contain the unsubscribe link {{ unsubscribe_url }}".to_owned(),
+        line: None,
     }
 }
 

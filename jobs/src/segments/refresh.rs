@@ -26,7 +26,8 @@ pub struct Requester {
 /// What the refresh of every saved segment did.
 #[derive(Debug, Default, Serialize)]
 pub struct RefreshCounts {
-    pub segments: u64,
+    /// Segments refreshed.
+    pub refreshed: u64,
     pub entered: u64,
     pub left: u64,
     /// Segments whose filter no longer compiles (named in the log); their membership stays.
@@ -50,7 +51,7 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
         match refresh(db, id, as_of, requester).await {
             Ok(Some(done)) => {
                 counts.refreshes.push((id, done.id));
-                counts.segments += 1;
+                counts.refreshed += 1;
                 counts.entered += done.entered as u64;
                 counts.left += done.left as u64;
             }

@@ -1,0 +1,205 @@
+// The console end to end in Debian's chromium: sign-in and sign-out, the dashboard against the
+// API, a template with a deliberate error, an associate's call list, both languages, GraphiQL
+// offline. Screenshots for the README are taken on the way.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { signIn, startStack } from './server.mjs';
+
+const shots = resolve(import.meta.dirname, '../../docs/console');
+let stack;
+
+before(async () => {
+  stack = await startStack();
+});
+
+after(async () => {
+  await stack?.stop();
+  // Nothing may be loaded from outside 127.0.0.1, and no page may fail.
+  assert.deepEqual(stack?.blocked ?? [], [], 'requests outside 127.0.0.1');
+  assert.deepEqual(stack?.problems ?? [], [], 'page errors');
+});
+
+/** The Subject header, with RFC 2047 encoded words decoded. */
+function subjectOf(raw) {
+  const header = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = header.split(/\r?\n/).find((l) => /^subject:/i.test(l)) ?? '';
+  return line
+    .replace(/^subject:\s*/i, '')
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind, text) =>
+      kind.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeURIComponent(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, '%$1')),
+    );
+}
+
+const percent = (locale, value) =>
+  new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
+
+test('sign-in refuses a wrong password, keeps the token out of the URL, and signs out', async () => {
+  const page = await stack.newPage();
+  await page.goto(`${stack.base}/console/`);
+  await page.getByRole('heading', { name: '登录 Patron' }).waitFor();
+  await page.screenshot({ path: `${shots}/sign-in.png` });
+  await page.locator('input[name=username]').fill('mei');
+  await page.locator('input[name=password]').fill('not the password');
+  await page.locator('form button[type=submit]').click();
+  await page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor();
+
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  const token = await page.evaluate(() => sessionStorage.getItem('patron.token'));
+  assert.ok(token && token.split('.').length === 3, 'a bearer token in sessionStorage');
+  assert.ok(!page.url().includes(token), 'the token is not in the URL');
+  const me = await stack.graphql('{ me { role staff { username } } }', {}, token);
+  assert.deepEqual(me.me, { role: 'MARKETER', staff: { username: 'mei' } });
+
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.getByRole('heading', { name: '登录 Patron' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('patron.token')), null);
+
+  // A token that stops working sends the user back to sign-in.
+  await page.evaluate(() => sessionStorage.setItem('patron.token', 'x.y.z'));
+  await page.goto(`${stack.base}/console/?reload#/members`);
+  await page.getByText('登录已失效，请重新登录。').waitFor();
+  await page.context().close();
+});
+
+test('the dashboard shows the API\u2019s numbers, and a quadrant opens its members', async () => {
+  const { analyticsRun: run } = await stack.graphql(`{ analyticsRun { asOf
+    kpis { repurchaseRate churnRate referralRate top20RevenueShare activeMembers }
+    loyaltyQuadrants { key count } } }`);
+  const page = await stack.newPage();
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  for (const field of ['repurchaseRate', 'churnRate', 'referralRate', 'top20RevenueShare']) {
+    const shown = await page.locator(`[data-kpi=${field}] .value`).textContent();
+    assert.equal(shown, percent('zh-CN', run.kpis[field]), field);
+  }
+  assert.equal(
+    await page.locator('[data-kpi=activeMembers] .value').textContent(),
+    new Intl.NumberFormat('zh-CN').format(run.kpis.activeMembers),
+  );
+  const friends = run.loyaltyQuadrants.find((q) => q.key === 'true_friend')?.count ?? 0;
+  assert.ok(friends > 0, 'the demo has true friends');
+  const cell = page.locator('[data-cell=true_friend]');
+  assert.equal(await cell.locator('strong').textContent(), new Intl.NumberFormat('zh-CN').format(friends));
+  await page.locator('svg').first().waitFor();
+  await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+
+  await cell.click();
+  await page.getByRole('heading', { name: '会员' }).waitFor();
+  await page.locator(`[data-total="${friends}"]`).waitFor();
+  await page.screenshot({ path: `${shots}/members.png` });
+
+  await page.locator('tbody a').first().click();
+  await page.getByRole('heading', { name: '分析结果' }).waitFor();
+  await page.getByText('存活概率由 BG/NBD 模型估计').waitFor();
+  // A marketer sees contact details masked.
+  await page.locator('[data-masked=true]').waitFor();
+  assert.match((await page.locator('[data-field=phone]').textContent()) ?? '', /\*\*\*\*/);
+  await page.screenshot({ path: `${shots}/member.png`, fullPage: true });
+  await page.context().close();
+});
+
+test('a template with a deliberate error is flagged at its line; the fixed one is test-sent', async () => {
+  const page = await stack.newPage({ locale: 'en' });
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.getByRole('combobox', { name: '语言' }).first().selectOption('en');
+  await page.getByRole('link', { name: 'Templates' }).click();
+  await page.getByRole('heading', { name: 'Email templates' }).waitFor();
+  await page.getByText('The template renders.').waitFor();
+
+  // Break line 2 of the HTML: an `if` without a condition.
+  const html = page.getByRole('textbox', { name: 'HTML', exact: true });
+  await html.click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('{% if %}');
+  const problem = page.locator('[data-problem=html]');
+  await problem.waitFor();
+  assert.match((await problem.textContent()) ?? '', /^html, line 2: .*syntax error/);
+  await page.locator('.cm-problem-line[data-problem-line="2"]').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
+  await page.screenshot({ path: `${shots}/templates-error.png`, fullPage: true });
+
+  // Clear the broken line again.
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.press('Backspace');
+  await page.getByText('The template renders.').waitFor();
+  const before = stack.mails().length;
+  await page.getByRole('button', { name: 'Send a test to mei@brand.example' }).click();
+  await page.getByText('Test email sent to mei@brand.example.').waitFor();
+  const sent = stack.mails().slice(before);
+  assert.equal(sent.length, 1, 'one message reached the SMTP server');
+  assert.deepEqual(sent[0].envelope.rcpt_tos, ['mei@brand.example']);
+  assert.match(subjectOf(sent[0].raw), /^\[TEST\] /);
+  await page.context().close();
+});
+
+test('an associate\u2019s call list on a tablet: masked contacts, one tap records an outcome', async () => {
+  const page = await stack.newPage({ viewport: { width: 1024, height: 768 }, hasTouch: true, isMobile: true });
+  await signIn(page, stack.base, 'wang');
+  await page.getByRole('heading', { name: '我的回访名单' }).waitFor();
+  const cards = page.locator('[data-member]');
+  await cards.first().waitFor();
+  const count = await cards.count();
+  assert.ok(count > 0, 'lapsed members to call');
+  const phone = (await cards.first().locator('[data-field=phone]').textContent()) ?? '';
+  assert.match(phone, /^\d{3}\*\*\*\*\d{4}$/, 'unassigned members\u2019 phones are masked');
+  await page.screenshot({ path: `${shots}/call-list.png` });
+
+  const first = await cards.first().getAttribute('data-member');
+  await cards.first().getByRole('button', { name: '将到店' }).tap();
+  await cards.first().getByText('已记录：将到店').waitFor();
+  const { auditLog } = await stack.graphql('query($m:String){ auditLog(target:$m, first:5) { action actor } }', { m: first });
+  assert.ok(auditLog.some((e) => e.action === 'member.call_outcome'), JSON.stringify(auditLog));
+  // Recorded, the member leaves the list for the cooldown.
+  await page.reload();
+  await page.getByRole('heading', { name: '我的回访名单' }).waitFor();
+  await page.locator('[data-member]').first().waitFor({ state: 'attached' }).catch(() => {});
+  assert.equal(await page.locator(`[data-member="${first}"]`).count(), 0);
+
+  // The associate sees neither the dashboard nor templates in the navigation.
+  const nav = await page.getByRole('navigation', { name: '主导航' }).textContent();
+  assert.ok(!nav.includes('概览') && !nav.includes('邮件模板'), nav);
+  await page.context().close();
+});
+
+test('both languages: English throughout after switching, remembered across a reload', async () => {
+  const page = await stack.newPage();
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.getByRole('link', { name: '节假日' }).click();
+  await page.locator('[data-holiday=spring_festival]').waitFor();
+  const zhName = await page.locator('[data-holiday=spring_festival] td').nth(1).textContent();
+  assert.match(zhName ?? '', /春节/);
+  await page.getByRole('combobox', { name: '语言' }).first().selectOption('en');
+  await page.getByRole('heading', { name: 'Holidays' }).waitFor();
+  assert.match((await page.locator('[data-holiday=spring_festival] td').nth(1).textContent()) ?? '', /Spring Festival/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await page.screenshot({ path: `${shots}/holidays-en.png` });
+  await page.reload();
+  await page.getByRole('heading', { name: 'Holidays' }).waitFor();
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  const { analyticsRun: run } = await stack.graphql('{ analyticsRun { kpis { churnRate } } }');
+  const churn = await page.locator('[data-kpi=churnRate] .value').textContent();
+  assert.equal(churn, percent('en', run.kpis.churnRate));
+  assert.equal(await page.locator('[data-kpi=repurchaseRate] .name').textContent(), 'Repurchase rate');
+  await page.context().close();
+});
+
+test('GraphiQL loads from the binary and answers with the console\u2019s token', async () => {
+  const page = await stack.newPage();
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.goto(`${stack.base}/graphiql`);
+  await page.locator('.graphiql-container').waitFor();
+  // The console's token is in GraphiQL's headers.
+  await page.locator('.graphiql-editor-tool').getByText(/"Bearer ey/).waitFor();
+  await page.context().close();
+});

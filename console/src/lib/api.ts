@@ -1,0 +1,39 @@
+// The one GraphQL client: typed documents in, data out. A 401 or UNAUTHENTICATED error ends the
+// session and returns to sign-in; every other error is thrown with its code and field.
+import type { TypedDocumentString } from './gql/graphql';
+import { session, signOut } from './session.svelte';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly field: string | null,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphQLError {
+  message: string;
+  extensions?: { code?: string; field?: string };
+}
+
+export async function request<R, V>(document: TypedDocumentString<R, V>, variables?: V): Promise<R> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+  });
+  const body = (await response.json()) as { data?: R; errors?: GraphQLError[] };
+  const error = body.errors?.[0];
+  const code = error?.extensions?.code ?? (response.ok ? 'INTERNAL' : 'BAD_USER_INPUT');
+  if (response.status === 401 || (error && code === 'UNAUTHENTICATED' && session.token)) {
+    signOut('sessionEnded');
+    throw new ApiError(error?.message ?? 'unauthenticated', 'UNAUTHENTICATED', null);
+  }
+  if (error) throw new ApiError(error.message, code, error.extensions?.field ?? null);
+  if (!body.data) throw new ApiError(`HTTP ${response.status}`, 'INTERNAL', null);
+  return body.data;
+}

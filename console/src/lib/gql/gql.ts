@@ -1,0 +1,140 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": typeof types.SignInDocument,
+    "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n": typeof types.MeDocument,
+    "\n  query Dashboard {\n    analyticsRuns(first: 30) {\n      asOf members\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n    }\n    analyticsRun {\n      asOf members finishedAt declining lapsed\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n      tierDistribution { key count }\n      tierMigration { from to count }\n      loyaltyQuadrants { key count }\n      valueQuadrants { key count }\n      layers { key count }\n      bgnbd { r alpha a b logLikelihood timeUnit }\n      gammaGamma { p q v logLikelihood }\n    }\n    jobRuns(first: 10) { id job asOf trigger status startedAt finishedAt error }\n  }\n": typeof types.DashboardDocument,
+    "\n  query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {\n    members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        memberNo name city joinedAt phone contactMasked pointsBalance tier\n        store { code name }\n        metrics { recencyDays monetary365 pAlive clv lapsed declining }\n      } }\n    }\n    stores { code name }\n  }\n": typeof types.MembersDocument,
+    "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent consentSource consentAt status pointsBalance tier\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": typeof types.MemberDocument,
+    "\n  query MemberEmails($memberNo: String!) {\n    outbox(filter: { memberNo: $memberNo }, first: 20) {\n      totalCount\n      edges { node { kind occurrence status dueAt sentAt attempts lastError } }\n    }\n  }\n": typeof types.MemberEmailsDocument,
+    "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n": typeof types.RecordPurchaseDocument,
+    "\n  mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }\n": typeof types.RecordFeedbackDocument,
+    "\n  mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {\n    earnPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": typeof types.EarnPointsDocument,
+    "\n  mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {\n    redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": typeof types.RedeemPointsDocument,
+    "\n  query Templates {\n    emailTemplates { kind locale subject text html custom }\n    members(first: 1) { edges { node { memberNo } } }\n    me { staff { email } }\n  }\n": typeof types.TemplatesDocument,
+    "\n  query PreviewTemplate($input: TemplateInput!, $memberNo: String!) {\n    previewTemplate(input: $input, memberNo: $memberNo) {\n      email { subject text html }\n      problem { part line message }\n    }\n  }\n": typeof types.PreviewTemplateDocument,
+    "\n  mutation SaveTemplate($input: TemplateInput!) { saveEmailTemplate(input: $input) }\n": typeof types.SaveTemplateDocument,
+    "\n  mutation ResetTemplate($kind: String!, $locale: String!) { resetEmailTemplate(kind: $kind, locale: $locale) }\n": typeof types.ResetTemplateDocument,
+    "\n  mutation SendTestEmail($kind: String!, $memberNo: String!, $to: String!, $locale: String) {\n    sendTestEmail(kind: $kind, memberNo: $memberNo, to: $to, locale: $locale)\n  }\n": typeof types.SendTestEmailDocument,
+    "\n  query Holidays($year: Int!) {\n    holidays(year: $year) { key name nameZh nameEn date calendar enabled daysBefore builtin }\n  }\n": typeof types.HolidaysDocument,
+    "\n  mutation SaveHoliday($input: HolidayInput!, $year: Int) {\n    saveHoliday(input: $input, year: $year) { key date }\n  }\n": typeof types.SaveHolidayDocument,
+    "\n  query CallList {\n    myCallList(first: 50) {\n      memberNo name phone email contactMasked tier\n      metrics { recencyDays lastPurchase clv pAlive ordersTotal }\n    }\n  }\n": typeof types.CallListDocument,
+    "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n": typeof types.RecordCallOutcomeDocument,
+};
+const documents: Documents = {
+    "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
+    "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n": types.MeDocument,
+    "\n  query Dashboard {\n    analyticsRuns(first: 30) {\n      asOf members\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n    }\n    analyticsRun {\n      asOf members finishedAt declining lapsed\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n      tierDistribution { key count }\n      tierMigration { from to count }\n      loyaltyQuadrants { key count }\n      valueQuadrants { key count }\n      layers { key count }\n      bgnbd { r alpha a b logLikelihood timeUnit }\n      gammaGamma { p q v logLikelihood }\n    }\n    jobRuns(first: 10) { id job asOf trigger status startedAt finishedAt error }\n  }\n": types.DashboardDocument,
+    "\n  query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {\n    members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        memberNo name city joinedAt phone contactMasked pointsBalance tier\n        store { code name }\n        metrics { recencyDays monetary365 pAlive clv lapsed declining }\n      } }\n    }\n    stores { code name }\n  }\n": types.MembersDocument,
+    "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent consentSource consentAt status pointsBalance tier\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": types.MemberDocument,
+    "\n  query MemberEmails($memberNo: String!) {\n    outbox(filter: { memberNo: $memberNo }, first: 20) {\n      totalCount\n      edges { node { kind occurrence status dueAt sentAt attempts lastError } }\n    }\n  }\n": types.MemberEmailsDocument,
+    "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n": types.RecordPurchaseDocument,
+    "\n  mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }\n": types.RecordFeedbackDocument,
+    "\n  mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {\n    earnPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": types.EarnPointsDocument,
+    "\n  mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {\n    redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": types.RedeemPointsDocument,
+    "\n  query Templates {\n    emailTemplates { kind locale subject text html custom }\n    members(first: 1) { edges { node { memberNo } } }\n    me { staff { email } }\n  }\n": types.TemplatesDocument,
+    "\n  query PreviewTemplate($input: TemplateInput!, $memberNo: String!) {\n    previewTemplate(input: $input, memberNo: $memberNo) {\n      email { subject text html }\n      problem { part line message }\n    }\n  }\n": types.PreviewTemplateDocument,
+    "\n  mutation SaveTemplate($input: TemplateInput!) { saveEmailTemplate(input: $input) }\n": types.SaveTemplateDocument,
+    "\n  mutation ResetTemplate($kind: String!, $locale: String!) { resetEmailTemplate(kind: $kind, locale: $locale) }\n": types.ResetTemplateDocument,
+    "\n  mutation SendTestEmail($kind: String!, $memberNo: String!, $to: String!, $locale: String) {\n    sendTestEmail(kind: $kind, memberNo: $memberNo, to: $to, locale: $locale)\n  }\n": types.SendTestEmailDocument,
+    "\n  query Holidays($year: Int!) {\n    holidays(year: $year) { key name nameZh nameEn date calendar enabled daysBefore builtin }\n  }\n": types.HolidaysDocument,
+    "\n  mutation SaveHoliday($input: HolidayInput!, $year: Int) {\n    saveHoliday(input: $input, year: $year) { key date }\n  }\n": types.SaveHolidayDocument,
+    "\n  query CallList {\n    myCallList(first: 50) {\n      memberNo name phone email contactMasked tier\n      metrics { recencyDays lastPurchase clv pAlive ordersTotal }\n    }\n  }\n": types.CallListDocument,
+    "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n": types.RecordCallOutcomeDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n"): typeof import('./graphql').SignInDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n"): typeof import('./graphql').MeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Dashboard {\n    analyticsRuns(first: 30) {\n      asOf members\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n    }\n    analyticsRun {\n      asOf members finishedAt declining lapsed\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n      tierDistribution { key count }\n      tierMigration { from to count }\n      loyaltyQuadrants { key count }\n      valueQuadrants { key count }\n      layers { key count }\n      bgnbd { r alpha a b logLikelihood timeUnit }\n      gammaGamma { p q v logLikelihood }\n    }\n    jobRuns(first: 10) { id job asOf trigger status startedAt finishedAt error }\n  }\n"): typeof import('./graphql').DashboardDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {\n    members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        memberNo name city joinedAt phone contactMasked pointsBalance tier\n        store { code name }\n        metrics { recencyDays monetary365 pAlive clv lapsed declining }\n      } }\n    }\n    stores { code name }\n  }\n"): typeof import('./graphql').MembersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent consentSource consentAt status pointsBalance tier\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n"): typeof import('./graphql').MemberDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberEmails($memberNo: String!) {\n    outbox(filter: { memberNo: $memberNo }, first: 20) {\n      totalCount\n      edges { node { kind occurrence status dueAt sentAt attempts lastError } }\n    }\n  }\n"): typeof import('./graphql').MemberEmailsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n"): typeof import('./graphql').RecordPurchaseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }\n"): typeof import('./graphql').RecordFeedbackDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {\n    earnPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n"): typeof import('./graphql').EarnPointsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {\n    redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n"): typeof import('./graphql').RedeemPointsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Templates {\n    emailTemplates { kind locale subject text html custom }\n    members(first: 1) { edges { node { memberNo } } }\n    me { staff { email } }\n  }\n"): typeof import('./graphql').TemplatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreviewTemplate($input: TemplateInput!, $memberNo: String!) {\n    previewTemplate(input: $input, memberNo: $memberNo) {\n      email { subject text html }\n      problem { part line message }\n    }\n  }\n"): typeof import('./graphql').PreviewTemplateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveTemplate($input: TemplateInput!) { saveEmailTemplate(input: $input) }\n"): typeof import('./graphql').SaveTemplateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetTemplate($kind: String!, $locale: String!) { resetEmailTemplate(kind: $kind, locale: $locale) }\n"): typeof import('./graphql').ResetTemplateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendTestEmail($kind: String!, $memberNo: String!, $to: String!, $locale: String) {\n    sendTestEmail(kind: $kind, memberNo: $memberNo, to: $to, locale: $locale)\n  }\n"): typeof import('./graphql').SendTestEmailDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Holidays($year: Int!) {\n    holidays(year: $year) { key name nameZh nameEn date calendar enabled daysBefore builtin }\n  }\n"): typeof import('./graphql').HolidaysDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveHoliday($input: HolidayInput!, $year: Int) {\n    saveHoliday(input: $input, year: $year) { key date }\n  }\n"): typeof import('./graphql').SaveHolidayDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CallList {\n    myCallList(first: 50) {\n      memberNo name phone email contactMasked tier\n      metrics { recencyDays lastPurchase clv pAlive ordersTotal }\n    }\n  }\n"): typeof import('./graphql').CallListDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n"): typeof import('./graphql').RecordCallOutcomeDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

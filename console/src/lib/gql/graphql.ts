@@ -1,0 +1,742 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CalendarKind =
+  | 'LUNAR'
+  | 'SOLAR';
+
+export type CallOutcome =
+  | 'DECLINED'
+  | 'NO_ANSWER'
+  | 'REACHED'
+  | 'WILL_VISIT'
+  | 'WRONG_NUMBER';
+
+export type FeedbackInput = {
+  body?: string | null | undefined;
+  kind: FeedbackKind;
+  memberNo: string;
+  /** 1–5; required for a satisfaction score. */
+  score?: number | null | undefined;
+};
+
+export type FeedbackKind =
+  | 'COMPLAINT'
+  | 'INQUIRY'
+  | 'SATISFACTION';
+
+export type Gender =
+  | 'FEMALE'
+  | 'MALE'
+  | 'OTHER';
+
+/** A brand's own holiday, or a change to a built-in one (same key). */
+export type HolidayInput = {
+  calendar: CalendarKind;
+  day: number;
+  /** Days before the holiday its email goes out; the configured default when omitted. */
+  daysBefore?: number | null | undefined;
+  enabled?: boolean;
+  /** Stable key, lower case with underscores, e.g. `store_anniversary`. */
+  key: string;
+  month: number;
+  nameEn: string;
+  nameZh: string;
+};
+
+/** 忠诚层, 潜在层, 游离层. */
+export type Layer =
+  | 'FLOATING'
+  | 'LOYAL'
+  | 'POTENTIAL';
+
+/** Loyalty × value: 知己, 藤壶, 蝴蝶, 过客. */
+export type LoyaltyQuadrant =
+  | 'BARNACLE'
+  | 'BUTTERFLY'
+  | 'STRANGER'
+  | 'TRUE_FRIEND';
+
+/** Filters of the member list. All given filters must match. */
+export type MemberFilter = {
+  /** Only members assigned to the calling associate. */
+  assignedToMe?: boolean | null | undefined;
+  /** 1–12. */
+  birthdayMonth?: number | null | undefined;
+  city?: string | null | undefined;
+  declining?: boolean | null | undefined;
+  emailConsent?: boolean | null | undefined;
+  gender?: Gender | null | undefined;
+  /** Include erased records (admins only). */
+  includeErased?: boolean | null | undefined;
+  joinedFrom?: string | null | undefined;
+  joinedTo?: string | null | undefined;
+  lapsed?: boolean | null | undefined;
+  layer?: Layer | null | undefined;
+  loyaltyQuadrant?: LoyaltyQuadrant | null | undefined;
+  maxPAlive?: number | null | undefined;
+  maxRecencyDays?: number | null | undefined;
+  minClv?: string | null | undefined;
+  minFScore?: number | null | undefined;
+  minMScore?: number | null | undefined;
+  minPAlive?: number | null | undefined;
+  minRScore?: number | null | undefined;
+  minRecencyDays?: number | null | undefined;
+  /** Part of the name, member number, phone or email (case-insensitive). */
+  search?: string | null | undefined;
+  storeCode?: string | null | undefined;
+  /** From the latest analytics run: */
+  tiers?: Array<TierLevel> | null | undefined;
+  valueQuadrant?: ValueQuadrant | null | undefined;
+};
+
+export type MemberOrder = {
+  direction?: SortDirection;
+  field: MemberOrderField;
+};
+
+export type MemberOrderField =
+  | 'BIRTHDAY'
+  | 'CLV'
+  | 'CREATED_AT'
+  | 'FREQUENCY_365'
+  | 'JOINED_AT'
+  | 'MEMBER_NO'
+  | 'MONETARY_365'
+  | 'NAME'
+  | 'P_ALIVE'
+  | 'RECENCY_DAYS'
+  | 'TIER';
+
+export type PointsKind =
+  | 'ADJUST'
+  | 'EARN'
+  | 'EXPIRE'
+  | 'REDEEM';
+
+export type PurchaseInput = {
+  /** Net amount paid, not negative. */
+  amount: string;
+  category?: string | null | undefined;
+  memberNo: string;
+  occurredAt: string;
+  /** The order id: recording the same order twice changes nothing. */
+  orderId: string;
+  /** Gross profit, when known. */
+  profit?: string | null | undefined;
+  storeCode?: string | null | undefined;
+};
+
+/**
+ * What a token may do. Staff roles act on the member file; `Member` is a frontend app acting
+ * for one member.
+ */
+export type Role =
+  | 'ADMIN'
+  | 'ASSOCIATE'
+  | 'MARKETER'
+  | 'MEMBER';
+
+export type SortDirection =
+  | 'ASC'
+  | 'DESC';
+
+/** 深度关爱, 深度获取, 深度挖掘, 长期培育. */
+export type Strategy =
+  | 'DEEP_ACQUISITION'
+  | 'DEEP_CARE'
+  | 'DEEP_MINING'
+  | 'LONG_TERM_CULTIVATION';
+
+export type TemplateInput = {
+  html: string;
+  /** `birthday`, `holiday` or `winback`. */
+  kind: string;
+  /** `zh-CN` or `en`. */
+  locale: string;
+  subject: string;
+  text: string;
+};
+
+/** A member class, A best. */
+export type TierLevel =
+  | 'A'
+  | 'B'
+  | 'C'
+  | 'D';
+
+/** Value curve: 明星, 现金, 问题, 瘦狗. */
+export type ValueQuadrant =
+  | 'CASH_COW'
+  | 'DOG'
+  | 'QUESTION_MARK'
+  | 'STAR';
+
+export type SignInMutationVariables = Exact<{
+  username: string;
+  password: string;
+}>;
+
+
+export type SignInMutation = { signIn: { token: string, role: Role, expiresAt: string } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { role: Role, actor: string, staff: { username: string, displayName: string, email: string | null, store: { code: string, name: string } | null } | null } };
+
+export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardQuery = { analyticsRuns: Array<{ asOf: string, members: number, kpis: { activeMembers: number, repurchaseRate: number, churnRate: number, referralRate: number, top20RevenueShare: number } }>, analyticsRun: { asOf: string, members: number, finishedAt: string, declining: number, lapsed: number, kpis: { activeMembers: number, repurchaseRate: number, churnRate: number, referralRate: number, top20RevenueShare: number }, tierDistribution: Array<{ key: string, count: number }>, tierMigration: Array<{ from: string, to: string, count: number }>, loyaltyQuadrants: Array<{ key: string, count: number }>, valueQuadrants: Array<{ key: string, count: number }>, layers: Array<{ key: string, count: number }>, bgnbd: { r: number, alpha: number, a: number, b: number, logLikelihood: number, timeUnit: string } | null, gammaGamma: { p: number, q: number, v: number, logLikelihood: number } | null } | null, jobRuns: Array<{ id: number, job: string, asOf: string | null, trigger: string, status: string, startedAt: string, finishedAt: string | null, error: string | null }> };
+
+export type MembersQueryVariables = Exact<{
+  filter?: MemberFilter | null | undefined;
+  orderBy?: MemberOrder | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MembersQuery = { members: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { memberNo: string, name: string, city: string | null, joinedAt: string, phone: string | null, contactMasked: boolean, pointsBalance: number, tier: TierLevel | null, store: { code: string, name: string } | null, metrics: { recencyDays: number | null, monetary365: string, pAlive: number | null, clv: string | null, lapsed: boolean, declining: boolean } | null } }> }, stores: Array<{ code: string, name: string }> };
+
+export type MemberQueryVariables = Exact<{
+  memberNo: string;
+}>;
+
+
+export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, consentSource: string | null, consentAt: string | null, status: string, pointsBalance: number, tier: TierLevel | null, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
+
+export type MemberEmailsQueryVariables = Exact<{
+  memberNo: string;
+}>;
+
+
+export type MemberEmailsQuery = { outbox: { totalCount: number, edges: Array<{ node: { kind: string, occurrence: string, status: string, dueAt: string, sentAt: string | null, attempts: number, lastError: string | null } }> } };
+
+export type RecordPurchaseMutationVariables = Exact<{
+  input: PurchaseInput;
+}>;
+
+
+export type RecordPurchaseMutation = { recordPurchase: { id: string } };
+
+export type RecordFeedbackMutationVariables = Exact<{
+  input: FeedbackInput;
+}>;
+
+
+export type RecordFeedbackMutation = { recordFeedback: { id: string } };
+
+export type EarnPointsMutationVariables = Exact<{
+  memberNo: string;
+  points: number;
+  reference?: string | null | undefined;
+}>;
+
+
+export type EarnPointsMutation = { earnPoints: { id: string } };
+
+export type RedeemPointsMutationVariables = Exact<{
+  memberNo: string;
+  points: number;
+  reference?: string | null | undefined;
+}>;
+
+
+export type RedeemPointsMutation = { redeemPoints: { id: string } };
+
+export type TemplatesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TemplatesQuery = { emailTemplates: Array<{ kind: string, locale: string, subject: string, text: string, html: string, custom: boolean }>, members: { edges: Array<{ node: { memberNo: string } }> }, me: { staff: { email: string | null } | null } };
+
+export type PreviewTemplateQueryVariables = Exact<{
+  input: TemplateInput;
+  memberNo: string;
+}>;
+
+
+export type PreviewTemplateQuery = { previewTemplate: { email: { subject: string, text: string, html: string } | null, problem: { part: string, line: number | null, message: string } | null } };
+
+export type SaveTemplateMutationVariables = Exact<{
+  input: TemplateInput;
+}>;
+
+
+export type SaveTemplateMutation = { saveEmailTemplate: boolean };
+
+export type ResetTemplateMutationVariables = Exact<{
+  kind: string;
+  locale: string;
+}>;
+
+
+export type ResetTemplateMutation = { resetEmailTemplate: boolean };
+
+export type SendTestEmailMutationVariables = Exact<{
+  kind: string;
+  memberNo: string;
+  to: string;
+  locale?: string | null | undefined;
+}>;
+
+
+export type SendTestEmailMutation = { sendTestEmail: boolean };
+
+export type HolidaysQueryVariables = Exact<{
+  year: number;
+}>;
+
+
+export type HolidaysQuery = { holidays: Array<{ key: string, name: string, nameZh: string, nameEn: string, date: string | null, calendar: CalendarKind, enabled: boolean, daysBefore: number, builtin: boolean }> };
+
+export type SaveHolidayMutationVariables = Exact<{
+  input: HolidayInput;
+  year?: number | null | undefined;
+}>;
+
+
+export type SaveHolidayMutation = { saveHoliday: { key: string, date: string | null } };
+
+export type CallListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CallListQuery = { myCallList: Array<{ memberNo: string, name: string, phone: string | null, email: string | null, contactMasked: boolean, tier: TierLevel | null, metrics: { recencyDays: number | null, lastPurchase: string | null, clv: string | null, pAlive: number | null, ordersTotal: number } | null }> };
+
+export type RecordCallOutcomeMutationVariables = Exact<{
+  memberNo: string;
+  outcome: CallOutcome;
+  note?: string | null | undefined;
+}>;
+
+
+export type RecordCallOutcomeMutation = { recordCallOutcome: { outcome: string, createdAt: string } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const SignInDocument = new TypedDocumentString(`
+    mutation SignIn($username: String!, $password: String!) {
+  signIn(username: $username, password: $password) {
+    token
+    role
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<SignInMutation, SignInMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    role
+    actor
+    staff {
+      username
+      displayName
+      email
+      store {
+        code
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard {
+  analyticsRuns(first: 30) {
+    asOf
+    members
+    kpis {
+      activeMembers
+      repurchaseRate
+      churnRate
+      referralRate
+      top20RevenueShare
+    }
+  }
+  analyticsRun {
+    asOf
+    members
+    finishedAt
+    declining
+    lapsed
+    kpis {
+      activeMembers
+      repurchaseRate
+      churnRate
+      referralRate
+      top20RevenueShare
+    }
+    tierDistribution {
+      key
+      count
+    }
+    tierMigration {
+      from
+      to
+      count
+    }
+    loyaltyQuadrants {
+      key
+      count
+    }
+    valueQuadrants {
+      key
+      count
+    }
+    layers {
+      key
+      count
+    }
+    bgnbd {
+      r
+      alpha
+      a
+      b
+      logLikelihood
+      timeUnit
+    }
+    gammaGamma {
+      p
+      q
+      v
+      logLikelihood
+    }
+  }
+  jobRuns(first: 10) {
+    id
+    job
+    asOf
+    trigger
+    status
+    startedAt
+    finishedAt
+    error
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const MembersDocument = new TypedDocumentString(`
+    query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {
+  members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        memberNo
+        name
+        city
+        joinedAt
+        phone
+        contactMasked
+        pointsBalance
+        tier
+        store {
+          code
+          name
+        }
+        metrics {
+          recencyDays
+          monetary365
+          pAlive
+          clv
+          lapsed
+          declining
+        }
+      }
+    }
+  }
+  stores {
+    code
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<MembersQuery, MembersQueryVariables>;
+export const MemberDocument = new TypedDocumentString(`
+    query Member($memberNo: String!) {
+  member(memberNo: $memberNo) {
+    memberNo
+    name
+    gender
+    birthday
+    lunarBirthday
+    phone
+    email
+    address
+    contactMasked
+    city
+    joinedAt
+    interests
+    locale
+    timeZone
+    emailConsent
+    consentSource
+    consentAt
+    status
+    pointsBalance
+    tier
+    store {
+      code
+      name
+    }
+    assignedAssociate {
+      username
+      displayName
+    }
+    referredBy {
+      memberNo
+      name
+    }
+    metrics {
+      asOf
+      recencyDays
+      frequency365
+      monetary365
+      profit365
+      ordersTotal
+      spendTotal
+      firstPurchase
+      lastPurchase
+      avgOrderValue
+      rScore
+      fScore
+      mScore
+      qualifiedTier
+      belowTierSince
+      pAlive
+      expectedPurchases365
+      expectedValue365
+      clv
+      simpleClv
+      loyaltyQuadrant
+      loyaltyStrategy
+      valueQuadrant
+      valueStrategy
+      layer
+      declining
+      lapsed
+    }
+    tierHistory {
+      oldTier
+      newTier
+      reason
+      changedAt
+    }
+    purchases(first: 20) {
+      edges {
+        node {
+          id
+          orderId
+          kind
+          occurredAt
+          amount
+          profit
+          category
+          store {
+            name
+          }
+        }
+      }
+    }
+    feedback(first: 20) {
+      edges {
+        node {
+          id
+          kind
+          score
+          body
+          status
+          resolution
+          resolvedAt
+          createdAt
+        }
+      }
+    }
+    pointsLedger(first: 20) {
+      edges {
+        node {
+          id
+          kind
+          points
+          reason
+          reference
+          createdAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MemberQuery, MemberQueryVariables>;
+export const MemberEmailsDocument = new TypedDocumentString(`
+    query MemberEmails($memberNo: String!) {
+  outbox(filter: {memberNo: $memberNo}, first: 20) {
+    totalCount
+    edges {
+      node {
+        kind
+        occurrence
+        status
+        dueAt
+        sentAt
+        attempts
+        lastError
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MemberEmailsQuery, MemberEmailsQueryVariables>;
+export const RecordPurchaseDocument = new TypedDocumentString(`
+    mutation RecordPurchase($input: PurchaseInput!) {
+  recordPurchase(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<RecordPurchaseMutation, RecordPurchaseMutationVariables>;
+export const RecordFeedbackDocument = new TypedDocumentString(`
+    mutation RecordFeedback($input: FeedbackInput!) {
+  recordFeedback(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<RecordFeedbackMutation, RecordFeedbackMutationVariables>;
+export const EarnPointsDocument = new TypedDocumentString(`
+    mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {
+  earnPoints(memberNo: $memberNo, points: $points, reference: $reference) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<EarnPointsMutation, EarnPointsMutationVariables>;
+export const RedeemPointsDocument = new TypedDocumentString(`
+    mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {
+  redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<RedeemPointsMutation, RedeemPointsMutationVariables>;
+export const TemplatesDocument = new TypedDocumentString(`
+    query Templates {
+  emailTemplates {
+    kind
+    locale
+    subject
+    text
+    html
+    custom
+  }
+  members(first: 1) {
+    edges {
+      node {
+        memberNo
+      }
+    }
+  }
+  me {
+    staff {
+      email
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TemplatesQuery, TemplatesQueryVariables>;
+export const PreviewTemplateDocument = new TypedDocumentString(`
+    query PreviewTemplate($input: TemplateInput!, $memberNo: String!) {
+  previewTemplate(input: $input, memberNo: $memberNo) {
+    email {
+      subject
+      text
+      html
+    }
+    problem {
+      part
+      line
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewTemplateQuery, PreviewTemplateQueryVariables>;
+export const SaveTemplateDocument = new TypedDocumentString(`
+    mutation SaveTemplate($input: TemplateInput!) {
+  saveEmailTemplate(input: $input)
+}
+    `) as unknown as TypedDocumentString<SaveTemplateMutation, SaveTemplateMutationVariables>;
+export const ResetTemplateDocument = new TypedDocumentString(`
+    mutation ResetTemplate($kind: String!, $locale: String!) {
+  resetEmailTemplate(kind: $kind, locale: $locale)
+}
+    `) as unknown as TypedDocumentString<ResetTemplateMutation, ResetTemplateMutationVariables>;
+export const SendTestEmailDocument = new TypedDocumentString(`
+    mutation SendTestEmail($kind: String!, $memberNo: String!, $to: String!, $locale: String) {
+  sendTestEmail(kind: $kind, memberNo: $memberNo, to: $to, locale: $locale)
+}
+    `) as unknown as TypedDocumentString<SendTestEmailMutation, SendTestEmailMutationVariables>;
+export const HolidaysDocument = new TypedDocumentString(`
+    query Holidays($year: Int!) {
+  holidays(year: $year) {
+    key
+    name
+    nameZh
+    nameEn
+    date
+    calendar
+    enabled
+    daysBefore
+    builtin
+  }
+}
+    `) as unknown as TypedDocumentString<HolidaysQuery, HolidaysQueryVariables>;
+export const SaveHolidayDocument = new TypedDocumentString(`
+    mutation SaveHoliday($input: HolidayInput!, $year: Int) {
+  saveHoliday(input: $input, year: $year) {
+    key
+    date
+  }
+}
+    `) as unknown as TypedDocumentString<SaveHolidayMutation, SaveHolidayMutationVariables>;
+export const CallListDocument = new TypedDocumentString(`
+    query CallList {
+  myCallList(first: 50) {
+    memberNo
+    name
+    phone
+    email
+    contactMasked
+    tier
+    metrics {
+      recencyDays
+      lastPurchase
+      clv
+      pAlive
+      ordersTotal
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CallListQuery, CallListQueryVariables>;
+export const RecordCallOutcomeDocument = new TypedDocumentString(`
+    mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {
+  recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) {
+    outcome
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<RecordCallOutcomeMutation, RecordCallOutcomeMutationVariables>;
