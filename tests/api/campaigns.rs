@@ -233,3 +233,102 @@ async fn the_built_in_holiday_can_go_to_one_segment_and_the_birthday_be_turned_o
     let outbox = app.ok(&admin, "{ outboxOccurrences { kind queued } }", json!({})).await;
     assert_eq!(outbox["outboxOccurrences"], json!([{ "kind": "holiday", "queued": 2 }]));
 }
+
+/// A consenting member in a city.
+async fn member_in(app: &TestApp, admin: &str, no: &str, city: &str) {
+    let fields = json!({ "city": city, "email": format!("{no}@example.com"), "emailConsent": true,
+        "consentSource": "store-form" });
+    app.create_member(admin, no, fields).await;
+}
+
+async fn scheduled(app: &TestApp, token: &str, input: serde_json::Value) -> String {
+    let created = app.ok(token, CREATE, json!({ "in": input })).await["createCampaign"].clone();
+    template(app, token, created["templateKind"].as_str().unwrap()).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let schedule = "mutation($id:ID!){ scheduleCampaign(id:$id){ status } }";
+    app.ok(token, schedule, json!({ "id": id })).await;
+    id
+}
+
+async fn occurrences(app: &TestApp, token: &str, id: &str) -> Vec<(String, i64)> {
+    let query = "query($id:ID!){ campaign(id:$id){ occurrences { key audience } } }";
+    let data = app.ok(token, query, json!({ "id": id })).await;
+    let list = data["campaign"]["occurrences"].as_array().unwrap().clone();
+    list.iter()
+        .map(|o| (o["key"].as_str().unwrap().to_owned(), o["audience"].as_i64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_daily_campaign_run_by_hand_for_three_days_starts_three_occurrences_once_each() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for no in ["R1", "R2"] {
+        member_in(&app, &admin, no, "上海").await;
+    }
+    let input = json!({ "name": "Daily", "allMembers": true, "schedule": { "cron": "0 0 10 * * *" } });
+    let id = scheduled(&app, &admin, input).await;
+    let today = app.jobs.today();
+    for back in [3, 2, 1, 1] {
+        let day = (today - Duration::days(back)).to_string();
+        app.run_job("campaigns", &day).await.expect("campaigns job");
+    }
+    let keys: Vec<String> = occurrences(&app, &admin, &id)
+        .await
+        .into_iter()
+        .map(|(key, n)| {
+            assert_eq!(n, 2);
+            key
+        })
+        .collect();
+    // Each day's 10:00 in Shanghai is 02:00 UTC; newest first; the repeated day started once.
+    let expected: Vec<String> = [1, 2, 3]
+        .iter()
+        .map(|back| format!("{}T02:00:00+00:00", today - Duration::days(*back)))
+        .collect();
+    assert_eq!(keys, expected);
+    // Six emails queued; the daily cap lets one a day through to each member.
+    app.run_job("outbox", &today.to_string()).await.expect("dispatch");
+    assert_eq!(sink.count(), 2);
+    let outbox = app.ok(&admin, "{ outboxOccurrences { queued sent } }", json!({})).await;
+    let list = outbox["outboxOccurrences"].as_array().unwrap().clone();
+    let total = |field: &str| list.iter().map(|o| o[field].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((total("sent"), total("queued")), (2, 4), "{outbox}");
+}
+
+#[tokio::test]
+async fn entering_a_segment_triggers_the_campaign_for_those_who_entered_only() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for no in ["E1", "E2"] {
+        member_in(&app, &admin, no, "上海").await;
+    }
+    member_in(&app, &admin, "E3", "北京").await;
+    let segment = app
+        .ok(&admin, "mutation{ createSegment(name:\"Shanghai\", filter:{ field:{ field:\"city\", op:EQ, value:\"上海\" } }){ id } }", json!({}))
+        .await["createSegment"]["id"]
+        .clone();
+    let input = json!({ "name": "Welcome to Shanghai", "segmentId": segment, "schedule": { "onEntry": true } });
+    let id = scheduled(&app, &admin, input).await;
+    let today = app.jobs.today().to_string();
+    let first = app.run_job("segments", &today).await.expect("refresh");
+    assert_eq!(first["campaigns"][0]["audience"], 2, "{first}");
+    // One more member in Shanghai, one moves there: only they are new at the next refresh.
+    member_in(&app, &admin, "E4", "上海").await;
+    let moved = "mutation{ updateMember(memberNo:\"E3\", input:{ city:\"上海\" }){ memberNo } }";
+    app.ok(&admin, moved, json!({})).await;
+    let second = app.run_job("segments", &today).await.expect("refresh");
+    assert_eq!(second["campaigns"][0]["audience"], 2, "{second}");
+    let third = app.run_job("segments", &today).await.expect("refresh");
+    assert_eq!(third["campaigns"], json!([]), "nobody new: {third}");
+    assert_eq!(occurrences(&app, &admin, &id).await.len(), 2);
+    app.run_job("outbox", &today).await.expect("dispatch");
+    let mut to: Vec<String> = sink.envelopes().into_iter().flatten().collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["e1@example.com", "e2@example.com", "e3@example.com", "e4@example.com"]
+    );
+}

@@ -32,7 +32,8 @@ pub struct RefreshCounts {
     pub left: u64,
     /// Segments whose filter no longer compiles (named in the log); their membership stays.
     pub failed: u64,
-    /// (segment id, refresh id) of each refresh, for the campaigns they trigger.
+    /// (segment id, refresh id) of each refresh that someone entered at, for the campaigns
+    /// sent on entry.
     #[serde(skip)]
     pub refreshes: Vec<(i64, i64)>,
 }
@@ -50,7 +51,9 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
     for id in ids {
         match refresh(db, id, as_of, requester).await {
             Ok(Some(done)) => {
-                counts.refreshes.push((id, done.id));
+                if done.entered > 0 {
+                    counts.refreshes.push((id, done.id));
+                }
                 counts.refreshed += 1;
                 counts.entered += done.entered as u64;
                 counts.left += done.left as u64;
