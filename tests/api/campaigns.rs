@@ -332,3 +332,31 @@ async fn entering_a_segment_triggers_the_campaign_for_those_who_entered_only() {
         ["e1@example.com", "e2@example.com", "e3@example.com", "e4@example.com"]
     );
 }
+
+#[tokio::test]
+async fn under_the_daily_cap_the_higher_priority_campaign_goes_first() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    member_in(&app, &admin, "P1", "上海").await;
+    let at = a_minute_ago(&app);
+    let low = json!({ "name": "Low", "allMembers": true, "priority": 1, "schedule": { "at": at } });
+    let low = scheduled(&app, &admin, low).await;
+    let high = json!({ "name": "High", "allMembers": true, "priority": 5, "schedule": { "at": at } });
+    let high = scheduled(&app, &admin, high).await;
+    let today = app.jobs.today().to_string();
+    app.run_job("campaigns", &today).await.expect("campaigns job");
+    app.run_job("outbox", &today).await.expect("dispatch");
+    let subjects: Vec<String> = sink.messages().iter().map(|m| m.subject.clone()).collect();
+    assert_eq!(subjects.len(), 1, "one a day: {subjects:?}");
+    let sent = |id: String| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let query = "query($id:ID!){ campaign(id:$id){ occurrences { report { sent deferred } } } }";
+            app.ok(admin, query, json!({ "id": id })).await["campaign"]["occurrences"][0]["report"].clone()
+        }
+    };
+    assert_eq!(sent(high).await, json!({ "sent": 1, "deferred": 0 }));
+    assert_eq!(sent(low).await, json!({ "sent": 0, "deferred": 1 }));
+}

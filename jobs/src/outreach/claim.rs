@@ -33,6 +33,8 @@ pub struct Row {
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
     pub campaign_id: Option<i64>,
+    /// Its campaign's priority: under the daily cap the higher goes first.
+    pub priority: i32,
 }
 
 impl Row {
@@ -80,7 +82,7 @@ impl Claimant {
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{QUEUED}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
-               campaign_id",
+               campaign_id, priority",
             live = held_by_live_dispatcher("$2"),
         );
         let values = vec![self.name().into(), now.into(), i64::from(limit.max(1)).into()];
@@ -115,5 +117,6 @@ fn row(r: &QueryResult) -> Result<Row, DbErr> {
         attempts: r.try_get("", "attempts")?,
         created_at: r.try_get("", "created_at")?,
         campaign_id: r.try_get("", "campaign_id")?,
+        priority: r.try_get("", "priority")?,
     })
 }

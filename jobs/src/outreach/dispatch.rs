@@ -80,6 +80,9 @@ struct Pass<'a> {
     ctx: &'a JobContext,
     templates: Templates,
     holidays: HashMap<String, BrandHoliday>,
+    /// Campaigns have different priorities, so the cap must ask which email goes first (when
+    /// they are all alike, as by default, it never has to).
+    priorities_differ: bool,
 }
 
 impl<'a> Pass<'a> {
@@ -90,6 +93,7 @@ impl<'a> Pass<'a> {
             templates: Templates::new(template::saved(&ctx.db).await?)
                 .map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))?,
             holidays: calendar.into_iter().map(|h| (h.holiday.key.clone(), h)).collect(),
+            priorities_differ: priorities_differ(&ctx.db).await?,
         })
     }
 
@@ -150,10 +154,16 @@ impl<'a> Pass<'a> {
         let mut members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
         members.sort_unstable();
         members.dedup();
+        let top_priority = if self.priorities_differ {
+            top_priority(&txn, &members, now).await?
+        } else {
+            HashMap::new()
+        };
         let mut batch = Batch {
             pass: self,
             now,
             recipients: recipient::load(&txn, &members, now).await?,
+            top_priority,
         };
         let letters: Vec<_> = rows.iter().map(|row| batch.decide(row)).collect();
         let reserved = rows
@@ -297,6 +307,9 @@ struct Batch<'a> {
     pass: &'a Pass<'a>,
     now: DateTime<Utc>,
     recipients: HashMap<i64, Recipient>,
+    /// The highest priority among each member's emails due within a day (only when priorities
+    /// differ).
+    top_priority: HashMap<i64, i32>,
 }
 
 impl Batch<'_> {
@@ -325,6 +338,14 @@ impl Batch<'_> {
             return Err(Outcome::Postponed(
                 oldest.max(now - Duration::hours(24)) + Duration::hours(24),
             ));
+        }
+        // The last slot of the day goes to the member's highest-priority email due by then.
+        let outranked = self
+            .top_priority
+            .get(&row.member_id)
+            .is_some_and(|top| *top > row.priority);
+        if outranked && recipient.recent_sends.len() + 1 >= cap {
+            return Err(Outcome::Postponed(now + Duration::hours(1)));
         }
         if row.hold_quiet_hours {
             if let Some(quiet_until) = quiet_until(config, now, zone) {
@@ -375,6 +396,33 @@ fn permanent(reason: String) -> Outcome {
 }
 
 /// When quiet hours end, if `now` lies in them in `zone`.
+async fn priorities_differ(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let sql = "SELECT COUNT(*) AS n FROM campaigns WHERE priority <> 0";
+    let row = db.query_one(statement(db, sql, Vec::new())).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
+}
+
+/// Each member's highest priority among their queued emails due within a day.
+async fn top_priority(
+    db: &impl ConnectionTrait,
+    members: &[i64],
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, i32>, DbErr> {
+    let mut top = HashMap::new();
+    for chunk in members.chunks(MOST_IDS_PER_STATEMENT) {
+        let (list, ids) = id_placeholders(2, chunk);
+        let sql = format!(
+            "SELECT member_id, MAX(priority) AS top FROM outbox \
+             WHERE member_id IN ({list}) AND status = 'queued' AND due_at <= $1 GROUP BY member_id"
+        );
+        let values = std::iter::once((now + Duration::hours(24)).into()).chain(ids).collect();
+        for r in db.query_all(statement(db, &sql, values)).await? {
+            top.insert(r.try_get::<i64>("", "member_id")?, r.try_get::<i32>("", "top")?);
+        }
+    }
+    Ok(top)
+}
+
 fn quiet_until(config: &super::OutreachConfig, now: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
     let (start, end) = (config.quiet_start_hour, config.quiet_end_hour);
     let local = now.with_timezone(&zone);
