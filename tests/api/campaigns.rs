@@ -260,7 +260,7 @@ async fn occurrences(app: &TestApp, token: &str, id: &str) -> Vec<(String, i64)>
 }
 
 #[tokio::test]
-async fn a_daily_campaign_run_by_hand_for_three_days_starts_three_occurrences_once_each() {
+async fn a_daily_campaign_run_by_hand_for_three_days_snapshots_each_occurrence_once() {
     let sink = SmtpSink::start();
     let app = app_with_sink(&sink).await;
     let admin = app.admin().await;
@@ -273,28 +273,26 @@ async fn a_daily_campaign_run_by_hand_for_three_days_starts_three_occurrences_on
     for back in [3, 2, 1, 1] {
         let day = (today - Duration::days(back)).to_string();
         app.run_job("campaigns", &day).await.expect("campaigns job");
+        if back == 3 {
+            // Joins after the first occurrence's snapshot: waits for the next one.
+            member_in(&app, &admin, "R3", "上海").await;
+        }
     }
-    let keys: Vec<String> = occurrences(&app, &admin, &id)
-        .await
-        .into_iter()
-        .map(|(key, n)| {
-            assert_eq!(n, 2);
-            key
-        })
-        .collect();
+    let (keys, audiences): (Vec<String>, Vec<i64>) = occurrences(&app, &admin, &id).await.into_iter().unzip();
     // Each day's 10:00 in Shanghai is 02:00 UTC; newest first; the repeated day started once.
     let expected: Vec<String> = [1, 2, 3]
         .iter()
         .map(|back| format!("{}T02:00:00+00:00", today - Duration::days(*back)))
         .collect();
     assert_eq!(keys, expected);
-    // Six emails queued; the daily cap lets one a day through to each member.
+    assert_eq!(audiences, [3, 3, 2]);
+    // Eight emails queued; the daily cap lets one a day through to each member.
     app.run_job("outbox", &today.to_string()).await.expect("dispatch");
-    assert_eq!(sink.count(), 2);
+    assert_eq!(sink.count(), 3);
     let outbox = app.ok(&admin, "{ outboxOccurrences { queued sent } }", json!({})).await;
     let list = outbox["outboxOccurrences"].as_array().unwrap().clone();
     let total = |field: &str| list.iter().map(|o| o[field].as_i64().unwrap()).sum::<i64>();
-    assert_eq!((total("sent"), total("queued")), (2, 4), "{outbox}");
+    assert_eq!((total("sent"), total("queued")), (3, 5), "{outbox}");
 }
 
 #[tokio::test]
@@ -359,4 +357,71 @@ async fn under_the_daily_cap_the_higher_priority_campaign_goes_first() {
     };
     assert_eq!(sent(high).await, json!({ "sent": 1, "deferred": 0 }));
     assert_eq!(sent(low).await, json!({ "sent": 0, "deferred": 1 }));
+}
+
+#[tokio::test]
+async fn a_local_time_is_each_members_own_around_midnight() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for (no, zone) in [
+        ("L1", "Asia/Shanghai"),
+        ("L2", "Pacific/Kiritimati"),
+        ("L3", "America/Los_Angeles"),
+    ] {
+        let fields = json!({ "email": format!("{no}@example.com"), "emailConsent": true,
+            "consentSource": "store-form", "timeZone": zone });
+        app.create_member(&admin, no, fields).await;
+    }
+    let day = app.jobs.today();
+    let input = json!({ "name": "Midnight", "allMembers": true,
+        "schedule": { "local": { "date": day.to_string(), "time": "00:30:00" } } });
+    scheduled(&app, &admin, input).await;
+    app.run_job("campaigns", &day.to_string()).await.expect("campaigns job");
+    let query = "{ outbox(first: 10) { edges { node { dueAt member { memberNo timeZone } } } } }";
+    let data = app.ok(&admin, query, json!({})).await;
+    for edge in data["outbox"]["edges"].as_array().unwrap() {
+        let zone: chrono_tz::Tz = edge["node"]["member"]["timeZone"].as_str().unwrap().parse().unwrap();
+        let due = chrono::DateTime::parse_from_rfc3339(edge["node"]["dueAt"].as_str().unwrap()).unwrap();
+        let local = due.with_timezone(&zone);
+        assert_eq!(
+            (local.date_naive(), local.time().to_string()),
+            (day, "00:30:00".to_owned()),
+            "{edge}"
+        );
+    }
+    assert_eq!(data["outbox"]["edges"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn new_arrivals_go_to_members_interested_in_the_category_or_who_bought_in_it() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for (no, interests) in [
+        ("N1", json!(["床品", "家居"])),
+        ("N2", json!(["女装"])),
+        ("N3", json!([])),
+    ] {
+        let fields = json!({ "email": format!("{no}@example.com"), "emailConsent": true,
+            "consentSource": "store-form", "interests": interests });
+        app.create_member(&admin, no, fields).await;
+    }
+    let at = (Utc::now() - Duration::days(30)).to_rfc3339();
+    let bought = "mutation($in:PurchaseInput!){ recordPurchase(input:$in){ id } }";
+    let purchase =
+        json!({ "memberNo": "N2", "orderId": "B1", "occurredAt": at, "amount": "599.00", "category": "床品" });
+    app.ok(&admin, bought, json!({ "in": purchase })).await;
+    let input = json!({ "name": "New bedding", "kind": "NEW_ARRIVALS", "category": "床品", "allMembers": true,
+        "schedule": { "at": a_minute_ago(&app) } });
+    scheduled(&app, &admin, input).await;
+    let started = app.run_job("campaigns", &today(&app)).await.expect("campaigns job");
+    assert_eq!(
+        started["started"][0]["audience"], 2,
+        "N1 is interested, N2 bought bedding: {started}"
+    );
+    app.run_job("outbox", &today(&app)).await.expect("dispatch");
+    let mut to: Vec<String> = sink.envelopes().into_iter().flatten().collect();
+    to.sort();
+    assert_eq!(to, ["n1@example.com", "n2@example.com"]);
 }
