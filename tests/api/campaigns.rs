@@ -425,3 +425,32 @@ async fn new_arrivals_go_to_members_interested_in_the_category_or_who_bought_in_
     to.sort();
     assert_eq!(to, ["n1@example.com", "n2@example.com"]);
 }
+
+#[tokio::test]
+async fn once_per_member_reaches_each_member_at_most_once_across_occurrences() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    member_in(&app, &admin, "O1", "上海").await;
+    let input = json!({ "name": "Welcome", "allMembers": true, "oncePerMember": true,
+        "schedule": { "cron": "0 0 10 * * *" } });
+    let id = scheduled(&app, &admin, input).await;
+    let today = app.jobs.today();
+    app.run_job("campaigns", &(today - Duration::days(2)).to_string())
+        .await
+        .expect("campaigns job");
+    member_in(&app, &admin, "O2", "上海").await;
+    app.run_job("campaigns", &(today - Duration::days(1)).to_string())
+        .await
+        .expect("campaigns job");
+    let audiences: Vec<i64> = occurrences(&app, &admin, &id)
+        .await
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(audiences, [1, 1], "the second occurrence is only the newcomer");
+    app.run_job("outbox", &today.to_string()).await.expect("dispatch");
+    let mut to: Vec<String> = sink.envelopes().into_iter().flatten().collect();
+    to.sort();
+    assert_eq!(to, ["o1@example.com", "o2@example.com"]);
+}

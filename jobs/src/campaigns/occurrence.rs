@@ -133,8 +133,11 @@ async fn start_for(
     let mut audience = match audience(&txn, ctx, campaign).await {
         Ok(condition) => condition,
         Err(SegmentError::Db(e)) => return Err(e),
-        Err(SegmentError::Invalid(e)) => {
-            return Err(DbErr::Custom(format!("campaign {}'s audience: {e}", campaign.id)));
+        Err(SegmentError::Invalid(error)) => {
+            // Its segment's filter no longer compiles: it waits (and says so) until fixed, and
+            // the other campaigns go on.
+            tracing::warn!(campaign = campaign.id, %error, "campaign audience does not compile; not started");
+            return Ok(None);
         }
     };
     if let Some(refresh_id) = entered_at_refresh {
@@ -234,8 +237,10 @@ fn reached_before(campaign_id: i64) -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .expr(Expr::val(1))
         .from_as(entity::campaign_recipient::Entity, r.clone())
-        .inner_join(
-            entity::campaign_occurrence::Entity,
+        .join_as(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            occurrence::Entity,
+            o.clone(),
             Expr::col((o.clone(), occurrence::Column::Id)).equals((r.clone(), Alias::new("occurrence_id"))),
         )
         .and_where(Expr::col((o, occurrence::Column::CampaignId)).eq(campaign_id))
