@@ -278,8 +278,8 @@ impl Segment {
         changes(ctx, self.0.id, false, since, first, after).await
     }
     /// The latest refreshes, newest first: the segment's size over time.
-    async fn refreshes(&self, ctx: &Context<'_>, last: Option<i32>) -> async_graphql::Result<Vec<SegmentRefresh>> {
-        let limit = page::page_size(last, 30)?;
+    async fn refreshes(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<SegmentRefresh>> {
+        let limit = page::page_size(first, 30)?;
         let rows = service::refreshes(db(ctx)?, self.0.id, limit).await?;
         Ok(rows.into_iter().map(SegmentRefresh).collect())
     }
