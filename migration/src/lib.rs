@@ -14,6 +14,7 @@ mod m20261130_000010_create_segments;
 mod m20261130_000011_segment_membership;
 mod m20261201_000012_create_staff_passwords_and_login_attempts;
 mod m20261201_000013_create_campaigns;
+mod m20261201_000014_index_purchases_by_category;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_segment_membership::Migration),
             Box::new(m20261201_000012_create_staff_passwords_and_login_attempts::Migration),
             Box::new(m20261201_000013_create_campaigns::Migration),
+            Box::new(m20261201_000014_index_purchases_by_category::Migration),
         ]
     }
 }
