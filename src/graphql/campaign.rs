@@ -166,10 +166,7 @@ impl Campaign {
     }
     /// The kind of its email template (`saveEmailTemplate`, `previewEmail`, `sendTestEmail`).
     async fn template_kind(&self) -> String {
-        match self.0.kind.as_str() {
-            engine::CUSTOM | engine::NEW_ARRIVALS => engine::template_kind(self.0.id),
-            builtin => builtin.to_owned(),
-        }
+        engine::template_for(&self.0.kind, Some(self.0.id))
     }
     async fn once_per_member(&self) -> bool {
         self.0.once_per_member

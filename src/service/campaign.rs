@@ -269,7 +269,7 @@ pub async fn pause(
         current,
         engine::PAUSED,
         "campaign.pause",
-        Some((QUEUED, engine::PAUSED)),
+        Some((&[QUEUED][..], engine::PAUSED)),
     )
     .await
 }
@@ -295,7 +295,7 @@ pub async fn resume(
         current,
         status,
         "campaign.resume",
-        Some((engine::PAUSED, QUEUED)),
+        Some((&[engine::PAUSED][..], QUEUED)),
     )
     .await
 }
@@ -313,33 +313,25 @@ pub async fn cancel(
             format!("the campaign is already {}", current.status),
         ));
     }
-    let txn = conn.begin().await?;
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::val(engine::CANCELLED).into())
-        .filter(outbox::Column::CampaignId.eq(id))
-        .filter(outbox::Column::Status.is_in([QUEUED, engine::PAUSED]))
-        .exec(&txn)
-        .await?;
-    let done = transition(&txn, viewer, current, engine::CANCELLED, "campaign.cancel", None).await?;
-    txn.commit().await?;
-    Ok(done)
+    let unsent = Some((&[QUEUED, engine::PAUSED][..], engine::CANCELLED));
+    transition(conn, viewer, current, engine::CANCELLED, "campaign.cancel", unsent).await
 }
 
-/// Sets the status (and moves its outbox rows from one status to another), audited.
+/// Sets the status (and moves its outbox rows from some statuses to another), audited.
 async fn transition(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
     current: campaign::Model,
     status: &str,
     action: &str,
-    rows: Option<(&str, &str)>,
+    rows: Option<(&[&str], &str)>,
 ) -> AppResult<campaign::Model> {
     let txn = conn.begin().await?;
     if let Some((from, to)) = rows {
         outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::val(to).into())
             .filter(outbox::Column::CampaignId.eq(current.id))
-            .filter(outbox::Column::Status.eq(from))
+            .filter(outbox::Column::Status.is_in(from.iter().copied()))
             .exec(&txn)
             .await?;
     }

@@ -38,6 +38,15 @@ pub fn template_kind(campaign_id: i64) -> String {
     format!("campaign:{campaign_id}")
 }
 
+/// The template an email of `kind` queued by `campaign_id` renders with: the built-in kinds
+/// keep theirs, every other campaign has its own.
+pub fn template_for(kind: &str, campaign_id: Option<i64>) -> String {
+    match campaign_id {
+        Some(id) if !crate::outreach::template::KINDS.contains(&kind) => template_kind(id),
+        _ => kind.to_owned(),
+    }
+}
+
 /// What one run of the `campaigns` job did.
 #[derive(Debug, Default, Serialize)]
 pub struct CampaignCounts {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::schedule::{Due, DueAt, Schedule};
 use super::{holdout, FINISHED, NEW_ARRIVALS, SENDING};
 use crate::bulk::Table;
-use crate::outreach::queue::QUEUED;
+use crate::outreach::queue::{OUTBOX, QUEUED};
 use crate::segments::{self, AsOf, Bought, FieldCondition, Filter, Op, SegmentError, Window};
 use crate::JobContext;
 
@@ -31,24 +31,6 @@ const RECIPIENTS: Table = Table::new(
         "due_at",
         "window_ends_at",
         "expected_value_cents",
-    ],
-);
-
-const OUTBOX: Table = Table::new(
-    "outbox",
-    &[
-        "dedupe_key",
-        "kind",
-        "occurrence",
-        "member_id",
-        "due_at",
-        "hold_quiet_hours",
-        "status",
-        "attempts",
-        "job_run_id",
-        "created_at",
-        "campaign_id",
-        "priority",
     ],
 );
 
@@ -345,6 +327,7 @@ impl Snapshot<'_> {
             campaign.kind.clone().into(),
             self.key.to_owned().into(),
             member_id.into(),
+            Option::<String>::None.into(),
             due_at.into(),
             true.into(),
             QUEUED.into(),

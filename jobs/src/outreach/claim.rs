@@ -40,10 +40,7 @@ pub struct Row {
 impl Row {
     /// The template it is rendered with: its kind's, or a campaign's own.
     pub fn template_kind(&self) -> String {
-        match self.campaign_id {
-            Some(id) if !super::template::KINDS.contains(&self.kind.as_str()) => crate::campaigns::template_kind(id),
-            _ => self.kind.clone(),
-        }
+        crate::campaigns::template_for(&self.kind, self.campaign_id)
     }
 }
 

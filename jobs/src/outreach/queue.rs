@@ -38,7 +38,8 @@ pub struct Occurrence {
     pub queued: u64,
 }
 
-const OUTBOX: Table = Table::new(
+/// The outbox's columns as every queueing job writes them.
+pub(crate) const OUTBOX: Table = Table::new(
     "outbox",
     &[
         "dedupe_key",
