@@ -157,3 +157,122 @@ export const RecordCallOutcome = graphql(`
     recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }
   }
 `);
+
+export const Segments = graphql(`
+  query Segments {
+    segments { id name description lastCount lastRefreshedAt count updatedBy updatedAt }
+  }
+`);
+
+export const SegmentChoices = graphql(`
+  query SegmentChoices {
+    segments { id name }
+    stores { code name }
+  }
+`);
+
+export const SegmentPreview = graphql(`
+  query SegmentPreview($filter: SegmentFilter!, $first: Int) {
+    segmentPreview(filter: $filter, first: $first) {
+      count
+      edges { node { memberNo name city tier store { name } metrics { recencyDays monetary365 } } }
+    }
+  }
+`);
+
+export const Segment = graphql(`
+  query Segment($id: ID!, $since: DateTime, $after: String) {
+    segment(id: $id) {
+      id name description filter createdBy updatedBy createdAt updatedAt lastRefreshedAt lastCount count
+      refreshes(first: 60) { id refreshedAt asOf requestedBy members entered left }
+      members(first: 25, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { memberNo name city tier store { name } } }
+      }
+      entered(since: $since, first: 50) { nodes { at member { memberNo name tier } } }
+      left(since: $since, first: 50) { nodes { at member { memberNo name tier } } }
+    }
+  }
+`);
+
+export const CreateSegment = graphql(`
+  mutation CreateSegment($name: String!, $description: String, $filter: SegmentFilter!) {
+    createSegment(name: $name, description: $description, filter: $filter) { id }
+  }
+`);
+
+export const UpdateSegment = graphql(`
+  mutation UpdateSegment($id: ID!, $name: String, $description: String, $filter: SegmentFilter) {
+    updateSegment(id: $id, name: $name, description: $description, filter: $filter) { id }
+  }
+`);
+
+export const DeleteSegment = graphql(`
+  mutation DeleteSegment($id: ID!) { deleteSegment(id: $id) }
+`);
+
+export const RefreshSegment = graphql(`
+  mutation RefreshSegment($id: ID!) {
+    refreshSegment(id: $id) { id refreshedAt members entered left }
+  }
+`);
+
+export const Campaigns = graphql(`
+  query Campaigns {
+    campaigns {
+      id name kind status schedule priority holdoutShare updatedBy updatedAt
+      segment { id name }
+    }
+  }
+`);
+
+export const Campaign = graphql(`
+  query Campaign($id: ID!) {
+    campaign(id: $id) {
+      id name kind status schedule templateKind oncePerMember holdoutShare priority attributionDays
+      category createdBy updatedBy updatedAt
+      segment { id name }
+      occurrences {
+        id key startedAt audience heldOut queued
+        report {
+          sent deferred failed suppressed paused cancelled unsubscribed eta
+          sentGroup { members buyers orders revenue revenuePerMember }
+          heldOutGroup { members buyers orders revenue revenuePerMember }
+          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }
+          upliftCuped { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }
+        }
+      }
+    }
+    segments { id name }
+  }
+`);
+
+export const CampaignTemplateSaved = graphql(`
+  query CampaignTemplateSaved($kind: String!, $memberNo: String!) {
+    previewEmail(kind: $kind, memberNo: $memberNo, locale: "zh-CN") { subject }
+  }
+`);
+
+export const CreateCampaign = graphql(`
+  mutation CreateCampaign($input: CampaignInput!) { createCampaign(input: $input) { id } }
+`);
+
+export const UpdateCampaign = graphql(`
+  mutation UpdateCampaign($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { id } }
+`);
+
+export const ScheduleCampaign = graphql(`
+  mutation ScheduleCampaign($id: ID!) { scheduleCampaign(id: $id) { id status } }
+`);
+
+export const PauseCampaign = graphql(`
+  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }
+`);
+
+export const ResumeCampaign = graphql(`
+  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }
+`);
+
+export const CancelCampaign = graphql(`
+  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }
+`);

@@ -34,6 +34,23 @@ type Documents = {
     "\n  mutation SaveHoliday($input: HolidayInput!, $year: Int) {\n    saveHoliday(input: $input, year: $year) { key date }\n  }\n": typeof types.SaveHolidayDocument,
     "\n  query CallList {\n    myCallList(first: 50) {\n      memberNo name phone email contactMasked tier\n      metrics { recencyDays lastPurchase clv pAlive ordersTotal }\n    }\n  }\n": typeof types.CallListDocument,
     "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n": typeof types.RecordCallOutcomeDocument,
+    "\n  query Segments {\n    segments { id name description lastCount lastRefreshedAt count updatedBy updatedAt }\n  }\n": typeof types.SegmentsDocument,
+    "\n  query SegmentChoices {\n    segments { id name }\n    stores { code name }\n  }\n": typeof types.SegmentChoicesDocument,
+    "\n  query SegmentPreview($filter: SegmentFilter!, $first: Int) {\n    segmentPreview(filter: $filter, first: $first) {\n      count\n      edges { node { memberNo name city tier store { name } metrics { recencyDays monetary365 } } }\n    }\n  }\n": typeof types.SegmentPreviewDocument,
+    "\n  query Segment($id: ID!, $since: DateTime, $after: String) {\n    segment(id: $id) {\n      id name description filter createdBy updatedBy createdAt updatedAt lastRefreshedAt lastCount count\n      refreshes(first: 60) { id refreshedAt asOf requestedBy members entered left }\n      members(first: 25, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberNo name city tier store { name } } }\n      }\n      entered(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n      left(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n    }\n  }\n": typeof types.SegmentDocument,
+    "\n  mutation CreateSegment($name: String!, $description: String, $filter: SegmentFilter!) {\n    createSegment(name: $name, description: $description, filter: $filter) { id }\n  }\n": typeof types.CreateSegmentDocument,
+    "\n  mutation UpdateSegment($id: ID!, $name: String, $description: String, $filter: SegmentFilter) {\n    updateSegment(id: $id, name: $name, description: $description, filter: $filter) { id }\n  }\n": typeof types.UpdateSegmentDocument,
+    "\n  mutation DeleteSegment($id: ID!) { deleteSegment(id: $id) }\n": typeof types.DeleteSegmentDocument,
+    "\n  mutation RefreshSegment($id: ID!) {\n    refreshSegment(id: $id) { id refreshedAt members entered left }\n  }\n": typeof types.RefreshSegmentDocument,
+    "\n  query Campaigns {\n    campaigns {\n      id name kind status schedule priority holdoutShare updatedBy updatedAt\n      segment { id name }\n    }\n  }\n": typeof types.CampaignsDocument,
+    "\n  query Campaign($id: ID!) {\n    campaign(id: $id) {\n      id name kind status schedule templateKind oncePerMember holdoutShare priority attributionDays\n      category createdBy updatedBy updatedAt\n      segment { id name }\n      occurrences {\n        id key startedAt audience heldOut queued\n        report {\n          sent deferred failed suppressed paused cancelled unsubscribed eta\n          sentGroup { members buyers orders revenue revenuePerMember }\n          heldOutGroup { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n          upliftCuped { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n    segments { id name }\n  }\n": typeof types.CampaignDocument,
+    "\n  query CampaignTemplateSaved($kind: String!, $memberNo: String!) {\n    previewEmail(kind: $kind, memberNo: $memberNo, locale: \"zh-CN\") { subject }\n  }\n": typeof types.CampaignTemplateSavedDocument,
+    "\n  mutation CreateCampaign($input: CampaignInput!) { createCampaign(input: $input) { id } }\n": typeof types.CreateCampaignDocument,
+    "\n  mutation UpdateCampaign($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { id } }\n": typeof types.UpdateCampaignDocument,
+    "\n  mutation ScheduleCampaign($id: ID!) { scheduleCampaign(id: $id) { id status } }\n": typeof types.ScheduleCampaignDocument,
+    "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": typeof types.PauseCampaignDocument,
+    "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": typeof types.ResumeCampaignDocument,
+    "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": typeof types.CancelCampaignDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -55,6 +72,23 @@ const documents: Documents = {
     "\n  mutation SaveHoliday($input: HolidayInput!, $year: Int) {\n    saveHoliday(input: $input, year: $year) { key date }\n  }\n": types.SaveHolidayDocument,
     "\n  query CallList {\n    myCallList(first: 50) {\n      memberNo name phone email contactMasked tier\n      metrics { recencyDays lastPurchase clv pAlive ordersTotal }\n    }\n  }\n": types.CallListDocument,
     "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n": types.RecordCallOutcomeDocument,
+    "\n  query Segments {\n    segments { id name description lastCount lastRefreshedAt count updatedBy updatedAt }\n  }\n": types.SegmentsDocument,
+    "\n  query SegmentChoices {\n    segments { id name }\n    stores { code name }\n  }\n": types.SegmentChoicesDocument,
+    "\n  query SegmentPreview($filter: SegmentFilter!, $first: Int) {\n    segmentPreview(filter: $filter, first: $first) {\n      count\n      edges { node { memberNo name city tier store { name } metrics { recencyDays monetary365 } } }\n    }\n  }\n": types.SegmentPreviewDocument,
+    "\n  query Segment($id: ID!, $since: DateTime, $after: String) {\n    segment(id: $id) {\n      id name description filter createdBy updatedBy createdAt updatedAt lastRefreshedAt lastCount count\n      refreshes(first: 60) { id refreshedAt asOf requestedBy members entered left }\n      members(first: 25, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberNo name city tier store { name } } }\n      }\n      entered(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n      left(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n    }\n  }\n": types.SegmentDocument,
+    "\n  mutation CreateSegment($name: String!, $description: String, $filter: SegmentFilter!) {\n    createSegment(name: $name, description: $description, filter: $filter) { id }\n  }\n": types.CreateSegmentDocument,
+    "\n  mutation UpdateSegment($id: ID!, $name: String, $description: String, $filter: SegmentFilter) {\n    updateSegment(id: $id, name: $name, description: $description, filter: $filter) { id }\n  }\n": types.UpdateSegmentDocument,
+    "\n  mutation DeleteSegment($id: ID!) { deleteSegment(id: $id) }\n": types.DeleteSegmentDocument,
+    "\n  mutation RefreshSegment($id: ID!) {\n    refreshSegment(id: $id) { id refreshedAt members entered left }\n  }\n": types.RefreshSegmentDocument,
+    "\n  query Campaigns {\n    campaigns {\n      id name kind status schedule priority holdoutShare updatedBy updatedAt\n      segment { id name }\n    }\n  }\n": types.CampaignsDocument,
+    "\n  query Campaign($id: ID!) {\n    campaign(id: $id) {\n      id name kind status schedule templateKind oncePerMember holdoutShare priority attributionDays\n      category createdBy updatedBy updatedAt\n      segment { id name }\n      occurrences {\n        id key startedAt audience heldOut queued\n        report {\n          sent deferred failed suppressed paused cancelled unsubscribed eta\n          sentGroup { members buyers orders revenue revenuePerMember }\n          heldOutGroup { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n          upliftCuped { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n    segments { id name }\n  }\n": types.CampaignDocument,
+    "\n  query CampaignTemplateSaved($kind: String!, $memberNo: String!) {\n    previewEmail(kind: $kind, memberNo: $memberNo, locale: \"zh-CN\") { subject }\n  }\n": types.CampaignTemplateSavedDocument,
+    "\n  mutation CreateCampaign($input: CampaignInput!) { createCampaign(input: $input) { id } }\n": types.CreateCampaignDocument,
+    "\n  mutation UpdateCampaign($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { id } }\n": types.UpdateCampaignDocument,
+    "\n  mutation ScheduleCampaign($id: ID!) { scheduleCampaign(id: $id) { id status } }\n": types.ScheduleCampaignDocument,
+    "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": types.PauseCampaignDocument,
+    "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": types.ResumeCampaignDocument,
+    "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": types.CancelCampaignDocument,
 };
 
 /**
@@ -133,6 +167,74 @@ export function graphql(source: "\n  query CallList {\n    myCallList(first: 50)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RecordCallOutcome($memberNo: String!, $outcome: CallOutcome!, $note: String) {\n    recordCallOutcome(memberNo: $memberNo, outcome: $outcome, note: $note) { outcome createdAt }\n  }\n"): typeof import('./graphql').RecordCallOutcomeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Segments {\n    segments { id name description lastCount lastRefreshedAt count updatedBy updatedAt }\n  }\n"): typeof import('./graphql').SegmentsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentChoices {\n    segments { id name }\n    stores { code name }\n  }\n"): typeof import('./graphql').SegmentChoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentPreview($filter: SegmentFilter!, $first: Int) {\n    segmentPreview(filter: $filter, first: $first) {\n      count\n      edges { node { memberNo name city tier store { name } metrics { recencyDays monetary365 } } }\n    }\n  }\n"): typeof import('./graphql').SegmentPreviewDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Segment($id: ID!, $since: DateTime, $after: String) {\n    segment(id: $id) {\n      id name description filter createdBy updatedBy createdAt updatedAt lastRefreshedAt lastCount count\n      refreshes(first: 60) { id refreshedAt asOf requestedBy members entered left }\n      members(first: 25, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberNo name city tier store { name } } }\n      }\n      entered(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n      left(since: $since, first: 50) { nodes { at member { memberNo name tier } } }\n    }\n  }\n"): typeof import('./graphql').SegmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSegment($name: String!, $description: String, $filter: SegmentFilter!) {\n    createSegment(name: $name, description: $description, filter: $filter) { id }\n  }\n"): typeof import('./graphql').CreateSegmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateSegment($id: ID!, $name: String, $description: String, $filter: SegmentFilter) {\n    updateSegment(id: $id, name: $name, description: $description, filter: $filter) { id }\n  }\n"): typeof import('./graphql').UpdateSegmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteSegment($id: ID!) { deleteSegment(id: $id) }\n"): typeof import('./graphql').DeleteSegmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshSegment($id: ID!) {\n    refreshSegment(id: $id) { id refreshedAt members entered left }\n  }\n"): typeof import('./graphql').RefreshSegmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Campaigns {\n    campaigns {\n      id name kind status schedule priority holdoutShare updatedBy updatedAt\n      segment { id name }\n    }\n  }\n"): typeof import('./graphql').CampaignsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Campaign($id: ID!) {\n    campaign(id: $id) {\n      id name kind status schedule templateKind oncePerMember holdoutShare priority attributionDays\n      category createdBy updatedBy updatedAt\n      segment { id name }\n      occurrences {\n        id key startedAt audience heldOut queued\n        report {\n          sent deferred failed suppressed paused cancelled unsubscribed eta\n          sentGroup { members buyers orders revenue revenuePerMember }\n          heldOutGroup { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n          upliftCuped { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n    segments { id name }\n  }\n"): typeof import('./graphql').CampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CampaignTemplateSaved($kind: String!, $memberNo: String!) {\n    previewEmail(kind: $kind, memberNo: $memberNo, locale: \"zh-CN\") { subject }\n  }\n"): typeof import('./graphql').CampaignTemplateSavedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateCampaign($input: CampaignInput!) { createCampaign(input: $input) { id } }\n"): typeof import('./graphql').CreateCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateCampaign($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { id } }\n"): typeof import('./graphql').UpdateCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ScheduleCampaign($id: ID!) { scheduleCampaign(id: $id) { id status } }\n"): typeof import('./graphql').ScheduleCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n"): typeof import('./graphql').PauseCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n"): typeof import('./graphql').ResumeCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n"): typeof import('./graphql').CancelCampaignDocument;
 
 
 export function graphql(source: string) {

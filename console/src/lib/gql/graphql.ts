@@ -4,6 +4,19 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/**
+ * Bought at least `minCount` times and/or for at least `minAmount` (net of returns) in the
+ * window; at least once when neither is given.
+ */
+export type BoughtCondition = {
+  category?: string | null | undefined;
+  minAmount?: string | null | undefined;
+  minCount?: number | null | undefined;
+  /** Store code. */
+  store?: string | null | undefined;
+  window: TimeWindow;
+};
+
 export type CalendarKind =
   | 'LUNAR'
   | 'SOLAR';
@@ -14,6 +27,36 @@ export type CallOutcome =
   | 'REACHED'
   | 'WILL_VISIT'
   | 'WRONG_NUMBER';
+
+export type CampaignInput = {
+  /** Send to every consenting member (clears the segment). */
+  allMembers?: boolean | null | undefined;
+  /** Days after the send in which purchases count (default 30). */
+  attributionDays?: number | null | undefined;
+  /** New arrivals: the category, and how many days back a purchase in it counts (default 365). */
+  category?: string | null | undefined;
+  categoryWindowDays?: number | null | undefined;
+  /** The share held out as a control group, 0 to 0.5 (e.g. 0.1). */
+  holdoutShare?: string | null | undefined;
+  /** CUSTOM (default) or NEW_ARRIVALS; set when created. */
+  kind?: CampaignKind | null | undefined;
+  name?: string | null | undefined;
+  /** Send at most once per member ever (default: once per occurrence). */
+  oncePerMember?: boolean | null | undefined;
+  /** Under the daily cap, the higher goes first. */
+  priority?: number | null | undefined;
+  schedule?: ScheduleInput | null | undefined;
+  /** The audience; without one, every consenting member. */
+  segmentId?: string | null | undefined;
+};
+
+export type CampaignKind =
+  | 'BIRTHDAY'
+  | 'CUSTOM'
+  | 'HOLIDAY'
+  /** New products in a category, for members interested in it or who bought in it lately. */
+  | 'NEW_ARRIVALS'
+  | 'WINBACK';
 
 export type FeedbackInput = {
   body?: string | null | undefined;
@@ -27,6 +70,33 @@ export type FeedbackKind =
   | 'COMPLAINT'
   | 'INQUIRY'
   | 'SATISFACTION';
+
+/**
+ * `field op value`. Operands are JSON: numbers, strings (dates `YYYY-MM-DD`, money a decimal
+ * such as `"3000.00"`), booleans; `between`, `in` and `notIn` take `values`.
+ */
+export type FieldCondition = {
+  field: string;
+  op: FilterOp;
+  value?: unknown;
+  values?: Array<unknown> | null | undefined;
+};
+
+export type FilterOp =
+  /** `values: [low, high]`, both included. */
+  | 'BETWEEN'
+  /** Text contains (case-sensitive); interests include the topic. */
+  | 'CONTAINS'
+  | 'EQ'
+  | 'GE'
+  | 'GT'
+  | 'IN'
+  /** The field has no value (or an empty text). */
+  | 'IS_EMPTY'
+  | 'LE'
+  | 'LT'
+  | 'NE'
+  | 'NOT_IN';
 
 export type Gender =
   | 'FEMALE'
@@ -52,6 +122,11 @@ export type Layer =
   | 'FLOATING'
   | 'LOYAL'
   | 'POTENTIAL';
+
+export type LocalTimeInput = {
+  date: string;
+  time: string;
+};
 
 /** Loyalty × value: 知己, 藤壶, 蝴蝶, 过客. */
 export type LoyaltyQuadrant =
@@ -140,6 +215,43 @@ export type Role =
   | 'MARKETER'
   | 'MEMBER';
 
+/** When a campaign sends: exactly one of these. */
+export type ScheduleInput =
+  {   /** Once, at this time in the brand's time zone. */
+  at: string; cron?: never; local?: never; onEntry?: never; }
+  |  { at?: never;   /** At every tick of a cron expression with seconds in the brand's zone, e.g. `0 0 10 * * TUE`. */
+  cron: string; local?: never; onEntry?: never; }
+  |  { at?: never; cron?: never;   /** Once, at a time of day on a date in each member's own time zone. */
+  local: LocalTimeInput; onEntry?: never; }
+  |  { at?: never; cron?: never; local?: never;   /** Whenever a member enters the campaign's segment (at each refresh); `true`. */
+  onEntry: boolean; };
+
+/** One node of a segment filter: a group, a negation or one condition. */
+export type SegmentFilter =
+  {   /** Every filter holds. */
+  and: Array<SegmentFilter>; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never;   /**
+   * The birthday is within the next N days (0: today); 29 February counts as 28 February
+   * in common years.
+   */
+  birthdayWithin: number; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never;   /** Bought in a window, optionally in one category or at one store. */
+  bought: BoughtCondition; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never;   /** No purchase at all in the window (true for members who never bought). */
+  boughtNothing: TimeWindow; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never;   /**
+   * A profile field or a field of the latest analytics run: `{ field: "tier", op: IN,
+   * values: ["A", "B"] }`. Without a metrics row (never analysed) a metrics field is false.
+   */
+  field: FieldCondition; inSegment?: never; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never;   /** Member of a saved segment. */
+  inSegment: string; not?: never; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never;   not: SegmentFilter; or?: never; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never;   /** At least one filter holds. */
+  or: Array<SegmentFilter>; tierChange?: never; }
+  |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never;   /** The latest analytics run changed the member's tier. */
+  tierChange: TierChangeCondition; };
+
 export type SortDirection =
   | 'ASC'
   | 'DESC';
@@ -161,12 +273,33 @@ export type TemplateInput = {
   text: string;
 };
 
+/** A tier change of the latest run; every given part must hold. */
+export type TierChangeCondition = {
+  direction?: TierDirection | null | undefined;
+  from?: Array<TierLevel> | null | undefined;
+  to?: Array<TierLevel> | null | undefined;
+};
+
+export type TierDirection =
+  | 'DOWNGRADED'
+  | 'UPGRADED';
+
 /** A member class, A best. */
 export type TierLevel =
   | 'A'
   | 'B'
   | 'C'
   | 'D';
+
+/**
+ * `lastDays: N` — the N days up to and including the as-of date (a purchase exactly N days
+ * ago is outside) — or `from` and `to`, both included.
+ */
+export type TimeWindow = {
+  from?: string | null | undefined;
+  lastDays?: number | null | undefined;
+  to?: string | null | undefined;
+};
 
 /** Value curve: 明星, 现金, 问题, 瘦狗. */
 export type ValueQuadrant =
@@ -315,6 +448,129 @@ export type RecordCallOutcomeMutationVariables = Exact<{
 
 
 export type RecordCallOutcomeMutation = { recordCallOutcome: { outcome: string, createdAt: string } };
+
+export type SegmentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SegmentsQuery = { segments: Array<{ id: string, name: string, description: string | null, lastCount: number | null, lastRefreshedAt: string | null, count: number, updatedBy: string, updatedAt: string }> };
+
+export type SegmentChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SegmentChoicesQuery = { segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }> };
+
+export type SegmentPreviewQueryVariables = Exact<{
+  filter: SegmentFilter;
+  first?: number | null | undefined;
+}>;
+
+
+export type SegmentPreviewQuery = { segmentPreview: { count: number, edges: Array<{ node: { memberNo: string, name: string, city: string | null, tier: TierLevel | null, store: { name: string } | null, metrics: { recencyDays: number | null, monetary365: string } | null } }> } };
+
+export type SegmentQueryVariables = Exact<{
+  id: string;
+  since?: string | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SegmentQuery = { segment: { id: string, name: string, description: string | null, filter: unknown, createdBy: string, updatedBy: string, createdAt: string, updatedAt: string, lastRefreshedAt: string | null, lastCount: number | null, count: number, refreshes: Array<{ id: string, refreshedAt: string, asOf: string, requestedBy: string, members: number, entered: number, left: number }>, members: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { memberNo: string, name: string, city: string | null, tier: TierLevel | null, store: { name: string } | null } }> }, entered: { nodes: Array<{ at: string, member: { memberNo: string, name: string, tier: TierLevel | null } | null }> }, left: { nodes: Array<{ at: string, member: { memberNo: string, name: string, tier: TierLevel | null } | null }> } } };
+
+export type CreateSegmentMutationVariables = Exact<{
+  name: string;
+  description?: string | null | undefined;
+  filter: SegmentFilter;
+}>;
+
+
+export type CreateSegmentMutation = { createSegment: { id: string } };
+
+export type UpdateSegmentMutationVariables = Exact<{
+  id: string;
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  filter?: SegmentFilter | null | undefined;
+}>;
+
+
+export type UpdateSegmentMutation = { updateSegment: { id: string } };
+
+export type DeleteSegmentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteSegmentMutation = { deleteSegment: boolean };
+
+export type RefreshSegmentMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RefreshSegmentMutation = { refreshSegment: { id: string, refreshedAt: string, members: number, entered: number, left: number } };
+
+export type CampaignsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CampaignsQuery = { campaigns: Array<{ id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, priority: number, holdoutShare: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null }> };
+
+export type CampaignQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, templateKind: string, oncePerMember: boolean, holdoutShare: string, priority: number, attributionDays: number, category: string | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
+
+export type CampaignTemplateSavedQueryVariables = Exact<{
+  kind: string;
+  memberNo: string;
+}>;
+
+
+export type CampaignTemplateSavedQuery = { previewEmail: { subject: string } };
+
+export type CreateCampaignMutationVariables = Exact<{
+  input: CampaignInput;
+}>;
+
+
+export type CreateCampaignMutation = { createCampaign: { id: string } };
+
+export type UpdateCampaignMutationVariables = Exact<{
+  id: string;
+  input: CampaignInput;
+}>;
+
+
+export type UpdateCampaignMutation = { updateCampaign: { id: string } };
+
+export type ScheduleCampaignMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ScheduleCampaignMutation = { scheduleCampaign: { id: string, status: string } };
+
+export type PauseCampaignMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PauseCampaignMutation = { pauseCampaign: { id: string, status: string } };
+
+export type ResumeCampaignMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ResumeCampaignMutation = { resumeCampaign: { id: string, status: string } };
+
+export type CancelCampaignMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CancelCampaignMutation = { cancelCampaign: { id: string, status: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -740,3 +996,294 @@ export const RecordCallOutcomeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RecordCallOutcomeMutation, RecordCallOutcomeMutationVariables>;
+export const SegmentsDocument = new TypedDocumentString(`
+    query Segments {
+  segments {
+    id
+    name
+    description
+    lastCount
+    lastRefreshedAt
+    count
+    updatedBy
+    updatedAt
+  }
+}
+    `) as unknown as TypedDocumentString<SegmentsQuery, SegmentsQueryVariables>;
+export const SegmentChoicesDocument = new TypedDocumentString(`
+    query SegmentChoices {
+  segments {
+    id
+    name
+  }
+  stores {
+    code
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<SegmentChoicesQuery, SegmentChoicesQueryVariables>;
+export const SegmentPreviewDocument = new TypedDocumentString(`
+    query SegmentPreview($filter: SegmentFilter!, $first: Int) {
+  segmentPreview(filter: $filter, first: $first) {
+    count
+    edges {
+      node {
+        memberNo
+        name
+        city
+        tier
+        store {
+          name
+        }
+        metrics {
+          recencyDays
+          monetary365
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SegmentPreviewQuery, SegmentPreviewQueryVariables>;
+export const SegmentDocument = new TypedDocumentString(`
+    query Segment($id: ID!, $since: DateTime, $after: String) {
+  segment(id: $id) {
+    id
+    name
+    description
+    filter
+    createdBy
+    updatedBy
+    createdAt
+    updatedAt
+    lastRefreshedAt
+    lastCount
+    count
+    refreshes(first: 60) {
+      id
+      refreshedAt
+      asOf
+      requestedBy
+      members
+      entered
+      left
+    }
+    members(first: 25, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          memberNo
+          name
+          city
+          tier
+          store {
+            name
+          }
+        }
+      }
+    }
+    entered(since: $since, first: 50) {
+      nodes {
+        at
+        member {
+          memberNo
+          name
+          tier
+        }
+      }
+    }
+    left(since: $since, first: 50) {
+      nodes {
+        at
+        member {
+          memberNo
+          name
+          tier
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SegmentQuery, SegmentQueryVariables>;
+export const CreateSegmentDocument = new TypedDocumentString(`
+    mutation CreateSegment($name: String!, $description: String, $filter: SegmentFilter!) {
+  createSegment(name: $name, description: $description, filter: $filter) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateSegmentMutation, CreateSegmentMutationVariables>;
+export const UpdateSegmentDocument = new TypedDocumentString(`
+    mutation UpdateSegment($id: ID!, $name: String, $description: String, $filter: SegmentFilter) {
+  updateSegment(id: $id, name: $name, description: $description, filter: $filter) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateSegmentMutation, UpdateSegmentMutationVariables>;
+export const DeleteSegmentDocument = new TypedDocumentString(`
+    mutation DeleteSegment($id: ID!) {
+  deleteSegment(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteSegmentMutation, DeleteSegmentMutationVariables>;
+export const RefreshSegmentDocument = new TypedDocumentString(`
+    mutation RefreshSegment($id: ID!) {
+  refreshSegment(id: $id) {
+    id
+    refreshedAt
+    members
+    entered
+    left
+  }
+}
+    `) as unknown as TypedDocumentString<RefreshSegmentMutation, RefreshSegmentMutationVariables>;
+export const CampaignsDocument = new TypedDocumentString(`
+    query Campaigns {
+  campaigns {
+    id
+    name
+    kind
+    status
+    schedule
+    priority
+    holdoutShare
+    updatedBy
+    updatedAt
+    segment {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CampaignsQuery, CampaignsQueryVariables>;
+export const CampaignDocument = new TypedDocumentString(`
+    query Campaign($id: ID!) {
+  campaign(id: $id) {
+    id
+    name
+    kind
+    status
+    schedule
+    templateKind
+    oncePerMember
+    holdoutShare
+    priority
+    attributionDays
+    category
+    createdBy
+    updatedBy
+    updatedAt
+    segment {
+      id
+      name
+    }
+    occurrences {
+      id
+      key
+      startedAt
+      audience
+      heldOut
+      queued
+      report {
+        sent
+        deferred
+        failed
+        suppressed
+        paused
+        cancelled
+        unsubscribed
+        eta
+        sentGroup {
+          members
+          buyers
+          orders
+          revenue
+          revenuePerMember
+        }
+        heldOutGroup {
+          members
+          buyers
+          orders
+          revenue
+          revenuePerMember
+        }
+        uplift {
+          sentPerMember
+          heldOutPerMember
+          upliftPerMember
+          standardError
+          incrementalRevenue
+          incrementalLow
+          incrementalHigh
+        }
+        upliftCuped {
+          sentPerMember
+          heldOutPerMember
+          upliftPerMember
+          standardError
+          incrementalRevenue
+          incrementalLow
+          incrementalHigh
+        }
+      }
+    }
+  }
+  segments {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CampaignQuery, CampaignQueryVariables>;
+export const CampaignTemplateSavedDocument = new TypedDocumentString(`
+    query CampaignTemplateSaved($kind: String!, $memberNo: String!) {
+  previewEmail(kind: $kind, memberNo: $memberNo, locale: "zh-CN") {
+    subject
+  }
+}
+    `) as unknown as TypedDocumentString<CampaignTemplateSavedQuery, CampaignTemplateSavedQueryVariables>;
+export const CreateCampaignDocument = new TypedDocumentString(`
+    mutation CreateCampaign($input: CampaignInput!) {
+  createCampaign(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateCampaignMutation, CreateCampaignMutationVariables>;
+export const UpdateCampaignDocument = new TypedDocumentString(`
+    mutation UpdateCampaign($id: ID!, $input: CampaignInput!) {
+  updateCampaign(id: $id, input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateCampaignMutation, UpdateCampaignMutationVariables>;
+export const ScheduleCampaignDocument = new TypedDocumentString(`
+    mutation ScheduleCampaign($id: ID!) {
+  scheduleCampaign(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<ScheduleCampaignMutation, ScheduleCampaignMutationVariables>;
+export const PauseCampaignDocument = new TypedDocumentString(`
+    mutation PauseCampaign($id: ID!) {
+  pauseCampaign(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<PauseCampaignMutation, PauseCampaignMutationVariables>;
+export const ResumeCampaignDocument = new TypedDocumentString(`
+    mutation ResumeCampaign($id: ID!) {
+  resumeCampaign(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<ResumeCampaignMutation, ResumeCampaignMutationVariables>;
+export const CancelCampaignDocument = new TypedDocumentString(`
+    mutation CancelCampaign($id: ID!) {
+  cancelCampaign(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<CancelCampaignMutation, CancelCampaignMutationVariables>;

@@ -1,0 +1,287 @@
+// The segment builder's tree: what the form edits (operands as typed text), turned into the
+// API's one-of `SegmentFilter` input and back from a saved segment's stored JSON. Each node has
+// the path the server names in its errors (`filter.and[2].or[0]`), so an error lands at its node.
+import type { Key } from './i18n/index.svelte';
+import type {
+  BoughtCondition, FieldCondition, FilterOp, SegmentFilter, TierChangeCondition, TierDirection, TierLevel, TimeWindow,
+} from './gql/graphql';
+
+/** What a field holds; decides its operators and how a typed operand is sent. */
+export type FieldKind =
+  | 'int' | 'float' | 'money' | 'text' | 'date' | 'bool' | 'choice' | 'topics' | 'age' | 'store' | 'strategy';
+
+export interface FieldInfo {
+  name: string;
+  kind: FieldKind;
+  /** For choice and strategy fields: the words the API accepts. */
+  choices?: string[];
+  group: 'profile' | 'analytics';
+}
+
+// The server's dictionary of filterable fields (jobs/src/segments/filter.rs). The API has no
+// query that lists it, so it is mirrored here; an unknown field still errors at its node.
+const TIERS = ['A', 'B', 'C', 'D'];
+const STRATEGIES = ['DEEP_CARE', 'DEEP_ACQUISITION', 'DEEP_MINING', 'LONG_TERM_CULTIVATION'];
+export const FIELDS: FieldInfo[] = [
+  { name: 'memberNo', kind: 'text', group: 'profile' },
+  { name: 'store', kind: 'store', group: 'profile' },
+  { name: 'city', kind: 'text', group: 'profile' },
+  { name: 'gender', kind: 'choice', choices: ['FEMALE', 'MALE', 'OTHER'], group: 'profile' },
+  { name: 'age', kind: 'age', group: 'profile' },
+  { name: 'birthday', kind: 'date', group: 'profile' },
+  { name: 'birthMonth', kind: 'int', group: 'profile' },
+  { name: 'joinedAt', kind: 'date', group: 'profile' },
+  { name: 'interests', kind: 'topics', group: 'profile' },
+  { name: 'emailConsent', kind: 'bool', group: 'profile' },
+  { name: 'locale', kind: 'text', group: 'profile' },
+  { name: 'timeZone', kind: 'text', group: 'profile' },
+  { name: 'pointsBalance', kind: 'int', group: 'profile' },
+  { name: 'tier', kind: 'choice', choices: TIERS, group: 'analytics' },
+  { name: 'qualifiedTier', kind: 'choice', choices: TIERS, group: 'analytics' },
+  { name: 'rScore', kind: 'int', group: 'analytics' },
+  { name: 'fScore', kind: 'int', group: 'analytics' },
+  { name: 'mScore', kind: 'int', group: 'analytics' },
+  { name: 'loyaltyQuadrant', kind: 'choice', choices: ['TRUE_FRIEND', 'BARNACLE', 'BUTTERFLY', 'STRANGER'], group: 'analytics' },
+  { name: 'valueQuadrant', kind: 'choice', choices: ['STAR', 'CASH_COW', 'QUESTION_MARK', 'DOG'], group: 'analytics' },
+  { name: 'loyaltyStrategy', kind: 'strategy', choices: STRATEGIES, group: 'analytics' },
+  { name: 'valueStrategy', kind: 'strategy', choices: STRATEGIES, group: 'analytics' },
+  { name: 'layer', kind: 'choice', choices: ['LOYAL', 'POTENTIAL', 'FLOATING'], group: 'analytics' },
+  { name: 'declining', kind: 'bool', group: 'analytics' },
+  { name: 'lapsed', kind: 'bool', group: 'analytics' },
+  { name: 'pAlive', kind: 'float', group: 'analytics' },
+  { name: 'expectedPurchases365', kind: 'float', group: 'analytics' },
+  { name: 'expectedValue365', kind: 'money', group: 'analytics' },
+  { name: 'clv', kind: 'money', group: 'analytics' },
+  { name: 'simpleClv', kind: 'money', group: 'analytics' },
+  { name: 'recencyDays', kind: 'int', group: 'analytics' },
+  { name: 'frequency365', kind: 'int', group: 'analytics' },
+  { name: 'monetary365', kind: 'money', group: 'analytics' },
+  { name: 'profit365', kind: 'money', group: 'analytics' },
+  { name: 'ordersTotal', kind: 'int', group: 'analytics' },
+  { name: 'spendTotal', kind: 'money', group: 'analytics' },
+  { name: 'avgOrderValue', kind: 'money', group: 'analytics' },
+  { name: 'firstPurchase', kind: 'date', group: 'analytics' },
+  { name: 'lastPurchase', kind: 'date', group: 'analytics' },
+];
+
+const ORDERED: FilterOp[] = ['EQ', 'NE', 'LT', 'LE', 'GT', 'GE', 'BETWEEN', 'IN', 'NOT_IN', 'IS_EMPTY'];
+const OPS: Record<FieldKind, FilterOp[]> = {
+  int: ORDERED, float: ORDERED, money: ORDERED, date: ORDERED, age: ORDERED,
+  text: ['EQ', 'NE', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY'],
+  choice: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
+  store: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
+  strategy: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
+  bool: ['EQ', 'NE', 'IS_EMPTY'],
+  topics: ['CONTAINS', 'IS_EMPTY'],
+};
+
+export function fieldInfo(name: string): FieldInfo {
+  return FIELDS.find((f) => f.name === name) ?? { name, kind: 'text', group: 'profile' };
+}
+
+export function opsFor(name: string): FilterOp[] {
+  return OPS[fieldInfo(name).kind];
+}
+
+export interface WindowModel {
+  mode: 'last' | 'range';
+  lastDays: string;
+  from: string;
+  to: string;
+}
+
+export type Node = { id: number } & (
+  | { type: 'and' | 'or'; children: Node[] }
+  | { type: 'not'; child: Node }
+  | { type: 'field'; field: string; op: FilterOp; value: string; values: string[] }
+  | { type: 'birthdayWithin'; days: string }
+  | { type: 'tierChange'; direction: TierDirection | ''; from: TierLevel[]; to: TierLevel[] }
+  | { type: 'bought'; category: string; store: string; window: WindowModel; minCount: string; minAmount: string }
+  | { type: 'boughtNothing'; window: WindowModel }
+  | { type: 'inSegment'; segmentId: string }
+);
+export type NodeType = Node['type'];
+export const CONDITION_TYPES: NodeType[] = ['field', 'bought', 'boughtNothing', 'birthdayWithin', 'tierChange', 'inSegment'];
+
+let nextId = 1;
+const lastWindow = (lastDays = '365'): WindowModel => ({ mode: 'last', lastDays, from: '', to: '' });
+
+/** A new node of a type, with defaults that already make sense. */
+export function newNode(type: NodeType): Node {
+  const id = nextId++;
+  switch (type) {
+    case 'and':
+    case 'or':
+      return { id, type, children: [newNode('field')] };
+    case 'not':
+      return { id, type, child: newNode('field') };
+    case 'field':
+      return { id, type, field: 'tier', op: 'IN', value: '', values: [] };
+    case 'birthdayWithin':
+      return { id, type, days: '7' };
+    case 'tierChange':
+      return { id, type, direction: 'UPGRADED', from: [], to: [] };
+    case 'bought':
+      return { id, type, category: '', store: '', window: lastWindow(), minCount: '', minAmount: '' };
+    case 'boughtNothing':
+      return { id, type, window: lastWindow('60') };
+    case 'inSegment':
+      return { id, type, segmentId: '' };
+  }
+}
+
+/** A problem found before asking the server (a GraphQL Int that is not a whole number). */
+export interface Problem {
+  path: string;
+  message: Key;
+}
+
+const WHOLE = /^-?\d+$/;
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i;
+const AMOUNT = /^\d+(\.\d{1,2})?$/;
+
+/** A typed operand as the JSON the server expects for the field's kind. */
+function operand(kind: FieldKind, text: string): unknown {
+  const trimmed = text.trim();
+  switch (kind) {
+    case 'int':
+    case 'age':
+      return WHOLE.test(trimmed) ? Number(trimmed) : trimmed;
+    case 'float':
+      return NUMBER.test(trimmed) ? Number(trimmed) : trimmed;
+    case 'bool':
+      return trimmed === 'true' ? true : trimmed === 'false' ? false : trimmed;
+    default:
+      return trimmed;
+  }
+}
+
+/** The `values` of IN / NOT_IN typed as one text: split at commas (also the Chinese 、 and ，). */
+export function splitList(text: string): string[] {
+  return text.split(/[,，、]/).map((v) => v.trim()).filter(Boolean);
+}
+
+function timeWindow(w: WindowModel, path: string, problems: Problem[]): TimeWindow {
+  if (w.mode === 'range') {
+    const range: TimeWindow = {};
+    if (w.from) range.from = w.from;
+    if (w.to) range.to = w.to;
+    return range;
+  }
+  const days = w.lastDays.trim();
+  if (!WHOLE.test(days)) problems.push({ path: `${path}.lastDays`, message: 'segWholeNumber' });
+  return { lastDays: WHOLE.test(days) ? Number(days) : 0 };
+}
+
+/** The API input for a tree, and the problems that keep it from being sent. */
+export function toInput(node: Node, path = 'filter', problems: Problem[] = []): { filter: SegmentFilter; problems: Problem[] } {
+  const build = (n: Node, at: string): SegmentFilter => {
+    switch (n.type) {
+      case 'and':
+        return { and: n.children.map((c, i) => build(c, `${at}.and[${i}]`)) };
+      case 'or':
+        return { or: n.children.map((c, i) => build(c, `${at}.or[${i}]`)) };
+      case 'not':
+        return { not: build(n.child, `${at}.not`) };
+      case 'field': {
+        const kind = fieldInfo(n.field).kind;
+        const condition: FieldCondition = { field: n.field, op: n.op };
+        if (n.op === 'BETWEEN' || n.op === 'IN' || n.op === 'NOT_IN') {
+          condition.values = n.values.map((v) => operand(kind, v));
+        } else if (n.op !== 'IS_EMPTY') {
+          condition.value = operand(kind, n.value);
+        }
+        return { field: condition };
+      }
+      case 'birthdayWithin': {
+        const days = n.days.trim();
+        if (!WHOLE.test(days)) problems.push({ path: `${at}.birthdayWithin`, message: 'segWholeNumber' });
+        return { birthdayWithin: WHOLE.test(days) ? Number(days) : 0 };
+      }
+      case 'tierChange': {
+        // Only the parts given: the stored filter reads as it was meant.
+        const change: TierChangeCondition = {};
+        if (n.direction) change.direction = n.direction;
+        if (n.from.length) change.from = [...n.from];
+        if (n.to.length) change.to = [...n.to];
+        return { tierChange: change };
+      }
+      case 'bought': {
+        const count = n.minCount.trim();
+        const amount = n.minAmount.trim();
+        if (count && !WHOLE.test(count)) problems.push({ path: `${at}.bought.minCount`, message: 'segWholeNumber' });
+        if (amount && !AMOUNT.test(amount)) problems.push({ path: `${at}.bought.minAmount`, message: 'segAmount' });
+        const bought: BoughtCondition = { window: timeWindow(n.window, `${at}.bought.window`, problems) };
+        if (n.category.trim()) bought.category = n.category.trim();
+        if (n.store) bought.store = n.store;
+        if (count && WHOLE.test(count)) bought.minCount = Number(count);
+        if (amount && AMOUNT.test(amount)) bought.minAmount = amount;
+        return { bought };
+      }
+      case 'boughtNothing':
+        return { boughtNothing: timeWindow(n.window, `${at}.boughtNothing`, problems) };
+      case 'inSegment':
+        if (!n.segmentId) problems.push({ path: `${at}.inSegment`, message: 'segPickSegment' });
+        return { inSegment: n.segmentId || '0' };
+    }
+  };
+  const filter = build(node, path);
+  return { filter, problems };
+}
+
+const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function fromWindow(w: Record<string, unknown> | undefined): WindowModel {
+  if (w && w.from !== undefined && w.from !== null) return { mode: 'range', lastDays: '365', from: text(w.from), to: text(w.to) };
+  return { mode: 'last', lastDays: text(w?.lastDays ?? 365), from: '', to: '' };
+}
+
+/** A saved segment's stored filter (the input shape as JSON) as a tree the builder edits. */
+export function fromJson(json: unknown): Node {
+  const o = (json ?? {}) as Record<string, unknown>;
+  const id = nextId++;
+  if (Array.isArray(o.and)) return { id, type: 'and', children: o.and.map(fromJson) };
+  if (Array.isArray(o.or)) return { id, type: 'or', children: o.or.map(fromJson) };
+  if (o.not) return { id, type: 'not', child: fromJson(o.not) };
+  if (o.field) {
+    const c = o.field as { field: string; op: FilterOp; value?: unknown; values?: unknown[] | null };
+    return { id, type: 'field', field: c.field, op: c.op, value: text(c.value), values: (c.values ?? []).map(text) };
+  }
+  if (o.birthdayWithin !== undefined) return { id, type: 'birthdayWithin', days: text(o.birthdayWithin) };
+  if (o.tierChange) {
+    const c = o.tierChange as { direction?: TierDirection | null; from?: TierLevel[] | null; to?: TierLevel[] | null };
+    return { id, type: 'tierChange', direction: c.direction ?? '', from: c.from ?? [], to: c.to ?? [] };
+  }
+  if (o.bought) {
+    const c = o.bought as Record<string, unknown>;
+    return {
+      id, type: 'bought', category: text(c.category), store: text(c.store),
+      window: fromWindow(c.window as Record<string, unknown>), minCount: text(c.minCount), minAmount: text(c.minAmount),
+    };
+  }
+  if (o.boughtNothing) return { id, type: 'boughtNothing', window: fromWindow(o.boughtNothing as Record<string, unknown>) };
+  if (o.inSegment !== undefined) return { id, type: 'inSegment', segmentId: text(o.inSegment) };
+  return newNode('field');
+}
+
+/** Every node's path in the tree, as the server names them. */
+export function paths(node: Node, path = 'filter', out = new Map<number, string>()): Map<number, string> {
+  out.set(node.id, path);
+  if (node.type === 'and' || node.type === 'or') node.children.forEach((c, i) => paths(c, `${path}.${node.type}[${i}]`, out));
+  if (node.type === 'not') paths(node.child, `${path}.not`, out);
+  return out;
+}
+
+/** The node an error path belongs to (the deepest node whose path starts it), and the rest. */
+export function owner(node: Node, errorPath: string): { id: number; rest: string } | null {
+  let best: { id: number; rest: string } | null = null;
+  let longest = -1;
+  for (const [id, path] of paths(node)) {
+    const after = errorPath.slice(path.length);
+    if (errorPath.startsWith(path) && (after === '' || after.startsWith('.')) && path.length > longest) {
+      longest = path.length;
+      best = { id, rest: after.replace(/^\./, '') };
+    }
+  }
+  return best;
+}
