@@ -111,6 +111,9 @@ test('a segment built visually counts what segmentPreview counts, and a wrong op
   assert.equal(segment.count, expected);
   assert.deepEqual(withoutNulls(segment.filter), { and: three }, 'the saved filter is the one built');
   segmentSize = expected;
+  // The saved segment's page fills the builder from its stored filter and previews it again.
+  await page.locator(`[data-live-count="${expected}"]`).waitFor();
+  assert.equal(await page.locator('[data-path="filter.and[2]"]').getByRole('textbox', { name: '品类' }).inputValue(), '床品');
 
   // Refresh now: its size at the refresh, the chart, and who entered.
   await page.getByRole('button', { name: '立即刷新' }).click();
