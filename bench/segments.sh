@@ -4,14 +4,20 @@
 # 60 days") counted and its first page fetched over GraphQL, beside the same count as one
 # hand-written SQL statement in the same run; then 20 saved segments refreshed with history,
 # first (everyone enters) and after the next night's run (only changes).
-# MEMBERS=100000 bench/segments.sh for a quicker look.
+# MEMBERS=100000 bench/segments.sh for a quicker look; DATABASES=postgres for one half.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEMBERS="${MEMBERS:-1000000}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-18181}"
-cargo build --release --locked -q
-BIN="$PWD/target/release/patron"
+DATABASES="${DATABASES:-sqlite postgres}"
+# PATRON_BIN=path measures that binary instead of building one.
+if [ -n "${PATRON_BIN:-}" ]; then
+  BIN="$(realpath "$PATRON_BIN")"
+else
+  cargo build --release --locked -q
+  BIN="$PWD/target/release/patron"
+fi
 WORK="$(mktemp -d)"
 SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -48,8 +54,13 @@ bench() {
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 }
 
-bench SQLite "sqlite://$WORK/bench.db?mode=rwc"
-
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench" -c "CREATE DATABASE patron_bench"
-bench PostgreSQL "$PG_SERVER/patron_bench"
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench"
+for database in $DATABASES; do
+  case "$database" in
+    sqlite) bench SQLite "sqlite://$WORK/bench.db?mode=rwc" ;;
+    postgres)
+      psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench" -c "CREATE DATABASE patron_bench"
+      bench PostgreSQL "$PG_SERVER/patron_bench"
+      psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench" ;;
+    *) echo "unknown database $database (sqlite, postgres)"; exit 2 ;;
+  esac
+done

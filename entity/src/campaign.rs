@@ -24,6 +24,10 @@ pub struct Model {
     /// New arrivals: the category, and how many days back a purchase in it counts.
     pub category: Option<String>,
     pub category_window_days: Option<i32>,
+    /// Built-in kinds: the local time of day their emails are due in each member's zone, and how
+    /// many days early birthday and holiday emails go; `None`: the configured defaults.
+    pub send_time: Option<Time>,
+    pub days_before: Option<i32>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: DateTimeUtc,

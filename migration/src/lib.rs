@@ -15,6 +15,7 @@ mod m20261130_000011_segment_membership;
 mod m20261201_000012_create_staff_passwords_and_login_attempts;
 mod m20261201_000013_create_campaigns;
 mod m20261201_000014_index_purchases_by_category;
+mod m20261201_000015_builtin_campaign_timing;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_create_staff_passwords_and_login_attempts::Migration),
             Box::new(m20261201_000013_create_campaigns::Migration),
             Box::new(m20261201_000014_index_purchases_by_category::Migration),
+            Box::new(m20261201_000015_builtin_campaign_timing::Migration),
         ]
     }
 }

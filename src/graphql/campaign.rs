@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 
 use crate::auth::viewer;
 use crate::error::AppError;
-use crate::graphql::db;
 use crate::graphql::segment::Segment;
+use crate::graphql::{brand, db};
 use crate::money::from_cents;
 use crate::service::campaign::{self as service, CampaignFields};
 
@@ -97,6 +97,12 @@ pub struct CampaignInput {
     /// New arrivals: the category, and how many days back a purchase in it counts (default 365).
     pub category: Option<String>,
     pub category_window_days: Option<i32>,
+    /// Built-in kinds: the time of day their emails are due in each member's own zone
+    /// (default: the configured send hour, 09:00).
+    pub send_time: Option<NaiveTime>,
+    /// Birthday: days early (default 0); holiday: days before each holiday without a lead time
+    /// of its own (default 3). 0 to 60.
+    pub days_before: Option<i32>,
 }
 
 impl CampaignInput {
@@ -126,6 +132,8 @@ impl CampaignInput {
             attribution_days: self.attribution_days,
             category: self.category,
             category_window_days: self.category_window_days,
+            send_time: self.send_time,
+            days_before: self.days_before,
         })
     }
 }
@@ -164,6 +172,16 @@ impl Campaign {
             .transpose()?
             .map(Json))
     }
+    /// When its next occurrence starts, while it is scheduled or sending (a member-local time:
+    /// when that time first comes anywhere, UTC+14); `null` when none is to come or it is sent
+    /// on entering its segment.
+    async fn next_start_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        if ![engine::SCHEDULED, engine::SENDING].contains(&self.0.status.as_str()) {
+            return Ok(None);
+        }
+        let zone = brand(ctx)?.time_zone;
+        Ok(Schedule::of(&self.0).and_then(|s| s.next_start(Utc::now(), zone)))
+    }
     /// The kind of its email template (`saveEmailTemplate`, `previewEmail`, `sendTestEmail`).
     async fn template_kind(&self) -> String {
         engine::template_for(&self.0.kind, Some(self.0.id))
@@ -182,6 +200,23 @@ impl Campaign {
     }
     async fn category(&self) -> Option<&str> {
         self.0.category.as_deref()
+    }
+    async fn category_window_days(&self) -> Option<i32> {
+        self.0.category_window_days
+    }
+    /// The locales its template is saved in (a campaign is scheduled once it has zh-CN).
+    async fn template_locales(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let kind = engine::template_for(&self.0.kind, Some(self.0.id));
+        Ok(service::template_locales(db(ctx)?, &kind).await?)
+    }
+    /// Built-in kinds: when their emails are due in each member's zone, if set (else the
+    /// configured send hour).
+    async fn send_time(&self) -> Option<NaiveTime> {
+        self.0.send_time
+    }
+    /// Built-in birthday and holiday: days early, if set (else the configured default).
+    async fn days_before(&self) -> Option<i32> {
+        self.0.days_before
     }
     async fn created_by(&self) -> &str {
         &self.0.created_by

@@ -200,11 +200,20 @@ impl OutreachQuery {
         Ok(dated)
     }
 
-    /// Every template, per kind and locale: the brand's edit or the shipped default. Admins and
-    /// marketers.
-    async fn email_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EmailTemplate>> {
+    /// Every template, per kind and locale: for the built-in kinds the brand's edit or the
+    /// shipped default, then each campaign's saved ones (`campaign:<id>`); only `kind`'s if
+    /// given. Admins and marketers.
+    async fn email_templates(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<String>,
+    ) -> async_graphql::Result<Vec<EmailTemplate>> {
         let templates = service::templates(db(ctx)?, viewer(ctx)?).await?;
-        Ok(templates.into_iter().map(EmailTemplate).collect())
+        Ok(templates
+            .into_iter()
+            .filter(|t| kind.as_ref().is_none_or(|k| *k == t.kind))
+            .map(EmailTemplate)
+            .collect())
     }
 
     /// The email a member would get (in their locale unless `locale` is given). Admins and

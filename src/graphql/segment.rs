@@ -43,6 +43,7 @@ pub enum SegmentFilter {
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "jobs::segments::Op")]
 pub enum FilterOp {
     Eq,
     Ne,
@@ -154,24 +155,6 @@ impl SegmentFilter {
     }
 }
 
-impl From<FilterOp> for tree::Op {
-    fn from(op: FilterOp) -> Self {
-        match op {
-            FilterOp::Eq => Self::Eq,
-            FilterOp::Ne => Self::Ne,
-            FilterOp::Lt => Self::Lt,
-            FilterOp::Le => Self::Le,
-            FilterOp::Gt => Self::Gt,
-            FilterOp::Ge => Self::Ge,
-            FilterOp::Between => Self::Between,
-            FilterOp::In => Self::In,
-            FilterOp::NotIn => Self::NotIn,
-            FilterOp::Contains => Self::Contains,
-            FilterOp::IsEmpty => Self::IsEmpty,
-        }
-    }
-}
-
 impl From<TimeWindow> for tree::Window {
     fn from(w: TimeWindow) -> Self {
         Self {
@@ -179,6 +162,32 @@ impl From<TimeWindow> for tree::Window {
             from: w.from,
             to: w.to,
         }
+    }
+}
+
+/// A field filter conditions can name.
+pub struct SegmentField(tree::FieldInfo);
+
+#[Object]
+impl SegmentField {
+    async fn name(&self) -> &str {
+        self.0.name
+    }
+    /// `int`, `float`, `money` (a decimal amount), `text`, `date`, `bool`, `choice` (one of
+    /// `choices`), `topics` (interests: `CONTAINS` one), `age` (whole years) or `store` (a code).
+    async fn kind(&self) -> &str {
+        self.0.kind
+    }
+    async fn operators(&self) -> Vec<FilterOp> {
+        self.0.ops.iter().map(|op| FilterOp::from(*op)).collect()
+    }
+    /// The values a `choice` field holds.
+    async fn choices(&self) -> &[&str] {
+        self.0.choices
+    }
+    /// The member may have no value (`IS_EMPTY` can hold).
+    async fn nullable(&self) -> bool {
+        self.0.nullable
     }
 }
 
@@ -406,6 +415,12 @@ pub struct SegmentQuery;
 
 #[Object]
 impl SegmentQuery {
+    /// Every field a filter condition can name, with the operators that fit it: what a filter
+    /// builder offers.
+    async fn segment_fields(&self) -> Vec<SegmentField> {
+        tree::FIELDS.iter().map(|f| SegmentField(f.info())).collect()
+    }
+
     /// Saved segments by name. Marketers and admins.
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
         let rows = service::list(db(ctx)?, viewer(ctx)?).await?;

@@ -1,7 +1,7 @@
 //! Campaigns: who may manage them, their life cycle (draft → scheduled → sending → finished,
 //! with pause, resume and cancel), and their reports. Starting occurrences and the statistics
 //! live in `jobs::campaigns`.
-use chrono::Utc;
+use chrono::{NaiveTime, Utc};
 use entity::{campaign, campaign_occurrence, email_template, outbox, segment};
 use jobs::campaigns::{self as engine, report, Schedule};
 use jobs::outreach::queue::QUEUED;
@@ -39,6 +39,10 @@ pub struct CampaignFields {
     pub attribution_days: Option<i32>,
     pub category: Option<String>,
     pub category_window_days: Option<i32>,
+    /// Built-in kinds: when their emails are due in each member's zone, and how many days early
+    /// birthday and holiday emails go.
+    pub send_time: Option<NaiveTime>,
+    pub days_before: Option<i32>,
 }
 
 pub async fn list(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<campaign::Model>> {
@@ -72,7 +76,7 @@ pub async fn create(
     }
     let now = Utc::now();
     let row = campaign::ActiveModel {
-        kind: Set(kind),
+        kind: Set(kind.clone()),
         status: Set(engine::DRAFT.to_owned()),
         created_by: Set(viewer.actor.clone()),
         updated_by: Set(viewer.actor.clone()),
@@ -84,7 +88,7 @@ pub async fn create(
         once_per_member: Set(false),
         ..Default::default()
     };
-    let row = apply(conn, None, row, fields).await?;
+    let row = apply(conn, None, &kind, row, fields).await?;
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
     audit::record(&txn, viewer, "campaign.create", Some(&created.name), detail(&created)).await?;
@@ -112,10 +116,11 @@ pub async fn update(
             "the kind is set when a campaign is created",
         ));
     }
+    let kind = current.kind.clone();
     let mut row: campaign::ActiveModel = current.into();
     row.updated_by = Set(viewer.actor.clone());
     row.updated_at = Set(Utc::now());
-    let row = apply(conn, Some(id), row, fields).await?;
+    let row = apply(conn, Some(id), &kind, row, fields).await?;
     let txn = conn.begin().await?;
     let updated = row.update(&txn).await?;
     audit::record(&txn, viewer, "campaign.update", Some(&updated.name), detail(&updated)).await?;
@@ -127,6 +132,7 @@ pub async fn update(
 async fn apply(
     conn: &impl ConnectionTrait,
     id: Option<i64>,
+    kind: &str,
     mut row: campaign::ActiveModel,
     fields: CampaignFields,
 ) -> AppResult<campaign::ActiveModel> {
@@ -198,7 +204,36 @@ async fn apply(
     if let Some(once) = fields.once_per_member {
         row.once_per_member = Set(once);
     }
+    apply_timing(kind, &mut row, &fields)?;
     Ok(row)
+}
+
+/// A built-in campaign's send time and days early; the kinds a marketer schedules have a
+/// schedule instead.
+fn apply_timing(kind: &str, row: &mut campaign::ActiveModel, fields: &CampaignFields) -> AppResult<()> {
+    let builtin = [engine::BIRTHDAY, engine::HOLIDAY, engine::WINBACK].contains(&kind);
+    if let Some(time) = fields.send_time {
+        if !builtin {
+            return Err(AppError::field(
+                "input.sendTime",
+                "only the built-in birthday, holiday and win-back campaigns have a send time; give this one a schedule",
+            ));
+        }
+        row.send_time = Set(Some(time));
+    }
+    if let Some(days) = fields.days_before {
+        if ![engine::BIRTHDAY, engine::HOLIDAY].contains(&kind) {
+            return Err(AppError::field(
+                "input.daysBefore",
+                "only the birthday and holiday campaigns go days early",
+            ));
+        }
+        if !(0..=60).contains(&days) {
+            return Err(AppError::field("input.daysBefore", "0 to 60 days"));
+        }
+        row.days_before = Set(Some(days));
+    }
+    Ok(())
 }
 
 fn detail(campaign: &campaign::Model) -> serde_json::Value {
@@ -206,6 +241,7 @@ fn detail(campaign: &campaign::Model) -> serde_json::Value {
         "id": campaign.id, "kind": campaign.kind, "status": campaign.status,
         "segmentId": campaign.segment_id, "schedule": campaign.schedule,
         "holdoutBasisPoints": campaign.holdout_basis_points, "priority": campaign.priority,
+        "sendTime": campaign.send_time, "daysBefore": campaign.days_before,
     })
 }
 
@@ -349,6 +385,16 @@ async fn transition(
     audit::record(&txn, viewer, action, Some(&name), detail).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The locales a template kind is saved in.
+pub async fn template_locales(conn: &impl ConnectionTrait, kind: &str) -> AppResult<Vec<String>> {
+    let rows = email_template::Entity::find()
+        .filter(email_template::Column::Kind.eq(kind))
+        .order_by_asc(email_template::Column::Locale)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|t| t.locale).collect())
 }
 
 pub async fn occurrences(conn: &impl ConnectionTrait, campaign_id: i64) -> AppResult<Vec<campaign_occurrence::Model>> {

@@ -90,7 +90,7 @@ pub async fn holidays(
     outreach: &Outreach,
 ) -> AppResult<Vec<BrandHoliday>> {
     viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
-    Ok(holidays::load(conn, outreach.config.holiday_days_before).await?)
+    Ok(holidays::calendar(conn, &outreach.config).await?)
 }
 
 /// A holiday's date in `year`, with the calendar's coverage checked for lunar ones.
@@ -198,7 +198,7 @@ pub struct EffectiveTemplate {
 
 #[derive(InputObject, Debug)]
 pub struct TemplateInput {
-    /// `birthday`, `holiday` or `winback`.
+    /// `birthday`, `holiday`, `winback` or a campaign's `campaign:<id>`.
     pub kind: String,
     /// `zh-CN` or `en`.
     pub locale: String,
@@ -226,6 +226,15 @@ pub async fn templates(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResul
             }));
         }
     }
+    let campaigns = saved
+        .into_iter()
+        .filter(|(kind, _, _)| template::is_campaign_kind(kind));
+    all.extend(campaigns.map(|(kind, locale, source)| EffectiveTemplate {
+        kind,
+        locale,
+        source,
+        custom: true,
+    }));
     Ok(all)
 }
 
@@ -461,7 +470,7 @@ async fn holiday_context(
     locale: &str,
 ) -> AppResult<HolidayContext> {
     let today = Utc::now().date_naive();
-    let calendar = holidays::load(conn, outreach.config.holiday_days_before).await?;
+    let calendar = holidays::calendar(conn, &outreach.config).await?;
     let next = |h: &BrandHoliday| {
         (0..=366)
             .map(|d| today + chrono::Duration::days(d))

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use patron::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{first_error, spawn_app_with, TestApp};
 use crate::smtp::SmtpSink;
 
 async fn app_with_sink(sink: &SmtpSink) -> TestApp {
@@ -78,7 +78,16 @@ async fn a_segment_gets_one_email_each_the_control_group_none_and_the_report_cou
         no_template["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{no_template}"
     );
-    template(&app, &marketer, created["templateKind"].as_str().unwrap()).await;
+    let kind = created["templateKind"].as_str().unwrap();
+    template(&app, &marketer, kind).await;
+    // The saved template reads back for the editor, and the campaign says which locales it has.
+    let saved = "query($id:ID!, $kind:String){ campaign(id:$id){ templateLocales } emailTemplates(kind:$kind){ locale subject } }";
+    let saved = app.ok(&marketer, saved, json!({ "id": id, "kind": kind })).await;
+    assert_eq!(
+        saved,
+        json!({ "campaign": { "templateLocales": ["zh-CN"] },
+            "emailTemplates": [{ "locale": "zh-CN", "subject": "秋季床品上新 {{ member.name }}" }] })
+    );
     assert_eq!(
         app.ok(&marketer, schedule, json!({ "id": id })).await["scheduleCampaign"]["status"],
         "scheduled"
@@ -332,31 +341,54 @@ async fn entering_a_segment_triggers_the_campaign_for_those_who_entered_only() {
 }
 
 #[tokio::test]
-async fn under_the_daily_cap_the_higher_priority_campaign_goes_first() {
+async fn under_the_daily_cap_the_higher_priority_campaign_goes_first_and_cancel_stops_the_rest() {
     let sink = SmtpSink::start();
     let app = app_with_sink(&sink).await;
     let admin = app.admin().await;
     member_in(&app, &admin, "P1", "上海").await;
+    member_in(&app, &admin, "P2", "北京").await;
+    let shanghai = app
+        .ok(&admin, "mutation{ createSegment(name:\"Shanghai\", filter:{ field:{ field:\"city\", op:EQ, value:\"上海\" } }){ id } }", json!({}))
+        .await["createSegment"]["id"]
+        .clone();
     let at = a_minute_ago(&app);
     let low = json!({ "name": "Low", "allMembers": true, "priority": 1, "schedule": { "at": at } });
     let low = scheduled(&app, &admin, low).await;
-    let high = json!({ "name": "High", "allMembers": true, "priority": 5, "schedule": { "at": at } });
+    let high = json!({ "name": "High", "segmentId": shanghai, "priority": 5, "schedule": { "at": at } });
     let high = scheduled(&app, &admin, high).await;
     let today = app.jobs.today().to_string();
     app.run_job("campaigns", &today).await.expect("campaigns job");
     app.run_job("outbox", &today).await.expect("dispatch");
-    let subjects: Vec<String> = sink.messages().iter().map(|m| m.subject.clone()).collect();
-    assert_eq!(subjects.len(), 1, "one a day: {subjects:?}");
-    let sent = |id: String| {
+    let mut to: Vec<String> = sink.envelopes().into_iter().flatten().collect();
+    to.sort();
+    assert_eq!(to, ["p1@example.com", "p2@example.com"], "one a day each");
+    let report = |id: String| {
         let app = &app;
         let admin = &admin;
         async move {
-            let query = "query($id:ID!){ campaign(id:$id){ occurrences { report { sent deferred } } } }";
-            app.ok(admin, query, json!({ "id": id })).await["campaign"]["occurrences"][0]["report"].clone()
+            let query =
+                "query($id:ID!){ campaign(id:$id){ status occurrences { report { sent deferred cancelled } } } }";
+            let campaign = app.ok(admin, query, json!({ "id": id })).await["campaign"].clone();
+            (campaign["status"].clone(), campaign["occurrences"][0]["report"].clone())
         }
     };
-    assert_eq!(sent(high).await, json!({ "sent": 1, "deferred": 0 }));
-    assert_eq!(sent(low).await, json!({ "sent": 0, "deferred": 1 }));
+    assert_eq!(
+        report(high).await.1,
+        json!({ "sent": 1, "deferred": 0, "cancelled": 0 })
+    );
+    // Low reached P2; P1's waits for tomorrow under the cap: cancelled mid-send, it never goes.
+    assert_eq!(
+        report(low.clone()).await,
+        (json!("sending"), json!({ "sent": 1, "deferred": 1, "cancelled": 0 }))
+    );
+    let cancel = "mutation($id:ID!){ cancelCampaign(id:$id){ status } }";
+    app.ok(&admin, cancel, json!({ "id": low })).await;
+    assert_eq!(
+        report(low).await,
+        (json!("cancelled"), json!({ "sent": 1, "deferred": 0, "cancelled": 1 }))
+    );
+    app.run_job("outbox", &today).await.expect("dispatch");
+    assert_eq!(sink.count(), 2);
 }
 
 #[tokio::test]
@@ -453,4 +485,335 @@ async fn once_per_member_reaches_each_member_at_most_once_across_occurrences() {
     let mut to: Vec<String> = sink.envelopes().into_iter().flatten().collect();
     to.sort();
     assert_eq!(to, ["o1@example.com", "o2@example.com"]);
+}
+
+/// The scenario's filter, as the segments issue words it.
+fn scenario_filter() -> serde_json::Value {
+    let bedding = |days: i32| json!({ "bought": { "category": "床品", "window": { "lastDays": days } } });
+    json!({ "and": [
+        { "field": { "field": "tier", "op": "IN", "values": ["A", "B"] } },
+        { "field": { "field": "city", "op": "EQ", "value": "上海" } },
+        bedding(365),
+        { "not": bedding(60) },
+    ] })
+}
+
+/// Zones of the scenario's members, by member number.
+const ZONES: [chrono_tz::Tz; 3] = [
+    chrono_tz::Asia::Shanghai,
+    chrono_tz::Europe::London,
+    chrono_tz::America::Los_Angeles,
+];
+
+/// The issue's marketer: "send the scenario segment the autumn-bedding email next Tuesday at
+/// 10:00 in their own time zone, keep 10% back, and show me 30 days later what it earned".
+/// Next Tuesday is only scheduled (it starts nothing today); the send itself is replayed on a
+/// Tuesday far enough back that its 30 days are over, so the report can be read now.
+#[tokio::test]
+async fn the_scenario_segment_gets_its_email_at_ten_in_each_zone_and_the_report_reads_thirty_days_later() {
+    use chrono::{Datelike, NaiveTime, TimeZone, Weekday};
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    let today = app.jobs.today();
+    let day = |n: i64| (today - Duration::days(n)).to_string();
+
+    // 40 members in the segment (S00–S04 tier A, the rest B; three zones), one who matches but
+    // did not consent, and four who miss one condition each.
+    let mut members = String::from("member_no,name,city,email,email_consent,time_zone\n");
+    let mut purchases = String::from("member_no,occurred_at,amount,order_id,category\n");
+    let mut buy = |no: &str, days_ago: i64, amount: &str, category: &str| {
+        purchases.push_str(&format!("{no},{},{amount},{no}-{days_ago},{category}\n", day(days_ago)));
+    };
+    for i in 0..45 {
+        let no = format!("S{i:02}");
+        let city = if i == 43 { "北京" } else { "上海" };
+        let consent = i != 40;
+        let zone = ZONES[i % 3];
+        members.push_str(&format!(
+            "{no},{no},{city},{}@example.com,{consent},{zone}\n",
+            no.to_lowercase()
+        ));
+        match i {
+            41 => buy(&no, 200, "500.00", "床品"), // tier C
+            42 => {
+                // bedding in the last 60 days
+                buy(&no, 300, "1200.00", "服装");
+                buy(&no, 250, "1200.00", "家居");
+                buy(&no, 50, "1200.00", "床品");
+            }
+            44 => (0..3).for_each(|k| buy(&no, 300 - 50 * k, "1200.00", "服装")), // no bedding
+            0..=4 => (0..6).for_each(|k| buy(&no, 300 - 20 * k, "2000.00", if k == 5 { "床品" } else { "服装" })),
+            _ => {
+                buy(&no, 300, "1200.00", "服装");
+                buy(&no, 250, "1200.00", "家居");
+                buy(&no, 200, "1200.00", "床品");
+            }
+        }
+    }
+    members.push_str("S45,S45,上海,s45@example.com,true,Asia/Shanghai\n"); // no purchases at all
+    app.import("members", &members).await;
+    app.import("purchases", &purchases).await;
+    app.run_job("analytics", &today.to_string()).await.expect("nightly run");
+    let save =
+        "mutation($f:SegmentFilter!){ createSegment(name:\"Shanghai bedding, lapsing\", filter:$f){ id count } }";
+    let segment = app.ok(&marketer, save, json!({ "f": scenario_filter() })).await["createSegment"].clone();
+    assert_eq!(segment["count"], 41, "{segment}");
+
+    // Next Tuesday at 10:00 in each member's zone, 10% held out: scheduled, nothing starts yet.
+    let days_to_tuesday =
+        (7 + Weekday::Tue.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+    let next_tuesday = today + Duration::days(if days_to_tuesday == 0 { 7 } else { days_to_tuesday });
+    let create = |name: &str, date: chrono::NaiveDate| {
+        json!({ "in": { "name": name, "segmentId": segment["id"], "holdoutShare": "0.1",
+            "schedule": { "local": { "date": date.to_string(), "time": "10:00:00" } } } })
+    };
+    let upcoming = app.ok(&marketer, CREATE, create("Autumn bedding", next_tuesday)).await["createCampaign"].clone();
+    template(&app, &marketer, upcoming["templateKind"].as_str().unwrap()).await;
+    let schedule = "mutation($id:ID!){ scheduleCampaign(id:$id){ status nextStartAt } }";
+    let scheduled = app.ok(&marketer, schedule, json!({ "id": upcoming["id"] })).await["scheduleCampaign"].clone();
+    let first_anywhere = next_tuesday
+        .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap())
+        .and_utc()
+        - Duration::hours(14);
+    let next_start: chrono::DateTime<Utc> = scheduled["nextStartAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next_start, first_anywhere, "the time first comes in UTC+14");
+    let started = app
+        .run_job("campaigns", &today.to_string())
+        .await
+        .expect("campaigns job");
+    assert_eq!(started["started"], json!([]), "next Tuesday has not come");
+
+    // The same campaign on a Tuesday 32–38 days back.
+    let tuesday = (32..39)
+        .map(|n| today - Duration::days(n))
+        .find(|d| d.weekday() == Weekday::Tue)
+        .unwrap();
+    let replay = app
+        .ok(&marketer, CREATE, create("Autumn bedding, replayed", tuesday))
+        .await["createCampaign"]
+        .clone();
+    let id = replay["id"].as_str().unwrap().to_owned();
+    template(&app, &marketer, replay["templateKind"].as_str().unwrap()).await;
+    app.ok(&marketer, schedule, json!({ "id": id })).await;
+    let started = app
+        .run_job("campaigns", &tuesday.to_string())
+        .await
+        .expect("campaigns job");
+    assert_eq!(started["started"][0]["audience"], 40, "{started}");
+    let outbox = "{ outbox(first: 50) { edges { node { dueAt member { timeZone } } } } }";
+    let queued = app.ok(&marketer, outbox, json!({})).await["outbox"]["edges"].clone();
+    for edge in queued.as_array().unwrap() {
+        let zone: chrono_tz::Tz = edge["node"]["member"]["timeZone"].as_str().unwrap().parse().unwrap();
+        let due: chrono::DateTime<Utc> = edge["node"]["dueAt"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            due.with_timezone(&zone).naive_local(),
+            tuesday.and_hms_opt(10, 0, 0).unwrap(),
+            "{edge}"
+        );
+    }
+    app.run_job("outbox", &today.to_string()).await.expect("dispatch");
+    let sent: Vec<usize> = sink
+        .envelopes()
+        .into_iter()
+        .flatten()
+        .map(|address| address[1..3].parse().unwrap())
+        .collect();
+    let held = 40 - sent.len();
+    assert!((2..=10).contains(&held), "about 10% of 40 held out: {held}");
+
+    // After the send, in each member's window (due, due + 30 days]: 200 to 240 from those sent
+    // to and 100 to 140 from the held-out a day after, 55 at the window's last second; never counted: 999 at
+    // the send itself, 777 a second after the window, and in Los Angeles 333 spent between
+    // Shanghai's 10:00 and their own.
+    let mut after = String::from("member_no,occurred_at,amount,order_id\n");
+    for i in 0..40 {
+        let zone = ZONES[i % 3];
+        let due = zone
+            .from_local_datetime(&tuesday.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap()))
+            .unwrap()
+            .with_timezone(&Utc);
+        let window_end = due + Duration::days(30);
+        let spend = format!("{}.00", next_day_spend(sent.contains(&i), i));
+        let mut row = |tag: &str, at: chrono::DateTime<Utc>, amount: &str| {
+            after.push_str(&format!("S{i:02},{},{amount},S{i:02}-{tag}\n", at.to_rfc3339()));
+        };
+        row("at-send", due, "999.00");
+        row("next-day", due + Duration::days(1), &spend);
+        row("last-second", window_end, "55.00");
+        row("too-late", window_end + Duration::seconds(1), "777.00");
+        if zone == chrono_tz::America::Los_Angeles {
+            let shanghai_due = ZONES[0]
+                .from_local_datetime(&tuesday.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap()))
+                .unwrap();
+            row(
+                "before-own-ten",
+                shanghai_due.with_timezone(&Utc) + Duration::hours(1),
+                "333.00",
+            );
+        }
+    }
+    app.import("purchases", &after).await;
+
+    // One member sent to unsubscribes by the link in the email.
+    let mail = sink.messages().into_iter().next().expect("a message");
+    let link = mail.header("List-Unsubscribe").expect("List-Unsubscribe");
+    let unsubscribed = app
+        .one_click_unsubscribe(link.trim_matches(|c| c == '<' || c == '>'))
+        .await;
+    assert_eq!(unsubscribed, 200);
+
+    app.run_job("campaigns", &today.to_string())
+        .await
+        .expect("campaigns job");
+    let query = "query($id:ID!){ campaign(id:$id){ status nextStartAt occurrences { audience heldOut queued report {
+        sent unsubscribed eta
+        sentGroup { members buyers revenue }
+        heldOutGroup { members buyers revenue }
+        uplift { upliftPerMember incrementalRevenue incrementalLow incrementalHigh }
+        upliftCuped { incrementalLow incrementalHigh } } } } }";
+    let campaign = app.ok(&marketer, query, json!({ "id": id })).await["campaign"].clone();
+    assert_eq!(
+        (campaign["status"].as_str(), &campaign["nextStartAt"]),
+        (Some("finished"), &json!(null))
+    );
+    let occurrence = &campaign["occurrences"][0];
+    let r = &occurrence["report"];
+    let sent_to = sent;
+    let (sent, held) = (sent_to.len() as i64, held as i64);
+    assert_eq!(
+        (
+            &occurrence["heldOut"],
+            &occurrence["queued"],
+            &r["sent"],
+            &r["unsubscribed"],
+            &r["eta"]
+        ),
+        (&json!(held), &json!(sent), &json!(sent), &json!(1), &json!(null)),
+        "{r}"
+    );
+    // Each group's window spend, and Welch's interval worked out here from the same numbers.
+    let window_spend = |in_sent: bool| -> Vec<f64> {
+        (0..40)
+            .filter(|i| sent_to.contains(i) == in_sent)
+            .map(|i| (next_day_spend(in_sent, i) + 55) as f64)
+            .collect()
+    };
+    let (y_sent, y_held) = (window_spend(true), window_spend(false));
+    let total = |ys: &[f64]| format!("{:.2}", ys.iter().sum::<f64>());
+    assert_eq!(
+        r["sentGroup"],
+        json!({ "members": sent, "buyers": sent, "revenue": total(&y_sent) })
+    );
+    assert_eq!(
+        r["heldOutGroup"],
+        json!({ "members": held, "buyers": held, "revenue": total(&y_held) })
+    );
+    let mean = |ys: &[f64]| ys.iter().sum::<f64>() / ys.len() as f64;
+    let variance = |ys: &[f64]| ys.iter().map(|y| (y - mean(ys)).powi(2)).sum::<f64>() / (ys.len() - 1) as f64;
+    let uplift = mean(&y_sent) - mean(&y_held);
+    let se = (variance(&y_sent) / y_sent.len() as f64 + variance(&y_held) / y_held.len() as f64).sqrt();
+    let n = y_sent.len() as f64;
+    let figure = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    let u = &r["uplift"];
+    assert!((figure(&u["upliftPerMember"]) - uplift).abs() < 0.01, "{u} vs {uplift}");
+    assert!((figure(&u["incrementalRevenue"]) - uplift * n).abs() < 0.01 * n, "{u}");
+    assert!(
+        (figure(&u["incrementalLow"]) - (uplift - 1.959964 * se) * n).abs() < 0.01 * n,
+        "{u} se {se}"
+    );
+    assert!(
+        (figure(&u["incrementalHigh"]) - (uplift + 1.959964 * se) * n).abs() < 0.01 * n,
+        "{u} se {se}"
+    );
+    let cuped = &r["upliftCuped"];
+    assert!(
+        figure(&cuped["incrementalLow"]) < figure(&cuped["incrementalHigh"]),
+        "{cuped}"
+    );
+}
+
+/// A member's spend the day after the send: more from those sent to, varying by member.
+fn next_day_spend(sent: bool, member: usize) -> i64 {
+    (if sent { 200 } else { 100 }) + 10 * (member % 5) as i64
+}
+
+#[tokio::test]
+async fn the_built_in_birthday_keeps_its_own_time_days_early_and_control_group() {
+    use chrono::NaiveTime;
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    let today = app.jobs.today();
+    let birthday = today + Duration::days(2);
+    let mut members = String::from("member_no,name,email,email_consent,time_zone,birthday\n");
+    for i in 0..20 {
+        let zone = if i % 2 == 0 {
+            "Asia/Shanghai"
+        } else {
+            "America/Los_Angeles"
+        };
+        members.push_str(&format!(
+            "B{i:02},B{i:02},b{i}@example.com,true,{zone},1990-{}\n",
+            birthday.format("%m-%d")
+        ));
+    }
+    app.import("members", &members).await;
+    let all = app.ok(&marketer, "{ campaigns { id kind } }", json!({})).await["campaigns"].clone();
+    let id_of = |kind: &str| all.as_array().unwrap().iter().find(|c| c["kind"] == kind).unwrap()["id"].clone();
+    let update = "mutation($id:ID!, $in:CampaignInput!){ updateCampaign(id:$id, input:$in){ sendTime daysBefore holdoutShare } }";
+    let input = json!({ "sendTime": "10:30:00", "daysBefore": 2, "holdoutShare": "0.5" });
+    let set = app
+        .ok(&marketer, update, json!({ "id": id_of("BIRTHDAY"), "in": input }))
+        .await;
+    assert_eq!(
+        set["updateCampaign"],
+        json!({ "sendTime": "10:30:00", "daysBefore": 2, "holdoutShare": "0.5" })
+    );
+
+    // The nightly birthday job two days before: half the members or so held out and recorded,
+    // the rest due at 10:30 in their own zone today.
+    let run = || jobs::run_job(&app.jobs, "birthday", today, jobs::Trigger::Schedule);
+    let first = run().await.expect("birthday job").counts;
+    let (held, queued) = (first["held_out"].as_i64().unwrap(), first["queued"].as_i64().unwrap());
+    assert_eq!((first["candidates"].as_i64(), held + queued), (Some(20), 20), "{first}");
+    assert!((4..=16).contains(&held), "about half of 20 held out: {held}");
+    let outbox = "{ outbox(first: 50) { edges { node { dueAt member { timeZone } } } } }";
+    let rows = app.ok(&marketer, outbox, json!({})).await["outbox"]["edges"].clone();
+    assert_eq!(rows.as_array().unwrap().len() as i64, queued);
+    for edge in rows.as_array().unwrap() {
+        let zone: chrono_tz::Tz = edge["node"]["member"]["timeZone"].as_str().unwrap().parse().unwrap();
+        let due: chrono::DateTime<Utc> = edge["node"]["dueAt"].as_str().unwrap().parse().unwrap();
+        let local = due.with_timezone(&zone).naive_local();
+        assert_eq!(
+            local,
+            today.and_time(NaiveTime::from_hms_opt(10, 30, 0).unwrap()),
+            "{edge}"
+        );
+    }
+    // Run again (a second replica): nobody is counted or queued twice.
+    let again = run().await.expect("birthday job").counts;
+    assert_eq!(again["queued"], 0, "{again}");
+    let query = "query($id:ID!){ campaign(id:$id){ occurrences { key audience heldOut queued } } }";
+    let occurrences =
+        app.ok(&marketer, query, json!({ "id": id_of("BIRTHDAY") })).await["campaign"]["occurrences"].clone();
+    assert_eq!(
+        occurrences,
+        json!([{ "key": birthday.to_string(), "audience": 20, "heldOut": held, "queued": queued }])
+    );
+
+    // Timing belongs to the built-in kinds; days early to birthday and holiday only.
+    let custom = app.ok(&marketer, CREATE, json!({ "in": { "name": "Custom" } })).await["createCampaign"]["id"].clone();
+    for (id, input, field) in [
+        (custom, json!({ "sendTime": "10:00:00" }), "input.sendTime"),
+        (id_of("WINBACK"), json!({ "daysBefore": 3 }), "input.daysBefore"),
+        (id_of("HOLIDAY"), json!({ "daysBefore": 61 }), "input.daysBefore"),
+    ] {
+        let refused = app.graphql(&marketer, update, json!({ "id": id, "in": input })).await;
+        assert_eq!(
+            first_error(&refused),
+            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
+            "{refused}"
+        );
+    }
 }

@@ -163,6 +163,21 @@ impl TestApp {
         report
     }
 
+    /// Follows an email's one-click unsubscribe link (`http://127.0.0.1:8080/unsubscribe/…`) as
+    /// a mail client does: a POST of `List-Unsubscribe=One-Click`. Returns the HTTP status.
+    pub async fn one_click_unsubscribe(&self, link: &str) -> u16 {
+        let path = link.trim_start_matches("http://127.0.0.1:8080");
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .expect("POST")
+            .status()
+            .as_u16()
+    }
+
     pub async fn admin(&self) -> String {
         self.token(Role::Admin, None, None, None).await
     }

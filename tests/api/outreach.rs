@@ -159,15 +159,7 @@ async fn a_birthday_email_arrives_once_multipart_in_chinese_with_one_click_unsub
         true,
         "GET changes nothing"
     );
-    let post = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(post.status().as_u16(), 200);
+    assert_eq!(app.one_click_unsubscribe(&link).await, 200);
     assert_eq!(app.ok(&admin, member, json!({})).await["member"]["emailConsent"], false);
     assert!(jobs::outreach::suppression::is_suppressed(&app.db, "wang@example.com")
         .await

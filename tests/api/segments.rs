@@ -994,3 +994,45 @@ async fn bad_filters_name_their_place_in_the_tree() {
     let both = json!({ "f": { "and": [field("tier", "EQ", json!("A"))], "birthdayWithin": 3 } });
     assert_eq!(app.error_code(&admin, PREVIEW, both).await, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn segment_fields_offer_exactly_the_operators_the_filter_accepts() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let described = app
+        .ok(
+            &admin,
+            "{ segmentFields { name kind operators choices nullable } }",
+            json!({}),
+        )
+        .await;
+    let fields_list = described["segmentFields"].as_array().unwrap().clone();
+    let tier = fields_list.iter().find(|f| f["name"] == "tier").unwrap();
+    assert_eq!(
+        (&tier["kind"], &tier["choices"], &tier["nullable"]),
+        (&json!("choice"), &json!(["A", "B", "C", "D"]), &json!(true))
+    );
+    let all = [
+        "EQ", "NE", "LT", "LE", "GT", "GE", "BETWEEN", "IN", "NOT_IN", "CONTAINS", "IS_EMPTY",
+    ];
+    for described in &fields_list {
+        let offered: Vec<&str> = described["operators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o.as_str())
+            .collect();
+        for op in all {
+            let filter =
+                json!({ "field": { "field": described["name"], "op": op, "value": "x", "values": ["x", "y"] } });
+            let response = app.graphql(&admin, PREVIEW, json!({ "f": filter, "d": D })).await;
+            let refused_op = response["errors"][0]["extensions"]["field"] == "filter.field.op";
+            assert_eq!(
+                refused_op,
+                !offered.contains(&op),
+                "{} {op}: {response}",
+                described["name"]
+            );
+        }
+    }
+}

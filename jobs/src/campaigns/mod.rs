@@ -6,6 +6,7 @@
 //!
 //! A campaign's template is the email template of kind `campaign:<id>` (see `template_kind`),
 //! edited, previewed and test-sent like the built-in ones.
+pub mod builtin;
 pub mod holdout;
 mod occurrence;
 pub mod report;
@@ -17,6 +18,7 @@ use entity::campaign;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+pub use builtin::Builtin;
 pub use occurrence::{start_on_entry, Started};
 pub use schedule::{local_time, Schedule};
 
@@ -32,6 +34,9 @@ pub const CANCELLED: &str = "cancelled";
 /// Kinds a marketer creates; the built-in birthday, holiday and win-back campaigns exist once.
 pub const CUSTOM: &str = "custom";
 pub const NEW_ARRIVALS: &str = "new_arrivals";
+pub const BIRTHDAY: &str = "birthday";
+pub const HOLIDAY: &str = "holiday";
+pub const WINBACK: &str = "winback";
 
 /// The email template kind of a campaign's own template.
 pub fn template_kind(campaign_id: i64) -> String {
@@ -76,32 +81,6 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>, catch_up: bool, run_id: i
     }
     counts.finished = occurrence::finish_sent(&ctx.db).await?;
     Ok(counts)
-}
-
-/// How a marketer set up a built-in campaign (birthday, holiday, win-back).
-#[derive(Debug)]
-pub struct Builtin {
-    pub campaign_id: Option<i64>,
-    /// Paused or cancelled: it queues nothing.
-    pub on: bool,
-    /// Only members of this segment.
-    pub segment_id: Option<i64>,
-    pub priority: i32,
-}
-
-pub async fn builtin(db: &DatabaseConnection, kind: &str) -> Result<Builtin, DbErr> {
-    let row = campaign::Entity::find()
-        .filter(campaign::Column::Kind.eq(kind))
-        .one(db)
-        .await?;
-    Ok(Builtin {
-        campaign_id: row.as_ref().map(|c| c.id),
-        on: row
-            .as_ref()
-            .is_none_or(|c| [SCHEDULED, SENDING].contains(&c.status.as_str())),
-        segment_id: row.as_ref().and_then(|c| c.segment_id),
-        priority: row.as_ref().map_or(0, |c| c.priority),
-    })
 }
 
 /// Campaigns that may start occurrences: scheduled, or one-off ones already sending.

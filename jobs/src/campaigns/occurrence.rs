@@ -22,7 +22,7 @@ use crate::JobContext;
 /// Members read per page of the snapshot.
 const PAGE: u64 = 5_000;
 
-const RECIPIENTS: Table = Table::new(
+pub(super) const RECIPIENTS: Table = Table::new(
     "campaign_recipients",
     &[
         "occurrence_id",
@@ -85,33 +85,10 @@ async fn start_for(
     run_id: Option<i64>,
 ) -> Result<Option<Started>, DbErr> {
     let txn = ctx.db.begin().await?;
-    let inserted = occurrence::Entity::insert(occurrence::ActiveModel {
-        campaign_id: Set(campaign.id),
-        key: Set(due.key.clone()),
-        status: Set(SENDING.to_owned()),
-        started_at: Set(Utc::now()),
-        audience: Set(0),
-        held_out: Set(0),
-        queued: Set(0),
-        job_run_id: Set(run_id),
-        ..Default::default()
-    })
-    .on_conflict(
-        sea_orm::sea_query::OnConflict::columns([occurrence::Column::CampaignId, occurrence::Column::Key])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted == 0 {
+    if !insert(&txn, campaign.id, &due.key, run_id).await? {
         return Ok(None);
     }
-    let occurrence = occurrence::Entity::find()
-        .filter(occurrence::Column::CampaignId.eq(campaign.id))
-        .filter(occurrence::Column::Key.eq(&due.key))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DbErr::Custom("the occurrence just started is missing".to_owned()))?;
+    let occurrence = find(&txn, campaign.id, &due.key).await?;
     let mut audience = match audience(&txn, ctx, campaign).await {
         Ok(condition) => condition,
         Err(SegmentError::Db(e)) => return Err(e),
@@ -152,6 +129,43 @@ async fn start_for(
     }
     txn.commit().await?;
     Ok(Some(counts))
+}
+
+/// Records that occurrence `key` of a campaign started; `false` if it had already.
+pub(super) async fn insert(
+    conn: &impl ConnectionTrait,
+    campaign_id: i64,
+    key: &str,
+    run_id: Option<i64>,
+) -> Result<bool, DbErr> {
+    let inserted = occurrence::Entity::insert(occurrence::ActiveModel {
+        campaign_id: Set(campaign_id),
+        key: Set(key.to_owned()),
+        status: Set(SENDING.to_owned()),
+        started_at: Set(Utc::now()),
+        audience: Set(0),
+        held_out: Set(0),
+        queued: Set(0),
+        job_run_id: Set(run_id),
+        ..Default::default()
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([occurrence::Column::CampaignId, occurrence::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(inserted > 0)
+}
+
+pub(super) async fn find(conn: &impl ConnectionTrait, campaign_id: i64, key: &str) -> Result<occurrence::Model, DbErr> {
+    occurrence::Entity::find()
+        .filter(occurrence::Column::CampaignId.eq(campaign_id))
+        .filter(occurrence::Column::Key.eq(key))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("occurrence {key} of campaign {campaign_id} is missing")))
 }
 
 /// Who the campaign is for: its segment (the filter as it is now), narrowed for new arrivals to

@@ -66,6 +66,22 @@ impl Schedule {
         matches!(self, Self::At(_) | Self::Local { .. })
     }
 
+    /// When the next occurrence starts after `now` (a local time: when it first comes anywhere);
+    /// `None` when there is none to come or it depends on a refresh.
+    pub fn next_start(&self, now: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
+        let start = match self {
+            Self::At(local) => local_time(*local, zone),
+            Self::Local { date, time } => earliest(*date, *time),
+            Self::Cron(expression) => cron(expression)
+                .ok()?
+                .find_next_occurrence(&now.with_timezone(&zone), false)
+                .ok()?
+                .with_timezone(&Utc),
+            Self::OnEntry => return None,
+        };
+        (start > now).then_some(start)
+    }
+
     /// The occurrence due to start by `now`, if any. Cron ticks count from `since` (when the
     /// campaign was scheduled), or any tick up to `now` on an operator's catch-up (`None`); a
     /// tick already started is refused by the occurrence's unique key.
@@ -79,15 +95,12 @@ impl Schedule {
                 let at = local_time(*local, zone);
                 (now >= at).then(|| once(DueAt::Instant(at)))
             }
-            Self::Local { date, time } => {
-                let earliest = date.and_time(*time).and_utc() - Duration::hours(EARLIEST_OFFSET_HOURS);
-                (now >= earliest).then(|| {
-                    once(DueAt::Local {
-                        date: *date,
-                        time: *time,
-                    })
+            Self::Local { date, time } => (now >= earliest(*date, *time)).then(|| {
+                once(DueAt::Local {
+                    date: *date,
+                    time: *time,
                 })
-            }
+            }),
             Self::Cron(expression) => {
                 let tick = cron(expression)
                     .ok()?
@@ -102,6 +115,11 @@ impl Schedule {
             Self::OnEntry => None,
         }
     }
+}
+
+/// `time` on `date` where it comes first (UTC+14).
+fn earliest(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    date.and_time(time).and_utc() - Duration::hours(EARLIEST_OFFSET_HOURS)
 }
 
 fn cron(expression: &str) -> Result<Cron, String> {
@@ -133,6 +151,11 @@ mod tests {
             time: "10:00:00".parse().unwrap(),
         };
         assert_eq!(local.due(utc("2026-12-07T19:59:59Z"), None, shanghai), None);
+        assert_eq!(
+            local.next_start(utc("2026-12-07T19:59:59Z"), shanghai),
+            Some(utc("2026-12-07T20:00:00Z"))
+        );
+        assert_eq!(local.next_start(utc("2026-12-07T20:00:00Z"), shanghai), None);
         let due = local.due(utc("2026-12-07T20:00:00Z"), None, shanghai).unwrap();
         assert_eq!(due.at.for_zone(shanghai), utc("2026-12-08T02:00:00Z"));
         assert_eq!(
@@ -154,6 +177,7 @@ mod tests {
         assert_eq!(due.at, DueAt::Instant(utc("2026-12-08T02:00:00Z")));
         assert_eq!(due.key, "2026-12-08T02:00:00+00:00");
         assert_eq!(weekly.due(now, Some(utc("2026-12-08T03:00:00Z")), zone), None);
+        assert_eq!(weekly.next_start(now, zone), Some(utc("2026-12-15T02:00:00Z")));
         assert!(Schedule::Cron("every tuesday".to_owned()).check().is_err());
     }
 }

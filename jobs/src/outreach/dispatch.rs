@@ -87,7 +87,7 @@ struct Pass<'a> {
 
 impl<'a> Pass<'a> {
     async fn load(ctx: &'a JobContext) -> Result<Self, JobError> {
-        let calendar = holidays::load(&ctx.db, ctx.outreach.config.holiday_days_before).await?;
+        let calendar = holidays::calendar(&ctx.db, &ctx.outreach.config).await?;
         Ok(Self {
             ctx,
             templates: Templates::new(template::saved(&ctx.db).await?)

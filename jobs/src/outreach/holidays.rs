@@ -4,6 +4,8 @@ use entity::holiday;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use super::calendar::{builtin_holidays, Holiday, HolidayDate};
+use super::config::OutreachConfig;
+use crate::campaigns::Builtin;
 
 /// A holiday as this brand keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,8 +29,15 @@ impl BrandHoliday {
     }
 }
 
+/// The brand's calendar with each holiday's lead time: its own, else the one set on the built-in
+/// holiday campaign, else the configured default.
+pub async fn calendar(conn: &impl ConnectionTrait, config: &OutreachConfig) -> Result<Vec<BrandHoliday>, DbErr> {
+    let settings = Builtin::load(conn, "holiday", config).await?;
+    load(conn, settings.days_before.unwrap_or(config.holiday_days_before)).await
+}
+
 /// Every holiday of the brand, built-in ones first, then the brand's own by key.
-pub async fn load(conn: &impl ConnectionTrait, default_days_before: u32) -> Result<Vec<BrandHoliday>, DbErr> {
+async fn load(conn: &impl ConnectionTrait, default_days_before: u32) -> Result<Vec<BrandHoliday>, DbErr> {
     let rows = holiday::Entity::find().all(conn).await?;
     Ok(merge(rows, default_days_before))
 }

@@ -4,15 +4,15 @@
 //! with the audience.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;
 
 use super::calendar::is_birthday;
-use super::config::OutreachConfig;
 use super::holidays;
 use crate::bulk::Table;
+use crate::campaigns::{builtin, local_time, Builtin};
 use crate::sql::statement;
 use crate::JobContext;
 
@@ -34,6 +34,8 @@ pub struct Occurrence {
     pub occurrence: String,
     /// Members who qualified.
     pub candidates: u64,
+    /// Of them, kept back as the campaign's control group.
+    pub held_out: u64,
     /// Rows new in the outbox (the rest were queued by an earlier run).
     pub queued: u64,
 }
@@ -65,13 +67,15 @@ const PAGE: u64 = 5_000;
 /// at send time.
 const REACHABLE: &str = "m.status = 'active' AND m.email_consent AND m.email IS NOT NULL";
 
-/// Members whose birthday falls on `as_of + birthday_days_early` in their own time zone.
+/// Members whose birthday falls on `as_of` + the days early (the birthday campaign's, else the
+/// configured `birthday_days_early`) in their own time zone.
 /// 29 February birthdays fall on 28 February in common years; lunar birthdays for members who
 /// asked for them. The occurrence is the birthday's date, so a lunar birthday that comes twice in
 /// one Gregorian year is greeted twice, once per lunar year.
 pub async fn birthday(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id: i64) -> Result<Occurrence, DbErr> {
-    let config = &ctx.outreach.config;
-    let day = as_of + Duration::days(i64::from(config.birthday_days_early));
+    let settings = Builtin::load(&ctx.db, "birthday", &ctx.outreach.config).await?;
+    let days_early = settings.days_before.unwrap_or(ctx.outreach.config.birthday_days_early);
+    let day = as_of + Duration::days(i64::from(days_early));
     let leap_day_too = if day.month() == 2 && day.day() == 28 && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none() {
         29
     } else {
@@ -89,7 +93,7 @@ pub async fn birthday(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id
         ],
         accept: &|member: &Candidate| member.birthday.is_some_and(|born| is_birthday(born, member.lunar, day)),
     };
-    enqueue(ctx, &campaign, as_of, timing, run_id).await
+    enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await
 }
 
 /// Every reachable member, for each enabled holiday that is its lead time away from `as_of`.
@@ -99,7 +103,8 @@ pub async fn holiday(
     timing: Timing,
     run_id: i64,
 ) -> Result<Vec<Occurrence>, DbErr> {
-    let calendar = holidays::load(&ctx.db, ctx.outreach.config.holiday_days_before).await?;
+    let settings = Builtin::load(&ctx.db, "holiday", &ctx.outreach.config).await?;
+    let calendar = holidays::calendar(&ctx.db, &ctx.outreach.config).await?;
     let mut occurrences = Vec::new();
     for brand_holiday in calendar.iter().filter(|h| h.enabled) {
         let date = as_of + Duration::days(i64::from(brand_holiday.days_before));
@@ -115,7 +120,7 @@ pub async fn holiday(
             values: Vec::new(),
             accept: &|_| true,
         };
-        occurrences.push(enqueue(ctx, &campaign, as_of, timing, run_id).await?);
+        occurrences.push(enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await?);
     }
     Ok(occurrences)
 }
@@ -123,6 +128,7 @@ pub async fn holiday(
 /// Lapsed members who bought at least `winback_min_orders` times and had no win-back email in the
 /// cooldown.
 pub async fn winback(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id: i64) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, "winback", &ctx.outreach.config).await?;
     let config = &ctx.outreach.config;
     let cooldown_start = as_of - Duration::days(i64::from(config.winback_cooldown_days));
     let campaign = Campaign {
@@ -139,7 +145,7 @@ pub async fn winback(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id:
         ],
         accept: &|_| true,
     };
-    enqueue(ctx, &campaign, as_of, timing, run_id).await
+    enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await
 }
 
 struct Campaign<'a> {
@@ -158,77 +164,95 @@ struct Candidate {
     time_zone: String,
     birthday: Option<NaiveDate>,
     lunar: bool,
+    /// The latest run's expected value, which the campaign report adjusts by.
+    expected_value_cents: Option<i64>,
 }
 
+/// Queues one occurrence: each member it is for is recorded as a recipient of the built-in
+/// campaign, and those not held out get an outbox row.
 async fn enqueue(
     ctx: &JobContext,
+    settings: &Builtin,
     campaign: &Campaign<'_>,
     day: NaiveDate,
     timing: Timing,
     run_id: i64,
 ) -> Result<Occurrence, DbErr> {
     let db = &ctx.db;
-    let settings = crate::campaigns::builtin(db, campaign.kind).await?;
+    let mut occurrence = Occurrence {
+        kind: campaign.kind,
+        occurrence: campaign.occurrence.clone(),
+        candidates: 0,
+        held_out: 0,
+        queued: 0,
+    };
     if !settings.on {
-        return Ok(Occurrence {
-            kind: campaign.kind,
-            occurrence: campaign.occurrence.clone(),
-            candidates: 0,
-            queued: 0,
-        });
+        return Ok(occurrence);
     }
-    let (narrowed_filter, narrowed);
-    let campaign = match settings.segment_id {
+    let narrowed_filter;
+    let filter = match settings.segment_id() {
         // The marketer narrowed the audience to a segment (its membership at the last refresh).
         Some(segment_id) => {
             narrowed_filter = format!(
                 "({}) AND m.id IN (SELECT sm.member_id FROM segment_members sm WHERE sm.segment_id = {segment_id})",
                 campaign.filter
             );
-            narrowed = Campaign {
-                kind: campaign.kind,
-                occurrence: campaign.occurrence.clone(),
-                holiday_key: campaign.holiday_key,
-                filter: &narrowed_filter,
-                values: campaign.values.clone(),
-                accept: campaign.accept,
-            };
-            &narrowed
+            narrowed_filter.as_str()
         }
-        None => campaign,
+        None => campaign.filter,
     };
     let before = queued_rows(db, campaign).await?;
-    let mut due = DueTimes::new(&ctx.outreach.config, ctx.time_zone, day, timing);
-    let (mut after_id, mut candidates) = (0_i64, 0_u64);
+    let occurrence_id = settings.occurrence(db, &campaign.occurrence, run_id).await?;
+    let mut due = DueTimes::new(settings.send_time, ctx.time_zone, day, timing);
+    let mut after_id = 0_i64;
     loop {
-        let page = read_page(db, campaign, after_id).await?;
+        let page = read_page(db, filter, &campaign.values, after_id).await?;
         let Some(last) = page.last() else { break };
         after_id = last.id;
-        let rows: Vec<Vec<Value>> = page
-            .iter()
-            .filter(|member| (campaign.accept)(member))
-            .map(|member| outbox_row(campaign, &settings, member, due.at(&member.time_zone), timing, run_id))
-            .collect();
-        candidates += rows.len() as u64;
+        let (mut recipients, mut rows) = (Vec::new(), Vec::new());
+        for member in page.iter().filter(|member| (campaign.accept)(member)) {
+            let due_at = due.at(&member.time_zone);
+            let held_out = settings.holds_out(member.id);
+            if let Some(occurrence_id) = occurrence_id {
+                recipients.push(settings.recipient(
+                    occurrence_id,
+                    member.id,
+                    held_out,
+                    due_at,
+                    member.expected_value_cents,
+                ));
+            }
+            occurrence.candidates += 1;
+            if held_out {
+                occurrence.held_out += 1;
+            } else {
+                rows.push(outbox_row(campaign, settings, member, due_at, timing, run_id));
+            }
+        }
+        builtin::record(db, &recipients).await?;
         OUTBOX.insert(db, &rows, " ON CONFLICT (dedupe_key) DO NOTHING").await?;
     }
-    Ok(Occurrence {
-        kind: campaign.kind,
-        occurrence: campaign.occurrence.clone(),
-        candidates,
-        queued: queued_rows(db, campaign).await? - before,
-    })
+    if let Some(occurrence_id) = occurrence_id {
+        builtin::tally(db, occurrence_id).await?;
+    }
+    occurrence.queued = queued_rows(db, campaign).await? - before;
+    Ok(occurrence)
 }
 
-async fn read_page(db: &impl ConnectionTrait, campaign: &Campaign<'_>, after_id: i64) -> Result<Vec<Candidate>, DbErr> {
+async fn read_page(
+    db: &impl ConnectionTrait,
+    filter: &str,
+    values: &[Value],
+    after_id: i64,
+) -> Result<Vec<Candidate>, DbErr> {
     let sql = format!(
-        "SELECT m.id, m.time_zone, m.birthday, m.lunar_birthday FROM members m \
-         WHERE {REACHABLE} AND m.id > $1 AND ({}) ORDER BY m.id LIMIT {PAGE}",
-        campaign.filter
+        "SELECT m.id, m.time_zone, m.birthday, m.lunar_birthday, x.expected_value_365_cents FROM members m \
+         LEFT JOIN member_metrics x ON x.member_id = m.id \
+         WHERE {REACHABLE} AND m.id > $1 AND ({filter}) ORDER BY m.id LIMIT {PAGE}"
     );
-    let mut values: Vec<Value> = vec![after_id.into()];
-    values.extend(campaign.values.iter().cloned());
-    let rows = db.query_all(statement(db, &sql, values)).await?;
+    let mut parameters: Vec<Value> = vec![after_id.into()];
+    parameters.extend(values.iter().cloned());
+    let rows = db.query_all(statement(db, &sql, parameters)).await?;
     rows.iter()
         .map(|row| {
             Ok(Candidate {
@@ -236,6 +260,7 @@ async fn read_page(db: &impl ConnectionTrait, campaign: &Campaign<'_>, after_id:
                 time_zone: row.try_get("", "time_zone")?,
                 birthday: row.try_get("", "birthday")?,
                 lunar: row.try_get("", "lunar_birthday")?,
+                expected_value_cents: row.try_get("", "expected_value_365_cents")?,
             })
         })
         .collect()
@@ -243,7 +268,7 @@ async fn read_page(db: &impl ConnectionTrait, campaign: &Campaign<'_>, after_id:
 
 fn outbox_row(
     campaign: &Campaign<'_>,
-    settings: &crate::campaigns::Builtin,
+    settings: &Builtin,
     member: &Candidate,
     due_at: DateTime<Utc>,
     timing: Timing,
@@ -261,8 +286,8 @@ fn outbox_row(
         0_i32.into(),
         run_id.into(),
         Utc::now().into(),
-        settings.campaign_id.into(),
-        settings.priority.into(),
+        settings.campaign_id().into(),
+        settings.priority().into(),
     ]
 }
 
@@ -278,11 +303,11 @@ async fn queued_rows(db: &impl ConnectionTrait, campaign: &Campaign<'_>) -> Resu
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Due times per time zone: the send hour of the day in the member's zone (the brand's zone when
+/// Due times per time zone: the send time of the day in the member's zone (the brand's zone when
 /// theirs is not a known name), or now.
 struct DueTimes {
     day: NaiveDate,
-    send_hour: u32,
+    send_time: NaiveTime,
     brand_zone: Tz,
     timing: Timing,
     now: DateTime<Utc>,
@@ -290,10 +315,10 @@ struct DueTimes {
 }
 
 impl DueTimes {
-    fn new(config: &OutreachConfig, brand_zone: Tz, day: NaiveDate, timing: Timing) -> Self {
+    fn new(send_time: NaiveTime, brand_zone: Tz, day: NaiveDate, timing: Timing) -> Self {
         Self {
             day,
-            send_hour: config.send_hour,
+            send_time,
             brand_zone,
             timing,
             now: Utc::now(),
@@ -309,7 +334,7 @@ impl DueTimes {
             return *due;
         }
         let tz = zone.parse::<Tz>().unwrap_or(self.brand_zone);
-        let due = local_hour(self.day, self.send_hour, tz);
+        let due = local_time(self.day.and_time(self.send_time), tz);
         self.by_zone.insert(zone.to_owned(), due);
         due
     }
@@ -318,7 +343,7 @@ impl DueTimes {
 /// `hour`:00 on `day` in `tz`, as UTC. In a daylight-saving gap, the first valid time after it.
 pub fn local_hour(day: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
     let start = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
-    crate::campaigns::local_time(start, tz)
+    local_time(start, tz)
 }
 
 #[cfg(test)]

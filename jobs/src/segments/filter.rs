@@ -139,6 +139,44 @@ fields! {
     "lastPurchase" => x(X::LastPurchase), Kind::Date, true;
 }
 
+/// What a filterable field is, for a builder that offers only what fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub name: &'static str,
+    /// `int`, `float`, `money`, `text`, `date`, `bool`, `choice`, `topics`, `age` or `store`.
+    pub kind: &'static str,
+    pub ops: &'static [Op],
+    /// The words a `choice` field holds.
+    pub choices: &'static [&'static str],
+    /// It may be missing (no metrics row yet, no birthday…), so `isEmpty` can be true.
+    pub nullable: bool,
+}
+
+impl Field {
+    pub fn info(&self) -> FieldInfo {
+        let (kind, choices) = match self.kind {
+            Kind::Int => ("int", &[][..]),
+            Kind::Float => ("float", &[][..]),
+            Kind::Money => ("money", &[][..]),
+            Kind::Text => ("text", &[][..]),
+            Kind::Date => ("date", &[][..]),
+            Kind::Bool => ("bool", &[][..]),
+            Kind::Choice(words) => ("choice", words),
+            Kind::Topics => ("topics", &[][..]),
+            Kind::Age => ("age", &[][..]),
+            Kind::Store => ("store", &[][..]),
+            Kind::LoyaltyStrategy | Kind::ValueStrategy => ("choice", STRATEGIES),
+        };
+        FieldInfo {
+            name: self.name,
+            kind,
+            ops: self.kind.ops(),
+            choices,
+            nullable: self.nullable,
+        }
+    }
+}
+
 impl Kind {
     fn ops(self) -> &'static [Op] {
         use Op::*;

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use filter::{FIELDS, MAX_DEPTH};
+pub use filter::{FieldInfo, FIELDS, MAX_DEPTH};
 pub use refresh::{refresh, refresh_all, RefreshCounts, Requester};
 
 /// One node of a filter tree: a group, a negation, or one condition.

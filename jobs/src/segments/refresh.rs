@@ -4,16 +4,19 @@
 //! One transaction per segment. It starts by writing the segment's row, which makes refreshes
 //! of one segment take turns (a row lock on PostgreSQL, the write lock on SQLite), so two
 //! replicas or a marketer's refresh during the nightly one never record a change twice.
+//!
+//! The filter is evaluated once, into a temporary table of the matching member ids: who entered
+//! and who left are then two anti-joins on primary keys, and the new size is that table's.
 use chrono::{DateTime, Utc};
 use entity::{segment, segment_change as change, segment_member as membership, segment_refresh};
-use sea_orm::sea_query::{Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, ColumnDef, Expr, InsertStatement, Query, SelectStatement, SimpleExpr, Table};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
 };
 use serde::Serialize;
 
-use super::{compile, matching, member_ids, parse, AsOf, SegmentError};
+use super::{compile, member_ids, parse, AsOf, SegmentError};
 
 /// Who asked for a refresh: the job run that does it, or a person.
 #[derive(Clone, Debug)]
@@ -106,13 +109,11 @@ pub async fn refresh(
         refresh_id: refresh.id,
         at: now,
     };
-    let entered = history.record_entered(&txn, matching(condition.clone())).await?;
-    let left = history.record_left(&txn, member_ids(condition)).await?;
+    let members = Matching::fill(&txn, member_ids(condition)).await? as i64;
+    let entered = history.record_entered(&txn).await?;
+    let left = history.record_left(&txn).await?;
     history.apply(&txn).await?;
-    let members = membership::Entity::find()
-        .filter(membership::Column::SegmentId.eq(segment_id))
-        .count(&txn)
-        .await? as i64;
+    Matching::drop(&txn).await?;
     let refresh = segment_refresh::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(refresh.id),
         members: Set(members),
@@ -140,27 +141,35 @@ struct History {
 
 impl History {
     /// Matching members not yet in the segment entered.
-    async fn record_entered(&self, conn: &impl ConnectionTrait, mut matching: SelectStatement) -> Result<u64, DbErr> {
-        let member = (entity::member::Entity, entity::member::Column::Id);
+    async fn record_entered(&self, conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
         let already = Query::select()
             .expr(Expr::val(1))
             .from(membership::Entity)
             .and_where(Expr::col((membership::Entity, membership::Column::SegmentId)).eq(self.segment_id))
-            .and_where(Expr::col((membership::Entity, membership::Column::MemberId)).equals(member))
+            .and_where(Expr::col((membership::Entity, membership::Column::MemberId)).equals(Matching::member_id()))
             .to_owned();
-        matching.and_where(Expr::exists(already).not());
-        self.insert(conn, matching, Expr::col(member).into(), true).await
+        let newcomers = Query::select()
+            .from(Matching::table())
+            .and_where(Expr::exists(already).not())
+            .to_owned();
+        self.insert(conn, newcomers, Expr::col(Matching::member_id()).into(), true)
+            .await
     }
 
     /// Members of the segment that no longer match left.
-    async fn record_left(&self, conn: &impl ConnectionTrait, matching: SelectStatement) -> Result<u64, DbErr> {
-        let member = Expr::col((membership::Entity, membership::Column::MemberId));
+    async fn record_left(&self, conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        let member = (membership::Entity, membership::Column::MemberId);
+        let still = Query::select()
+            .expr(Expr::val(1))
+            .from(Matching::table())
+            .and_where(Expr::col(Matching::member_id()).equals(member))
+            .to_owned();
         let leavers = Query::select()
             .from(membership::Entity)
             .and_where(Expr::col((membership::Entity, membership::Column::SegmentId)).eq(self.segment_id))
-            .and_where(member.clone().not_in_subquery(matching))
+            .and_where(Expr::exists(still).not())
             .to_owned();
-        self.insert(conn, leavers, member.into(), false).await
+        self.insert(conn, leavers, Expr::col(member).into(), false).await
     }
 
     /// `INSERT INTO segment_changes ... SELECT` one change for each `member_id` of `rows` (a
@@ -230,4 +239,48 @@ impl History {
 async fn exec(conn: &impl ConnectionTrait, insert: &InsertStatement) -> Result<u64, DbErr> {
     let statement = conn.get_database_backend().build(insert);
     Ok(conn.execute(statement).await?.rows_affected())
+}
+
+/// The temporary table of the members who match the filter being refreshed, on the
+/// transaction's connection. Created and dropped inside the transaction, so a failed refresh
+/// leaves none behind on either database.
+struct Matching;
+
+impl Matching {
+    fn table() -> Alias {
+        Alias::new("segment_matching")
+    }
+
+    fn member_id() -> (Alias, Alias) {
+        (Self::table(), Alias::new("member_id"))
+    }
+
+    /// Creates the table and fills it with `ids` (a select of member ids); returns how many.
+    async fn fill(conn: &impl ConnectionTrait, ids: SelectStatement) -> Result<u64, DbErr> {
+        let create = Table::create()
+            .table(Self::table())
+            .temporary()
+            .col(
+                ColumnDef::new(Self::member_id().1)
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
+            .to_owned();
+        conn.execute(conn.get_database_backend().build(&create)).await?;
+        let insert = Query::insert()
+            .into_table(Self::table())
+            .columns([Self::member_id().1])
+            .select_from(ids)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .to_owned();
+        exec(conn, &insert).await
+    }
+
+    async fn drop(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let statement = Table::drop().table(Self::table()).to_owned();
+        conn.execute(conn.get_database_backend().build(&statement))
+            .await
+            .map(|_| ())
+    }
 }

@@ -36,6 +36,11 @@ export type CampaignInput = {
   /** New arrivals: the category, and how many days back a purchase in it counts (default 365). */
   category?: string | null | undefined;
   categoryWindowDays?: number | null | undefined;
+  /**
+   * Birthday: days early (default 0); holiday: days before each holiday without a lead time
+   * of its own (default 3). 0 to 60.
+   */
+  daysBefore?: number | null | undefined;
   /** The share held out as a control group, 0 to 0.5 (e.g. 0.1). */
   holdoutShare?: string | null | undefined;
   /** CUSTOM (default) or NEW_ARRIVALS; set when created. */
@@ -48,6 +53,11 @@ export type CampaignInput = {
   schedule?: ScheduleInput | null | undefined;
   /** The audience; without one, every consenting member. */
   segmentId?: string | null | undefined;
+  /**
+   * Built-in kinds: the time of day their emails are due in each member's own zone
+   * (default: the configured send hour, 09:00).
+   */
+  sendTime?: string | null | undefined;
 };
 
 export type CampaignKind =
@@ -265,7 +275,7 @@ export type Strategy =
 
 export type TemplateInput = {
   html: string;
-  /** `birthday`, `holiday` or `winback`. */
+  /** `birthday`, `holiday`, `winback` or a campaign's `campaign:<id>`. */
   kind: string;
   /** `zh-CN` or `en`. */
   locale: string;
