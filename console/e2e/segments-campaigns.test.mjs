@@ -1,8 +1,9 @@
 // Segments and campaigns end to end in Debian's chromium: build the scenario segment visually
 // and see the live count equal `segmentPreview`; a wrong operand flagged at its node; save and
 // refresh it; a campaign for it on a cron schedule read aloud in both languages, its template
-// saved from the campaign's link, scheduled, an occurrence started and sent, and its report.
-// Screenshots for the README are taken on the way.
+// saved from the campaign's link (and read back when reopened), scheduled, an occurrence started
+// and sent, and its report; the member profile's segments and emails; the built-in birthday
+// campaign's send time and days early. Screenshots for the README are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -49,9 +50,30 @@ test('a segment built visually counts what segmentPreview counts, and a wrong op
   await page.getByText('还没有保存的分群。').waitFor();
   await page.getByRole('link', { name: '新建分群' }).click();
   await page.getByRole('heading', { name: '新建分群' }).waitFor();
+  const node = (path) => page.locator(`[data-path="${path}"]`);
+
+  // The builder offers the fields, operators and choices `segmentFields` lists, no more.
+  const { segmentFields } = await stack.graphql('{ segmentFields { name kind operators choices } }');
+  const fieldSelect = node('filter.and[0]').getByRole('combobox', { name: '字段' });
+  await fieldSelect.locator('option[value=tier]').waitFor({ state: 'attached' });
+  const offered = await fieldSelect.locator('option').evaluateAll((options) => options.map((o) => o.value));
+  assert.deepEqual([...offered].sort(), segmentFields.map((f) => f.name).sort(), 'every field the API lists');
+  await page.getByRole('button', { name: '+ 条件', exact: true }).click();
+  const probe = node('filter.and[1]');
+  for (const name of ['interests', 'emailConsent', 'birthMonth', 'gender', 'loyaltyStrategy']) {
+    const field = segmentFields.find((f) => f.name === name);
+    assert.ok(field, name);
+    await probe.getByRole('combobox', { name: '字段' }).selectOption(name);
+    const ops = await probe.getByRole('combobox', { name: '运算' }).locator('option').evaluateAll((options) => options.map((o) => o.value));
+    assert.deepEqual(ops, field.operators, `${name}: the operators segmentFields gives`);
+    if (field.choices.length && field.operators.includes('IN')) {
+      await probe.getByRole('combobox', { name: '运算' }).selectOption('IN');
+      assert.equal(await probe.getByRole('group', { name: '取值' }).getByRole('checkbox').count(), field.choices.length, `${name}: its choices`);
+    }
+  }
+  await probe.getByRole('button', { name: '删除' }).click();
 
   // Condition 1: tier is A or B (the new condition starts as "tier is one of").
-  const node = (path) => page.locator(`[data-path="${path}"]`);
   await node('filter.and[0]').getByRole('checkbox', { name: 'A', exact: true }).check();
   await node('filter.and[0]').getByRole('checkbox', { name: 'B', exact: true }).check();
   // Condition 2: city = 上海.
@@ -187,14 +209,36 @@ test('a campaign for the segment: cron read aloud, template saved from its link,
   await page.locator('[data-template-link]').click();
   await page.getByRole('heading', { name: '邮件模板' }).waitFor();
   assert.equal(await page.getByRole('combobox', { name: '模板' }).inputValue(), `campaign:${campaignId}`);
+  await page.locator('[data-template-state=starter]').waitFor();
   await page.getByText('模板可以正常生成。').waitFor();
+  const subject = page.getByRole('textbox', { name: '主题' });
+  const SUBJECT = '{{ member.name }}，秋季床品上新了';
+  await subject.fill(SUBJECT);
   await page.getByRole('button', { name: '保存', exact: true }).click();
   await page.getByRole('status').filter({ hasText: '已保存' }).waitFor();
+  // Reopened, the editor shows the saved template, not the starter text.
+  await page.reload();
+  await page.locator('[data-template-state=saved]').waitFor();
+  assert.equal(await subject.inputValue(), SUBJECT);
+  const { emailTemplates: saved } = await stack.graphql('query($k: String) { emailTemplates(kind: $k) { locale subject } }', { k: `campaign:${campaignId}` });
+  assert.deepEqual(saved, [{ locale: 'zh-CN', subject: SUBJECT }]);
   await page.getByRole('link', { name: '返回活动' }).click();
   await page.locator('[data-template-saved=true]').waitFor();
+  await page.locator('[data-template-locale="zh-CN"][data-saved=true]').waitFor();
+  await page.locator('[data-template-locale="en"][data-saved=false]').waitFor();
   await page.getByRole('button', { name: '排期发送' }).click();
   await page.locator('h1 [data-status=scheduled]').waitFor();
   assert.equal(await page.locator('[data-no-occurrence]').count(), 1);
+  // When the next occurrence starts, as the API says, in the page's language and zone.
+  const { campaign: scheduled } = await stack.graphql('query($id: ID!) { campaign(id: $id) { nextStartAt } }', { id: campaignId });
+  assert.ok(scheduled.nextStartAt, 'a cron campaign has a next start');
+  const next = page.locator('[data-next-start]');
+  // (The API's nextStartAt carries the fraction of a second it was asked at: compare to the second.)
+  const toSecond = (v) => Math.floor(Date.parse(v) / 1000);
+  assert.equal(toSecond(await next.getAttribute('data-next-start')), toSecond(scheduled.nextStartAt));
+  const shanghai = new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' });
+  assert.equal(await next.textContent(), shanghai.format(new Date(scheduled.nextStartAt)));
+  assert.match((await next.textContent()) ?? '', /10:00$/);
 
   // Yesterday's 10:00 tick, caught up by hand, then the outbox sends.
   const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
@@ -228,11 +272,98 @@ test('a campaign for the segment: cron read aloud, template saved from its link,
   await section.locator('svg').first().waitFor();
   await page.screenshot({ path: `${shots}/campaign-report.png`, fullPage: true });
 
+  // The recipient's profile lists the segment (as of its refresh) and the email sent.
+  // The outbox is oldest first: the campaign's emails are the last sent.
+  let email;
+  for (let after = null, more = true; more;) {
+    const { outbox } = await stack.graphql(`query($after: String) { outbox(filter: { status: "sent" }, first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor } nodes { kind occurrence member { memberNo } } } }`, { after });
+    email = outbox.nodes.at(-1) ?? email;
+    more = outbox.pageInfo.hasNextPage;
+    after = outbox.pageInfo.endCursor;
+  }
+  assert.ok(email?.member, JSON.stringify(email));
+  const { member: recipient } = await stack.graphql('query($no: String!) { member(memberNo: $no) { segments { id name } } }', { no: email.member.memberNo });
+  assert.deepEqual(recipient.segments.filter((s) => s.id === segmentId), [{ id: segmentId, name: SEGMENT }]);
+  await page.goto(`${stack.base}/console/#/member/${encodeURIComponent(email.member.memberNo)}`);
+  const link = page.locator(`[data-member-segment="${segmentId}"]`);
+  await link.waitFor();
+  assert.equal(await link.textContent(), SEGMENT);
+  assert.equal(await page.locator('[data-member-segment]').count(), recipient.segments.length);
+  const row = page.locator(`[data-emails] tr[data-email-kind="${email.kind}"][data-email-status=sent]`).filter({ has: page.locator(`[data-occurrence="${email.occurrence}"]`) });
+  assert.equal(await row.count(), 1, 'the email sent is listed');
+  await page.screenshot({ path: `${shots}/member-outreach.png`, fullPage: true });
+  await link.click();
+  await page.getByRole('heading', { name: SEGMENT }).waitFor();
+  await page.goto(`${stack.base}/console/#/campaigns/${campaignId}`);
+  await page.locator('h1 [data-status=sending], h1 [data-status=scheduled]').first().waitFor();
+
   // Pause and cancel follow the status.
   await page.getByRole('button', { name: '暂停' }).click();
   await page.locator('h1 [data-status=paused]').waitFor();
   await page.getByRole('button', { name: '取消活动' }).click();
   await page.locator('h1 [data-status=cancelled]').waitFor();
   assert.equal(await page.getByRole('button', { name: '排期发送' }).count(), 0);
+  await page.context().close();
+});
+
+test('the built-in birthday campaign: send time and days early saved, paused and resumed, not cancelled', async () => {
+  const { campaigns } = await stack.graphql('{ campaigns { id name kind status } }');
+  const birthday = campaigns.find((c) => c.kind === 'BIRTHDAY');
+  const winback = campaigns.find((c) => c.kind === 'WINBACK');
+  assert.ok(birthday && winback, JSON.stringify(campaigns));
+  const page = await stack.newPage({ locale: 'en' });
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.getByRole('combobox', { name: '语言' }).first().selectOption('en');
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
+  await page.locator(`[data-campaign="${birthday.name}"] a`).click();
+  await page.getByRole('heading', { name: birthday.name }).waitFor();
+  const form = page.getByRole('form', { name: 'Campaign settings' });
+  await form.waitFor();
+  // No schedule and no name to edit: its timing instead.
+  assert.equal(await form.getByRole('radio', { name: /cron/ }).count(), 0);
+  assert.equal(await form.getByRole('textbox', { name: 'Name' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Cancel campaign' }).count(), 0);
+  await form.getByRole('radio', { name: 'Segment' }).check();
+  await form.getByRole('combobox', { name: 'Segment' }).selectOption({ label: SEGMENT });
+  await form.getByLabel("Send time (member's local time)").fill('10:30');
+  await form.getByRole('textbox', { name: /Days before the birthday/ }).fill('2');
+  await form.getByRole('textbox', { name: 'Control group (% held out)' }).fill('5');
+  await form.getByRole('textbox', { name: 'Priority under the daily cap' }).fill('3');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  const query = 'query($id: ID!) { campaign(id: $id) { status sendTime daysBefore holdoutShare priority segment { id } } }';
+  const { campaign } = await stack.graphql(query, { id: birthday.id });
+  assert.deepEqual(
+    { ...campaign, holdoutShare: Number(campaign.holdoutShare) },
+    { status: 'scheduled', sendTime: '10:30:00', daysBefore: 2, holdoutShare: 0.05, priority: 3, segment: { id: segmentId } },
+  );
+  await page.locator('[data-timing]').filter({ hasText: "due at 10:30 in each member's time zone; days early: 2" }).waitFor();
+  // Reopened, the form shows what is stored.
+  await page.reload();
+  await page.locator('[data-timing]').waitFor();
+  assert.equal(await form.getByLabel("Send time (member's local time)").inputValue(), '10:30');
+  assert.equal(await form.getByRole('textbox', { name: /Days before the birthday/ }).inputValue(), '2');
+  await page.screenshot({ path: `${shots}/campaign-birthday-en.png`, fullPage: true });
+
+  // A bad number of days is refused at its field.
+  await form.getByRole('textbox', { name: /Days before the birthday/ }).fill('61');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: '0 to 60 days' }).waitFor();
+  assert.equal((await stack.graphql(query, { id: birthday.id })).campaign.daysBefore, 2);
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('h1 [data-status=paused]').waitFor();
+  assert.equal((await stack.graphql(query, { id: birthday.id })).campaign.status, 'paused');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.locator('h1 [data-status=scheduled]').waitFor();
+  assert.equal((await stack.graphql(query, { id: birthday.id })).campaign.status, 'scheduled');
+
+  // Win-back has a send time but no days early.
+  await page.goto(`${stack.base}/console/#/campaigns/${winback.id}`);
+  await page.getByRole('heading', { name: winback.name }).waitFor();
+  await form.getByLabel("Send time (member's local time)").waitFor();
+  assert.equal(await form.getByRole('textbox', { name: /Days before/ }).count(), 0);
   await page.context().close();
 });

@@ -90,11 +90,29 @@ export async function startStack() {
   const blocked = [];
   const problems = [];
 
+  // E2E_CONSOLE_DIST=dist: the console's files come from that folder instead of the ones compiled
+  // into the binary (with the binary's headers), to try a fresh `npm run build` before the binary
+  // is rebuilt. CI leaves it unset and tests what the binary serves.
+  const distDir = process.env.E2E_CONSOLE_DIST ? resolve(process.env.E2E_CONSOLE_DIST) : null;
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
+  const fromDisk = distDir && (async (route, url) => {
+    const path = url.pathname.slice('/console/'.length) || 'index.html';
+    const original = await route.fetch({ url: `${base}/console/` });
+    const headers = { 'content-security-policy': original.headers()['content-security-policy'] ?? '' };
+    try {
+      const body = readFileSync(join(distDir, path));
+      return { status: 200, body, headers, contentType: types[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream' };
+    } catch {
+      return { status: 404, body: 'not found', headers };
+    }
+  });
+
   /** A fresh browser context (its own sessionStorage) that only reaches 127.0.0.1. */
   async function newPage(options = {}) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, ...options });
-    await context.route('**/*', (route) => {
+    await context.route('**/*', async (route) => {
       const url = new URL(route.request().url());
+      if (fromDisk && url.hostname === '127.0.0.1' && url.pathname.startsWith('/console/')) return route.fulfill(await fromDisk(route, url));
       if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'about:') return route.continue();
       blocked.push(url.href);
       return route.abort('blockedbyclient');

@@ -71,9 +71,11 @@ export const Member = graphql(`
   }
 `);
 
-export const MemberEmails = graphql(`
-  query MemberEmails($memberNo: String!) {
-    outbox(filter: { memberNo: $memberNo }, first: 20) {
+// Marketers and admins only: the member's saved segments and the emails sent to them.
+export const MemberOutreach = graphql(`
+  query MemberOutreach($memberNo: String!) {
+    member(memberNo: $memberNo) { segments { id name } }
+    outbox(filter: { memberNo: $memberNo }, first: 50) {
       totalCount
       edges { node { kind occurrence status dueAt sentAt attempts lastError } }
     }
@@ -101,8 +103,8 @@ export const RedeemPoints = graphql(`
 `);
 
 export const Templates = graphql(`
-  query Templates {
-    emailTemplates { kind locale subject text html custom }
+  query Templates($kind: String) {
+    emailTemplates(kind: $kind) { kind locale subject text html custom }
     members(first: 1) { edges { node { memberNo } } }
     me { staff { email } }
   }
@@ -168,6 +170,7 @@ export const SegmentChoices = graphql(`
   query SegmentChoices {
     segments { id name }
     stores { code name }
+    segmentFields { name kind operators choices nullable }
   }
 `);
 
@@ -220,7 +223,7 @@ export const RefreshSegment = graphql(`
 export const Campaigns = graphql(`
   query Campaigns {
     campaigns {
-      id name kind status schedule priority holdoutShare updatedBy updatedAt
+      id name kind status schedule nextStartAt sendTime priority holdoutShare updatedBy updatedAt
       segment { id name }
     }
   }
@@ -229,8 +232,8 @@ export const Campaigns = graphql(`
 export const Campaign = graphql(`
   query Campaign($id: ID!) {
     campaign(id: $id) {
-      id name kind status schedule templateKind oncePerMember holdoutShare priority attributionDays
-      category createdBy updatedBy updatedAt
+      id name kind status schedule nextStartAt templateKind templateLocales oncePerMember holdoutShare
+      priority attributionDays category categoryWindowDays sendTime daysBefore createdBy updatedBy updatedAt
       segment { id name }
       occurrences {
         id key startedAt audience heldOut queued
@@ -244,12 +247,6 @@ export const Campaign = graphql(`
       }
     }
     segments { id name }
-  }
-`);
-
-export const CampaignTemplateSaved = graphql(`
-  query CampaignTemplateSaved($kind: String!, $memberNo: String!) {
-    previewEmail(kind: $kind, memberNo: $memberNo, locale: "zh-CN") { subject }
   }
 `);
 

@@ -3,84 +3,36 @@
 // the path the server names in its errors (`filter.and[2].or[0]`), so an error lands at its node.
 import type { Key } from './i18n/index.svelte';
 import type {
-  BoughtCondition, FieldCondition, FilterOp, SegmentFilter, TierChangeCondition, TierDirection, TierLevel, TimeWindow,
+  BoughtCondition, SegmentChoicesQuery, FieldCondition, FilterOp, SegmentFilter, TierChangeCondition, TierDirection, TierLevel, TimeWindow,
 } from './gql/graphql';
 
-/** What a field holds; decides its operators and how a typed operand is sent. */
-export type FieldKind =
-  | 'int' | 'float' | 'money' | 'text' | 'date' | 'bool' | 'choice' | 'topics' | 'age' | 'store' | 'strategy';
+/** A filterable field as the API describes it (`segmentFields`): its kind, operators and choices. */
+export type FieldInfo = SegmentChoicesQuery['segmentFields'][number];
 
-export interface FieldInfo {
-  name: string;
-  kind: FieldKind;
-  /** For choice and strategy fields: the words the API accepts. */
-  choices?: string[];
-  group: 'profile' | 'analytics';
+// What the API cannot say: which heading a field is listed under (its label comes from the
+// dictionaries, `field_<name>`). A field the API adds later is listed under "other fields",
+// by its name.
+const PROFILE = new Set([
+  'memberNo', 'store', 'city', 'gender', 'age', 'birthday', 'birthMonth', 'joinedAt', 'interests',
+  'emailConsent', 'locale', 'timeZone', 'pointsBalance',
+]);
+const ANALYTICS = new Set([
+  'tier', 'qualifiedTier', 'rScore', 'fScore', 'mScore', 'loyaltyQuadrant', 'valueQuadrant',
+  'loyaltyStrategy', 'valueStrategy', 'layer', 'declining', 'lapsed', 'pAlive', 'expectedPurchases365',
+  'expectedValue365', 'clv', 'simpleClv', 'recencyDays', 'frequency365', 'monetary365', 'profit365',
+  'ordersTotal', 'spendTotal', 'avgOrderValue', 'firstPurchase', 'lastPurchase',
+]);
+export type FieldGroup = 'profile' | 'analytics' | 'other';
+export function fieldGroup(name: string): FieldGroup {
+  return PROFILE.has(name) ? 'profile' : ANALYTICS.has(name) ? 'analytics' : 'other';
 }
 
-// The server's dictionary of filterable fields (jobs/src/segments/filter.rs). The API has no
-// query that lists it, so it is mirrored here; an unknown field still errors at its node.
-const TIERS = ['A', 'B', 'C', 'D'];
-const STRATEGIES = ['DEEP_CARE', 'DEEP_ACQUISITION', 'DEEP_MINING', 'LONG_TERM_CULTIVATION'];
-export const FIELDS: FieldInfo[] = [
-  { name: 'memberNo', kind: 'text', group: 'profile' },
-  { name: 'store', kind: 'store', group: 'profile' },
-  { name: 'city', kind: 'text', group: 'profile' },
-  { name: 'gender', kind: 'choice', choices: ['FEMALE', 'MALE', 'OTHER'], group: 'profile' },
-  { name: 'age', kind: 'age', group: 'profile' },
-  { name: 'birthday', kind: 'date', group: 'profile' },
-  { name: 'birthMonth', kind: 'int', group: 'profile' },
-  { name: 'joinedAt', kind: 'date', group: 'profile' },
-  { name: 'interests', kind: 'topics', group: 'profile' },
-  { name: 'emailConsent', kind: 'bool', group: 'profile' },
-  { name: 'locale', kind: 'text', group: 'profile' },
-  { name: 'timeZone', kind: 'text', group: 'profile' },
-  { name: 'pointsBalance', kind: 'int', group: 'profile' },
-  { name: 'tier', kind: 'choice', choices: TIERS, group: 'analytics' },
-  { name: 'qualifiedTier', kind: 'choice', choices: TIERS, group: 'analytics' },
-  { name: 'rScore', kind: 'int', group: 'analytics' },
-  { name: 'fScore', kind: 'int', group: 'analytics' },
-  { name: 'mScore', kind: 'int', group: 'analytics' },
-  { name: 'loyaltyQuadrant', kind: 'choice', choices: ['TRUE_FRIEND', 'BARNACLE', 'BUTTERFLY', 'STRANGER'], group: 'analytics' },
-  { name: 'valueQuadrant', kind: 'choice', choices: ['STAR', 'CASH_COW', 'QUESTION_MARK', 'DOG'], group: 'analytics' },
-  { name: 'loyaltyStrategy', kind: 'strategy', choices: STRATEGIES, group: 'analytics' },
-  { name: 'valueStrategy', kind: 'strategy', choices: STRATEGIES, group: 'analytics' },
-  { name: 'layer', kind: 'choice', choices: ['LOYAL', 'POTENTIAL', 'FLOATING'], group: 'analytics' },
-  { name: 'declining', kind: 'bool', group: 'analytics' },
-  { name: 'lapsed', kind: 'bool', group: 'analytics' },
-  { name: 'pAlive', kind: 'float', group: 'analytics' },
-  { name: 'expectedPurchases365', kind: 'float', group: 'analytics' },
-  { name: 'expectedValue365', kind: 'money', group: 'analytics' },
-  { name: 'clv', kind: 'money', group: 'analytics' },
-  { name: 'simpleClv', kind: 'money', group: 'analytics' },
-  { name: 'recencyDays', kind: 'int', group: 'analytics' },
-  { name: 'frequency365', kind: 'int', group: 'analytics' },
-  { name: 'monetary365', kind: 'money', group: 'analytics' },
-  { name: 'profit365', kind: 'money', group: 'analytics' },
-  { name: 'ordersTotal', kind: 'int', group: 'analytics' },
-  { name: 'spendTotal', kind: 'money', group: 'analytics' },
-  { name: 'avgOrderValue', kind: 'money', group: 'analytics' },
-  { name: 'firstPurchase', kind: 'date', group: 'analytics' },
-  { name: 'lastPurchase', kind: 'date', group: 'analytics' },
-];
-
-const ORDERED: FilterOp[] = ['EQ', 'NE', 'LT', 'LE', 'GT', 'GE', 'BETWEEN', 'IN', 'NOT_IN', 'IS_EMPTY'];
-const OPS: Record<FieldKind, FilterOp[]> = {
-  int: ORDERED, float: ORDERED, money: ORDERED, date: ORDERED, age: ORDERED,
-  text: ['EQ', 'NE', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY'],
-  choice: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
-  store: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
-  strategy: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'],
-  bool: ['EQ', 'NE', 'IS_EMPTY'],
-  topics: ['CONTAINS', 'IS_EMPTY'],
-};
-
-export function fieldInfo(name: string): FieldInfo {
-  return FIELDS.find((f) => f.name === name) ?? { name, kind: 'text', group: 'profile' };
-}
-
-export function opsFor(name: string): FilterOp[] {
-  return OPS[fieldInfo(name).kind];
+/**
+ * The field's description; a field the API does not list (a stored filter naming a field since
+ * removed) keeps its operator, and the server's error then shows at its node.
+ */
+export function fieldInfo(fields: readonly FieldInfo[], name: string, op: FilterOp = 'EQ'): FieldInfo {
+  return fields.find((f) => f.name === name) ?? { name, kind: 'text', operators: [op], choices: [], nullable: false };
 }
 
 export interface WindowModel {
@@ -141,7 +93,7 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i;
 const AMOUNT = /^\d+(\.\d{1,2})?$/;
 
 /** A typed operand as the JSON the server expects for the field's kind. */
-function operand(kind: FieldKind, text: string): unknown {
+function operand(kind: string, text: string): unknown {
   const trimmed = text.trim();
   switch (kind) {
     case 'int':
@@ -174,7 +126,9 @@ function timeWindow(w: WindowModel, path: string, problems: Problem[]): TimeWind
 }
 
 /** The API input for a tree, and the problems that keep it from being sent. */
-export function toInput(node: Node, path = 'filter', problems: Problem[] = []): { filter: SegmentFilter; problems: Problem[] } {
+export function toInput(
+  node: Node, fields: readonly FieldInfo[], path = 'filter', problems: Problem[] = [],
+): { filter: SegmentFilter; problems: Problem[] } {
   const build = (n: Node, at: string): SegmentFilter => {
     switch (n.type) {
       case 'and':
@@ -184,7 +138,7 @@ export function toInput(node: Node, path = 'filter', problems: Problem[] = []): 
       case 'not':
         return { not: build(n.child, `${at}.not`) };
       case 'field': {
-        const kind = fieldInfo(n.field).kind;
+        const kind = fieldInfo(fields, n.field).kind;
         const condition: FieldCondition = { field: n.field, op: n.op };
         if (n.op === 'BETWEEN' || n.op === 'IN' || n.op === 'NOT_IN') {
           condition.values = n.values.map((v) => operand(kind, v));

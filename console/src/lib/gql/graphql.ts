@@ -353,12 +353,12 @@ export type MemberQueryVariables = Exact<{
 
 export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, consentSource: string | null, consentAt: string | null, status: string, pointsBalance: number, tier: TierLevel | null, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
 
-export type MemberEmailsQueryVariables = Exact<{
+export type MemberOutreachQueryVariables = Exact<{
   memberNo: string;
 }>;
 
 
-export type MemberEmailsQuery = { outbox: { totalCount: number, edges: Array<{ node: { kind: string, occurrence: string, status: string, dueAt: string, sentAt: string | null, attempts: number, lastError: string | null } }> } };
+export type MemberOutreachQuery = { member: { segments: Array<{ id: string, name: string }> }, outbox: { totalCount: number, edges: Array<{ node: { kind: string, occurrence: string, status: string, dueAt: string, sentAt: string | null, attempts: number, lastError: string | null } }> } };
 
 export type RecordPurchaseMutationVariables = Exact<{
   input: PurchaseInput;
@@ -392,7 +392,9 @@ export type RedeemPointsMutationVariables = Exact<{
 
 export type RedeemPointsMutation = { redeemPoints: { id: string } };
 
-export type TemplatesQueryVariables = Exact<{ [key: string]: never; }>;
+export type TemplatesQueryVariables = Exact<{
+  kind?: string | null | undefined;
+}>;
 
 
 export type TemplatesQuery = { emailTemplates: Array<{ kind: string, locale: string, subject: string, text: string, html: string, custom: boolean }>, members: { edges: Array<{ node: { memberNo: string } }> }, me: { staff: { email: string | null } | null } };
@@ -467,7 +469,7 @@ export type SegmentsQuery = { segments: Array<{ id: string, name: string, descri
 export type SegmentChoicesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SegmentChoicesQuery = { segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }> };
+export type SegmentChoicesQuery = { segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }>, segmentFields: Array<{ name: string, kind: string, operators: Array<FilterOp>, choices: Array<string>, nullable: boolean }> };
 
 export type SegmentPreviewQueryVariables = Exact<{
   filter: SegmentFilter;
@@ -522,22 +524,14 @@ export type RefreshSegmentMutation = { refreshSegment: { id: string, refreshedAt
 export type CampaignsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CampaignsQuery = { campaigns: Array<{ id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, priority: number, holdoutShare: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null }> };
+export type CampaignsQuery = { campaigns: Array<{ id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, sendTime: string | null, priority: number, holdoutShare: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null }> };
 
 export type CampaignQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, templateKind: string, oncePerMember: boolean, holdoutShare: string, priority: number, attributionDays: number, category: string | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
-
-export type CampaignTemplateSavedQueryVariables = Exact<{
-  kind: string;
-  memberNo: string;
-}>;
-
-
-export type CampaignTemplateSavedQuery = { previewEmail: { subject: string } };
+export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, templateKind: string, templateLocales: Array<string>, oncePerMember: boolean, holdoutShare: string, priority: number, attributionDays: number, category: string | null, categoryWindowDays: number | null, sendTime: string | null, daysBefore: number | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
 
 export type CreateCampaignMutationVariables = Exact<{
   input: CampaignInput;
@@ -855,9 +849,15 @@ export const MemberDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MemberQuery, MemberQueryVariables>;
-export const MemberEmailsDocument = new TypedDocumentString(`
-    query MemberEmails($memberNo: String!) {
-  outbox(filter: {memberNo: $memberNo}, first: 20) {
+export const MemberOutreachDocument = new TypedDocumentString(`
+    query MemberOutreach($memberNo: String!) {
+  member(memberNo: $memberNo) {
+    segments {
+      id
+      name
+    }
+  }
+  outbox(filter: {memberNo: $memberNo}, first: 50) {
     totalCount
     edges {
       node {
@@ -872,7 +872,7 @@ export const MemberEmailsDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<MemberEmailsQuery, MemberEmailsQueryVariables>;
+    `) as unknown as TypedDocumentString<MemberOutreachQuery, MemberOutreachQueryVariables>;
 export const RecordPurchaseDocument = new TypedDocumentString(`
     mutation RecordPurchase($input: PurchaseInput!) {
   recordPurchase(input: $input) {
@@ -902,8 +902,8 @@ export const RedeemPointsDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<RedeemPointsMutation, RedeemPointsMutationVariables>;
 export const TemplatesDocument = new TypedDocumentString(`
-    query Templates {
-  emailTemplates {
+    query Templates($kind: String) {
+  emailTemplates(kind: $kind) {
     kind
     locale
     subject
@@ -1030,6 +1030,13 @@ export const SegmentChoicesDocument = new TypedDocumentString(`
     code
     name
   }
+  segmentFields {
+    name
+    kind
+    operators
+    choices
+    nullable
+  }
 }
     `) as unknown as TypedDocumentString<SegmentChoicesQuery, SegmentChoicesQueryVariables>;
 export const SegmentPreviewDocument = new TypedDocumentString(`
@@ -1155,6 +1162,8 @@ export const CampaignsDocument = new TypedDocumentString(`
     kind
     status
     schedule
+    nextStartAt
+    sendTime
     priority
     holdoutShare
     updatedBy
@@ -1174,12 +1183,17 @@ export const CampaignDocument = new TypedDocumentString(`
     kind
     status
     schedule
+    nextStartAt
     templateKind
+    templateLocales
     oncePerMember
     holdoutShare
     priority
     attributionDays
     category
+    categoryWindowDays
+    sendTime
+    daysBefore
     createdBy
     updatedBy
     updatedAt
@@ -1244,13 +1258,6 @@ export const CampaignDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CampaignQuery, CampaignQueryVariables>;
-export const CampaignTemplateSavedDocument = new TypedDocumentString(`
-    query CampaignTemplateSaved($kind: String!, $memberNo: String!) {
-  previewEmail(kind: $kind, memberNo: $memberNo, locale: "zh-CN") {
-    subject
-  }
-}
-    `) as unknown as TypedDocumentString<CampaignTemplateSavedQuery, CampaignTemplateSavedQueryVariables>;
 export const CreateCampaignDocument = new TypedDocumentString(`
     mutation CreateCampaign($input: CampaignInput!) {
   createCampaign(input: $input) {
