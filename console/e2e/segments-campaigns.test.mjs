@@ -3,7 +3,8 @@
 // refresh it; a campaign for it on a cron schedule read aloud in both languages, its template
 // saved from the campaign's link (and read back when reopened), scheduled, an occurrence started
 // and sent, and its report; the member profile's segments and emails; the built-in birthday
-// campaign's send time and days early. Screenshots for the README are taken on the way.
+// campaign's send time and days early; a field the API adds later is offered by its name.
+// Screenshots for the README are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -365,5 +366,28 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   await page.getByRole('heading', { name: winback.name }).waitFor();
   await form.getByLabel("Send time (member's local time)").waitFor();
   assert.equal(await form.getByRole('textbox', { name: /Days before/ }).count(), 0);
+  await page.context().close();
+});
+
+test('a field the API adds later is offered by its name, with the operators the API gives it', async () => {
+  const page = await stack.newPage();
+  // The server answers as a newer one would: one more field in segmentFields.
+  await page.route('**/graphql', async (route) => {
+    if (!(route.request().postData() ?? '').includes('query SegmentChoices')) return route.fallback();
+    const response = await route.fetch();
+    const body = await response.json();
+    body.data.segmentFields.push({ name: 'shoeSize', kind: 'int', operators: ['EQ', 'GE'], choices: [], nullable: true });
+    return route.fulfill({ response, json: body });
+  });
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.goto(`${stack.base}/console/#/segments/new`);
+  const condition = page.locator('[data-path="filter.and[0]"]');
+  const field = condition.getByRole('combobox', { name: '字段' });
+  await field.locator('option[value=shoeSize]').waitFor({ state: 'attached' });
+  assert.equal(await field.locator('option[value=shoeSize]').textContent(), 'shoeSize');
+  await field.selectOption('shoeSize');
+  const ops = await condition.getByRole('combobox', { name: '运算' }).locator('option').evaluateAll((options) => options.map((o) => o.value));
+  assert.deepEqual(ops, ['EQ', 'GE']);
   await page.context().close();
 });
