@@ -975,6 +975,10 @@ async fn bad_filters_name_their_place_in_the_tree() {
             json!({ "bought": { "minCount": 0, "window": { "lastDays": 5 } } }),
             "filter.bought.minCount",
         ),
+        (
+            json!({ "bought": { "minAmount": "0", "window": { "lastDays": 5 } } }),
+            "filter.bought.minAmount",
+        ),
         (json!({ "birthdayWithin": 400 }), "filter.birthdayWithin"),
         (
             json!({ "boughtNothing": { "lastDays": -1 } }),

@@ -487,6 +487,9 @@ async fn save_postgres(
             .await?;
     }
     tx.commit().await.map_err(sqlx_err)?;
+    // Every metrics row was just rewritten: fresh planner statistics for the segments refresh
+    // that runs right after (autovacuum would get there minutes later, planning it blind).
+    db.execute_unprepared("ANALYZE member_metrics, tier_history").await?;
     Ok(run_id)
 }
 

@@ -1,5 +1,5 @@
 //! When a campaign starts its occurrences.
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use entity::campaign;
@@ -72,9 +72,10 @@ impl Schedule {
         let start = match self {
             Self::At(local) => local_time(*local, zone),
             Self::Local { date, time } => earliest(*date, *time),
+            // From the whole second: croner keeps the fraction of the time it starts from.
             Self::Cron(expression) => cron(expression)
                 .ok()?
-                .find_next_occurrence(&now.with_timezone(&zone), false)
+                .find_next_occurrence(&now.trunc_subsecs(0).with_timezone(&zone), false)
                 .ok()?
                 .with_timezone(&Utc),
             Self::OnEntry => return None,
@@ -178,6 +179,11 @@ mod tests {
         assert_eq!(due.key, "2026-12-08T02:00:00+00:00");
         assert_eq!(weekly.due(now, Some(utc("2026-12-08T03:00:00Z")), zone), None);
         assert_eq!(weekly.next_start(now, zone), Some(utc("2026-12-15T02:00:00Z")));
+        let a_moment_later = now + Duration::milliseconds(941);
+        assert_eq!(
+            weekly.next_start(a_moment_later, zone),
+            Some(utc("2026-12-15T02:00:00Z"))
+        );
         assert!(Schedule::Cron("every tuesday".to_owned()).check().is_err());
     }
 }
