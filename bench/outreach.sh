@@ -15,8 +15,13 @@ if ! command -v smtp-sink >/dev/null; then
   echo "postfix" "postfix/main_mailer_type" select "No configuration" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
 fi
-cargo build --release --locked -q
-BIN="$PWD/target/release/patron"
+# PATRON_BIN=path measures that binary instead of building one.
+if [ -n "${PATRON_BIN:-}" ]; then
+  BIN="$(realpath "$PATRON_BIN")"
+else
+  cargo build --release --locked -q
+  BIN="$PWD/target/release/patron"
+fi
 WORK="$(mktemp -d)"
 SINK_USER="$(id -un)"; [ "$SINK_USER" = root ] && SINK_USER=nobody
 smtp-sink -u "$SINK_USER" "127.0.0.1:$PORT" 1024 &
