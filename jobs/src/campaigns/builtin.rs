@@ -3,7 +3,7 @@
 //! any campaign's, so their report compares the members sent to with those held out.
 //!
 //! The outreach jobs decide who is due (`outreach::queue`); this module only knows the campaign.
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use entity::campaign;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Value};
 
@@ -83,14 +83,7 @@ impl Builtin {
         expected_value_cents: Option<i64>,
     ) -> Vec<Value> {
         let days = self.campaign.as_ref().map_or(30, |c| c.attribution_days);
-        vec![
-            occurrence_id.into(),
-            member_id.into(),
-            held_out.into(),
-            due_at.into(),
-            (due_at + Duration::days(i64::from(days))).into(),
-            expected_value_cents.into(),
-        ]
+        occurrence::recipient_row(occurrence_id, member_id, held_out, due_at, days, expected_value_cents)
     }
 }
 

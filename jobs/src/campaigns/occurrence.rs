@@ -34,6 +34,26 @@ pub(super) const RECIPIENTS: Table = Table::new(
     ],
 );
 
+/// One member's row of `RECIPIENTS`: the attribution window runs `attribution_days` from the
+/// member's due time.
+pub(super) fn recipient_row(
+    occurrence_id: i64,
+    member_id: i64,
+    held_out: bool,
+    due_at: DateTime<Utc>,
+    attribution_days: i32,
+    expected_value_cents: Option<i64>,
+) -> Vec<Value> {
+    vec![
+        occurrence_id.into(),
+        member_id.into(),
+        held_out.into(),
+        due_at.into(),
+        (due_at + Duration::days(i64::from(attribution_days))).into(),
+        expected_value_cents.into(),
+    ]
+}
+
 /// What an occurrence's start did.
 #[derive(Debug, Serialize)]
 pub struct Started {
@@ -275,15 +295,14 @@ impl Snapshot<'_> {
                 let held_out = holdout::held_out(self.campaign.id, *member_id, self.campaign.holdout_basis_points);
                 let zone = zone.parse::<Tz>().unwrap_or(self.ctx.time_zone);
                 let due_at = self.due.for_zone(zone);
-                let window_ends = due_at + Duration::days(i64::from(self.campaign.attribution_days));
-                recipients.push(vec![
-                    self.occurrence_id.into(),
-                    (*member_id).into(),
-                    held_out.into(),
-                    due_at.into(),
-                    window_ends.into(),
-                    (*expected).into(),
-                ]);
+                recipients.push(recipient_row(
+                    self.occurrence_id,
+                    *member_id,
+                    held_out,
+                    due_at,
+                    self.campaign.attribution_days,
+                    *expected,
+                ));
                 if !held_out {
                     emails.push(self.email(*member_id, due_at));
                 }
