@@ -16,6 +16,7 @@ mod m20261201_000012_create_staff_passwords_and_login_attempts;
 mod m20261201_000013_create_campaigns;
 mod m20261201_000014_index_purchases_by_category;
 mod m20261201_000015_builtin_campaign_timing;
+mod m20261201_000016_segment_tables_without_row_checks;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_create_campaigns::Migration),
             Box::new(m20261201_000014_index_purchases_by_category::Migration),
             Box::new(m20261201_000015_builtin_campaign_timing::Migration),
+            Box::new(m20261201_000016_segment_tables_without_row_checks::Migration),
         ]
     }
 }

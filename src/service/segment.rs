@@ -176,6 +176,15 @@ pub async fn delete(conn: &(impl ConnectionTrait + TransactionTrait), viewer: &V
         }
     }
     let txn = conn.begin().await?;
+    // Membership and history have no foreign keys (bulk writes; migration 16): they go first.
+    segment_member::Entity::delete_many()
+        .filter(segment_member::Column::SegmentId.eq(id))
+        .exec(&txn)
+        .await?;
+    segment_change::Entity::delete_many()
+        .filter(segment_change::Column::SegmentId.eq(id))
+        .exec(&txn)
+        .await?;
     segment::Entity::delete_by_id(id).exec(&txn).await?;
     let detail = serde_json::json!({ "id": id, "filter": filter_of(&current)? });
     audit::record(&txn, viewer, "segment.delete", Some(&current.name), detail).await?;
