@@ -16,12 +16,8 @@ use crate::sql::statement;
 #[derive(Debug)]
 pub struct Builtin {
     pub campaign: Option<campaign::Model>,
-    /// Paused or cancelled: it queues nothing.
-    pub on: bool,
     /// When the emails are due in each member's zone.
     pub send_time: NaiveTime,
-    /// Birthday: days early; holiday: days before each holiday without a lead time of its own.
-    pub days_before: Option<u32>,
 }
 
 impl Builtin {
@@ -32,16 +28,26 @@ impl Builtin {
             .await?;
         let default_time = NaiveTime::from_hms_opt(config.send_hour.min(23), 0, 0).unwrap_or_default();
         Ok(Self {
-            on: campaign
-                .as_ref()
-                .is_none_or(|c| [SCHEDULED, SENDING].contains(&c.status.as_str())),
             send_time: campaign.as_ref().and_then(|c| c.send_time).unwrap_or(default_time),
-            days_before: campaign
-                .as_ref()
-                .and_then(|c| c.days_before)
-                .and_then(|d| u32::try_from(d).ok()),
             campaign,
         })
+    }
+
+    /// Paused or cancelled, it queues nothing.
+    pub fn is_on(&self) -> bool {
+        self.campaign
+            .as_ref()
+            .is_none_or(|c| [SCHEDULED, SENDING].contains(&c.status.as_str()))
+    }
+
+    /// Birthday: days early; holiday: days before each holiday without a lead time of its own;
+    /// `default` unless the marketer set it.
+    pub fn days_before(&self, default: u32) -> u32 {
+        self.campaign
+            .as_ref()
+            .and_then(|c| c.days_before)
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(default)
     }
 
     pub fn campaign_id(&self) -> Option<i64> {

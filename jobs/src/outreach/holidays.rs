@@ -33,11 +33,11 @@ impl BrandHoliday {
 /// holiday campaign, else the configured default.
 pub async fn calendar(conn: &impl ConnectionTrait, config: &OutreachConfig) -> Result<Vec<BrandHoliday>, DbErr> {
     let settings = Builtin::load(conn, "holiday", config).await?;
-    load(conn, settings.days_before.unwrap_or(config.holiday_days_before)).await
+    load(conn, settings.days_before(config.holiday_days_before)).await
 }
 
 /// Every holiday of the brand, built-in ones first, then the brand's own by key.
-async fn load(conn: &impl ConnectionTrait, default_days_before: u32) -> Result<Vec<BrandHoliday>, DbErr> {
+pub async fn load(conn: &impl ConnectionTrait, default_days_before: u32) -> Result<Vec<BrandHoliday>, DbErr> {
     let rows = holiday::Entity::find().all(conn).await?;
     Ok(merge(rows, default_days_before))
 }

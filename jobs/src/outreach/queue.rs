@@ -74,7 +74,7 @@ const REACHABLE: &str = "m.status = 'active' AND m.email_consent AND m.email IS 
 /// one Gregorian year is greeted twice, once per lunar year.
 pub async fn birthday(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id: i64) -> Result<Occurrence, DbErr> {
     let settings = Builtin::load(&ctx.db, "birthday", &ctx.outreach.config).await?;
-    let days_early = settings.days_before.unwrap_or(ctx.outreach.config.birthday_days_early);
+    let days_early = settings.days_before(ctx.outreach.config.birthday_days_early);
     let day = as_of + Duration::days(i64::from(days_early));
     let leap_day_too = if day.month() == 2 && day.day() == 28 && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none() {
         29
@@ -104,7 +104,7 @@ pub async fn holiday(
     run_id: i64,
 ) -> Result<Vec<Occurrence>, DbErr> {
     let settings = Builtin::load(&ctx.db, "holiday", &ctx.outreach.config).await?;
-    let calendar = holidays::calendar(&ctx.db, &ctx.outreach.config).await?;
+    let calendar = holidays::load(&ctx.db, settings.days_before(ctx.outreach.config.holiday_days_before)).await?;
     let mut occurrences = Vec::new();
     for brand_holiday in calendar.iter().filter(|h| h.enabled) {
         let date = as_of + Duration::days(i64::from(brand_holiday.days_before));
@@ -186,7 +186,7 @@ async fn enqueue(
         held_out: 0,
         queued: 0,
     };
-    if !settings.on {
+    if !settings.is_on() {
         return Ok(occurrence);
     }
     let narrowed_filter;
