@@ -1,6 +1,7 @@
 // A real `patron serve` on a temporary SQLite database with demo data, a real SMTP server
 // process (tests/smtp/sink.py), staff users with passwords, and Debian's chromium under
-// playwright-core with every request outside 127.0.0.1 blocked and recorded.
+// playwright-core with every request outside 127.0.0.1 blocked and recorded (`startStack`); or
+// just the server on an empty database with an admin token (`startServer`).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,11 +51,15 @@ async function waitForHttp(url) {
   throw new Error(`${url} did not answer`);
 }
 
-export async function startStack() {
-  const dir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
-  const mail = join(dir, 'mail');
-  execFileSync('mkdir', ['-p', mail]);
-  const sink = await startUntil('python3', [join(root, 'tests/smtp/sink.py'), '--dir', mail, '--port', '0'], {}, /^PORT (\d+)/);
+/**
+ * A real `patron serve` alone on a fresh SQLite database in `dir` (a new temporary folder unless
+ * given), with an admin token. `setup(patron)` runs `patron` commands before the server starts;
+ * `env` adds settings. `stop()` ends the server, removes the folder if it made it, and returns the
+ * server's stderr.
+ */
+export async function startServer({ dir, env: extra = {}, setup } = {}) {
+  const ownDir = !dir;
+  dir ??= mkdtempSync(join(tmpdir(), 'patron-e2e-'));
   const port = await freePort();
   const env = {
     DATABASE_URL: `sqlite://${dir}/patron.db?mode=rwc`,
@@ -62,23 +67,48 @@ export async function startStack() {
     PATRON_TOKEN_SECRET: 'e2e-secret-that-is-long-enough-for-hs256-000000',
     PATRON_LISTEN: `127.0.0.1:${port}`,
     PATRON_SCHEDULER: 'false',
-    SMTP_URL: `smtp://127.0.0.1:${sink.match[1]}`,
     RUST_LOG: 'warn',
+    ...extra,
   };
   const patron = (args, input) =>
     execFileSync(binary, args, { env: { ...process.env, ...env }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-  patron(['demo', '--members', '400', '--seed', '7']);
-  const today = new Date();
-  const day = (offset) => new Date(today.getTime() - offset * 86400000).toISOString().slice(0, 10);
-  for (const asOf of [day(61), day(31), day(1)]) patron(['recompute', '--as-of', asOf]);
-  patron(['staff', 'create', 'mei', '--role', 'marketer', '--name', 'Mei Chen', '--email', 'mei@brand.example'], `${PASSWORD}\n`);
-  patron(['staff', 'create', 'wang', '--role', 'associate', '--store', 'SH01', '--name', '王店员'], `${PASSWORD}\n`);
+  setup?.(patron);
   const admin = patron(['token', 'create', '--role', 'admin']).trim();
   const server = spawn(binary, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let serverLog = '';
   server.stderr.on('data', (chunk) => (serverLog += chunk));
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/healthz`);
+
+  async function stop() {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    return serverLog;
+  }
+
+  return { base, admin, patron, stop };
+}
+
+/** `startServer` with demo data, staff users and an SMTP sink, plus a browser. */
+export async function startStack() {
+  const dir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
+  const mail = join(dir, 'mail');
+  execFileSync('mkdir', ['-p', mail]);
+  const sink = await startUntil('python3', [join(root, 'tests/smtp/sink.py'), '--dir', mail, '--port', '0'], {}, /^PORT (\d+)/);
+  const server = await startServer({
+    dir,
+    env: { SMTP_URL: `smtp://127.0.0.1:${sink.match[1]}` },
+    setup: (patron) => {
+      patron(['demo', '--members', '400', '--seed', '7']);
+      const today = new Date();
+      const day = (offset) => new Date(today.getTime() - offset * 86400000).toISOString().slice(0, 10);
+      for (const asOf of [day(61), day(31), day(1)]) patron(['recompute', '--as-of', asOf]);
+      patron(['staff', 'create', 'mei', '--role', 'marketer', '--name', 'Mei Chen', '--email', 'mei@brand.example'], `${PASSWORD}\n`);
+      patron(['staff', 'create', 'wang', '--role', 'associate', '--store', 'SH01', '--name', '王店员'], `${PASSWORD}\n`);
+    },
+  });
+  const { base, admin } = server;
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -149,9 +179,8 @@ export async function startStack() {
 
   async function stop() {
     await browser.close();
-    server.kill('SIGTERM');
     sink.child.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    const serverLog = await server.stop();
     rmSync(dir, { recursive: true, force: true });
     return serverLog;
   }
