@@ -279,7 +279,7 @@ async fn staff(settings: &Settings, action: StaffAction) -> anyhow::Result<()> {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = db::connect(&settings.database_url).await?;
+    let db = db::connect(&settings.database_url, db::Workload::Batch).await?;
     db::migrate(&db).await?;
     Ok(db)
 }

@@ -4,11 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::http::header::AUTHORIZATION;
-use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use futures_util::StreamExt;
+use actix_web::{web, App, HttpServer};
 use jobs::outreach::Outreach;
 use jobs::schedule::{Scheduler, Schedules};
 use jobs::JobContext;
@@ -18,10 +15,10 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
-use crate::error::AppError;
-use crate::graphql::session::ClientAddr;
-use crate::graphql::{self, AppSchema};
+use crate::graphql;
+use crate::graphql::transport::{self, GraphqlState};
 use crate::prometheus::Metrics;
+use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
 use crate::unsubscribe::UnsubscribeState;
 use crate::{console, db, health, observe, prometheus};
@@ -43,23 +40,17 @@ pub struct Application {
     statements: StatementCounter,
     jobs: JobContext,
     scheduler: Option<Scheduler>,
+    audit: AuditTrail,
 }
 
 /// How long a stopping server waits for HTTP requests and jobs in progress; within the 30 s a
 /// process manager usually allows between SIGTERM and SIGKILL.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
 
-struct AppState {
-    schema: AppSchema,
-    db: DatabaseConnection,
-    keys: TokenKeys,
-    max_body_bytes: usize,
-}
-
 impl Application {
     /// Connects, migrates and binds; the server runs once awaited.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let mut db = db::connect(&settings.database_url).await?;
+        let mut db = db::connect(&settings.database_url, db::Workload::Requests).await?;
         let statements = StatementCounter::default();
         let counter = statements.0.clone();
         db.set_metric_callback(move |_| {
@@ -67,7 +58,9 @@ impl Application {
         });
         db::migrate(&db).await?;
         let brand = Brand::new(&settings.brand_time_zone)?;
-        let jobs = job_context(&db, &brand, settings)?;
+        // Jobs have a pool of their own, planned for batch work.
+        let batch = db::connect(&settings.database_url, db::Workload::Batch).await?;
+        let jobs = job_context(&batch, &brand, settings)?;
         let scheduler = if settings.scheduler {
             let schedules = Schedules {
                 analytics: settings.analytics_schedule.clone(),
@@ -80,10 +73,11 @@ impl Application {
             None
         };
         let keys = TokenKeys::from_settings(settings)?;
+        let audit = AuditTrail::start(db.clone());
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), keys.clone(), settings),
+        let state = web::Data::new(GraphqlState {
+            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), keys.clone(), audit.clone(), settings),
             db: db.clone(),
             keys,
             max_body_bytes: settings.max_body_bytes,
@@ -107,7 +101,7 @@ impl Application {
                 .configure(crate::unsubscribe::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)
-                .route("/graphql", web::post().to(graphql_endpoint))
+                .configure(transport::routes)
                 .configure(console::routes)
         })
         .listen(listener)?
@@ -122,6 +116,7 @@ impl Application {
             statements,
             jobs,
             scheduler,
+            audit,
         })
     }
 
@@ -144,7 +139,8 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM. Then it stops accepting requests, tells running jobs to
     /// wind down (the dispatcher finishes and records the emails on the wire and gives back the
-    /// rest), and waits for both within the grace period.
+    /// rest), waits for both within the grace period, and writes the reads' waiting audit
+    /// entries.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let server = self.server.handle();
         let shutdown = self.jobs.shutdown.clone();
@@ -158,6 +154,7 @@ impl Application {
         if let Some(scheduler) = self.scheduler {
             scheduler.stop(STOP_GRACE).await;
         }
+        self.audit.close().await;
         served
     }
 }
@@ -197,61 +194,4 @@ pub async fn stop_requested() {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
     }
-}
-
-/// POST /graphql: body limit, then authentication, then execution. Every rejection is a
-/// GraphQL response with a code, never a dropped connection.
-async fn graphql_endpoint(state: web::Data<AppState>, request: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let body = match read_body(payload, state.max_body_bytes).await {
-        Ok(body) => body,
-        Err(error) => return reply(StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
-    };
-    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(err) => {
-            let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
-            return reply(StatusCode::BAD_REQUEST, graphql::error_response(&error));
-        }
-    };
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    // Signing in is the one thing to do without a token.
-    let viewer = match state.keys.verify_header(header) {
-        Ok(viewer) => Some(viewer),
-        Err(_) if header.is_none() && graphql::only_signs_in(&gql_request) => None,
-        Err(error) => return reply(StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
-    };
-    // The peer itself, not a forwarded-for header a client could write.
-    let client = request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let gql_request = gql_request.data(ClientAddr(client));
-    let response = graphql::execute(&state.schema, &state.db, gql_request, viewer).await;
-    reply(StatusCode::OK, response)
-}
-
-/// Reads the body up to `limit` bytes. Past the limit the rest is drained (up to a hard cap)
-/// so the client can still read our error instead of seeing a reset connection.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
-    const DRAIN_CAP: usize = 64 * 1024 * 1024;
-    let mut body = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|err| AppError::input(format!("could not read the request body: {err}")))?;
-        seen += chunk.len();
-        if seen <= limit {
-            body.extend_from_slice(&chunk);
-        } else if seen > DRAIN_CAP {
-            break;
-        }
-    }
-    if seen > limit {
-        return Err(AppError::input(format!(
-            "the request body exceeds the limit of {limit} bytes"
-        )));
-    }
-    Ok(body)
-}
-
-fn reply(status: StatusCode, response: async_graphql::Response) -> HttpResponse {
-    HttpResponse::build(status).json(response)
 }

@@ -17,6 +17,7 @@ mod m20261201_000013_create_campaigns;
 mod m20261201_000014_index_purchases_by_category;
 mod m20261201_000015_builtin_campaign_timing;
 mod m20261201_000016_segment_tables_without_row_checks;
+mod m20261202_000017_index_list_orders;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_index_purchases_by_category::Migration),
             Box::new(m20261201_000015_builtin_campaign_timing::Migration),
             Box::new(m20261201_000016_segment_tables_without_row_checks::Migration),
+            Box::new(m20261202_000017_index_list_orders::Migration),
         ]
     }
 }

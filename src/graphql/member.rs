@@ -14,7 +14,7 @@ use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
 use crate::service::analytics::TierLevel;
-use crate::service::audit;
+use crate::service::audit::AuditTrail;
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
@@ -267,7 +267,19 @@ pub struct MemberQuery;
 impl MemberQuery {
     /// One member by member number.
     async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
-        Ok(Member(service::find_visible(db(ctx)?, viewer(ctx)?, &member_no).await?))
+        // The profile, metrics and (when selected) balance in one statement, handed to the
+        // loaders their fields read from.
+        let with_balance = ctx.look_ahead().field("pointsBalance").exists();
+        let found = service::look_up(db(ctx)?, viewer(ctx)?, &member_no, with_balance).await?;
+        let loaders = ctx.data::<Loaders>()?;
+        let id = found.member.id;
+        if let Some(metrics) = found.metrics {
+            loaders.metrics.feed_one(id, metrics).await;
+        }
+        if let Some(balance) = found.balance {
+            loaders.balances.feed_one(id, balance).await;
+        }
+        Ok(Member(found.member))
     }
 
     /// Members matching a filter, as a Relay connection. Associates see their own store only.
@@ -283,20 +295,29 @@ impl MemberQuery {
     ) -> async_graphql::Result<Connection<String, Member, MemberListInfo, EmptyFields>> {
         let (db, viewer) = (db(ctx)?, viewer(ctx)?);
         let filter = filter.unwrap_or_default();
+        let order = order_by.unwrap_or_default();
         let limit = page::page_size(first, 20)?;
-        let offset = page::offset_after(after.as_deref())?;
+        // The cursor names its order, so one from another order is refused.
+        let order_name = format!("{:?} {:?}", order.field, order.direction);
+        let after = after
+            .as_deref()
+            .map(|a| page::parse_key_cursor(a, &order_name))
+            .transpose()?;
+        let continues = after.is_some();
         let condition = service::condition(db, viewer, &filter).await?;
-        let mut rows = service::page(db, condition.clone(), order_by.unwrap_or_default(), offset, limit + 1).await?;
+        let narrow = filter.is_narrow();
+        let mut rows = service::page(db, condition.clone(), order, after, limit + 1, narrow).await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
-        let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
-        audit::record(db, viewer, "members.export", None, detail).await?;
-        let mut connection = Connection::with_additional_fields(offset > 0, has_next, MemberListInfo { condition });
-        connection.edges.extend(
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, row)| Edge::new(page::offset_cursor(offset + i as u64), Member(row))),
-        );
+        let detail = serde_json::json!({ "filter": filter, "continues": continues, "returned": rows.len() });
+        ctx.data::<AuditTrail>()?.record(viewer, "members.export", None, detail);
+        let mut connection = Connection::with_additional_fields(continues, has_next, MemberListInfo { condition });
+        connection.edges.extend(rows.into_iter().map(|row| {
+            Edge::new(
+                page::key_cursor(&order_name, &row.key, row.member.id),
+                Member(row.member),
+            )
+        }));
         Ok(connection)
     }
 }

@@ -11,6 +11,7 @@ use jobs::JobContext;
 use crate::auth::{TokenKeys, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
+use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
 
 pub mod activity;
@@ -24,6 +25,7 @@ pub mod page;
 pub mod segment;
 pub mod session;
 pub mod store;
+pub mod transport;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -49,12 +51,14 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema once, with the connection, brand, token keys (for `signIn`) and limits.
+/// Builds the schema once, with the connection, brand, token keys (for `signIn`), the audit
+/// trail of reads and limits.
 pub fn build_schema(
     db: DatabaseConnection,
     brand: Brand,
     jobs: JobContext,
     keys: TokenKeys,
+    audit: AuditTrail,
     settings: &Settings,
 ) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
@@ -62,6 +66,7 @@ pub fn build_schema(
         .data(brand)
         .data(jobs)
         .data(keys)
+        .data(audit)
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
         .finish()
@@ -105,27 +110,36 @@ pub async fn execute(
 
 /// Whether a request without a token may run: the operation it names is a mutation that
 /// selects nothing but `signIn` (and `__typename`). Everything else needs a bearer token.
-pub fn only_signs_in(request: &Request) -> bool {
+pub fn only_signs_in(request: &mut Request) -> bool {
     use async_graphql::parser::types::{OperationType, Selection};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let Some(operation) = selected_operation(request) else {
         return false;
     };
-    let operation = match &request.operation_name {
+    operation.ty == OperationType::Mutation
+        && operation.selection_set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => matches!(field.node.name.node.as_str(), "signIn" | "__typename"),
+            _ => false,
+        })
+}
+
+/// Whether the request runs a query, a mutation or a subscription (`None` if its document does
+/// not parse or lacks the operation it names; execution then says why).
+pub fn operation_type(request: &mut Request) -> Option<async_graphql::parser::types::OperationType> {
+    selected_operation(request).map(|operation| operation.ty)
+}
+
+/// The operation a request runs, from the document parsed once for the whole request.
+fn selected_operation(request: &mut Request) -> Option<&async_graphql::parser::types::OperationDefinition> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    let operation = match name {
         Some(name) => document
             .operations
             .iter()
             .find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
         None => document.operations.iter().next(),
     };
-    let Some((_, operation)) = operation else {
-        return false;
-    };
-    let operation = &operation.node;
-    operation.ty == OperationType::Mutation
-        && operation.selection_set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => matches!(field.node.name.node.as_str(), "signIn" | "__typename"),
-            _ => false,
-        })
+    operation.map(|(_, operation)| &operation.node)
 }
 
 /// A response carrying one error, for requests rejected before execution.

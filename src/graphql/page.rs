@@ -20,7 +20,7 @@ pub fn page_size(first: Option<i32>, default: i32) -> AppResult<u64> {
     Ok(first as u64)
 }
 
-/// A cursor for a position in an ordered list (used by `members`).
+/// A cursor for a position in an ordered list (used by the outbox).
 pub fn offset_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
@@ -32,6 +32,27 @@ pub fn offset_after(after: Option<&str>) -> AppResult<u64> {
         .and_then(|text| text.strip_prefix("o:").and_then(|n| n.parse::<u64>().ok()))
         .map(|offset| offset + 1)
         .ok_or_else(bad_cursor)
+}
+
+/// A keyset cursor: the row's sort value and id, and the order they belong to (`order`), so a
+/// cursor of one order is refused by another instead of silently skipping rows.
+pub fn key_cursor(order: &str, value: &serde_json::Value, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("k:{}", serde_json::json!([order, value, id])))
+}
+
+/// The sort value and id of a keyset cursor made for `order`.
+pub fn parse_key_cursor(after: &str, order: &str) -> AppResult<(serde_json::Value, i64)> {
+    let text = decode(after).ok_or_else(bad_cursor)?;
+    let json = text.strip_prefix("k:").ok_or_else(bad_cursor)?;
+    let (made_for, value, id): (String, serde_json::Value, i64) =
+        serde_json::from_str(json).map_err(|_| bad_cursor())?;
+    if made_for != order {
+        return Err(AppError::field(
+            "after",
+            format!("after is a cursor of the list ordered by {made_for}, not by {order}"),
+        ));
+    }
+    Ok((value, id))
 }
 
 /// A cursor for a row in a list ordered by id (keyset: pages stay put when rows are added).
@@ -87,6 +108,12 @@ mod tests {
         assert_eq!(parse_time_cursor(&time_cursor(time, 7)).ok(), Some((time, 7)));
         assert!(offset_after(Some("nonsense")).is_err());
         assert_eq!(parse_id_cursor(&id_cursor(9)).ok(), Some(9));
+        let key = key_cursor("CLV DESC", &serde_json::json!(1250), 7);
+        assert_eq!(
+            parse_key_cursor(&key, "CLV DESC").ok(),
+            Some((serde_json::json!(1250), 7))
+        );
+        assert!(parse_key_cursor(&key, "NAME ASC").is_err());
         assert!(page_size(Some(101), 20).is_err());
     }
 }

@@ -16,7 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::member::Member;
 use crate::graphql::{db, page};
 use crate::service::analytics::TierLevel;
-use crate::service::{audit, segment as service};
+use crate::service::audit::AuditTrail;
+use crate::service::segment as service;
 
 /// One node of a segment filter: a group, a negation or one condition.
 #[derive(OneofObject, Clone, Debug)]
@@ -455,7 +456,8 @@ impl SegmentQuery {
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let detail = serde_json::json!({ "filter": tree, "after": after_id, "returned": rows.len() });
-        audit::record(db, viewer, "segment.preview", None, detail).await?;
+        ctx.data::<AuditTrail>()?
+            .record(viewer, "segment.preview", None, detail);
         let mut connection =
             PreviewConnection::with_additional_fields(after_id.is_some(), has_next, PreviewInfo { condition });
         connection.edges.extend(

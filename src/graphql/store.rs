@@ -128,6 +128,7 @@ impl StoreQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<AuditEntry>> {
         let limit = crate::graphql::page::page_size(first, 20)?;
+        ctx.data::<service::audit::AuditTrail>()?.flush().await;
         let entries = service::audit::latest(db(ctx)?, target.as_deref(), limit).await?;
         Ok(entries.into_iter().map(AuditEntry::from).collect())
     }

@@ -1,8 +1,18 @@
 //! The audit log: every mutation and every export of member data, with who did it.
+//!
+//! A change writes its entry inside its own transaction (`record`). A read that exports member
+//! data (a list page, a segment preview) goes through the `AuditTrail`, which writes entries in
+//! groups: a page read then costs no disk flush of its own. An entry waits in memory at most
+//! `FLUSH_EVERY` (or until `BATCH` wait); a clean stop writes every waiting entry before the
+//! process exits, a crash loses at most the last second's reads, and reading the audit log
+//! writes what waits first, so a reader always sees every entry made before.
+use std::time::Duration;
+
 use chrono::Utc;
 use entity::audit_log;
-use sea_orm::ColumnTrait;
+use sea_orm::{ColumnTrait, DatabaseConnection};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -37,7 +47,19 @@ async fn insert(
     target: Option<&str>,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    let entry = audit_log::ActiveModel {
+    let entry = entry(actor, role, action, target, detail);
+    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+fn entry(
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: Option<&str>,
+    detail: serde_json::Value,
+) -> audit_log::ActiveModel {
+    audit_log::ActiveModel {
         actor: Set(actor.to_owned()),
         role: Set(role.to_owned()),
         action: Set(action.to_owned()),
@@ -45,14 +67,113 @@ async fn insert(
         detail: Set((!detail.is_null()).then(|| detail.to_string())),
         created_at: Set(Utc::now()),
         ..Default::default()
-    };
-    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
-    Ok(())
+    }
 }
 
-/// The newest entries, optionally for one member number.
+/// How long a read's entry may wait before it is written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Entries written by one statement at most.
+const BATCH: usize = 500;
+
+enum Message {
+    Entry(audit_log::ActiveModel),
+    /// Write what waits, then answer.
+    Flush(oneshot::Sender<()>),
+    /// Write what waits, answer, and stop.
+    Close(oneshot::Sender<()>),
+}
+
+/// The grouped writer of read entries (see the module's comment).
+#[derive(Clone)]
+pub struct AuditTrail {
+    sender: mpsc::UnboundedSender<Message>,
+}
+
+impl AuditTrail {
+    /// Starts the writer task on `db`.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_in_groups(db, receiver));
+        Self { sender }
+    }
+
+    /// Queues an entry for a read; it is written within `FLUSH_EVERY`.
+    pub fn record(&self, viewer: &Viewer, action: &str, target: Option<&str>, detail: serde_json::Value) {
+        let entry = entry(&viewer.actor, viewer.role.as_str(), action, target, detail);
+        if self.sender.send(Message::Entry(entry)).is_err() {
+            tracing::error!(action, "audit entry after the audit trail was closed");
+        }
+    }
+
+    /// Writes every waiting entry.
+    pub async fn flush(&self) {
+        self.ask(Message::Flush).await;
+    }
+
+    /// Writes every waiting entry and stops the writer: the last step of a clean stop.
+    pub async fn close(&self) {
+        self.ask(Message::Close).await;
+    }
+
+    async fn ask(&self, message: fn(oneshot::Sender<()>) -> Message) {
+        let (done, written) = oneshot::channel();
+        if self.sender.send(message(done)).is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_in_groups(db: DatabaseConnection, mut receiver: mpsc::UnboundedReceiver<Message>) {
+    let mut waiting = Vec::new();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    loop {
+        tokio::select! {
+            message = receiver.recv() => match message {
+                Some(Message::Entry(entry)) => {
+                    waiting.push(entry);
+                    if waiting.len() >= BATCH {
+                        write(&db, &mut waiting).await;
+                    }
+                }
+                Some(Message::Flush(done)) => {
+                    write(&db, &mut waiting).await;
+                    let _ = done.send(());
+                }
+                Some(Message::Close(done)) => {
+                    write(&db, &mut waiting).await;
+                    let _ = done.send(());
+                    return;
+                }
+                None => return write(&db, &mut waiting).await,
+            },
+            _ = tick.tick() => write(&db, &mut waiting).await,
+        }
+    }
+}
+
+/// Writes the waiting entries in statements of up to `BATCH`. On a database error they stay
+/// waiting for the next attempt.
+async fn write(db: &DatabaseConnection, waiting: &mut Vec<audit_log::ActiveModel>) {
+    while !waiting.is_empty() {
+        let group: Vec<_> = waiting.iter().take(BATCH).cloned().collect();
+        let count = group.len();
+        match audit_log::Entity::insert_many(group).exec_without_returning(db).await {
+            Ok(_) => {
+                waiting.drain(..count);
+            }
+            Err(err) => {
+                tracing::error!(error = %err, waiting = waiting.len(), "cannot write audit entries; retrying");
+                return;
+            }
+        }
+    }
+}
+
+/// The newest entries, optionally for one member number. Grouped entries get their ids when
+/// written, so time orders the log.
 pub async fn latest(conn: &impl ConnectionTrait, target: Option<&str>, limit: u64) -> AppResult<Vec<audit_log::Model>> {
     let mut query = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::CreatedAt)
         .order_by_desc(audit_log::Column::Id)
         .limit(limit);
     if let Some(target) = target {

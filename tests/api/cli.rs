@@ -2,6 +2,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::TestDatabase;
@@ -95,8 +96,39 @@ async fn the_binary_imports_issues_tokens_and_serves() {
         .text()
         .await
         .expect("html");
-    let _ = server.kill();
-    let _ = server.wait();
+    // A list read's audit entry waits to be written in a group; a clean stop writes it.
+    let listed: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ members(first: 5) { edges { node { memberNo } } } }" }))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        listed["data"]["members"]["edges"].as_array().map(Vec::len),
+        Some(2),
+        "{listed}"
+    );
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let exit = server.wait().expect("server exits");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+    let db = sea_orm::Database::connect(&database.url).await.expect("connect");
+    let exports = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'members.export'",
+        ))
+        .await
+        .expect("count")
+        .and_then(|row| row.try_get::<i64>("", "n").ok());
+    assert_eq!(exports, Some(1), "the waiting audit entry was written at the stop");
     assert_eq!(
         response["data"]["member"],
         json!({ "name": "李娜", "email": "li@example.com" })

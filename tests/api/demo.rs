@@ -1,7 +1,8 @@
 //! Demo data and a full analytics run over it: the model fits and the KPIs are sane.
-use serde_json::json;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{first_error, spawn_app, TestApp};
 
 #[tokio::test]
 async fn demo_data_is_reproducible_and_the_analytics_run_fits_it() {
@@ -115,4 +116,95 @@ async fn demo_data_is_reproducible_and_the_analytics_run_fits_it() {
         }
     }
     assert!(seen.len() >= 6, "a hundred demo members fill most quadrants: {seen:?}");
+}
+
+/// Keyset paging over demo data after a run: every page of an order, read while members are
+/// added, gives each member once, in the order one plain SQL statement gives (members without
+/// a value last, by id). New members without metrics come at the end; a member added before
+/// the position reached does not shift later pages.
+#[tokio::test]
+async fn member_pages_follow_their_order_while_members_are_added() {
+    let app = spawn_app().await;
+    patron::demo::generate(&app.db, &app.brand, 600, 11)
+        .await
+        .expect("demo");
+    app.run_job("analytics", &app.brand.today().to_string())
+        .await
+        .expect("analytics");
+    let admin = app.admin().await;
+    let list = "query($o:MemberOrder, $after:String){ members(first:70, orderBy:$o, after:$after,
+        filter:{ city:\"上海\" }){ edges { cursor node { memberNo } } pageInfo { hasNextPage endCursor } } }";
+    let orders = [
+        (
+            json!({ "field": "CLV", "direction": "DESC" }),
+            "mm.clv_cents DESC, m.id DESC",
+        ),
+        (
+            json!({ "field": "RECENCY_DAYS", "direction": "ASC" }),
+            "mm.recency_days, m.id",
+        ),
+        (json!({ "field": "NAME", "direction": "ASC" }), "m.name, m.id"),
+    ];
+    for (round, (order, sql_order)) in orders.iter().enumerate() {
+        let first = app.ok(&admin, list, json!({ "o": order })).await;
+        let mut seen = numbers(&first);
+        // After page 1: a member named to come first (before the position reached) and one
+        // to come last; neither has metrics yet.
+        let early = format!("AA{round}");
+        let late = format!("NEW{round}");
+        app.create_member(&admin, &early, json!({ "name": "Aaron", "city": "上海" }))
+            .await;
+        app.create_member(&admin, &late, json!({ "name": "龥", "city": "上海" }))
+            .await;
+        let mut page = first;
+        while page["members"]["pageInfo"]["hasNextPage"] == true {
+            let after = page["members"]["pageInfo"]["endCursor"].clone();
+            page = app.ok(&admin, list, json!({ "o": order, "after": after })).await;
+            seen.extend(numbers(&page));
+        }
+        let mut expected = by_sql(&app, sql_order).await;
+        if order["field"] == "NAME" {
+            expected.retain(|no| *no != early);
+        }
+        assert_eq!(seen, expected, "{order}");
+        assert!(
+            seen.contains(&late),
+            "{order}: a member added beyond the position is listed"
+        );
+    }
+    let by_name = app
+        .ok(&admin, list, json!({ "o": { "field": "NAME", "direction": "ASC" } }))
+        .await;
+    let cursor = by_name["members"]["pageInfo"]["endCursor"].clone();
+    let clv = json!({ "field": "CLV", "direction": "DESC" });
+    let refused = app.graphql(&admin, list, json!({ "o": clv, "after": cursor })).await;
+    assert_eq!(first_error(&refused), ("BAD_USER_INPUT".into(), Some("after".into())));
+}
+
+fn numbers(page: &Value) -> Vec<String> {
+    page["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["memberNo"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Shanghai members in `order`, members without a value last by id, as one statement.
+async fn by_sql(app: &TestApp, order: &str) -> Vec<String> {
+    let key = order.split(' ').next().unwrap().trim_end_matches(',');
+    let direction = if order.contains("DESC") { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT m.member_no FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id
+         WHERE m.city = '上海' AND m.status = 'active'
+         ORDER BY CASE WHEN {key} IS NULL THEN 1 ELSE 0 END, {order}, m.id {direction}"
+    );
+    let rows = app
+        .db
+        .query_all(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "member_no").unwrap())
+        .collect()
 }

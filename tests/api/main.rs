@@ -11,6 +11,7 @@ mod console;
 mod delivery;
 mod demo;
 mod erasure;
+mod http;
 mod import;
 mod limits;
 mod members;

@@ -393,11 +393,27 @@ pub async fn save(
     facts: &[MemberFacts],
     scores: &[MemberScores],
 ) -> Result<i64, DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        save_postgres(db, run, facts, scores).await
+    let run_id = if db.get_database_backend() == DbBackend::Postgres {
+        save_postgres(db, run, facts, scores).await?
     } else {
-        save_sqlite(db, run, facts, scores).await
-    }
+        save_sqlite(db, run, facts, scores).await?
+    };
+    refresh_statistics(db).await?;
+    Ok(run_id)
+}
+
+/// Every metrics row was just rewritten: fresh planner statistics for the segments refresh
+/// that runs right after and for member lists ordered by a metric (PostgreSQL's autovacuum would
+/// get there minutes later, planning them blind; SQLite keeps none until asked). SQLite samples
+/// at most a thousand rows of each index, which takes milliseconds at a million members.
+async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let analyze = if db.get_database_backend() == DbBackend::Postgres {
+        "ANALYZE member_metrics, tier_history"
+    } else {
+        "PRAGMA analysis_limit = 1000; ANALYZE member_metrics; ANALYZE members"
+    };
+    db.execute_unprepared(analyze).await?;
+    Ok(())
 }
 
 async fn save_sqlite(
@@ -487,9 +503,6 @@ async fn save_postgres(
             .await?;
     }
     tx.commit().await.map_err(sqlx_err)?;
-    // Every metrics row was just rewritten: fresh planner statistics for the segments refresh
-    // that runs right after (autovacuum would get there minutes later, planning it blind).
-    db.execute_unprepared("ANALYZE member_metrics, tier_history").await?;
     Ok(run_id)
 }
 

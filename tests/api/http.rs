@@ -1,0 +1,114 @@
+//! GraphQL over HTTP as the specification says: GET for queries only, the response in the
+//! media type asked for, and with `application/graphql-response+json` a 4xx for requests that
+//! cannot run (the rest of the specification is checked by graphql-http's audit in the console
+//! tests).
+use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Sends `query` by `method` with `accept`; returns status, content type, `Allow` and body.
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    query: &str,
+    accept: Option<&str>,
+) -> (StatusCode, String, String, Value) {
+    let url = format!("{}/graphql", app.address);
+    let mut request = if method == Method::GET {
+        app.client.get(url).query(&[("query", query)])
+    } else {
+        app.client
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({ "query": query }).to_string())
+    };
+    request = request.bearer_auth(token);
+    if let Some(accept) = accept {
+        request = request.header(ACCEPT, accept);
+    }
+    let response = request.send().await.expect("sent");
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, content_type, allow) = (response.status(), header(CONTENT_TYPE), header(ALLOW));
+    (status, content_type, allow, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn queries_go_by_get_or_post_and_request_errors_answer_4xx_when_asked() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({ "name": "李娜" })).await;
+    let lookup = "{ member(memberNo: \"M1\") { name } }";
+
+    let (status, content_type, _, body) = send(&app, &admin, Method::GET, lookup, None).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, "application/json"));
+    assert_eq!(body["data"]["member"]["name"], "李娜");
+    let (status, content_type, _, body) = send(&app, &admin, Method::GET, lookup, Some(GRAPHQL_RESPONSE)).await;
+    assert_eq!((status, content_type.as_str()), (StatusCode::OK, GRAPHQL_RESPONSE));
+    assert_eq!(body["data"]["member"]["name"], "李娜");
+
+    let mutation = "mutation { createStore(code: \"S9\", name: \"S9\") { code } }";
+    let (status, _, allow, body) = send(&app, &admin, Method::GET, mutation, None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(allow.contains("POST"), "{allow}");
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("POST"),
+        "{body}"
+    );
+    let stores = app.ok(&admin, "{ stores { code } }", json!({})).await;
+    assert_eq!(stores["stores"], json!([]), "a GET changed nothing");
+
+    // A document that does not parse or validate never runs: 400 without data when asked for
+    // graphql-response+json, 200 with the errors for clients that know only JSON.
+    for bad in ["{ member(memberNo: ", "{ member(memberNo: \"M1\") { nonsense } }"] {
+        let (status, content_type, _, body) = send(&app, &admin, Method::POST, bad, Some(GRAPHQL_RESPONSE)).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE),
+            "{bad}"
+        );
+        assert!(
+            body.get("data").is_none() && body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT",
+            "{body}"
+        );
+        let (status, _, _, body) = send(&app, &admin, Method::POST, bad, Some("application/json")).await;
+        assert_eq!(status, StatusCode::OK, "{bad}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    }
+    // A request that ran and failed is a GraphQL result: 200 with its data.
+    let missing = "{ member(memberNo: \"nobody\") { name } }";
+    let (status, _, _, body) = send(&app, &admin, Method::POST, missing, Some(GRAPHQL_RESPONSE)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (body["data"].clone(), body["errors"][0]["extensions"]["code"].clone()),
+        (Value::Null, json!("NOT_FOUND"))
+    );
+
+    let (status, _, _, _) = send(&app, &admin, Method::GET, lookup, Some("text/html")).await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+    let untyped = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&admin)
+        .body(json!({ "query": lookup }).to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(untyped.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _, _, body) = send(&app, "not a token", Method::GET, lookup, Some(GRAPHQL_RESPONSE)).await;
+    assert_eq!(
+        (status, body["errors"][0]["extensions"]["code"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("UNAUTHENTICATED"))
+    );
+}
