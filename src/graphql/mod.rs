@@ -17,6 +17,7 @@ use crate::settings::Settings;
 pub mod activity;
 pub mod analytics;
 pub mod campaign;
+pub mod documents;
 pub mod loaders;
 pub mod member;
 pub mod observe;

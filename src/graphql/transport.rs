@@ -106,13 +106,17 @@ async fn post(state: web::Data<GraphqlState>, request: HttpRequest, payload: web
         Ok(body) => body,
         Err(error) => return reply(media, StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
     };
-    let gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(gql_request) => gql_request,
         Err(err) => {
             let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
             return reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error));
         }
     };
+    if gql_request.query.trim().is_empty() {
+        return no_query(media);
+    }
+    graphql::documents::parse(&mut gql_request);
     run(&state, &request, media, gql_request).await
 }
 
@@ -132,11 +136,8 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
         return not_acceptable();
     };
     let params = match web::Query::<GetParams>::from_query(request.query_string()) {
-        Ok(params) => params.into_inner(),
-        Err(_) => {
-            let error = AppError::input("a GET request needs the GraphQL document in the `query` parameter");
-            return reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error));
-        }
+        Ok(params) if !params.query.trim().is_empty() => params.into_inner(),
+        _ => return no_query(media),
     };
     let variables = match params.variables.as_deref().map(serde_json::from_str).transpose() {
         Ok(variables) => variables.map(async_graphql::Variables::from_json).unwrap_or_default(),
@@ -147,6 +148,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
     };
     let mut gql_request = async_graphql::Request::new(params.query).variables(variables);
     gql_request.operation_name = params.operation_name;
+    graphql::documents::parse(&mut gql_request);
     if graphql::operation_type(&mut gql_request).is_some_and(|ty| ty != OperationType::Query) {
         let error = AppError::input("only queries may be sent with GET; send mutations with POST");
         let mut response = reply(media, StatusCode::METHOD_NOT_ALLOWED, graphql::error_response(&error));
@@ -231,6 +233,12 @@ fn reply(media: MediaType, status: StatusCode, response: async_graphql::Response
             HttpResponse::InternalServerError().finish()
         }
     }
+}
+
+/// A request without a document is not a GraphQL request, whatever the media type.
+fn no_query(media: MediaType) -> HttpResponse {
+    let error = AppError::field("query", "the request has no GraphQL document in `query`");
+    reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error))
 }
 
 fn not_acceptable() -> HttpResponse {

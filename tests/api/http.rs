@@ -95,6 +95,13 @@ async fn queries_go_by_get_or_post_and_request_errors_answer_4xx_when_asked() {
         (Value::Null, json!("NOT_FOUND"))
     );
 
+    // Without a document it is no GraphQL request at all: 400 whatever the media type.
+    let (status, body) = app.post(Some(&admin), json!({ "qeury": lookup }).to_string()).await;
+    assert_eq!(
+        (status, body["errors"][0]["extensions"]["field"].clone()),
+        (400, json!("query"))
+    );
+
     let (status, _, _, _) = send(&app, &admin, Method::GET, lookup, Some("text/html")).await;
     assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
     let untyped = app
