@@ -108,6 +108,9 @@ bench() { # name, url, members
   start "$PORT" env PATRON_LISTEN="127.0.0.1:$PORT" PATRON_SCHEDULER=false "$BIN" serve
   start "$BASE_PORT" "$BASELINE" "$url" "127.0.0.1:$BASE_PORT"
   graphql "${LOOKUP/\{no\}/$(head -1 "$WORK/numbers")}" >/dev/null
+  # Warm-up, not measured: pools filled, the database's pages in memory for both servers.
+  DURATION=3s load 32 "$PORT" BODY="$LOOKUP" >/dev/null
+  DURATION=3s load 32 "$BASE_PORT" URL_PATH='/member/{no}' >/dev/null
   local patron baseline
   patron="$(load 32 "$PORT" BODY="$LOOKUP")"
   baseline="$(load 32 "$BASE_PORT" URL_PATH='/member/{no}')"
