@@ -5,7 +5,8 @@
 //! groups: a page read then costs no disk flush of its own. An entry waits in memory at most
 //! `FLUSH_EVERY` (or until `BATCH` wait); a clean stop writes every waiting entry before the
 //! process exits, a crash loses at most the last second's reads, and reading the audit log
-//! writes what waits first, so a reader always sees every entry made before.
+//! writes what waits first, so a reader sees every entry this process made before (another
+//! replica's reads arrive within a second).
 use std::time::Duration;
 
 use chrono::Utc;
