@@ -15,7 +15,7 @@ use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
 use crate::service::analytics::TierLevel;
 use crate::service::audit::AuditTrail;
-use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
+use crate::service::member::{self as service, Gender, LookupShape, MemberFields, MemberFilter, MemberOrder};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
 /// the member themself, or the member's assigned associate.
@@ -267,10 +267,14 @@ pub struct MemberQuery;
 impl MemberQuery {
     /// One member by member number.
     async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
-        // The profile, metrics and (when selected) balance in one statement, handed to the
-        // loaders their fields read from.
-        let with_balance = ctx.look_ahead().field("pointsBalance").exists();
-        let found = service::look_up(db(ctx)?, viewer(ctx)?, &member_no, with_balance).await?;
+        // The profile and what the selection shows of metrics and balance in one statement,
+        // handed to the loaders their fields read from.
+        let selected = ctx.look_ahead();
+        let shape = LookupShape {
+            metrics: selected.field("tier").exists() || selected.field("metrics").exists(),
+            balance: selected.field("pointsBalance").exists(),
+        };
+        let found = service::look_up(db(ctx)?, viewer(ctx)?, &member_no, shape).await?;
         let loaders = ctx.data::<Loaders>()?;
         let id = found.member.id;
         if let Some(metrics) = found.metrics {

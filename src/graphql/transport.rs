@@ -96,21 +96,17 @@ async fn post(state: web::Data<GraphqlState>, request: HttpRequest, payload: web
     });
     if !is_json {
         let error = AppError::input("send the request as JSON, with `Content-Type: application/json`");
-        return reply(
-            media,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            graphql::error_response(&error),
-        );
+        return reject(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, &error);
     }
     let body = match read_body(payload, state.max_body_bytes).await {
         Ok(body) => body,
-        Err(error) => return reply(media, StatusCode::PAYLOAD_TOO_LARGE, graphql::error_response(&error)),
+        Err(error) => return reject(media, StatusCode::PAYLOAD_TOO_LARGE, &error),
     };
     let mut gql_request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(gql_request) => gql_request,
         Err(err) => {
             let error = AppError::input(format!("the body is not a GraphQL request in JSON: {err}"));
-            return reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error));
+            return reject(media, StatusCode::BAD_REQUEST, &error);
         }
     };
     if gql_request.query.trim().is_empty() {
@@ -143,7 +139,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
         Ok(variables) => variables.map(async_graphql::Variables::from_json).unwrap_or_default(),
         Err(err) => {
             let error = AppError::field("variables", format!("variables is not a JSON object: {err}"));
-            return reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error));
+            return reject(media, StatusCode::BAD_REQUEST, &error);
         }
     };
     let mut gql_request = async_graphql::Request::new(params.query).variables(variables);
@@ -151,7 +147,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
     graphql::documents::parse(&mut gql_request);
     if graphql::operation_type(&mut gql_request).is_some_and(|ty| ty != OperationType::Query) {
         let error = AppError::input("only queries may be sent with GET; send mutations with POST");
-        let mut response = reply(media, StatusCode::METHOD_NOT_ALLOWED, graphql::error_response(&error));
+        let mut response = reject(media, StatusCode::METHOD_NOT_ALLOWED, &error);
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
@@ -171,7 +167,7 @@ async fn run(
     let viewer = match state.keys.verify_header(header) {
         Ok(viewer) => Some(viewer),
         Err(_) if header.is_none() && graphql::only_signs_in(&mut gql_request) => None,
-        Err(error) => return reply(media, StatusCode::UNAUTHORIZED, graphql::error_response(&error)),
+        Err(error) => return reject(media, StatusCode::UNAUTHORIZED, &error),
     };
     // The peer itself, not a forwarded-for header a client could write.
     let client = request
@@ -235,10 +231,15 @@ fn reply(media: MediaType, status: StatusCode, response: async_graphql::Response
     }
 }
 
+/// A request turned away before it runs, with its one error.
+fn reject(media: MediaType, status: StatusCode, error: &AppError) -> HttpResponse {
+    reply(media, status, graphql::error_response(error))
+}
+
 /// A request without a document is not a GraphQL request, whatever the media type.
 fn no_query(media: MediaType) -> HttpResponse {
     let error = AppError::field("query", "the request has no GraphQL document in `query`");
-    reply(media, StatusCode::BAD_REQUEST, graphql::error_response(&error))
+    reject(media, StatusCode::BAD_REQUEST, &error)
 }
 
 fn not_acceptable() -> HttpResponse {
@@ -247,9 +248,5 @@ fn not_acceptable() -> HttpResponse {
         MediaType::GRAPHQL_RESPONSE,
         MediaType::JSON
     ));
-    reply(
-        MediaType::Json,
-        StatusCode::NOT_ACCEPTABLE,
-        graphql::error_response(&error),
-    )
+    reject(MediaType::Json, StatusCode::NOT_ACCEPTABLE, &error)
 }

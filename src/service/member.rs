@@ -4,7 +4,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use entity::{feedback, member, member_metrics};
 use jobs::outreach::suppression;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr, Func, SimpleExpr, SubQueryStatement};
+use sea_orm::sea_query::{Alias, BinOper, Expr, Func, SimpleExpr, SubQueryStatement};
 use sea_orm::RelationTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
@@ -15,7 +15,7 @@ use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::analytics::{Layer, LoyaltyQuadrant, TierLevel, ValueQuadrant};
-use crate::service::{audit, staff, store};
+use crate::service::{audit, points, staff, store};
 use crate::{money, validate};
 
 pub const ACTIVE: &str = "active";
@@ -229,7 +229,11 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
         .filter(member::Column::MemberNo.eq(member_no.trim()))
         .one(conn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member_no.trim())))
+        .ok_or_else(|| not_found(member_no))
+}
+
+fn not_found(member_no: &str) -> AppError {
+    AppError::NotFound(format!("no member has the number {:?}", member_no.trim()))
 }
 
 /// Looks up a member the viewer may see.
@@ -248,51 +252,71 @@ pub struct Looked {
     pub balance: Option<i64>,
 }
 
-/// A member the viewer may see with their latest metrics and, if `with_balance`, their points
-/// balance, in one statement: the lookup is the API's busiest request.
+/// What a lookup reads beside the profile: only what its selection shows.
+#[derive(Clone, Copy)]
+pub struct LookupShape {
+    /// The latest run's metrics (for `tier` or `metrics`).
+    pub metrics: bool,
+    /// The points balance.
+    pub balance: bool,
+}
+
+/// A member the viewer may see, with their latest metrics and points balance as `shape` asks,
+/// in one statement: the lookup is the API's busiest request.
 pub async fn look_up(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
     member_no: &str,
-    with_balance: bool,
+    shape: LookupShape,
 ) -> AppResult<Looked> {
     let backend = conn.get_database_backend();
-    let sql = lookup_sql(backend, with_balance);
-    let statement = sea_orm::Statement::from_sql_and_values(backend, sql, [member_no.trim().into()]);
-    let row = conn
-        .query_one(statement)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member_no.trim())))?;
-    let member = member::Model::from_query_result(&row, "A_")?;
+    let statement =
+        sea_orm::Statement::from_sql_and_values(backend, lookup_sql(backend, shape), [member_no.trim().into()]);
+    let row = conn.query_one(statement).await?.ok_or_else(|| not_found(member_no))?;
+    // With the metrics joined, sea-orm prefixes each side's columns.
+    let member = member::Model::from_query_result(&row, if shape.metrics { "A_" } else { "" })?;
     viewer.check_member_access(member.id, member.store_id)?;
+    let metrics = if shape.metrics {
+        member_metrics::Model::from_query_result_optional(&row, "B_")?
+    } else {
+        None
+    };
     Ok(Looked {
-        metrics: member_metrics::Model::from_query_result_optional(&row, "B_")?,
-        balance: with_balance.then(|| row.try_get::<i64>("", BALANCE)).transpose()?,
+        metrics,
+        balance: shape.balance.then(|| row.try_get::<i64>("", BALANCE)).transpose()?,
         member,
     })
 }
 
-/// The lookup's SQL, built once per database and shape: it names some fifty columns, and
-/// building it took a tenth of a lookup's time.
-fn lookup_sql(backend: sea_orm::DbBackend, with_balance: bool) -> &'static str {
+/// The lookup's SQL, built once per database and shape: with the metrics it names some fifty
+/// columns, and building it took a tenth of a lookup's time.
+fn lookup_sql(backend: sea_orm::DbBackend, shape: LookupShape) -> &'static str {
     use std::sync::OnceLock;
-    static BUILT: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
-    let slot = usize::from(backend == sea_orm::DbBackend::Postgres) * 2 + usize::from(with_balance);
+    static BUILT: [OnceLock<String>; 8] = [const { OnceLock::new() }; 8];
+    let slot = usize::from(backend == sea_orm::DbBackend::Postgres) * 4
+        + usize::from(shape.metrics) * 2
+        + usize::from(shape.balance);
     BUILT[slot].get_or_init(|| {
         use entity::points_entry::{Column as Points, Entity as Ledger};
-        let mut select = member::Entity::find()
-            .find_also_related(member_metrics::Entity)
-            .filter(member::Column::MemberNo.eq(""));
-        if with_balance {
+        let balance = || {
             let sum = sea_orm::sea_query::Query::select()
-                .expr(Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)"))
+                .expr(points::balance_sum())
                 .from(Ledger)
                 .and_where(Expr::col((Ledger, Points::MemberId)).equals((member::Entity, member::Column::Id)))
                 .to_owned();
-            let sum = SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(sum)));
-            select = select.column_as(sum, BALANCE);
+            SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(sum)))
+        };
+        let profile = member::Entity::find().filter(member::Column::MemberNo.eq(""));
+        match (shape.metrics, shape.balance) {
+            (true, true) => profile
+                .find_also_related(member_metrics::Entity)
+                .column_as(balance(), BALANCE)
+                .build(backend),
+            (true, false) => profile.find_also_related(member_metrics::Entity).build(backend),
+            (false, true) => profile.column_as(balance(), BALANCE).build(backend),
+            (false, false) => profile.build(backend),
         }
-        select.build(backend).sql
+        .sql
     })
 }
 
@@ -757,35 +781,26 @@ pub async fn page(
 ) -> AppResult<Vec<Listed>> {
     let key = SortKey::of(order.field);
     let metrics_first = key.metric && !narrow && conn.get_database_backend() == sea_orm::DbBackend::Sqlite;
-    let direction = match order.direction {
-        SortDirection::Asc => sea_orm::Order::Asc,
-        SortDirection::Desc => sea_orm::Order::Desc,
+    let (direction, past, reached) = match order.direction {
+        SortDirection::Asc => (sea_orm::Order::Asc, BinOper::GreaterThan, BinOper::GreaterThanOrEqual),
+        SortDirection::Desc => (sea_orm::Order::Desc, BinOper::SmallerThan, BinOper::SmallerThanOrEqual),
     };
-    let ascending = order.direction == SortDirection::Asc;
-    let beyond = |column: SimpleExpr, value: sea_orm::Value| {
-        let column = Expr::expr(column);
-        if ascending {
-            column.gt(value)
-        } else {
-            column.lt(value)
-        }
-    };
+    let compare =
+        |column: &SimpleExpr, op: BinOper, value: sea_orm::Value| Expr::expr(column.clone()).binary(op, value);
+    let member_id: SimpleExpr = Expr::col((member::Entity, member::Column::Id)).into();
     let mut rows = Vec::new();
-    let tail_after = match after {
-        Some((serde_json::Value::Null, id)) => Some(id),
+    let mut tail_after = None;
+    match after {
+        Some((serde_json::Value::Null, id)) => tail_after = Some(id),
         after => {
             let mut valued = cond.clone().add(Expr::expr(key.column.clone()).is_not_null());
             if let Some((value, id)) = after {
                 let value = key.kind.value(&value)?;
-                let at_or_beyond = if ascending {
-                    Expr::expr(key.column.clone()).gte(value.clone())
-                } else {
-                    Expr::expr(key.column.clone()).lte(value.clone())
-                };
-                valued = valued.add(at_or_beyond).add(
+                // `reached` repeats what the `any` implies, as a range the index can seek to.
+                valued = valued.add(compare(&key.column, reached, value.clone())).add(
                     Condition::any()
-                        .add(beyond(key.column.clone(), value))
-                        .add(beyond(key.tie.clone(), id.into())),
+                        .add(compare(&key.column, past, value))
+                        .add(compare(&key.tie, past, id.into())),
                 );
             }
             let ordered = [
@@ -793,19 +808,14 @@ pub async fn page(
                 (key.tie.clone(), direction.clone()),
             ];
             rows = fetch(conn, valued, &key, &ordered, limit, metrics_first).await?;
-            None
         }
-    };
-    let short = (rows.len() as u64) < limit;
-    if key.nullable && short {
+    }
+    if key.nullable && (rows.len() as u64) < limit {
         let mut empty = cond.add(Expr::expr(key.column.clone()).is_null());
         if let Some(id) = tail_after {
-            empty = empty.add(beyond(
-                Expr::col((member::Entity, member::Column::Id)).into(),
-                id.into(),
-            ));
+            empty = empty.add(compare(&member_id, past, id.into()));
         }
-        let ordered = [(Expr::col((member::Entity, member::Column::Id)).into(), direction)];
+        let ordered = [(member_id, direction)];
         rows.extend(fetch(conn, empty, &key, &ordered, limit - rows.len() as u64, false).await?);
     }
     Ok(rows)

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use async_graphql::Enum;
 use chrono::Utc;
 use entity::points_entry;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait, Value,
 };
@@ -165,12 +165,18 @@ struct Balance {
     balance: i64,
 }
 
+/// The sum of ledger entries as a 64-bit integer (PostgreSQL sums `bigint` into `numeric`):
+/// a balance, for a query grouped or narrowed to one member.
+pub fn balance_sum() -> SimpleExpr {
+    Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)")
+}
+
 /// Current balances of these members (members without entries are absent: zero).
 pub async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
     let rows = points_entry::Entity::find()
         .select_only()
         .column(points_entry::Column::MemberId)
-        .column_as(Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)"), "balance")
+        .column_as(balance_sum(), "balance")
         .filter(points_entry::Column::MemberId.is_in(member_ids.iter().copied()))
         .group_by(points_entry::Column::MemberId)
         .into_model::<Balance>()
