@@ -98,7 +98,12 @@ export async function startStack() {
   const sink = await startUntil('python3', [join(root, 'tests/smtp/sink.py'), '--dir', mail, '--port', '0'], {}, /^PORT (\d+)/);
   const server = await startServer({
     dir,
-    env: { SMTP_URL: `smtp://127.0.0.1:${sink.match[1]}` },
+    // No quiet hours, so a campaign's emails go whatever time the tests run.
+    env: {
+      SMTP_URL: `smtp://127.0.0.1:${sink.match[1]}`,
+      PATRON_OUTREACH__QUIET_START_HOUR: '0',
+      PATRON_OUTREACH__QUIET_END_HOUR: '0',
+    },
     setup: (patron) => {
       patron(['demo', '--members', '400', '--seed', '7']);
       const today = new Date();
