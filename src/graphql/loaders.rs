@@ -24,6 +24,7 @@ pub struct Loaders {
     pub members: DataLoader<ById<member::Entity>, HashMapCache>,
     pub balances: DataLoader<Balances, HashMapCache>,
     pub metrics: DataLoader<ById<member_metrics::Entity>, HashMapCache>,
+    pub tiers: DataLoader<Tiers, HashMapCache>,
     pub tier_history: DataLoader<TierHistory, HashMapCache>,
     pub purchases: DataLoader<Newest<purchase::Entity>, HashMapCache>,
     pub feedback: DataLoader<Newest<feedback::Entity>, HashMapCache>,
@@ -45,6 +46,7 @@ impl Loaders {
             members: loader(ById::new(db)),
             balances: loader(Balances(db.clone())),
             metrics: loader(ById::new(db)),
+            tiers: loader(Tiers(db.clone())),
             tier_history: loader(TierHistory(db.clone())),
             purchases: loader(Newest::new(db)),
             feedback: loader(Newest::new(db)),
@@ -122,6 +124,18 @@ impl Loader<i64> for Balances {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
         service::points::balances(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// The latest run's tier by member id: the column alone, for what shows a tier and no metrics.
+pub struct Tiers(DatabaseConnection);
+
+impl Loader<i64> for Tiers {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, String> {
+        service::analytics::tiers(&self.0, keys).await.map_err(to_gql)
     }
 }
 

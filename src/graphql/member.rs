@@ -15,7 +15,8 @@ use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
 use crate::service::analytics::TierLevel;
 use crate::service::audit::AuditTrail;
-use crate::service::member::{self as service, Gender, LookupShape, MemberFields, MemberFilter, MemberOrder};
+use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
+use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
 /// the member themself, or the member's assigned associate.
@@ -127,8 +128,8 @@ impl Member {
     }
     /// The member's class from the latest analytics run.
     async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TierLevel>> {
-        let metrics = ctx.data::<Loaders>()?.metrics.load_one(self.0.id).await?;
-        Ok(metrics.and_then(|m| TierLevel::parse(&m.tier)))
+        let tier = ctx.data::<Loaders>()?.tiers.load_one(self.0.id).await?;
+        Ok(tier.as_deref().and_then(TierLevel::parse))
     }
     /// Every tier change, newest first.
     async fn tier_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierChange>> {
@@ -247,6 +248,69 @@ where
     Ok(connection)
 }
 
+/// The profile columns each field of `Member` reads beyond `Columns::essential()`. A lookup
+/// reads the columns of the fields it selects; a field missing here makes it read them all.
+const FIELD_COLUMNS: &[(&str, &[member::Column])] = {
+    use member::Column::*;
+    &[
+        ("__typename", &[]),
+        ("memberNo", &[]),
+        ("name", &[Name]),
+        ("gender", &[Gender]),
+        ("birthday", &[Birthday]),
+        ("lunarBirthday", &[LunarBirthday]),
+        ("phone", &[Phone]),
+        ("email", &[Email]),
+        ("address", &[Address]),
+        ("contactMasked", &[]),
+        ("city", &[City]),
+        ("joinedAt", &[JoinedAt]),
+        ("interests", &[Interests]),
+        ("locale", &[Locale]),
+        ("timeZone", &[TimeZone]),
+        ("emailConsent", &[EmailConsent]),
+        ("consentSource", &[ConsentSource]),
+        ("consentAt", &[ConsentAt]),
+        ("status", &[Status]),
+        ("createdAt", &[CreatedAt]),
+        ("updatedAt", &[UpdatedAt]),
+        ("store", &[]),
+        ("assignedAssociate", &[]),
+        ("referredBy", &[ReferredById]),
+        ("metrics", &[]),
+        ("tier", &[]),
+        ("tierHistory", &[]),
+        ("pointsBalance", &[]),
+        ("purchases", &[]),
+        ("segments", &[]),
+        ("feedback", &[]),
+        ("pointsLedger", &[]),
+    ]
+};
+
+/// What a member lookup reads, from the fields it selects (fragments included).
+fn lookup_shape(ctx: &Context<'_>) -> LookupShape {
+    let mut shape = LookupShape {
+        profile: Columns::essential(),
+        metrics: MetricsRead::None,
+        balance: false,
+    };
+    for field in ctx.field().selection_set() {
+        let name = field.name();
+        shape.profile = match FIELD_COLUMNS.iter().find(|(known, _)| *known == name) {
+            Some((_, columns)) => shape.profile.with(columns),
+            None => Columns::ALL,
+        };
+        match name {
+            "metrics" => shape.metrics = MetricsRead::All,
+            "tier" if shape.metrics == MetricsRead::None => shape.metrics = MetricsRead::Tier,
+            "pointsBalance" => shape.balance = true,
+            _ => {}
+        }
+    }
+    shape
+}
+
 /// Extra fields of the member list.
 pub struct MemberListInfo {
     condition: Condition,
@@ -267,16 +331,13 @@ pub struct MemberQuery;
 impl MemberQuery {
     /// One member by member number.
     async fn member(&self, ctx: &Context<'_>, member_no: String) -> async_graphql::Result<Member> {
-        // The profile and what the selection shows of metrics and balance in one statement,
-        // handed to the loaders their fields read from.
-        let selected = ctx.look_ahead();
-        let shape = LookupShape {
-            metrics: selected.field("tier").exists() || selected.field("metrics").exists(),
-            balance: selected.field("pointsBalance").exists(),
-        };
-        let found = service::look_up(db(ctx)?, viewer(ctx)?, &member_no, shape).await?;
+        // What the selection shows, in one statement, handed to the loaders its fields read from.
+        let found = lookup::look_up(db(ctx)?, viewer(ctx)?, &member_no, lookup_shape(ctx)).await?;
         let loaders = ctx.data::<Loaders>()?;
         let id = found.member.id;
+        if let Some(tier) = found.tier {
+            loaders.tiers.feed_one(id, tier).await;
+        }
         if let Some(metrics) = found.metrics {
             loaders.metrics.feed_one(id, metrics).await;
         }

@@ -81,6 +81,18 @@ pub async fn metrics(
     Ok(rows.into_iter().map(|m| (m.member_id, m)).collect())
 }
 
+/// The latest run's tier per member (members without a run are absent).
+pub async fn tiers(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = member_metrics::Entity::find()
+        .select_only()
+        .columns([member_metrics::Column::MemberId, member_metrics::Column::Tier])
+        .filter(member_metrics::Column::MemberId.is_in(member_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Tier changes per member, newest first.
 pub async fn tier_history(
     conn: &impl ConnectionTrait,

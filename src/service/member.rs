@@ -4,18 +4,18 @@ use chrono::{Datelike, NaiveDate, Utc};
 use entity::{feedback, member, member_metrics};
 use jobs::outreach::suppression;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, BinOper, Expr, Func, SimpleExpr, SubQueryStatement};
+use sea_orm::sea_query::{Alias, BinOper, Expr, Func, SimpleExpr};
 use sea_orm::RelationTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
-    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set, TransactionTrait,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::analytics::{Layer, LoyaltyQuadrant, TierLevel, ValueQuadrant};
-use crate::service::{audit, points, staff, store};
+use crate::service::{audit, staff, store};
 use crate::{money, validate};
 
 pub const ACTIVE: &str = "active";
@@ -232,7 +232,7 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
         .ok_or_else(|| not_found(member_no))
 }
 
-fn not_found(member_no: &str) -> AppError {
+pub(crate) fn not_found(member_no: &str) -> AppError {
     AppError::NotFound(format!("no member has the number {:?}", member_no.trim()))
 }
 
@@ -242,85 +242,6 @@ pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, member_n
     viewer.check_member_access(member.id, member.store_id)?;
     Ok(member)
 }
-
-/// A member looked up at the till, with what the lookup shows beside the profile.
-pub struct Looked {
-    pub member: member::Model,
-    /// Results of the latest run, `None` before the member's first.
-    pub metrics: Option<member_metrics::Model>,
-    /// The points balance, when asked for.
-    pub balance: Option<i64>,
-}
-
-/// What a lookup reads beside the profile: only what its selection shows.
-#[derive(Clone, Copy)]
-pub struct LookupShape {
-    /// The latest run's metrics (for `tier` or `metrics`).
-    pub metrics: bool,
-    /// The points balance.
-    pub balance: bool,
-}
-
-/// A member the viewer may see, with their latest metrics and points balance as `shape` asks,
-/// in one statement: the lookup is the API's busiest request.
-pub async fn look_up(
-    conn: &impl ConnectionTrait,
-    viewer: &Viewer,
-    member_no: &str,
-    shape: LookupShape,
-) -> AppResult<Looked> {
-    let backend = conn.get_database_backend();
-    let statement =
-        sea_orm::Statement::from_sql_and_values(backend, lookup_sql(backend, shape), [member_no.trim().into()]);
-    let row = conn.query_one(statement).await?.ok_or_else(|| not_found(member_no))?;
-    // With the metrics joined, sea-orm prefixes each side's columns.
-    let member = member::Model::from_query_result(&row, if shape.metrics { "A_" } else { "" })?;
-    viewer.check_member_access(member.id, member.store_id)?;
-    let metrics = if shape.metrics {
-        member_metrics::Model::from_query_result_optional(&row, "B_")?
-    } else {
-        None
-    };
-    Ok(Looked {
-        metrics,
-        balance: shape.balance.then(|| row.try_get::<i64>("", BALANCE)).transpose()?,
-        member,
-    })
-}
-
-/// The lookup's SQL, built once per database and shape: with the metrics it names some fifty
-/// columns, and building it took a tenth of a lookup's time.
-fn lookup_sql(backend: sea_orm::DbBackend, shape: LookupShape) -> &'static str {
-    use std::sync::OnceLock;
-    static BUILT: [OnceLock<String>; 8] = [const { OnceLock::new() }; 8];
-    let slot = usize::from(backend == sea_orm::DbBackend::Postgres) * 4
-        + usize::from(shape.metrics) * 2
-        + usize::from(shape.balance);
-    BUILT[slot].get_or_init(|| {
-        use entity::points_entry::{Column as Points, Entity as Ledger};
-        let balance = || {
-            let sum = sea_orm::sea_query::Query::select()
-                .expr(points::balance_sum())
-                .from(Ledger)
-                .and_where(Expr::col((Ledger, Points::MemberId)).equals((member::Entity, member::Column::Id)))
-                .to_owned();
-            SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(sum)))
-        };
-        let profile = member::Entity::find().filter(member::Column::MemberNo.eq(""));
-        match (shape.metrics, shape.balance) {
-            (true, true) => profile
-                .find_also_related(member_metrics::Entity)
-                .column_as(balance(), BALANCE)
-                .build(backend),
-            (true, false) => profile.find_also_related(member_metrics::Entity).build(backend),
-            (false, true) => profile.column_as(balance(), BALANCE).build(backend),
-            (false, false) => profile.build(backend),
-        }
-        .sql
-    })
-}
-
-const BALANCE: &str = "points_balance";
 
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<member::Model>> {
     Ok(member::Entity::find()

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod call_list;
 pub mod campaign;
 pub mod feedback;
+pub mod lookup;
 pub mod member;
 pub mod outreach;
 pub mod points;
