@@ -20,6 +20,8 @@ pub struct Settings {
     /// HMAC secret for bearer tokens; generated into `data_dir` when unset.
     pub token_secret: Option<String>,
     pub token_ttl_hours: i64,
+    /// Lifetime of the member tokens an app exchanges its key for (`issueMemberToken`).
+    pub member_token_minutes: i64,
     /// The brand's time zone: analytics dates and defaults for new members.
     pub brand_time_zone: String,
     pub max_query_depth: usize,
@@ -49,6 +51,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("."),
             token_secret: None,
             token_ttl_hours: 24 * 30,
+            member_token_minutes: 60,
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,
             max_query_complexity: 20_000,

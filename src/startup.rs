@@ -73,6 +73,8 @@ impl Application {
             None
         };
         let keys = TokenKeys::from_settings(settings)?;
+        keys.revoked.reload(&db).await?;
+        keys.revoked.keep_loaded(db.clone(), jobs.shutdown.clone());
         let audit = AuditTrail::start(db.clone());
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();

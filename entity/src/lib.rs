@@ -4,6 +4,7 @@
 //! PostgreSQL. The server converts them to `rust_decimal::Decimal` at its edge.
 
 pub mod analytics_run;
+pub mod app_key;
 pub mod audit_log;
 pub mod call_outcome;
 pub mod campaign;
@@ -20,6 +21,7 @@ pub mod member_metrics;
 pub mod outbox;
 pub mod points_entry;
 pub mod purchase;
+pub mod revoked_token;
 pub mod segment;
 pub mod segment_change;
 pub mod segment_member;

@@ -18,6 +18,7 @@ mod m20261201_000014_index_purchases_by_category;
 mod m20261201_000015_builtin_campaign_timing;
 mod m20261201_000016_segment_tables_without_row_checks;
 mod m20261202_000017_index_list_orders;
+mod m20261203_000018_create_app_keys_and_revoked_tokens;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_builtin_campaign_timing::Migration),
             Box::new(m20261201_000016_segment_tables_without_row_checks::Migration),
             Box::new(m20261202_000017_index_list_orders::Migration),
+            Box::new(m20261203_000018_create_app_keys_and_revoked_tokens::Migration),
         ]
     }
 }

@@ -36,6 +36,7 @@ pub struct Query(
     outreach::OutreachQuery,
     segment::SegmentQuery,
     campaign::CampaignQuery,
+    session::SessionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -110,7 +111,8 @@ pub async fn execute(
 }
 
 /// Whether a request without a token may run: the operation it names is a mutation that
-/// selects nothing but `signIn` (and `__typename`). Everything else needs a bearer token.
+/// selects nothing but `signIn` or `issueMemberToken` (and `__typename`): what gets a token.
+/// Everything else needs a bearer token.
 pub fn only_signs_in(request: &mut Request) -> bool {
     use async_graphql::parser::types::{OperationType, Selection};
     let Some(operation) = selected_operation(request) else {
@@ -118,7 +120,10 @@ pub fn only_signs_in(request: &mut Request) -> bool {
     };
     operation.ty == OperationType::Mutation
         && operation.selection_set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => matches!(field.node.name.node.as_str(), "signIn" | "__typename"),
+            Selection::Field(field) => matches!(
+                field.node.name.node.as_str(),
+                "signIn" | "issueMemberToken" | "__typename"
+            ),
             _ => false,
         })
 }

@@ -1,21 +1,83 @@
-//! Staff sign-in: the one operation that runs without a bearer token.
-use async_graphql::{Context, Object, SimpleObject};
+//! Signing in and out: staff by password, members through the brand's apps (app keys), and
+//! revoking tokens. `signIn` and `issueMemberToken` are the operations that run without a
+//! bearer token.
+use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use entity::app_key;
 
-use crate::auth::{Role, TokenKeys};
+use crate::auth::{viewer, Role, TokenKeys, Viewer};
 use crate::error::AppError;
 use crate::graphql::db;
 use crate::service::sign_in::{self, Attempt};
+use crate::service::{app_key as keys, member, staff};
 
 /// The calling client's IP address, as the HTTP server saw it.
 pub struct ClientAddr(pub String);
 
-/// A bearer token for a signed-in staff user, the same as `patron token create` prints.
+/// A bearer token: for a signed-in staff user the same as `patron token create` prints; for a
+/// member, short-lived.
 #[derive(SimpleObject)]
 pub struct SignedIn {
     pub token: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+}
+
+impl SignedIn {
+    fn issue(ctx: &Context<'_>, viewer: &Viewer, lifetime: chrono::Duration) -> async_graphql::Result<Self> {
+        let keys = ctx.data::<TokenKeys>()?;
+        let lifetime = lifetime.min(keys.lifetime());
+        Ok(Self {
+            token: keys.issue_for(viewer, lifetime).map_err(AppError::Internal)?,
+            role: viewer.role,
+            expires_at: Utc::now() + lifetime,
+        })
+    }
+}
+
+/// A key one of the brand's apps exchanges for member tokens.
+#[derive(SimpleObject)]
+pub struct AppKey {
+    pub id: ID,
+    pub name: String,
+    /// Who made it.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// When it was last exchanged for a member token.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<app_key::Model> for AppKey {
+    fn from(key: app_key::Model) -> Self {
+        Self {
+            id: ID(key.id.to_string()),
+            name: key.name,
+            created_by: key.created_by,
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
+            revoked_at: key.revoked_at,
+        }
+    }
+}
+
+/// A new app key. `key` is shown this once: Patron keeps only its hash.
+#[derive(SimpleObject)]
+pub struct CreatedAppKey {
+    pub key: String,
+    pub app_key: AppKey,
+}
+
+#[derive(Default)]
+pub struct SessionQuery;
+
+#[Object]
+impl SessionQuery {
+    /// Every app key, newest first, revoked ones included. Admins.
+    async fn app_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AppKey>> {
+        let found = keys::list(db(ctx)?, viewer(ctx)?).await?;
+        Ok(found.into_iter().map(AppKey::from).collect())
+    }
 }
 
 #[derive(Default)]
@@ -33,12 +95,105 @@ impl SessionMutation {
             client,
         };
         let viewer = sign_in::sign_in(db(ctx)?, &attempt).await?;
-        let keys = ctx.data::<TokenKeys>()?;
-        let token = keys.issue(&viewer).map_err(AppError::Internal)?;
-        Ok(SignedIn {
-            token,
-            role: viewer.role,
-            expires_at: keys.expiry(Utc::now()),
+        SignedIn::issue(ctx, &viewer, ctx.data::<TokenKeys>()?.lifetime())
+    }
+
+    /// A short-lived member token for the brand's app, which vouches for the member with its
+    /// app key (sent from the app's backend, never shipped in the app). Audited under the app's
+    /// name. Needs no bearer token.
+    async fn issue_member_token(
+        &self,
+        ctx: &Context<'_>,
+        app_key: String,
+        member_no: String,
+    ) -> async_graphql::Result<SignedIn> {
+        let viewer = keys::exchange(db(ctx)?, &app_key, &member_no).await?;
+        SignedIn::issue(ctx, &viewer, ctx.data::<TokenKeys>()?.member_lifetime)
+    }
+
+    /// Makes a key for one of the brand's apps. Admins.
+    async fn create_app_key(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<CreatedAppKey> {
+        let (saved, key) = keys::create(db(ctx)?, viewer(ctx)?, &name).await?;
+        Ok(CreatedAppKey {
+            key,
+            app_key: saved.into(),
         })
     }
+
+    /// Revokes an app key: it is refused from now on. Admins.
+    async fn revoke_app_key(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<AppKey> {
+        let id = id
+            .parse::<i64>()
+            .map_err(|_| AppError::field("id", "not an app key id"))?;
+        Ok(keys::revoke(db(ctx)?, viewer(ctx)?, id).await?.into())
+    }
+
+    /// Revokes the token this request came with (signing out on a shared device).
+    async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        let revoked = &ctx.data::<TokenKeys>()?.revoked;
+        match viewer.token.as_ref() {
+            Some(token) => match &token.id {
+                Some(id) => revoked.revoke_token(db(ctx)?, viewer, id, token.expires_at).await?,
+                // A token from before tokens had ids: only all of its subject's can go.
+                None => {
+                    revoked
+                        .revoke_subject(db(ctx)?, viewer, &viewer.actor, until(token.expires_at))
+                        .await?
+                }
+            },
+            None => return Err(AppError::input("this request came without a token to revoke").into()),
+        }
+        Ok(true)
+    }
+
+    /// Revokes one token of this server (a leaked one), refused from now on everywhere. Admins.
+    async fn revoke_token(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        viewer.require(&[Role::Admin])?;
+        let keys = ctx.data::<TokenKeys>()?;
+        let claims = keys.read_signed(&token)?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
+        match &claims.jti {
+            Some(id) => keys.revoked.revoke_token(db(ctx)?, viewer, id, expires_at).await?,
+            None => {
+                keys.revoked
+                    .revoke_subject(db(ctx)?, viewer, &claims.sub, until(expires_at))
+                    .await?
+            }
+        }
+        Ok(true)
+    }
+
+    /// Revokes every token a member or a staff user holds now (give exactly one); tokens made
+    /// afterwards work. Admins.
+    async fn revoke_tokens_of(
+        &self,
+        ctx: &Context<'_>,
+        member_no: Option<String>,
+        username: Option<String>,
+    ) -> async_graphql::Result<bool> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        viewer.require(&[Role::Admin])?;
+        let subject = match (member_no, username) {
+            (Some(no), None) => Viewer::member(&member::find(db, &no).await?).actor,
+            (None, Some(name)) => {
+                let user = staff::by_username(db, &name)
+                    .await?
+                    .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", name.trim())))?;
+                Viewer::staff_actor(user.id)
+            }
+            _ => return Err(AppError::input("give either memberNo or username").into()),
+        };
+        let keys = ctx.data::<TokenKeys>()?;
+        keys.revoked
+            .revoke_subject(db, viewer, &subject, keys.lifetime())
+            .await?;
+        Ok(true)
+    }
+}
+
+/// How long from now a revocation must be kept for a token expiring at `expires_at`.
+fn until(expires_at: DateTime<Utc>) -> chrono::Duration {
+    (expires_at - Utc::now()).max(chrono::Duration::zero())
 }

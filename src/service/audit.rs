@@ -40,6 +40,17 @@ pub async fn record_anonymous(
     insert(conn, actor, "none", action, None, detail).await
 }
 
+/// An entry for one of the brand's apps, acting with its app key (role `app`).
+pub async fn record_app(
+    conn: &impl ConnectionTrait,
+    app: &str,
+    action: &str,
+    target: Option<&str>,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    insert(conn, &format!("app:{app}"), "app", action, target, detail).await
+}
+
 async fn insert(
     conn: &impl ConnectionTrait,
     actor: &str,

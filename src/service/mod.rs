@@ -1,5 +1,6 @@
 //! Database access, one module per domain; resolvers, the import and the CLI stay thin.
 pub mod analytics;
+pub mod app_key;
 pub mod audit;
 pub mod call_list;
 pub mod campaign;

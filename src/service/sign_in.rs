@@ -105,13 +105,7 @@ fn staff_viewer(user: &staff_user::Model) -> AppResult<Viewer> {
         "associate" => Role::Associate,
         other => return Err(AppError::Internal(anyhow::anyhow!("staff user has the role {other:?}"))),
     };
-    Ok(Viewer {
-        actor: format!("staff:{}", user.id),
-        role,
-        staff_id: Some(user.id),
-        store_id: user.store_id,
-        member_id: None,
-    })
+    Ok(Viewer::staff(user, role))
 }
 
 fn client_detail(client: &str) -> serde_json::Value {

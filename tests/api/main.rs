@@ -18,4 +18,5 @@ mod members;
 mod ops;
 mod outreach;
 mod segments;
+mod sign_in;
 mod smtp;

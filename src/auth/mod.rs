@@ -1,4 +1,6 @@
 //! Bearer tokens, roles and the per-request viewer.
+pub mod revoked;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -47,6 +49,10 @@ pub struct Claims {
     pub member_id: Option<i64>,
     pub iat: i64,
     pub exp: i64,
+    /// The token's own id, by which it can be revoked alone (tokens made before ids were
+    /// issued have none: they are revoked with all of their subject's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 /// Who is calling, as proven by their token.
@@ -57,11 +63,24 @@ pub struct Viewer {
     pub staff_id: Option<i64>,
     pub store_id: Option<i64>,
     pub member_id: Option<i64>,
+    /// The token the request came with (none for the command line and unsubscribe links).
+    pub token: Option<Presented>,
+}
+
+/// A bearer token as presented: what signing out revokes.
+#[derive(Clone, Debug)]
+pub struct Presented {
+    pub id: Option<String>,
+    pub expires_at: chrono::DateTime<Utc>,
 }
 
 impl From<Claims> for Viewer {
     fn from(claims: Claims) -> Self {
         Self {
+            token: Some(Presented {
+                id: claims.jti,
+                expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+            }),
             actor: claims.sub,
             role: claims.role,
             staff_id: claims.staff_id,
@@ -80,7 +99,25 @@ impl Viewer {
             staff_id: None,
             store_id: None,
             member_id: None,
+            token: None,
         }
+    }
+
+    /// A staff user in `role` (the role their record holds).
+    pub fn staff(user: &entity::staff_user::Model, role: Role) -> Self {
+        Self {
+            actor: Self::staff_actor(user.id),
+            role,
+            staff_id: Some(user.id),
+            store_id: user.store_id,
+            member_id: None,
+            token: None,
+        }
+    }
+
+    /// How a staff user's tokens and audit entries name them.
+    pub fn staff_actor(staff_id: i64) -> String {
+        format!("staff:{staff_id}")
     }
 
     /// A member acting for themself (a member token, an unsubscribe link).
@@ -91,6 +128,7 @@ impl Viewer {
             staff_id: None,
             store_id: member.store_id,
             member_id: Some(member.id),
+            token: None,
         }
     }
 
@@ -132,12 +170,15 @@ impl Viewer {
     }
 }
 
-/// Signs and verifies bearer tokens (HS256).
+/// Signs and verifies bearer tokens (HS256), and refuses revoked ones.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     ttl_hours: i64,
+    /// Lifetime of member tokens exchanged for an app key.
+    pub member_lifetime: chrono::Duration,
+    pub revoked: revoked::RevokedTokens,
 }
 
 impl TokenKeys {
@@ -146,21 +187,31 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             ttl_hours,
+            member_lifetime: chrono::Duration::hours(1),
+            revoked: revoked::RevokedTokens::default(),
         }
     }
 
     /// Builds the keys from the server's secret.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        Ok(Self::new(server_secret(settings)?.as_bytes(), settings.token_ttl_hours))
+        Ok(Self {
+            member_lifetime: chrono::Duration::minutes(settings.member_token_minutes),
+            ..Self::new(server_secret(settings)?.as_bytes(), settings.token_ttl_hours)
+        })
     }
 
-    /// When a token issued at `issued` expires.
-    pub fn expiry(&self, issued: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
-        issued + chrono::Duration::hours(self.ttl_hours)
+    /// The longest any token of this server lives.
+    pub fn lifetime(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.ttl_hours)
     }
 
     /// Signs a token for `viewer`, valid for the configured lifetime.
     pub fn issue(&self, viewer: &Viewer) -> anyhow::Result<String> {
+        self.issue_for(viewer, self.lifetime())
+    }
+
+    /// Signs a token for `viewer`, valid for `lifetime` (at most the configured one).
+    pub fn issue_for(&self, viewer: &Viewer, lifetime: chrono::Duration) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: viewer.actor.clone(),
@@ -169,7 +220,8 @@ impl TokenKeys {
             store_id: viewer.store_id,
             member_id: viewer.member_id,
             iat: now,
-            exp: now + self.ttl_hours * 3600,
+            exp: now + lifetime.min(self.lifetime()).num_seconds(),
+            jti: Some(uuid::Uuid::new_v4().simple().to_string()),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -194,7 +246,17 @@ impl TokenKeys {
             };
             AppError::Unauthenticated(reason.into())
         })?;
+        self.revoked.check(&data.claims)?;
         Ok(data.claims.into())
+    }
+
+    /// The claims of one of this server's tokens, whether or not it has expired (to revoke it).
+    pub fn read_signed(&self, token: &str) -> AppResult<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| AppError::field("token", "this is not a token of this server"))
     }
 }
 
@@ -292,11 +354,5 @@ pub async fn viewer_for(
             crate::service::staff::create(db, &Viewer::cli(), new).await?
         }
     };
-    Ok(Viewer {
-        actor: format!("staff:{}", user.id),
-        role,
-        staff_id: Some(user.id),
-        store_id: user.store_id,
-        member_id: None,
-    })
+    Ok(Viewer::staff(&user, role))
 }
