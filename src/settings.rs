@@ -9,6 +9,8 @@ use jobs::analytics::AnalyticsConfig;
 use jobs::outreach::OutreachConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::idp::IdpConfig;
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// `sqlite://...` (embedded default) or `postgres://...`.
@@ -22,6 +24,8 @@ pub struct Settings {
     pub token_ttl_hours: i64,
     /// Lifetime of the member tokens an app exchanges its key for (`issueMemberToken`).
     pub member_token_minutes: i64,
+    /// The brand's identity provider, whose member tokens Patron accepts too.
+    pub member_idp: IdpConfig,
     /// The brand's time zone: analytics dates and defaults for new members.
     pub brand_time_zone: String,
     pub max_query_depth: usize,
@@ -52,6 +56,7 @@ impl Default for Settings {
             token_secret: None,
             token_ttl_hours: 24 * 30,
             member_token_minutes: 60,
+            member_idp: IdpConfig::default(),
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,
             max_query_complexity: 20_000,

@@ -13,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::idp::IdentityProvider;
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
 use crate::graphql;
@@ -82,6 +83,7 @@ impl Application {
             schema: graphql::build_schema(db.clone(), brand, jobs.clone(), keys.clone(), audit.clone(), settings),
             db: db.clone(),
             keys,
+            provider: IdentityProvider::start(&settings.member_idp).await?,
             max_body_bytes: settings.max_body_bytes,
         });
         let unsubscribe = web::Data::new(UnsubscribeState {

@@ -1,4 +1,5 @@
 //! Bearer tokens, roles and the per-request viewer.
+pub mod idp;
 pub mod revoked;
 
 use std::io::Write;
@@ -12,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
+use idp::IdentityProvider;
+use sea_orm::DatabaseConnection;
 
 /// What a token may do. Staff roles act on the member file; `Member` is a frontend app acting
 /// for one member.
@@ -230,24 +233,19 @@ impl TokenKeys {
         )?)
     }
 
-    /// Verifies signature and expiry of the `Authorization` header's value.
-    pub fn verify_header(&self, header: Option<&str>) -> AppResult<Viewer> {
-        let header = header.ok_or_else(|| {
-            AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
-        })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?;
+    /// Verifies signature, expiry and revocation of one of this server's tokens.
+    pub fn verify(&self, token: &str) -> AppResult<Viewer> {
         let validation = Validation::new(Algorithm::HS256);
-        let data = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation).map_err(|err| {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|err| {
             let reason = match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired; create a new one",
                 _ => "the token is not valid for this server",
             };
             AppError::Unauthenticated(reason.into())
         })?;
-        self.revoked.check(&data.claims)?;
-        Ok(data.claims.into())
+        let claims = data.claims;
+        self.revoked.check(&claims.sub, claims.iat, claims.jti.as_deref())?;
+        Ok(claims.into())
     }
 
     /// The claims of one of this server's tokens, whether or not it has expired (to revoke it).
@@ -258,6 +256,53 @@ impl TokenKeys {
             .map(|data| data.claims)
             .map_err(|_| AppError::field("token", "this is not a token of this server"))
     }
+}
+
+/// Who a request's `Authorization` header speaks for: a token of this server, or a member
+/// token of the brand's identity provider (when one is configured); revoked tokens refused.
+pub async fn authenticate(
+    keys: &TokenKeys,
+    provider: Option<&IdentityProvider>,
+    db: &DatabaseConnection,
+    header: Option<&str>,
+) -> AppResult<Viewer> {
+    let header = header.ok_or_else(|| {
+        AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
+    })?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?
+        .trim();
+    let from_provider = jsonwebtoken::decode_header(token).is_ok_and(|h| IdentityProvider::signs_with(h.alg));
+    match provider {
+        Some(provider) if from_provider => provider_member(keys, provider, db, token).await,
+        _ => keys.verify(token),
+    }
+}
+
+/// The member a provider token speaks for, as long as the member is on file.
+async fn provider_member(
+    keys: &TokenKeys,
+    provider: &IdentityProvider,
+    db: &DatabaseConnection,
+    token: &str,
+) -> AppResult<Viewer> {
+    let signed = provider.verify(token).await?;
+    let unknown = || AppError::Unauthenticated(format!("no member has the number {:?}", signed.member_no));
+    let member = crate::service::member::find(db, &signed.member_no)
+        .await
+        .map_err(|_| unknown())?;
+    if member.status == crate::service::member::ERASED {
+        return Err(unknown());
+    }
+    let mut viewer = Viewer::member(&member);
+    keys.revoked
+        .check(&viewer.actor, signed.issued_at, signed.id.as_deref())?;
+    viewer.token = Some(Presented {
+        id: signed.id,
+        expires_at: chrono::DateTime::from_timestamp(signed.expires_at, 0).unwrap_or_default(),
+    });
+    Ok(viewer)
 }
 
 /// The server's signing secret (bearer tokens, unsubscribe links): PATRON_TOKEN_SECRET, or the

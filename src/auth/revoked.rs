@@ -12,7 +12,7 @@ use entity::revoked_token;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{Claims, Viewer};
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::audit;
 
@@ -44,10 +44,10 @@ impl Live {
 impl RevokedTokens {
     /// Fails with UNAUTHENTICATED when the token was revoked. A token issued in the same second
     /// as its subject's revocation counts as issued before it (`iat` has whole seconds).
-    pub fn check(&self, claims: &Claims) -> AppResult<()> {
+    pub fn check(&self, subject: &str, issued_at: i64, token_id: Option<&str>) -> AppResult<()> {
         let live = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let by_id = claims.jti.as_ref().is_some_and(|id| live.tokens.contains(id));
-        let by_subject = live.subjects.get(&claims.sub).is_some_and(|until| claims.iat <= *until);
+        let by_id = token_id.is_some_and(|id| live.tokens.contains(id));
+        let by_subject = live.subjects.get(subject).is_some_and(|until| issued_at <= *until);
         if by_id || by_subject {
             return Err(AppError::Unauthenticated(
                 "this token was revoked; sign in again".into(),

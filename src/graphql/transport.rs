@@ -11,7 +11,8 @@ use async_graphql::parser::types::OperationType;
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::TokenKeys;
+use crate::auth::idp::IdentityProvider;
+use crate::auth::{self, TokenKeys};
 use crate::error::AppError;
 use crate::graphql::session::ClientAddr;
 use crate::graphql::{self, AppSchema};
@@ -21,6 +22,8 @@ pub struct GraphqlState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    /// The brand's identity provider, when member tokens may come from it.
+    pub provider: Option<IdentityProvider>,
     pub max_body_bytes: usize,
 }
 
@@ -164,7 +167,7 @@ async fn run(
     mut gql_request: async_graphql::Request,
 ) -> HttpResponse {
     let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let viewer = match state.keys.verify_header(header) {
+    let viewer = match auth::authenticate(&state.keys, state.provider.as_ref(), &state.db, header).await {
         Ok(viewer) => Some(viewer),
         Err(_) if header.is_none() && graphql::only_signs_in(&mut gql_request) => None,
         Err(error) => return reject(media, StatusCode::UNAUTHORIZED, &error),

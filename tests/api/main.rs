@@ -12,6 +12,7 @@ mod delivery;
 mod demo;
 mod erasure;
 mod http;
+mod identity_provider;
 mod import;
 mod limits;
 mod members;
