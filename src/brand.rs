@@ -1,18 +1,35 @@
-//! The brand's own settings the services need: its time zone and "today" there.
+//! The brand's own settings the services need: its time zone and "today" there, and its
+//! points programme.
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use jobs::points::PointsConfig;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Brand {
     pub time_zone: Tz,
+    pub points: Arc<PointsConfig>,
 }
 
 impl Brand {
+    /// The brand in this time zone, with the default points programme (earning off).
     pub fn new(time_zone: &str) -> anyhow::Result<Self> {
         let time_zone = time_zone
             .parse::<Tz>()
             .map_err(|_| anyhow::anyhow!("PATRON_BRAND_TIME_ZONE is not a known IANA time zone: {time_zone}"))?;
-        Ok(Self { time_zone })
+        Ok(Self {
+            time_zone,
+            points: Arc::default(),
+        })
+    }
+
+    /// The brand as configured.
+    pub fn from_settings(settings: &crate::settings::Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            points: Arc::new(settings.points.clone()),
+            ..Self::new(&settings.brand_time_zone)?
+        })
     }
 
     /// Today's date in the brand's time zone.

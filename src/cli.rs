@@ -149,7 +149,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Import { what } => {
             let db = open(&settings).await?;
-            let brand = Brand::new(&settings.brand_time_zone)?;
+            let brand = Brand::from_settings(&settings)?;
             let report = match what {
                 ImportKind::Members(ImportFile { file, encoding }) => {
                     import::members(&db, &brand, &file, encoding).await?
@@ -163,7 +163,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Demo { members, seed } => {
             let db = open(&settings).await?;
-            let brand = Brand::new(&settings.brand_time_zone)?;
+            let brand = Brand::from_settings(&settings)?;
             let summary = demo::generate(&db, &brand, members, seed).await?;
             println!("{summary}");
             Ok(())
@@ -287,7 +287,7 @@ async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
 /// Runs a job to completion and prints its counts.
 async fn run_job(settings: &Settings, name: &str, as_of: Option<NaiveDate>) -> anyhow::Result<()> {
     let db = open(settings).await?;
-    let brand = Brand::new(&settings.brand_time_zone)?;
+    let brand = Brand::from_settings(settings)?;
     let ctx = job_context(&db, &brand, settings)?;
     let as_of = as_of.unwrap_or_else(|| ctx.today());
     // Asked to stop, the dispatcher finishes what is on the wire and gives back the rest.

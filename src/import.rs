@@ -25,7 +25,7 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::member::{self as members, Gender, MemberFields};
 use crate::service::purchase::{self as purchases, LineItem, PURCHASE};
-use crate::service::{audit, store};
+use crate::service::{audit, points, store};
 
 const BATCH: usize = 1000;
 
@@ -359,10 +359,10 @@ pub async fn purchases(
             Err(rejection) => report.rejected.push(rejection),
         }
         if batch.len() >= BATCH {
-            write_purchases(db, &mut stores, std::mem::take(&mut batch), &mut report).await?;
+            write_purchases(db, brand, &mut stores, std::mem::take(&mut batch), &mut report).await?;
         }
     }
-    write_purchases(db, &mut stores, batch, &mut report).await?;
+    write_purchases(db, brand, &mut stores, batch, &mut report).await?;
     csv.progress.finish_and_clear();
     report.rejected.sort_by_key(|(line, _)| *line);
     Ok(report)
@@ -413,6 +413,7 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
 
 async fn write_purchases(
     db: &DatabaseConnection,
+    brand: &Brand,
     stores: &mut StoreCache,
     batch: Vec<PurchaseRow>,
     report: &mut Report,
@@ -420,13 +421,14 @@ async fn write_purchases(
     let Some(lines) = Lines::of(&batch, |row| row.line) else {
         return Ok(());
     };
-    store_purchases(db, stores, batch, lines, report)
+    store_purchases(db, brand, stores, batch, lines, report)
         .await
         .map_err(|err| lines.failed(err))
 }
 
 async fn store_purchases(
     db: &DatabaseConnection,
+    brand: &Brand,
     stores: &mut StoreCache,
     batch: Vec<PurchaseRow>,
     lines: Lines,
@@ -474,10 +476,14 @@ async fn store_purchases(
     let on_conflict = OnConflict::columns([purchase::Column::OrderId, purchase::Column::Kind])
         .do_nothing()
         .to_owned();
+    let mut orders: Vec<String> = new_rows.keys().map(|(order_id, _)| order_id.clone()).collect();
+    orders.sort_unstable();
+    orders.dedup();
     let added = sql::insert_chunked(db, new_rows.into_values().collect(), on_conflict).await?;
     report.added += added;
     let detail = serde_json::json!({ "fromLine": lines.first, "added": added });
     audit::record(db, &Viewer::cli(), "purchases.import", None, detail).await?;
+    points::settle_orders(db, &Viewer::cli(), brand, &orders).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use jobs::analytics::AnalyticsConfig;
 use jobs::outreach::OutreachConfig;
+use jobs::points::PointsConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::idp::IdpConfig;
@@ -26,6 +27,8 @@ pub struct Settings {
     pub member_token_minutes: i64,
     /// The brand's identity provider, whose member tokens Patron accepts too.
     pub member_idp: IdpConfig,
+    /// The points programme: earning rules and expiry.
+    pub points: PointsConfig,
     /// The brand's time zone: analytics dates and defaults for new members.
     pub brand_time_zone: String,
     pub max_query_depth: usize,
@@ -57,6 +60,7 @@ impl Default for Settings {
             token_ttl_hours: 24 * 30,
             member_token_minutes: 60,
             member_idp: IdpConfig::default(),
+            points: PointsConfig::default(),
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,
             max_query_complexity: 20_000,

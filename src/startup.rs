@@ -58,7 +58,7 @@ impl Application {
             counter.fetch_add(1, Ordering::Relaxed);
         });
         db::migrate(&db).await?;
-        let brand = Brand::new(&settings.brand_time_zone)?;
+        let brand = Brand::from_settings(settings)?;
         // Jobs have a pool of their own, planned for batch work.
         let batch = db::connect(&settings.database_url, db::Workload::Batch).await?;
         let jobs = job_context(&batch, &brand, settings)?;
@@ -177,6 +177,7 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
         time_zone: brand.time_zone,
         analytics: settings.analytics.clone(),
         outreach: Arc::new(outreach),
+        points: settings.points.clone(),
         shutdown: CancellationToken::new(),
     })
 }

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod lease;
 pub mod model;
 pub mod outreach;
+pub mod points;
 pub mod runs;
 pub mod schedule;
 pub mod segments;
@@ -51,6 +52,10 @@ pub const JOBS: &[(&str, &str)] = &[
         "start every campaign occurrence that is due: snapshot its audience, hold out the control group, queue the rest",
     ),
     ("outbox", "send every email that is due, then stop"),
+    (
+        "points-expiry",
+        "expire the points whose Nth month after earning has ended, oldest first",
+    ),
 ];
 
 /// Jobs whose runs may overlap: the outbox's rows are claimed one by one, so replicas share it.
@@ -79,6 +84,8 @@ pub struct JobContext {
     pub time_zone: Tz,
     pub analytics: analytics::AnalyticsConfig,
     pub outreach: Arc<outreach::Outreach>,
+    /// The points programme's rules.
+    pub points: points::PointsConfig,
     /// Cancelled when the process is asked to stop: long jobs (the dispatcher) wind down cleanly.
     pub shutdown: CancellationToken,
 }
@@ -257,6 +264,7 @@ async fn execute(
             json(campaigns::run(ctx, now, catch_up, run_id).await?)
         }
         "outbox" => json(outreach::dispatch::dispatch(ctx).await?),
+        "points-expiry" => json(points::expiry::run(&ctx.db, &ctx.points, ctx.time_zone, as_of).await?),
         other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),
     };
     Ok(counts)

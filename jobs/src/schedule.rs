@@ -12,7 +12,8 @@ use crate::{outreach, run_scheduled, JobContext};
 /// Cron expressions (with seconds) in the brand's time zone.
 #[derive(Clone, Debug)]
 pub struct Schedules {
-    /// The nightly analytics run, over yesterday, then the refresh of every segment's membership.
+    /// The nightly analytics run, over yesterday, then the refresh of every segment's membership
+    /// and the expiry of points whose time is up.
     pub analytics: String,
     /// The birthday, holiday and win-back jobs, over today; each member's email is due at the
     /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
@@ -50,7 +51,7 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
     let scheduler = JobScheduler::new().await?;
     let running = TaskTracker::new();
     let jobs: [(&str, &'static [&'static str]); 3] = [
-        (&schedules.analytics, &["analytics", "segments"]),
+        (&schedules.analytics, &["analytics", "segments", "points-expiry"]),
         (&schedules.outreach, &["birthday", "holiday", "winback"]),
         (&schedules.campaigns, &["campaigns"]),
     ];

@@ -4,16 +4,17 @@ use std::collections::HashMap;
 use async_graphql::Enum;
 use chrono::Utc;
 use entity::points_entry;
-use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait, Value,
 };
 
 use crate::auth::{Role, Viewer};
+use crate::brand::Brand;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member};
 use crate::validate;
+use jobs::points::earn::{self, Settled};
 use jobs::sql::statement;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -165,10 +166,22 @@ struct Balance {
     balance: i64,
 }
 
-/// The sum of ledger entries as a 64-bit integer (PostgreSQL sums `bigint` into `numeric`):
-/// a balance, for a query grouped or narrowed to one member.
-pub fn balance_sum() -> SimpleExpr {
-    Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)")
+pub use jobs::points::balance_sum;
+
+/// Earns and takes back the points of newly recorded orders by the brand's rules (see
+/// `jobs::points::earn`), audited when it wrote anything.
+pub async fn settle_orders(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    brand: &Brand,
+    order_ids: &[String],
+) -> AppResult<Settled> {
+    let settled = earn::settle(conn, &brand.points, brand.time_zone, order_ids).await?;
+    if settled.earned != 0 || settled.taken_back != 0 {
+        let detail = serde_json::json!({ "orders": order_ids.len(), "settled": settled });
+        audit::record(conn, viewer, "points.earn_by_rules", None, detail).await?;
+    }
+    Ok(settled)
 }
 
 /// Current balances of these members (members without entries are absent: zero).

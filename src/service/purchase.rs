@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, member as members, store};
+use crate::service::{audit, member as members, points, store};
 use crate::{money, validate};
 
 pub const PURCHASE: &str = "purchase";
@@ -126,10 +126,12 @@ pub async fn existing(
 }
 
 /// Inserts a row unless its order is already recorded: the same content is a no-op that returns
-/// the stored row; different content is a conflict the caller must resolve.
+/// the stored row; different content is a conflict the caller must resolve. A new row earns or
+/// takes back points by the brand's rules.
 async fn insert_once(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
+    brand: &Brand,
     member_no: &str,
     key: (String, String),
     row: purchase::ActiveModel,
@@ -148,6 +150,7 @@ async fn insert_once(
     let detail = serde_json::json!({ "orderId": key.0, "amountCents": stored.amount_cents });
     audit::record(&txn, viewer, &format!("{}.record", key.1), Some(member_no), detail).await?;
     txn.commit().await?;
+    points::settle_orders(conn, viewer, brand, &[key.0]).await?;
     Ok(stored)
 }
 
@@ -179,7 +182,7 @@ pub async fn record_purchase(
     row.member_id = Set(member.id);
     row.store_id = Set(store_id);
     let key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
-    insert_once(conn, viewer, &member.member_no, key, row).await
+    insert_once(conn, viewer, brand, &member.member_no, key, row).await
 }
 
 /// Records the return of (part of) an order, as a negative amount linked to that order.
@@ -230,7 +233,15 @@ pub async fn record_return(
     )?;
     row.member_id = Set(original.member_id);
     row.store_id = Set(original.store_id);
-    insert_once(conn, viewer, &member.member_no, (order_key.0, RETURN.to_owned()), row).await
+    insert_once(
+        conn,
+        viewer,
+        brand,
+        &member.member_no,
+        (order_key.0, RETURN.to_owned()),
+        row,
+    )
+    .await
 }
 
 fn ensure_not_erased(member: &member::Model) -> AppResult<()> {

@@ -120,7 +120,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         db,
         statements,
-        brand: Brand::new(&settings.brand_time_zone).expect("brand"),
+        brand: Brand::from_settings(&settings).expect("brand"),
         jobs,
         keys: TokenKeys::from_settings(&settings).expect("keys"),
         database,

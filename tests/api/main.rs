@@ -18,6 +18,7 @@ mod limits;
 mod members;
 mod ops;
 mod outreach;
+mod points;
 mod segments;
 mod sign_in;
 mod smtp;

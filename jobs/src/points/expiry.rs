@@ -1,0 +1,89 @@
+//! The nightly `points-expiry` job: points expire at the end of the Nth month after the month
+//! they were earned in, oldest first. Spending (redemptions, take-backs, earlier expiries) uses
+//! the oldest points first, so what is left of the points earned before a cutoff is their sum
+//! less everything ever spent, when positive; that is what expires. One `expire` entry per
+//! member per day (`expiry:<date>`), written by one statement: a re-run of the day, or a run on
+//! a later day before anything more has lapsed, writes nothing.
+use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::PointsConfig;
+use crate::sql::statement;
+
+#[derive(Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expired {
+    /// Members whose points expired.
+    pub members: u64,
+    /// Points earned before this date (brand time) lapsed by the run's date.
+    pub earned_before: Option<NaiveDate>,
+}
+
+/// The first day whose points have not lapsed by the end of `as_of`'s day: points earned in
+/// month M last until the end of month M + N, so on any day of month M + N + 1 everything earned
+/// before month M + 1 has lapsed.
+pub fn earned_before(as_of: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let first_of_month = as_of.with_day(1)?;
+    first_of_month.checked_sub_months(Months::new(months))
+}
+
+pub async fn run(
+    conn: &impl ConnectionTrait,
+    config: &PointsConfig,
+    zone: Tz,
+    as_of: NaiveDate,
+) -> Result<Expired, DbErr> {
+    if config.expiry_months == 0 {
+        return Ok(Expired::default());
+    }
+    let Some(cutoff_date) = earned_before(as_of, config.expiry_months) else {
+        return Ok(Expired::default());
+    };
+    let cutoff = zone
+        .from_local_datetime(&cutoff_date.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || cutoff_date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        );
+    let sql = "INSERT INTO points_ledger (member_id, kind, points, reason, reference, staff_id, created_at)
+        SELECT member_id, 'expire', CAST(debits - lots AS BIGINT), $1, $2, NULL, $3
+        FROM (SELECT member_id,
+                     SUM(CASE WHEN points > 0 AND created_at < $4 THEN points ELSE 0 END) AS lots,
+                     SUM(CASE WHEN points < 0 THEN -points ELSE 0 END) AS debits
+              FROM points_ledger GROUP BY member_id) AS totals
+        WHERE lots > debits
+        ON CONFLICT (member_id, kind, reference) DO NOTHING";
+    let values = vec![
+        format!("points earned before {cutoff_date} expired").into(),
+        format!("expiry:{as_of}").into(),
+        Utc::now().into(),
+        cutoff.into(),
+    ];
+    let written = conn.execute(statement(conn, sql, values)).await?;
+    Ok(Expired {
+        members: written.rows_affected(),
+        earned_before: Some(cutoff_date),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn points_last_to_the_end_of_the_nth_month_after_the_month_they_were_earned_in() {
+        // Earned in November 2025, with 12 months: kept through 30 November 2026.
+        assert_eq!(earned_before(day("2026-11-30"), 12), Some(day("2025-11-01")));
+        assert_eq!(earned_before(day("2026-12-01"), 12), Some(day("2025-12-01")));
+        // Across a leap day and short months: earned on 29 February 2024, 1 month → end of March.
+        assert_eq!(earned_before(day("2024-03-31"), 1), Some(day("2024-02-01")));
+        assert_eq!(earned_before(day("2024-04-01"), 1), Some(day("2024-03-01")));
+        assert_eq!(earned_before(day("2025-03-01"), 12), Some(day("2024-03-01")));
+    }
+}
