@@ -1,19 +1,23 @@
-//! The brand's own settings the services need: its time zone and "today" there, and its
-//! points programme.
+//! The brand's own settings the services need: its time zone and "today" there, its points
+//! programme and what its tiers give.
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use jobs::points::PointsConfig;
 
+use crate::service::membership::TierBenefitsConfig;
+
 #[derive(Clone, Debug)]
 pub struct Brand {
     pub time_zone: Tz,
     pub points: Arc<PointsConfig>,
+    pub benefits: Arc<TierBenefitsConfig>,
 }
 
 impl Brand {
-    /// The brand in this time zone, with the default points programme (earning off).
+    /// The brand in this time zone, with the default points programme (earning off) and tier
+    /// benefits.
     pub fn new(time_zone: &str) -> anyhow::Result<Self> {
         let time_zone = time_zone
             .parse::<Tz>()
@@ -21,6 +25,7 @@ impl Brand {
         Ok(Self {
             time_zone,
             points: Arc::default(),
+            benefits: Arc::default(),
         })
     }
 
@@ -28,6 +33,7 @@ impl Brand {
     pub fn from_settings(settings: &crate::settings::Settings) -> anyhow::Result<Self> {
         Ok(Self {
             points: Arc::new(settings.points.clone()),
+            benefits: Arc::new(settings.tier_benefits.clone()),
             ..Self::new(&settings.brand_time_zone)?
         })
     }

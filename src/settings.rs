@@ -11,6 +11,7 @@ use jobs::points::PointsConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::idp::IdpConfig;
+use crate::service::membership::TierBenefitsConfig;
 
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
@@ -29,6 +30,8 @@ pub struct Settings {
     pub member_idp: IdpConfig,
     /// The points programme: earning rules and expiry.
     pub points: PointsConfig,
+    /// What each tier gives, as members' apps show it.
+    pub tier_benefits: TierBenefitsConfig,
     /// The brand's time zone: analytics dates and defaults for new members.
     pub brand_time_zone: String,
     pub max_query_depth: usize,
@@ -61,6 +64,7 @@ impl Default for Settings {
             member_token_minutes: 60,
             member_idp: IdpConfig::default(),
             points: PointsConfig::default(),
+            tier_benefits: TierBenefitsConfig::default(),
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,
             max_query_complexity: 20_000,

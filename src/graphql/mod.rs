@@ -19,6 +19,7 @@ pub mod analytics;
 pub mod campaign;
 pub mod documents;
 pub mod loaders;
+pub mod me;
 pub mod member;
 pub mod observe;
 pub mod outreach;
@@ -37,6 +38,7 @@ pub struct Query(
     segment::SegmentQuery,
     campaign::CampaignQuery,
     session::SessionQuery,
+    me::MeQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct Mutation(
     segment::SegmentMutation,
     campaign::CampaignMutation,
     session::SessionMutation,
+    me::MeMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -128,7 +128,7 @@ impl OutboxOccurrence {
     }
 }
 
-pub struct OutboxEntry(outbox::Model);
+pub struct OutboxEntry(pub outbox::Model);
 
 #[Object]
 impl OutboxEntry {

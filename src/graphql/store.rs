@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use entity::{audit_log, staff_user, store};
 
 use crate::auth::{viewer, Role, RoleGuard};
-use crate::graphql::member::Member;
 use crate::graphql::{db, loaders::Loaders};
 use crate::service::{self, staff::NewStaff};
 
@@ -48,39 +47,6 @@ impl Staff {
     }
 }
 
-/// The caller, as their token says.
-pub struct Me;
-
-#[Object]
-impl Me {
-    async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Role> {
-        Ok(viewer(ctx)?.role)
-    }
-    /// `staff:<id>`, `member:<member_no>`.
-    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(viewer(ctx)?.actor.clone())
-    }
-    async fn staff(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
-        let Some(id) = viewer(ctx)?.staff_id else {
-            return Ok(None);
-        };
-        Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
-    }
-    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
-        let Some(id) = viewer(ctx)?.store_id else {
-            return Ok(None);
-        };
-        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
-    }
-    /// For a member token: that member.
-    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        let Some(id) = viewer(ctx)?.member_id else {
-            return Ok(None);
-        };
-        Member::by_id(ctx, id).await
-    }
-}
-
 #[derive(SimpleObject)]
 pub struct AuditEntry {
     pub actor: String,
@@ -110,10 +76,6 @@ pub struct StoreQuery;
 
 #[Object]
 impl StoreQuery {
-    async fn me(&self) -> Me {
-        Me
-    }
-
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
         viewer(ctx)?.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
         Ok(service::store::all(db(ctx)?).await?.into_iter().map(Store).collect())

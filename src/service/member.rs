@@ -322,6 +322,17 @@ pub async fn update(
             "only an admin can change a member's store or referrer".into(),
         ));
     }
+    // Birthday gifts and tier dates hang on these: the store confirms them.
+    let on_record = fields.name.is_some()
+        || fields.gender.is_some()
+        || fields.birthday.is_some()
+        || fields.lunar_birthday.is_some()
+        || fields.joined_at.is_some();
+    if viewer.role == Role::Member && on_record {
+        return Err(AppError::Forbidden(
+            "members change their own contact details, interests, language and consent; ask a store to change name, gender, birthday or joining date".into(),
+        ));
+    }
     let mut valid = validate_fields(&fields, brand.today())?;
     resolve_references(conn, &mut valid).await?;
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {

@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod feedback;
 pub mod lookup;
 pub mod member;
+pub mod membership;
 pub mod outreach;
 pub mod points;
 pub mod purchase;

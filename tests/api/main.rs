@@ -15,6 +15,7 @@ mod http;
 mod identity_provider;
 mod import;
 mod limits;
+mod me;
 mod members;
 mod ops;
 mod outreach;

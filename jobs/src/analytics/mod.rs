@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod facts;
+pub mod progress;
 pub mod score;
 pub mod store;
 

@@ -4,7 +4,9 @@
 //! less everything ever spent, when positive; that is what expires. One `expire` entry per
 //! member per day (`expiry:<date>`), written by one statement: a re-run of the day, or a run on
 //! a later day before anything more has lapsed, writes nothing.
-use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -26,6 +28,37 @@ pub struct Expired {
 pub fn earned_before(as_of: NaiveDate, months: u32) -> Option<NaiveDate> {
     let first_of_month = as_of.with_day(1)?;
     first_of_month.checked_sub_months(Months::new(months))
+}
+
+/// What of a member's points will lapse, soonest first: the last day they are valid and how
+/// many, from the member's ledger (`(written at, points)`), by the same oldest-first rule as
+/// the job. Only lapses from `today` on: what lapsed before waits for the night's job.
+pub fn upcoming(entries: &[(DateTime<Utc>, i64)], months: u32, zone: Tz, today: NaiveDate) -> Vec<(NaiveDate, i64)> {
+    if months == 0 {
+        return Vec::new();
+    }
+    let mut spent: i64 = entries
+        .iter()
+        .filter(|(_, points)| *points < 0)
+        .map(|(_, points)| -points)
+        .sum();
+    let mut earned_by_month: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for (at, points) in entries.iter().filter(|(_, points)| *points > 0) {
+        let month = at.with_timezone(&zone).date_naive().with_day(1).unwrap_or_default();
+        *earned_by_month.entry(month).or_default() += points;
+    }
+    let mut lapses = Vec::new();
+    for (month, earned) in earned_by_month {
+        let used = spent.min(earned);
+        spent -= used;
+        let last_day = month
+            .checked_add_months(Months::new(months + 1))
+            .and_then(|next| next.pred_opt());
+        if let Some(last_day) = last_day.filter(|day| *day >= today && earned > used) {
+            lapses.push((last_day, earned - used));
+        }
+    }
+    lapses
 }
 
 pub async fn run(
@@ -85,5 +118,23 @@ mod tests {
         assert_eq!(earned_before(day("2024-03-31"), 1), Some(day("2024-02-01")));
         assert_eq!(earned_before(day("2024-04-01"), 1), Some(day("2024-03-01")));
         assert_eq!(earned_before(day("2025-03-01"), 12), Some(day("2024-03-01")));
+    }
+
+    #[test]
+    fn upcoming_lapses_spend_the_oldest_points_first() {
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        let ledger = [
+            (at("2025-12-10T04:00:00Z"), 100),
+            (at("2025-12-31T17:00:00Z"), 40), // 1 January 2026 in Shanghai
+            (at("2026-02-10T04:00:00Z"), 60),
+            (at("2026-03-01T04:00:00Z"), -120),
+        ];
+        // December's 100 and 20 of January's 40 are spent.
+        assert_eq!(
+            upcoming(&ledger, 12, zone, day("2026-11-30")),
+            vec![(day("2027-01-31"), 20), (day("2027-02-28"), 60)]
+        );
+        assert_eq!(upcoming(&ledger, 0, zone, day("2026-11-30")), vec![]);
     }
 }
