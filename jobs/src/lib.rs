@@ -53,6 +53,10 @@ pub const JOBS: &[(&str, &str)] = &[
     ),
     ("outbox", "send every email that is due, then stop"),
     (
+        "points-notice",
+        "queue points-expiry notices for members whose points lapse at the end of the month the set number of days ahead",
+    ),
+    (
         "points-expiry",
         "expire the points whose Nth month after earning has ended, oldest first",
     ),
@@ -238,6 +242,7 @@ async fn execute(
         "birthday" => json(queue::birthday(ctx, as_of, timing, run_id).await?),
         "holiday" => json(queue::holiday(ctx, as_of, timing, run_id).await?),
         "winback" => json(queue::winback(ctx, as_of, timing, run_id).await?),
+        "points-notice" => json(queue::points_expiry(ctx, as_of, timing, run_id).await?),
         "segments" => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),

@@ -15,7 +15,7 @@ pub struct Schedules {
     /// The nightly analytics run, over yesterday, then the refresh of every segment's membership
     /// and the expiry of points whose time is up.
     pub analytics: String,
-    /// The birthday, holiday and win-back jobs, over today; each member's email is due at the
+    /// The birthday, holiday, win-back and points-expiry notice jobs, over today; each member's email is due at the
     /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
     pub outreach: String,
     /// Starting the campaign occurrences that are due.
@@ -52,7 +52,10 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
     let running = TaskTracker::new();
     let jobs: [(&str, &'static [&'static str]); 3] = [
         (&schedules.analytics, &["analytics", "segments", "points-expiry"]),
-        (&schedules.outreach, &["birthday", "holiday", "winback"]),
+        (
+            &schedules.outreach,
+            &["birthday", "holiday", "winback", "points-notice"],
+        ),
         (&schedules.campaigns, &["campaigns"]),
     ];
     for (cron, names) in jobs {

@@ -21,6 +21,8 @@ pub enum CampaignKind {
     Birthday,
     Holiday,
     Winback,
+    /// The notice before a member's points lapse.
+    PointsExpiry,
 }
 
 impl CampaignKind {
@@ -31,14 +33,21 @@ impl CampaignKind {
             Self::Birthday => "birthday",
             Self::Holiday => "holiday",
             Self::Winback => "winback",
+            Self::PointsExpiry => engine::POINTS_EXPIRY,
         }
     }
 
     fn parse(kind: &str) -> Self {
-        [Self::NewArrivals, Self::Birthday, Self::Holiday, Self::Winback]
-            .into_iter()
-            .find(|k| k.as_str() == kind)
-            .unwrap_or(Self::Custom)
+        [
+            Self::NewArrivals,
+            Self::Birthday,
+            Self::Holiday,
+            Self::Winback,
+            Self::PointsExpiry,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .unwrap_or(Self::Custom)
     }
 }
 

@@ -211,21 +211,27 @@ async fn apply(
 /// A built-in campaign's send time and days early; the kinds a marketer schedules have a
 /// schedule instead.
 fn apply_timing(kind: &str, row: &mut campaign::ActiveModel, fields: &CampaignFields) -> AppResult<()> {
-    let builtin = [engine::BIRTHDAY, engine::HOLIDAY, engine::WINBACK].contains(&kind);
+    let builtin = [
+        engine::BIRTHDAY,
+        engine::HOLIDAY,
+        engine::WINBACK,
+        engine::POINTS_EXPIRY,
+    ]
+    .contains(&kind);
     if let Some(time) = fields.send_time {
         if !builtin {
             return Err(AppError::field(
                 "input.sendTime",
-                "only the built-in birthday, holiday and win-back campaigns have a send time; give this one a schedule",
+                "only the built-in birthday, holiday, win-back and points-expiry campaigns have a send time; give this one a schedule",
             ));
         }
         row.send_time = Set(Some(time));
     }
     if let Some(days) = fields.days_before {
-        if ![engine::BIRTHDAY, engine::HOLIDAY].contains(&kind) {
+        if ![engine::BIRTHDAY, engine::HOLIDAY, engine::POINTS_EXPIRY].contains(&kind) {
             return Err(AppError::field(
                 "input.daysBefore",
-                "only the birthday and holiday campaigns go days early",
+                "only the birthday, holiday and points-expiry campaigns go days early",
             ));
         }
         if !(0..=60).contains(&days) {

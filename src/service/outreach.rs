@@ -1,12 +1,14 @@
 //! Outreach as staff and members see it: one-click unsubscribe, the holiday calendar, email
 //! templates (edit, preview, test-send), campaigns and the outbox.
 use async_graphql::{Enum, InputObject, SimpleObject};
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use entity::{email_template, holiday, member, outbox};
 use jobs::outreach::calendar::{date_in_year, supported_years, HolidayDate};
 use jobs::outreach::holidays::{self, BrandHoliday};
 use jobs::outreach::mailer::{compose, Outgoing};
-use jobs::outreach::template::{self, HolidayContext, MailContext, Rendered, TemplateSource, Templates};
+use jobs::outreach::template::{
+    self, HolidayContext, MailContext, PointsExpiryContext, Rendered, TemplateSource, Templates,
+};
 use jobs::outreach::{recipient, suppression, Outreach};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -420,6 +422,19 @@ async fn mail_context(
             .map(|r| r.member)
             .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member.member_no)))?,
         holiday,
+        // A preview of the notice tells of the points lapsing at the end of this month.
+        points_expiry: (request.kind == jobs::campaigns::POINTS_EXPIRY).then(|| {
+            let today = Utc::now().date_naive();
+            let end_of_month = today
+                .with_day(1)
+                .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+                .and_then(|next| next.pred_opt())
+                .unwrap_or(today);
+            PointsExpiryContext {
+                last_day: end_of_month,
+                days_until: (end_of_month - today).num_days(),
+            }
+        }),
         unsubscribe_url: outreach.links.url(member.id),
     };
     Ok((member, locale, context))

@@ -568,7 +568,7 @@ async fn marketers_edit_preview_and_test_send_templates() {
             json!({}),
         )
         .await;
-    assert_eq!(templates["emailTemplates"].as_array().map(Vec::len), Some(6));
+    assert_eq!(templates["emailTemplates"].as_array().map(Vec::len), Some(8));
     let save = "mutation($in:TemplateInput!){ saveEmailTemplate(input:$in) }";
     let edit = json!({ "kind": "winback", "locale": "en",
         "subject": "We miss you, {{ member.name }}",

@@ -207,3 +207,70 @@ async fn write_entry(app: &TestApp, member_no: &str, points: i64, at: &str) {
     .await
     .expect("entry");
 }
+
+/// The built-in notice goes 14 days before a month's last day to members with points lapsing
+/// at its end, says when, and is recorded as an occurrence of its campaign (dates in the past:
+/// jobs run by hand cover days that have begun).
+#[tokio::test]
+async fn members_are_told_before_their_points_lapse() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    for no in ["P1", "P2", "P3"] {
+        let profile =
+            json!({ "email": format!("{}@example.com", no.to_lowercase()), "emailConsent": true, "locale": "en" });
+        app.create_member(&admin, no, profile).await;
+    }
+    // P1's December 2024 points lapse at the end of 2025-12-31; P2 spent theirs; P3's are from
+    // January 2025 and last a month longer.
+    write_entry(&app, "P1", 100, "2024-12-05T04:00:00Z").await;
+    write_entry(&app, "P2", 50, "2024-12-05T04:00:00Z").await;
+    write_entry(&app, "P2", -50, "2025-02-01T04:00:00Z").await;
+    write_entry(&app, "P3", 30, "2025-01-05T04:00:00Z").await;
+    let queued = |date: &'static str| {
+        let app = &app;
+        async move {
+            app.run_job("points-notice", date).await.expect("notice")["queued"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    // 14 days ahead of 16 December is the 30th: no month ends then.
+    assert_eq!(queued("2025-12-16").await, 0);
+    assert_eq!(queued("2025-12-17").await, 1);
+    assert_eq!(queued("2025-12-17").await, 0, "queued once");
+    let sent = app.run_job("outbox", "2025-12-17").await.expect("outbox");
+    assert_eq!(sent["sent"], 1, "{sent}");
+
+    let folder = app.database.dir.path().join("outbox");
+    let files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("outbox folder")
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let raw = std::fs::read(&files[0]).unwrap();
+    let email = mail_parser::MessageParser::default().parse(&raw).expect("email");
+    assert_eq!(
+        email.subject(),
+        Some("Member P1, some of your points expire on 2025-12-31")
+    );
+    assert!(email.to().unwrap().first().unwrap().address().unwrap() == "p1@example.com");
+
+    let campaigns = app
+        .ok(
+            &admin,
+            "{ campaigns { kind status occurrences { key audience queued } } }",
+            json!({}),
+        )
+        .await;
+    let notice = campaigns["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "POINTS_EXPIRY")
+        .expect("the built-in notice campaign");
+    assert_eq!(notice["status"], "scheduled");
+    assert_eq!(
+        notice["occurrences"],
+        json!([{ "key": "2025-12-31", "audience": 1, "queued": 1 }])
+    );
+}

@@ -31,12 +31,14 @@ pub const PAUSED: &str = "paused";
 pub const FINISHED: &str = "finished";
 pub const CANCELLED: &str = "cancelled";
 
-/// Kinds a marketer creates; the built-in birthday, holiday and win-back campaigns exist once.
+/// Kinds a marketer creates; the built-in birthday, holiday, win-back and points-expiry
+/// campaigns exist once.
 pub const CUSTOM: &str = "custom";
 pub const NEW_ARRIVALS: &str = "new_arrivals";
 pub const BIRTHDAY: &str = "birthday";
 pub const HOLIDAY: &str = "holiday";
 pub const WINBACK: &str = "winback";
+pub const POINTS_EXPIRY: &str = "points_expiry";
 
 /// The email template kind of a campaign's own template.
 pub fn template_kind(campaign_id: i64) -> String {

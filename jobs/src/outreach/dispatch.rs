@@ -30,8 +30,9 @@ use super::queue::local_hour;
 use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
-use super::template::{self, HolidayContext, MailContext, Templates};
+use super::template::{self, HolidayContext, MailContext, PointsExpiryContext, Templates};
 use super::Outreach;
+use crate::campaigns::POINTS_EXPIRY;
 use crate::sql::{id_placeholders, statement};
 use crate::{JobContext, JobError};
 
@@ -359,6 +360,9 @@ impl Batch<'_> {
                 brand: config.brand_name.clone(),
                 member: recipient.member.clone(),
                 holiday,
+                points_expiry: (row.kind == POINTS_EXPIRY)
+                    .then(|| PointsExpiryContext::of_occurrence(&row.occurrence, now.with_timezone(&zone).date_naive()))
+                    .flatten(),
                 unsubscribe_url: outreach.links.url(row.member_id),
             },
             locale,

@@ -1,4 +1,4 @@
-//! The birthday, holiday and win-back jobs: who gets which email, due when. Each adds one outbox
+//! The birthday, holiday, win-back and points-expiry jobs: who gets which email, due when. Each adds one outbox
 //! row per member and occurrence under a unique dedupe key, so running a job twice, or on two
 //! replicas at once, queues nothing twice. Members are read in pages by id: memory does not grow
 //! with the audience.
@@ -143,6 +143,45 @@ pub async fn winback(ctx: &JobContext, as_of: NaiveDate, timing: Timing, run_id:
             i32::try_from(config.winback_min_orders).unwrap_or(i32::MAX).into(),
             cooldown_start.to_string().into(),
         ],
+        accept: &|_| true,
+    };
+    enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await
+}
+
+/// Points-expiry notices: on the day `days_before` ahead of a month's last day, every member
+/// with points that lapse at the end of it (by the expiry rule: points earned before the first
+/// of the month N months back, less everything spent, oldest first). Other days queue nothing:
+/// points lapse only at a month's end.
+pub async fn points_expiry(
+    ctx: &JobContext,
+    as_of: NaiveDate,
+    timing: Timing,
+    run_id: i64,
+) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, crate::campaigns::POINTS_EXPIRY, &ctx.outreach.config).await?;
+    let last_day = as_of + Duration::days(i64::from(settings.days_before(ctx.points.notice_days_before)));
+    let lapsing_from = (last_day + Duration::days(1))
+        .with_day(1)
+        .filter(|first| *first == last_day + Duration::days(1))
+        .and_then(|first| crate::points::expiry::earned_before(first, ctx.points.expiry_months));
+    let Some(earned_before) = lapsing_from.filter(|_| ctx.points.expiry_months > 0) else {
+        return Ok(Occurrence {
+            kind: crate::campaigns::POINTS_EXPIRY,
+            occurrence: last_day.to_string(),
+            candidates: 0,
+            held_out: 0,
+            queued: 0,
+        });
+    };
+    let cutoff = local_time(earned_before.and_time(NaiveTime::MIN), ctx.time_zone);
+    let campaign = Campaign {
+        kind: crate::campaigns::POINTS_EXPIRY,
+        occurrence: last_day.to_string(),
+        holiday_key: None,
+        filter: "m.id IN (SELECT p.member_id FROM points_ledger p GROUP BY p.member_id \
+                   HAVING SUM(CASE WHEN p.points > 0 AND p.created_at < $2 THEN p.points ELSE 0 END) \
+                        > SUM(CASE WHEN p.points < 0 THEN -p.points ELSE 0 END))",
+        values: vec![cutoff.into()],
         accept: &|_| true,
     };
     enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await

@@ -15,7 +15,7 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, Undefined
 use serde::{Deserialize, Serialize};
 
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
-pub const KINDS: [&str; 3] = ["birthday", "holiday", "winback"];
+pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
 /// What is rendered when a member's locale has no template.
@@ -40,13 +40,15 @@ macro_rules! shipped {
 }
 
 /// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE.
-const BUILTINS: [(&str, &str, [&str; 3]); 6] = [
+const BUILTINS: [(&str, &str, [&str; 3]); 8] = [
     shipped!("birthday", "zh-CN"),
     shipped!("birthday", "en"),
     shipped!("holiday", "zh-CN"),
     shipped!("holiday", "en"),
     shipped!("winback", "zh-CN"),
     shipped!("winback", "en"),
+    shipped!("points_expiry", "zh-CN"),
+    shipped!("points_expiry", "en"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +86,27 @@ pub struct MailContext {
     pub member: MemberContext,
     /// Only for kind "holiday".
     pub holiday: Option<HolidayContext>,
+    /// Only for kind "points_expiry".
+    pub points_expiry: Option<PointsExpiryContext>,
     pub unsubscribe_url: String,
+}
+
+/// When some of the member's points lapse: at the end of `last_day`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointsExpiryContext {
+    pub last_day: NaiveDate,
+    pub days_until: i64,
+}
+
+impl PointsExpiryContext {
+    /// From a points-expiry email's occurrence (the last day), as seen on `today`.
+    pub fn of_occurrence(occurrence: &str, today: NaiveDate) -> Option<Self> {
+        let last_day: NaiveDate = occurrence.parse().ok()?;
+        Some(Self {
+            last_day,
+            days_until: (last_day - today).num_days(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -204,6 +226,7 @@ fn context_value(ctx: &MailContext) -> Value {
         brand => ctx.brand,
         member => Value::from_serialize(&ctx.member),
         holiday => Value::from_serialize(&ctx.holiday),
+        points_expiry => Value::from_serialize(&ctx.points_expiry),
         unsubscribe_url => Value::from_safe_string(ctx.unsubscribe_url.clone()),
     }
 }
@@ -268,12 +291,26 @@ fn sample_contexts(kind: &str) -> Vec<MailContext> {
             store: Some("静安嘉里中心店".to_owned()),
         },
         holiday: None,
+        points_expiry: None,
         unsubscribe_url: "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
     };
     let mut bare = full.clone();
     bare.member.tier = None;
     bare.member.store = None;
     bare.member.points = 0;
+    if kind == "points_expiry" {
+        let last_day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+        return [14, 0]
+            .into_iter()
+            .flat_map(|days_until| {
+                let expiry = PointsExpiryContext { last_day, days_until };
+                [full.clone(), bare.clone()].map(|ctx| MailContext {
+                    points_expiry: Some(expiry.clone()),
+                    ..ctx
+                })
+            })
+            .collect();
+    }
     if kind != "holiday" {
         return vec![full, bare];
     }
@@ -437,6 +474,10 @@ mod tests {
                 name: "圣诞节 Christmas".to_owned(),
                 date: NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
                 days_until: 5,
+            }),
+            points_expiry: (kind == "points_expiry").then(|| PointsExpiryContext {
+                last_day: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                days_until: 14,
             }),
             unsubscribe_url: "https://patron.example/unsubscribe/42.abcDEF".to_owned(),
         }

@@ -32,6 +32,9 @@ pub struct PointsConfig {
     pub birthday_multiplier: Decimal,
     /// Points expire at the end of the Nth month after the month they were earned in (0: never).
     pub expiry_months: u32,
+    /// The built-in points-expiry notice goes this many days before points lapse (its campaign
+    /// may set its own).
+    pub notice_days_before: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +69,7 @@ impl Default for PointsConfig {
             excluded_categories: Vec::new(),
             birthday_multiplier: Decimal::new(2, 0),
             expiry_months: 12,
+            notice_days_before: 14,
         }
     }
 }

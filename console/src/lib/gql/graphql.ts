@@ -66,6 +66,8 @@ export type CampaignKind =
   | 'HOLIDAY'
   /** New products in a category, for members interested in it or who bought in it lately. */
   | 'NEW_ARRIVALS'
+  /** The notice before a member's points lapse. */
+  | 'POINTS_EXPIRY'
   | 'WINBACK';
 
 export type FeedbackInput = {
