@@ -1,7 +1,7 @@
 //! The Member type, member queries and member mutations.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
+use async_graphql::{Context, Object, OutputType, SelectionField, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::member;
 use sea_orm::Condition;
@@ -291,17 +291,12 @@ const FIELD_COLUMNS: &[(&str, &[member::Column])] = {
 /// What a member lookup reads, from the fields it selects (fragments included).
 fn lookup_shape(ctx: &Context<'_>) -> LookupShape {
     let mut shape = LookupShape {
-        profile: Columns::essential(),
+        profile: profile_columns(ctx.field().selection_set()),
         metrics: MetricsRead::None,
         balance: false,
     };
     for field in ctx.field().selection_set() {
-        let name = field.name();
-        shape.profile = match FIELD_COLUMNS.iter().find(|(known, _)| *known == name) {
-            Some((_, columns)) => shape.profile.with(columns),
-            None => Columns::ALL,
-        };
-        match name {
+        match field.name() {
             "metrics" => shape.metrics = MetricsRead::All,
             "tier" if shape.metrics == MetricsRead::None => shape.metrics = MetricsRead::Tier,
             "pointsBalance" => shape.balance = true,
@@ -309,6 +304,28 @@ fn lookup_shape(ctx: &Context<'_>) -> LookupShape {
         }
     }
     shape
+}
+
+/// The profile columns these selected fields of a `Member` read (fragments included).
+pub fn profile_columns<'a>(fields: impl Iterator<Item = SelectionField<'a>>) -> Columns {
+    fields.fold(Columns::essential(), |columns, field| {
+        match FIELD_COLUMNS.iter().find(|(known, _)| *known == field.name()) {
+            Some((_, read)) => columns.with(read),
+            None => Columns::ALL,
+        }
+    })
+}
+
+/// The profile columns the members of a connection's `edges { node }` read.
+pub fn node_columns(ctx: &Context<'_>) -> Columns {
+    let connection = ctx.field();
+    let mut nodes = Vec::new();
+    for edges in connection.selection_set().filter(|field| field.name() == "edges") {
+        for node in edges.selection_set().filter(|field| field.name() == "node") {
+            nodes.extend(node.selection_set());
+        }
+    }
+    profile_columns(nodes.into_iter())
 }
 
 /// Extra fields of the member list.

@@ -452,7 +452,8 @@ impl SegmentQuery {
         let after_id = after.as_deref().map(page::parse_id_cursor).transpose()?;
         let tree = filter.to_tree(service::ROOT)?;
         let condition = service::condition(db, &tree, as_of_date(ctx, as_of)?).await?;
-        let mut rows = service::page(db, condition.clone(), after_id, limit + 1).await?;
+        let columns = crate::graphql::member::node_columns(ctx);
+        let mut rows = service::page(db, condition.clone(), after_id, limit + 1, columns).await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let detail = serde_json::json!({ "filter": tree, "after": after_id, "returned": rows.len() });

@@ -10,7 +10,7 @@ use entity::{member, member_metrics, points_entry};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, ModelTrait,
-    QueryResult, Statement, Value,
+    QueryResult, QuerySelect, Select, Statement, Value,
 };
 
 use crate::auth::Viewer;
@@ -42,6 +42,12 @@ impl Columns {
 
     fn is_all(self) -> bool {
         member::Column::iter().all(|column| self.has(column))
+    }
+
+    /// `query` reading only these columns of `members`.
+    pub fn select(self, query: Select<member::Entity>) -> Select<member::Entity> {
+        let columns = member::Column::iter().filter(|c| self.has(*c));
+        query.select_only().columns(columns)
     }
 }
 
@@ -170,7 +176,7 @@ fn build_sql(backend: DbBackend, shape: LookupShape) -> String {
 
 /// The profile from the row: every column when all were read, else the read ones over
 /// placeholders.
-fn read_profile(row: &QueryResult, columns: Columns) -> Result<member::Model, DbErr> {
+pub fn read_profile(row: &QueryResult, columns: Columns) -> Result<member::Model, DbErr> {
     if columns.is_all() {
         return member::Model::from_query_result(row, "");
     }

@@ -8,12 +8,13 @@ use jobs::segments::{self, AsOf, Filter};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::service::audit;
+use crate::service::lookup::{self, Columns};
 use crate::validate;
 
 /// Where filter errors point: the `filter` argument of every segment operation.
@@ -34,18 +35,25 @@ pub async fn count(conn: &impl ConnectionTrait, condition: Condition) -> AppResu
 }
 
 /// Members after `after_id` in member-id order: a keyset page that stays stable while members
-/// are added.
+/// are added. Only `columns` are read (see `lookup::Columns`: the others hold placeholders).
 pub async fn page(
     conn: &impl ConnectionTrait,
     condition: Condition,
     after_id: Option<i64>,
     limit: u64,
+    columns: Columns,
 ) -> AppResult<Vec<member::Model>> {
     let mut query = segments::members(condition);
     if let Some(id) = after_id {
         query = query.filter(member::Column::Id.gt(id));
     }
-    Ok(query.order_by_asc(member::Column::Id).limit(limit).all(conn).await?)
+    let query = query.order_by_asc(member::Column::Id).limit(limit);
+    let query = columns.select(query);
+    let rows = conn.query_all(query.build(conn.get_database_backend())).await?;
+    Ok(rows
+        .iter()
+        .map(|row| lookup::read_profile(row, columns))
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn list(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<segment::Model>> {

@@ -186,3 +186,20 @@ async fn without_a_provider_its_tokens_are_not_valid() {
     let (status, code, _) = read(&app, &token, "M1").await;
     assert_eq!((status, code.as_str()), (401, "UNAUTHENTICATED"));
 }
+
+#[tokio::test]
+async fn the_providers_keys_may_come_from_a_file() {
+    let key = SigningKey::ec("ec-file");
+    let file = tempfile::NamedTempFile::new().expect("file");
+    std::fs::write(file.path(), json!({ "keys": [key.jwk] }).to_string()).expect("write");
+    let app = spawn_app_with(|settings| {
+        settings.member_idp.jwks = Some(file.path().display().to_string());
+        settings.member_idp.issuer = ISSUER.to_owned();
+        settings.member_idp.audience = AUDIENCE.to_owned();
+        settings.member_idp.member_claim = "member_no".to_owned();
+    })
+    .await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({})).await;
+    assert_eq!(read(&app, &key.token("M1", json!({})), "M1").await.0, 200);
+}
