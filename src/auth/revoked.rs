@@ -126,6 +126,25 @@ impl RevokedTokens {
             .await
     }
 
+    /// Revokes a token as presented: by its id, or, for a token from before tokens had ids,
+    /// every token its subject holds (kept until this one would have expired).
+    pub async fn revoke_presented(
+        &self,
+        conn: &impl ConnectionTrait,
+        viewer: &Viewer,
+        subject: &str,
+        token_id: Option<&str>,
+        expires_at: DateTime<Utc>,
+    ) -> AppResult<()> {
+        match token_id {
+            Some(id) => self.revoke_token(conn, viewer, id, expires_at).await,
+            None => {
+                let left = (expires_at - Utc::now()).max(chrono::Duration::zero());
+                self.revoke_subject(conn, viewer, subject, left).await
+            }
+        }
+    }
+
     fn entry(&self, viewer: &Viewer) -> revoked_token::ActiveModel {
         revoked_token::ActiveModel {
             revoked_by: Set(viewer.actor.clone()),

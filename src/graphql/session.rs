@@ -131,19 +131,14 @@ impl SessionMutation {
     /// Revokes the token this request came with (signing out on a shared device).
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let viewer = viewer(ctx)?;
+        let token = viewer
+            .token
+            .as_ref()
+            .ok_or_else(|| AppError::input("this request came without a token to revoke"))?;
         let revoked = &ctx.data::<TokenKeys>()?.revoked;
-        match viewer.token.as_ref() {
-            Some(token) => match &token.id {
-                Some(id) => revoked.revoke_token(db(ctx)?, viewer, id, token.expires_at).await?,
-                // A token from before tokens had ids: only all of its subject's can go.
-                None => {
-                    revoked
-                        .revoke_subject(db(ctx)?, viewer, &viewer.actor, until(token.expires_at))
-                        .await?
-                }
-            },
-            None => return Err(AppError::input("this request came without a token to revoke").into()),
-        }
+        revoked
+            .revoke_presented(db(ctx)?, viewer, &viewer.actor, token.id.as_deref(), token.expires_at)
+            .await?;
         Ok(true)
     }
 
@@ -154,14 +149,9 @@ impl SessionMutation {
         let keys = ctx.data::<TokenKeys>()?;
         let claims = keys.read_signed(&token)?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
-        match &claims.jti {
-            Some(id) => keys.revoked.revoke_token(db(ctx)?, viewer, id, expires_at).await?,
-            None => {
-                keys.revoked
-                    .revoke_subject(db(ctx)?, viewer, &claims.sub, until(expires_at))
-                    .await?
-            }
-        }
+        keys.revoked
+            .revoke_presented(db(ctx)?, viewer, &claims.sub, claims.jti.as_deref(), expires_at)
+            .await?;
         Ok(true)
     }
 
@@ -191,9 +181,4 @@ impl SessionMutation {
             .await?;
         Ok(true)
     }
-}
-
-/// How long from now a revocation must be kept for a token expiring at `expires_at`.
-fn until(expires_at: DateTime<Utc>) -> chrono::Duration {
-    (expires_at - Utc::now()).max(chrono::Duration::zero())
 }
