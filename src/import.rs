@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressBarIter, ProgressStyle};
 use jobs::sql;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Viewer;
@@ -479,11 +479,14 @@ async fn store_purchases(
     let mut orders: Vec<String> = new_rows.keys().map(|(order_id, _)| order_id.clone()).collect();
     orders.sort_unstable();
     orders.dedup();
-    let added = sql::insert_chunked(db, new_rows.into_values().collect(), on_conflict).await?;
-    report.added += added;
+    // The batch's rows, their audit entry and their points together, or none of them.
+    let txn = db.begin().await?;
+    let added = sql::insert_chunked(&txn, new_rows.into_values().collect(), on_conflict).await?;
     let detail = serde_json::json!({ "fromLine": lines.first, "added": added });
-    audit::record(db, &Viewer::cli(), "purchases.import", None, detail).await?;
-    points::settle_orders(db, &Viewer::cli(), brand, &orders).await?;
+    audit::record(&txn, &Viewer::cli(), "purchases.import", None, detail).await?;
+    points::settle_orders(&txn, &Viewer::cli(), brand, &orders).await?;
+    txn.commit().await?;
+    report.added += added;
     Ok(())
 }
 

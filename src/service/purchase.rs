@@ -149,8 +149,9 @@ async fn insert_once(
     let stored = row.insert(&txn).await?;
     let detail = serde_json::json!({ "orderId": key.0, "amountCents": stored.amount_cents });
     audit::record(&txn, viewer, &format!("{}.record", key.1), Some(member_no), detail).await?;
+    // In the same transaction: an order recorded is an order settled.
+    points::settle_orders(&txn, viewer, brand, &[key.0]).await?;
     txn.commit().await?;
-    points::settle_orders(conn, viewer, brand, &[key.0]).await?;
     Ok(stored)
 }
 
