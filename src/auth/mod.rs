@@ -70,6 +70,11 @@ pub struct Viewer {
     pub token: Option<Presented>,
 }
 
+/// A token's `exp` as a time.
+pub fn expiry(exp: i64) -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default()
+}
+
 /// A bearer token as presented: what signing out revokes.
 #[derive(Clone, Debug)]
 pub struct Presented {
@@ -82,7 +87,7 @@ impl From<Claims> for Viewer {
         Self {
             token: Some(Presented {
                 id: claims.jti,
-                expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+                expires_at: expiry(claims.exp),
             }),
             actor: claims.sub,
             role: claims.role,
@@ -210,12 +215,18 @@ impl TokenKeys {
 
     /// Signs a token for `viewer`, valid for the configured lifetime.
     pub fn issue(&self, viewer: &Viewer) -> anyhow::Result<String> {
-        self.issue_for(viewer, self.lifetime())
+        Ok(self.issue_for(viewer, self.lifetime())?.0)
     }
 
-    /// Signs a token for `viewer`, valid for `lifetime` (at most the configured one).
-    pub fn issue_for(&self, viewer: &Viewer, lifetime: chrono::Duration) -> anyhow::Result<String> {
+    /// Signs a token for `viewer`, valid for `lifetime` (at most the configured one); the token
+    /// and when it expires.
+    pub fn issue_for(
+        &self,
+        viewer: &Viewer,
+        lifetime: chrono::Duration,
+    ) -> anyhow::Result<(String, chrono::DateTime<Utc>)> {
         let now = Utc::now().timestamp();
+        let exp = now + lifetime.min(self.lifetime()).num_seconds();
         let claims = Claims {
             sub: viewer.actor.clone(),
             role: viewer.role,
@@ -223,14 +234,11 @@ impl TokenKeys {
             store_id: viewer.store_id,
             member_id: viewer.member_id,
             iat: now,
-            exp: now + lifetime.min(self.lifetime()).num_seconds(),
+            exp,
             jti: Some(uuid::Uuid::new_v4().simple().to_string()),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, expiry(exp)))
     }
 
     /// Verifies signature, expiry and revocation of one of this server's tokens.
@@ -273,9 +281,11 @@ pub async fn authenticate(
         .strip_prefix("Bearer ")
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?
         .trim();
-    let from_provider = jsonwebtoken::decode_header(token).is_ok_and(|h| IdentityProvider::signs_with(h.alg));
+    // Only with a provider is the header read first: without one every token is the server's.
+    let signed_by_provider =
+        || jsonwebtoken::decode_header(token).is_ok_and(|header| IdentityProvider::signs_with(header.alg));
     match provider {
-        Some(provider) if from_provider => provider_member(keys, provider, db, token).await,
+        Some(provider) if signed_by_provider() => provider_member(keys, provider, db, token).await,
         _ => keys.verify(token),
     }
 }
@@ -300,7 +310,7 @@ async fn provider_member(
         .check(&viewer.actor, signed.issued_at, signed.id.as_deref())?;
     viewer.token = Some(Presented {
         id: signed.id,
-        expires_at: chrono::DateTime::from_timestamp(signed.expires_at, 0).unwrap_or_default(),
+        expires_at: expiry(signed.expires_at),
     });
     Ok(viewer)
 }

@@ -49,7 +49,7 @@ impl TierBenefits {
 }
 
 impl TierBenefits {
-    fn of(tier: &'static str, benefits: &Benefits) -> Self {
+    fn of((tier, benefits): (&'static str, &Benefits)) -> Self {
         Self {
             tier,
             benefits: benefits.clone(),
@@ -174,13 +174,10 @@ impl Me {
             return Ok(None);
         };
         let tier = ctx.data::<Loaders>()?.tiers.load_one(id).await?;
-        let tier = tier.as_deref().unwrap_or("D");
         Ok(brand(ctx)?
             .benefits
-            .by_tier()
-            .into_iter()
-            .find(|(t, _)| *t == tier)
-            .map(|(t, b)| TierBenefits::of(t, b)))
+            .of(tier.as_deref().unwrap_or("D"))
+            .map(TierBenefits::of))
     }
 }
 
@@ -201,7 +198,7 @@ impl MeQuery {
             .benefits
             .by_tier()
             .into_iter()
-            .map(|(tier, benefits)| TierBenefits::of(tier, benefits))
+            .map(TierBenefits::of)
             .collect())
     }
 }

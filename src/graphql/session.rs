@@ -5,7 +5,7 @@ use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::app_key;
 
-use crate::auth::{viewer, Role, TokenKeys, Viewer};
+use crate::auth::{self, viewer, Role, TokenKeys, Viewer};
 use crate::error::AppError;
 use crate::graphql::db;
 use crate::service::sign_in::{self, Attempt};
@@ -25,12 +25,14 @@ pub struct SignedIn {
 
 impl SignedIn {
     fn issue(ctx: &Context<'_>, viewer: &Viewer, lifetime: chrono::Duration) -> async_graphql::Result<Self> {
-        let keys = ctx.data::<TokenKeys>()?;
-        let lifetime = lifetime.min(keys.lifetime());
+        let (token, expires_at) = ctx
+            .data::<TokenKeys>()?
+            .issue_for(viewer, lifetime)
+            .map_err(AppError::Internal)?;
         Ok(Self {
-            token: keys.issue_for(viewer, lifetime).map_err(AppError::Internal)?,
+            token,
             role: viewer.role,
-            expires_at: Utc::now() + lifetime,
+            expires_at,
         })
     }
 }
@@ -148,9 +150,14 @@ impl SessionMutation {
         viewer.require(&[Role::Admin])?;
         let keys = ctx.data::<TokenKeys>()?;
         let claims = keys.read_signed(&token)?;
-        let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
         keys.revoked
-            .revoke_presented(db(ctx)?, viewer, &claims.sub, claims.jti.as_deref(), expires_at)
+            .revoke_presented(
+                db(ctx)?,
+                viewer,
+                &claims.sub,
+                claims.jti.as_deref(),
+                auth::expiry(claims.exp),
+            )
             .await?;
         Ok(true)
     }

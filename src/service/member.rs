@@ -5,10 +5,9 @@ use entity::{feedback, member, member_metrics};
 use jobs::outreach::suppression;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, BinOper, Expr, Func, SimpleExpr};
-use sea_orm::RelationTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
-    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, Viewer};
@@ -882,11 +881,8 @@ impl KeyKind {
     }
 }
 
+/// How many members match: the segment engine's join of members to their latest metrics,
+/// which the list's filters read too.
 pub async fn count(conn: &impl ConnectionTrait, cond: Condition) -> AppResult<u64> {
-    Ok(with_metrics().filter(cond).count(conn).await?)
-}
-
-/// Members joined to their latest analytics results, for filters and orders on them.
-fn with_metrics() -> sea_orm::Select<member::Entity> {
-    member::Entity::find().join(sea_orm::JoinType::LeftJoin, member::Relation::Metrics.def())
+    Ok(jobs::segments::members(cond).count(conn).await?)
 }

@@ -84,6 +84,11 @@ impl TierBenefitsConfig {
     pub fn by_tier(&self) -> [(&'static str, &Benefits); 4] {
         [("A", &self.a), ("B", &self.b), ("C", &self.c), ("D", &self.d)]
     }
+
+    /// A tier (`A` to `D`) with its benefits.
+    pub fn of(&self, tier: &str) -> Option<(&'static str, &Benefits)> {
+        self.by_tier().into_iter().find(|(t, _)| *t == tier)
+    }
 }
 
 /// The member a member token speaks for.

@@ -1,7 +1,7 @@
 //! Outreach as staff and members see it: one-click unsubscribe, the holiday calendar, email
 //! templates (edit, preview, test-send), campaigns and the outbox.
 use async_graphql::{Enum, InputObject, SimpleObject};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::{email_template, holiday, member, outbox};
 use jobs::outreach::calendar::{date_in_year, supported_years, HolidayDate};
 use jobs::outreach::holidays::{self, BrandHoliday};
@@ -425,15 +425,7 @@ async fn mail_context(
         // A preview of the notice tells of the points lapsing at the end of this month.
         points_expiry: (request.kind == jobs::campaigns::POINTS_EXPIRY).then(|| {
             let today = Utc::now().date_naive();
-            let end_of_month = today
-                .with_day(1)
-                .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
-                .and_then(|next| next.pred_opt())
-                .unwrap_or(today);
-            PointsExpiryContext {
-                last_day: end_of_month,
-                days_until: (end_of_month - today).num_days(),
-            }
+            PointsExpiryContext::new(jobs::points::expiry::last_day_of_month(today), today)
         }),
         unsubscribe_url: outreach.links.url(member.id),
     };

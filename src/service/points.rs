@@ -4,9 +4,7 @@ use std::collections::HashMap;
 use async_graphql::Enum;
 use chrono::Utc;
 use entity::points_entry;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TransactionTrait, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, Value};
 
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
@@ -160,12 +158,6 @@ async fn by_reference(
         .await?)
 }
 
-#[derive(FromQueryResult)]
-struct Balance {
-    member_id: i64,
-    balance: i64,
-}
-
 pub use jobs::points::balance_sum;
 
 /// Earns and takes back the points of newly recorded orders by the brand's rules (see
@@ -186,14 +178,5 @@ pub async fn settle_orders(
 
 /// Current balances of these members (members without entries are absent: zero).
 pub async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
-    let rows = points_entry::Entity::find()
-        .select_only()
-        .column(points_entry::Column::MemberId)
-        .column_as(balance_sum(), "balance")
-        .filter(points_entry::Column::MemberId.is_in(member_ids.iter().copied()))
-        .group_by(points_entry::Column::MemberId)
-        .into_model::<Balance>()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|b| (b.member_id, b.balance)).collect())
+    Ok(jobs::points::balances(conn, member_ids).await?)
 }

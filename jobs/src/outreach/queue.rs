@@ -158,30 +158,32 @@ pub async fn points_expiry(
     timing: Timing,
     run_id: i64,
 ) -> Result<Occurrence, DbErr> {
-    let settings = Builtin::load(&ctx.db, crate::campaigns::POINTS_EXPIRY, &ctx.outreach.config).await?;
+    use crate::campaigns::POINTS_EXPIRY;
+    use crate::points::expiry;
+    let settings = Builtin::load(&ctx.db, POINTS_EXPIRY, &ctx.outreach.config).await?;
     let last_day = as_of + Duration::days(i64::from(settings.days_before(ctx.points.notice_days_before)));
-    let lapsing_from = (last_day + Duration::days(1))
-        .with_day(1)
-        .filter(|first| *first == last_day + Duration::days(1))
-        .and_then(|first| crate::points::expiry::earned_before(first, ctx.points.expiry_months));
-    let Some(earned_before) = lapsing_from.filter(|_| ctx.points.expiry_months > 0) else {
+    let earned_before = (ctx.points.expiry_months > 0 && last_day == expiry::last_day_of_month(last_day))
+        .then(|| expiry::earned_before(last_day + Duration::days(1), ctx.points.expiry_months))
+        .flatten();
+    let Some(earned_before) = earned_before else {
         return Ok(Occurrence {
-            kind: crate::campaigns::POINTS_EXPIRY,
+            kind: POINTS_EXPIRY,
             occurrence: last_day.to_string(),
             candidates: 0,
             held_out: 0,
             queued: 0,
         });
     };
-    let cutoff = local_time(earned_before.and_time(NaiveTime::MIN), ctx.time_zone);
+    let filter = format!(
+        "m.id IN (SELECT member_id FROM ({}) AS lapsing)",
+        expiry::lapsing_members("$2")
+    );
     let campaign = Campaign {
-        kind: crate::campaigns::POINTS_EXPIRY,
+        kind: POINTS_EXPIRY,
         occurrence: last_day.to_string(),
         holiday_key: None,
-        filter: "m.id IN (SELECT p.member_id FROM points_ledger p GROUP BY p.member_id \
-                   HAVING SUM(CASE WHEN p.points > 0 AND p.created_at < $2 THEN p.points ELSE 0 END) \
-                        > SUM(CASE WHEN p.points < 0 THEN -p.points ELSE 0 END))",
-        values: vec![cutoff.into()],
+        filter: &filter,
+        values: vec![expiry::start_of(earned_before, ctx.time_zone).into()],
         accept: &|_| true,
     };
     enqueue(ctx, &settings, &campaign, as_of, timing, run_id).await

@@ -99,13 +99,16 @@ pub struct PointsExpiryContext {
 }
 
 impl PointsExpiryContext {
-    /// From a points-expiry email's occurrence (the last day), as seen on `today`.
-    pub fn of_occurrence(occurrence: &str, today: NaiveDate) -> Option<Self> {
-        let last_day: NaiveDate = occurrence.parse().ok()?;
-        Some(Self {
+    pub fn new(last_day: NaiveDate, today: NaiveDate) -> Self {
+        Self {
             last_day,
             days_until: (last_day - today).num_days(),
-        })
+        }
+    }
+
+    /// From a points-expiry email's occurrence (the last day), as seen on `today`.
+    pub fn of_occurrence(occurrence: &str, today: NaiveDate) -> Option<Self> {
+        Some(Self::new(occurrence.parse().ok()?, today))
     }
 }
 
@@ -298,35 +301,29 @@ fn sample_contexts(kind: &str) -> Vec<MailContext> {
     bare.member.tier = None;
     bare.member.store = None;
     bare.member.points = 0;
-    if kind == "points_expiry" {
-        let last_day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
-        return [14, 0]
-            .into_iter()
-            .flat_map(|days_until| {
-                let expiry = PointsExpiryContext { last_day, days_until };
-                [full.clone(), bare.clone()].map(|ctx| MailContext {
-                    points_expiry: Some(expiry.clone()),
-                    ..ctx
-                })
-            })
-            .collect();
-    }
-    if kind != "holiday" {
-        return vec![full, bare];
-    }
-    let date = NaiveDate::from_ymd_opt(2026, 9, 25).unwrap_or_default();
-    [7, 1, 0]
-        .into_iter()
-        .flat_map(|days_until| {
-            let holiday = HolidayContext {
+    // The kind's own part of the context, for each number of days ahead its templates tell
+    // apart.
+    let (days, set): (&[i64], fn(&mut MailContext, i64)) = match kind {
+        "holiday" => (&[7, 1, 0], |ctx, days_until| {
+            ctx.holiday = Some(HolidayContext {
                 key: "mid_autumn".to_owned(),
                 name: "中秋节".to_owned(),
-                date,
+                date: NaiveDate::from_ymd_opt(2026, 9, 25).unwrap_or_default(),
                 days_until,
-            };
-            [full.clone(), bare.clone()].map(|ctx| MailContext {
-                holiday: Some(holiday.clone()),
-                ..ctx
+            });
+        }),
+        "points_expiry" => (&[14, 0], |ctx, days_until| {
+            let last_day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+            let today = last_day - chrono::Duration::days(days_until);
+            ctx.points_expiry = Some(PointsExpiryContext::new(last_day, today));
+        }),
+        _ => return vec![full, bare],
+    };
+    days.iter()
+        .flat_map(|days_until| {
+            [full.clone(), bare.clone()].map(|mut ctx| {
+                set(&mut ctx, *days_until);
+                ctx
             })
         })
         .collect()

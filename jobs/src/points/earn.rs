@@ -7,13 +7,13 @@
 //! and one bulk insert.
 use std::collections::HashMap;
 
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use entity::{member, member_metrics, points_entry, purchase};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set, TransactionTrait,
 };
 
 use super::PointsConfig;
@@ -53,25 +53,8 @@ pub async fn settle(
         return Ok(Settled::default());
     }
     let txn = conn.begin().await?;
-    let rows = sql::find_in(&txn, purchase::Entity::find(), purchase::Column::OrderId, order_ids).await?;
-    let member_ids: Vec<i64> = rows.iter().map(|p| p.member_id).collect();
+    let rows = lines(&txn, order_ids).await?;
     lock_members(&txn, &rows).await?;
-    let members: HashMap<i64, member::Model> =
-        sql::find_in(&txn, member::Entity::find(), member::Column::Id, &member_ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
-    let tiers: HashMap<i64, String> = sql::find_in(
-        &txn,
-        member_metrics::Entity::find(),
-        member_metrics::Column::MemberId,
-        &member_ids,
-    )
-    .await?
-    .into_iter()
-    .map(|m| (m.member_id, m.tier))
-    .collect();
     let references: Vec<String> = rows
         .iter()
         .flat_map(|p| [order_reference(&p.order_id), return_reference(&p.order_id)])
@@ -83,7 +66,8 @@ pub async fn settle(
             .into_iter()
             .filter_map(|e| Some((e.reference?, e.points)))
             .collect();
-    let mut balances = balances(&txn, &member_ids).await?;
+    let member_ids: Vec<i64> = rows.iter().map(|line| line.member_id).collect();
+    let mut balances = super::balances(&txn, &member_ids).await?;
 
     let mut settled = Settled::default();
     let mut entries = Vec::new();
@@ -91,13 +75,10 @@ pub async fn settle(
     let (purchases, returns): (Vec<_>, Vec<_>) = rows.iter().partition(|p| p.kind == PURCHASE);
     for row in &purchases {
         let reference = order_reference(&row.order_id);
-        let Some(member) = members.get(&row.member_id).filter(|m| m.status != "erased") else {
-            continue;
-        };
-        if written.contains_key(&reference) {
+        if row.status == "erased" || written.contains_key(&reference) {
             continue;
         }
-        let points = purchase_points(config, zone, row, member, tiers.get(&row.member_id).map(String::as_str));
+        let points = purchase_points(config, zone, row);
         if points <= 0 {
             continue;
         }
@@ -156,14 +137,59 @@ pub async fn settle(
     Ok(settled)
 }
 
+/// An order's purchase or return with what its points depend on.
+#[derive(FromQueryResult)]
+struct Line {
+    order_id: String,
+    kind: String,
+    member_id: i64,
+    amount_cents: i64,
+    category: Option<String>,
+    occurred_at: DateTime<Utc>,
+    birth_month: Option<i16>,
+    status: String,
+    /// The latest run's, when the member has had one.
+    tier: Option<String>,
+}
+
+/// The purchases and returns of these orders, with their members' birth month, status and tier,
+/// one statement per chunk of orders.
+async fn lines(conn: &impl ConnectionTrait, order_ids: &[String]) -> Result<Vec<Line>, DbErr> {
+    use member::{Column as M, Entity as Members};
+    use member_metrics::{Column as R, Entity as Metrics};
+    use purchase::{Column as P, Entity as Purchases};
+    let backend = conn.get_database_backend();
+    let mut found = Vec::new();
+    for chunk in order_ids.chunks(sql::rows_per_statement(1)) {
+        let query = Query::select()
+            .columns(
+                [
+                    P::OrderId,
+                    P::Kind,
+                    P::MemberId,
+                    P::AmountCents,
+                    P::Category,
+                    P::OccurredAt,
+                ]
+                .map(|c| (Purchases, c)),
+            )
+            .columns([M::BirthMonth, M::Status].map(|c| (Members, c)))
+            .column((Metrics, R::Tier))
+            .from(Purchases)
+            .inner_join(Members, Expr::col((Members, M::Id)).equals((Purchases, P::MemberId)))
+            .left_join(
+                Metrics,
+                Expr::col((Metrics, R::MemberId)).equals((Purchases, P::MemberId)),
+            )
+            .and_where(Expr::col((Purchases, P::OrderId)).is_in(chunk.iter().cloned()))
+            .to_owned();
+        found.extend(Line::find_by_statement(backend.build(&query)).all(conn).await?);
+    }
+    Ok(found)
+}
+
 /// What a purchase earns by the rules.
-fn purchase_points(
-    config: &PointsConfig,
-    zone: Tz,
-    row: &purchase::Model,
-    member: &member::Model,
-    tier: Option<&str>,
-) -> i64 {
+fn purchase_points(config: &PointsConfig, zone: Tz, row: &Line) -> i64 {
     let excluded = row
         .category
         .as_deref()
@@ -172,14 +198,14 @@ fn purchase_points(
         return 0;
     }
     let month = row.occurred_at.with_timezone(&zone).month();
-    let birthday_month = member.birth_month.is_some_and(|m| u32::try_from(m).ok() == Some(month));
+    let birthday_month = row.birth_month.is_some_and(|m| u32::try_from(m).ok() == Some(month));
     let multiplier = if birthday_month {
         config.birthday_multiplier
     } else {
         Decimal::ONE
     };
     let units = Decimal::new(row.amount_cents, 2);
-    config.round(units * config.rate(tier) * multiplier)
+    config.round(units * config.rate(row.tier.as_deref()) * multiplier)
 }
 
 fn entry(member_id: i64, points: i64, reason: String, reference: String) -> points_entry::ActiveModel {
@@ -198,7 +224,7 @@ fn entry(member_id: i64, points: i64, reason: String, reference: String) -> poin
 /// On PostgreSQL, holds the ledger of members with returns until the batch commits, as every
 /// ledger write does, so no redemption meanwhile spends what a take-back counts on. (SQLite
 /// serialises writers already.)
-async fn lock_members(txn: &impl ConnectionTrait, rows: &[purchase::Model]) -> Result<(), DbErr> {
+async fn lock_members(txn: &impl ConnectionTrait, rows: &[Line]) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     if backend != DbBackend::Postgres {
         return Ok(());
@@ -221,22 +247,4 @@ async fn lock_members(txn: &impl ConnectionTrait, rows: &[purchase::Model]) -> R
         txn.execute(backend.build(&lock)).await?;
     }
     Ok(())
-}
-
-/// Balances of these members (absent: zero).
-async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
-    let mut found = HashMap::new();
-    for chunk in member_ids.chunks(500) {
-        let rows: Vec<(i64, i64)> = points_entry::Entity::find()
-            .select_only()
-            .column(points_entry::Column::MemberId)
-            .column_as(super::balance_sum(), "balance")
-            .filter(points_entry::Column::MemberId.is_in(chunk.iter().copied()))
-            .group_by(points_entry::Column::MemberId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        found.extend(rows);
-    }
-    Ok(found)
 }

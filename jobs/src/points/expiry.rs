@@ -6,7 +6,7 @@
 //! a later day before anything more has lapsed, writes nothing.
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -30,6 +30,38 @@ pub fn earned_before(as_of: NaiveDate, months: u32) -> Option<NaiveDate> {
     first_of_month.checked_sub_months(Months::new(months))
 }
 
+/// The instant from which points are earned on or after `date`: its midnight in the brand's zone.
+pub fn start_of(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    crate::campaigns::local_time(date.and_time(NaiveTime::MIN), zone)
+}
+
+/// The last day of `day`'s month: the only day points lapse at the end of.
+pub fn last_day_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1)
+        .and_then(|first| first.checked_add_months(Months::new(1)))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(day)
+}
+
+/// The members some of whose points earned before `cutoff` (a placeholder such as `$2`) are
+/// not spent: by the oldest-first rule, those points lapse. The job and the notice share it.
+pub fn lapsing_members(cutoff: &str) -> String {
+    format!(
+        "SELECT member_id, lots, debits FROM {} AS totals WHERE lots > debits",
+        totals(cutoff)
+    )
+}
+
+/// Per member: points earned before `cutoff`, and everything ever spent.
+fn totals(cutoff: &str) -> String {
+    format!(
+        "(SELECT member_id,
+                 SUM(CASE WHEN points > 0 AND created_at < {cutoff} THEN points ELSE 0 END) AS lots,
+                 SUM(CASE WHEN points < 0 THEN -points ELSE 0 END) AS debits
+          FROM points_ledger GROUP BY member_id)"
+    )
+}
+
 /// What of a member's points will lapse, soonest first: the last day they are valid and how
 /// many, from the member's ledger (`(written at, points)`), by the same oldest-first rule as
 /// the job. Only lapses from `today` on: what lapsed before waits for the night's job.
@@ -51,9 +83,7 @@ pub fn upcoming(entries: &[(DateTime<Utc>, i64)], months: u32, zone: Tz, today: 
     for (month, earned) in earned_by_month {
         let used = spent.min(earned);
         spent -= used;
-        let last_day = month
-            .checked_add_months(Months::new(months + 1))
-            .and_then(|next| next.pred_opt());
+        let last_day = month.checked_add_months(Months::new(months)).map(last_day_of_month);
         if let Some(last_day) = last_day.filter(|day| *day >= today && earned > used) {
             lapses.push((last_day, earned - used));
         }
@@ -73,28 +103,23 @@ pub async fn run(
     let Some(cutoff_date) = earned_before(as_of, config.expiry_months) else {
         return Ok(Expired::default());
     };
-    let cutoff = zone
-        .from_local_datetime(&cutoff_date.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(
-            || cutoff_date.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        );
-    let sql = "INSERT INTO points_ledger (member_id, kind, points, reason, reference, staff_id, created_at)
-        SELECT member_id, 'expire', CAST(debits - lots AS BIGINT), $1, $2, NULL, $3
-        FROM (SELECT member_id,
-                     SUM(CASE WHEN points > 0 AND created_at < $4 THEN points ELSE 0 END) AS lots,
-                     SUM(CASE WHEN points < 0 THEN -points ELSE 0 END) AS debits
-              FROM points_ledger GROUP BY member_id) AS totals
-        WHERE lots > debits
-        ON CONFLICT (member_id, kind, reference) DO NOTHING";
+    // The outer WHERE repeats the inner one for SQLite, which reads `ON CONFLICT` after an
+    // `INSERT … SELECT` without a WHERE as a join's `ON`.
+    let sql = format!(
+        "INSERT INTO points_ledger (member_id, kind, points, reason, reference, staff_id, created_at)
+         SELECT member_id, 'expire', CAST(debits - lots AS BIGINT), $1, $2, NULL, $3
+         FROM ({}) AS lapsing
+         WHERE lots > debits
+         ON CONFLICT (member_id, kind, reference) DO NOTHING",
+        lapsing_members("$4")
+    );
     let values = vec![
         format!("points earned before {cutoff_date} expired").into(),
         format!("expiry:{as_of}").into(),
         Utc::now().into(),
-        cutoff.into(),
+        start_of(cutoff_date, zone).into(),
     ];
-    let written = conn.execute(statement(conn, sql, values)).await?;
+    let written = conn.execute(statement(conn, &sql, values)).await?;
     Ok(Expired {
         members: written.rows_affected(),
         earned_before: Some(cutoff_date),

@@ -4,14 +4,36 @@
 pub mod earn;
 pub mod expiry;
 
+use std::collections::HashMap;
+
+use entity::points_entry;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 /// The sum of ledger entries as a 64-bit integer (PostgreSQL sums `bigint` into `numeric`):
 /// a balance, for a query grouped or narrowed to one member.
 pub fn balance_sum() -> SimpleExpr {
     Expr::cust("CAST(COALESCE(SUM(points), 0) AS BIGINT)")
+}
+
+/// Current balances of these members (members without entries are absent: zero).
+pub async fn balances(conn: &impl ConnectionTrait, member_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+    let mut found = HashMap::new();
+    for chunk in member_ids.chunks(crate::sql::rows_per_statement(1)) {
+        let rows: Vec<(i64, i64)> = points_entry::Entity::find()
+            .select_only()
+            .column(points_entry::Column::MemberId)
+            .column_as(balance_sum(), "balance")
+            .filter(points_entry::Column::MemberId.is_in(chunk.iter().copied()))
+            .group_by(points_entry::Column::MemberId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// `[points]` in `patron.toml`, or `PATRON_POINTS__…`.
