@@ -193,7 +193,7 @@ test('both languages: English throughout after switching, remembered across a re
   await page.context().close();
 });
 
-test('GraphiQL loads from the binary and answers with the console\u2019s token', async () => {
+test('GraphiQL loads from the binary, reads the schema and answers with the console\u2019s token', async () => {
   const page = await stack.newPage();
   await signIn(page, stack.base, 'mei');
   await page.getByRole('heading', { name: '概览' }).waitFor();
@@ -201,5 +201,9 @@ test('GraphiQL loads from the binary and answers with the console\u2019s token',
   await page.locator('.graphiql-container').waitFor();
   // The console's token is in GraphiQL's headers.
   await page.locator('.graphiql-editor-tool').getByText(/"Bearer ey/).waitFor();
+  // The docs explorer reads the schema with the standard introspection query.
+  await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+  await page.locator('.graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).click();
+  await page.locator('.graphiql-doc-explorer-field-name', { hasText: /^segmentPreview$/ }).waitFor();
   await page.context().close();
 });

@@ -2,6 +2,7 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
+use async_graphql::parser::types::{OperationDefinition, OperationType, Selection};
 use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
@@ -54,7 +55,20 @@ pub struct Mutation(
     me::MeMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+type PatronSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The API, and the same types again for questions about the schema alone. The depth limit
+/// guards the database; a schema's description is static, and the introspection query tools
+/// send (GraphiQL's docs explorer, code generators) nests `ofType` deeper than that limit.
+#[derive(Clone)]
+pub struct AppSchema {
+    api: PatronSchema,
+    introspection: PatronSchema,
+}
+
+/// How deep an introspection-only query may nest: the standard introspection query's type
+/// references go nine `ofType`s down, 14 levels in all.
+const INTROSPECTION_DEPTH: usize = 16;
 
 /// Builds the schema once, with the connection, brand, token keys (for `signIn`), the audit
 /// trail of reads and limits.
@@ -66,7 +80,7 @@ pub fn build_schema(
     audit: AuditTrail,
     settings: &Settings,
 ) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let api = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(brand)
         .data(jobs)
@@ -74,7 +88,14 @@ pub fn build_schema(
         .data(audit)
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
-        .finish()
+        .finish();
+    // Resolves `__schema`, `__type` and `__typename` only: any other field would be null.
+    let introspection = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .introspection_only()
+        .limit_depth(INTROSPECTION_DEPTH)
+        .limit_complexity(settings.max_query_complexity)
+        .finish();
+    AppSchema { api, introspection }
 }
 
 /// The schema in SDL, for `patron schema`.
@@ -95,6 +116,11 @@ pub async fn execute(
 ) -> Response {
     let started = Instant::now();
     let operation = observe::operation_label(&mut request);
+    let schema = if only_introspects(&mut request) {
+        &schema.introspection
+    } else {
+        &schema.api
+    };
     let mut request = request.data(loaders::Loaders::new(db));
     if let Some(viewer) = viewer {
         request = request.data(viewer);
@@ -117,28 +143,37 @@ pub async fn execute(
 /// selects nothing but `signIn` or `issueMemberToken` (and `__typename`): what gets a token.
 /// Everything else needs a bearer token.
 pub fn only_signs_in(request: &mut Request) -> bool {
-    use async_graphql::parser::types::{OperationType, Selection};
-    let Some(operation) = selected_operation(request) else {
-        return false;
-    };
-    operation.ty == OperationType::Mutation
-        && operation.selection_set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => matches!(
-                field.node.name.node.as_str(),
-                "signIn" | "issueMemberToken" | "__typename"
-            ),
-            _ => false,
-        })
+    selects_only(
+        request,
+        OperationType::Mutation,
+        &["signIn", "issueMemberToken", "__typename"],
+    )
+}
+
+/// Whether the operation a request runs is a query of nothing but the schema itself.
+fn only_introspects(request: &mut Request) -> bool {
+    selects_only(request, OperationType::Query, &["__schema", "__type", "__typename"])
+}
+
+/// Whether the operation a request runs is of type `ty` and selects only `fields` at its top.
+fn selects_only(request: &mut Request, ty: OperationType, fields: &[&str]) -> bool {
+    selected_operation(request).is_some_and(|operation| {
+        operation.ty == ty
+            && operation.selection_set.node.items.iter().all(|item| match &item.node {
+                Selection::Field(field) => fields.contains(&field.node.name.node.as_str()),
+                _ => false,
+            })
+    })
 }
 
 /// Whether the request runs a query, a mutation or a subscription (`None` if its document does
 /// not parse or lacks the operation it names; execution then says why).
-pub fn operation_type(request: &mut Request) -> Option<async_graphql::parser::types::OperationType> {
+pub fn operation_type(request: &mut Request) -> Option<OperationType> {
     selected_operation(request).map(|operation| operation.ty)
 }
 
 /// The operation a request runs, from the document parsed once for the whole request.
-fn selected_operation(request: &mut Request) -> Option<&async_graphql::parser::types::OperationDefinition> {
+fn selected_operation(request: &mut Request) -> Option<&OperationDefinition> {
     let name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
     let operation = match name {

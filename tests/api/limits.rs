@@ -83,6 +83,38 @@ async fn oversized_deep_complex_and_malformed_requests_get_clear_errors() {
     assert_eq!(health.status().as_u16(), 200);
 }
 
+/// Tools read the schema with the standard introspection query, whose type references nest
+/// deeper than the depth limit on data; naming a data field beside it keeps the limit.
+#[tokio::test]
+async fn the_schema_is_introspected_deeper_than_data_is_queried() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let type_ref = format!("{} kind name {}", "kind name ofType {".repeat(9), "}".repeat(9));
+    let introspection = format!(
+        "{{ __schema {{ queryType {{ name }} types {{ name fields {{ name args {{ name type {{ {type_ref} }} }} \
+         type {{ {type_ref} }} }} inputFields {{ name type {{ {type_ref} }} }} }} }} }}"
+    );
+    let schema = app.ok(&admin, &introspection, json!({})).await;
+    assert_eq!(schema["__schema"]["queryType"]["name"], "Query");
+    let member = schema["__schema"]["types"]
+        .as_array()
+        .and_then(|types| types.iter().find(|t| t["name"] == "Member"))
+        .unwrap_or_else(|| panic!("no Member type in {schema}"));
+    assert!(member["fields"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["name"] == "memberNo")));
+
+    let deep_data = format!(
+        "{{ __schema {{ queryType {{ name }} }} member(memberNo:\"x\") {{ {} memberNo {} }} }}",
+        "referredBy {".repeat(12),
+        "}".repeat(12)
+    );
+    let response = app.graphql(&admin, &deep_data, json!({})).await;
+    assert_eq!(first_error(&response).0, "BAD_USER_INPUT", "{response}");
+    let (_, anonymous) = app.post(None, json!({ "query": introspection }).to_string()).await;
+    assert_eq!(first_error(&anonymous).0, "UNAUTHENTICATED");
+}
+
 /// Members, their stores, referrers, associates, balances and last five purchases: the number of
 /// SQL statements must not grow with the page.
 #[tokio::test]
