@@ -1,6 +1,6 @@
 // The console end to end in Debian's chromium: sign-in and sign-out, the dashboard against the
 // API, a template with a deliberate error, an associate's call list, both languages, GraphiQL
-// offline. Screenshots for the README are taken on the way.
+// offline, an admin's app keys and token revocation. Screenshots for the README are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -205,5 +205,46 @@ test('GraphiQL loads from the binary, reads the schema and answers with the cons
   await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
   await page.locator('.graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).click();
   await page.locator('.graphiql-doc-explorer-field-name', { hasText: /^segmentPreview$/ }).waitFor();
+  await page.context().close();
+});
+
+test('an admin makes an app key, an app gets a member token with it, both are revoked', async () => {
+  const issue = (key, memberNo) =>
+    fetch(`${stack.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($k:String!,$m:String!){ issueMemberToken(appKey:$k, memberNo:$m){ token } }',
+        variables: { k: key, m: memberNo },
+      }),
+    }).then((r) => r.json());
+  const memberNo = (await stack.graphql('{ members(first:1){ edges { node { memberNo } } } }')).members.edges[0].node.memberNo;
+
+  const page = await stack.newPage({ locale: 'en-US' });
+  await signIn(page, stack.base, 'lin');
+  await page.getByRole('link', { name: /访问|Access/ }).click();
+  await page.getByLabel(/应用名称|Name of the app/).fill('Till app');
+  await page.getByRole('button', { name: /创建密钥|Create key/ }).click();
+  const key = (await page.locator('[data-created-key] code').textContent()).trim();
+  assert.match(key, /^patron_app_/);
+  await page.locator('[data-app-key="Till app"]').waitFor();
+  await page.screenshot({ path: `${shots}/access.png` });
+
+  const memberToken = (await issue(key, memberNo)).data.issueMemberToken.token;
+  const me = await stack.graphql('{ me { role } }', {}, memberToken);
+  assert.equal(me.me.role, 'MEMBER');
+
+  // Every token of the member stops working at once.
+  await page.getByLabel(/^(会员号|Member no\.)/).last().fill(memberNo);
+  await page.locator('form[aria-labelledby=revoke-holder] button[type=submit]').click();
+  await page.getByRole('status').filter({ hasText: memberNo }).waitFor();
+  await assert.rejects(stack.graphql('{ me { role } }', {}, memberToken), /UNAUTHENTICATED/);
+
+  // The key itself, after the confirmation.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.locator('[data-app-key="Till app"]').getByRole('button').click();
+  await page.locator('[data-app-key="Till app"] button').waitFor({ state: 'detached' });
+  const refused = await issue(key, memberNo);
+  assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', JSON.stringify(refused));
   await page.context().close();
 });

@@ -111,6 +111,7 @@ export async function startStack() {
       for (const asOf of [day(61), day(31), day(1)]) patron(['recompute', '--as-of', asOf]);
       patron(['staff', 'create', 'mei', '--role', 'marketer', '--name', 'Mei Chen', '--email', 'mei@brand.example'], `${PASSWORD}\n`);
       patron(['staff', 'create', 'wang', '--role', 'associate', '--store', 'SH01', '--name', '王店员'], `${PASSWORD}\n`);
+      patron(['staff', 'create', 'lin', '--role', 'admin', '--name', 'Lin Admin'], `${PASSWORD}\n`);
     },
   });
   const { base, admin } = server;

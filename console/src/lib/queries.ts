@@ -273,3 +273,25 @@ export const ResumeCampaign = graphql(`
 export const CancelCampaign = graphql(`
   mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }
 `);
+
+export const AppKeys = graphql(`
+  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }
+`);
+
+export const CreateAppKey = graphql(`
+  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }
+`);
+
+export const RevokeAppKey = graphql(`
+  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }
+`);
+
+export const RevokeTokensOf = graphql(`
+  mutation RevokeTokensOf($memberNo: String, $username: String) {
+    revokeTokensOf(memberNo: $memberNo, username: $username)
+  }
+`);
+
+export const RevokeToken = graphql(`
+  mutation RevokeToken($token: String!) { revokeToken(token: $token) }
+`);

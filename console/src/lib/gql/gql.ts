@@ -50,6 +50,11 @@ type Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": typeof types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": typeof types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": typeof types.CancelCampaignDocument,
+    "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n": typeof types.AppKeysDocument,
+    "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": typeof types.CreateAppKeyDocument,
+    "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": typeof types.RevokeAppKeyDocument,
+    "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": typeof types.RevokeTokensOfDocument,
+    "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n": typeof types.RevokeTokenDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -87,6 +92,11 @@ const documents: Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": types.CancelCampaignDocument,
+    "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n": types.AppKeysDocument,
+    "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": types.CreateAppKeyDocument,
+    "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": types.RevokeAppKeyDocument,
+    "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": types.RevokeTokensOfDocument,
+    "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n": types.RevokeTokenDocument,
 };
 
 /**
@@ -229,6 +239,26 @@ export function graphql(source: "\n  mutation ResumeCampaign($id: ID!) { resumeC
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n"): typeof import('./graphql').CancelCampaignDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n"): typeof import('./graphql').AppKeysDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n"): typeof import('./graphql').CreateAppKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n"): typeof import('./graphql').RevokeAppKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n"): typeof import('./graphql').RevokeTokensOfDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n"): typeof import('./graphql').RevokeTokenDocument;
 
 
 export function graphql(source: string) {

@@ -578,6 +578,40 @@ export type CancelCampaignMutationVariables = Exact<{
 
 export type CancelCampaignMutation = { cancelCampaign: { id: string, status: string } };
 
+export type AppKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AppKeysQuery = { appKeys: Array<{ id: string, name: string, createdBy: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type CreateAppKeyMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+export type CreateAppKeyMutation = { createAppKey: { key: string, appKey: { id: string } } };
+
+export type RevokeAppKeyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeAppKeyMutation = { revokeAppKey: { id: string, revokedAt: string | null } };
+
+export type RevokeTokensOfMutationVariables = Exact<{
+  memberNo?: string | null | undefined;
+  username?: string | null | undefined;
+}>;
+
+
+export type RevokeTokensOfMutation = { revokeTokensOf: boolean };
+
+export type RevokeTokenMutationVariables = Exact<{
+  token: string;
+}>;
+
+
+export type RevokeTokenMutation = { revokeToken: boolean };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1306,3 +1340,43 @@ export const CancelCampaignDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CancelCampaignMutation, CancelCampaignMutationVariables>;
+export const AppKeysDocument = new TypedDocumentString(`
+    query AppKeys {
+  appKeys {
+    id
+    name
+    createdBy
+    createdAt
+    lastUsedAt
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<AppKeysQuery, AppKeysQueryVariables>;
+export const CreateAppKeyDocument = new TypedDocumentString(`
+    mutation CreateAppKey($name: String!) {
+  createAppKey(name: $name) {
+    key
+    appKey {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateAppKeyMutation, CreateAppKeyMutationVariables>;
+export const RevokeAppKeyDocument = new TypedDocumentString(`
+    mutation RevokeAppKey($id: ID!) {
+  revokeAppKey(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeAppKeyMutation, RevokeAppKeyMutationVariables>;
+export const RevokeTokensOfDocument = new TypedDocumentString(`
+    mutation RevokeTokensOf($memberNo: String, $username: String) {
+  revokeTokensOf(memberNo: $memberNo, username: $username)
+}
+    `) as unknown as TypedDocumentString<RevokeTokensOfMutation, RevokeTokensOfMutationVariables>;
+export const RevokeTokenDocument = new TypedDocumentString(`
+    mutation RevokeToken($token: String!) {
+  revokeToken(token: $token)
+}
+    `) as unknown as TypedDocumentString<RevokeTokenMutation, RevokeTokenMutationVariables>;
