@@ -20,6 +20,7 @@ mod m20261201_000016_segment_tables_without_row_checks;
 mod m20261202_000017_index_list_orders;
 mod m20261203_000018_create_app_keys_and_revoked_tokens;
 mod m20261203_000019_builtin_points_expiry_campaign;
+mod m20261204_000020_index_segment_reads;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_index_list_orders::Migration),
             Box::new(m20261203_000018_create_app_keys_and_revoked_tokens::Migration),
             Box::new(m20261203_000019_builtin_points_expiry_campaign::Migration),
+            Box::new(m20261204_000020_index_segment_reads::Migration),
         ]
     }
 }
