@@ -1,6 +1,7 @@
 """Helper of bench/segments.sh: times the scenario segment over GraphQL and as hand-written SQL,
 and saves the 20 segments the refresh is timed on. `counts` summarises a refresh's output."""
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -95,16 +96,11 @@ def hand_written(today):
 
 
 def sql_count(db_url, sql):
-    if db_url.startswith("sqlite://"):
-        import sqlite3
-        connection = sqlite3.connect(db_url.removeprefix("sqlite://").split("?")[0])
-        return median_ms(lambda: connection.execute(sql).fetchone()[0])
-    # psql prints each statement's time with \timing; the first run warms up.
-    args = ["psql", "-X", "-A", "-t", db_url, "-c", "\\timing on"] + ["-c", sql] * (RUNS + 1)
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout.split("\n")
-    times = [float(line.split()[1]) for line in out if line.startswith("Time:")][1:]
-    count = next(int(line) for line in out if line.strip().isdigit())
-    return statistics.median(times), count
+    """Median ms and count of `sql` through the client Patron links (bench/baseline's
+    sql-count: on SQLite the same SQLite build, not Python's)."""
+    out = subprocess.run([os.environ.get("SQL_COUNT", "target/release/sql-count"), db_url, sql, str(RUNS)],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), int(out[1])
 
 
 def measure(url, token, db_url, today):

@@ -11,12 +11,17 @@ MEMBERS="${MEMBERS:-1000000}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-18181}"
 DATABASES="${DATABASES:-sqlite postgres}"
-# PATRON_BIN=path measures that binary instead of building one.
+# PATRON_BIN=path measures that binary instead of building one. The hand-written count goes
+# through bench/baseline's sql-count (the client and SQLite build Patron links; SQL_COUNT=path).
 if [ -n "${PATRON_BIN:-}" ]; then
   BIN="$(realpath "$PATRON_BIN")"
 else
-  cargo build --release --locked -q
+  cargo build --release --locked -q -p patron
   BIN="$PWD/target/release/patron"
+fi
+if [ -z "${SQL_COUNT:-}" ]; then
+  cargo build --release --locked -q -p api-baseline --bin sql-count
+  export SQL_COUNT="$PWD/target/release/sql-count"
 fi
 WORK="$(mktemp -d)"
 SERVER=""
