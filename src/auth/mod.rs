@@ -299,12 +299,9 @@ async fn provider_member(
 ) -> AppResult<Viewer> {
     let signed = provider.verify(token).await?;
     let unknown = || AppError::Unauthenticated(format!("no member has the number {:?}", signed.member_no));
-    let member = crate::service::member::find(db, &signed.member_no)
+    let member = crate::service::member::find_unerased(db, &signed.member_no)
         .await
         .map_err(|_| unknown())?;
-    if member.status == crate::service::member::ERASED {
-        return Err(unknown());
-    }
     let mut viewer = Viewer::member(&member);
     keys.revoked
         .check(&viewer.actor, signed.issued_at, signed.id.as_deref())?;
@@ -332,9 +329,7 @@ fn stored_secret(data_dir: &Path) -> anyhow::Result<String> {
         return Ok(secret.trim().to_owned());
     }
     std::fs::create_dir_all(data_dir)?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = hex::encode(bytes);
+    let secret = random_hex::<32>();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -350,6 +345,13 @@ fn stored_secret(data_dir: &Path) -> anyhow::Result<String> {
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// `N` random bytes from the operating system, in hex: secrets and keys.
+pub fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// A field guard: only the given roles may resolve the field.

@@ -3,7 +3,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use async_graphql::parser::types::{OperationDefinition, OperationType, Selection};
-use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, ServerError};
+use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder, ServerError};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
@@ -80,7 +80,7 @@ pub fn build_schema(
     audit: AuditTrail,
     settings: &Settings,
 ) -> AppSchema {
-    let api = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let api = builder()
         .data(db)
         .data(brand)
         .data(jobs)
@@ -90,7 +90,7 @@ pub fn build_schema(
         .limit_complexity(settings.max_query_complexity)
         .finish();
     // Resolves `__schema`, `__type` and `__typename` only: any other field would be null.
-    let introspection = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let introspection = builder()
         .introspection_only()
         .limit_depth(INTROSPECTION_DEPTH)
         .limit_complexity(settings.max_query_complexity)
@@ -100,9 +100,11 @@ pub fn build_schema(
 
 /// The schema in SDL, for `patron schema`.
 pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
 }
 
 /// Runs one request for `viewer` (none only for a sign-in, see `only_signs_in`) with fresh

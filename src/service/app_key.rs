@@ -4,11 +4,10 @@
 //! a key is shown once and kept as its SHA-256 (see the migration for why not a slow hash).
 use chrono::Utc;
 use entity::app_key;
-use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Role, Viewer};
+use crate::auth::{random_hex, Role, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member};
 
@@ -32,9 +31,7 @@ pub async fn create(conn: &impl ConnectionTrait, viewer: &Viewer, name: &str) ->
             format!("an app key called {name:?} exists already; pick another name"),
         ));
     }
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let key = format!("{PREFIX}{}", hex::encode(secret));
+    let key = format!("{PREFIX}{}", random_hex::<32>());
     let saved = app_key::ActiveModel {
         name: Set(name.to_owned()),
         key_hash: Set(hash(&key)),
@@ -91,10 +88,7 @@ pub async fn exchange(conn: &impl ConnectionTrait, key: &str, member_no: &str) -
         .one(conn)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("the app key is unknown or revoked".into()))?;
-    let found = member::find(conn, member_no).await?;
-    if found.status == member::ERASED {
-        return Err(member::not_found(member_no));
-    }
+    let found = member::find_unerased(conn, member_no).await?;
     let mut used: app_key::ActiveModel = app.clone().into();
     used.last_used_at = Set(Some(Utc::now()));
     used.update(conn).await?;

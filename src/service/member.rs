@@ -231,6 +231,15 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
         .ok_or_else(|| not_found(member_no))
 }
 
+/// A member on file who has not been erased: whom a member token may speak for.
+pub async fn find_unerased(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<member::Model> {
+    let found = find(conn, member_no).await?;
+    if found.status == ERASED {
+        return Err(not_found(member_no));
+    }
+    Ok(found)
+}
+
 pub(crate) fn not_found(member_no: &str) -> AppError {
     AppError::NotFound(format!("no member has the number {:?}", member_no.trim()))
 }

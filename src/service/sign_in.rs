@@ -211,9 +211,7 @@ async fn decoy() -> AppResult<String> {
     if let Some(hash) = DECOY.get() {
         return Ok(hash.clone());
     }
-    let mut secret = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let hash = hash(hex::encode(secret)).await?;
+    let hash = hash(crate::auth::random_hex::<24>()).await?;
     Ok(DECOY.get_or_init(|| hash).clone())
 }
 

@@ -1,6 +1,8 @@
 //! Every default of DOMAIN.md section 3, as configuration.
 use serde::{Deserialize, Serialize};
 
+use super::facts::Tier;
+
 /// How members qualify for a tier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
@@ -16,6 +18,45 @@ pub enum TierPolicy {
     /// By rank of value among members with a purchase in the window: the top `a_share` are A, the
     /// next `b_share` B, the rest who bought C, and D those who did not.
     Percentile { a_share: f64, b_share: f64 },
+}
+
+impl TierPolicy {
+    /// What a tier takes in the 365-day window: net spend (cents) and purchase days. C takes
+    /// one purchase day and D nothing under either policy; A and B have thresholds only under
+    /// `Thresholds` (under `Percentile` they go by rank).
+    pub fn threshold(&self, tier: Tier) -> Option<(i64, u32)> {
+        match (self, tier) {
+            (
+                Self::Thresholds {
+                    a_spend_cents,
+                    a_frequency,
+                    ..
+                },
+                Tier::A,
+            ) => Some((*a_spend_cents, *a_frequency)),
+            (
+                Self::Thresholds {
+                    b_spend_cents,
+                    b_frequency,
+                    ..
+                },
+                Tier::B,
+            ) => Some((*b_spend_cents, *b_frequency)),
+            (Self::Percentile { .. }, Tier::A | Tier::B) => None,
+            (_, Tier::C) => Some((0, 1)),
+            (_, Tier::D) => Some((0, 0)),
+        }
+    }
+
+    /// The best tier a window of this spend and these purchase days meets the thresholds of,
+    /// evaluated top-down (under `Percentile` that decides only between C and D).
+    pub fn qualify(&self, spend_cents: i64, days: u32) -> Tier {
+        let meets = |tier: &Tier| {
+            self.threshold(*tier)
+                .is_some_and(|(spend, visits)| spend_cents >= spend && days >= visits)
+        };
+        Tier::ALL.into_iter().find(meets).unwrap_or(Tier::D)
+    }
 }
 
 /// Which money the "value" axis of the loyalty × value matrix uses.

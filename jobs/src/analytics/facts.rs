@@ -15,6 +15,9 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// Best first.
+    pub const ALL: [Self; 4] = [Self::A, Self::B, Self::C, Self::D];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::A => "A",

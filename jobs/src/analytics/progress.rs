@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate};
 
 use super::config::TierPolicy;
+use super::facts::Tier;
 
 /// One purchase day in the window: its date and the net spend of its orders (cents).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,42 +37,9 @@ pub struct Goal {
     pub by: Option<NaiveDate>,
 }
 
-/// A tier's thresholds: spend and purchase days in the window.
-fn thresholds(policy: &TierPolicy, tier: &str) -> (i64, u32) {
-    match (policy, tier) {
-        (
-            TierPolicy::Thresholds {
-                a_spend_cents,
-                a_frequency,
-                ..
-            },
-            "A",
-        ) => (*a_spend_cents, *a_frequency),
-        (
-            TierPolicy::Thresholds {
-                b_spend_cents,
-                b_frequency,
-                ..
-            },
-            "B",
-        ) => (*b_spend_cents, *b_frequency),
-        (_, "C") => (0, 1),
-        _ => (0, 0),
-    }
-}
-
-const TIERS: [&str; 4] = ["A", "B", "C", "D"];
-
-fn qualifies(policy: &TierPolicy, tier: &str, spend: i64, visits: u32) -> bool {
-    let (min_spend, min_visits) = thresholds(policy, tier);
-    spend >= min_spend && visits >= min_visits
-}
-
-fn best(policy: &TierPolicy, spend: i64, visits: u32) -> &'static str {
-    TIERS
-        .into_iter()
-        .find(|tier| qualifies(policy, tier, spend, visits))
-        .unwrap_or("D")
+/// What `tier` takes; `progress` is only asked under `Thresholds`, where every tier has one.
+fn thresholds(policy: &TierPolicy, tier: Tier) -> (i64, u32) {
+    policy.threshold(tier).unwrap_or((0, 0))
 }
 
 /// Progress as of `today` from the purchase days in (today − 365, today]; `None` in percentile
@@ -88,25 +56,26 @@ pub fn progress(policy: &TierPolicy, days: &[Day], today: NaiveDate) -> Option<P
     window.sort_by_key(|d| d.date);
     let spend: i64 = window.iter().map(|d| d.net_cents).sum();
     let visits = u32::try_from(window.len()).unwrap_or(u32::MAX);
-    let tier = best(policy, spend, visits);
+    let tier = policy.qualify(spend, visits);
     // A day bought on d is in the window through d + 364.
     let leaves = |day: &Day| day.date + Duration::days(365);
-    let qualifies_until = (tier != "D").then(|| {
+    let qualifies_until = (tier != Tier::D).then(|| {
+        let (min_spend, min_visits) = thresholds(policy, tier);
         let (mut spend, mut visits) = (spend, visits);
         for day in &window {
             spend -= day.net_cents;
             visits -= 1;
-            if !qualifies(policy, tier, spend, visits) {
+            if spend < min_spend || visits < min_visits {
                 return leaves(day) - Duration::days(1);
             }
         }
         today
     });
-    let next = TIERS.iter().position(|t| *t == tier).filter(|i| *i > 0).map(|i| {
-        let goal = TIERS[i - 1];
+    let next = Tier::ALL.iter().position(|t| *t == tier).filter(|i| *i > 0).map(|i| {
+        let goal = Tier::ALL[i - 1];
         let (min_spend, min_visits) = thresholds(policy, goal);
         Goal {
-            tier: goal,
+            tier: goal.as_str(),
             spend_cents: (min_spend - spend).max(0),
             visits: min_visits.saturating_sub(visits),
             by: window.first().map(|day| leaves(day) - Duration::days(1)),
@@ -115,7 +84,7 @@ pub fn progress(policy: &TierPolicy, days: &[Day], today: NaiveDate) -> Option<P
     Some(Progress {
         spend_cents: spend,
         visits,
-        qualifies_for: tier,
+        qualifies_for: tier.as_str(),
         qualifies_until,
         next,
     })

@@ -8,25 +8,7 @@ use crate::analytics::facts::{MemberFacts, Tier, TierState};
 /// The tier `f` qualifies for under a `Thresholds` policy, evaluated top-down (the percentile
 /// policy ranks members against each other instead; see `rank::percentile_tiers`).
 pub(super) fn qualify_by_thresholds(f: &MemberFacts, policy: &TierPolicy) -> Tier {
-    let &TierPolicy::Thresholds {
-        a_spend_cents,
-        a_frequency,
-        b_spend_cents,
-        b_frequency,
-    } = policy
-    else {
-        return if f.frequency_365 >= 1 { Tier::C } else { Tier::D };
-    };
-    let meets = |spend: i64, frequency: u32| f.monetary_365_cents >= spend && f.frequency_365 >= frequency;
-    if meets(a_spend_cents, a_frequency) {
-        Tier::A
-    } else if meets(b_spend_cents, b_frequency) {
-        Tier::B
-    } else if f.frequency_365 >= 1 {
-        Tier::C
-    } else {
-        Tier::D
-    }
+    policy.qualify(f.monetary_365_cents, f.frequency_365)
 }
 
 /// The tier state after this run, and the change to record, if any. Upgrades apply at once; a
