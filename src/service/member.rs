@@ -439,7 +439,8 @@ pub async fn assign_associate(
     save_changes(conn, viewer, &current, changes, None).await
 }
 
-fn ensure_active(member: &member::Model) -> AppResult<()> {
+/// Refuses a change to an erased member.
+pub(crate) fn ensure_active(member: &member::Model) -> AppResult<()> {
     if member.status == ERASED {
         return Err(AppError::input(format!("member {} has been erased", member.member_no)));
     }

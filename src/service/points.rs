@@ -65,9 +65,7 @@ pub async fn apply(
     };
     viewer.require(allowed)?;
     let member = member::find_visible(conn, viewer, change.member_no).await?;
-    if member.status == member::ERASED {
-        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
-    }
+    member::ensure_active(&member)?;
     if change.points == 0 {
         return Err(AppError::field("points", "points must not be zero"));
     }

@@ -164,7 +164,7 @@ pub async fn record_purchase(
 ) -> AppResult<purchase::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
     let member = members::find_visible(conn, viewer, &input.member_no).await?;
-    ensure_not_erased(&member)?;
+    members::ensure_active(&member)?;
     let mut row = validate_line(
         &LineItem {
             order_id: &input.order_id,
@@ -243,11 +243,4 @@ pub async fn record_return(
         row,
     )
     .await
-}
-
-fn ensure_not_erased(member: &member::Model) -> AppResult<()> {
-    if member.status == members::ERASED {
-        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
-    }
-    Ok(())
 }
