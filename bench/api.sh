@@ -60,7 +60,7 @@ stop_servers() {
 
 graphql() { # body; fails on any GraphQL error
   local reply
-  reply="$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$1" "http://127.0.0.1:$PORT/graphql")"
+  reply="$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$1" "http://127.0.0.1:$PORT/graphql")"
   if [ "$(jq 'has("errors")' <<<"$reply")" != false ]; then echo "GraphQL error: $reply" >&2; exit 1; fi
   printf '%s' "$reply"
 }

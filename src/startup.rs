@@ -97,15 +97,17 @@ impl Application {
                 // The last wrap runs first: TracingLogger opens the request span and id that
                 // `observe` logs, counts and returns.
                 .wrap(from_fn(observe::request))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<observe::RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(unsubscribe.clone())
                 .app_data(metrics.clone())
                 .app_data(probe_db.clone())
+                // The API first: routes are tried in order, and a pattern with a parameter
+                // (`/unsubscribe/{token}`) costs a regular expression to rule out.
+                .configure(transport::routes)
                 .configure(crate::unsubscribe::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)
-                .configure(transport::routes)
                 .configure(console::routes)
         })
         .listen(listener)?

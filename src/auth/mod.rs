@@ -3,11 +3,14 @@ pub mod idp;
 pub mod revoked;
 
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{Context, Guard};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lru::LruCache;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +42,7 @@ impl Role {
 }
 
 /// The signed content of a bearer token.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
     /// `staff:<id>` or `member:<member_no>`.
     pub sub: String,
@@ -183,6 +186,10 @@ impl Viewer {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Tokens whose signature checked out, by their text: a client sends the same token all
+    /// day, and checking its signature again cost a fifteenth of a member lookup. Expiry and
+    /// revocation are checked on every request all the same.
+    verified: Arc<Mutex<LruCache<String, Claims>>>,
     ttl_hours: i64,
     /// Lifetime of member tokens exchanged for an app key.
     pub member_lifetime: chrono::Duration,
@@ -194,6 +201,7 @@ impl TokenKeys {
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            verified: Arc::new(Mutex::new(LruCache::new(VERIFIED_TOKENS))),
             ttl_hours,
             member_lifetime: chrono::Duration::hours(1),
             revoked: revoked::RevokedTokens::default(),
@@ -243,17 +251,31 @@ impl TokenKeys {
 
     /// Verifies signature, expiry and revocation of one of this server's tokens.
     pub fn verify(&self, token: &str) -> AppResult<Viewer> {
-        let validation = Validation::new(Algorithm::HS256);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|err| {
-            let reason = match err.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired; create a new one",
-                _ => "the token is not valid for this server",
-            };
-            AppError::Unauthenticated(reason.into())
-        })?;
-        let claims = data.claims;
+        let cached = self.verified().get(token).cloned();
+        let claims = match cached {
+            Some(claims) if claims.exp < Utc::now().timestamp() - EXPIRY_LEEWAY_SECONDS as i64 => {
+                return Err(expired());
+            }
+            Some(claims) => claims,
+            None => {
+                let mut validation = Validation::new(Algorithm::HS256);
+                validation.leeway = EXPIRY_LEEWAY_SECONDS;
+                let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+                    .map_err(|err| match err.kind() {
+                        jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
+                        _ => AppError::Unauthenticated("the token is not valid for this server".into()),
+                    })?
+                    .claims;
+                self.verified().put(token.to_owned(), claims.clone());
+                claims
+            }
+        };
         self.revoked.check(&claims.sub, claims.iat, claims.jti.as_deref())?;
         Ok(claims.into())
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, LruCache<String, Claims>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The claims of one of this server's tokens, whether or not it has expired (to revoke it).
@@ -264,6 +286,16 @@ impl TokenKeys {
             .map(|data| data.claims)
             .map_err(|_| AppError::field("token", "this is not a token of this server"))
     }
+}
+
+/// Tokens whose signature is remembered (a few hundred bytes each).
+const VERIFIED_TOKENS: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
+
+/// How long past its expiry a token is still accepted, for clocks slightly apart.
+const EXPIRY_LEEWAY_SECONDS: u64 = 60;
+
+fn expired() -> AppError {
+    AppError::Unauthenticated("the token has expired; create a new one".into())
 }
 
 /// Who a request's `Authorization` header speaks for: a token of this server, or a member
@@ -412,4 +444,28 @@ pub async fn viewer_for(
         }
     };
     Ok(Viewer::staff(&user, role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let keys = TokenKeys::new(b"a secret of the tests", 1);
+        let token = keys.issue(&Viewer::cli()).expect("signed");
+        assert_eq!(keys.verify(&token).expect("valid").actor, "cli");
+        // The same token, remembered, as it is once its lifetime and the leeway have passed.
+        keys.verified().get_mut(token.as_str()).expect("remembered").exp =
+            Utc::now().timestamp() - EXPIRY_LEEWAY_SECONDS as i64 - 1;
+        let refused = keys.verify(&token).expect_err("expired");
+        assert!(
+            matches!(&refused, AppError::Unauthenticated(message) if message.contains("expired")),
+            "{refused:?}"
+        );
+        assert!(
+            keys.verify(&format!("{token}x")).is_err(),
+            "a changed signature is checked"
+        );
+    }
 }

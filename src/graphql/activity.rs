@@ -45,7 +45,7 @@ impl Purchase {
         let Some(id) = self.0.store_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+        Ok(ctx.data::<Loaders>()?.stores().load_one(id).await?.map(Store))
     }
 }
 

@@ -1,6 +1,7 @@
 //! DataLoaders: every nested list and reference is fetched for a whole page in one statement.
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
@@ -17,43 +18,45 @@ fn to_gql(err: AppError) -> async_graphql::Error {
     err.into()
 }
 
-/// The loaders of one request (created per request, so nothing is cached across viewers).
-pub struct Loaders {
-    pub stores: DataLoader<ById<store::Entity>, HashMapCache>,
-    pub staff: DataLoader<ById<staff_user::Entity>, HashMapCache>,
-    pub members: DataLoader<ById<member::Entity>, HashMapCache>,
-    pub balances: DataLoader<Balances, HashMapCache>,
-    pub metrics: DataLoader<ById<member_metrics::Entity>, HashMapCache>,
-    pub tiers: DataLoader<Tiers, HashMapCache>,
-    pub tier_history: DataLoader<TierHistory, HashMapCache>,
-    pub purchases: DataLoader<Newest<purchase::Entity>, HashMapCache>,
-    pub feedback: DataLoader<Newest<feedback::Entity>, HashMapCache>,
-    pub points: DataLoader<Newest<points_entry::Entity>, HashMapCache>,
-    pub segments: DataLoader<SegmentsOf, HashMapCache>,
+/// The loaders of one request (created per request, so nothing is cached across viewers),
+/// each made when first used: a member lookup uses two of the eleven.
+macro_rules! loaders {
+    ($($name:ident: $loader:ty = $make:expr;)*) => {
+        pub struct Loaders {
+            db: DatabaseConnection,
+            $($name: OnceLock<DataLoader<$loader, HashMapCache>>,)*
+        }
+
+        impl Loaders {
+            pub fn new(db: &DatabaseConnection) -> Self {
+                Self {
+                    db: db.clone(),
+                    $($name: OnceLock::new(),)*
+                }
+            }
+
+            $(pub fn $name(&self) -> &DataLoader<$loader, HashMapCache> {
+                // Loaders live for one request, so caching within it is safe and saves
+                // repeat lookups.
+                self.$name
+                    .get_or_init(|| DataLoader::with_cache($make(&self.db), tokio::spawn, HashMapCache::default()))
+            })*
+        }
+    };
 }
 
-impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        // Loaders live for one request, so caching within it is safe and saves repeat lookups.
-        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
-            t: T,
-        ) -> DataLoader<T, HashMapCache> {
-            DataLoader::with_cache(t, tokio::spawn, HashMapCache::default())
-        }
-        Self {
-            stores: loader(ById::new(db)),
-            staff: loader(ById::new(db)),
-            members: loader(ById::new(db)),
-            balances: loader(Balances(db.clone())),
-            metrics: loader(ById::new(db)),
-            tiers: loader(Tiers(db.clone())),
-            tier_history: loader(TierHistory(db.clone())),
-            purchases: loader(Newest::new(db)),
-            feedback: loader(Newest::new(db)),
-            points: loader(Newest::new(db)),
-            segments: loader(SegmentsOf(db.clone())),
-        }
-    }
+loaders! {
+    stores: ById<store::Entity> = ById::new;
+    staff: ById<staff_user::Entity> = ById::new;
+    members: ById<member::Entity> = ById::new;
+    balances: Balances = |db: &DatabaseConnection| Balances(db.clone());
+    metrics: ById<member_metrics::Entity> = ById::new;
+    tiers: Tiers = |db: &DatabaseConnection| Tiers(db.clone());
+    tier_history: TierHistory = |db: &DatabaseConnection| TierHistory(db.clone());
+    purchases: Newest<purchase::Entity> = Newest::new;
+    feedback: Newest<feedback::Entity> = Newest::new;
+    points: Newest<points_entry::Entity> = Newest::new;
+    segments: SegmentsOf = |db: &DatabaseConnection| SegmentsOf(db.clone());
 }
 
 /// Rows by primary key.

@@ -108,13 +108,13 @@ impl Me {
         let Some(id) = viewer(ctx)?.staff_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
+        Ok(ctx.data::<Loaders>()?.staff().load_one(id).await?.map(Staff))
     }
     async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
         let Some(id) = viewer(ctx)?.store_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+        Ok(ctx.data::<Loaders>()?.stores().load_one(id).await?.map(Store))
     }
     /// For a member token: that member — profile, tier, balance, purchases, ledger, feedback.
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
@@ -173,7 +173,7 @@ impl Me {
         let Some(id) = viewer(ctx)?.member_id else {
             return Ok(None);
         };
-        let tier = ctx.data::<Loaders>()?.tiers.load_one(id).await?;
+        let tier = ctx.data::<Loaders>()?.tiers().load_one(id).await?;
         Ok(brand(ctx)?
             .benefits
             .of(tier.as_deref().unwrap_or("D"))

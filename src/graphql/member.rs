@@ -25,7 +25,7 @@ pub struct Member(pub member::Model);
 impl Member {
     /// A member by id, through the request's loader (`None` if there is none).
     pub async fn by_id(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Self>> {
-        Ok(ctx.data::<Loaders>()?.members.load_one(id).await?.map(Self))
+        Ok(ctx.data::<Loaders>()?.members().load_one(id).await?.map(Self))
     }
 }
 
@@ -102,21 +102,21 @@ impl Member {
         let Some(id) = self.0.store_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+        Ok(ctx.data::<Loaders>()?.stores().load_one(id).await?.map(Store))
     }
     /// The associate responsible for this member.
     async fn assigned_associate(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
         let Some(id) = self.0.assigned_associate_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.staff.load_one(id).await?.map(Staff))
+        Ok(ctx.data::<Loaders>()?.staff().load_one(id).await?.map(Staff))
     }
     /// The member who referred this one, when the viewer may see them.
     async fn referred_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
         let Some(id) = self.0.referred_by_id else {
             return Ok(None);
         };
-        let referrer = ctx.data::<Loaders>()?.members.load_one(id).await?;
+        let referrer = ctx.data::<Loaders>()?.members().load_one(id).await?;
         let viewer = viewer(ctx)?;
         Ok(referrer
             .filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok())
@@ -124,18 +124,18 @@ impl Member {
     }
     /// Results of the latest analytics run (`null` before the first run).
     async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metrics>> {
-        Ok(ctx.data::<Loaders>()?.metrics.load_one(self.0.id).await?.map(Metrics))
+        Ok(ctx.data::<Loaders>()?.metrics().load_one(self.0.id).await?.map(Metrics))
     }
     /// The member's class from the latest analytics run.
     async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TierLevel>> {
-        let tier = ctx.data::<Loaders>()?.tiers.load_one(self.0.id).await?;
+        let tier = ctx.data::<Loaders>()?.tiers().load_one(self.0.id).await?;
         Ok(tier.as_deref().and_then(TierLevel::parse))
     }
     /// Every tier change, newest first.
     async fn tier_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierChange>> {
         let changes = ctx
             .data::<Loaders>()?
-            .tier_history
+            .tier_history()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -143,7 +143,12 @@ impl Member {
     }
     /// Current points balance: the sum of the ledger.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(ctx.data::<Loaders>()?.balances.load_one(self.0.id).await?.unwrap_or(0))
+        Ok(ctx
+            .data::<Loaders>()?
+            .balances()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
     }
     /// Purchases and returns, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -153,13 +158,13 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Purchase>> {
-        newest_first(&ctx.data::<Loaders>()?.purchases, self.0.id, first, after, Purchase).await
+        newest_first(ctx.data::<Loaders>()?.purchases(), self.0.id, first, after, Purchase).await
     }
     /// The saved segments the member was in at their last refresh, by name. Marketers and
     /// admins.
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
         crate::service::segment::require_manager(viewer(ctx)?)?;
-        let segments = ctx.data::<Loaders>()?.segments.load_one(self.0.id).await?;
+        let segments = ctx.data::<Loaders>()?.segments().load_one(self.0.id).await?;
         Ok(segments.unwrap_or_default().into_iter().map(Segment).collect())
     }
     /// Inquiries, complaints and scores, newest first.
@@ -170,7 +175,14 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, FeedbackEntry>> {
-        newest_first(&ctx.data::<Loaders>()?.feedback, self.0.id, first, after, FeedbackEntry).await
+        newest_first(
+            ctx.data::<Loaders>()?.feedback(),
+            self.0.id,
+            first,
+            after,
+            FeedbackEntry,
+        )
+        .await
     }
     /// Points ledger entries, newest first.
     #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
@@ -180,7 +192,7 @@ impl Member {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, PointsEntry>> {
-        newest_first(&ctx.data::<Loaders>()?.points, self.0.id, first, after, PointsEntry).await
+        newest_first(ctx.data::<Loaders>()?.points(), self.0.id, first, after, PointsEntry).await
     }
 }
 
@@ -353,13 +365,13 @@ impl MemberQuery {
         let loaders = ctx.data::<Loaders>()?;
         let id = found.member.id;
         if let Some(tier) = found.tier {
-            loaders.tiers.feed_one(id, tier).await;
+            loaders.tiers().feed_one(id, tier).await;
         }
         if let Some(metrics) = found.metrics {
-            loaders.metrics.feed_one(id, metrics).await;
+            loaders.metrics().feed_one(id, metrics).await;
         }
         if let Some(balance) = found.balance {
-            loaders.balances.feed_one(id, balance).await;
+            loaders.balances().feed_one(id, balance).await;
         }
         Ok(Member(found.member))
     }

@@ -3,7 +3,9 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use async_graphql::parser::types::{OperationDefinition, OperationType, Selection};
-use async_graphql::{Context, EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder, ServerError};
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder, ServerError, ValidationMode,
+};
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
@@ -63,6 +65,9 @@ type PatronSchema = Schema<Query, Mutation, EmptySubscription>;
 #[derive(Clone)]
 pub struct AppSchema {
     api: PatronSchema,
+    /// The API for requests whose document passed validation before and whose variables are
+    /// plainly valid (`documents::Checked::Before`): only the depth and complexity limits run.
+    checked: PatronSchema,
     introspection: PatronSchema,
 }
 
@@ -80,22 +85,29 @@ pub fn build_schema(
     audit: AuditTrail,
     settings: &Settings,
 ) -> AppSchema {
-    let api = builder()
-        .data(db)
-        .data(brand)
-        .data(jobs)
-        .data(keys)
-        .data(audit)
-        .limit_depth(settings.max_query_depth)
-        .limit_complexity(settings.max_query_complexity)
-        .finish();
+    let api = || {
+        builder()
+            .data(db.clone())
+            .data(brand.clone())
+            .data(jobs.clone())
+            .data(keys.clone())
+            .data(audit.clone())
+            .limit_depth(settings.max_query_depth)
+            .limit_complexity(settings.max_query_complexity)
+    };
+    let checked = api().validation_mode(ValidationMode::Fast).finish();
+    let api = api().finish();
     // Resolves `__schema`, `__type` and `__typename` only: any other field would be null.
     let introspection = builder()
         .introspection_only()
         .limit_depth(INTROSPECTION_DEPTH)
         .limit_complexity(settings.max_query_complexity)
         .finish();
-    AppSchema { api, introspection }
+    AppSchema {
+        api,
+        checked,
+        introspection,
+    }
 }
 
 /// The schema in SDL, for `patron schema`.
@@ -108,21 +120,26 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 }
 
 /// Runs one request for `viewer` (none only for a sign-in, see `only_signs_in`) with fresh
-/// loaders. A panic in a resolver becomes an INTERNAL error instead of a dropped connection,
-/// and every error leaves with an `extensions.code`, which /metrics counts by operation.
+/// loaders; `checked` is what `documents::parse` said of it. A panic in a resolver becomes an
+/// INTERNAL error instead of a dropped connection, and every error leaves with an
+/// `extensions.code`, which /metrics counts by operation.
 pub async fn execute(
     schema: &AppSchema,
     db: &DatabaseConnection,
     mut request: Request,
     viewer: Option<Viewer>,
+    checked: documents::Checked,
 ) -> Response {
     let started = Instant::now();
     let operation = observe::operation_label(&mut request);
-    let schema = if only_introspects(&mut request) {
-        &schema.introspection
+    let (schema, validates) = if only_introspects(&mut request) {
+        (&schema.introspection, false)
+    } else if checked == documents::Checked::Before {
+        (&schema.checked, false)
     } else {
-        &schema.api
+        (&schema.api, true)
     };
+    let query = validates.then(|| request.query.clone());
     let mut request = request.data(loaders::Loaders::new(db));
     if let Some(viewer) = viewer {
         request = request.data(viewer);
@@ -134,6 +151,9 @@ pub async fn execute(
             error_response(&AppError::Internal(anyhow::anyhow!("resolver panicked")))
         }
     };
+    if let Some(query) = query.filter(|_| !is_request_error(&response)) {
+        documents::validated(&query);
+    }
     for error in &mut response.errors {
         tag_client_error(error);
     }
@@ -178,14 +198,15 @@ pub fn operation_type(request: &mut Request) -> Option<OperationType> {
 fn selected_operation(request: &mut Request) -> Option<&OperationDefinition> {
     let name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
-    let operation = match name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-        None => document.operations.iter().next(),
-    };
-    operation.map(|(_, operation)| &operation.node)
+    documents::operation(document, name.as_deref())
+}
+
+/// Whether the request never ran: nothing came back but errors that point at no field (a
+/// document that does not parse or validate, variables of the wrong type).
+pub fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// A response carrying one error, for requests rejected before execution.

@@ -11,8 +11,8 @@ use crate::graphql::db;
 use crate::service::sign_in::{self, Attempt};
 use crate::service::{app_key as keys, member, staff};
 
-/// The calling client's IP address, as the HTTP server saw it.
-pub struct ClientAddr(pub String);
+/// The calling client's IP address, as the HTTP server saw it (written out only when used).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 /// A bearer token: for a signed-in staff user the same as `patron token create` prints; for a
 /// member, short-lived.
@@ -90,11 +90,14 @@ impl SessionMutation {
     /// Signs a staff user in with username and password. Attempts are rate-limited per
     /// username and per client address, and audited. Needs no token.
     async fn sign_in(&self, ctx: &Context<'_>, username: String, password: String) -> async_graphql::Result<SignedIn> {
-        let client = ctx.data_opt::<ClientAddr>().map_or("unknown", |c| c.0.as_str());
+        let client = ctx
+            .data_opt::<ClientAddr>()
+            .and_then(|c| c.0)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         let attempt = Attempt {
             username: &username,
             password: &password,
-            client,
+            client: &client,
         };
         let viewer = sign_in::sign_in(db(ctx)?, &attempt).await?;
         SignedIn::issue(ctx, &viewer, ctx.data::<TokenKeys>()?.lifetime())

@@ -43,7 +43,7 @@ impl Staff {
         let Some(id) = self.0.store_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.stores.load_one(id).await?.map(Store))
+        Ok(ctx.data::<Loaders>()?.stores().load_one(id).await?.map(Store))
     }
 }
 

@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::idp::IdentityProvider;
 use crate::auth::{self, TokenKeys};
 use crate::error::AppError;
+use crate::graphql::documents::Checked;
 use crate::graphql::session::ClientAddr;
 use crate::graphql::{self, AppSchema};
 
@@ -115,8 +116,8 @@ async fn post(state: web::Data<GraphqlState>, request: HttpRequest, payload: web
     if gql_request.query.trim().is_empty() {
         return no_query(media);
     }
-    graphql::documents::parse(&mut gql_request);
-    run(&state, &request, media, gql_request).await
+    let checked = graphql::documents::parse(&mut gql_request);
+    run(&state, &request, media, gql_request, checked).await
 }
 
 /// The query string of GET /graphql.
@@ -147,7 +148,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
     };
     let mut gql_request = async_graphql::Request::new(params.query).variables(variables);
     gql_request.operation_name = params.operation_name;
-    graphql::documents::parse(&mut gql_request);
+    let checked = graphql::documents::parse(&mut gql_request);
     if graphql::operation_type(&mut gql_request).is_some_and(|ty| ty != OperationType::Query) {
         let error = AppError::input("only queries may be sent with GET; send mutations with POST");
         let mut response = reject(media, StatusCode::METHOD_NOT_ALLOWED, &error);
@@ -156,7 +157,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return response;
     }
-    run(&state, &request, media, gql_request).await
+    run(&state, &request, media, gql_request, checked).await
 }
 
 /// Authenticates, then executes. Signing in is the one thing to do without a token.
@@ -165,6 +166,7 @@ async fn run(
     request: &HttpRequest,
     media: MediaType,
     mut gql_request: async_graphql::Request,
+    checked: Checked,
 ) -> HttpResponse {
     let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let viewer = match auth::authenticate(&state.keys, state.provider.as_ref(), &state.db, header).await {
@@ -173,25 +175,14 @@ async fn run(
         Err(error) => return reject(media, StatusCode::UNAUTHORIZED, &error),
     };
     // The peer itself, not a forwarded-for header a client could write.
-    let client = request
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let gql_request = gql_request.data(ClientAddr(client));
-    let response = graphql::execute(&state.schema, &state.db, gql_request, viewer).await;
-    let status = if media == MediaType::GraphqlResponse && is_request_error(&response) {
+    let gql_request = gql_request.data(ClientAddr(request.peer_addr().map(|a| a.ip())));
+    let response = graphql::execute(&state.schema, &state.db, gql_request, viewer, checked).await;
+    let status = if media == MediaType::GraphqlResponse && graphql::is_request_error(&response) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
     reply(media, status, response)
-}
-
-/// Whether the request never ran: nothing came back but errors that point at no field (a
-/// document that does not parse or validate, variables of the wrong type).
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// Reads the body up to `limit` bytes. Past the limit the rest is drained (up to a hard cap)

@@ -170,9 +170,19 @@ fn build_sql(backend: DbBackend, shape: LookupShape) -> String {
             Alias::new(BALANCE),
         );
     }
-    select.and_where(Profile::MemberNo.eq(""));
+    select.and_where(match backend {
+        DbBackend::Sqlite => Expr::cust_with_expr(SQLITE_UNIQUE_MATCH, Profile::MemberNo.eq("")),
+        _ => Profile::MemberNo.eq(""),
+    });
     backend.build(&select).sql
 }
+
+/// The member number is unique, and saying how selective its term is keeps SQLite from
+/// estimating it from its samples of the index (STAT4): a statement whose plan read a bound
+/// value is prepared again whenever a new value is bound, which cost the lookup more than
+/// executing it (175,000 of 463,000 instructions per request). The plan is the same.
+/// (`?` stands for the term, as SQLite's placeholder in sea-query's custom expressions.)
+const SQLITE_UNIQUE_MATCH: &str = "likelihood(?, 0.000001)";
 
 /// The profile from the row: every column when all were read, else the read ones over
 /// placeholders.

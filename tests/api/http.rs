@@ -119,3 +119,36 @@ async fn queries_go_by_get_or_post_and_request_errors_answer_4xx_when_asked() {
         (StatusCode::UNAUTHORIZED, json!("UNAUTHENTICATED"))
     );
 }
+
+#[tokio::test]
+async fn variables_are_checked_on_every_request_of_a_document_validated_before() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({ "name": "李娜" })).await;
+    let lookup = "query($no: String!) { member(memberNo: $no) { name } }";
+    let send = |variables: Value| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&admin)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, GRAPHQL_RESPONSE)
+            .body(json!({ "query": lookup, "variables": variables }).to_string())
+            .send()
+    };
+    // The first request validates the document; the second finds it validated.
+    for _ in 0..2 {
+        let response = send(json!({ "no": "M1" })).await.expect("sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("JSON body");
+        assert_eq!(body["data"]["member"]["name"], "李娜", "{body}");
+    }
+    for bad in [json!({ "no": 5 }), json!({ "no": null }), json!({ "no": ["M1"] })] {
+        let response = send(bad.clone()).await.expect("sent");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: Value = response.json().await.expect("JSON body");
+        assert!(
+            body.get("data").is_none() && body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT",
+            "{bad}: {body}"
+        );
+    }
+}

@@ -5,6 +5,9 @@
 use actix_web::{web, App, HttpResponse, HttpServer};
 use sea_orm::sqlx::{self, PgPool, SqlitePool};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
@@ -26,18 +29,20 @@ const LOOKUP: &str = "SELECT m.member_no, m.name, m.city, mm.tier,
         CAST(COALESCE((SELECT SUM(p.points) FROM points_ledger p WHERE p.member_id = m.id), 0) AS BIGINT)
             AS points_balance
     FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id
-    WHERE m.member_no = ";
+    WHERE ";
 
 async fn member(pool: web::Data<Pool>, member_no: web::Path<String>) -> HttpResponse {
     let found = match pool.get_ref() {
+        // As Patron's lookup says: the member number's term marked as selective, so SQLite
+        // does not read its index samples and prepare the statement again for each number.
         Pool::Sqlite(pool) => {
-            sqlx::query_as::<_, Row>(&format!("{LOOKUP}?"))
+            sqlx::query_as::<_, Row>(&format!("{LOOKUP}likelihood(m.member_no = ?, 0.000001)"))
                 .bind(member_no.as_str())
                 .fetch_optional(pool)
                 .await
         }
         Pool::Postgres(pool) => {
-            sqlx::query_as::<_, Row>(&format!("{LOOKUP}$1"))
+            sqlx::query_as::<_, Row>(&format!("{LOOKUP}m.member_no = $1"))
                 .bind(member_no.as_str())
                 .fetch_optional(pool)
                 .await
