@@ -3,6 +3,7 @@
 //! Two-valued logic: a condition on a value the member does not have (no metrics row because
 //! the member was never analysed, no birthday, no city) is false, and its `not` is true. So
 //! `city ne "上海"` leaves out members without a city while `not { city eq "上海" }` keeps them.
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
@@ -213,38 +214,46 @@ fn invalid(path: &str, message: impl Into<String>) -> FilterError {
 /// where it is already tomorrow or still yesterday have theirs; evaluated as of a date, everyone
 /// shares it.
 struct LocalDays {
-    today: NaiveDate,
-    /// Other dates and the zones that are at them, in a fixed order.
-    elsewhere: BTreeMap<NaiveDate, Vec<&'static str>>,
+    as_of: AsOf,
+    /// Other dates and the zones that are at them, in a fixed order; worked out when an age or
+    /// birthday condition first asks (going through every zone took a sixth of a preview's time).
+    elsewhere: OnceCell<BTreeMap<NaiveDate, Vec<&'static str>>>,
 }
 
 impl LocalDays {
     fn new(as_of: AsOf) -> Self {
-        let mut elsewhere: BTreeMap<NaiveDate, Vec<&'static str>> = BTreeMap::new();
-        if let Some(now) = as_of.now {
-            for zone in TZ_VARIANTS {
-                let day = now.with_timezone(&zone).date_naive();
-                if day != as_of.date {
-                    elsewhere.entry(day).or_default().push(zone.name());
+        Self {
+            as_of,
+            elsewhere: OnceCell::new(),
+        }
+    }
+
+    fn elsewhere(&self) -> &BTreeMap<NaiveDate, Vec<&'static str>> {
+        self.elsewhere.get_or_init(|| {
+            let mut elsewhere: BTreeMap<NaiveDate, Vec<&'static str>> = BTreeMap::new();
+            if let Some(now) = self.as_of.now {
+                for zone in TZ_VARIANTS {
+                    let day = now.with_timezone(&zone).date_naive();
+                    if day != self.as_of.date {
+                        elsewhere.entry(day).or_default().push(zone.name());
+                    }
                 }
             }
-        }
-        Self {
-            today: as_of.date,
-            elsewhere,
-        }
+            elsewhere
+        })
     }
 
     /// `on(day)` for each member's own day: by `members.time_zone` (a name Patron does not
     /// know counts as the brand's zone, as when emails are scheduled).
     fn zoned(&self, on: impl Fn(NaiveDate) -> Condition) -> Condition {
-        if self.elsewhere.is_empty() {
-            return on(self.today);
+        let (today, elsewhere) = (self.as_of.date, self.elsewhere());
+        if elsewhere.is_empty() {
+            return on(today);
         }
         let zone = || Expr::col((member::Entity, member::Column::TimeZone));
-        let away = self.elsewhere.values().flatten().copied();
-        let mut any = Condition::any().add(Condition::all().add(zone().is_not_in(away)).add(on(self.today)));
-        for (day, zones) in &self.elsewhere {
+        let away = elsewhere.values().flatten().copied();
+        let mut any = Condition::any().add(Condition::all().add(zone().is_not_in(away)).add(on(today)));
+        for (day, zones) in elsewhere {
             any = any.add(Condition::all().add(zone().is_in(zones.iter().copied())).add(on(*day)));
         }
         any
