@@ -37,6 +37,9 @@ pub struct Settings {
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub max_body_bytes: usize,
+    /// How many member lists, segment previews and counts may read the database at once; more
+    /// wait their turn (see `graphql::list_reads`). Unset: 4 on PostgreSQL, 8 on SQLite.
+    pub max_concurrent_list_reads: Option<usize>,
     /// Run the nightly jobs inside `patron serve` (every replica may: a lease keeps runs single).
     pub scheduler: bool,
     /// Cron expression (with seconds) of the nightly analytics run, in the brand time zone.
@@ -69,6 +72,7 @@ impl Default for Settings {
             max_query_depth: 10,
             max_query_complexity: 20_000,
             max_body_bytes: 64 * 1024,
+            max_concurrent_list_reads: None,
             scheduler: true,
             analytics_schedule: "0 0 2 * * *".to_owned(),
             analytics: AnalyticsConfig::default(),

@@ -12,7 +12,7 @@ use crate::graphql::analytics::{Metrics, TierChange};
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
 use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
-use crate::graphql::{brand, db, page};
+use crate::graphql::{brand, db, list_reads, page};
 use crate::service::analytics::TierLevel;
 use crate::service::audit::AuditTrail;
 use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
@@ -349,6 +349,7 @@ pub struct MemberListInfo {
 impl MemberListInfo {
     /// How many members match the filter (one extra count query, only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let _turn = list_reads::turn(ctx).await?;
         Ok(service::count(db(ctx)?, self.condition.clone()).await?)
     }
 }
@@ -398,9 +399,11 @@ impl MemberQuery {
             .map(|a| page::parse_key_cursor(a, &order_name))
             .transpose()?;
         let continues = after.is_some();
+        let turn = list_reads::turn(ctx).await?;
         let condition = service::condition(db, viewer, &filter).await?;
         let narrow = filter.is_narrow();
         let mut rows = service::page(db, condition.clone(), order, after, limit + 1, narrow).await?;
+        drop(turn);
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let detail = serde_json::json!({ "filter": filter, "continues": continues, "returned": rows.len() });

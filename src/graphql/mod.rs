@@ -7,7 +7,7 @@ use async_graphql::{
     Context, EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder, ServerError, ValidationMode,
 };
 use futures_util::FutureExt;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use jobs::JobContext;
 
@@ -21,6 +21,7 @@ pub mod activity;
 pub mod analytics;
 pub mod campaign;
 pub mod documents;
+pub mod list_reads;
 pub mod loaders;
 pub mod me;
 pub mod member;
@@ -85,6 +86,7 @@ pub fn build_schema(
     audit: AuditTrail,
     settings: &Settings,
 ) -> AppSchema {
+    let reads = list_reads::ListReads::new(settings.max_concurrent_list_reads, db.get_database_backend());
     let api = || {
         builder()
             .data(db.clone())
@@ -92,6 +94,7 @@ pub fn build_schema(
             .data(jobs.clone())
             .data(keys.clone())
             .data(audit.clone())
+            .data(reads.clone())
             .limit_depth(settings.max_query_depth)
             .limit_complexity(settings.max_query_complexity)
     };

@@ -14,7 +14,7 @@ use sea_orm::Condition;
 use crate::auth::viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::member::Member;
-use crate::graphql::{db, page};
+use crate::graphql::{db, list_reads, page};
 use crate::service::analytics::TierLevel;
 use crate::service::audit::AuditTrail;
 use crate::service::segment as service;
@@ -241,6 +241,7 @@ impl Segment {
     async fn count(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> async_graphql::Result<u64> {
         let db = db(ctx)?;
         let filter = service::filter_of(&self.0)?;
+        let _turn = list_reads::turn(ctx).await?;
         let condition = service::condition(db, &filter, as_of_date(ctx, as_of)?).await?;
         Ok(service::count(db, condition).await?)
     }
@@ -407,6 +408,7 @@ pub struct PreviewInfo {
 impl PreviewInfo {
     /// How many members match the filter.
     async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let _turn = list_reads::turn(ctx).await?;
         Ok(service::count(db(ctx)?, self.condition.clone()).await?)
     }
 }
@@ -451,9 +453,11 @@ impl SegmentQuery {
         let limit = page::page_size(first, 20)?;
         let after_id = after.as_deref().map(page::parse_id_cursor).transpose()?;
         let tree = filter.to_tree(service::ROOT)?;
+        let turn = list_reads::turn(ctx).await?;
         let condition = service::condition(db, &tree, as_of_date(ctx, as_of)?).await?;
         let columns = crate::graphql::member::node_columns(ctx);
         let mut rows = service::page(db, condition.clone(), after_id, limit + 1, columns).await?;
+        drop(turn);
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let detail = serde_json::json!({ "filter": tree, "after": after_id, "returned": rows.len() });

@@ -3,7 +3,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::helpers::{first_error, spawn_app};
+use crate::helpers::{first_error, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn oversized_deep_complex_and_malformed_requests_get_clear_errors() {
@@ -175,5 +175,32 @@ async fn a_page_of_members_with_purchases_costs_a_constant_number_of_statements(
     // statement per member would be 50 or more.
     for cost in costs {
         assert!(cost <= 11, "a page costs {cost} statements");
+    }
+}
+
+#[tokio::test]
+async fn heavy_reads_take_turns_without_waiting_on_each_other() {
+    // One turn for the whole server: a list that kept its turn while a count in the same
+    // request, or another request, waited for one would never answer.
+    let app = spawn_app_with(|settings| settings.max_concurrent_list_reads = Some(1)).await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({ "name": "李娜", "city": "上海" })).await;
+    let query = r#"{
+        a: members(first: 5) { totalCount edges { node { memberNo } } }
+        b: members(first: 5, filter: { city: "上海" }) { totalCount }
+        segmentPreview(filter: { field: { field: "city", op: EQ, value: "上海" } }, first: 5) {
+            count edges { node { memberNo } }
+        }
+    }"#;
+    let requests = (0..4).map(|_| app.ok(&admin, query, json!({})));
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(30), futures_util::future::join_all(requests))
+        .await
+        .expect("every request answered");
+    for data in answers {
+        assert_eq!(
+            (&data["a"]["totalCount"], &data["b"]["totalCount"], &data["segmentPreview"]["count"]),
+            (&json!(1), &json!(1), &json!(1))
+        );
+        assert_eq!(data["segmentPreview"]["edges"][0]["node"]["memberNo"], "M1");
     }
 }
