@@ -258,14 +258,10 @@ impl TokenKeys {
             }
             Some(claims) => claims,
             None => {
-                let mut validation = Validation::new(Algorithm::HS256);
-                validation.leeway = EXPIRY_LEEWAY_SECONDS;
-                let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-                    .map_err(|err| match err.kind() {
-                        jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
-                        _ => AppError::Unauthenticated("the token is not valid for this server".into()),
-                    })?
-                    .claims;
+                let claims = self.decode(token, true).map_err(|err| match err.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
+                    _ => AppError::Unauthenticated("the token is not valid for this server".into()),
+                })?;
                 self.verified().put(token.to_owned(), claims.clone());
                 claims
             }
@@ -280,11 +276,16 @@ impl TokenKeys {
 
     /// The claims of one of this server's tokens, whether or not it has expired (to revoke it).
     pub fn read_signed(&self, token: &str) -> AppResult<Claims> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.validate_exp = false;
-        jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
-            .map(|data| data.claims)
+        self.decode(token.trim(), false)
             .map_err(|_| AppError::field("token", "this is not a token of this server"))
+    }
+
+    /// The claims of a token signed with this server's key; its expiry checked when asked.
+    fn decode(&self, token: &str, check_expiry: bool) -> jsonwebtoken::errors::Result<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = EXPIRY_LEEWAY_SECONDS;
+        validation.validate_exp = check_expiry;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map(|data| data.claims)
     }
 }
 

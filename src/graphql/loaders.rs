@@ -38,8 +38,9 @@ macro_rules! loaders {
             $(pub fn $name(&self) -> &DataLoader<$loader, HashMapCache> {
                 // Loaders live for one request, so caching within it is safe and saves
                 // repeat lookups.
-                self.$name
-                    .get_or_init(|| DataLoader::with_cache($make(&self.db), tokio::spawn, HashMapCache::default()))
+                self.$name.get_or_init(|| {
+                    DataLoader::with_cache($make(self.db.clone()), tokio::spawn, HashMapCache::default())
+                })
             })*
         }
     };
@@ -49,14 +50,14 @@ loaders! {
     stores: ById<store::Entity> = ById::new;
     staff: ById<staff_user::Entity> = ById::new;
     members: ById<member::Entity> = ById::new;
-    balances: Balances = |db: &DatabaseConnection| Balances(db.clone());
+    balances: Balances = Balances;
     metrics: ById<member_metrics::Entity> = ById::new;
-    tiers: Tiers = |db: &DatabaseConnection| Tiers(db.clone());
-    tier_history: TierHistory = |db: &DatabaseConnection| TierHistory(db.clone());
+    tiers: Tiers = Tiers;
+    tier_history: TierHistory = TierHistory;
     purchases: Newest<purchase::Entity> = Newest::new;
     feedback: Newest<feedback::Entity> = Newest::new;
     points: Newest<points_entry::Entity> = Newest::new;
-    segments: SegmentsOf = |db: &DatabaseConnection| SegmentsOf(db.clone());
+    segments: SegmentsOf = SegmentsOf;
 }
 
 /// Rows by primary key.
@@ -66,9 +67,9 @@ pub struct ById<E> {
 }
 
 impl<E> ById<E> {
-    fn new(db: &DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection) -> Self {
         Self {
-            db: db.clone(),
+            db,
             entity: PhantomData,
         }
     }
@@ -205,9 +206,9 @@ pub struct Newest<E> {
 }
 
 impl<E> Newest<E> {
-    fn new(db: &DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection) -> Self {
         Self {
-            db: db.clone(),
+            db,
             entity: PhantomData,
         }
     }

@@ -18,16 +18,14 @@ async fn send(
     query: &str,
     accept: Option<&str>,
 ) -> (StatusCode, String, String, Value) {
-    let url = format!("{}/graphql", app.address);
     let mut request = if method == Method::GET {
-        app.client.get(url).query(&[("query", query)])
-    } else {
         app.client
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .body(json!({ "query": query }).to_string())
+            .get(format!("{}/graphql", app.address))
+            .query(&[("query", query)])
+            .bearer_auth(token)
+    } else {
+        post(app, token, json!({ "query": query }))
     };
-    request = request.bearer_auth(token);
     if let Some(accept) = accept {
         request = request.header(ACCEPT, accept);
     }
@@ -42,6 +40,15 @@ async fn send(
     };
     let (status, content_type, allow) = (response.status(), header(CONTENT_TYPE), header(ALLOW));
     (status, content_type, allow, response.json().await.expect("JSON body"))
+}
+
+/// A POST of `body` as JSON with `token`.
+fn post(app: &TestApp, token: &str, body: Value) -> reqwest::RequestBuilder {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(token)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string())
 }
 
 #[tokio::test]
@@ -127,12 +134,8 @@ async fn variables_are_checked_on_every_request_of_a_document_validated_before()
     app.create_member(&admin, "M1", json!({ "name": "李娜" })).await;
     let lookup = "query($no: String!) { member(memberNo: $no) { name } }";
     let send = |variables: Value| {
-        app.client
-            .post(format!("{}/graphql", app.address))
-            .bearer_auth(&admin)
-            .header(CONTENT_TYPE, "application/json")
+        post(&app, &admin, json!({ "query": lookup, "variables": variables }))
             .header(ACCEPT, GRAPHQL_RESPONSE)
-            .body(json!({ "query": lookup, "variables": variables }).to_string())
             .send()
     };
     // The first request validates the document; the second finds it validated.

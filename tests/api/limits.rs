@@ -184,7 +184,8 @@ async fn heavy_reads_take_turns_without_waiting_on_each_other() {
     // request, or another request, waited for one would never answer.
     let app = spawn_app_with(|settings| settings.max_concurrent_list_reads = Some(1)).await;
     let admin = app.admin().await;
-    app.create_member(&admin, "M1", json!({ "name": "李娜", "city": "上海" })).await;
+    app.create_member(&admin, "M1", json!({ "name": "李娜", "city": "上海" }))
+        .await;
     let query = r#"{
         a: members(first: 5) { totalCount edges { node { memberNo } } }
         b: members(first: 5, filter: { city: "上海" }) { totalCount }
@@ -193,12 +194,19 @@ async fn heavy_reads_take_turns_without_waiting_on_each_other() {
         }
     }"#;
     let requests = (0..4).map(|_| app.ok(&admin, query, json!({})));
-    let answers = tokio::time::timeout(std::time::Duration::from_secs(30), futures_util::future::join_all(requests))
-        .await
-        .expect("every request answered");
+    let answers = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        futures_util::future::join_all(requests),
+    )
+    .await
+    .expect("every request answered");
     for data in answers {
         assert_eq!(
-            (&data["a"]["totalCount"], &data["b"]["totalCount"], &data["segmentPreview"]["count"]),
+            (
+                &data["a"]["totalCount"],
+                &data["b"]["totalCount"],
+                &data["segmentPreview"]["count"]
+            ),
             (&json!(1), &json!(1), &json!(1))
         );
         assert_eq!(data["segmentPreview"]["edges"][0]["node"]["memberNo"], "M1");
