@@ -136,6 +136,10 @@ pub enum StaffAction {
     },
     /// Set a staff user's password, read from the first line of standard input.
     SetPassword { username: String },
+    /// Switch off a staff user who left: sign-in refused, every token they hold revoked.
+    Disable { username: String },
+    /// Let a disabled staff user sign in again.
+    Enable { username: String },
 }
 
 /// Runs a parsed command.
@@ -239,12 +243,19 @@ async fn list_campaigns(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `patron staff create|set-password`: the password comes on standard input, so it stays out
+/// `patron staff create|set-password|disable|enable`: a password comes on standard input, so it stays out
 /// of the shell history and the process list.
 async fn staff(settings: &Settings, action: StaffAction) -> anyhow::Result<()> {
     let db = open(settings).await?;
     let viewer = auth::Viewer::cli();
     let username = match &action {
+        StaffAction::Disable { username } | StaffAction::Enable { username } => {
+            let disable = matches!(action, StaffAction::Disable { .. });
+            let keys = auth::TokenKeys::from_settings(settings)?;
+            service::staff::set_disabled(&db, &viewer, &keys, username, disable).await?;
+            eprintln!("{username} is {}", if disable { "disabled" } else { "enabled" });
+            return Ok(());
+        }
         StaffAction::Create { username, .. } | StaffAction::SetPassword { username } => username.clone(),
     };
     eprintln!("password for {username} (one line on standard input):");

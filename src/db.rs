@@ -5,8 +5,8 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::sqlx::{self, Connection};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, ConnectOptions as _, Connection};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 /// How long the first PostgreSQL connection may take before we stop and say why.
@@ -30,6 +30,9 @@ pub enum Workload {
 pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
     if url.starts_with("postgres") {
         check_postgres(url).await?;
+    }
+    if url.starts_with("sqlite") {
+        create_private_sqlite_file(url)?;
     }
     let mut options = ConnectOptions::new(url);
     options
@@ -59,6 +62,32 @@ pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseCo
     Database::connect(options)
         .await
         .with_context(|| format!("cannot open the database {}", crate::settings::redact_url(url)))
+}
+
+/// Creates a new SQLite database file owner-only (0600) before SQLite would create it with the
+/// umask's mode (usually world-readable): it holds the member file, and SQLite gives its -wal and
+/// -shm files the database file's mode. An existing file keeps its mode.
+fn create_private_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let options = SqliteConnectOptions::from_str(url).context("DATABASE_URL is not a valid SQLite URL")?;
+    // The URL as sqlx reads it: `mode=rwc` only for a file it may create (not in memory).
+    let creates = options
+        .to_url_lossy()
+        .query_pairs()
+        .any(|(key, value)| key == "mode" && value == "rwc");
+    if !creates {
+        return Ok(());
+    }
+    let path = options.get_filename();
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        // An empty file is an empty database to SQLite.
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("cannot create the database file {}", path.display())),
+    }
 }
 
 /// One direct connection before the pool, which would retry a refused connection until its

@@ -37,6 +37,9 @@ pub struct Settings {
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub max_body_bytes: usize,
+    /// The reverse proxies in front of Patron, comma-separated IP addresses: only their
+    /// `X-Forwarded-For` is believed, so the sign-in throttle sees the real client behind them.
+    pub trusted_proxies: String,
     /// How many member lists, segment previews and counts may read the database at once; more
     /// wait their turn (see `graphql::list_reads`). Unset: 4 on PostgreSQL, 8 on SQLite.
     pub max_concurrent_list_reads: Option<usize>,
@@ -72,6 +75,7 @@ impl Default for Settings {
             max_query_depth: 10,
             max_query_complexity: 20_000,
             max_body_bytes: 64 * 1024,
+            trusted_proxies: String::new(),
             max_concurrent_list_reads: None,
             scheduler: true,
             analytics_schedule: "0 0 2 * * *".to_owned(),
@@ -98,6 +102,18 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// `trusted_proxies` as addresses.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<std::net::IpAddr>> {
+        let listed = self.trusted_proxies.split(',').map(str::trim).filter(|a| !a.is_empty());
+        listed
+            .map(|address| {
+                address
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("PATRON_TRUSTED_PROXIES: {address:?} is not an IP address"))
+            })
+            .collect()
+    }
+
     /// Reads the layered configuration.
     pub fn load() -> Result<Self, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))

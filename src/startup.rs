@@ -85,6 +85,7 @@ impl Application {
             keys,
             provider: IdentityProvider::start(&settings.member_idp).await?,
             max_body_bytes: settings.max_body_bytes,
+            trusted_proxies: settings.trusted_proxies()?,
         });
         let unsubscribe = web::Data::new(UnsubscribeState {
             db: db.clone(),

@@ -3,7 +3,7 @@
 //! comes from the page's button or from a mail client's List-Unsubscribe-Post.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use jobs::outreach::unsubscribe::UnsubscribeLinks;
+use jobs::outreach::unsubscribe::{UnsubscribeLinks, PREVIEW_TOKEN};
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
@@ -22,7 +22,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 async fn confirm_page(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> HttpResponse {
     let Some(member_id) = state.links.verify(&token) else {
-        return invalid_link();
+        return invalid_link(&token);
     };
     page(
         StatusCode::OK,
@@ -39,7 +39,7 @@ async fn confirm_page(state: web::Data<UnsubscribeState>, token: web::Path<Strin
 
 async fn unsubscribe(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> HttpResponse {
     let Some(member_id) = state.links.verify(&token) else {
-        return invalid_link();
+        return invalid_link(&token);
     };
     match outreach::unsubscribe(&state.db, member_id).await {
         Ok(_) => page(
@@ -47,7 +47,7 @@ async fn unsubscribe(state: web::Data<UnsubscribeState>, token: web::Path<String
             "已退订 · Unsubscribed",
             "<p>您已退订，我们不会再给您发送营销邮件。<br>You are unsubscribed: we will not send you marketing emails again.</p>",
         ),
-        Err(AppError::NotFound(_)) => invalid_link(),
+        Err(AppError::NotFound(_)) => invalid_link(&token),
         Err(error) => {
             tracing::error!(?error, member_id, "unsubscribe failed");
             page(
@@ -59,7 +59,14 @@ async fn unsubscribe(state: web::Data<UnsubscribeState>, token: web::Path<String
     }
 }
 
-fn invalid_link() -> HttpResponse {
+fn invalid_link(token: &str) -> HttpResponse {
+    if token == PREVIEW_TOKEN {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "预览链接 · Preview link",
+            "<p>这是预览或测试邮件中的退订链接，不会退订任何人。<br>This is the unsubscribe link of a preview or test email: it unsubscribes nobody.</p>",
+        );
+    }
     page(
         StatusCode::BAD_REQUEST,
         "链接无效 · Invalid link",

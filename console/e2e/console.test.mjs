@@ -1,10 +1,11 @@
 // The console end to end in Debian's chromium: sign-in and sign-out, the dashboard against the
 // API, a template with a deliberate error, an associate's call list, both languages, GraphiQL
-// offline, an admin's app keys and token revocation. Screenshots for the README are taken on the way.
+// offline, an admin's app keys, token revocation and a disabled staff user. Screenshots for the
+// README are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { signIn, startStack } from './server.mjs';
+import { PASSWORD, signIn, startStack } from './server.mjs';
 
 const shots = resolve(import.meta.dirname, '../../docs/console');
 let stack;
@@ -208,7 +209,7 @@ test('GraphiQL loads from the binary, reads the schema and answers with the cons
   await page.context().close();
 });
 
-test('an admin makes an app key, an app gets a member token with it, both are revoked', async () => {
+test('an admin makes an app key, an app gets a member token with it, both are revoked; a staff user is disabled and enabled', async () => {
   const issue = (key, memberNo) =>
     fetch(`${stack.base}/graphql`, {
       method: 'POST',
@@ -246,5 +247,36 @@ test('an admin makes an app key, an app gets a member token with it, both are re
   await page.locator('[data-app-key="Till app"] button').waitFor({ state: 'detached' });
   const refused = await issue(key, memberNo);
   assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', JSON.stringify(refused));
+
+  // A colleague who left, disabled after the confirmation that names them: their token stops
+  // working and their sign-in is refused; enabled again, they sign in.
+  const signInAs = 'mutation($u:String!,$p:String!){ signIn(username:$u, password:$p){ token } }';
+  const wangToken = (await stack.graphql(signInAs, { u: 'wang', p: PASSWORD })).signIn.token;
+  const wang = page.locator('[data-staff-user=wang]');
+  let asked = '';
+  page.once('dialog', (dialog) => {
+    asked = dialog.message();
+    dialog.accept();
+  });
+  await wang.getByRole('button', { name: /停用|Disable/ }).click();
+  await page.getByRole('status').filter({ hasText: /已停用|is disabled/ }).waitFor();
+  assert.match(asked, /王店员 \(wang\)/);
+  await wang.getByText(/自 .+ 起停用|disabled since/).waitFor();
+  await assert.rejects(stack.graphql('{ me { role } }', {}, wangToken), /UNAUTHENTICATED/);
+  const wangPage = await stack.newPage();
+  await signIn(wangPage, stack.base, 'wang');
+  await wangPage.getByRole('alert').filter({ hasText: 'this staff account is disabled' }).waitFor();
+
+  await wang.getByRole('button', { name: /启用|Enable/ }).click();
+  await page.getByRole('status').filter({ hasText: /可以重新登录|can sign in again/ }).waitFor();
+  await wang.getByRole('button', { name: /停用|Disable/ }).waitFor();
+  await wangPage.locator('form button[type=submit]').click();
+  await wangPage.getByRole('heading', { name: '我的回访名单' }).waitFor();
+
+  // Nobody disables themself: the refusal shows as the page's other errors do.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.locator('[data-staff-user=lin]').getByRole('button', { name: /停用|Disable/ }).click();
+  await page.getByRole('alert').filter({ hasText: 'username: you cannot disable yourself' }).waitFor();
+  await wangPage.context().close();
   await page.context().close();
 });

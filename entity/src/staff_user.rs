@@ -14,6 +14,8 @@ pub struct Model {
     pub role: String,
     pub store_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// When an admin switched the user off: no sign-in, every token refused.
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ mod m20261202_000017_index_list_orders;
 mod m20261203_000018_create_app_keys_and_revoked_tokens;
 mod m20261203_000019_builtin_points_expiry_campaign;
 mod m20261204_000020_index_segment_reads;
+mod m20261205_000021_staff_can_be_disabled;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_create_app_keys_and_revoked_tokens::Migration),
             Box::new(m20261203_000019_builtin_points_expiry_campaign::Migration),
             Box::new(m20261204_000020_index_segment_reads::Migration),
+            Box::new(m20261205_000021_staff_can_be_disabled::Migration),
         ]
     }
 }

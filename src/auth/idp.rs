@@ -18,7 +18,8 @@ use crate::error::{AppError, AppResult};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdpConfig {
-    /// The provider's JWKS: an `https://` (or `http://`) URL, or a file. Unset: no provider.
+    /// The provider's JWKS: an `https://` URL (`http://` only on loopback), or a file. Unset: no
+    /// provider.
     pub jwks: Option<String>,
     /// The `iss` its tokens carry.
     pub issuer: String,
@@ -44,6 +45,9 @@ impl Default for IdpConfig {
 
 /// The set is fetched again once it is this old.
 const MAX_AGE: Duration = Duration::from_secs(3600);
+
+/// The largest JWKS read: a provider's set is a few KiB.
+const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
 /// What a good provider token says: the member and what revocation checks.
 pub struct IdpToken {
@@ -81,7 +85,19 @@ impl IdentityProvider {
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
+        if let Some(url) = jwks_url(&source)? {
+            if url.scheme() != "https" && !is_loopback(&url) {
+                anyhow::bail!(
+                    "member_idp.jwks {source:?}: the keys that sign member tokens must come over https:// \
+                     (http:// only from this machine), or from a file"
+                );
+            }
+        }
+        // A redirect could lead anywhere, plain http:// included: the configured URL is the one.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         let by_id = fetch(&client, &source)
             .await
             .map_err(|err| anyhow::anyhow!("member_idp.jwks {source:?}: {err}"))?;
@@ -185,14 +201,60 @@ impl IdentityProvider {
     }
 }
 
+/// The JWKS source as a URL, or `None` for a file.
+fn jwks_url(source: &str) -> anyhow::Result<Option<reqwest::Url>> {
+    if !(source.starts_with("https://") || source.starts_with("http://")) {
+        return Ok(None);
+    }
+    Ok(Some(reqwest::Url::parse(source).map_err(|err| {
+        anyhow::anyhow!("member_idp.jwks {source:?} is not a URL: {err}")
+    })?))
+}
+
+/// An address of this machine: `localhost`, 127.0.0.0/8 or ::1.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The body of a JWKS answer, refused past `MAX_JWKS_BYTES` and when it is a redirect.
+async fn download(client: &reqwest::Client, url: &str) -> anyhow::Result<Vec<u8>> {
+    let mut response = client.get(url).send().await?.error_for_status()?;
+    if response.status().is_redirection() {
+        let location = response.headers().get(reqwest::header::LOCATION);
+        let to = location.and_then(|l| l.to_str().ok()).unwrap_or("elsewhere");
+        anyhow::bail!("the server redirects to {to}; redirects are not followed: configure the final URL");
+    }
+    let too_large = || anyhow::anyhow!("the answer is larger than {} KiB", MAX_JWKS_BYTES / 1024);
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_JWKS_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_JWKS_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The signing keys of a JWKS, by key id (keys without an id cannot be chosen, and are left).
 async fn fetch(client: &reqwest::Client, source: &str) -> anyhow::Result<HashMap<String, DecodingKey>> {
-    let text = if source.starts_with("https://") || source.starts_with("http://") {
-        client.get(source).send().await?.error_for_status()?.text().await?
+    let text = if jwks_url(source)?.is_some() {
+        download(client, source).await?
     } else {
-        tokio::fs::read_to_string(source).await?
+        tokio::fs::read(source).await?
     };
-    let set: JwkSet = serde_json::from_str(&text)?;
+    let set: JwkSet = serde_json::from_slice(&text)?;
     let mut by_id = HashMap::new();
     for jwk in &set.keys {
         if let Some(kid) = &jwk.common.key_id {

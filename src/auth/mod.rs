@@ -7,7 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::{Context, Guard};
+use async_graphql::Context;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lru::LruCache;
@@ -157,15 +157,28 @@ impl Viewer {
     }
 
     /// Row-level access: may the viewer see the member with this id and home store?
-    pub fn check_member_access(&self, member_id: i64, member_store: Option<i64>) -> AppResult<()> {
+    pub fn sees_member(&self, member_id: i64, member_store: Option<i64>) -> bool {
         match self.role {
-            Role::Admin | Role::Marketer => Ok(()),
-            Role::Associate if self.store_id.is_some() && self.store_id == member_store => Ok(()),
-            Role::Associate => Err(AppError::Forbidden(
-                "associates can only see members of their own store".into(),
-            )),
-            Role::Member if self.member_id == Some(member_id) => Ok(()),
-            Role::Member => Err(AppError::Forbidden("a member token can only see its own member".into())),
+            Role::Admin | Role::Marketer => true,
+            Role::Associate => self.store_id.is_some() && self.store_id == member_store,
+            Role::Member => self.member_id == Some(member_id),
+        }
+    }
+
+    /// Fails unless the viewer sees the member (`sees_member`), with `unseen()`: the error the
+    /// caller gives for a member (or order, or feedback) that does not exist. "Exists but not
+    /// yours" must not differ from "no such thing", or an associate or a member token could
+    /// enumerate member numbers and order ids.
+    pub fn check_member_access(
+        &self,
+        member_id: i64,
+        member_store: Option<i64>,
+        unseen: impl FnOnce() -> AppError,
+    ) -> AppResult<()> {
+        if self.sees_member(member_id, member_store) {
+            Ok(())
+        } else {
+            Err(unseen())
         }
     }
 
@@ -349,35 +362,52 @@ async fn provider_member(
 /// one kept in the data folder.
 pub fn server_secret(settings: &Settings) -> anyhow::Result<String> {
     match &settings.token_secret {
-        Some(secret) if secret.len() >= 32 => Ok(secret.clone()),
-        Some(_) => anyhow::bail!("PATRON_TOKEN_SECRET must be at least 32 characters"),
+        Some(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(secret.clone()),
+        Some(_) => anyhow::bail!("PATRON_TOKEN_SECRET must be at least {MIN_SECRET_BYTES} characters"),
         None => stored_secret(&settings.data_dir),
     }
 }
 
-/// Reads the token secret kept in the data folder, creating it (owner-only) on first use.
+/// The shortest secret accepted: 256 bits for HS256, as RFC 7518 asks.
+const MIN_SECRET_BYTES: usize = 32;
+
+/// Reads the token secret kept in the data folder, creating it (owner-only) on first use. The
+/// file appears whole or not at all (written aside, synced, then linked into place without
+/// replacing one another process made first), and a short one is refused: an empty key would
+/// let anyone sign an admin token.
 fn stored_secret(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join(".patron-secret");
-    if let Ok(secret) = std::fs::read_to_string(&path) {
-        return Ok(secret.trim().to_owned());
+    match std::fs::read_to_string(&path) {
+        Ok(secret) => return long_enough(&path, secret),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
     }
     std::fs::create_dir_all(data_dir)?;
-    let secret = random_hex::<32>();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())?;
-            Ok(secret)
+    let secret = random_hex::<MIN_SECRET_BYTES>();
+    let mut file = tempfile::NamedTempFile::new_in(data_dir)?;
+    file.write_all(secret.as_bytes())?;
+    file.as_file().sync_all()?;
+    match file.persist_noclobber(&path) {
+        Ok(_) => Ok(secret),
+        // Another process made it first: use theirs.
+        Err(err) if err.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            long_enough(&path, std::fs::read_to_string(&path)?)
         }
-        // Another process created it first: use theirs.
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(std::fs::read_to_string(&path)?.trim().to_owned())
-        }
-        Err(err) => Err(err.into()),
+        Err(err) => Err(err.error.into()),
     }
+}
+
+fn long_enough(path: &Path, secret: String) -> anyhow::Result<String> {
+    let secret = secret.trim().to_owned();
+    if secret.len() < MIN_SECRET_BYTES {
+        anyhow::bail!(
+            "{} holds {} bytes; a token secret needs at least {MIN_SECRET_BYTES}. Delete the file to \
+             have a new one made (tokens signed with the old one stop working), or set PATRON_TOKEN_SECRET",
+            path.display(),
+            secret.len()
+        );
+    }
+    Ok(secret)
 }
 
 /// `N` random bytes from the operating system, in hex: secrets and keys.
@@ -385,15 +415,6 @@ pub fn random_hex<const N: usize>() -> String {
     let mut bytes = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-/// A field guard: only the given roles may resolve the field.
-pub struct RoleGuard(pub &'static [Role]);
-
-impl Guard for RoleGuard {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        Ok(viewer(ctx)?.require(self.0)?)
-    }
 }
 
 /// The viewer of the current request.
@@ -424,6 +445,7 @@ pub async fn viewer_for(
         _ => role.as_str().to_owned(),
     });
     let user = match crate::service::staff::by_username(db, &username).await? {
+        Some(user) if user.disabled_at.is_some() => anyhow::bail!("staff user {username:?} is disabled"),
         Some(user) if user.role == role.as_str() => user,
         Some(user) => anyhow::bail!(
             "staff user {username:?} has the role {}, not {}",

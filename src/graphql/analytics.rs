@@ -184,6 +184,10 @@ pub struct AnalyticsRun {
     timings: Value,
 }
 
+/// The most rows a list of a run's summary holds: the tier migration matrix, from no tier or
+/// A–D to A–D; tiers, quadrants, layers and timings have fewer.
+const SUMMARY_ROWS: i32 = 20;
+
 impl AnalyticsRun {
     fn new(row: analytics_run::Model) -> Self {
         let summary = serde_json::from_str(&row.summary).unwrap_or_default();
@@ -250,10 +254,12 @@ impl AnalyticsRun {
             top20_revenue_share: number(&k["top20_revenue_share"]),
         }
     }
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn tier_distribution(&self) -> Vec<Count> {
         self.counts("tier_distribution")
     }
     /// Previous tier (`none` before the first run) → tier after this run.
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn tier_migration(&self) -> Vec<Migration> {
         let matrix = self.summary["tier_migration"].as_object().cloned().unwrap_or_default();
         matrix
@@ -268,12 +274,15 @@ impl AnalyticsRun {
             })
             .collect()
     }
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn loyalty_quadrants(&self) -> Vec<Count> {
         self.counts("loyalty_quadrants")
     }
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn value_quadrants(&self) -> Vec<Count> {
         self.counts("value_quadrants")
     }
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn layers(&self) -> Vec<Count> {
         self.counts("layers")
     }
@@ -284,6 +293,7 @@ impl AnalyticsRun {
         self.summary["lapsed"].as_u64().unwrap_or(0)
     }
     /// Milliseconds spent aggregating, scoring, writing, and in all.
+    #[graphql(complexity = "page::cost(None, SUMMARY_ROWS, child_complexity)")]
     async fn timings(&self) -> Vec<Count> {
         let map = self.timings.as_object().cloned().unwrap_or_default();
         map.into_iter()
@@ -345,6 +355,7 @@ impl AnalyticsQuery {
     }
 
     /// The newest analytics runs, newest first (at most 100). Admins and marketers.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn analytics_runs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<AnalyticsRun>> {
         let limit = page::page_size(first, 20)?;
         let runs = service::runs(db(ctx)?, viewer(ctx)?, limit).await?;
@@ -352,6 +363,7 @@ impl AnalyticsQuery {
     }
 
     /// The newest job runs, optionally of one job. Admins and marketers.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn job_runs(
         &self,
         ctx: &Context<'_>,

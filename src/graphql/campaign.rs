@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::auth::viewer;
 use crate::error::AppError;
 use crate::graphql::segment::Segment;
-use crate::graphql::{brand, db};
+use crate::graphql::{brand, db, page};
 use crate::money::from_cents;
 use crate::service::campaign::{self as service, CampaignFields};
 
@@ -237,6 +237,7 @@ impl Campaign {
         self.0.updated_at
     }
     /// Its occurrences, newest first.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn occurrences(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Occurrence>> {
         let rows = service::occurrences(db(ctx)?, self.0.id).await?;
         Ok(rows.into_iter().map(Occurrence).collect())
@@ -400,6 +401,7 @@ pub struct CampaignQuery;
 impl CampaignQuery {
     /// Every campaign, newest first (the built-in birthday, holiday and win-back ones too).
     /// Marketers and admins.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn campaigns(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Campaign>> {
         let rows = service::list(db(ctx)?, viewer(ctx)?).await?;
         Ok(rows.into_iter().map(Campaign).collect())

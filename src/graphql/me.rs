@@ -146,6 +146,7 @@ impl Me {
     }
 
     /// For a member token: the points that lapse from today on, soonest first.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn lapsing_points(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PointsLapse>> {
         let Some(id) = viewer(ctx)?.member_id else {
             return Ok(Vec::new());
@@ -158,6 +159,7 @@ impl Me {
     }
 
     /// For a member token: the emails the member was sent, newest first.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn emails_received(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<OutboxEntry>> {
         let Some(id) = viewer(ctx)?.member_id else {
             return Ok(Vec::new());
@@ -192,6 +194,7 @@ impl MeQuery {
     }
 
     /// What each tier gives, best first.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn tier_benefits(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierBenefits>> {
         viewer(ctx)?;
         Ok(brand(ctx)?

@@ -118,9 +118,7 @@ impl Member {
         };
         let referrer = ctx.data::<Loaders>()?.members().load_one(id).await?;
         let viewer = viewer(ctx)?;
-        Ok(referrer
-            .filter(|m| viewer.check_member_access(m.id, m.store_id).is_ok())
-            .map(Member))
+        Ok(referrer.filter(|m| viewer.sees_member(m.id, m.store_id)).map(Member))
     }
     /// Results of the latest analytics run (`null` before the first run).
     async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metrics>> {
@@ -132,6 +130,7 @@ impl Member {
         Ok(tier.as_deref().and_then(TierLevel::parse))
     }
     /// Every tier change, newest first.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn tier_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierChange>> {
         let changes = ctx
             .data::<Loaders>()?
@@ -151,7 +150,7 @@ impl Member {
             .unwrap_or(0))
     }
     /// Purchases and returns, newest first.
-    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "page::cost(first, 10, child_complexity)")]
     async fn purchases(
         &self,
         ctx: &Context<'_>,
@@ -162,13 +161,14 @@ impl Member {
     }
     /// The saved segments the member was in at their last refresh, by name. Marketers and
     /// admins.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
         crate::service::segment::require_manager(viewer(ctx)?)?;
         let segments = ctx.data::<Loaders>()?.segments().load_one(self.0.id).await?;
         Ok(segments.unwrap_or_default().into_iter().map(Segment).collect())
     }
     /// Inquiries, complaints and scores, newest first.
-    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "page::cost(first, 10, child_complexity)")]
     async fn feedback(
         &self,
         ctx: &Context<'_>,
@@ -185,7 +185,7 @@ impl Member {
         .await
     }
     /// Points ledger entries, newest first.
-    #[graphql(complexity = "first.unwrap_or(10).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "page::cost(first, 10, child_complexity)")]
     async fn points_ledger(
         &self,
         ctx: &Context<'_>,
@@ -379,7 +379,7 @@ impl MemberQuery {
 
     /// Members matching a filter, as a Relay connection. Associates see their own store only.
     /// Every call is an export of member data and is written to the audit log.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

@@ -3,6 +3,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use async_graphql::parser::types::{OperationDefinition, OperationType, Selection};
+use async_graphql::Positioned;
 use async_graphql::{
     Context, EmptySubscription, MergedObject, Request, Response, Schema, SchemaBuilder, ServerError, ValidationMode,
 };
@@ -28,6 +29,7 @@ pub mod member;
 pub mod observe;
 pub mod outreach;
 pub mod page;
+pub mod policy;
 pub mod segment;
 pub mod session;
 pub mod store;
@@ -95,6 +97,7 @@ pub fn build_schema(
             .data(keys.clone())
             .data(audit.clone())
             .data(reads.clone())
+            .extension(policy::Policies)
             .limit_depth(settings.max_query_depth)
             .limit_complexity(settings.max_query_complexity)
     };
@@ -165,14 +168,17 @@ pub async fn execute(
 }
 
 /// Whether a request without a token may run: the operation it names is a mutation that
-/// selects nothing but `signIn` or `issueMemberToken` (and `__typename`): what gets a token.
-/// Everything else needs a bearer token.
+/// selects one `signIn` or `issueMemberToken` (and `__typename`): what gets a token. One, so a
+/// body of a thousand aliased guesses is not a thousand guesses. Everything else needs a bearer
+/// token.
 pub fn only_signs_in(request: &mut Request) -> bool {
-    selects_only(
-        request,
-        OperationType::Mutation,
-        &["signIn", "issueMemberToken", "__typename"],
-    )
+    let fields = ["signIn", "issueMemberToken", "__typename"];
+    selects_only(request, OperationType::Mutation, &fields)
+        && selected_operation(request).is_some_and(|operation| {
+            let is_typename =
+                |item: &&Positioned<Selection>| matches!(&item.node, Selection::Field(f) if f.node.name.node == "__typename");
+            operation.selection_set.node.items.iter().filter(|item| !is_typename(item)).count() <= 1
+        })
 }
 
 /// Whether the operation a request runs is a query of nothing but the schema itself.

@@ -11,6 +11,7 @@ use jobs::JobContext;
 use crate::auth::viewer;
 use crate::graphql::member::Member;
 use crate::graphql::{db, page};
+use crate::service::audit::AuditTrail;
 use crate::service::call_list::{self, CallOutcome};
 use crate::service::outreach::{
     self as service, CalendarKind, EffectiveTemplate, HolidayInput, OutboxFilter, OutboxOccurrence, PreviewRequest,
@@ -190,6 +191,7 @@ pub struct OutreachQuery;
 #[Object]
 impl OutreachQuery {
     /// The brand's holidays with their dates in `year`. Staff.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn holidays(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Vec<Holiday>> {
         let all = service::holidays(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach).await?;
         let mut dated = Vec::with_capacity(all.len());
@@ -203,6 +205,7 @@ impl OutreachQuery {
     /// Every template, per kind and locale: for the built-in kinds the brand's edit or the
     /// shipped default, then each campaign's saved ones (`campaign:<id>`); only `kind`'s if
     /// given. Admins and marketers.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn email_templates(
         &self,
         ctx: &Context<'_>,
@@ -216,8 +219,8 @@ impl OutreachQuery {
             .collect())
     }
 
-    /// The email a member would get (in their locale unless `locale` is given). Admins and
-    /// marketers.
+    /// The email a member would get (in their locale unless `locale` is given), with an inert
+    /// unsubscribe link. Admins and marketers.
     async fn preview_email(
         &self,
         ctx: &Context<'_>,
@@ -272,6 +275,7 @@ impl OutreachQuery {
     }
 
     /// Where each occurrence's emails stand in the outbox, newest first. Admins and marketers.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn outbox_occurrences(
         &self,
         ctx: &Context<'_>,
@@ -281,7 +285,9 @@ impl OutreachQuery {
         Ok(service::outbox_occurrences(db(ctx)?, viewer(ctx)?, limit).await?)
     }
 
-    /// The outbox, oldest first. Admins and marketers.
+    /// The outbox, oldest first. Admins and marketers. Every call is an export of member data
+    /// (who was mailed what, and why not) and is written to the audit log.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn outbox(
         &self,
         ctx: &Context<'_>,
@@ -292,7 +298,10 @@ impl OutreachQuery {
         let limit = page::page_size(first, 20)?;
         let offset = page::offset_after(after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let (rows, total) = service::outbox(db(ctx)?, viewer(ctx)?, &filter, offset, limit).await?;
+        let viewer = viewer(ctx)?;
+        let (rows, total) = service::outbox(db(ctx)?, viewer, &filter, offset, limit).await?;
+        let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
+        ctx.data::<AuditTrail>()?.record(viewer, "outbox.export", None, detail);
         let has_next = offset + (rows.len() as u64) < total;
         let mut connection =
             Connection::with_additional_fields(offset > 0, has_next, OutboxInfo { total_count: total });
@@ -305,6 +314,7 @@ impl OutreachQuery {
     }
 
     /// The calling associate's win-back call list, most valuable first.
+    #[graphql(complexity = "page::cost(first, 50, child_complexity)")]
     async fn my_call_list(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Member>> {
         let limit = page::page_size(first, 50)?;
         let config = &jobs(ctx)?.outreach.config;
@@ -361,7 +371,8 @@ impl OutreachMutation {
         Ok(true)
     }
 
-    /// Sends a member's email, marked [TEST], to a staff member's address. Admins and marketers.
+    /// Sends a member's email, marked [TEST], to the caller's own address (`to` must be the
+    /// email of their staff account); its unsubscribe link is inert. Admins and marketers.
     async fn send_test_email(
         &self,
         ctx: &Context<'_>,

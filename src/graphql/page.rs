@@ -8,6 +8,13 @@ use crate::error::{AppError, AppResult};
 /// The largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
 
+/// The complexity of a list field: the rows it can return (`first`, else `default`, within
+/// 1..=`MAX_PAGE`) times what each row costs, so lists nested in lists multiply as their reads
+/// do. A list without `first` passes the most rows it returns, or `MAX_PAGE` when unbounded.
+pub fn cost(first: Option<i32>, default: i32, child_complexity: usize) -> usize {
+    first.unwrap_or(default).clamp(1, MAX_PAGE) as usize * child_complexity
+}
+
 /// Checks `first` against the page-size limit.
 pub fn page_size(first: Option<i32>, default: i32) -> AppResult<u64> {
     let first = first.unwrap_or(default);
@@ -115,5 +122,44 @@ mod tests {
         );
         assert!(parse_key_cursor(&key, "NAME ASC").is_err());
         assert!(page_size(Some(101), 20).is_err());
+    }
+
+    /// A list field without a cost counts as one row, so lists nested in it multiply past the
+    /// complexity limit unseen: every field returning a list of objects or a connection has one.
+    #[test]
+    fn every_list_field_has_a_cost() {
+        use async_graphql::registry::{MetaType, Registry};
+        use async_graphql::OutputType;
+
+        let mut registry = Registry::default();
+        crate::graphql::Query::create_type_info(&mut registry);
+        crate::graphql::Mutation::create_type_info(&mut registry);
+        let named = |ty: &str| ty.trim_matches(|c| matches!(c, '[' | ']' | '!')).to_owned();
+        let fields_of = |name: &str| match registry.types.get(name) {
+            Some(MetaType::Object { fields, .. }) => Some(fields),
+            _ => None,
+        };
+        let is_connection = |name: &str| fields_of(name).is_some_and(|fields| fields.contains_key("pageInfo"));
+        // The types the schema reaches (the registry also holds the merged roots' parts).
+        let mut reached = vec!["Query".to_owned(), "Mutation".to_owned()];
+        let mut uncosted = Vec::new();
+        let mut next = 0;
+        while let Some(type_name) = reached.get(next).cloned() {
+            next += 1;
+            for field in fields_of(&type_name).into_iter().flat_map(|fields| fields.values()) {
+                let returned = named(&field.ty);
+                let list_of_objects = field.ty.starts_with('[') && fields_of(&returned).is_some();
+                // A connection's edges and nodes are the page its field's cost already counts.
+                let costed = field.compute_complexity.is_some() || is_connection(&type_name);
+                if (list_of_objects || is_connection(&returned)) && !costed {
+                    uncosted.push(format!("{type_name}.{}", field.name));
+                }
+                if !reached.contains(&returned) {
+                    reached.push(returned);
+                }
+            }
+        }
+        uncosted.sort();
+        assert!(uncosted.is_empty(), "list fields without a cost: {uncosted:?}");
     }
 }

@@ -246,8 +246,8 @@ impl Segment {
         Ok(service::count(db, condition).await?)
     }
     /// Its members at the last refresh, in member order, contact details masked as `members`
-    /// masks them.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    /// masks them. An export of member data, so audited.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +259,9 @@ impl Segment {
         let mut rows = service::members(db(ctx)?, self.0.id, after_id, limit + 1).await?;
         let has_next = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
+        let detail = serde_json::json!({ "segment": self.0.id, "after": after_id, "returned": rows.len() });
+        ctx.data::<AuditTrail>()?
+            .record(viewer(ctx)?, "segment.members", None, detail);
         let mut connection = SegmentMemberConnection::new(after_id.is_some(), has_next);
         connection.edges.extend(
             rows.into_iter()
@@ -266,8 +269,8 @@ impl Segment {
         );
         Ok(connection)
     }
-    /// Who entered at a refresh at or after `since` (all, without it), newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    /// Who entered at a refresh at or after `since` (all, without it), newest first. Audited.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn entered(
         &self,
         ctx: &Context<'_>,
@@ -277,8 +280,8 @@ impl Segment {
     ) -> async_graphql::Result<SegmentChangeConnection> {
         changes(ctx, self.0.id, true, since, first, after).await
     }
-    /// Who left at a refresh at or after `since` (all, without it), newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    /// Who left at a refresh at or after `since` (all, without it), newest first. Audited.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn left(
         &self,
         ctx: &Context<'_>,
@@ -289,6 +292,7 @@ impl Segment {
         changes(ctx, self.0.id, false, since, first, after).await
     }
     /// The latest refreshes, newest first: the segment's size over time.
+    #[graphql(complexity = "page::cost(first, 30, child_complexity)")]
     async fn refreshes(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<SegmentRefresh>> {
         let limit = page::page_size(first, 30)?;
         let rows = service::refreshes(db(ctx)?, self.0.id, limit).await?;
@@ -296,6 +300,7 @@ impl Segment {
     }
 }
 
+/// A page of who entered (or left) a segment: an export of member data, so audited.
 async fn changes(
     ctx: &Context<'_>,
     segment_id: i64,
@@ -309,6 +314,11 @@ async fn changes(
     let mut rows = service::changes(db(ctx)?, segment_id, entered, since, cursor, limit + 1).await?;
     let has_next = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
+    let action = if entered { "segment.entered" } else { "segment.left" };
+    let detail = serde_json::json!({
+        "segment": segment_id, "since": since, "continues": cursor.is_some(), "returned": rows.len()
+    });
+    ctx.data::<AuditTrail>()?.record(viewer(ctx)?, action, None, detail);
     let mut connection = SegmentChangeConnection::new(cursor.is_some(), has_next);
     connection.edges.extend(
         rows.into_iter()
@@ -420,11 +430,13 @@ pub struct SegmentQuery;
 impl SegmentQuery {
     /// Every field a filter condition can name, with the operators that fit it: what a filter
     /// builder offers.
+    #[graphql(complexity = "tree::FIELDS.len() * child_complexity")]
     async fn segment_fields(&self) -> Vec<SegmentField> {
         tree::FIELDS.iter().map(|f| SegmentField(f.info())).collect()
     }
 
     /// Saved segments by name. Marketers and admins.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
         let rows = service::list(db(ctx)?, viewer(ctx)?).await?;
         Ok(rows.into_iter().map(Segment).collect())
@@ -439,7 +451,7 @@ impl SegmentQuery {
 
     /// A filter not yet saved: its live `count` and its members in member order, contact
     /// details masked as `members` masks them. An export of member data, so audited.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn segment_preview(
         &self,
         ctx: &Context<'_>,

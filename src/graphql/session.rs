@@ -1,18 +1,46 @@
 //! Signing in and out: staff by password, members through the brand's apps (app keys), and
 //! revoking tokens. `signIn` and `issueMemberToken` are the operations that run without a
 //! bearer token.
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::app_key;
 
 use crate::auth::{self, viewer, Role, TokenKeys, Viewer};
 use crate::error::AppError;
-use crate::graphql::db;
+use crate::graphql::{db, page};
+use crate::service::audit::AuditTrail;
 use crate::service::sign_in::{self, Attempt};
 use crate::service::{app_key as keys, member, staff};
 
-/// The calling client's IP address, as the HTTP server saw it (written out only when used).
-pub struct ClientAddr(pub Option<std::net::IpAddr>);
+/// The calling client's IP address (written out only when used).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    /// The peer, or, when the peer is one of the `trusted` proxies, the nearest address in
+    /// `X-Forwarded-For` that is not one of them: what a client writes there itself is only
+    /// believed as far as a trusted proxy vouches for it.
+    pub fn of(request: &HttpRequest, trusted: &[IpAddr]) -> Self {
+        let mut client = request.peer_addr().map(|a| a.ip());
+        if client.is_some_and(|peer| trusted.contains(&peer)) {
+            let forwarded = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok());
+            let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).map(str::trim).collect();
+            for hop in hops.iter().rev() {
+                match hop.parse::<IpAddr>() {
+                    Ok(address) if trusted.contains(&address) => client = Some(address),
+                    Ok(address) => return Self(Some(address)),
+                    Err(_) => break,
+                }
+            }
+        }
+        Self(client)
+    }
+}
 
 /// A bearer token: for a signed-in staff user the same as `patron token create` prints; for a
 /// member, short-lived.
@@ -76,6 +104,7 @@ pub struct SessionQuery;
 #[Object]
 impl SessionQuery {
     /// Every app key, newest first, revoked ones included. Admins.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn app_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AppKey>> {
         let found = keys::list(db(ctx)?, viewer(ctx)?).await?;
         Ok(found.into_iter().map(AppKey::from).collect())
@@ -99,7 +128,8 @@ impl SessionMutation {
             password: &password,
             client: &client,
         };
-        let viewer = sign_in::sign_in(db(ctx)?, &attempt).await?;
+        let trail = ctx.data::<AuditTrail>()?;
+        let viewer = sign_in::sign_in(db(ctx)?, trail, &attempt).await?;
         SignedIn::issue(ctx, &viewer, ctx.data::<TokenKeys>()?.lifetime())
     }
 

@@ -6,6 +6,7 @@
 //! errors say why. Every rejection is a GraphQL response with a code, never a dropped connection.
 use actix_web::http::header::{self, HeaderValue, AUTHORIZATION};
 use actix_web::http::StatusCode;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::parser::types::OperationType;
 use futures_util::StreamExt;
@@ -26,11 +27,16 @@ pub struct GraphqlState {
     /// The brand's identity provider, when member tokens may come from it.
     pub provider: Option<IdentityProvider>,
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(
         web::resource("/graphql")
+            // Answers carry members' data, and a GET carries its search (a phone number) in the
+            // URL: no cache, neither a shared store tablet's browser nor a proxy, may keep them.
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
             .route(web::post().to(post))
             .route(web::get().to(get)),
     );
@@ -174,8 +180,7 @@ async fn run(
         Err(_) if header.is_none() && graphql::only_signs_in(&mut gql_request) => None,
         Err(error) => return reject(media, StatusCode::UNAUTHORIZED, &error),
     };
-    // The peer itself, not a forwarded-for header a client could write.
-    let gql_request = gql_request.data(ClientAddr(request.peer_addr().map(|a| a.ip())));
+    let gql_request = gql_request.data(ClientAddr::of(request, &state.trusted_proxies));
     let response = graphql::execute(&state.schema, &state.db, gql_request, viewer, checked).await;
     let status = if media == MediaType::GraphqlResponse && graphql::is_request_error(&response) {
         StatusCode::BAD_REQUEST

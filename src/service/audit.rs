@@ -7,6 +7,7 @@
 //! process exits, a crash loses at most the last second's reads, and reading the audit log
 //! writes what waits first, so a reader sees every entry this process made before (another
 //! replica's reads arrive within a second).
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -89,6 +90,8 @@ const BATCH: usize = 500;
 
 enum Message {
     Entry(audit_log::ActiveModel),
+    /// One more of a repeated anonymous event (actor, action, detail).
+    Counted(Repeated),
     /// Write what waits, then answer.
     Flush(oneshot::Sender<()>),
     /// Write what waits, answer, and stop.
@@ -117,6 +120,19 @@ impl AuditTrail {
         }
     }
 
+    /// Counts one more of an event that may come by the thousand (a throttled sign-in): each
+    /// flush writes one entry per actor, action and detail, with `"times"` in its detail.
+    pub fn count(&self, actor: &str, action: &str, detail: serde_json::Value) {
+        let repeated = Repeated {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            detail: detail.to_string(),
+        };
+        if self.sender.send(Message::Counted(repeated)).is_err() {
+            tracing::error!(action, "audit entry after the audit trail was closed");
+        }
+    }
+
     /// Writes every waiting entry.
     pub async fn flush(&self) {
         self.ask(Message::Flush).await;
@@ -135,37 +151,64 @@ impl AuditTrail {
     }
 }
 
+/// An event counted rather than written each time it happens.
+#[derive(PartialEq, Eq, Hash)]
+struct Repeated {
+    actor: String,
+    action: String,
+    /// JSON.
+    detail: String,
+}
+
+impl Repeated {
+    /// The entry for `times` of the event (role `none`: these come before any token).
+    fn entry(&self, times: u64) -> audit_log::ActiveModel {
+        let mut detail: serde_json::Value = serde_json::from_str(&self.detail).unwrap_or_default();
+        if let Some(object) = detail.as_object_mut() {
+            object.insert("times".to_owned(), times.into());
+        }
+        entry(&self.actor, "none", &self.action, None, detail)
+    }
+}
+
 async fn write_in_groups(db: DatabaseConnection, mut receiver: mpsc::UnboundedReceiver<Message>) {
     let mut waiting = Vec::new();
+    let mut counted: HashMap<Repeated, u64> = HashMap::new();
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     loop {
         tokio::select! {
             message = receiver.recv() => match message {
+                Some(Message::Counted(repeated)) => *counted.entry(repeated).or_default() += 1,
                 Some(Message::Entry(entry)) => {
                     waiting.push(entry);
                     if waiting.len() >= BATCH {
-                        write(&db, &mut waiting).await;
+                        write(&db, &mut waiting, &mut counted).await;
                     }
                 }
                 Some(Message::Flush(done)) => {
-                    write(&db, &mut waiting).await;
+                    write(&db, &mut waiting, &mut counted).await;
                     let _ = done.send(());
                 }
                 Some(Message::Close(done)) => {
-                    write(&db, &mut waiting).await;
+                    write(&db, &mut waiting, &mut counted).await;
                     let _ = done.send(());
                     return;
                 }
-                None => return write(&db, &mut waiting).await,
+                None => return write(&db, &mut waiting, &mut counted).await,
             },
-            _ = tick.tick() => write(&db, &mut waiting).await,
+            _ = tick.tick() => write(&db, &mut waiting, &mut counted).await,
         }
     }
 }
 
-/// Writes the waiting entries in statements of up to `BATCH`. On a database error they stay
-/// waiting for the next attempt.
-async fn write(db: &DatabaseConnection, waiting: &mut Vec<audit_log::ActiveModel>) {
+/// Writes the waiting entries, and one for each counted event, in statements of up to `BATCH`.
+/// On a database error they stay waiting for the next attempt.
+async fn write(
+    db: &DatabaseConnection,
+    waiting: &mut Vec<audit_log::ActiveModel>,
+    counted: &mut HashMap<Repeated, u64>,
+) {
+    waiting.extend(counted.drain().map(|(repeated, times)| repeated.entry(times)));
     while !waiting.is_empty() {
         let group: Vec<_> = waiting.iter().take(BATCH).cloned().collect();
         let count = group.len();

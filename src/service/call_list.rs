@@ -32,8 +32,8 @@ impl CallOutcome {
     }
 }
 
-/// The calling associate's list, most valuable first: members assigned to them, and unassigned
-/// members of their store.
+/// The calling associate's list, most valuable first: members of their store assigned to them or
+/// to no one. An export of contact details, so audited.
 pub async fn my_call_list(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -48,7 +48,7 @@ pub async fn my_call_list(
     let sql = format!(
         "SELECT m.* FROM members m JOIN member_metrics mm ON mm.member_id = m.id \
          WHERE m.status = 'active' AND mm.lapsed AND mm.orders_total >= $1 \
-           AND (m.assigned_associate_id = $2 OR (m.assigned_associate_id IS NULL AND m.store_id = $3)) \
+           AND m.store_id = $3 AND (m.assigned_associate_id = $2 OR m.assigned_associate_id IS NULL) \
            AND NOT EXISTS (SELECT 1 FROM call_outcomes c WHERE c.member_id = m.id AND c.created_at > $4) \
          ORDER BY COALESCE(mm.clv_cents, 0) DESC, m.id LIMIT {limit}"
     );
@@ -59,7 +59,12 @@ pub async fn my_call_list(
         since.into(),
     ];
     let stmt = jobs::sql::statement(conn, &sql, values);
-    Ok(member::Entity::find().from_raw_sql(stmt).all(conn).await?)
+    let members = member::Entity::find().from_raw_sql(stmt).all(conn).await?;
+    // Written at once rather than through the grouped `AuditTrail`, which only resolvers hold:
+    // an associate opens the list a few times a day.
+    let detail = serde_json::json!({ "returned": members.len() });
+    audit::record(conn, viewer, "call_list.export", None, detail).await?;
+    Ok(members)
 }
 
 /// Records how a call went; the member leaves the list for the cooldown.

@@ -95,13 +95,11 @@ pub async fn resolve(
     resolution: &str,
 ) -> AppResult<feedback::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
-    let entry = feedback::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no feedback has the id {id}")))?;
+    let unseen = || AppError::NotFound(format!("no feedback has the id {id}"));
+    let entry = feedback::Entity::find_by_id(id).one(conn).await?.ok_or_else(unseen)?;
     let owner = member::by_ids(conn, &[entry.member_id]).await?.pop();
     let owner = owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
-    viewer.check_member_access(owner.id, owner.store_id)?;
+    viewer.check_member_access(owner.id, owner.store_id, unseen)?;
     if entry.status == RESOLVED {
         return Err(AppError::input(format!("feedback {id} is already resolved")));
     }

@@ -95,7 +95,7 @@ pub async fn look_up(
     let statement = Statement::from_sql_and_values(backend, &*lookup_sql(backend, shape), [member_no.trim().into()]);
     let row = conn.query_one(statement).await?.ok_or_else(|| not_found(member_no))?;
     let member = read_profile(&row, shape.profile)?;
-    viewer.check_member_access(member.id, member.store_id)?;
+    viewer.check_member_access(member.id, member.store_id, || not_found(member_no))?;
     let metrics = match shape.metrics {
         MetricsRead::All => member_metrics::Model::from_query_result_optional(&row, METRICS)?,
         _ => None,

@@ -247,7 +247,7 @@ pub(crate) fn not_found(member_no: &str) -> AppError {
 /// Looks up a member the viewer may see.
 pub async fn find_visible(conn: &impl ConnectionTrait, viewer: &Viewer, member_no: &str) -> AppResult<member::Model> {
     let member = find(conn, member_no).await?;
-    viewer.check_member_access(member.id, member.store_id)?;
+    viewer.check_member_access(member.id, member.store_id, || not_found(member_no))?;
     Ok(member)
 }
 
@@ -314,7 +314,8 @@ pub async fn create(
     Ok(created)
 }
 
-/// Updates the given fields. Members may edit their own profile but not store or referrer.
+/// Updates the given fields. Members may edit their own profile but not store or referrer;
+/// contact details are changed only by those who see them unmasked.
 pub async fn update(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -341,12 +342,54 @@ pub async fn update(
             "members change their own contact details, interests, language and consent; ask a store to change name, gender, birthday or joining date".into(),
         ));
     }
+    check_contacts_seen(viewer, &current, &fields)?;
     let mut valid = validate_fields(&fields, brand.today())?;
     resolve_references(conn, &mut valid).await?;
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
         return Err(AppError::field("referredBy", "a member cannot refer themself"));
     }
     save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
+}
+
+/// Refuses a change of phone, email or address the viewer sees masked: they would overwrite
+/// what they may not read.
+fn check_contacts_seen(viewer: &Viewer, current: &member::Model, fields: &MemberFields) -> AppResult<()> {
+    if viewer.sees_contact_details(current.id, current.assigned_associate_id) {
+        return Ok(());
+    }
+    let given = [
+        ("phone", &fields.phone),
+        ("email", &fields.email),
+        ("address", &fields.address),
+    ];
+    match given.into_iter().find(|(_, value)| value.is_some()) {
+        Some((field, _)) => Err(AppError::Forbidden(format!(
+            "{field} is masked to you: only an admin or the member's assigned associate can change it"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A member who moves store leaves their associate, unless the associate works at the new store:
+/// the assigned associate sees the member's contact details and calls them.
+async fn release_associate_on_move(
+    conn: &impl ConnectionTrait,
+    current: &member::Model,
+    changes: &mut member::ActiveModel,
+) -> AppResult<()> {
+    let new_store = match &changes.store_id {
+        ActiveValue::Set(store) if *store != current.store_id => *store,
+        _ => return Ok(()),
+    };
+    let Some(associate) = current.assigned_associate_id else {
+        return Ok(());
+    };
+    let staff = staff::by_ids(conn, &[associate]).await?;
+    let works_there = staff.get(&associate).is_some_and(|s| s.store_id == new_store);
+    if !works_there {
+        changes.assigned_associate_id = Set(None);
+    }
+    Ok(())
 }
 
 /// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
@@ -358,6 +401,7 @@ pub async fn save_changes(
     consent_source: Option<&str>,
 ) -> AppResult<member::Model> {
     check_consent(&changes, Some(current))?;
+    release_associate_on_move(conn, current, &mut changes).await?;
     let changed = changed_columns(current, &changes);
     if changed.is_empty() {
         return Ok(current.clone());
@@ -506,7 +550,8 @@ pub async fn erase(
 /// Filters of the member list. All given filters must match.
 #[derive(InputObject, Clone, Debug, Default, serde::Serialize)]
 pub struct MemberFilter {
-    /// Part of the name, member number, phone or email (case-insensitive).
+    /// Part of the name or member number (case-insensitive), or a whole phone number or email;
+    /// part of a phone or email only where the viewer sees it unmasked.
     pub search: Option<String>,
     pub store_code: Option<String>,
     pub city: Option<String>,
@@ -590,25 +635,7 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
         cond = cond.add(member::Column::Status.eq(ACTIVE));
     }
     if let Some(search) = filter.search.as_deref().and_then(clearable) {
-        let pattern = format!(
-            "%{}%",
-            search
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let like = |column: member::Column| {
-            Expr::expr(Func::lower(Expr::col(column)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        cond = cond.add(
-            Condition::any()
-                .add(like(member::Column::Name))
-                .add(like(member::Column::MemberNo))
-                .add(like(member::Column::Phone))
-                .add(like(member::Column::Email)),
-        );
+        cond = cond.add(search_condition(viewer, search));
     }
     if let Some(code) = filter.store_code.as_deref() {
         let store_id = store::by_code(conn, code).await?.map(|s| s.id).unwrap_or(-1);
@@ -642,6 +669,45 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
         cond = cond.add(member::Column::AssignedAssociateId.eq(viewer.staff_id.unwrap_or(-1)));
     }
     Ok(cond.add(metrics_condition(filter)?))
+}
+
+/// Members whose name or member number contains `search`, or whose phone or email does. A
+/// viewer matches a contact's parts only where they see it unmasked (an admin; an associate, the
+/// members assigned to them); otherwise only the whole value, as typed on the phone with the
+/// member, finds it: a part would rebuild a masked number digit by digit.
+fn search_condition(viewer: &Viewer, search: &str) -> Condition {
+    let pattern = format!(
+        "%{}%",
+        search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let like = |column: member::Column| {
+        Expr::expr(Func::lower(Expr::col(column))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    let mut cond = Condition::any()
+        .add(like(member::Column::Name))
+        .add(like(member::Column::MemberNo));
+    let parts_of_contacts = Condition::any()
+        .add(like(member::Column::Phone))
+        .add(like(member::Column::Email));
+    match viewer.role {
+        Role::Admin => cond = cond.add(parts_of_contacts),
+        Role::Associate => {
+            let assigned = member::Column::AssignedAssociateId.eq(viewer.staff_id.unwrap_or(-1));
+            cond = cond.add(Condition::all().add(assigned).add(parts_of_contacts));
+        }
+        Role::Marketer | Role::Member => {}
+    }
+    if let Ok(phone) = validate::phone("search", search) {
+        cond = cond.add(member::Column::Phone.eq(phone));
+    }
+    if let Ok(email) = validate::email("search", search) {
+        cond = cond.add(member::Column::Email.eq(email));
+    }
+    cond
 }
 
 /// Conditions on the latest analytics results (the member list joins `member_metrics`).

@@ -272,7 +272,10 @@ pub async fn save_template(
         text: input.text,
         html: input.html,
     };
-    template::validate(&input.kind, &source).map_err(|err| AppError::field(err.part, err.to_string()))?;
+    let (kind, checked) = (input.kind.clone(), source.clone());
+    off_the_workers(move || template::validate(&kind, &checked))
+        .await?
+        .map_err(|err| AppError::field(err.part, err.to_string()))?;
     let row = email_template::ActiveModel {
         kind: Set(input.kind.clone()),
         locale: Set(input.locale.clone()),
@@ -347,10 +350,14 @@ pub async fn preview(
     viewer.require(PLANNERS)?;
     let (member, locale, context) = mail_context(conn, outreach, request).await?;
     let saved = template::saved(conn).await?;
-    let templates =
-        Templates::new(saved).map_err(|err| AppError::input(format!("a saved template is broken: {err}")))?;
-    let rendered = render(&templates, request.kind, &locale, &context)?
-        .map_err(|err| AppError::input(format!("the template does not render: {err}")))?;
+    let kind = request.kind.to_owned();
+    let rendered = off_the_workers(move || {
+        let templates = Templates::new(saved)
+            .map_err(|err| AppError::field(err.part, format!("a saved template is broken: {err}")))?;
+        render(&templates, &kind, &locale, &context)?
+            .map_err(|err| AppError::field(err.part, format!("the template does not render: {err}")))
+    })
+    .await??;
     Ok((member, rendered))
 }
 
@@ -371,7 +378,8 @@ pub async fn preview_draft(
         text: draft.text,
         html: draft.html,
     };
-    if let Err(problem) = template::validate(&draft.kind, &source) {
+    let (kind, checked) = (draft.kind.clone(), source.clone());
+    if let Err(problem) = off_the_workers(move || template::validate(&kind, &checked)).await? {
         return Ok(Err(problem));
     }
     let request = PreviewRequest {
@@ -382,12 +390,33 @@ pub async fn preview_draft(
     };
     let (_, locale, context) = mail_context(conn, outreach, &request).await?;
     let mut sources = template::saved(conn).await?;
-    sources.push((draft.kind.clone(), draft.locale.clone(), source));
-    let templates = match Templates::new(sources) {
-        Ok(templates) => templates,
-        Err(problem) => return Ok(Err(problem)),
-    };
-    render(&templates, &draft.kind, &locale, &context)
+    sources.push((draft.kind.clone(), draft.locale, source));
+    let kind = draft.kind;
+    off_the_workers(move || match Templates::new(sources) {
+        Ok(templates) => render(&templates, &kind, &locale, &context),
+        Err(problem) => Ok(Err(problem)),
+    })
+    .await?
+}
+
+/// Runs template work (compiling, rendering: a marketer's code) on a blocking thread, so a slow
+/// template holds no async worker. Its bounds (`template::FUEL`, `MAX_PART_BYTES`,
+/// `MAX_RENDER_TIME`) end it; should work that writes nothing outlast the time limit, the
+/// answer does not wait for it.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    // Compiling is quick; the margin is for a busy machine.
+    let patience = template::MAX_RENDER_TIME * 2;
+    match tokio::time::timeout(patience, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(failed)) => Err(anyhow::anyhow!("rendering a template failed: {failed}").into()),
+        Err(_) => Err(AppError::field(
+            "template",
+            format!(
+                "takes longer than the limit of {} s to render",
+                template::MAX_RENDER_TIME.as_secs_f32()
+            ),
+        )),
+    }
 }
 
 fn render(
@@ -427,12 +456,13 @@ async fn mail_context(
             let today = Utc::now().date_naive();
             PointsExpiryContext::new(jobs::points::expiry::last_day_of_month(today), today)
         }),
-        unsubscribe_url: outreach.links.url(member.id),
+        unsubscribe_url: outreach.links.preview_url(),
     };
     Ok((member, locale, context))
 }
 
-/// Sends a preview to a staff member's address, marked as a test; it bypasses the outbox.
+/// Sends a preview to the calling staff user's own address, marked as a test; it bypasses the
+/// outbox.
 pub async fn send_test(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -440,13 +470,10 @@ pub async fn send_test(
     request: &PreviewRequest<'_>,
     to: &str,
 ) -> AppResult<()> {
-    let (member, mut rendered) = preview(conn, viewer, outreach, request).await?;
+    viewer.require(PLANNERS)?;
     let to = to.trim().to_lowercase();
-    let staff = entity::staff_user::Entity::find()
-        .filter(entity::staff_user::Column::Email.eq(to.as_str()))
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::field("to", "test emails go to a staff member's address only"))?;
+    let staff = test_recipient(conn, viewer, &to).await?;
+    let (member, mut rendered) = preview(conn, viewer, outreach, request).await?;
     rendered.subject = format!("[TEST] {}", rendered.subject);
     let key = format!(
         "test:{}:{}:{}",
@@ -454,7 +481,7 @@ pub async fn send_test(
         member.id,
         Utc::now().timestamp_nanos_opt().unwrap_or_default()
     );
-    let unsubscribe_url = outreach.links.url(member.id);
+    let unsubscribe_url = outreach.links.preview_url();
     let email = Outgoing {
         to_name: &staff.display_name,
         to_address: &to,
@@ -468,6 +495,34 @@ pub async fn send_test(
         .send(&message)
         .await
         .map_err(|err| AppError::input(format!("the mail server did not take the test email: {err}")))
+}
+
+/// The calling staff user, when `to` is their own address: a test email carries a member's
+/// data, so it goes to nobody else (the console fills in the address).
+async fn test_recipient(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    to: &str,
+) -> AppResult<entity::staff_user::Model> {
+    let own = match viewer.staff_id {
+        Some(id) => entity::staff_user::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let own_address = own
+        .as_ref()
+        .and_then(|staff| staff.email.as_deref())
+        .map(|email| email.trim().to_lowercase());
+    match (own, own_address) {
+        (Some(staff), Some(address)) if address == to => Ok(staff),
+        (_, Some(_)) => Err(AppError::field(
+            "to",
+            "test emails go to your own address only (the email of your staff account)",
+        )),
+        _ => Err(AppError::field(
+            "to",
+            "test emails go to your own address, and your staff account has none: ask an admin to add it",
+        )),
+    }
 }
 
 async fn holiday_context(
@@ -542,7 +597,7 @@ pub async fn outbox_occurrences(
     Ok(OutboxOccurrence::find_by_statement(stmt).all(conn).await?)
 }
 
-#[derive(InputObject, Debug, Default)]
+#[derive(InputObject, Debug, Default, serde::Serialize)]
 pub struct OutboxFilter {
     pub kind: Option<String>,
     /// `queued`, `sent`, `failed` or `suppressed`.

@@ -155,7 +155,7 @@ async fn insert_once(
     Ok(stored)
 }
 
-/// Records a purchase for a member the viewer may see.
+/// Records a purchase for a member the viewer may see; an associate, at their own store.
 pub async fn record_purchase(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -180,6 +180,11 @@ pub async fn record_purchase(
         Some(code) => Some(store::id_for_code(conn, "storeCode", code).await?),
         None => member.store_id,
     };
+    if viewer.role == Role::Associate && store_id != viewer.store_id {
+        return Err(AppError::Forbidden(
+            "storeCode: associates record purchases at their own store only".into(),
+        ));
+    }
     row.member_id = Set(member.id);
     row.store_id = Set(store_id);
     let key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
@@ -195,15 +200,16 @@ pub async fn record_return(
 ) -> AppResult<purchase::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
     let order_key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
+    let unseen = || AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0));
     let original = existing(conn, [order_key.clone()])
         .await?
         .remove(&order_key)
-        .ok_or_else(|| AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0)))?;
+        .ok_or_else(unseen)?;
     let member = member::Entity::find_by_id(original.member_id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound("the order's member no longer exists".into()))?;
-    viewer.check_member_access(member.id, member.store_id)?;
+    viewer.check_member_access(member.id, member.store_id, unseen)?;
     if input.amount <= Decimal::ZERO {
         return Err(AppError::field(
             "amount",

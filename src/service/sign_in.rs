@@ -1,34 +1,63 @@
-//! Staff password sign-in: argon2id hashes, a rate limit per username and per client address,
-//! and an audit entry for every attempt.
+//! Staff password sign-in: argon2id hashes, throttling by growing delays, and the audit log.
+//!
+//! A guess is throttled along three lines: one client guessing one account, many clients
+//! guessing one account (a distributed attack), and one client trying many accounts (spraying).
+//! Each line allows a few failures, then makes every further guess wait twice as long as the one
+//! before, up to `MAX_DELAY`; nothing locks an account for good, and the two wider lines spare
+//! a client that signed in to the account before, so nobody can keep a colleague out of their
+//! usual device. Delays hold across concurrent requests and replicas: a guess is written as a
+//! failure before its password is checked and checked only if the failures written beside it
+//! still allow it.
 use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{login_attempt, staff_password, staff_user};
 use rand::RngCore;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{OnConflict, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
+};
 
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, staff};
+use crate::service::audit::{self, AuditTrail};
+use crate::service::staff;
 
-/// Failed attempts counted over this window (OWASP's "lock out for a while", not for good).
-pub const WINDOW_MINUTES: i64 = 15;
-/// Failures on one username since its last success, within the window, before it is refused.
-pub const MAX_FAILURES_PER_USER: u64 = 5;
-/// Failures from one client address within the window (password spraying over many names).
-pub const MAX_FAILURES_PER_CLIENT: u64 = 20;
+/// Failures along one line of guessing before its delays start.
+#[derive(Clone, Copy)]
+struct Line {
+    free: i64,
+}
+
+/// One client guessing one account.
+const PER_ACCOUNT_AND_CLIENT: Line = Line { free: 5 };
+/// Many clients guessing one account; clients that signed in to it before are spared.
+const PER_ACCOUNT: Line = Line { free: 10 };
+/// One client trying many accounts (password spraying).
+const PER_CLIENT: Line = Line { free: 20 };
+/// The wait after the first failure past a line's allowance; each further one doubles it.
+const FIRST_DELAY: i64 = 30;
+/// The longest wait between two guesses (OWASP: throttle, do not lock out for good).
+const MAX_DELAY: i64 = 15 * 60;
+/// Failures older than this no longer count.
+const FAILURES_COUNT_FOR: Duration = Duration::hours(24);
+/// How long a client that signed in to an account is known to it, and attempts are kept.
+const KEPT_FOR: Duration = Duration::days(30);
 /// NIST SP 800-63B: at least 8 characters; long passphrases allowed, absurd ones refused.
 const MIN_PASSWORD: usize = 8;
 const MAX_PASSWORD: usize = 200;
+
+const FAILED: &str = "failed";
+const SUCCEEDED: &str = "succeeded";
 
 /// One sign-in request as it reached the server.
 pub struct Attempt<'a> {
     pub username: &'a str,
     pub password: &'a str,
-    /// The client's IP address, for the per-address limit and the audit log.
+    /// The client's IP address, for the per-client line and the audit log.
     pub client: &'a str,
 }
 
@@ -62,18 +91,21 @@ pub async fn set_password(
 }
 
 /// Checks a username and password; on success, the viewer a token is issued for. Every failure
-/// says the same thing, whether the name exists or not, and takes as long.
-pub async fn sign_in(conn: &impl ConnectionTrait, attempt: &Attempt<'_>) -> AppResult<Viewer> {
+/// says the same thing, whether the name exists or not, and takes as long. A throttled guess is
+/// not checked, and is counted in the audit log with the others like it.
+pub async fn sign_in(conn: &DatabaseConnection, trail: &AuditTrail, attempt: &Attempt<'_>) -> AppResult<Viewer> {
     let username = attempt.username.trim();
-    if username.is_empty() || username.len() > 100 {
+    if username.is_empty() || username.chars().count() > 100 {
         return Err(AppError::field("username", "enter your username"));
     }
-    if let Some(wait) = limited(conn, username, attempt.client).await? {
-        record(conn, username, attempt.client, "limited").await?;
-        return Err(AppError::Unauthenticated(format!(
-            "too many failed sign-ins; try again in {wait} minutes"
-        )));
+    let client = &attempt.client.chars().take(64).collect::<String>();
+    if let Some(wait) = throttled(conn, username, client, None).await? {
+        return Err(refused(trail, username, client, wait));
     }
+    let guess = match reserve(conn, username, client).await? {
+        Ok(guess) => guess,
+        Err(wait) => return Err(refused(trail, username, client, wait)),
+    };
     let user = staff::by_username(conn, username).await?;
     let stored = match &user {
         Some(user) => staff_password::Entity::find_by_id(user.id)
@@ -84,17 +116,67 @@ pub async fn sign_in(conn: &impl ConnectionTrait, attempt: &Attempt<'_>) -> AppR
     };
     let matches = verify(attempt.password.to_owned(), stored).await?;
     match user.filter(|_| matches) {
+        Some(user) if user.disabled_at.is_some() => Err(AppError::Unauthenticated(
+            "this staff account is disabled; an administrator can enable it again".into(),
+        )),
         Some(user) => {
-            record(conn, username, attempt.client, "succeeded").await?;
+            let mut succeeded: login_attempt::ActiveModel = guess.into();
+            succeeded.outcome = Set(SUCCEEDED.to_owned());
+            succeeded.update(conn).await?;
+            prune(conn).await?;
             let viewer = staff_viewer(&user)?;
-            audit::record(conn, &viewer, "staff.sign_in", None, client_detail(attempt.client)).await?;
+            audit::record(conn, &viewer, "staff.sign_in", None, client_detail(client)).await?;
             Ok(viewer)
         }
         None => {
-            record(conn, username, attempt.client, "failed").await?;
+            let detail = serde_json::json!({ "username": username, "client": client, "outcome": FAILED });
+            audit::record_anonymous(conn, &format!("client:{client}"), "staff.sign_in_failed", detail).await?;
             Err(AppError::Unauthenticated("wrong username or password".into()))
         }
     }
+}
+
+/// Writes the guess as a failure before its password is checked, if the failures before it
+/// allow it; else how long to wait. Guesses at one username take turns here (SQLite has one
+/// writer; PostgreSQL takes a lock on the name for the transaction), so thirty at once are
+/// counted one after another, on one replica or several.
+async fn reserve(
+    db: &DatabaseConnection,
+    username: &str,
+    client: &str,
+) -> AppResult<Result<login_attempt::Model, i64>> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let lock = "SELECT pg_advisory_xact_lock(hashtext('sign-in:' || $1))";
+        txn.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            lock,
+            [username.into()],
+        ))
+        .await?;
+    }
+    let guess = login_attempt::ActiveModel {
+        username: Set(username.to_owned()),
+        client: Set(client.to_owned()),
+        outcome: Set(FAILED.to_owned()),
+        attempted_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if let Some(wait) = throttled(&txn, username, client, Some(guess.id)).await? {
+        return Ok(Err(wait)); // rolled back: a refused guess leaves no row
+    }
+    txn.commit().await?;
+    Ok(Ok(guess))
+}
+
+/// The error for a throttled guess; the audit log counts such guesses per username and client
+/// instead of writing a row for each.
+fn refused(trail: &AuditTrail, username: &str, client: &str, wait: i64) -> AppError {
+    let detail = serde_json::json!({ "username": username, "client": client, "outcome": "throttled" });
+    trail.count(&format!("client:{client}"), "staff.sign_in_throttled", detail);
+    AppError::Unauthenticated(format!("too many failed sign-ins; try again in {wait} seconds"))
 }
 
 /// The viewer of a signed-in staff user, as `patron token create --staff` would make it.
@@ -112,53 +194,94 @@ fn client_detail(client: &str) -> serde_json::Value {
     serde_json::json!({ "client": client })
 }
 
-/// Minutes until the next attempt may be checked, when either limit is reached.
-async fn limited(conn: &impl ConnectionTrait, username: &str, client: &str) -> AppResult<Option<i64>> {
-    let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    let last_success = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Outcome.eq("succeeded"))
-        .filter(login_attempt::Column::AttemptedAt.gt(since))
-        .order_by_desc(login_attempt::Column::AttemptedAt)
-        .one(conn)
-        .await?
-        .map_or(since, |a| a.attempted_at);
-    let user_failures = failures(conn, login_attempt::Column::Username.eq(username), last_success).await?;
-    let client_failures = failures(conn, login_attempt::Column::Client.eq(client), since).await?;
-    if user_failures < MAX_FAILURES_PER_USER && client_failures < MAX_FAILURES_PER_CLIENT {
-        return Ok(None);
-    }
-    Ok(Some(WINDOW_MINUTES))
-}
-
-async fn failures(
+/// Seconds until a guess by `client` at `username` may be checked, if a line of guessing holds
+/// it back now. `mine` is the guess itself once written, which does not count against itself.
+async fn throttled(
     conn: &impl ConnectionTrait,
-    who: sea_orm::sea_query::SimpleExpr,
-    since: chrono::DateTime<Utc>,
-) -> AppResult<u64> {
-    Ok(login_attempt::Entity::find()
-        .filter(who)
-        .filter(login_attempt::Column::Outcome.eq("failed"))
-        .filter(login_attempt::Column::AttemptedAt.gt(since))
-        .count(conn)
-        .await?)
+    username: &str,
+    client: &str,
+    mine: Option<i64>,
+) -> AppResult<Option<i64>> {
+    use login_attempt::Column as A;
+    let now = Utc::now();
+    let counted_from = now - FAILURES_COUNT_FOR;
+    let account = A::Username.eq(username);
+    let from_client = A::Client.eq(client);
+    let pair = account.clone().and(from_client.clone());
+    let pair_success = last_success(conn, pair.clone(), now - KEPT_FOR).await?;
+    // A line's failures count from its last success, or for a day.
+    let mut lines = vec![(PER_ACCOUNT_AND_CLIENT, pair, pair_success.max(Some(counted_from)))];
+    // A client that signed in to this account before is spared the wider lines: a stranger's
+    // guesses cannot keep a person out of their usual device.
+    if pair_success.is_none() {
+        let account_success = last_success(conn, account.clone(), counted_from).await?;
+        lines.push((PER_ACCOUNT, account, account_success.max(Some(counted_from))));
+        lines.push((PER_CLIENT, from_client, Some(counted_from)));
+    }
+    let mut wait = 0;
+    for (line, who, since) in lines {
+        let since = since.unwrap_or(counted_from);
+        let failures = outcomes(conn, who, FAILED, since, mine).await?;
+        if let Some(last) = failures.last.filter(|_| failures.count >= line.free) {
+            let delay = delay_after(failures.count - line.free + 1);
+            let left = (last + Duration::seconds(delay) - now).num_milliseconds();
+            wait = wait.max((left + 999) / 1000);
+        }
+    }
+    Ok((wait > 0).then_some(wait))
 }
 
-/// Writes the attempt, and a failed or refused one to the audit log (a success is logged as
-/// the staff user it signed in).
-async fn record(conn: &impl ConnectionTrait, username: &str, client: &str, outcome: &str) -> AppResult<()> {
-    let row = login_attempt::ActiveModel {
-        username: Set(username.chars().take(100).collect()),
-        client: Set(client.chars().take(64).collect()),
-        outcome: Set(outcome.to_owned()),
-        attempted_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    login_attempt::Entity::insert(row).exec_without_returning(conn).await?;
-    if outcome != "succeeded" {
-        let detail = serde_json::json!({ "username": username, "client": client, "outcome": outcome });
-        audit::record_anonymous(conn, &format!("client:{client}"), "staff.sign_in_failed", detail).await?;
+/// The wait before the `n`th guess past a line's allowance: 30 s, 1 min, 2 min, … 15 min.
+fn delay_after(n: i64) -> i64 {
+    let doublings = u32::try_from(n - 1).unwrap_or(0).min(16);
+    (FIRST_DELAY << doublings).min(MAX_DELAY)
+}
+
+/// When `who` last signed in, if after `since`.
+async fn last_success(
+    conn: &impl ConnectionTrait,
+    who: SimpleExpr,
+    since: DateTime<Utc>,
+) -> AppResult<Option<DateTime<Utc>>> {
+    Ok(outcomes(conn, who, SUCCEEDED, since, None).await?.last)
+}
+
+/// How many attempts of `who` ended in `outcome` after `since`, and the last one's time.
+#[derive(FromQueryResult)]
+struct Outcomes {
+    count: i64,
+    last: Option<DateTime<Utc>>,
+}
+
+async fn outcomes(
+    conn: &impl ConnectionTrait,
+    who: SimpleExpr,
+    outcome: &str,
+    since: DateTime<Utc>,
+    mine: Option<i64>,
+) -> AppResult<Outcomes> {
+    use login_attempt::Column as A;
+    let mut query = login_attempt::Entity::find()
+        .select_only()
+        .column_as(A::Id.count(), "count")
+        .column_as(A::AttemptedAt.max(), "last")
+        .filter(who)
+        .filter(A::Outcome.eq(outcome))
+        .filter(A::AttemptedAt.gt(since));
+    if let Some(mine) = mine {
+        query = query.filter(A::Id.ne(mine));
     }
+    let found = query.into_model::<Outcomes>().one(conn).await?;
+    Ok(found.unwrap_or(Outcomes { count: 0, last: None }))
+}
+
+/// Deletes attempts past `KEPT_FOR`. Run on each successful sign-in: a few a day per person,
+/// and nothing an attacker can make happen.
+async fn prune(conn: &impl ConnectionTrait) -> AppResult<()> {
+    login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::AttemptedAt.lt(Utc::now() - KEPT_FOR))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

@@ -3,9 +3,12 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::staff_user;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 
-use crate::auth::{Role, Viewer};
+use crate::auth::{Role, TokenKeys, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, store};
 use crate::validate;
@@ -63,6 +66,7 @@ pub async fn create(conn: &impl ConnectionTrait, viewer: &Viewer, new: NewStaff)
         role: Set(new.role.as_str().to_owned()),
         store_id: Set(store_id),
         created_at: Set(Utc::now()),
+        disabled_at: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -70,4 +74,48 @@ pub async fn create(conn: &impl ConnectionTrait, viewer: &Viewer, new: NewStaff)
     let detail = serde_json::json!({ "username": username, "role": new.role.as_str() });
     audit::record(conn, viewer, "staff.create", None, detail).await?;
     Ok(staff)
+}
+
+/// Every staff user, by username, disabled ones included.
+pub async fn all(conn: &impl ConnectionTrait) -> AppResult<Vec<staff_user::Model>> {
+    Ok(staff_user::Entity::find()
+        .order_by_asc(staff_user::Column::Username)
+        .all(conn)
+        .await?)
+}
+
+/// Switches a staff user off (someone who left) or on again. Disabling refuses their sign-in
+/// from now on and revokes every token they hold; their audit entries keep naming them.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    keys: &TokenKeys,
+    username: &str,
+    disabled: bool,
+) -> AppResult<staff_user::Model> {
+    let txn = db.begin().await?;
+    let user = by_username(&txn, username)
+        .await?
+        .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", username.trim())))?;
+    if disabled && viewer.staff_id == Some(user.id) {
+        return Err(AppError::field("username", "you cannot disable yourself"));
+    }
+    let mut row: staff_user::ActiveModel = user.clone().into();
+    row.disabled_at = Set(match (disabled, user.disabled_at) {
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(Utc::now()),
+        (false, _) => None,
+    });
+    let user = row.update(&txn).await?;
+    if disabled {
+        let subject = Viewer::staff_actor(user.id);
+        keys.revoked
+            .revoke_subject(&txn, viewer, &subject, keys.lifetime())
+            .await?;
+    }
+    let action = if disabled { "staff.disable" } else { "staff.enable" };
+    let detail = serde_json::json!({ "username": user.username });
+    audit::record(&txn, viewer, action, None, detail).await?;
+    txn.commit().await?;
+    Ok(user)
 }

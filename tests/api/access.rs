@@ -73,7 +73,8 @@ async fn associate_sees_only_members_of_their_own_store() {
 
     assert_eq!(
         app.error_code(&associate, MEMBER, json!({ "no": "B1" })).await,
-        "FORBIDDEN"
+        "NOT_FOUND",
+        "another store's member is answered as no member at all"
     );
     let filtered = json!({ "f": { "storeCode": "S2" } });
     let data = app
@@ -105,14 +106,15 @@ async fn member_token_sees_only_its_own_member() {
     );
     assert_eq!(
         app.error_code(&member, MEMBER, json!({ "no": "B1" })).await,
-        "FORBIDDEN"
+        "NOT_FOUND",
+        "another member is answered as no member at all"
     );
     assert_eq!(
         app.error_code(&member, "{ members { totalCount } }", json!({})).await,
         "FORBIDDEN"
     );
     let update = "mutation{ updateMember(memberNo:\"B1\", input:{ city:\"x\" }){ city } }";
-    assert_eq!(app.error_code(&member, update, json!({})).await, "FORBIDDEN");
+    assert_eq!(app.error_code(&member, update, json!({})).await, "NOT_FOUND");
 }
 
 #[tokio::test]

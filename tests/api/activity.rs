@@ -230,3 +230,43 @@ async fn points_references_apply_once_and_adjustments_are_for_admins() {
     let data = app.ok(&member, "{ me { member { pointsBalance } } }", json!({})).await;
     assert_eq!(data["me"]["member"]["pointsBalance"], 0);
 }
+
+#[tokio::test]
+async fn an_associate_records_purchases_only_at_their_own_store() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for store in ["S1", "S2"] {
+        app.create_store(&admin, store).await;
+    }
+    app.create_member(&admin, "P1", json!({ "storeCode": "S1" })).await;
+    app.create_member(&admin, "P2", json!({ "storeCode": "S2" })).await;
+    let associate = app.token(Role::Associate, None, Some("S1"), None).await;
+    let record = "mutation($in:PurchaseInput!){ recordPurchase(input:$in){ orderId store { code } } }";
+    let purchase = |no: &str, order: &str, store: Option<&str>| {
+        let mut input = json!({ "memberNo": no, "orderId": order, "occurredAt": "2026-03-01T10:00:00+08:00",
+            "amount": "10.00" });
+        if let Some(store) = store {
+            input["storeCode"] = json!(store);
+        }
+        json!({ "in": input })
+    };
+
+    let elsewhere = app.graphql(&associate, record, purchase("P1", "O-1", Some("S2"))).await;
+    assert_eq!(first_error(&elsewhere).0, "FORBIDDEN", "{elsewhere}");
+    let not_theirs = app.graphql(&associate, record, purchase("P2", "O-2", Some("S1"))).await;
+    assert!(not_theirs["data"].is_null(), "{not_theirs}");
+    let recorded = "{ a: member(memberNo:\"P1\"){ purchases { edges { cursor } } }
+        b: member(memberNo:\"P2\"){ purchases { edges { cursor } } } }";
+    let none = app.ok(&admin, recorded, json!({})).await;
+    assert_eq!(
+        (&none["a"]["purchases"]["edges"], &none["b"]["purchases"]["edges"]),
+        (&json!([]), &json!([]))
+    );
+
+    for (order, store) in [("O-3", Some("S1")), ("O-4", None)] {
+        let own = app.ok(&associate, record, purchase("P1", order, store)).await;
+        assert_eq!(own["recordPurchase"]["store"]["code"], "S1", "{order}");
+    }
+    let by_admin = app.ok(&admin, record, purchase("P1", "O-5", Some("S2"))).await;
+    assert_eq!(by_admin["recordPurchase"]["store"]["code"], "S2");
+}

@@ -155,3 +155,34 @@ async fn variables_are_checked_on_every_request_of_a_document_validated_before()
         );
     }
 }
+
+#[tokio::test]
+async fn every_graphql_answer_forbids_caching_get_and_post_errors_too() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let url = format!("{}/graphql", app.address);
+    let search = "{ members(filter: { search: \"13812345678\" }) { totalCount } }";
+    let requests = [
+        (
+            "GET query",
+            app.client.get(&url).query(&[("query", search)]).bearer_auth(&admin),
+        ),
+        ("POST query", post(&app, &admin, json!({ "query": search }))),
+        ("POST error", post(&app, &admin, json!({ "query": "{ nope }" }))),
+        (
+            "GET mutation",
+            app.client
+                .get(&url)
+                .query(&[("query", "mutation { signOut }")])
+                .bearer_auth(&admin),
+        ),
+        ("bad token", post(&app, "not-a-token", json!({ "query": search }))),
+        ("not JSON", app.client.post(&url).bearer_auth(&admin).body("query")),
+        ("PUT", app.client.put(&url).bearer_auth(&admin)),
+    ];
+    for (case, request) in requests {
+        let response = request.send().await.expect("sent");
+        let cache_control = response.headers().get("cache-control").and_then(|v| v.to_str().ok());
+        assert_eq!(cache_control, Some("no-store"), "{case}: {}", response.status());
+    }
+}

@@ -82,11 +82,40 @@ impl Jwks {
         let served = Arc::new(Mutex::new(Value::Null));
         let data = web::Data::from(served.clone());
         let server = HttpServer::new(move || {
-            App::new().app_data(data.clone()).route(
-                "/jwks.json",
-                web::get()
-                    .to(|keys: web::Data<Mutex<Value>>| async move { HttpResponse::Ok().json(&*keys.lock().unwrap()) }),
-            )
+            App::new()
+                .app_data(data.clone())
+                .route(
+                    "/jwks.json",
+                    web::get().to(|keys: web::Data<Mutex<Value>>| async move {
+                        HttpResponse::Ok().json(&*keys.lock().unwrap())
+                    }),
+                )
+                // The same set through a redirect, and a set padded past 1 MiB.
+                .route(
+                    "/moved",
+                    web::get()
+                        .to(|| async { HttpResponse::Found().insert_header(("location", "/jwks.json")).finish() }),
+                )
+                .route(
+                    "/huge",
+                    web::get().to(|keys: web::Data<Mutex<Value>>| async move {
+                        let set = keys.lock().unwrap().to_string();
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(format!("{set}{}", " ".repeat(2 * 1024 * 1024)))
+                    }),
+                )
+                // Past 1 MiB without saying so beforehand (chunked, no Content-Length).
+                .route(
+                    "/endless",
+                    web::get().to(|| async {
+                        let spaces =
+                            (0..40).map(|_| Ok::<_, actix_web::Error>(web::Bytes::from(vec![b' '; 64 * 1024])));
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .streaming(futures_util::stream::iter(spaces))
+                    }),
+                )
         })
         .workers(1)
         .bind("127.0.0.1:0")
@@ -135,7 +164,7 @@ async fn member_tokens_of_the_brands_identity_provider_are_checked_against_its_k
     // Good tokens of either algorithm speak for their member, and for nobody else.
     let by_rsa = old_rsa.token("M1", json!({}));
     assert_eq!(read(&app, &by_rsa, "M1").await.0, 200);
-    assert_eq!(read(&app, &by_rsa, "M2").await.1, "FORBIDDEN");
+    assert_eq!(read(&app, &by_rsa, "M2").await.1, "NOT_FOUND");
     assert_eq!(read(&app, &ec.token("M2", json!({})), "M2").await.0, 200);
 
     // Refused, each saying why.
@@ -202,4 +231,50 @@ async fn the_providers_keys_may_come_from_a_file() {
     let admin = app.admin().await;
     app.create_member(&admin, "M1", json!({})).await;
     assert_eq!(read(&app, &key.token("M1", json!({})), "M1").await.0, 200);
+}
+
+/// Starts the provider as the server does at startup, and returns its error.
+async fn refused_at_start(jwks: &str) -> String {
+    let config = patron::auth::idp::IdpConfig {
+        jwks: Some(jwks.to_owned()),
+        issuer: ISSUER.to_owned(),
+        audience: AUDIENCE.to_owned(),
+        ..Default::default()
+    };
+    match patron::auth::idp::IdentityProvider::start(&config).await {
+        Ok(_) => panic!("{jwks} was accepted"),
+        Err(err) => format!("{err:#}"),
+    }
+}
+
+#[tokio::test]
+async fn a_jwks_over_plain_http_is_refused_unless_it_is_on_this_machine() {
+    let error = refused_at_start("http://id.brand.example/jwks.json").await;
+    assert!(error.contains("https://"), "{error}");
+    // The test provider is on loopback, where http:// stays allowed.
+    let key = SigningKey::ec("ec-1");
+    let jwks = Jwks::start(&[&key]);
+    let localhost = jwks.url.replace("127.0.0.1", "localhost");
+    for url in [&jwks.url, &localhost] {
+        let config = patron::auth::idp::IdpConfig {
+            jwks: Some(url.clone()),
+            issuer: ISSUER.to_owned(),
+            audience: AUDIENCE.to_owned(),
+            ..Default::default()
+        };
+        let started = patron::auth::idp::IdentityProvider::start(&config).await;
+        assert!(matches!(started, Ok(Some(_))), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_jwks_behind_a_redirect_or_larger_than_a_mebibyte_is_refused() {
+    let key = SigningKey::ec("ec-1");
+    let jwks = Jwks::start(&[&key]);
+    let error = refused_at_start(&jwks.url.replace("/jwks.json", "/moved")).await;
+    assert!(error.contains("redirect"), "{error}");
+    for path in ["/huge", "/endless"] {
+        let error = refused_at_start(&jwks.url.replace("/jwks.json", path)).await;
+        assert!(error.contains("larger than 1024 KiB"), "{path}: {error}");
+    }
 }

@@ -212,3 +212,56 @@ async fn heavy_reads_take_turns_without_waiting_on_each_other() {
         assert_eq!(data["segmentPreview"]["edges"][0]["node"]["memberNo"], "M1");
     }
 }
+
+/// A list without `first` costs as many rows as it may return (at most a page of 100), so a
+/// list nested in it multiplies: every saved segment's members, a page of members' whole tier
+/// histories, read past the limit that refuses `members → purchases`.
+#[tokio::test]
+async fn lists_nested_in_unpaged_lists_are_refused_past_the_complexity_limit() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let nested = [
+        "{ segments { members(first: 100) { edges { node { memberNo name tier } } } } }",
+        "{ members(first: 100) { edges { node { tierHistory { oldTier newTier reason changedAt } } } } }",
+        "{ campaigns { occurrences { id key startedAt audience heldOut queued } } }",
+    ];
+    for query in nested {
+        let response = app.graphql(&admin, query, json!({})).await;
+        assert_eq!(first_error(&response).0, "BAD_USER_INPUT", "{query}: {response}");
+        let message = response["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("complex"), "{query}: {response}");
+    }
+    // Smaller pages of the same lists answer.
+    app.ok(
+        &admin,
+        "{ segments { members(first: 20) { edges { node { memberNo } } } } }",
+        json!({}),
+    )
+    .await;
+}
+
+/// Every document the console sends (`console/src/lib/queries.ts`), with the largest page it
+/// may ask for, passes validation and the depth and complexity limits: any error it meets is a
+/// field's (no mutation changes anything: each lacks the arguments it needs).
+#[tokio::test]
+async fn the_consoles_documents_stay_within_the_limits() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/console/src/lib/queries.ts"))
+        .expect("the console's queries");
+    let documents: Vec<&str> = source
+        .split("graphql(`")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("`)").map(|(document, _)| document))
+        .collect();
+    assert!(documents.len() >= 30, "found {} documents", documents.len());
+    for document in documents {
+        let response = app.graphql(&admin, document, json!({ "first": 100 })).await;
+        let refused = response["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|error| error["path"].as_array().is_none_or(Vec::is_empty));
+        assert!(refused.is_none(), "{document}: {response}");
+    }
+}

@@ -20,6 +20,8 @@ mod members;
 mod ops;
 mod outreach;
 mod points;
+mod policy;
+mod security;
 mod segments;
 mod sign_in;
 mod smtp;

@@ -1,9 +1,12 @@
 //! Creating, updating, validating, filtering and paging members.
+use patron::auth::Role;
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{first_error, spawn_app};
+use crate::helpers::{first_error, spawn_app, TestApp};
 
 const CREATE: &str = "mutation($no:String!, $in:MemberFields!){ createMember(memberNo:$no, input:$in){ memberNo } }";
+const UPDATE: &str = "mutation($no:String!, $in:MemberFields!){ updateMember(memberNo:$no, input:$in){ memberNo } }";
 
 #[tokio::test]
 async fn create_member_rejects_each_invalid_field_by_name() {
@@ -240,5 +243,164 @@ async fn members_filter_order_and_page() {
     assert_eq!(
         first_error(&bad_cursor),
         ("BAD_USER_INPUT".into(), Some("after".into()))
+    );
+}
+
+/// Lapsed repeat buyers L1–L4 of store S1, each assigned to S1's associate, whose token this
+/// returns: the analytics run of 2026-11-01 puts them on that associate's call list.
+async fn assigned_lapsed_members(app: &TestApp, admin: &str) -> String {
+    app.import(
+        "members",
+        "member_no,name,phone,email,store\n\
+         L1,Member L1,13800000001,l1@example.com,S1\nL2,Member L2,13800000002,l2@example.com,S1\n\
+         L3,Member L3,13800000003,l3@example.com,S1\nL4,Member L4,13800000004,l4@example.com,S1\n\
+         R1,Regular,13800000009,r1@example.com,S3\n",
+    )
+    .await;
+    let mut purchases = "member_no,occurred_at,amount,order_id\n".to_owned();
+    for no in ["L1", "L2", "L3", "L4"] {
+        purchases += &format!("{no},2025-01-10,100,{no}-a\n{no},2025-02-10,100,{no}-b\n");
+    }
+    purchases += "R1,2026-09-01,100,r-a\nR1,2026-10-01,100,r-b\nR1,2026-10-25,100,r-c\n";
+    app.import("purchases", &purchases).await;
+    app.run_job("analytics", "2026-11-01").await.expect("analytics");
+    let associate = app.token(Role::Associate, None, Some("S1"), None).await;
+    let assign = "mutation($no:String!){ assignAssociate(memberNo:$no, username:\"associate-S1\"){ memberNo } }";
+    for no in ["L1", "L2", "L3", "L4"] {
+        app.ok(admin, assign, json!({ "no": no })).await;
+    }
+    associate
+}
+
+/// The member numbers on an associate's call list, sorted, and whether each one's contact
+/// details are masked.
+async fn call_list(app: &TestApp, associate: &str) -> Vec<(String, bool)> {
+    let data = app
+        .ok(associate, "{ myCallList { memberNo contactMasked } }", json!({}))
+        .await;
+    let mut listed: Vec<_> = data["myCallList"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| (m["memberNo"].as_str().unwrap().to_owned(), m["contactMasked"] == true))
+        .collect();
+    listed.sort();
+    listed
+}
+
+#[tokio::test]
+async fn a_member_who_moves_store_leaves_an_associate_of_the_old_store() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let old_store = assigned_lapsed_members(&app, &admin).await;
+    let new_store = app.token(Role::Associate, None, Some("S2"), None).await;
+    let everyone: Vec<_> = ["L1", "L2", "L3", "L4"].map(|no| (no.to_owned(), false)).into();
+    assert_eq!(call_list(&app, &old_store).await, everyone);
+    // L3 was assigned to S2's associate by an older release, before it moves there.
+    app.db
+        .execute_unprepared(
+            "UPDATE members SET assigned_associate_id = \
+             (SELECT id FROM staff_users WHERE username = 'associate-S2') WHERE member_no = 'L3'",
+        )
+        .await
+        .expect("legacy assignment");
+
+    // An admin moves L1 and L3; an import moves L2.
+    app.ok(&admin, UPDATE, json!({ "no": "L1", "in": { "storeCode": "S2" } }))
+        .await;
+    app.ok(&admin, UPDATE, json!({ "no": "L3", "in": { "storeCode": "S2" } }))
+        .await;
+    app.import("members", "member_no,name,store\nL2,Member L2,S2\n").await;
+
+    let profile = "query($no:String!){ member(memberNo:$no){ store { code } assignedAssociate { username } } }";
+    for (no, associate) in [
+        ("L1", None),
+        ("L2", None),
+        ("L3", Some("associate-S2")),
+        ("L4", Some("associate-S1")),
+    ] {
+        let member = app.ok(&admin, profile, json!({ "no": no })).await["member"].clone();
+        assert_eq!(
+            member["assignedAssociate"]["username"].as_str(),
+            associate,
+            "{no}: {member}"
+        );
+    }
+    assert_eq!(call_list(&app, &old_store).await, [("L4".to_owned(), false)]);
+    let unassigned_or_own = [("L1", true), ("L2", true), ("L3", false)].map(|(no, masked)| (no.to_owned(), masked));
+    assert_eq!(call_list(&app, &new_store).await, unassigned_or_own);
+}
+
+#[tokio::test]
+async fn reading_the_call_list_is_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let associate = assigned_lapsed_members(&app, &admin).await;
+    assert_eq!(call_list(&app, &associate).await.len(), 4);
+    let log = app
+        .ok(
+            &admin,
+            "{ auditLog(first: 10) { actor role action detail } }",
+            json!({}),
+        )
+        .await;
+    let entry = log["auditLog"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "call_list.export")
+        .cloned()
+        .unwrap_or_else(|| panic!("no call_list.export in {log}"));
+    assert_eq!(entry["role"], "associate");
+    let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["returned"], 4);
+}
+
+#[tokio::test]
+async fn an_associate_changes_contact_details_only_of_members_assigned_to_them() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "S1").await;
+    let contacts = json!({ "phone": "13800138000", "email": "c1@example.com", "address": "上海路 1 号" });
+    let mut fields = contacts.clone();
+    fields["storeCode"] = json!("S1");
+    app.create_member(&admin, "C1", fields).await;
+    let associate = app.token(Role::Associate, None, Some("S1"), None).await;
+
+    let changes = [
+        ("phone", "13900139000"),
+        ("email", "new@example.com"),
+        ("address", ""),
+        ("phone", ""),
+    ];
+    for (field, value) in changes {
+        let response = app
+            .graphql(&associate, UPDATE, json!({ "no": "C1", "in": { field: value } }))
+            .await;
+        assert_eq!(first_error(&response).0, "FORBIDDEN", "{field}: {response}");
+        let message = response["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    let read = "{ member(memberNo:\"C1\"){ phone email address city } }";
+    let unchanged = app.ok(&admin, read, json!({})).await["member"].clone();
+    assert_eq!(
+        (&unchanged["phone"], &unchanged["email"], &unchanged["address"]),
+        (&contacts["phone"], &contacts["email"], &contacts["address"])
+    );
+    // The rest of the profile is theirs to keep up, and contacts once the member is theirs.
+    app.ok(&associate, UPDATE, json!({ "no": "C1", "in": { "city": "上海" } }))
+        .await;
+    let assign = "mutation{ assignAssociate(memberNo:\"C1\", username:\"associate-S1\"){ memberNo } }";
+    app.ok(&admin, assign, json!({})).await;
+    app.ok(
+        &associate,
+        UPDATE,
+        json!({ "no": "C1", "in": { "phone": "13900139000" } }),
+    )
+    .await;
+    let changed = app.ok(&admin, read, json!({})).await["member"].clone();
+    assert_eq!(
+        (&changed["phone"], &changed["city"]),
+        (&json!("13900139000"), &json!("上海"))
     );
 }

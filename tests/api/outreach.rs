@@ -62,6 +62,18 @@ async fn outbox(app: &TestApp, admin: &str, filter: Value) -> Vec<Value> {
         .collect()
 }
 
+/// A token of a new marketer whose staff account has `email`.
+async fn marketer_with_email(app: &TestApp, admin: &str, username: &str, email: &str) -> String {
+    app.ok(
+        admin,
+        "mutation($u:String!, $e:String!){ createStaffUser(input:{username:$u, displayName:\"Mia\", role:MARKETER, email:$e}){ username } }",
+        json!({ "u": username, "e": email }),
+    )
+    .await;
+    app.token(patron::auth::Role::Marketer, None, None, Some(username))
+        .await
+}
+
 fn due_at(row: &Value) -> DateTime<Utc> {
     row["dueAt"].as_str().expect("dueAt").parse().expect("time")
 }
@@ -553,13 +565,7 @@ async fn marketers_edit_preview_and_test_send_templates() {
         json!({ "name": "Ann <b>Lee</b>", "locale": "en" }),
     )
     .await;
-    let marketer = app.token(patron::auth::Role::Marketer, None, None, Some("mia")).await;
-    app.ok(
-        &admin,
-        "mutation{ createStaffUser(input:{username:\"mia2\", displayName:\"Mia\", role:MARKETER, email:\"mia@brand.example\"}){ username } }",
-        json!({}),
-    )
-    .await;
+    let marketer = marketer_with_email(&app, &admin, "mia", "mia@brand.example").await;
 
     let templates = app
         .ok(
@@ -739,4 +745,246 @@ async fn a_dispatcher_killed_mid_send_loses_nothing_and_resends_only_what_was_in
         sent["outboxOccurrences"][0],
         json!({ "sent": MEMBERS, "queued": 0, "finished": true })
     );
+}
+
+#[tokio::test]
+async fn a_refused_address_is_not_repeated_in_the_outboxs_last_error() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "BOUNCE", "bounce.lee@example.com", json!({})).await;
+    reachable_member(&app, &admin, "LATER", "tempfail.wu@example.com", json!({})).await;
+    run(&app, "holiday", "2025-12-22").await;
+    let done = dispatch(&app).await;
+    assert_eq!(
+        (done["failed"].as_u64(), done["retrying"].as_u64()),
+        (Some(1), Some(1)),
+        "{done}"
+    );
+
+    // The sink's replies name the address, as Postfix's do; the outbox keeps the rest.
+    for (member_no, address, status) in [
+        ("BOUNCE", "bounce.lee@example.com", "failed"),
+        ("LATER", "tempfail.wu@example.com", "queued"),
+    ] {
+        let rows = outbox(&app, &admin, json!({ "memberNo": member_no })).await;
+        let error = rows[0]["lastError"].as_str().unwrap_or_default();
+        assert_eq!(rows[0]["status"], status, "{rows:?}");
+        assert!(error.contains("Recipient address rejected"), "{member_no}: {error}");
+        assert!(error.contains("<[address]>"), "{member_no}: {error}");
+        assert!(
+            !error.contains(address) && !error.contains("example.com"),
+            "{member_no}: {error}"
+        );
+    }
+    assert!(
+        jobs::outreach::suppression::is_suppressed(&app.db, "bounce.lee@example.com")
+            .await
+            .expect("lookup"),
+        "the bounced address itself is still suppressed"
+    );
+}
+
+#[tokio::test]
+async fn templates_past_their_bounds_are_refused_and_the_server_keeps_answering() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "T1", "t1@example.com", json!({ "locale": "en" })).await;
+    let save = "mutation($in:TemplateInput!){ saveEmailTemplate(input:$in) }";
+    let draft = "query($in:TemplateInput!){ previewTemplate(input:$in, memberNo:\"T1\"){ email{ subject } problem{ part message } } }";
+    let template = |text: &str, html: &str| {
+        json!({ "in": { "kind": "winback", "locale": "en", "subject": "Hi {{ member.name }}",
+            "text": format!("{text} {{{{ unsubscribe_url }}}}"), "html": format!("{html} {{{{ unsubscribe_url }}}}") } })
+    };
+    let nested = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+    let looping = template(nested, "<p>Hi</p>");
+    let huge = template("Hi", "{{ 'x' * 10000000 }}");
+
+    // Both at once, and a lookup beside them that must not wait for them. Today's code would
+    // render the loop for hours: the timeout turns that into a failure.
+    let started = std::time::Instant::now();
+    let lookup = async {
+        let answer = app
+            .ok(&admin, "{ member(memberNo:\"T1\"){ memberNo } }", json!({}))
+            .await;
+        (answer, started.elapsed())
+    };
+    let all = async {
+        tokio::join!(
+            app.graphql(&admin, save, looping.clone()),
+            app.graphql(&admin, save, huge.clone()),
+            app.graphql(&admin, draft, looping.clone()),
+            lookup
+        )
+    };
+    let (saved_loop, saved_huge, previewed_loop, (answer, answered_in)) =
+        tokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .expect("the bounded templates are refused within a minute");
+    assert_eq!(answer["member"]["memberNo"], "T1");
+    assert!(answered_in < Duration::from_secs(10), "the lookup took {answered_in:?}");
+
+    assert_eq!(
+        first_error(&saved_loop),
+        ("BAD_USER_INPUT".to_owned(), Some("text".to_owned()))
+    );
+    assert!(
+        saved_loop.to_string().contains("steps"),
+        "names the limit: {saved_loop}"
+    );
+    assert_eq!(
+        first_error(&saved_huge),
+        ("BAD_USER_INPUT".to_owned(), Some("html".to_owned()))
+    );
+    assert!(
+        saved_huge.to_string().contains("512 KiB"),
+        "names the limit: {saved_huge}"
+    );
+    let problem = &previewed_loop["data"]["previewTemplate"]["problem"];
+    assert_eq!(problem["part"], "text", "{previewed_loop}");
+    assert!(
+        problem["message"].as_str().unwrap_or_default().contains("steps"),
+        "{previewed_loop}"
+    );
+
+    // A normal template still saves and renders.
+    app.ok(&admin, save, template("Come back, {{ member.name }}.", "<p>Hi</p>"))
+        .await;
+    let preview = "query{ previewEmail(kind:\"winback\", memberNo:\"T1\"){ text } }";
+    let shown = app.ok(&admin, preview, json!({})).await;
+    assert!(
+        shown["previewEmail"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Come back, "),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_of_a_preview_or_test_email_unsubscribes_nobody() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "P1", "p1@example.com", json!({ "locale": "en" })).await;
+    let marketer = marketer_with_email(&app, &admin, "mia", "mia@brand.example").await;
+
+    let preview = "query{ previewEmail(kind:\"winback\", memberNo:\"P1\"){ text html } }";
+    let shown = app.ok(&marketer, preview, json!({})).await;
+    let text = shown["previewEmail"]["text"].as_str().unwrap_or_default();
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains("/unsubscribe/"))
+        .unwrap_or_else(|| panic!("no link in {text}"));
+    let send = "mutation{ sendTestEmail(kind:\"winback\", memberNo:\"P1\", to:\"mia@brand.example\") }";
+    app.ok(&marketer, send, json!({})).await;
+    let mail = sink.wait_for_async(1, Duration::from_secs(10)).await.remove(0);
+    let header = mail.header("List-Unsubscribe").unwrap_or_default();
+    let test_link = header.trim_matches(|c| c == '<' || c == '>');
+
+    for link in [link, test_link] {
+        assert!(link.ends_with("/unsubscribe/preview"), "labelled a preview: {link}");
+        assert_eq!(app.one_click_unsubscribe(link).await, 400, "{link}");
+        let path = link.trim_start_matches("http://127.0.0.1:8080");
+        let page = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("page");
+        assert!(page.text().await.unwrap_or_default().contains("unsubscribes nobody"));
+    }
+    let member = "query{ member(memberNo:\"P1\"){ emailConsent } }";
+    assert_eq!(app.ok(&admin, member, json!({})).await["member"]["emailConsent"], true);
+}
+
+#[tokio::test]
+async fn test_emails_go_only_to_the_senders_own_address() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "T1", "t1@example.com", json!({})).await;
+    let mia = marketer_with_email(&app, &admin, "mia", "Mia@Brand.example").await;
+    marketer_with_email(&app, &admin, "lin", "lin@brand.example").await;
+    let nobody = app
+        .token(patron::auth::Role::Marketer, None, None, Some("noemail"))
+        .await;
+    let send = "mutation($to:String!){ sendTestEmail(kind:\"winback\", memberNo:\"T1\", to:$to) }";
+
+    for (token, to, why) in [
+        (&mia, "lin@brand.example", "your own address only"),
+        (&mia, "t1@example.com", "your own address only"),
+        (&nobody, "lin@brand.example", "has none"),
+    ] {
+        let response = app.graphql(token, send, json!({ "to": to })).await;
+        assert_eq!(
+            first_error(&response),
+            ("BAD_USER_INPUT".to_owned(), Some("to".to_owned())),
+            "{to}: {response}"
+        );
+        assert!(response.to_string().contains(why), "{to}: {response}");
+    }
+    app.ok(&mia, send, json!({ "to": "mia@brand.example" })).await;
+    let mail = sink.wait_for_async(1, Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].rcpt_to, ["mia@brand.example"]);
+}
+
+#[tokio::test]
+async fn reading_the_outbox_is_written_to_the_audit_log() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "A1", "a1@example.com", json!({})).await;
+    run(&app, "holiday", "2025-12-22").await;
+    let marketer = marketer_with_email(&app, &admin, "mia", "mia@brand.example").await;
+    let rows = outbox(&app, &marketer, json!({ "status": "queued" })).await;
+    assert_eq!(rows.len(), 1);
+
+    let log = app
+        .ok(
+            &admin,
+            "{ auditLog(first: 50) { actor role action detail } }",
+            json!({}),
+        )
+        .await;
+    let entries = log["auditLog"].as_array().expect("entries");
+    let export = entries
+        .iter()
+        .find(|e| e["action"] == "outbox.export")
+        .unwrap_or_else(|| panic!("no outbox.export entry: {log}"));
+    assert_eq!(export["role"], "marketer", "{export}");
+    let detail: Value = serde_json::from_str(export["detail"].as_str().unwrap_or("{}")).expect("JSON detail");
+    assert_eq!(detail["filter"]["status"], "queued", "{detail}");
+    assert_eq!(detail["returned"], 1, "{detail}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_and_the_eml_files_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    reachable_member(&app, &admin, "F1", "f1@example.com", json!({})).await;
+    run(&app, "holiday", "2025-12-22").await;
+    assert_eq!(dispatch(&app).await["sent"], 1);
+
+    let data = app.database.dir.path();
+    let mode = |path: &std::path::Path| {
+        let metadata = std::fs::metadata(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        metadata.permissions().mode() & 0o777
+    };
+    let folder = data.join("outbox");
+    assert_eq!(mode(&folder), 0o700, "the .eml folder");
+    let emails: Vec<_> = std::fs::read_dir(&folder)
+        .expect("outbox folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert_eq!(mode(&emails[0]), 0o600, "{}", emails[0].display());
+    if std::env::var("PATRON_TEST_POSTGRES").is_err() {
+        for name in ["patron.db", "patron.db-wal", "patron.db-shm"] {
+            assert_eq!(mode(&data.join(name)), 0o600, "{name}");
+        }
+    }
 }

@@ -1040,3 +1040,42 @@ async fn segment_fields_offer_exactly_the_operators_the_filter_accepts() {
         }
     }
 }
+
+/// A saved segment's members, and who entered or left it, are exports of member data: each read
+/// writes its audit entry, as a preview does.
+#[tokio::test]
+async fn reading_a_saved_segments_members_and_changes_is_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({ "city": "上海" })).await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    let create = "mutation($f:SegmentFilter!){ createSegment(name:\"Shanghai\", filter:$f){ id } }";
+    let filter = json!({ "field": { "field": "city", "op": "EQ", "value": "上海" } });
+    let created = app.ok(&marketer, create, json!({ "f": filter })).await;
+    let id = created["createSegment"]["id"].as_str().unwrap().to_owned();
+    let refresh = "mutation($id:ID!){ refreshSegment(id:$id){ members } }";
+    app.ok(&marketer, refresh, json!({ "id": id })).await;
+
+    for (list, action, returned) in [
+        ("members", "segment.members", 1),
+        ("entered", "segment.entered", 1),
+        ("left", "segment.left", 0),
+    ] {
+        let read = format!("query($id:ID!){{ segment(id:$id){{ {list}(first: 5){{ edges {{ cursor }} }} }} }}");
+        app.ok(&marketer, &read, json!({ "id": id })).await;
+        let log = app
+            .ok(&admin, "{ auditLog(first: 5) { role action detail } }", json!({}))
+            .await;
+        let entry = log["auditLog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {action} in {log}"));
+        assert_eq!(entry["role"], "marketer", "{action}");
+        let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(detail["segment"].to_string(), id, "{action}: {detail}");
+        assert_eq!(detail["returned"], returned, "{action}: {detail}");
+    }
+}

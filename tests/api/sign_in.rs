@@ -77,7 +77,7 @@ async fn an_app_key_is_exchanged_for_short_lived_member_tokens_until_it_is_revok
     assert!((58..=60).contains(&minutes), "{minutes} minutes");
     let token = issued["token"].as_str().unwrap();
     assert_eq!(read_own(&app, token, "M1").await, (200, String::new()));
-    assert_eq!(read_own(&app, token, "M2").await.1, "FORBIDDEN");
+    assert_eq!(read_own(&app, token, "M2").await.1, "NOT_FOUND");
 
     // Listed with its last use, never with the key; the exchange is audited under the app.
     let listed = app

@@ -361,3 +361,48 @@ impl Received {
         received
     }
 }
+
+/// A user and password in `SMTP_URL` never cross the network in clear text: without TLS the
+/// server does not start, and with `tls=opportunistic` against a server that offers no STARTTLS
+/// nothing is sent.
+#[tokio::test]
+async fn smtp_credentials_are_refused_without_tls_unless_the_url_says_so() {
+    use crate::helpers::{spawn_app_with, TestDatabase, TEST_SECRET};
+    use serde_json::json;
+
+    let sink = SmtpSink::start();
+    let database = TestDatabase::new().await;
+    let plain = format!("smtp://patron:s3cret@127.0.0.1:{}", sink.port);
+    let settings = patron::settings::Settings {
+        database_url: database.url.clone(),
+        listen: "127.0.0.1:0".to_owned(),
+        data_dir: database.dir.path().to_path_buf(),
+        token_secret: Some(TEST_SECRET.to_owned()),
+        scheduler: false,
+        outreach: jobs::outreach::OutreachConfig {
+            smtp_url: Some(plain),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let error = match patron::startup::Application::build(&settings).await {
+        Ok(_) => panic!("a password over plain SMTP was accepted"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(error.contains("SMTP_URL") && error.contains("clear text"), "{error}");
+    assert!(!error.contains("s3cret"), "the password is not repeated: {error}");
+
+    let opportunistic = format!("smtp://patron:s3cret@127.0.0.1:{}?tls=opportunistic", sink.port);
+    let app = spawn_app_with(move |settings| settings.outreach.smtp_url = Some(opportunistic)).await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "S1", json!({ "email": "s1@example.com" }))
+        .await;
+    let me =
+        "mutation{ createStaffUser(input:{username:\"mia\", role:MARKETER, email:\"mia@brand.example\"}){ username } }";
+    app.ok(&admin, me, json!({})).await;
+    let marketer = app.token(patron::auth::Role::Marketer, None, None, Some("mia")).await;
+    let send = "mutation{ sendTestEmail(kind:\"winback\", memberNo:\"S1\", to:\"mia@brand.example\") }";
+    let response = app.graphql(&marketer, send, json!({})).await;
+    assert!(response.to_string().contains("not sent in clear text"), "{response}");
+    assert_eq!(sink.count(), 0);
+}

@@ -9,7 +9,8 @@ bytes as received); both are written to a temporary name and renamed, the .json 
 reader that sees an .eml also sees its envelope. Numbering continues after a restart on the same
 folder, so names sort oldest first.
 
-Recipients whose local part contains `bounce` are refused with 550, `tempfail` with 451.
+Recipients whose local part contains `bounce` are refused with 550, `tempfail` with 451; both
+replies name the address, as Postfix's do.
 `--delay` waits before answering DATA and stores the message only afterwards: a sink killed while
 waiting never accepted the message, as with a real server that dies before its 250.
 """
@@ -38,9 +39,9 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.rpartition("@")[0].lower()
         if "bounce" in local:
-            return "550 5.1.1 mailbox unavailable"
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox unavailable"
         if "tempfail" in local:
-            return "451 4.3.0 try again later"
+            return f"451 4.3.0 <{address}>: Recipient address rejected: try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

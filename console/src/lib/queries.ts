@@ -274,8 +274,19 @@ export const CancelCampaign = graphql(`
   mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }
 `);
 
-export const AppKeys = graphql(`
-  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }
+export const Access = graphql(`
+  query Access {
+    staffUsers { username displayName role disabledAt store { code } }
+    appKeys { id name createdBy createdAt lastUsedAt revokedAt }
+  }
+`);
+
+export const DisableStaffUser = graphql(`
+  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }
+`);
+
+export const EnableStaffUser = graphql(`
+  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }
 `);
 
 export const CreateAppKey = graphql(`

@@ -8,6 +8,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use super::config::OutreachConfig;
 use super::smtp::SmtpPool;
@@ -49,12 +50,26 @@ impl Mailer {
     }
 }
 
+/// Writes the message aside, then renames it into place. Emails carry members' names and
+/// addresses, so the folder (when Patron creates it) and the files are the owner's only.
 async fn write_eml(dir: &std::path::Path, email: &Email) -> Result<(), SendError> {
     let stem = email.file_stem();
     let io = |err: std::io::Error| SendError::Temporary(format!("cannot write to {}: {err}", dir.display()));
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let mut folder = tokio::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    folder.mode(0o700);
+    folder.create(dir).await.map_err(io)?;
     let partial = dir.join(format!(".{stem}.partial"));
-    tokio::fs::write(&partial, &email.bytes).await.map_err(io)?;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(&partial).await.map_err(io)?;
+    file.write_all(&email.bytes).await.map_err(io)?;
+    // A tokio file finishes its last write in the background unless flushed.
+    file.flush().await.map_err(io)?;
+    drop(file);
     tokio::fs::rename(&partial, dir.join(format!("{stem}.eml")))
         .await
         .map_err(io)
@@ -194,8 +209,15 @@ mod tests {
         let message = compose(&from, &outgoing(&rendered)).unwrap();
         mailer.send(&message).await.unwrap();
         mailer.send(&message).await.unwrap();
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect::<Result<_, _>>().unwrap();
         assert_eq!(files.len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&files[0].path()), 0o600, "the .eml file is the owner's only");
+            assert_eq!(mode(&dir), 0o700, "so is its folder");
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

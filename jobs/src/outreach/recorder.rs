@@ -150,9 +150,12 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
     }
     let bounced: Vec<&str> = group.iter().filter_map(|e| e.outcome.bounced.as_deref()).collect();
     suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
-    let mut updates: HashMap<&Update, Vec<i64>> = HashMap::new();
+    let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
     for entry in group {
-        updates.entry(&entry.outcome.update).or_default().push(entry.outcome.id);
+        updates
+            .entry(entry.outcome.update.redacted())
+            .or_default()
+            .push(entry.outcome.id);
     }
     for (update, ids) in &updates {
         let (set, mut values) = update.assignments(now);
@@ -166,6 +169,17 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
 }
 
 impl Update {
+    /// The change with the contact details in its reason replaced (see `redact`): marketers
+    /// read `lastError`, and an SMTP reply often names the address it refused.
+    fn redacted(&self) -> Self {
+        match self {
+            Self::Suppressed(reason) => Self::Suppressed(redact(reason)),
+            Self::Retry(due, reason) => Self::Retry(*due, redact(reason)),
+            Self::Failed(reason) => Self::Failed(redact(reason)),
+            Self::Sent | Self::Postponed(_) => self.clone(),
+        }
+    }
+
     fn assignments(&self, now: DateTime<Utc>) -> (&'static str, Vec<Value>) {
         match self {
             Self::Sent => ("status = 'sent', sent_at = $1, last_error = NULL", vec![now.into()]),
@@ -200,5 +214,87 @@ impl Update {
         };
         *counter += rows;
         metrics::counter!("patron_outbox_emails_total", "outcome" => outcome).increment(rows);
+    }
+}
+
+/// `reason` with each email address (a word with an `@` inside) replaced by `[address]` and each
+/// phone number (a run of 7 or more digits, `+` included: Patron stores phones compact) by
+/// `[phone]`, e.g. `550 5.1.1 <ann@example.com>: Recipient address rejected` becomes
+/// `550 5.1.1 <[address]>: Recipient address rejected`.
+fn redact(reason: &str) -> String {
+    let is_boundary = |c: char| c.is_whitespace() || "<>()[]{},;:\"'".contains(c);
+    let mut redacted = String::with_capacity(reason.len());
+    let mut word = String::new();
+    for c in reason.chars().chain(std::iter::once(' ')) {
+        if !is_boundary(c) {
+            word.push(c);
+            continue;
+        }
+        let is_address = word
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if is_address {
+            redacted.push_str("[address]");
+        } else {
+            redact_phones(&word, &mut redacted);
+        }
+        word.clear();
+        redacted.push(c);
+    }
+    redacted.pop();
+    redacted
+}
+
+/// Appends `word` with each run of 7 or more digits (and the `+` before it) as `[phone]`.
+fn redact_phones(word: &str, redacted: &mut String) {
+    fn flush(digits: &mut String, redacted: &mut String) {
+        let count = digits.trim_start_matches('+').len();
+        redacted.push_str(if count >= 7 { "[phone]" } else { digits.as_str() });
+        digits.clear();
+    }
+    let mut digits = String::new();
+    for c in word.chars() {
+        if c.is_ascii_digit() || (c == '+' && digits.is_empty()) {
+            digits.push(c);
+        } else {
+            flush(&mut digits, redacted);
+            if c == '+' {
+                digits.push(c);
+            } else {
+                redacted.push(c);
+            }
+        }
+    }
+    flush(&mut digits, redacted);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_lose_addresses_and_phone_numbers_but_keep_the_rest() {
+        let cases = [
+            (
+                "undeliverable: permanent error (550): 5.1.1 <ann.lee+vip@example.com>: Recipient address rejected",
+                "undeliverable: permanent error (550): 5.1.1 <[address]>: Recipient address rejected",
+            ),
+            ("mailbox ann@example.com full", "mailbox [address] full"),
+            (
+                "address \"bob@x.cn\" is not valid",
+                "address \"[address]\" is not valid",
+            ),
+            ("to +8613812345678: rejected", "to [phone]: rejected"),
+            ("number 13812345678 opted out", "number [phone] opted out"),
+            (
+                "cannot connect to 127.0.0.1:2525: refused (451 4.3.0)",
+                "cannot connect to 127.0.0.1:2525: refused (451 4.3.0)",
+            ),
+            ("gave up after 72 hours: a + b @ c", "gave up after 72 hours: a + b @ c"),
+            ("", ""),
+        ];
+        for (reason, expected) in cases {
+            assert_eq!(redact(reason), expected, "{reason}");
+        }
     }
 }

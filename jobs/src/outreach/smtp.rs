@@ -18,10 +18,11 @@ use tokio::net::TcpStream;
 use super::mailer::SendError;
 
 /// How the connection is secured, from the URL: `smtp://` plain, `smtp://…?tls=required` or
-/// `?tls=opportunistic` STARTTLS, `smtps://` TLS from the first byte.
+/// `?tls=opportunistic` STARTTLS, `smtps://` TLS from the first byte. Credentials are only sent
+/// over TLS, unless the URL says `?tls=none` (plain on purpose, e.g. a relay on a private network).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Security {
-    Plain,
+    Plain { explicit: bool },
     StartTls { required: bool },
     Wrapper,
 }
@@ -124,6 +125,14 @@ impl SmtpPool {
             }
         }
         if let Some(credentials) = &server.credentials {
+            // `tls=opportunistic` against a server without STARTTLS (or one an attacker stripped
+            // of it): the password is not worth the email.
+            if !connection.is_encrypted() && server.security != (Security::Plain { explicit: true }) {
+                connection.abort().await;
+                return Err(SendError::Temporary(
+                    "the SMTP server does not offer STARTTLS; the credentials are not sent in clear text".to_owned(),
+                ));
+            }
             connection
                 .auth(DEFAULT_MECHANISMS, credentials)
                 .await
@@ -146,7 +155,8 @@ fn parse(url: &str) -> Result<Server, String> {
     let url = url::Url::parse(url).map_err(|err| err.to_string())?;
     let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
     let (security, default_port) = match (url.scheme(), tls.as_deref()) {
-        ("smtp", None) => (Security::Plain, 25),
+        ("smtp", None) => (Security::Plain { explicit: false }, 25),
+        ("smtp", Some("none")) => (Security::Plain { explicit: true }, 25),
         ("smtp", Some("required")) => (Security::StartTls { required: true }, 587),
         ("smtp", Some("opportunistic")) => (Security::StartTls { required: false }, 587),
         ("smtps", _) => (Security::Wrapper, 465),
@@ -163,6 +173,13 @@ fn parse(url: &str) -> Result<Server, String> {
         Some(password) => Some(Credentials::new(decode(url.username())?, decode(password)?)),
         None => None,
     };
+    if credentials.is_some() && security == (Security::Plain { explicit: false }) {
+        return Err(
+            "it has a user and password but no TLS, so they would cross the network in clear text: \
+             add ?tls=required (STARTTLS) or use smtps://, or say ?tls=none to send them unencrypted"
+                .to_owned(),
+        );
+    }
     let hello = match url.path().trim_matches('/') {
         "" => ClientId::Domain("localhost".to_owned()),
         name => ClientId::Domain(name.to_owned()),
@@ -185,7 +202,7 @@ mod tests {
         let plain = parse("smtp://127.0.0.1:2525").unwrap();
         assert_eq!(
             (plain.host.as_str(), plain.port, plain.security),
-            ("127.0.0.1", 2525, Security::Plain)
+            ("127.0.0.1", 2525, Security::Plain { explicit: false })
         );
         assert!(plain.credentials.is_none());
         let submission = parse("smtp://user%40brand:p%2Fss@mail.example?tls=required").unwrap();
@@ -201,6 +218,27 @@ mod tests {
         assert_eq!((wrapped.port, wrapped.security), (465, Security::Wrapper));
         assert_eq!(wrapped.hello, ClientId::Domain("patron.brand.example".to_owned()));
         assert!(parse("http://mail.example").is_err());
+        let relay = parse("smtp://user:pass@relay.internal?tls=none").unwrap();
+        assert_eq!(
+            (relay.port, relay.security, relay.credentials.is_some()),
+            (25, Security::Plain { explicit: true }, true)
+        );
         assert!(parse("smtp://mail.example?tls=sometimes").is_err());
+    }
+
+    #[test]
+    fn credentials_without_tls_are_refused_unless_the_url_says_so() {
+        let err = parse("smtp://user:pass@mail.example:587").unwrap_err();
+        assert!(err.contains("clear text") && err.contains("tls=required"), "{err}");
+        assert!(SmtpPool::new("smtp://user:pass@mail.example:587", Duration::from_secs(1), 1).is_err());
+        for url in [
+            "smtp://user:pass@mail.example?tls=required",
+            "smtp://user:pass@mail.example?tls=opportunistic",
+            "smtps://user:pass@mail.example",
+            "smtp://user:pass@mail.example?tls=none",
+            "smtp://mail.example:25",
+        ] {
+            assert!(parse(url).is_ok(), "{url}");
+        }
     }
 }

@@ -6,9 +6,15 @@
 //! (`{{ holiday.date|date("%-m月%-d日") }}`) and `number` groups digits (`{{ member.points|number }}`
 //! gives `12,345`). Undefined variables are errors, so a typo fails validation instead of sending a
 //! blank. `trim_blocks` and `lstrip_blocks` are on, so a `{% if %}` on its own line leaves no gap.
+//!
+//! Marketers edit these templates, so one render is bounded (`FUEL`, `MAX_PART_BYTES`,
+//! `MAX_RENDER_TIME`): a loop over a large range or a huge output is an error naming its limit,
+//! not a stalled server.
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, UndefinedBehavior, Value};
@@ -17,6 +23,14 @@ use serde::{Deserialize, Serialize};
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
 pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
+
+/// Instructions one part may execute (minijinja's fuel): the shipped templates take under 100,
+/// two nested loops over `range(100000)` would take billions (200,000 run out in milliseconds).
+pub const FUEL: u64 = 200_000;
+/// Bytes one rendered part may have (Gmail clips a message past about 100 KB anyway).
+pub const MAX_PART_BYTES: usize = 512 * 1024;
+/// How long rendering one email (all its parts) may take.
+pub const MAX_RENDER_TIME: Duration = Duration::from_secs(1);
 
 /// What is rendered when a member's locale has no template.
 const FALLBACK_LOCALE: &str = "zh-CN";
@@ -153,6 +167,9 @@ impl TemplateError {
     /// minijinja's own description plus, where it has them, the offending source and the line.
     fn new(part: &'static str, source: &str, err: &Error) -> Self {
         let mut message = err.kind().to_string();
+        if err.kind() == ErrorKind::OutOfFuel {
+            message = format!("takes more than the limit of {FUEL} steps to render (a loop too long?)");
+        }
         if let Some(detail) = err.detail() {
             let _ = write!(message, ": {detail}");
         }
@@ -218,7 +235,8 @@ impl Templates {
     pub fn render(&self, kind: &str, locale: &str, ctx: &MailContext) -> Option<Result<Rendered, TemplateError>> {
         let locales = self.names.get(kind)?;
         let names = locales.get(locale).or_else(|| locales.get(FALLBACK_LOCALE))?;
-        Some(render_parts(&self.env, names, &context_value(ctx)))
+        let deadline = Instant::now() + MAX_RENDER_TIME;
+        Some(render_parts(&self.env, names, &context_value(ctx), deadline))
     }
 }
 
@@ -236,8 +254,9 @@ fn context_value(ctx: &MailContext) -> Value {
 
 /// Checks an edited template before it is saved: it compiles, and renders against sample contexts
 /// (a holiday for kind "holiday", none otherwise, as at send time; with and without tier and store,
-/// so both sides of an `{% if %}` run) without error, gives a non-empty subject, and keeps the
-/// unsubscribe link in both bodies (an advertising email must offer a way out, 广告法 art. 43).
+/// so both sides of an `{% if %}` run) without error and within the bounds, gives a non-empty
+/// subject, and keeps the unsubscribe link in both bodies (an advertising email must offer a way
+/// out, 广告法 art. 43).
 pub fn validate(kind: &str, source: &TemplateSource) -> Result<(), TemplateError> {
     if !is_known_kind(kind) {
         return Err(TemplateError {
@@ -253,8 +272,10 @@ pub fn validate(kind: &str, source: &TemplateSource) -> Result<(), TemplateError
     let names = template_names(kind, "draft");
     let parts = [&source.subject, &source.text, &source.html].map(|s| Cow::Owned(s.clone()));
     add_parts(&mut env, &names, parts)?;
+    // All the samples together get the time one email may take.
+    let deadline = Instant::now() + MAX_RENDER_TIME;
     for ctx in sample_contexts(kind) {
-        let rendered = render_parts(&env, &names, &context_value(&ctx))?;
+        let rendered = render_parts(&env, &names, &context_value(&ctx), deadline)?;
         if rendered.subject.is_empty() {
             return Err(TemplateError {
                 part: "subject",
@@ -332,6 +353,7 @@ fn sample_contexts(kind: &str) -> Vec<MailContext> {
 /// Strict undefined behaviour, escaping by suffix, tidy block whitespace, and the extra filters.
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // The `debug` feature is on for error spans (`Error::range`); debug mode itself would also
     // snapshot every variable into each error, which nothing here shows.
@@ -368,22 +390,81 @@ fn add_parts(
     Ok(())
 }
 
-fn render_parts(env: &Environment<'_>, names: &[String; 3], ctx: &Value) -> Result<Rendered, TemplateError> {
+/// Renders the three parts, writing nothing after `deadline`.
+fn render_parts(
+    env: &Environment<'_>,
+    names: &[String; 3],
+    ctx: &Value,
+    deadline: Instant,
+) -> Result<Rendered, TemplateError> {
     let [subject, text, html] = names;
     Ok(Rendered {
-        subject: one_line(&render_part(env, "subject", subject, ctx)?),
-        text: render_part(env, "text", text, ctx)?,
-        html: render_part(env, "html", html, ctx)?,
+        subject: one_line(&render_part(env, "subject", subject, ctx, deadline)?),
+        text: render_part(env, "text", text, ctx, deadline)?,
+        html: render_part(env, "html", html, ctx, deadline)?,
     })
 }
 
-fn render_part(env: &Environment<'_>, part: &'static str, name: &str, ctx: &Value) -> Result<String, TemplateError> {
+fn render_part(
+    env: &Environment<'_>,
+    part: &'static str,
+    name: &str,
+    ctx: &Value,
+    deadline: Instant,
+) -> Result<String, TemplateError> {
     let template = env
         .get_template(name)
         .map_err(|err| TemplateError::new(part, "", &err))?;
-    template
-        .render(ctx)
-        .map_err(|err| TemplateError::new(part, template.source(), &err))
+    let mut output = BoundedOutput {
+        bytes: Vec::new(),
+        deadline,
+        exceeded: None,
+    };
+    let rendered = template.render_captured_to(ctx, &mut output);
+    let bounded = |message: String, err: &Error| TemplateError {
+        part,
+        message,
+        line: err.line(),
+    };
+    match (rendered, output.exceeded) {
+        (Ok(_), _) => String::from_utf8(output.bytes).map_err(|_| TemplateError {
+            part,
+            message: "renders text that is not UTF-8".to_owned(),
+            line: None,
+        }),
+        (Err(err), Some(limit)) => Err(bounded(limit, &err)),
+        (Err(err), None) => Err(TemplateError::new(part, template.source(), &err)),
+    }
+}
+
+/// Where a part is rendered: it refuses to grow past `MAX_PART_BYTES` or to be written to after
+/// the deadline (work that writes nothing is bounded by the fuel instead).
+struct BoundedOutput {
+    bytes: Vec<u8>,
+    deadline: Instant,
+    /// The limit the render ran into, as the error names it.
+    exceeded: Option<String>,
+}
+
+impl io::Write for BoundedOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_PART_BYTES {
+            self.exceeded = Some(format!("renders more than the limit of {} KiB", MAX_PART_BYTES / 1024));
+        } else if Instant::now() > self.deadline {
+            self.exceeded = Some(format!(
+                "takes longer than the limit of {} s to render",
+                MAX_RENDER_TIME.as_secs_f32()
+            ));
+        } else {
+            self.bytes.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
+        Err(io::Error::other("a rendering limit was reached"))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A header must be one line: lines are trimmed, blank ones dropped, the rest joined by spaces.
@@ -450,7 +531,6 @@ pub async fn saved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     fn member(name: &str) -> MemberContext {
         MemberContext {
@@ -712,6 +792,47 @@ mod tests {
         let no_subject = source("  \n ", "{{ unsubscribe_url }}", "{{ unsubscribe_url }}");
         assert_eq!(validate("winback", &no_subject).unwrap_err().part, "subject");
         assert!(validate("anniversary", &builtin("winback", "en").unwrap()).is_err());
+    }
+
+    #[test]
+    fn validate_refuses_a_loop_past_the_fuel_limit_naming_it() {
+        let nested = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+        let looping = source(
+            "Hi",
+            &format!("{nested}{{{{ unsubscribe_url }}}}"),
+            "{{ unsubscribe_url }}",
+        );
+        let started = Instant::now();
+        let err = validate("winback", &looping).unwrap_err();
+        assert_eq!(err.part, "text", "{err}");
+        assert!(err.message.contains(&format!("limit of {FUEL} steps")), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn validate_refuses_output_past_the_size_limit_naming_it() {
+        let huge = source(
+            "Hi",
+            "{{ unsubscribe_url }}",
+            "{{ 'x' * 10000000 }}{{ unsubscribe_url }}",
+        );
+        let err = validate("winback", &huge).unwrap_err();
+        assert_eq!(err.part, "html", "{err}");
+        assert!(err.message.contains("limit of 512 KiB"), "{err}");
+    }
+
+    #[test]
+    fn rendering_past_the_deadline_stops_naming_the_time_limit() {
+        let ctx = context_value(&context("birthday", "Ann"));
+        let late = Instant::now() - Duration::from_millis(1);
+        let mut env = environment();
+        env.add_template("t", "Hello {{ member.name }}").unwrap();
+        let err = render_part(&env, "text", "t", &ctx, late).unwrap_err();
+        assert!(err.message.contains("limit of 1 s"), "{err}");
+        assert_eq!(
+            render_part(&env, "text", "t", &ctx, Instant::now() + MAX_RENDER_TIME).unwrap(),
+            "Hello Ann"
+        );
     }
 
     #[test]

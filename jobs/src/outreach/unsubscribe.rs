@@ -11,6 +11,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// Signature bytes kept in a link: 128 bits.
 const SIGNATURE_BYTES: usize = 16;
 
+/// The token of a preview's link (see `preview_url`).
+pub const PREVIEW_TOKEN: &str = "preview";
+
 #[derive(Clone)]
 pub struct UnsubscribeLinks {
     keyed: HmacSha256,
@@ -36,6 +39,12 @@ impl UnsubscribeLinks {
 
     pub fn url(&self, member_id: i64) -> String {
         format!("{}/unsubscribe/{}", self.base_url, self.token(member_id))
+    }
+
+    /// The link previews and test emails carry: staff see and send those, and may not change a
+    /// member's consent, so it names no member and `verify` refuses it.
+    pub fn preview_url(&self) -> String {
+        format!("{}/unsubscribe/{PREVIEW_TOKEN}", self.base_url)
     }
 
     /// The member a token was issued for, if its signature holds (compared in constant time).
@@ -69,7 +78,8 @@ mod tests {
         assert_eq!(links.verify(&format!("43.{signature}")), None);
         assert_eq!(UnsubscribeLinks::new(b"secret-two", "x").verify(&token), None);
         assert_eq!(links.verify(&token[..token.len() - 2]), None);
-        for junk in ["", "42", "42.", "x.y", "42.!!!"] {
+        assert_eq!(links.preview_url(), "https://brand.example/unsubscribe/preview");
+        for junk in ["", "42", "42.", "x.y", "42.!!!", PREVIEW_TOKEN] {
             assert_eq!(links.verify(junk), None, "{junk:?}");
         }
     }

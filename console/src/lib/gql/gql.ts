@@ -50,7 +50,9 @@ type Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": typeof types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": typeof types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": typeof types.CancelCampaignDocument,
-    "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n": typeof types.AppKeysDocument,
+    "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": typeof types.AccessDocument,
+    "\n  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }\n": typeof types.DisableStaffUserDocument,
+    "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n": typeof types.EnableStaffUserDocument,
     "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": typeof types.CreateAppKeyDocument,
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": typeof types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": typeof types.RevokeTokensOfDocument,
@@ -92,7 +94,9 @@ const documents: Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": types.CancelCampaignDocument,
-    "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n": types.AppKeysDocument,
+    "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": types.AccessDocument,
+    "\n  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }\n": types.DisableStaffUserDocument,
+    "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n": types.EnableStaffUserDocument,
     "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": types.CreateAppKeyDocument,
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": types.RevokeTokensOfDocument,
@@ -242,7 +246,15 @@ export function graphql(source: "\n  mutation CancelCampaign($id: ID!) { cancelC
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AppKeys { appKeys { id name createdBy createdAt lastUsedAt revokedAt } }\n"): typeof import('./graphql').AppKeysDocument;
+export function graphql(source: "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n"): typeof import('./graphql').AccessDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }\n"): typeof import('./graphql').DisableStaffUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n"): typeof import('./graphql').EnableStaffUserDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

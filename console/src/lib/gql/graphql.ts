@@ -172,7 +172,10 @@ export type MemberFilter = {
   minPAlive?: number | null | undefined;
   minRScore?: number | null | undefined;
   minRecencyDays?: number | null | undefined;
-  /** Part of the name, member number, phone or email (case-insensitive). */
+  /**
+   * Part of the name or member number (case-insensitive), or a whole phone number or email;
+   * part of a phone or email only where the viewer sees it unmasked.
+   */
   search?: string | null | undefined;
   storeCode?: string | null | undefined;
   /** From the latest analytics run: */
@@ -578,10 +581,24 @@ export type CancelCampaignMutationVariables = Exact<{
 
 export type CancelCampaignMutation = { cancelCampaign: { id: string, status: string } };
 
-export type AppKeysQueryVariables = Exact<{ [key: string]: never; }>;
+export type AccessQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AppKeysQuery = { appKeys: Array<{ id: string, name: string, createdBy: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+export type AccessQuery = { staffUsers: Array<{ username: string, displayName: string, role: string, disabledAt: string | null, store: { code: string } | null }>, appKeys: Array<{ id: string, name: string, createdBy: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+
+export type DisableStaffUserMutationVariables = Exact<{
+  username: string;
+}>;
+
+
+export type DisableStaffUserMutation = { disableStaffUser: { username: string, disabledAt: string | null } };
+
+export type EnableStaffUserMutationVariables = Exact<{
+  username: string;
+}>;
+
+
+export type EnableStaffUserMutation = { enableStaffUser: { username: string, disabledAt: string | null } };
 
 export type CreateAppKeyMutationVariables = Exact<{
   name: string;
@@ -1340,8 +1357,17 @@ export const CancelCampaignDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CancelCampaignMutation, CancelCampaignMutationVariables>;
-export const AppKeysDocument = new TypedDocumentString(`
-    query AppKeys {
+export const AccessDocument = new TypedDocumentString(`
+    query Access {
+  staffUsers {
+    username
+    displayName
+    role
+    disabledAt
+    store {
+      code
+    }
+  }
   appKeys {
     id
     name
@@ -1351,7 +1377,23 @@ export const AppKeysDocument = new TypedDocumentString(`
     revokedAt
   }
 }
-    `) as unknown as TypedDocumentString<AppKeysQuery, AppKeysQueryVariables>;
+    `) as unknown as TypedDocumentString<AccessQuery, AccessQueryVariables>;
+export const DisableStaffUserDocument = new TypedDocumentString(`
+    mutation DisableStaffUser($username: String!) {
+  disableStaffUser(username: $username) {
+    username
+    disabledAt
+  }
+}
+    `) as unknown as TypedDocumentString<DisableStaffUserMutation, DisableStaffUserMutationVariables>;
+export const EnableStaffUserDocument = new TypedDocumentString(`
+    mutation EnableStaffUser($username: String!) {
+  enableStaffUser(username: $username) {
+    username
+    disabledAt
+  }
+}
+    `) as unknown as TypedDocumentString<EnableStaffUserMutation, EnableStaffUserMutationVariables>;
 export const CreateAppKeyDocument = new TypedDocumentString(`
     mutation CreateAppKey($name: String!) {
   createAppKey(name: $name) {
