@@ -382,7 +382,11 @@ fn stored_secret(data_dir: &Path) -> anyhow::Result<String> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(anyhow::anyhow!("cannot read {}: {err}", path.display())),
     }
-    std::fs::create_dir_all(data_dir)?;
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+    folder.create(data_dir)?;
     let secret = random_hex::<MIN_SECRET_BYTES>();
     let mut file = tempfile::NamedTempFile::new_in(data_dir)?;
     file.write_all(secret.as_bytes())?;
