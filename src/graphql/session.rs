@@ -207,12 +207,7 @@ impl SessionMutation {
         viewer.require(&[Role::Admin])?;
         let subject = match (member_no, username) {
             (Some(no), None) => Viewer::member(&member::find(db, &no).await?).actor,
-            (None, Some(name)) => {
-                let user = staff::by_username(db, &name)
-                    .await?
-                    .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", name.trim())))?;
-                Viewer::staff_actor(user.id)
-            }
+            (None, Some(name)) => Viewer::staff_actor(staff::named(db, &name).await?.id),
             _ => return Err(AppError::input("give either memberNo or username").into()),
         };
         let keys = ctx.data::<TokenKeys>()?;

@@ -99,6 +99,8 @@ pub async fn sign_in(conn: &DatabaseConnection, trail: &AuditTrail, attempt: &At
         return Err(AppError::field("username", "enter your username"));
     }
     let client = &attempt.client.chars().take(64).collect::<String>();
+    // Checked before `reserve` too, without a lock or a write: a flood of throttled guesses
+    // then queues for nothing.
     if let Some(wait) = throttled(conn, username, client, None).await? {
         return Err(refused(trail, username, client, wait));
     }

@@ -20,6 +20,13 @@ pub async fn by_username(conn: &impl ConnectionTrait, username: &str) -> AppResu
         .await?)
 }
 
+/// The staff user called `username`, or a field error naming it.
+pub async fn named(conn: &impl ConnectionTrait, username: &str) -> AppResult<staff_user::Model> {
+    by_username(conn, username)
+        .await?
+        .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", username.trim())))
+}
+
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, staff_user::Model>> {
     let staff = staff_user::Entity::find()
         .filter(staff_user::Column::Id.is_in(ids.iter().copied()))
@@ -94,18 +101,14 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> AppResult<staff_user::Model> {
     let txn = db.begin().await?;
-    let user = by_username(&txn, username)
-        .await?
-        .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", username.trim())))?;
+    let user = named(&txn, username).await?;
     if disabled && viewer.staff_id == Some(user.id) {
         return Err(AppError::field("username", "you cannot disable yourself"));
     }
-    let mut row: staff_user::ActiveModel = user.clone().into();
-    row.disabled_at = Set(match (disabled, user.disabled_at) {
-        (true, Some(since)) => Some(since),
-        (true, None) => Some(Utc::now()),
-        (false, _) => None,
-    });
+    // Disabling twice keeps the first time.
+    let disabled_at = disabled.then(|| user.disabled_at.unwrap_or_else(Utc::now));
+    let mut row: staff_user::ActiveModel = user.into();
+    row.disabled_at = Set(disabled_at);
     let user = row.update(&txn).await?;
     if disabled {
         let subject = Viewer::staff_actor(user.id);
