@@ -50,9 +50,11 @@ impl Table {
         Ok(())
     }
 
-    /// Multi-row INSERTs through `conn`; `suffix` may add e.g. an `ON CONFLICT` clause.
-    pub async fn insert(&self, conn: &impl ConnectionTrait, rows: &[Vec<Value>], suffix: &str) -> Result<(), DbErr> {
+    /// Multi-row INSERTs through `conn`; `suffix` may add e.g. an `ON CONFLICT` clause. The rows
+    /// inserted (those an `ON CONFLICT … DO NOTHING` skipped are not).
+    pub async fn insert(&self, conn: &impl ConnectionTrait, rows: &[Vec<Value>], suffix: &str) -> Result<u64, DbErr> {
         let backend = conn.get_database_backend();
+        let mut inserted = 0;
         for chunk in rows.chunks(crate::sql::rows_per_statement(self.columns.len())) {
             let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.columns.join(", "));
             let mut n = 0;
@@ -74,10 +76,12 @@ impl Table {
             }
             sql.push_str(suffix);
             let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-            conn.execute(Statement::from_sql_and_values(backend, sql, values))
-                .await?;
+            inserted += conn
+                .execute(Statement::from_sql_and_values(backend, sql, values))
+                .await?
+                .rows_affected();
         }
-        Ok(())
+        Ok(inserted)
     }
 
     fn copy_statement(&self, target: &str) -> String {

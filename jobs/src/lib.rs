@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod bulk;
+pub mod calendar;
 pub mod campaigns;
 pub mod lease;
 pub mod model;
@@ -231,18 +232,19 @@ async fn execute(
     run_id: i64,
     trigger: Trigger,
 ) -> Result<serde_json::Value, JobError> {
-    use outreach::queue::{self, Timing};
+    use campaigns::builtin::{self, Day, Timing};
     // The schedule sends at each member's local send hour; a run by hand queues for now.
     let timing = match trigger {
         Trigger::Schedule => Timing::Scheduled,
         Trigger::Cli | Trigger::Api => Timing::Now,
     };
+    let day = Day { as_of, timing, run_id };
     let counts = match name {
         "analytics" => json(analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?),
-        "birthday" => json(queue::birthday(ctx, as_of, timing, run_id).await?),
-        "holiday" => json(queue::holiday(ctx, as_of, timing, run_id).await?),
-        "winback" => json(queue::winback(ctx, as_of, timing, run_id).await?),
-        "points-notice" => json(queue::points_expiry(ctx, as_of, timing, run_id).await?),
+        "birthday" => json(builtin::birthday(ctx, day).await?),
+        "holiday" => json(builtin::holiday(ctx, day).await?),
+        "winback" => json(builtin::winback(ctx, day).await?),
+        "points-notice" => json(builtin::points_notice(ctx, day).await?),
         "segments" => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),
@@ -262,17 +264,24 @@ async fn execute(
             } else {
                 let midnight = (as_of + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN);
                 (
-                    campaigns::local_time(midnight, ctx.time_zone) - chrono::Duration::seconds(1),
+                    calendar::local_time(midnight, ctx.time_zone) - chrono::Duration::seconds(1),
                     true,
                 )
             };
             json(campaigns::run(ctx, now, catch_up, run_id).await?)
         }
-        "outbox" => json(outreach::dispatch::dispatch(ctx).await?),
+        "outbox" => json(send_outbox(ctx).await?),
         "points-expiry" => json(points::expiry::run(&ctx.db, &ctx.points, ctx.time_zone, as_of).await?),
         other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),
     };
     Ok(counts)
+}
+
+/// Sends every queued message that is due: delivery, told by the campaign engine what each
+/// message is.
+pub async fn send_outbox(ctx: &JobContext) -> Result<outreach::dispatch::Dispatched, JobError> {
+    let content = campaigns::Messages::load(&ctx.db, &ctx.outreach.config).await?;
+    outreach::dispatch::dispatch(ctx, &content).await
 }
 
 fn json(counts: impl serde::Serialize) -> serde_json::Value {

@@ -7,7 +7,7 @@ use croner::parser::{CronParser, Seconds};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use tokio_util::task::TaskTracker;
 
-use crate::{outreach, run_scheduled, JobContext};
+use crate::{run_scheduled, JobContext};
 
 /// Cron expressions (with seconds) in the brand's time zone.
 #[derive(Clone, Debug)]
@@ -143,7 +143,7 @@ async fn scheduled(ctx: &JobContext, job: &str, tick: DateTime<Utc>) {
 /// The dispatcher runs often; it is only logged (not recorded in `job_runs`) when it did something.
 #[tracing::instrument(name = "job", skip_all, fields(job = "outbox", trigger = "schedule"))]
 async fn dispatch(ctx: &JobContext) {
-    match outreach::dispatch::dispatch(ctx).await {
+    match crate::send_outbox(ctx).await {
         Ok(done) if done.sent + done.retrying + done.failed + done.suppressed + done.postponed > 0 => {
             tracing::info!(?done, "outbox dispatched");
         }

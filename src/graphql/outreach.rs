@@ -4,7 +4,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{call_outcome, outbox};
-use jobs::outreach::holidays::BrandHoliday;
+use jobs::campaigns::holidays::BrandHoliday;
 use jobs::outreach::template::Rendered;
 use jobs::JobContext;
 
@@ -46,8 +46,8 @@ impl Holiday {
     }
     async fn calendar(&self) -> CalendarKind {
         match self.holiday.holiday.date {
-            jobs::outreach::calendar::HolidayDate::Solar { .. } => CalendarKind::Solar,
-            jobs::outreach::calendar::HolidayDate::Lunar { .. } => CalendarKind::Lunar,
+            jobs::calendar::HolidayDate::Solar { .. } => CalendarKind::Solar,
+            jobs::calendar::HolidayDate::Lunar { .. } => CalendarKind::Lunar,
         }
     }
     async fn enabled(&self) -> bool {
@@ -235,7 +235,7 @@ impl OutreachQuery {
             locale: locale.as_deref(),
             holiday_key: holiday_key.as_deref(),
         };
-        let (_, rendered) = service::preview(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach, &request).await?;
+        let (_, rendered) = service::preview(db(ctx)?, viewer(ctx)?, jobs(ctx)?, &request).await?;
         Ok(rendered.into())
     }
 
@@ -248,11 +248,10 @@ impl OutreachQuery {
         member_no: String,
         holiday_key: Option<String>,
     ) -> async_graphql::Result<TemplateDraftPreview> {
-        let outreach = &jobs(ctx)?.outreach;
         let rendered = service::preview_draft(
             db(ctx)?,
             viewer(ctx)?,
-            outreach,
+            jobs(ctx)?,
             input,
             &member_no,
             holiday_key.as_deref(),
@@ -388,7 +387,7 @@ impl OutreachMutation {
             locale: locale.as_deref(),
             holiday_key: holiday_key.as_deref(),
         };
-        service::send_test(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach, &request, &to).await?;
+        service::send_test(db(ctx)?, viewer(ctx)?, jobs(ctx)?, &request, &to).await?;
         Ok(true)
     }
 

@@ -30,8 +30,8 @@ pub enum SegmentFilter {
     /// A profile field or a field of the latest analytics run: `{ field: "tier", op: IN,
     /// values: ["A", "B"] }`. Without a metrics row (never analysed) a metrics field is false.
     Field(FieldCondition),
-    /// The birthday is within the next N days (0: today); 29 February counts as 28 February
-    /// in common years.
+    /// The birthday is within the next N days (0: today): the lunar one for members who keep a
+    /// lunar birthday; 29 February counts as 28 February in common years.
     BirthdayWithin(i32),
     /// The latest analytics run changed the member's tier.
     TierChange(TierChangeCondition),

@@ -4,7 +4,7 @@
 use chrono::{NaiveTime, Utc};
 use entity::{campaign, campaign_occurrence, email_template, outbox, segment};
 use jobs::campaigns::{self as engine, report, Schedule};
-use jobs::outreach::queue::QUEUED;
+use jobs::outreach::outbox::QUEUED;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;

@@ -3,13 +3,14 @@
 use async_graphql::{Enum, InputObject, SimpleObject};
 use chrono::{NaiveDate, Utc};
 use entity::{email_template, holiday, member, outbox};
-use jobs::outreach::calendar::{date_in_year, supported_years, HolidayDate};
-use jobs::outreach::holidays::{self, BrandHoliday};
+use jobs::calendar::{date_in_year, supported_years, HolidayDate};
+use jobs::campaigns::builtin::holiday_calendar;
+use jobs::campaigns::holidays::BrandHoliday;
+use jobs::campaigns::Messages;
 use jobs::outreach::mailer::{compose, Outgoing};
-use jobs::outreach::template::{
-    self, HolidayContext, MailContext, PointsExpiryContext, Rendered, TemplateSource, Templates,
-};
+use jobs::outreach::template::{self, MailContext, Rendered, TemplateSource, Templates};
 use jobs::outreach::{recipient, suppression, Outreach};
+use jobs::JobContext;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -92,7 +93,7 @@ pub async fn holidays(
     outreach: &Outreach,
 ) -> AppResult<Vec<BrandHoliday>> {
     viewer.require(&[Role::Admin, Role::Marketer, Role::Associate])?;
-    Ok(holidays::calendar(conn, &outreach.config).await?)
+    Ok(holiday_calendar(conn, &outreach.config).await?)
 }
 
 /// A holiday's date in `year`, with the calendar's coverage checked for lunar ones.
@@ -344,11 +345,11 @@ pub struct PreviewRequest<'a> {
 pub async fn preview(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
-    outreach: &Outreach,
+    jobs: &JobContext,
     request: &PreviewRequest<'_>,
 ) -> AppResult<(member::Model, Rendered)> {
     viewer.require(PLANNERS)?;
-    let (member, locale, context) = mail_context(conn, outreach, request).await?;
+    let (member, locale, context) = mail_context(conn, jobs, request).await?;
     let saved = template::saved(conn).await?;
     let kind = request.kind.to_owned();
     let rendered = off_the_workers(move || {
@@ -366,7 +367,7 @@ pub async fn preview(
 pub async fn preview_draft(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
-    outreach: &Outreach,
+    jobs: &JobContext,
     draft: TemplateInput,
     member_no: &str,
     holiday_key: Option<&str>,
@@ -388,7 +389,7 @@ pub async fn preview_draft(
         locale: Some(&draft.locale),
         holiday_key,
     };
-    let (_, locale, context) = mail_context(conn, outreach, &request).await?;
+    let (_, locale, context) = mail_context(conn, jobs, &request).await?;
     let mut sources = template::saved(conn).await?;
     sources.push((draft.kind.clone(), draft.locale, source));
     let kind = draft.kind;
@@ -430,34 +431,34 @@ fn render(
         .ok_or_else(|| AppError::field("kind", "no such template"))
 }
 
-/// The member and what their email is rendered with, in the locale asked for or theirs.
+/// The member and what their email is rendered with, in the locale asked for or theirs: the
+/// context a send would have today in the member's own zone.
 async fn mail_context(
     conn: &impl ConnectionTrait,
-    outreach: &Outreach,
+    jobs: &JobContext,
     request: &PreviewRequest<'_>,
 ) -> AppResult<(member::Model, String, MailContext)> {
     let member = members::find(conn, request.member_no).await?;
     let locale = request.locale.unwrap_or(&member.locale).to_owned();
     check_kind_and_locale(request.kind, &locale)?;
-    let holiday = match request.kind {
-        "holiday" => Some(holiday_context(conn, outreach, request.holiday_key, &locale).await?),
-        _ => None,
-    };
-    let context = MailContext {
-        brand: outreach.config.brand_name.clone(),
-        member: recipient::load(conn, &[member.id], Utc::now())
-            .await?
-            .remove(&member.id)
-            .map(|r| r.member)
-            .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member.member_no)))?,
-        holiday,
-        // A preview of the notice tells of the points lapsing at the end of this month.
-        points_expiry: (request.kind == jobs::campaigns::POINTS_EXPIRY).then(|| {
-            let today = Utc::now().date_naive();
-            PointsExpiryContext::new(jobs::points::expiry::last_day_of_month(today), today)
-        }),
-        unsubscribe_url: outreach.links.preview_url(),
-    };
+    let outreach = &*jobs.outreach;
+    let zone = member.time_zone.parse().unwrap_or(jobs.time_zone);
+    let today = Utc::now().with_timezone(&zone).date_naive();
+    let occasion = Messages::load(conn, &outreach.config)
+        .await?
+        .preview(request.kind, request.holiday_key, &locale, today)
+        .map_err(|problem| AppError::field("holidayKey", problem))?;
+    let recipient = recipient::load(conn, &[member.id], Utc::now())
+        .await?
+        .remove(&member.id)
+        .ok_or_else(|| AppError::NotFound(format!("no member has the number {:?}", member.member_no)))?;
+    let context = MailContext::new(
+        &outreach.config.brand_name,
+        recipient.member,
+        occasion,
+        today,
+        outreach.links.preview_url(),
+    );
     Ok((member, locale, context))
 }
 
@@ -466,14 +467,15 @@ async fn mail_context(
 pub async fn send_test(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
-    outreach: &Outreach,
+    jobs: &JobContext,
     request: &PreviewRequest<'_>,
     to: &str,
 ) -> AppResult<()> {
     viewer.require(PLANNERS)?;
     let to = to.trim().to_lowercase();
     let staff = test_recipient(conn, viewer, &to).await?;
-    let (member, mut rendered) = preview(conn, viewer, outreach, request).await?;
+    let (member, mut rendered) = preview(conn, viewer, jobs, request).await?;
+    let outreach = &*jobs.outreach;
     rendered.subject = format!("[TEST] {}", rendered.subject);
     let key = format!(
         "test:{}:{}:{}",
@@ -523,42 +525,6 @@ async fn test_recipient(
             "test emails go to your own address, and your staff account has none: ask an admin to add it",
         )),
     }
-}
-
-async fn holiday_context(
-    conn: &impl ConnectionTrait,
-    outreach: &Outreach,
-    key: Option<&str>,
-    locale: &str,
-) -> AppResult<HolidayContext> {
-    let today = Utc::now().date_naive();
-    let calendar = holidays::calendar(conn, &outreach.config).await?;
-    let next = |h: &BrandHoliday| {
-        (0..=366)
-            .map(|d| today + chrono::Duration::days(d))
-            .find(|day| h.holiday.date.falls_on(*day))
-    };
-    let (holiday, date) = match key {
-        Some(key) => {
-            let holiday = calendar
-                .iter()
-                .find(|h| h.holiday.key == key)
-                .ok_or_else(|| AppError::field("holidayKey", format!("no holiday has the key {key:?}")))?;
-            (holiday, next(holiday).unwrap_or(today))
-        }
-        None => calendar
-            .iter()
-            .filter(|h| h.enabled)
-            .filter_map(|h| next(h).map(|date| (h, date)))
-            .min_by_key(|(_, date)| *date)
-            .ok_or_else(|| AppError::field("holidayKey", "no holiday is enabled"))?,
-    };
-    Ok(HolidayContext {
-        key: holiday.holiday.key.clone(),
-        name: holiday.name(locale).to_owned(),
-        date,
-        days_until: (date - today).num_days(),
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -192,6 +192,62 @@ async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_fiel
     }
 }
 
+/// A built-in campaign narrowed to a segment reads the segment as it is when the occurrence
+/// starts, as a custom campaign does, not as its last refresh left it: a member who moved out of
+/// Shanghai this morning gets no "Shanghai only" birthday email, one who moved in does.
+#[tokio::test]
+async fn a_built_in_narrowed_to_a_segment_reads_the_segment_as_it_is_that_morning() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    let today = app.jobs.today();
+    let birthday = format!("1990-{}", today.format("%m-%d"));
+    for (no, city) in [("STAYS", "上海"), ("LEAVES", "上海"), ("ARRIVES", "北京")] {
+        let fields = json!({ "city": city, "email": format!("{}@example.com", no.to_lowercase()), "emailConsent": true,
+            "consentSource": "store-form", "birthday": birthday });
+        app.create_member(&admin, no, fields).await;
+    }
+    let segment = app
+        .ok(&admin, "mutation{ createSegment(name:\"Shanghai\", filter:{ field:{ field:\"city\", op:EQ, value:\"上海\" } }){ id } }", json!({}))
+        .await["createSegment"]["id"]
+        .clone();
+    let refresh = "mutation($id:ID!){ refreshSegment(id:$id){ members } }";
+    let refreshed = app.ok(&admin, refresh, json!({ "id": segment })).await;
+    assert_eq!(refreshed["refreshSegment"]["members"], 2);
+    let all = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
+    let birthday_campaign = all["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "BIRTHDAY")
+        .unwrap()["id"]
+        .clone();
+    let update = "mutation($id:ID!, $in:CampaignInput!){ updateCampaign(id:$id, input:$in){ segment { name } } }";
+    app.ok(
+        &admin,
+        update,
+        json!({ "id": birthday_campaign, "in": { "segmentId": segment } }),
+    )
+    .await;
+
+    // This morning, after the night's refresh: one moves out of Shanghai, another moves in.
+    let move_to = "mutation($no:String!, $city:String!){ updateMember(memberNo:$no, input:{ city:$city }){ city } }";
+    app.ok(&admin, move_to, json!({ "no": "LEAVES", "city": "北京" })).await;
+    app.ok(&admin, move_to, json!({ "no": "ARRIVES", "city": "上海" }))
+        .await;
+    let queued = app.run_job("birthday", &today.to_string()).await.expect("birthday job");
+    assert_eq!(queued["candidates"], 2, "{queued}");
+    let outbox = "{ outbox(first: 10) { edges { node { member { memberNo } } } } }";
+    let rows = app.ok(&admin, outbox, json!({})).await;
+    let mut greeted: Vec<&str> = rows["outbox"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["member"]["memberNo"].as_str().unwrap())
+        .collect();
+    greeted.sort_unstable();
+    assert_eq!(greeted, ["ARRIVES", "STAYS"]);
+}
+
 #[tokio::test]
 async fn the_built_in_holiday_can_go_to_one_segment_and_the_birthday_be_turned_off() {
     let sink = SmtpSink::start();

@@ -177,7 +177,7 @@ async fn metrics_count_requests_operations_errors_and_job_runs_and_show_outbox_a
     assert!(open >= 1.0 && idle <= open && open <= max, "open {open}, idle {idle}");
 
     // Outbox outcomes and the send's latency: the due row goes out (to the .eml folder).
-    let done = jobs::outreach::dispatch::dispatch(&app.jobs).await.expect("dispatch");
+    let done = jobs::send_outbox(&app.jobs).await.expect("dispatch");
     assert_eq!(done.sent, 1, "{done:?}");
     let sent = scrape(&app).await;
     let sent_grew = |name: &str, labels: &[(&str, &str)]| sent.sum(name, labels) - after.sum(name, labels);

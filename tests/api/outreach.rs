@@ -285,6 +285,66 @@ async fn leap_day_and_lunar_birthdays_fall_on_the_right_days() {
     assert_eq!(occurrences, ["2025-02-28", "2024-02-29", "2024-09-17", "2025-10-06"]);
 }
 
+/// A segment's "birthday today" and the birthday campaign pick the same members on every day,
+/// and both agree with the published lunar calendar: members born on a lunar holiday keep their
+/// lunar birthday on that holiday's date in 2026 (`LUNAR_HOLIDAYS`), not on their solar date.
+#[tokio::test]
+async fn a_birthday_segment_and_the_birthday_campaign_agree_with_the_lunar_calendar() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    let lunar = |born: &str| json!({ "birthday": born, "lunarBirthday": true });
+    let members = [
+        ("SPRING", lunar("2023-01-22")), // lunar 1/1
+        ("EIGHTH", lunar("2024-02-17")), // lunar 1/8: 2026-02-24, a week after the new year
+        ("DRAGON", lunar("2024-06-10")), // lunar 5/5
+        ("QIXI", lunar("2025-08-29")),   // lunar 7/7
+        ("MOON", lunar("2023-09-29")),   // lunar 8/15
+        ("SOLAR", json!({ "birthday": "1990-02-17" })),
+    ];
+    for (no, fields) in &members {
+        let email = format!("{}@example.com", no.to_lowercase());
+        reachable_member(&app, &admin, no, &email, fields.clone()).await;
+    }
+    let preview = "query($f:SegmentFilter!, $d:NaiveDate){ segmentPreview(filter:$f, asOf:$d, first:50){
+        edges { node { memberNo } } } }";
+    let segment = |days: i32, day: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let vars = json!({ "f": { "birthdayWithin": days }, "d": day });
+            let data = app.ok(admin, preview, vars).await;
+            let mut found: Vec<String> = data["segmentPreview"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["memberNo"].as_str().unwrap().to_owned())
+                .collect();
+            found.sort();
+            found
+        }
+    };
+    let reference: [(&str, &[&str]); 6] = [
+        ("2026-02-17", &["SOLAR", "SPRING"]),
+        ("2026-02-24", &["EIGHTH"]),
+        ("2026-06-10", &[]),
+        ("2026-06-19", &["DRAGON"]),
+        ("2026-08-19", &["QIXI"]),
+        ("2026-09-25", &["MOON"]),
+    ];
+    for (day, expected) in reference {
+        assert_eq!(segment(0, day).await, expected, "the segment on {day}");
+        run(&app, "birthday", day).await;
+        let rows = outbox(&app, &admin, json!({ "kind": "birthday" })).await;
+        let mut greeted: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["occurrence"] == day)
+            .map(|r| r["member"]["memberNo"].as_str().unwrap())
+            .collect();
+        greeted.sort_unstable();
+        assert_eq!(greeted, expected, "the birthday campaign on {day}");
+    }
+    assert_eq!(segment(7, "2026-02-17").await, ["EIGHTH", "SOLAR", "SPRING"]);
+}
+
 /// Published dates of the lunar holidays (Hong Kong Observatory / 中国政府网 calendars).
 const LUNAR_HOLIDAYS: [(&str, [&str; 4]); 6] = [
     (
@@ -537,10 +597,7 @@ async fn two_dispatchers_at_once_send_every_email_exactly_once() {
     let queued = run(&app, "holiday", "2025-12-22").await;
     assert!(queued.to_string().contains("\"queued\":150"), "{queued}");
 
-    let (a, b) = tokio::join!(
-        jobs::outreach::dispatch::dispatch(&app.jobs),
-        jobs::outreach::dispatch::dispatch(&app.jobs)
-    );
+    let (a, b) = tokio::join!(jobs::send_outbox(&app.jobs), jobs::send_outbox(&app.jobs));
     let (a, b) = (a.expect("dispatcher a"), b.expect("dispatcher b"));
     assert_eq!(a.sent + b.sent, 150, "{a:?} {b:?}");
     let mail = sink.wait_for_async(150, Duration::from_secs(20)).await;
@@ -550,6 +607,64 @@ async fn two_dispatchers_at_once_send_every_email_exactly_once() {
     assert_eq!(ids.len(), 150, "no email twice");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 150);
+}
+
+/// A preview counts the days to a holiday from the member's own date, as the send does: one
+/// member where it is already tomorrow (UTC+14), one where it is still yesterday (UTC−11), so at
+/// any hour one of them is on another date than UTC.
+#[tokio::test]
+async fn a_preview_counts_days_from_the_members_own_date_as_the_send_does() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.admin().await;
+    let zones = [("EAST", "Pacific/Kiritimati"), ("WEST", "Pacific/Pago_Pago")];
+    for (no, zone) in zones {
+        let fields = json!({ "timeZone": zone, "locale": "en" });
+        reachable_member(&app, &admin, no, &format!("{}@example.com", no.to_lowercase()), fields).await;
+    }
+    let today = app.jobs.today();
+    let holiday_date = today + chrono::Duration::days(3);
+    let save = "mutation($in:HolidayInput!){ saveHoliday(input:$in){ key } }";
+    let holiday = json!({ "key": "store_day", "nameZh": "店庆", "nameEn": "Store day", "calendar": "SOLAR",
+        "month": chrono::Datelike::month(&holiday_date), "day": chrono::Datelike::day(&holiday_date), "daysBefore": 3 });
+    app.ok(&admin, save, json!({ "in": holiday })).await;
+    let template = json!({ "kind": "holiday", "locale": "en", "subject": "{{ holiday.days_until }} days to {{ holiday.name }}",
+        "text": "{{ unsubscribe_url }}", "html": "<a href=\"{{ unsubscribe_url }}\">Unsubscribe</a>" });
+    app.ok(
+        &admin,
+        "mutation($in:TemplateInput!){ saveEmailTemplate(input:$in) }",
+        json!({ "in": template }),
+    )
+    .await;
+
+    let preview =
+        "query($no:String!){ previewEmail(kind:\"holiday\", memberNo:$no, holidayKey:\"store_day\"){ subject } }";
+    let mut previewed = Vec::new();
+    for (no, _) in zones {
+        let shown = app.ok(&admin, preview, json!({ "no": no })).await;
+        previewed.push(shown["previewEmail"]["subject"].as_str().unwrap().to_owned());
+    }
+    let queued = run(&app, "holiday", &today.to_string()).await;
+    assert!(queued.to_string().contains("store_day"), "{queued}");
+    assert_eq!(dispatch(&app).await["sent"], 2);
+
+    let folder = app.database.dir.path().join("outbox");
+    for ((no, zone), previewed) in zones.iter().zip(previewed) {
+        let local_today = Utc::now()
+            .with_timezone(&zone.parse::<chrono_tz::Tz>().unwrap())
+            .date_naive();
+        let expected = format!("{} days to Store day", (holiday_date - local_today).num_days());
+        assert_eq!(previewed, expected, "{no}'s preview");
+        let address = format!("{}@example.com", no.to_lowercase());
+        let sent = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|f| std::fs::read(f.unwrap().path()).unwrap())
+            .find_map(|raw| {
+                let email = mail_parser::MessageParser::default().parse(&raw)?;
+                let to = email.to()?.first()?.address()?.to_owned();
+                (to == address).then(|| email.subject().unwrap_or_default().to_owned())
+            });
+        assert_eq!(sent.as_deref(), Some(expected.as_str()), "{no}'s email");
+    }
 }
 
 #[tokio::test]

@@ -1,22 +1,55 @@
-//! The built-in birthday, holiday and win-back sends as campaigns: what a marketer set on them
-//! (on or off, audience, timing, control group, priority), and their occurrences recorded like
-//! any campaign's, so their report compares the members sent to with those held out.
+//! The built-in birthday, holiday, win-back and points-notice campaigns: who each is for, as a
+//! filter in the segment language, and when, started through the one occurrence path like any
+//! campaign — narrowed by a segment as it is that morning, its control group held out and
+//! recorded, so its report compares the members sent to with those held out.
 //!
-//! The outreach jobs decide who is due (`outreach::queue`); this module only knows the campaign.
-use chrono::{DateTime, NaiveTime, Utc};
+//! Each occurrence has one outbox key per member (`<kind>:<occurrence>:<member id>`), so running
+//! a job twice, or on two replicas at once, queues nothing twice; a re-run the same day adds the
+//! members who qualified since.
+use chrono::{Duration, NaiveDate, NaiveTime};
 use entity::campaign;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Value};
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
+use serde::Serialize;
 
-use super::occurrence::{self, RECIPIENTS};
-use super::{holdout, SCHEDULED, SENDING};
+use super::holidays::{self, BrandHoliday};
+use super::occurrence::{self, Plan};
+use super::schedule::DueAt;
+use super::{BIRTHDAY, HOLIDAY, POINTS_EXPIRY, SCHEDULED, SENDING, WINBACK};
 use crate::outreach::config::OutreachConfig;
-use crate::sql::statement;
+use crate::points::expiry;
+use crate::segments::{AsOf, FieldCondition, Filter, Op};
+use crate::JobContext;
 
-/// How a marketer set up one built-in campaign; the configuration's defaults where they did not.
+/// When queued messages become due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// At the campaign's send time on the day in each member's time zone, outside their quiet
+    /// hours.
+    Scheduled,
+    /// At once: an operator's explicit catch-up is not held by quiet hours.
+    Now,
+}
+
+/// What one occurrence of a built-in campaign queued.
+#[derive(Debug, Serialize)]
+pub struct Occurrence {
+    pub kind: String,
+    pub occurrence: String,
+    /// Members who qualified.
+    pub candidates: u64,
+    /// Of them, kept back as the campaign's control group.
+    pub held_out: u64,
+    /// Rows new in the outbox (the rest were queued by an earlier run).
+    pub queued: u64,
+}
+
+/// A built-in campaign as the marketer set it up (on or off, audience, timing, control group,
+/// priority); the configuration's defaults where they did not.
 #[derive(Debug)]
 pub struct Builtin {
-    pub campaign: Option<campaign::Model>,
-    /// When the emails are due in each member's zone.
+    pub campaign: campaign::Model,
+    /// When the messages are due in each member's zone.
     pub send_time: NaiveTime,
 }
 
@@ -25,89 +58,216 @@ impl Builtin {
         let campaign = campaign::Entity::find()
             .filter(campaign::Column::Kind.eq(kind))
             .one(conn)
-            .await?;
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("the built-in {kind} campaign is missing")))?;
         let default_time = NaiveTime::from_hms_opt(config.send_hour.min(23), 0, 0).unwrap_or_default();
         Ok(Self {
-            send_time: campaign.as_ref().and_then(|c| c.send_time).unwrap_or(default_time),
+            send_time: campaign.send_time.unwrap_or(default_time),
             campaign,
         })
     }
 
     /// Paused or cancelled, it queues nothing.
     pub fn is_on(&self) -> bool {
-        self.campaign
-            .as_ref()
-            .is_none_or(|c| [SCHEDULED, SENDING].contains(&c.status.as_str()))
+        [SCHEDULED, SENDING].contains(&self.campaign.status.as_str())
     }
 
     /// Birthday: days early; holiday: days before each holiday without a lead time of its own;
     /// `default` unless the marketer set it.
     pub fn days_before(&self, default: u32) -> u32 {
         self.campaign
-            .as_ref()
-            .and_then(|c| c.days_before)
+            .days_before
             .and_then(|d| u32::try_from(d).ok())
             .unwrap_or(default)
     }
 
-    pub fn campaign_id(&self) -> Option<i64> {
-        self.campaign.as_ref().map(|c| c.id)
-    }
-
-    /// Only members of this segment (its membership at the last refresh).
-    pub fn segment_id(&self) -> Option<i64> {
-        self.campaign.as_ref().and_then(|c| c.segment_id)
-    }
-
-    pub fn priority(&self) -> i32 {
-        self.campaign.as_ref().map_or(0, |c| c.priority)
-    }
-
-    /// Records the occurrence `key` (once, however often the job runs); its id.
-    pub async fn occurrence(&self, conn: &impl ConnectionTrait, key: &str, run_id: i64) -> Result<Option<i64>, DbErr> {
-        let Some(campaign) = &self.campaign else {
-            return Ok(None);
+    /// Starts (or tops up) the occurrence `key` for `audience` as of `as_of`.
+    async fn queue(&self, ctx: &JobContext, day: Day, key: String, audience: Audience) -> Result<Occurrence, DbErr> {
+        let kind = &self.campaign.kind;
+        let mut counts = Occurrence {
+            kind: kind.clone(),
+            occurrence: key.clone(),
+            candidates: 0,
+            held_out: 0,
+            queued: 0,
         };
-        occurrence::insert(conn, campaign.id, key, Some(run_id)).await?;
-        Ok(Some(occurrence::find(conn, campaign.id, key).await?.id))
-    }
-
-    /// Whether the control group keeps `member_id`.
-    pub fn holds_out(&self, member_id: i64) -> bool {
-        self.campaign
-            .as_ref()
-            .is_some_and(|c| holdout::held_out(c.id, member_id, c.holdout_basis_points))
-    }
-
-    /// The occurrence's record of one member (sent to or held out).
-    pub fn recipient(
-        &self,
-        occurrence_id: i64,
-        member_id: i64,
-        held_out: bool,
-        due_at: DateTime<Utc>,
-        expected_value_cents: Option<i64>,
-    ) -> Vec<Value> {
-        let days = self.campaign.as_ref().map_or(30, |c| c.attribution_days);
-        occurrence::recipient_row(occurrence_id, member_id, held_out, due_at, days, expected_value_cents)
+        if !self.is_on() {
+            return Ok(counts);
+        }
+        let plan = Plan {
+            campaign: &self.campaign,
+            dedupe_prefix: format!("{kind}:{key}"),
+            key,
+            audience: audience.filter,
+            only: audience.only,
+            // Everyone's day is the brand's, as the occurrence key says.
+            as_of: AsOf {
+                date: day.as_of,
+                now: None,
+            },
+            due: match day.timing {
+                Timing::Scheduled => DueAt::Local {
+                    date: day.as_of,
+                    time: self.send_time,
+                },
+                Timing::Now => DueAt::Instant(chrono::Utc::now()),
+            },
+            hold_quiet_hours: day.timing == Timing::Scheduled,
+            holiday_key: audience.holiday_key,
+            tops_up: true,
+            run_id: Some(day.run_id),
+        };
+        if let Some(started) = occurrence::start(ctx, &plan).await? {
+            counts.candidates = started.audience;
+            counts.held_out = started.held_out;
+            counts.queued = started.queued;
+        }
+        Ok(counts)
     }
 }
 
-/// Adds recipients; one already recorded (a re-run, a second replica) stays as it was.
-pub async fn record(conn: &impl ConnectionTrait, recipients: &[Vec<Value>]) -> Result<(), DbErr> {
-    RECIPIENTS
-        .insert(conn, recipients, " ON CONFLICT (occurrence_id, member_id) DO NOTHING")
-        .await
+/// The day a built-in job runs for.
+#[derive(Clone, Copy)]
+pub struct Day {
+    pub as_of: NaiveDate,
+    pub timing: Timing,
+    pub run_id: i64,
 }
 
-/// Sets an occurrence's counts from its recipients, so re-runs count each member once.
-pub async fn tally(conn: &impl ConnectionTrait, occurrence_id: i64) -> Result<(), DbErr> {
-    let sql = "UPDATE campaign_occurrences SET \
-                 audience = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1), \
-                 held_out = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1 AND held_out), \
-                 queued = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1 AND NOT held_out) \
-               WHERE id = $1";
-    conn.execute(statement(conn, sql, vec![occurrence_id.into()]))
-        .await
-        .map(drop)
+/// Who one occurrence is for.
+#[derive(Default)]
+struct Audience {
+    filter: Option<Filter>,
+    only: Vec<SimpleExpr>,
+    holiday_key: Option<String>,
+}
+
+/// Members whose birthday, solar or lunar, falls the campaign's days early (else the configured
+/// `birthday_days_early`) after `as_of`. The occurrence is the birthday's date, so a lunar
+/// birthday that comes twice in one Gregorian year is greeted twice, once per lunar year.
+pub async fn birthday(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, BIRTHDAY, &ctx.outreach.config).await?;
+    let days_early = settings.days_before(ctx.outreach.config.birthday_days_early);
+    let early = i32::try_from(days_early).unwrap_or(i32::MAX);
+    // Exactly `early` days ahead: within that many days, and not within one fewer.
+    let on_the_day = match early {
+        0 => Filter::BirthdayWithin(0),
+        _ => Filter::And(vec![
+            Filter::BirthdayWithin(early),
+            Filter::Not(Box::new(Filter::BirthdayWithin(early - 1))),
+        ]),
+    };
+    let audience = Audience {
+        filter: Some(on_the_day),
+        ..Audience::default()
+    };
+    let key = (day.as_of + Duration::days(i64::from(days_early))).to_string();
+    settings.queue(ctx, day, key, audience).await
+}
+
+/// Every reachable member, for each enabled holiday that is its lead time away from `as_of`.
+pub async fn holiday(ctx: &JobContext, day: Day) -> Result<Vec<Occurrence>, DbErr> {
+    let settings = Builtin::load(&ctx.db, HOLIDAY, &ctx.outreach.config).await?;
+    let calendar = holidays::load(&ctx.db, settings.days_before(ctx.outreach.config.holiday_days_before)).await?;
+    let mut occurrences = Vec::new();
+    for brand_holiday in calendar.iter().filter(|h| h.enabled) {
+        let date = day.as_of + Duration::days(i64::from(brand_holiday.days_before));
+        if !brand_holiday.holiday.date.falls_on(date) {
+            continue;
+        }
+        let key = &brand_holiday.holiday.key;
+        let audience = Audience {
+            holiday_key: Some(key.clone()),
+            ..Audience::default()
+        };
+        occurrences.push(settings.queue(ctx, day, format!("{key}:{date}"), audience).await?);
+    }
+    Ok(occurrences)
+}
+
+/// Lapsed members who bought at least `winback_min_orders` times and had no win-back message in
+/// the cooldown.
+pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, WINBACK, &ctx.outreach.config).await?;
+    let config = &ctx.outreach.config;
+    let field = |field: &str, op, value: serde_json::Value| {
+        Filter::Field(FieldCondition {
+            field: field.to_owned(),
+            op,
+            value: Some(value),
+            values: None,
+        })
+    };
+    let lapsed_repeat_buyers = Filter::And(vec![
+        field("lapsed", Op::Eq, true.into()),
+        field("ordersTotal", Op::Ge, config.winback_min_orders.into()),
+    ]);
+    let cooldown_start = day.as_of - Duration::days(i64::from(config.winback_cooldown_days));
+    let audience = Audience {
+        filter: Some(lapsed_repeat_buyers),
+        only: vec![Expr::exists(sent_since(WINBACK, cooldown_start)).not()],
+        holiday_key: None,
+    };
+    settings.queue(ctx, day, day.as_of.to_string(), audience).await
+}
+
+/// Points-expiry notices: on the day the campaign's days before (else `notice_days_before`) a
+/// month's last day, every member with points that lapse at the end of it (by the expiry rule:
+/// points earned before the first of the month N months back, less everything spent, oldest
+/// first). Other days queue nothing: points lapse only at a month's end.
+pub async fn points_notice(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, POINTS_EXPIRY, &ctx.outreach.config).await?;
+    let last_day = day.as_of + Duration::days(i64::from(settings.days_before(ctx.points.notice_days_before)));
+    let earned_before = (ctx.points.expiry_months > 0 && last_day == expiry::last_day_of_month(last_day))
+        .then(|| expiry::earned_before(last_day + Duration::days(1), ctx.points.expiry_months))
+        .flatten();
+    let Some(earned_before) = earned_before else {
+        return Ok(Occurrence {
+            kind: POINTS_EXPIRY.to_owned(),
+            occurrence: last_day.to_string(),
+            candidates: 0,
+            held_out: 0,
+            queued: 0,
+        });
+    };
+    // Custom SQL takes the database's own placeholder.
+    let placeholder = match ctx.db.get_database_backend() {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let lapsing = format!(
+        "members.id IN (SELECT member_id FROM ({}) AS lapsing)",
+        expiry::lapsing_members(placeholder)
+    );
+    let cutoff = expiry::start_of(earned_before, ctx.time_zone);
+    let audience = Audience {
+        only: vec![Expr::cust_with_values(lapsing, [cutoff])],
+        ..Audience::default()
+    };
+    settings.queue(ctx, day, last_day.to_string(), audience).await
+}
+
+/// The brand's holiday calendar with each holiday's lead time: its own, else the one set on the
+/// built-in holiday campaign, else the configured default.
+pub async fn holiday_calendar(
+    conn: &impl ConnectionTrait,
+    config: &OutreachConfig,
+) -> Result<Vec<BrandHoliday>, DbErr> {
+    let settings = Builtin::load(conn, HOLIDAY, config).await?;
+    holidays::load(conn, settings.days_before(config.holiday_days_before)).await
+}
+
+/// The member had a message of `kind` in an occurrence after `day` (queued or sent).
+fn sent_since(kind: &str, day: NaiveDate) -> sea_orm::sea_query::SelectStatement {
+    let o = Alias::new("o");
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(entity::outbox::Entity, o.clone())
+        .and_where(
+            Expr::col((o.clone(), entity::outbox::Column::MemberId))
+                .equals((entity::member::Entity, entity::member::Column::Id)),
+        )
+        .and_where(Expr::col((o.clone(), entity::outbox::Column::Kind)).eq(kind))
+        .and_where(Expr::col((o, entity::outbox::Column::Occurrence)).gt(day.to_string()))
+        .to_owned()
 }

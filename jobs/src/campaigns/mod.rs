@@ -1,13 +1,18 @@
-//! Campaigns (DOMAIN.md section 4): one template to one audience, once at a time in the brand's
-//! zone, once at a local time in each member's zone, on a cron schedule, or whenever a member
-//! enters a segment. Each start of a campaign is an occurrence: it snapshots its audience, holds
-//! out the control group, and queues the rest in the outbox, whose dispatcher sends them under
-//! the same rules as every email (consent, suppression, quiet hours, the daily cap).
+//! Campaigns, the one engine of who gets what and when: one template to one audience, once at a
+//! time in the brand's zone, once at a local time in each member's zone, on a cron schedule,
+//! whenever a member enters a segment, or (the built-in birthday, holiday, win-back and
+//! points-notice campaigns) each day for whom the day concerns. Each start of a campaign is an
+//! occurrence: it snapshots its audience, holds out the control group, and queues the rest in the
+//! outbox, whose dispatcher sends them under the same rules as every message (consent,
+//! suppression, quiet hours, the daily cap).
 //!
 //! A campaign's template is the email template of kind `campaign:<id>` (see `template_kind`),
 //! edited, previewed and test-sent like the built-in ones.
 pub mod builtin;
+pub mod content;
+mod custom;
 pub mod holdout;
+pub mod holidays;
 mod occurrence;
 pub mod report;
 mod schedule;
@@ -19,8 +24,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use serde::Serialize;
 
 pub use builtin::Builtin;
-pub use occurrence::{start_on_entry, Started};
-pub use schedule::{local_time, Schedule};
+pub use content::Messages;
+pub use custom::start_on_entry;
+pub use occurrence::{reachable, Started};
+pub use schedule::Schedule;
 
 use crate::JobContext;
 
@@ -77,7 +84,7 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>, catch_up: bool, run_id: i
         let Some(due) = schedule.due(now, since, ctx.time_zone) else {
             continue;
         };
-        if let Some(started) = occurrence::start(ctx, &campaign, &due, Some(run_id)).await? {
+        if let Some(started) = custom::start(ctx, &campaign, &due, Some(run_id)).await? {
             counts.started.push(started);
         }
     }

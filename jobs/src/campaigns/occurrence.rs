@@ -1,22 +1,24 @@
-//! Starting an occurrence: the audience as it is at that moment (a snapshot), the control group
-//! held out and recorded, everyone else queued in the outbox — in one transaction, so a crash
-//! leaves either the whole occurrence or none of it, and a second replica's start of the same
-//! occurrence is refused by its unique key.
+//! Starting an occurrence, the one queueing path of every campaign, built-in or not: the
+//! audience as it is at that moment (a snapshot), the control group held out and recorded,
+//! everyone else queued in the outbox — in one transaction, so a crash leaves either the whole
+//! occurrence or none of it, and a second replica's start of the same occurrence is refused by
+//! its unique key.
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics, segment_change};
-use sea_orm::sea_query::{Alias, Expr, Query};
+use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics};
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, Set, TransactionTrait, Value,
 };
 use serde::Serialize;
 
-use super::schedule::{Due, DueAt, Schedule};
-use super::{holdout, FINISHED, NEW_ARRIVALS, SENDING};
+use super::schedule::{DueAt, Schedule};
+use super::{holdout, FINISHED, SENDING};
 use crate::bulk::Table;
-use crate::outreach::queue::{OUTBOX, QUEUED};
-use crate::segments::{self, AsOf, Bought, FieldCondition, Filter, Op, SegmentError, Window};
+use crate::outreach::outbox::{OUTBOX, QUEUED};
+use crate::segments::{self, AsOf, Filter, SegmentError};
+use crate::sql::statement;
 use crate::JobContext;
 
 /// Members read per page of the snapshot.
@@ -59,57 +61,51 @@ pub(super) fn recipient_row(
 pub struct Started {
     pub campaign_id: i64,
     pub key: String,
+    /// Members who qualified at this start.
     pub audience: u64,
+    /// Of them, kept back as the control group.
     pub held_out: u64,
+    /// Messages new in the outbox (a built-in's re-run adds only whom it did not have).
     pub queued: u64,
 }
 
-/// Starts `due` for `campaign` unless it has started already (`None`).
-pub async fn start(
-    ctx: &JobContext,
-    campaign: &campaign::Model,
-    due: &Due,
-    run_id: Option<i64>,
-) -> Result<Option<Started>, DbErr> {
-    start_for(ctx, campaign, due, None, run_id).await
+/// One occurrence to start, whatever its campaign: who it is for, when their messages are
+/// due, and how the outbox tells its messages apart.
+pub struct Plan<'a> {
+    pub campaign: &'a campaign::Model,
+    pub key: String,
+    /// Who it is for in the segment language (`None`: every member), narrowed by the
+    /// campaign's own segment as it is when the occurrence starts.
+    pub audience: Option<Filter>,
+    /// What the segment language does not say (who entered at a refresh, a cooldown, points
+    /// that lapse), over `members`.
+    pub only: Vec<SimpleExpr>,
+    /// The day the audience is evaluated on.
+    pub as_of: AsOf,
+    pub due: DueAt,
+    /// Held back by the member's quiet hours (an operator's catch-up is not).
+    pub hold_quiet_hours: bool,
+    pub holiday_key: Option<String>,
+    /// A member's message is `<dedupe_prefix>:<member id>` in the outbox, which refuses a second.
+    pub dedupe_prefix: String,
+    /// Started again (a built-in's re-run), it adds the members who qualify and were not yet
+    /// recorded; otherwise an occurrence starts once.
+    pub tops_up: bool,
+    pub run_id: Option<i64>,
 }
 
-/// Triggered campaigns of the segments refreshed by `refresh_ids`: each starts an occurrence for
-/// the members who entered at that refresh.
-pub async fn start_on_entry(ctx: &JobContext, refreshes: &[(i64, i64)], run_id: i64) -> Result<Vec<Started>, DbErr> {
-    let mut started = Vec::new();
-    for (segment_id, refresh_id) in refreshes {
-        let triggered = campaign::Entity::find()
-            .filter(campaign::Column::SegmentId.eq(*segment_id))
-            .filter(campaign::Column::Status.is_in([super::SCHEDULED, SENDING]))
-            .all(&ctx.db)
-            .await?;
-        for campaign in triggered.iter().filter(|c| Schedule::of(c) == Some(Schedule::OnEntry)) {
-            let due = Due {
-                key: format!("refresh:{refresh_id}"),
-                at: DueAt::Instant(Utc::now()),
-            };
-            if let Some(done) = start_for(ctx, campaign, &due, Some(*refresh_id), Some(run_id)).await? {
-                started.push(done);
-            }
-        }
-    }
-    Ok(started)
-}
-
-async fn start_for(
-    ctx: &JobContext,
-    campaign: &campaign::Model,
-    due: &Due,
-    entered_at_refresh: Option<i64>,
-    run_id: Option<i64>,
-) -> Result<Option<Started>, DbErr> {
+/// Starts `plan`: in one transaction, records the occurrence, pages through its audience in
+/// member order, records every member (sent to or held out) and queues the messages of those
+/// not held out. `None` when it had started already (and does not top up) or its audience no
+/// longer compiles.
+pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>, DbErr> {
+    let campaign = plan.campaign;
     let txn = ctx.db.begin().await?;
-    if !insert(&txn, campaign.id, &due.key, run_id).await? {
+    if !insert(&txn, campaign.id, &plan.key, plan.run_id).await? && !plan.tops_up {
         return Ok(None);
     }
-    let occurrence = find(&txn, campaign.id, &due.key).await?;
-    let mut audience = match audience(&txn, ctx, campaign).await {
+    let occurrence = find(&txn, campaign.id, &plan.key).await?;
+    let audience = match audience(&txn, plan).await {
         Ok(condition) => condition,
         Err(SegmentError::Db(e)) => return Err(e),
         Err(SegmentError::Invalid(error)) => {
@@ -119,28 +115,15 @@ async fn start_for(
             return Ok(None);
         }
     };
-    if let Some(refresh_id) = entered_at_refresh {
-        audience = audience.add(Expr::col((member::Entity, member::Column::Id)).in_subquery(entered(refresh_id)));
-    }
     let snapshot = Snapshot {
         ctx,
-        campaign,
+        plan,
         occurrence_id: occurrence.id,
-        key: &due.key,
-        due: due.at,
-        run_id,
     };
     let counts = snapshot.take(&txn, audience).await?;
-    occurrence::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(occurrence.id),
-        audience: Set(counts.audience as i64),
-        held_out: Set(counts.held_out as i64),
-        queued: Set(counts.queued as i64),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    if campaign.status != SENDING {
+    tally(&txn, occurrence.id).await?;
+    if Schedule::of(campaign).is_some() && campaign.status != SENDING {
+        // A scheduled campaign is sending from its first occurrence on.
         campaign::Entity::update_many()
             .col_expr(campaign::Column::Status, Expr::val(SENDING).into())
             .filter(campaign::Column::Id.eq(campaign.id))
@@ -149,6 +132,48 @@ async fn start_for(
     }
     txn.commit().await?;
     Ok(Some(counts))
+}
+
+/// The members a message may reach at all: consent given, an address to write to. Delivery
+/// checks again when it sends (consent withdrawn since, suppressed addresses).
+pub fn reachable() -> Condition {
+    Condition::all()
+        .add(Expr::col((member::Entity, member::Column::EmailConsent)).eq(true))
+        .add(Expr::col((member::Entity, member::Column::Email)).is_not_null())
+}
+
+/// Who the occurrence is for, reachable members only; with "once per member", none an earlier
+/// occurrence had.
+async fn audience(txn: &DatabaseTransaction, plan: &Plan<'_>) -> Result<Condition, SegmentError> {
+    let campaign = plan.campaign;
+    let mut parts: Vec<Filter> = plan.audience.iter().cloned().collect();
+    parts.extend(campaign.segment_id.map(Filter::InSegment));
+    let mut condition = if parts.is_empty() {
+        segments::everyone()
+    } else {
+        let path = format!("campaign[{}]", campaign.id);
+        segments::compile(txn, &Filter::And(parts), &path, plan.as_of, None).await?
+    };
+    condition = condition.add(reachable());
+    for only in &plan.only {
+        condition = condition.add(only.clone());
+    }
+    if campaign.once_per_member {
+        condition = condition.add(Expr::exists(reached_before(campaign.id)).not());
+    }
+    Ok(condition)
+}
+
+/// Sets an occurrence's counts from its recipients, so a re-run counts each member once.
+async fn tally(conn: &impl ConnectionTrait, occurrence_id: i64) -> Result<(), DbErr> {
+    let sql = "UPDATE campaign_occurrences SET \
+                 audience = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1), \
+                 held_out = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1 AND held_out), \
+                 queued = (SELECT COUNT(*) FROM campaign_recipients WHERE occurrence_id = $1 AND NOT held_out) \
+               WHERE id = $1";
+    conn.execute(statement(conn, sql, vec![occurrence_id.into()]))
+        .await
+        .map(drop)
 }
 
 /// Records that occurrence `key` of a campaign started; `false` if it had already.
@@ -188,65 +213,6 @@ pub(super) async fn find(conn: &impl ConnectionTrait, campaign_id: i64, key: &st
         .ok_or_else(|| DbErr::Custom(format!("occurrence {key} of campaign {campaign_id} is missing")))
 }
 
-/// Who the campaign is for: its segment (the filter as it is now), narrowed for new arrivals to
-/// members interested in the category or who bought in it lately; reachable members only, and
-/// with "once per member" none it already reached.
-async fn audience(
-    txn: &DatabaseTransaction,
-    ctx: &JobContext,
-    campaign: &campaign::Model,
-) -> Result<Condition, SegmentError> {
-    let mut parts = Vec::new();
-    if let Some(segment_id) = campaign.segment_id {
-        parts.push(Filter::InSegment(segment_id));
-    }
-    if campaign.kind == NEW_ARRIVALS {
-        let category = campaign.category.clone().unwrap_or_default();
-        let interested = Filter::Field(FieldCondition {
-            field: "interests".to_owned(),
-            op: Op::Contains,
-            value: Some(serde_json::Value::String(category.clone())),
-            values: None,
-        });
-        let bought = Filter::Bought(Bought {
-            category: Some(category),
-            store: None,
-            window: Window {
-                last_days: Some(campaign.category_window_days.unwrap_or(365)),
-                from: None,
-                to: None,
-            },
-            min_count: None,
-            min_amount: None,
-        });
-        parts.push(Filter::Or(vec![interested, bought]));
-    }
-    let mut condition = if parts.is_empty() {
-        // No segment and no category: every member.
-        Condition::all().add(Expr::col((member::Entity, member::Column::Status)).eq("active"))
-    } else {
-        let (today, path) = (ctx.today(), format!("campaign[{}]", campaign.id));
-        segments::compile(txn, &Filter::And(parts), &path, AsOf::new(today, today), None).await?
-    };
-    condition = condition
-        .add(Expr::col((member::Entity, member::Column::EmailConsent)).eq(true))
-        .add(Expr::col((member::Entity, member::Column::Email)).is_not_null());
-    if campaign.once_per_member {
-        condition = condition.add(Expr::exists(reached_before(campaign.id)).not());
-    }
-    Ok(condition)
-}
-
-/// Members who entered at a refresh.
-fn entered(refresh_id: i64) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(segment_change::Column::MemberId)
-        .from(segment_change::Entity)
-        .and_where(Expr::col(segment_change::Column::RefreshId).eq(refresh_id))
-        .and_where(Expr::col(segment_change::Column::Entered).eq(true))
-        .to_owned()
-}
-
 /// Any earlier occurrence of the campaign had the member in its audience.
 fn reached_before(campaign_id: i64) -> sea_orm::sea_query::SelectStatement {
     let (r, o) = (Alias::new("r"), Alias::new("o"));
@@ -267,20 +233,18 @@ fn reached_before(campaign_id: i64) -> sea_orm::sea_query::SelectStatement {
 /// One occurrence's snapshot being taken.
 struct Snapshot<'a> {
     ctx: &'a JobContext,
-    campaign: &'a campaign::Model,
+    plan: &'a Plan<'a>,
     occurrence_id: i64,
-    key: &'a str,
-    due: DueAt,
-    run_id: Option<i64>,
 }
 
 impl Snapshot<'_> {
     /// Pages through the audience in member order, recording every member and queueing those
-    /// not held out.
+    /// not held out; a member already recorded (a re-run) keeps their record and message.
     async fn take(&self, txn: &DatabaseTransaction, audience: Condition) -> Result<Started, DbErr> {
+        let campaign = self.plan.campaign;
         let mut counts = Started {
-            campaign_id: self.campaign.id,
-            key: self.key.to_owned(),
+            campaign_id: campaign.id,
+            key: self.plan.key.clone(),
             audience: 0,
             held_out: 0,
             queued: 0,
@@ -290,29 +254,31 @@ impl Snapshot<'_> {
             let page = self.page(txn, audience.clone(), after_id).await?;
             let Some(last) = page.last() else { break };
             after_id = last.0;
-            let (mut recipients, mut emails) = (Vec::new(), Vec::new());
+            let (mut recipients, mut messages) = (Vec::new(), Vec::new());
             for (member_id, zone, expected) in &page {
-                let held_out = holdout::held_out(self.campaign.id, *member_id, self.campaign.holdout_basis_points);
+                let held_out = holdout::held_out(campaign.id, *member_id, campaign.holdout_basis_points);
                 let zone = zone.parse::<Tz>().unwrap_or(self.ctx.time_zone);
-                let due_at = self.due.for_zone(zone);
+                let due_at = self.plan.due.for_zone(zone);
                 recipients.push(recipient_row(
                     self.occurrence_id,
                     *member_id,
                     held_out,
                     due_at,
-                    self.campaign.attribution_days,
+                    campaign.attribution_days,
                     *expected,
                 ));
-                if !held_out {
-                    emails.push(self.email(*member_id, due_at));
+                if held_out {
+                    counts.held_out += 1;
+                } else {
+                    messages.push(self.message(*member_id, due_at));
                 }
             }
             counts.audience += page.len() as u64;
-            counts.held_out += (recipients.len() - emails.len()) as u64;
-            counts.queued += emails.len() as u64;
-            RECIPIENTS.insert(txn, &recipients, "").await?;
-            OUTBOX
-                .insert(txn, &emails, " ON CONFLICT (dedupe_key) DO NOTHING")
+            RECIPIENTS
+                .insert(txn, &recipients, " ON CONFLICT (occurrence_id, member_id) DO NOTHING")
+                .await?;
+            counts.queued += OUTBOX
+                .insert(txn, &messages, " ON CONFLICT (dedupe_key) DO NOTHING")
                 .await?;
         }
         Ok(counts)
@@ -346,26 +312,20 @@ impl Snapshot<'_> {
             .collect()
     }
 
-    /// The outbox row of one member's email.
-    fn email(&self, member_id: i64, due_at: DateTime<Utc>) -> Vec<Value> {
-        let campaign = self.campaign;
-        // Once per member: one key for every occurrence, so the outbox refuses a second.
-        let dedupe_key = if campaign.once_per_member {
-            format!("campaign:{}:{member_id}", campaign.id)
-        } else {
-            format!("campaign:{}:{}:{member_id}", campaign.id, self.key)
-        };
+    /// The outbox row of one member's message.
+    fn message(&self, member_id: i64, due_at: DateTime<Utc>) -> Vec<Value> {
+        let (plan, campaign) = (self.plan, self.plan.campaign);
         vec![
-            dedupe_key.into(),
+            format!("{}:{member_id}", plan.dedupe_prefix).into(),
             campaign.kind.clone().into(),
-            self.key.to_owned().into(),
+            plan.key.clone().into(),
             member_id.into(),
-            Option::<String>::None.into(),
+            plan.holiday_key.clone().into(),
             due_at.into(),
-            true.into(),
+            plan.hold_quiet_hours.into(),
             QUEUED.into(),
             0_i32.into(),
-            self.run_id.into(),
+            plan.run_id.into(),
             Utc::now().into(),
             campaign.id.into(),
             campaign.priority.into(),

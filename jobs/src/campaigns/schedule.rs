@@ -1,7 +1,9 @@
 //! When a campaign starts its occurrences.
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
+
+use crate::calendar::local_time;
 use entity::campaign;
 use serde::{Deserialize, Serialize};
 
@@ -126,14 +128,6 @@ fn earliest(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 fn cron(expression: &str) -> Result<Cron, String> {
     crate::schedule::parse_cron(expression)
         .map_err(|e| format!("not a cron expression with seconds ({e}); e.g. \"0 0 10 * * TUE\""))
-}
-
-/// A wall-clock time in `zone` as UTC; in a daylight-saving gap, the first valid time after it.
-pub fn local_time(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
-    (0..3)
-        .find_map(|extra| zone.from_local_datetime(&(local + Duration::hours(extra))).earliest())
-        .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_else(|| local.and_utc())
 }
 
 #[cfg(test)]

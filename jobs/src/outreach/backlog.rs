@@ -3,7 +3,7 @@ use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::claim::held_by_live_dispatcher;
-use super::queue::QUEUED;
+use super::outbox::QUEUED;
 use crate::sql::statement;
 
 /// Queued rows, each in exactly one state.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult};
 
-use super::queue::QUEUED;
+use super::outbox::QUEUED;
 use crate::lease::{holder_name, Lease};
 use crate::sql::statement;
 
@@ -35,13 +35,6 @@ pub struct Row {
     pub campaign_id: Option<i64>,
     /// Its campaign's priority: under the daily cap the higher goes first.
     pub priority: i32,
-}
-
-impl Row {
-    /// The template it is rendered with: its kind's, or a campaign's own.
-    pub fn template_kind(&self) -> String {
-        crate::campaigns::template_for(&self.kind, self.campaign_id)
-    }
 }
 
 /// One dispatcher's right to claim rows.

@@ -17,22 +17,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use futures_util::{stream, StreamExt};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
 
 use super::claim::{Claimant, Row};
-use super::holidays::{self, BrandHoliday};
+use super::content::Content;
 use super::mailer::{compose, Email, Outgoing, SendError};
-use super::queue::local_hour;
 use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
-use super::template::{self, HolidayContext, MailContext, PointsExpiryContext, Templates};
+use super::template::{self, MailContext, Templates};
 use super::Outreach;
-use crate::campaigns::POINTS_EXPIRY;
+use crate::calendar::local_hour;
 use crate::sql::{id_placeholders, statement};
 use crate::{JobContext, JobError};
 
@@ -44,14 +43,14 @@ const MOST_IDS_PER_STATEMENT: usize = 4096;
 /// The PostgreSQL advisory lock that dispatchers take in turn to decide a batch.
 const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
 
-/// Sends every row that is due until none is left or the dispatcher is told to stop. Batches are
-/// claimed and decided while the one before is on the wire, so the database and the SMTP server
-/// work at the same time.
-pub async fn dispatch(ctx: &JobContext) -> Result<Dispatched, JobError> {
+/// Sends every row that is due until none is left or the dispatcher is told to stop, each with
+/// what `content` says it is. Batches are claimed and decided while the one before is on the
+/// wire, so the database and the SMTP server work at the same time.
+pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatched, JobError> {
     if ctx.shutdown.is_cancelled() {
         return Ok(Dispatched::default());
     }
-    let pass = Pass::load(ctx).await?;
+    let pass = Pass::load(ctx, content).await?;
     let claimant = Claimant::start(&ctx.db, ctx.outreach.config.claim_seconds).await?;
     let recorder = Recorder::spawn(ctx.db.clone());
     let (batches, ready) = mpsc::channel(1);
@@ -79,21 +78,20 @@ struct Pending {
 /// What stays the same for a whole dispatch pass.
 struct Pass<'a> {
     ctx: &'a JobContext,
+    content: &'a dyn Content,
     templates: Templates,
-    holidays: HashMap<String, BrandHoliday>,
     /// Campaigns have different priorities, so the cap must ask which email goes first (when
     /// they are all alike, as by default, it never has to).
     priorities_differ: bool,
 }
 
 impl<'a> Pass<'a> {
-    async fn load(ctx: &'a JobContext) -> Result<Self, JobError> {
-        let calendar = holidays::calendar(&ctx.db, &ctx.outreach.config).await?;
+    async fn load(ctx: &'a JobContext, content: &'a dyn Content) -> Result<Self, JobError> {
         Ok(Self {
             ctx,
+            content,
             templates: Templates::new(template::saved(&ctx.db).await?)
                 .map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))?,
-            holidays: calendar.into_iter().map(|h| (h.holiday.key.clone(), h)).collect(),
             priorities_differ: priorities_differ(&ctx.db).await?,
         })
     }
@@ -186,7 +184,7 @@ impl<'a> Pass<'a> {
     /// Renders a decided letter into a message for the wire, with its address.
     fn compose(&self, row: &Row, letter: Letter) -> Result<(Email, String), Outcome> {
         let outreach = &*self.ctx.outreach;
-        let kind = row.template_kind();
+        let kind = self.content.template(row);
         let rendered = match self.templates.render(&kind, &letter.locale, &letter.context) {
             Some(Ok(rendered)) => rendered,
             Some(Err(err)) => return Err(permanent(format!("the {kind} template failed: {err}"))),
@@ -325,10 +323,8 @@ impl Batch<'_> {
             recipient.locale.clone(),
             recipient.time_zone.parse::<Tz>().unwrap_or(brand_zone),
         );
-        let holiday = match row.holiday_key.as_deref() {
-            None => None,
-            Some(key) => Some(self.holiday_context(key, row, &locale, zone)?),
-        };
+        let today = now.with_timezone(&zone).date_naive();
+        let occasion = self.pass.content.occasion(row, &locale).map_err(Outcome::Suppressed)?;
         let recipient = self.recipients.get_mut(&row.member_id).ok_or_else(gone)?;
         if let Some(reason) = &recipient.barred {
             return Err(Outcome::Suppressed(reason.clone()));
@@ -356,41 +352,15 @@ impl Batch<'_> {
         // Counted now, so a second row for the same member in this batch waits its turn.
         recipient.recent_sends.push(now);
         Ok(Letter {
-            context: MailContext {
-                brand: config.brand_name.clone(),
-                member: recipient.member.clone(),
-                holiday,
-                points_expiry: (row.kind == POINTS_EXPIRY)
-                    .then(|| PointsExpiryContext::of_occurrence(&row.occurrence, now.with_timezone(&zone).date_naive()))
-                    .flatten(),
-                unsubscribe_url: outreach.links.url(row.member_id),
-            },
+            context: MailContext::new(
+                &config.brand_name,
+                recipient.member.clone(),
+                occasion,
+                today,
+                outreach.links.url(row.member_id),
+            ),
             locale,
             address: recipient.email.clone().unwrap_or_default(),
-        })
-    }
-
-    fn holiday_context(&self, key: &str, row: &Row, locale: &str, zone: Tz) -> Result<HolidayContext, Outcome> {
-        let holiday = self
-            .pass
-            .holidays
-            .get(key)
-            .ok_or_else(|| Outcome::Suppressed(format!("the holiday {key:?} no longer exists")))?;
-        if !holiday.enabled {
-            return Err(Outcome::Suppressed(format!("the holiday {key:?} is disabled")));
-        }
-        let date = row
-            .occurrence
-            .rsplit(':')
-            .next()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .ok_or_else(|| permanent(format!("occurrence {:?} names no date", row.occurrence)))?;
-        let today = self.now.with_timezone(&zone).date_naive();
-        Ok(HolidayContext {
-            key: key.to_owned(),
-            name: holiday.name(locale).to_owned(),
-            date,
-            days_until: (date - today).num_days(),
         })
     }
 }

@@ -1,13 +1,14 @@
-//! Scheduled outreach (DOMAIN.md §4): the calendar, the jobs that queue birthday, holiday and
-//! win-back emails into the outbox, and the dispatcher that renders and sends them.
+//! Delivery: the outbox and the dispatcher that claims its due rows, checks consent,
+//! suppression, the daily cap and quiet hours, renders, sends and records each outcome; the
+//! templates, the mailer and unsubscribing. It knows no campaign kind: what a message says comes
+//! from its sender through [`content::Content`].
 pub mod backlog;
-pub mod calendar;
 pub mod claim;
 pub mod config;
+pub mod content;
 pub mod dispatch;
-pub mod holidays;
 pub mod mailer;
-pub mod queue;
+pub mod outbox;
 pub mod recipient;
 pub mod recorder;
 pub mod smtp;

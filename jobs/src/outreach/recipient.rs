@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::claim::held_by_live_dispatcher;
 use super::dispatch::SENT;
-use super::queue::QUEUED;
+use super::outbox::QUEUED;
 use super::suppression::email_hash;
 use super::template::MemberContext;
 use crate::sql::{id_list, statement};

@@ -92,17 +92,73 @@ pub fn builtin(kind: &str, locale: &str) -> Option<TemplateSource> {
     })
 }
 
-/// What a template may use. Serialized into the minijinja context.
+/// What a template may use. Serialized into the minijinja context. Built by [`MailContext::new`]
+/// alone, so a send, a preview and a template's validation see the same days.
 #[derive(Clone, Debug, Serialize)]
 pub struct MailContext {
     /// Brand name, e.g. "Patron".
     pub brand: String,
     pub member: MemberContext,
-    /// Only for kind "holiday".
+    /// Only for a message about a holiday.
     pub holiday: Option<HolidayContext>,
-    /// Only for kind "points_expiry".
+    /// Only for a notice of points lapsing.
     pub points_expiry: Option<PointsExpiryContext>,
     pub unsubscribe_url: String,
+}
+
+/// What a message tells of beyond the member, as its sender knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Occasion {
+    Nothing,
+    /// A holiday: its key, its name in the member's locale, its date.
+    Holiday {
+        key: String,
+        name: String,
+        date: NaiveDate,
+    },
+    /// Points that lapse at the end of `last_day`.
+    PointsLapse {
+        last_day: NaiveDate,
+    },
+}
+
+impl MailContext {
+    /// The context of a message to `member` about `occasion`, counting days from `today`, the
+    /// member's own date in their zone.
+    pub fn new(
+        brand: &str,
+        member: MemberContext,
+        occasion: Occasion,
+        today: NaiveDate,
+        unsubscribe_url: String,
+    ) -> Self {
+        let days_until = |date: NaiveDate| (date - today).num_days();
+        let (mut holiday, mut points_expiry) = (None, None);
+        match occasion {
+            Occasion::Nothing => {}
+            Occasion::Holiday { key, name, date } => {
+                holiday = Some(HolidayContext {
+                    key,
+                    name,
+                    date,
+                    days_until: days_until(date),
+                });
+            }
+            Occasion::PointsLapse { last_day } => {
+                points_expiry = Some(PointsExpiryContext {
+                    last_day,
+                    days_until: days_until(last_day),
+                });
+            }
+        }
+        Self {
+            brand: brand.to_owned(),
+            member,
+            holiday,
+            points_expiry,
+            unsubscribe_url,
+        }
+    }
 }
 
 /// When some of the member's points lapse: at the end of `last_day`.
@@ -110,20 +166,6 @@ pub struct MailContext {
 pub struct PointsExpiryContext {
     pub last_day: NaiveDate,
     pub days_until: i64,
-}
-
-impl PointsExpiryContext {
-    pub fn new(last_day: NaiveDate, today: NaiveDate) -> Self {
-        Self {
-            last_day,
-            days_until: (last_day - today).num_days(),
-        }
-    }
-
-    /// From a points-expiry email's occurrence (the last day), as seen on `today`.
-    pub fn of_occurrence(occurrence: &str, today: NaiveDate) -> Option<Self> {
-        Some(Self::new(occurrence.parse().ok()?, today))
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -305,46 +347,50 @@ fn missing_unsubscribe(part: &'static str) -> TemplateError {
 /// The sample contexts `validate` renders with: a member with tier, store and points and one with
 /// none, and for holidays each of the days-until cases the built-ins tell apart.
 fn sample_contexts(kind: &str) -> Vec<MailContext> {
-    let full = MailContext {
-        brand: "Patron".to_owned(),
-        member: MemberContext {
-            name: "李娜".to_owned(),
-            member_no: "M000123".to_owned(),
-            tier: Some("B".to_owned()),
-            points: 1280,
-            store: Some("静安嘉里中心店".to_owned()),
-        },
-        holiday: None,
-        points_expiry: None,
-        unsubscribe_url: "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
+    let full = MemberContext {
+        name: "李娜".to_owned(),
+        member_no: "M000123".to_owned(),
+        tier: Some("B".to_owned()),
+        points: 1280,
+        store: Some("静安嘉里中心店".to_owned()),
     };
-    let mut bare = full.clone();
-    bare.member.tier = None;
-    bare.member.store = None;
-    bare.member.points = 0;
-    // The kind's own part of the context, for each number of days ahead its templates tell
-    // apart.
-    let (days, set): (&[i64], fn(&mut MailContext, i64)) = match kind {
-        "holiday" => (&[7, 1, 0], |ctx, days_until| {
-            ctx.holiday = Some(HolidayContext {
+    let bare = MemberContext {
+        tier: None,
+        store: None,
+        points: 0,
+        ..full.clone()
+    };
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+    // The kind's occasion, and each number of days ahead its templates tell apart.
+    let (occasion, days): (Occasion, &[i64]) = match kind {
+        "holiday" => (
+            Occasion::Holiday {
                 key: "mid_autumn".to_owned(),
                 name: "中秋节".to_owned(),
-                date: NaiveDate::from_ymd_opt(2026, 9, 25).unwrap_or_default(),
-                days_until,
-            });
-        }),
-        "points_expiry" => (&[14, 0], |ctx, days_until| {
-            let last_day = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
-            let today = last_day - chrono::Duration::days(days_until);
-            ctx.points_expiry = Some(PointsExpiryContext::new(last_day, today));
-        }),
-        _ => return vec![full, bare],
+                date: day(9, 25),
+            },
+            &[7, 1, 0],
+        ),
+        "points_expiry" => (Occasion::PointsLapse { last_day: day(12, 31) }, &[14, 0]),
+        _ => (Occasion::Nothing, &[0]),
     };
+    let on = match &occasion {
+        Occasion::Holiday { date, .. } => *date,
+        Occasion::PointsLapse { last_day } => *last_day,
+        Occasion::Nothing => day(1, 1),
+    };
+    let unsubscribe_url = "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ";
     days.iter()
         .flat_map(|days_until| {
-            [full.clone(), bare.clone()].map(|mut ctx| {
-                set(&mut ctx, *days_until);
-                ctx
+            let today = on - chrono::Duration::days(*days_until);
+            [&full, &bare].map(|member| {
+                MailContext::new(
+                    "Patron",
+                    member.clone(),
+                    occasion.clone(),
+                    today,
+                    unsubscribe_url.to_owned(),
+                )
             })
         })
         .collect()

@@ -32,7 +32,7 @@ pub fn earned_before(as_of: NaiveDate, months: u32) -> Option<NaiveDate> {
 
 /// The instant from which points are earned on or after `date`: its midnight in the brand's zone.
 pub fn start_of(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
-    crate::campaigns::local_time(date.and_time(NaiveTime::MIN), zone)
+    crate::calendar::local_time(date.and_time(NaiveTime::MIN), zone)
 }
 
 /// The last day of `day`'s month: the only day points lapse at the end of.

@@ -16,6 +16,7 @@ use sea_orm::{Condition, Value};
 
 use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
 use crate::analytics::{LoyaltyQuadrant, ValueQuadrant};
+use crate::calendar;
 
 /// Groups nest at most this deep (the root is depth 1).
 pub const MAX_DEPTH: usize = 8;
@@ -746,12 +747,14 @@ fn birthday_within(days: i32, path: &str, local: &LocalDays) -> Result<Condition
     Ok(local.zoned(|today| birthdays(today, days)))
 }
 
-/// Birthdays on the days `as_of` to `as_of + days`, as (month, day range) tests on the stored
-/// month and day columns; in a common year 28 February also takes 29 February birthdays.
+/// Birthdays on the days `as_of` to `as_of + days`, as [`calendar::is_birthday`] reckons them:
+/// a solar birthday as (month, day range) tests on the stored month and day columns, in a
+/// common year 28 February also taking 29 February birthdays; a lunar one as ranges of birth
+/// dates whose lunar month and day come round on those days.
 fn birthdays(as_of: NaiveDate, days: i32) -> Condition {
+    let window = || as_of.iter_days().take(usize::try_from(days).unwrap_or(0) + 1);
     let mut month_days = BTreeSet::new();
-    for offset in 0..=i64::from(days) {
-        let day = as_of + Duration::days(offset);
+    for day in window() {
         month_days.insert((day.month(), day.day()));
         if day.month() == 2 && day.day() == 28 && !is_leap(day.year()) {
             month_days.insert((2, 29));
@@ -765,13 +768,21 @@ fn birthdays(as_of: NaiveDate, days: i32) -> Condition {
         }
     }
     let col = |c: member::Column| Expr::col((member::Entity, c));
-    runs.into_iter().fold(Condition::any(), |any, (month, first, last)| {
+    let solar = runs.into_iter().fold(Condition::any(), |any, (month, first, last)| {
         any.add(
             Condition::all()
                 .add(col(C::BirthMonth).eq(month as i32))
                 .add(col(C::BirthDay).between(first as i32, last as i32)),
         )
-    })
+    });
+    let lunar = calendar::lunar_births_celebrated_on(window())
+        .into_iter()
+        .fold(Condition::any(), |any, (first, last)| {
+            any.add(col(C::Birthday).between(first, last))
+        });
+    Condition::any()
+        .add(Condition::all().add(col(C::LunarBirthday).eq(false)).add(solar))
+        .add(Condition::all().add(col(C::LunarBirthday).eq(true)).add(lunar))
 }
 
 /// A change the member's latest run wrote (`tier_history.run_id` is the run of the member's

@@ -29,7 +29,8 @@ pub enum Filter {
     Not(Box<Filter>),
     /// A profile field or a field of the latest analytics run, by its name in [`FIELDS`].
     Field(FieldCondition),
-    /// The birthday falls within the next N days (0: today), 29 February counting as
+    /// The birthday falls within the next N days (0: today): the lunar one for members who keep
+    /// a lunar birthday, as the birthday campaign reckons it; 29 February counting as
     /// 28 February in common years.
     BirthdayWithin(i32),
     /// The latest analytics run changed the member's tier.
@@ -159,9 +160,12 @@ pub async fn compile(
 ) -> Result<Condition, SegmentError> {
     let saved = load_referenced(conn, filter).await?;
     let condition = filter::Compiler::new(as_of, &saved, saving).compile(filter, path)?;
-    Ok(Condition::all()
-        .add(Expr::col((member::Entity, member::Column::Status)).eq("active"))
-        .add(condition))
+    Ok(everyone().add(condition))
+}
+
+/// Every member a filter may match: erased members never do.
+pub fn everyone() -> Condition {
+    Condition::all().add(Expr::col((member::Entity, member::Column::Status)).eq("active"))
 }
 
 /// Members matching a compiled condition (joined to their metrics, which the condition reads).

@@ -3,9 +3,7 @@
 use entity::holiday;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
-use super::calendar::{builtin_holidays, Holiday, HolidayDate};
-use super::config::OutreachConfig;
-use crate::campaigns::Builtin;
+use crate::calendar::{builtin_holidays, Holiday, HolidayDate};
 
 /// A holiday as this brand keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,13 +25,6 @@ impl BrandHoliday {
             &self.holiday.name_en
         }
     }
-}
-
-/// The brand's calendar with each holiday's lead time: its own, else the one set on the built-in
-/// holiday campaign, else the configured default.
-pub async fn calendar(conn: &impl ConnectionTrait, config: &OutreachConfig) -> Result<Vec<BrandHoliday>, DbErr> {
-    let settings = Builtin::load(conn, "holiday", config).await?;
-    load(conn, settings.days_before(config.holiday_days_before)).await
 }
 
 /// Every holiday of the brand, built-in ones first, then the brand's own by key.

@@ -1,5 +1,6 @@
 //! The holiday calendar and member birthdays (solar and Chinese lunar) that the holiday and
-//! birthday jobs ask about: pure date arithmetic, no database (DOMAIN.md §4).
+//! birthday campaigns ask about, and local times in a member's zone: pure date arithmetic, no
+//! database.
 //!
 //! # Conventions
 //! - A lunar year is named by the Gregorian year in which it begins, i.e. the year of its Spring
@@ -25,9 +26,11 @@
 //! disagree by minutes.
 
 use std::ops::RangeInclusive;
+use std::sync::OnceLock;
 
 use chinese_lunisolar_calendar::{LunisolarDate, MAX_YEAR_IN_SOLAR_CALENDAR, MIN_YEAR_IN_SOLAR_CALENDAR};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// When a holiday falls each year: a Gregorian (solar) or a Chinese lunar month and day.
@@ -182,6 +185,59 @@ pub fn is_birthday(birth: NaiveDate, lunar: bool, date: NaiveDate) -> bool {
     birthdays_in_year(birth, lunar, date.year()).contains(&date)
 }
 
+/// The birth dates whose lunar birthday (as [`is_birthday`] reckons it) falls on one of `days`,
+/// as inclusive runs in date order: what a query asks of members who keep a lunar birthday.
+/// A day in a leap month is nobody's lunar birthday; the last day of a 29-day month is also the
+/// birthday of those born on day 30.
+pub fn lunar_births_celebrated_on(days: impl IntoIterator<Item = NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut wanted = [[false; 31]; 13];
+    for day in days {
+        let Ok(lunar) = LunisolarDate::from_date(day) else {
+            continue;
+        };
+        if lunar.to_lunar_month().is_leap_month() {
+            continue;
+        }
+        let (month, date) = (lunar.to_lunar_month().to_u8(), lunar.to_lunar_day().to_u8());
+        wanted[usize::from(month)][usize::from(date)] = true;
+        let month_ends = day
+            .succ_opt()
+            .and_then(lunar_month_day)
+            .is_some_and(|(_, next)| next == 1);
+        if date == 29 && month_ends {
+            wanted[usize::from(month)][30] = true;
+        }
+    }
+    let mut runs: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    let (first, table) = lunar_table();
+    for (birth, (month, day)) in first.iter_days().zip(table) {
+        if !wanted[usize::from(*month)][usize::from(*day)] {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((_, last)) if last.succ_opt() == Some(birth) => *last = birth,
+            _ => runs.push((birth, birth)),
+        }
+    }
+    runs
+}
+
+/// The lunar month and day (as [`lunar_month_day`] gives them) of every date the library covers,
+/// from its first: worked out once, so a query over birthdays reads a table.
+fn lunar_table() -> &'static (NaiveDate, Vec<(u8, u8)>) {
+    static TABLE: OnceLock<(NaiveDate, Vec<(u8, u8)>)> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let first = NaiveDate::from_ymd_opt(*supported_years().start(), 1, 1)
+            .into_iter()
+            .flat_map(|start| start.iter_days())
+            .take(400)
+            .find(|day| lunar_month_day(*day).is_some())
+            .unwrap_or_default();
+        let table = first.iter_days().map_while(lunar_month_day).collect();
+        (first, table)
+    })
+}
+
 /// Every date in Gregorian `year` on which the birthday falls, earliest first (at most one for a
 /// solar birthday, at most two for a lunar one).
 fn birthdays_in_year(birth: NaiveDate, lunar: bool, year: i32) -> Vec<NaiveDate> {
@@ -229,9 +285,40 @@ fn lunar_to_gregorian(lunar_year: i32, month: u8, day: u8) -> Option<NaiveDate> 
     Some(date.to_naive_date())
 }
 
+/// A wall-clock time in `zone` as UTC; in a daylight-saving gap, the first valid time after it.
+pub fn local_time(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
+    (0..3)
+        .find_map(|extra| zone.from_local_datetime(&(local + Duration::hours(extra))).earliest())
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| local.and_utc())
+}
+
+/// `hour`:00 on `day` in `tz`, as UTC. In a daylight-saving gap, the first valid time after it.
+pub fn local_hour(day: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
+    let start = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
+    local_time(start, tz)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_send_hour_in_utc_on_both_sides_of_the_date_line() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let at = |zone: &str| local_hour(day, 9, zone.parse().unwrap()).to_rfc3339();
+        assert_eq!(at("Asia/Shanghai"), "2026-11-24T01:00:00+00:00");
+        assert_eq!(at("Pacific/Kiritimati"), "2026-11-23T19:00:00+00:00");
+        assert_eq!(at("America/Los_Angeles"), "2026-11-24T17:00:00+00:00");
+    }
+
+    #[test]
+    fn a_send_hour_in_a_daylight_saving_gap_moves_past_it() {
+        // New York skipped 02:00-03:00 on 2026-03-08.
+        let day = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+        let due = local_hour(day, 2, "America/New_York".parse().unwrap());
+        assert_eq!(due.to_rfc3339(), "2026-03-08T07:00:00+00:00");
+    }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -559,6 +646,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn lunar_birth_runs_hold_exactly_the_births_celebrated_on_those_days() {
+        let in_runs = |runs: &[(NaiveDate, NaiveDate)], birth: NaiveDate| {
+            runs.iter().any(|(first, last)| (*first..=*last).contains(&birth))
+        };
+        // Windows of one and of three days over two years (leap months, 29-day months and the
+        // lunar new year among them), against births every 11 days from 1901.
+        let births: Vec<NaiveDate> = ymd(1901, 3, 1)
+            .iter_days()
+            .step_by(11)
+            .take_while(|d| d.year() < 2026)
+            .collect();
+        for start in ymd(2024, 12, 20).iter_days().step_by(5).take(150) {
+            for length in [1, 3] {
+                let days: Vec<NaiveDate> = start.iter_days().take(length).collect();
+                let runs = lunar_births_celebrated_on(days.iter().copied());
+                for birth in &births {
+                    let celebrated = days.iter().any(|day| is_birthday(*birth, true, *day));
+                    assert_eq!(
+                        in_runs(&runs, *birth),
+                        celebrated,
+                        "born {birth}, days from {start}, {length}"
+                    );
+                }
+            }
+        }
+        // Born on day 30 of a month that has 29 days in 2024: celebrated on its 29th.
+        assert!(in_runs(
+            &lunar_births_celebrated_on([ymd(2025, 1, 28)]),
+            ymd(2024, 2, 9)
+        ));
     }
 
     #[test]
