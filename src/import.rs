@@ -12,6 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+use entity::vocabulary::PurchaseKind;
 use entity::{member, purchase};
 use indicatif::{ProgressBar, ProgressBarIter, ProgressStyle};
 use jobs::sql;
@@ -24,7 +25,7 @@ use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::member::{self as members, Gender, MemberFields};
-use crate::service::purchase::{self as purchases, LineItem, PURCHASE};
+use crate::service::purchase::{self as purchases, LineItem};
 use crate::service::{audit, points, store};
 
 const BATCH: usize = 1000;
@@ -372,7 +373,7 @@ struct PurchaseRow {
     line: u64,
     member_no: String,
     store_code: Option<String>,
-    key: (String, String),
+    key: (String, PurchaseKind),
     row: purchase::ActiveModel,
 }
 
@@ -382,9 +383,11 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
     let occurred_at = parse_time("occurred_at", cell("occurred_at").unwrap_or_default(), brand)?;
     let amount = parse_decimal("amount", cell("amount").unwrap_or_default())?;
     let profit = cell("profit").map(|p| parse_decimal("profit", p)).transpose()?;
-    let kind = cell("kind")
-        .map(str::to_lowercase)
-        .unwrap_or_else(|| PURCHASE.to_owned());
+    let kind = match cell("kind").map(str::to_lowercase) {
+        None => PurchaseKind::Purchase,
+        Some(text) => PurchaseKind::parse(&text)
+            .ok_or_else(|| AppError::field("kind", format!("kind must be purchase or return, not {text:?}")))?,
+    };
     // Without an order id, the row's own content is its identity, so re-imports match.
     let order_id = match cell("order_id") {
         Some(id) => id.to_owned(),
@@ -395,7 +398,7 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
     };
     let line = LineItem {
         order_id: &order_id,
-        kind: &kind,
+        kind,
         occurred_at,
         amount,
         profit,
@@ -437,7 +440,7 @@ async fn store_purchases(
     let numbers: HashSet<&str> = batch.iter().map(|p| p.member_no.as_str()).collect();
     let known = members_by_number(db, numbers).await?;
     let mut stored = purchases::existing(db, batch.iter().map(|p| p.key.clone())).await?;
-    let mut new_rows: HashMap<(String, String), purchase::ActiveModel> = HashMap::new();
+    let mut new_rows: HashMap<(String, PurchaseKind), purchase::ActiveModel> = HashMap::new();
     for PurchaseRow {
         line,
         member_no,

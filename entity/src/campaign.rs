@@ -1,6 +1,8 @@
 //! A campaign: one template to one audience, on a schedule (see `jobs::campaigns`).
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{CampaignKind, CampaignStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaigns")]
 pub struct Model {
@@ -8,10 +10,8 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub name: String,
-    /// `custom`, `birthday`, `holiday`, `winback` or `new_arrivals`.
-    pub kind: String,
-    /// `draft`, `scheduled`, `sending`, `paused`, `finished` or `cancelled`.
-    pub status: String,
+    pub kind: CampaignKind,
+    pub status: CampaignStatus,
     /// The audience; `None`: every consenting member.
     pub segment_id: Option<i64>,
     /// When, as JSON of `jobs::campaigns::Schedule`; `None` for the built-in kinds.

@@ -1,6 +1,8 @@
 //! One start of a campaign, with the size of the audience it snapshotted.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::CampaignStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaign_occurrences")]
 pub struct Model {
@@ -9,8 +11,8 @@ pub struct Model {
     pub campaign_id: i64,
     /// Which occurrence: a date, a cron tick, a segment refresh.
     pub key: String,
-    /// `sending`, `finished` or `cancelled`.
-    pub status: String,
+    /// Sending, finished or cancelled.
+    pub status: CampaignStatus,
     pub started_at: DateTimeUtc,
     pub audience: i64,
     pub held_out: i64,

@@ -1,19 +1,19 @@
 //! An inquiry, complaint or satisfaction score, with its resolution.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{FeedbackKind, FeedbackStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "feedback")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub member_id: i64,
-    /// `inquiry`, `complaint` or `satisfaction`.
-    pub kind: String,
+    pub kind: FeedbackKind,
     /// 1–5, for satisfaction scores.
     pub score: Option<i16>,
     pub body: Option<String>,
-    /// `open` or `resolved`.
-    pub status: String,
+    pub status: FeedbackStatus,
     pub resolution: Option<String>,
     pub resolved_at: Option<DateTimeUtc>,
     pub resolved_by_id: Option<i64>,

@@ -30,3 +30,4 @@ pub mod staff_password;
 pub mod staff_user;
 pub mod store;
 pub mod tier_change;
+pub mod vocabulary;

@@ -1,6 +1,8 @@
 //! The customer record ("顾客档案").
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::MemberStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "members")]
 pub struct Model {
@@ -35,8 +37,7 @@ pub struct Model {
     pub email_consent: bool,
     pub consent_source: Option<String>,
     pub consent_at: Option<DateTimeUtc>,
-    /// `active` or `erased`.
-    pub status: String,
+    pub status: MemberStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,6 +1,8 @@
 //! One member's scores from the latest analytics run. Money in cents.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "member_metrics")]
 pub struct Model {
@@ -20,21 +22,21 @@ pub struct Model {
     pub r_score: Option<i16>,
     pub f_score: Option<i16>,
     pub m_score: Option<i16>,
-    pub tier: String,
-    pub qualified_tier: String,
+    pub tier: Tier,
+    pub qualified_tier: Tier,
     /// Since when the member has qualified below `tier` (grace period bookkeeping).
     pub below_since: Option<Date>,
     /// The tier state before the run of `as_of`, so re-running that date starts from it again.
-    pub prev_tier: Option<String>,
+    pub prev_tier: Option<Tier>,
     pub prev_below_since: Option<Date>,
     pub p_alive: Option<f64>,
     pub expected_purchases_365: Option<f64>,
     pub expected_value_365_cents: Option<i64>,
     pub clv_cents: Option<i64>,
     pub simple_clv_cents: i64,
-    pub loyalty_quadrant: String,
-    pub value_quadrant: String,
-    pub layer: String,
+    pub loyalty_quadrant: LoyaltyQuadrant,
+    pub value_quadrant: ValueQuadrant,
+    pub layer: Layer,
     pub declining: bool,
     pub lapsed: bool,
 }

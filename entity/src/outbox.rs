@@ -1,6 +1,8 @@
 //! One email to one member for one campaign occurrence; the unique dedupe key makes it once.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{CampaignKind, OutboxStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
@@ -9,8 +11,8 @@ pub struct Model {
     /// `kind:occurrence:member_id`; also the seed of the stable Message-ID.
     #[sea_orm(unique)]
     pub dedupe_key: String,
-    /// `birthday`, `holiday`, `winback`, `custom` or `new_arrivals`.
-    pub kind: String,
+    /// Its campaign's kind.
+    pub kind: CampaignKind,
     /// Which occurrence of the campaign: a date, or `holiday_key:date`.
     pub occurrence: String,
     pub member_id: i64,
@@ -18,8 +20,7 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     /// Scheduled sends wait out the member's quiet hours; an operator's catch-up does not.
     pub hold_quiet_hours: bool,
-    /// `queued`, `sent`, `failed`, `suppressed`, `paused` (its campaign is) or `cancelled`.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     /// The dispatcher holding the row while it sends: the name of its lease in `job_leases`.
     pub claimed_by: Option<String>,

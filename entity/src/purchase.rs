@@ -1,6 +1,8 @@
 //! A purchase or a return. A return carries a negative amount and the order id it returns.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::PurchaseKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "purchases")]
 pub struct Model {
@@ -17,8 +19,7 @@ pub struct Model {
     pub profit_cents: Option<i64>,
     /// Unique together with `kind`: the idempotency key of imports and mutations.
     pub order_id: String,
-    /// `purchase` or `return`.
-    pub kind: String,
+    pub kind: PurchaseKind,
     pub category: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -26,7 +26,7 @@ impl Purchase {
     }
     /// `purchase` or `return`.
     async fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind.as_str()
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
@@ -57,7 +57,7 @@ impl FeedbackEntry {
         ID(self.0.id.to_string())
     }
     async fn kind(&self) -> Option<FeedbackKind> {
-        FeedbackKind::parse(&self.0.kind)
+        Some(self.0.kind)
     }
     async fn score(&self) -> Option<i16> {
         self.0.score
@@ -67,7 +67,7 @@ impl FeedbackEntry {
     }
     /// `open` or `resolved`.
     async fn status(&self) -> &str {
-        &self.0.status
+        self.0.status.as_str()
     }
     async fn resolution(&self) -> Option<&str> {
         self.0.resolution.as_deref()
@@ -88,7 +88,7 @@ impl PointsEntry {
         ID(self.0.id.to_string())
     }
     async fn kind(&self) -> Option<PointsKind> {
-        PointsKind::parse(&self.0.kind)
+        Some(self.0.kind)
     }
     /// Signed change of the balance.
     async fn points(&self) -> i64 {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::auth::viewer;
 use crate::graphql::{db, page};
 use crate::money;
-use crate::service::analytics::{self as service, Layer, LoyaltyQuadrant, Strategy, TierLevel, ValueQuadrant};
+use crate::service::analytics::{self as service, Layer, LoyaltyQuadrant, Strategy, Tier, ValueQuadrant};
 
 /// One member's results from the latest analytics run. Money as decimals.
 pub struct Metrics(pub member_metrics::Model);
@@ -61,8 +61,8 @@ impl Metrics {
         self.0.m_score
     }
     /// The tier the member qualifies for now; `tier` may lag behind during a downgrade grace period.
-    async fn qualified_tier(&self) -> Option<TierLevel> {
-        TierLevel::parse(&self.0.qualified_tier)
+    async fn qualified_tier(&self) -> Option<Tier> {
+        Some(self.0.qualified_tier)
     }
     /// Qualifying below the tier since this date (downgrade grace period).
     async fn below_tier_since(&self) -> Option<NaiveDate> {
@@ -89,19 +89,19 @@ impl Metrics {
         money::from_cents(self.0.simple_clv_cents)
     }
     async fn loyalty_quadrant(&self) -> Option<LoyaltyQuadrant> {
-        LoyaltyQuadrant::parse(&self.0.loyalty_quadrant)
+        Some(self.0.loyalty_quadrant)
     }
     async fn loyalty_strategy(&self) -> Option<Strategy> {
-        LoyaltyQuadrant::parse(&self.0.loyalty_quadrant).and_then(LoyaltyQuadrant::strategy)
+        Some(self.0.loyalty_quadrant.strategy())
     }
     async fn value_quadrant(&self) -> Option<ValueQuadrant> {
-        ValueQuadrant::parse(&self.0.value_quadrant)
+        Some(self.0.value_quadrant)
     }
     async fn value_strategy(&self) -> Option<Strategy> {
-        ValueQuadrant::parse(&self.0.value_quadrant).and_then(ValueQuadrant::strategy)
+        Some(self.0.value_quadrant.strategy())
     }
     async fn layer(&self) -> Option<Layer> {
-        Layer::parse(&self.0.layer)
+        Some(self.0.layer)
     }
     /// Visits in the last 90 days fell below half the member's own quarterly average.
     async fn declining(&self) -> bool {
@@ -116,8 +116,8 @@ impl Metrics {
 /// One change of a member's tier.
 #[derive(SimpleObject)]
 pub struct TierChange {
-    pub old_tier: Option<TierLevel>,
-    pub new_tier: Option<TierLevel>,
+    pub old_tier: Option<Tier>,
+    pub new_tier: Option<Tier>,
     pub reason: String,
     pub changed_at: DateTime<Utc>,
 }
@@ -125,8 +125,8 @@ pub struct TierChange {
 impl From<tier_change::Model> for TierChange {
     fn from(m: tier_change::Model) -> Self {
         Self {
-            old_tier: m.old_tier.as_deref().and_then(TierLevel::parse),
-            new_tier: TierLevel::parse(&m.new_tier),
+            old_tier: m.old_tier,
+            new_tier: Some(m.new_tier),
             reason: m.reason,
             changed_at: m.changed_at,
         }

@@ -1,5 +1,5 @@
 //! Campaigns over GraphQL: create, schedule, pause, resume, cancel, and each occurrence's report.
-use async_graphql::{Context, Enum, InputObject, Json, Object, OneofObject, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Json, Object, OneofObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use entity::{campaign, campaign_occurrence};
 use jobs::campaigns::{self as engine, report, uplift, Schedule};
@@ -13,43 +13,7 @@ use crate::graphql::{brand, db, page};
 use crate::money::from_cents;
 use crate::service::campaign::{self as service, CampaignFields};
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum CampaignKind {
-    Custom,
-    /// New products in a category, for members interested in it or who bought in it lately.
-    NewArrivals,
-    Birthday,
-    Holiday,
-    Winback,
-    /// The notice before a member's points lapse.
-    PointsExpiry,
-}
-
-impl CampaignKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Custom => engine::CUSTOM,
-            Self::NewArrivals => engine::NEW_ARRIVALS,
-            Self::Birthday => "birthday",
-            Self::Holiday => "holiday",
-            Self::Winback => "winback",
-            Self::PointsExpiry => engine::POINTS_EXPIRY,
-        }
-    }
-
-    fn parse(kind: &str) -> Self {
-        [
-            Self::NewArrivals,
-            Self::Birthday,
-            Self::Holiday,
-            Self::Winback,
-            Self::PointsExpiry,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)
-        .unwrap_or(Self::Custom)
-    }
-}
+pub use entity::vocabulary::CampaignKind;
 
 /// When a campaign sends: exactly one of these.
 #[derive(OneofObject, Clone, Debug)]
@@ -132,7 +96,7 @@ impl CampaignInput {
         };
         Ok(CampaignFields {
             name: self.name,
-            kind: self.kind.map(|k| k.as_str().to_owned()),
+            kind: self.kind,
             segment_id,
             schedule: self.schedule.map(ScheduleInput::into_schedule).transpose()?,
             once_per_member: self.once_per_member,
@@ -158,11 +122,11 @@ impl Campaign {
         &self.0.name
     }
     async fn kind(&self) -> CampaignKind {
-        CampaignKind::parse(&self.0.kind)
+        self.0.kind
     }
     /// DRAFT, SCHEDULED, SENDING, PAUSED, FINISHED or CANCELLED (lower case).
     async fn status(&self) -> &str {
-        &self.0.status
+        self.0.status.as_str()
     }
     /// The audience (`null`: every consenting member).
     async fn segment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segment>> {
@@ -185,7 +149,7 @@ impl Campaign {
     /// when that time first comes anywhere, UTC+14); `null` when none is to come or it is sent
     /// on entering its segment.
     async fn next_start_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
-        if ![engine::SCHEDULED, engine::SENDING].contains(&self.0.status.as_str()) {
+        if !self.0.status.is_live() {
             return Ok(None);
         }
         let zone = brand(ctx)?.time_zone;
@@ -193,7 +157,7 @@ impl Campaign {
     }
     /// The kind of its email template (`saveEmailTemplate`, `previewEmail`, `sendTestEmail`).
     async fn template_kind(&self) -> String {
-        engine::template_for(&self.0.kind, Some(self.0.id))
+        engine::template_for(self.0.kind, Some(self.0.id))
     }
     async fn once_per_member(&self) -> bool {
         self.0.once_per_member
@@ -215,7 +179,7 @@ impl Campaign {
     }
     /// The locales its template is saved in (a campaign is scheduled once it has zh-CN).
     async fn template_locales(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        let kind = engine::template_for(&self.0.kind, Some(self.0.id));
+        let kind = engine::template_for(self.0.kind, Some(self.0.id));
         Ok(service::template_locales(db(ctx)?, &kind).await?)
     }
     /// Built-in kinds: when their emails are due in each member's zone, if set (else the

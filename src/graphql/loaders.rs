@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
+use entity::vocabulary::Tier;
 use entity::{feedback, member, member_metrics, points_entry, purchase, segment, staff_user, store, tier_change};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
@@ -135,10 +136,10 @@ impl Loader<i64> for Balances {
 pub struct Tiers(DatabaseConnection);
 
 impl Loader<i64> for Tiers {
-    type Value = String;
+    type Value = Tier;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> LoadResult<i64, String> {
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Tier> {
         service::analytics::tiers(&self.0, keys).await.map_err(to_gql)
     }
 }

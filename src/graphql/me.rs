@@ -13,20 +13,20 @@ use crate::graphql::member::Member;
 use crate::graphql::outreach::OutboxEntry;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
-use crate::service::analytics::TierLevel;
+use crate::service::analytics::Tier;
 use crate::service::member::{self as members, MemberFields};
 use crate::service::membership::{self, Benefits};
 
 /// What a tier gives.
 pub struct TierBenefits {
-    tier: &'static str,
+    tier: Tier,
     benefits: Benefits,
 }
 
 #[Object]
 impl TierBenefits {
-    async fn tier(&self) -> Option<TierLevel> {
-        TierLevel::parse(self.tier)
+    async fn tier(&self) -> Option<Tier> {
+        Some(self.tier)
     }
     /// Percent off regular prices.
     async fn discount_percent(&self) -> Decimal {
@@ -49,7 +49,7 @@ impl TierBenefits {
 }
 
 impl TierBenefits {
-    fn of((tier, benefits): (&'static str, &Benefits)) -> Self {
+    fn of((tier, benefits): (Tier, &Benefits)) -> Self {
         Self {
             tier,
             benefits: benefits.clone(),
@@ -66,7 +66,7 @@ pub struct TierProgress {
     visits_365: u32,
     /// The tier those qualify for today (the nightly run applies a downgrade after its grace
     /// period, so the member's tier may still be higher).
-    qualifies_for: Option<TierLevel>,
+    qualifies_for: Option<Tier>,
     /// Without another purchase, the last day they still qualify for it (none for D).
     qualifies_until: Option<NaiveDate>,
     /// What the next tier up takes (none at A).
@@ -75,7 +75,7 @@ pub struct TierProgress {
 
 #[derive(SimpleObject)]
 pub struct TierGoal {
-    tier: Option<TierLevel>,
+    tier: Option<Tier>,
     /// More net spend needed within the window.
     spend_needed: Decimal,
     /// More purchase days needed within the window.
@@ -134,10 +134,10 @@ impl Me {
         Ok(progress.map(|p| TierProgress {
             spend_365: Decimal::new(p.spend_cents, 2),
             visits_365: p.visits,
-            qualifies_for: TierLevel::parse(p.qualifies_for),
+            qualifies_for: Some(p.qualifies_for),
             qualifies_until: p.qualifies_until,
             next: p.next.map(|goal| TierGoal {
-                tier: TierLevel::parse(goal.tier),
+                tier: Some(goal.tier),
                 spend_needed: Decimal::new(goal.spend_cents, 2),
                 visits_needed: goal.visits,
                 by: goal.by,
@@ -176,10 +176,8 @@ impl Me {
             return Ok(None);
         };
         let tier = ctx.data::<Loaders>()?.tiers().load_one(id).await?;
-        Ok(brand(ctx)?
-            .benefits
-            .of(tier.as_deref().unwrap_or("D"))
-            .map(TierBenefits::of))
+        let tier = tier.unwrap_or(Tier::D);
+        Ok(Some(TierBenefits::of((tier, brand(ctx)?.benefits.of(tier)))))
     }
 }
 
@@ -200,7 +198,6 @@ impl MeQuery {
         Ok(brand(ctx)?
             .benefits
             .by_tier()
-            .into_iter()
             .map(TierBenefits::of)
             .collect())
     }

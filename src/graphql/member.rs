@@ -13,7 +13,7 @@ use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
 use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, list_reads, page};
-use crate::service::analytics::TierLevel;
+use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
 use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
@@ -89,7 +89,7 @@ impl Member {
     }
     /// `active` or `erased`.
     async fn status(&self) -> &str {
-        &self.0.status
+        self.0.status.as_str()
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -125,9 +125,9 @@ impl Member {
         Ok(ctx.data::<Loaders>()?.metrics().load_one(self.0.id).await?.map(Metrics))
     }
     /// The member's class from the latest analytics run.
-    async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TierLevel>> {
+    async fn tier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tier>> {
         let tier = ctx.data::<Loaders>()?.tiers().load_one(self.0.id).await?;
-        Ok(tier.as_deref().and_then(TierLevel::parse))
+        Ok(tier)
     }
     /// Every tier change, newest first.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]

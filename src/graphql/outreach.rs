@@ -134,14 +134,14 @@ pub struct OutboxEntry(pub outbox::Model);
 #[Object]
 impl OutboxEntry {
     async fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind.as_str()
     }
     async fn occurrence(&self) -> &str {
         &self.0.occurrence
     }
     /// `queued`, `sent`, `failed` or `suppressed`.
     async fn status(&self) -> &str {
-        &self.0.status
+        self.0.status.as_str()
     }
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
@@ -150,7 +150,7 @@ impl OutboxEntry {
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0
             .sent_at
-            .filter(|_| self.0.status == jobs::outreach::dispatch::SENT)
+            .filter(|_| self.0.status == entity::vocabulary::OutboxStatus::Sent)
     }
     async fn attempts(&self) -> i32 {
         self.0.attempts

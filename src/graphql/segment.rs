@@ -15,7 +15,7 @@ use crate::auth::viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::member::Member;
 use crate::graphql::{db, list_reads, page};
-use crate::service::analytics::TierLevel;
+use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
 use crate::service::segment as service;
 
@@ -82,8 +82,8 @@ pub enum TierDirection {
 #[derive(InputObject, Clone, Debug)]
 pub struct TierChangeCondition {
     pub direction: Option<TierDirection>,
-    pub from: Option<Vec<TierLevel>>,
-    pub to: Option<Vec<TierLevel>>,
+    pub from: Option<Vec<Tier>>,
+    pub to: Option<Vec<Tier>>,
 }
 
 /// Bought at least `minCount` times and/or for at least `minAmount` (net of returns) in the

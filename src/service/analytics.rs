@@ -2,7 +2,6 @@
 //! run on request.
 use std::collections::HashMap;
 
-use async_graphql::Enum;
 use chrono::NaiveDate;
 use entity::{analytics_run, job_run, member_metrics, tier_change};
 use jobs::{JobContext, JobError, Trigger};
@@ -11,64 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 
-/// Defines a GraphQL enum stored as a snake_case string.
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-stored_enum!(
-    /// A member class, A best.
-    TierLevel { A => "A", B => "B", C => "C", D => "D" }
-);
-stored_enum!(
-    /// Loyalty × value: 知己, 藤壶, 蝴蝶, 过客.
-    LoyaltyQuadrant { TrueFriend => "true_friend", Barnacle => "barnacle", Butterfly => "butterfly", Stranger => "stranger" }
-);
-stored_enum!(
-    /// Value curve: 明星, 现金, 问题, 瘦狗.
-    ValueQuadrant { Star => "star", CashCow => "cash_cow", QuestionMark => "question_mark", Dog => "dog" }
-);
-stored_enum!(
-    /// 忠诚层, 潜在层, 游离层.
-    Layer { Loyal => "loyal", Potential => "potential", Floating => "floating" }
-);
-stored_enum!(
-    /// 深度关爱, 深度获取, 深度挖掘, 长期培育.
-    Strategy { DeepCare => "deep_care", DeepAcquisition => "deep_acquisition", DeepMining => "deep_mining",
-        LongTermCultivation => "long_term_cultivation" }
-);
-
-// The strategy of each quadrant is the engine's rule (seed 004); the API only names it.
-impl LoyaltyQuadrant {
-    pub fn strategy(self) -> Option<Strategy> {
-        let quadrant = jobs::analytics::LoyaltyQuadrant::ALL
-            .into_iter()
-            .find(|q| q.as_str() == self.as_str())?;
-        Strategy::parse(quadrant.strategy().as_str())
-    }
-}
-
-impl ValueQuadrant {
-    pub fn strategy(self) -> Option<Strategy> {
-        let quadrant = jobs::analytics::ValueQuadrant::ALL
-            .into_iter()
-            .find(|q| q.as_str() == self.as_str())?;
-        Strategy::parse(quadrant.strategy().as_str())
-    }
-}
+pub use entity::vocabulary::{Layer, LoyaltyQuadrant, Strategy, Tier, ValueQuadrant};
 
 pub async fn metrics(
     conn: &impl ConnectionTrait,
@@ -82,8 +24,8 @@ pub async fn metrics(
 }
 
 /// The latest run's tier per member (members without a run are absent).
-pub async fn tiers(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> = member_metrics::Entity::find()
+pub async fn tiers(conn: &impl ConnectionTrait, member_ids: &[i64]) -> AppResult<HashMap<i64, Tier>> {
+    let rows: Vec<(i64, Tier)> = member_metrics::Entity::find()
         .select_only()
         .columns([member_metrics::Column::MemberId, member_metrics::Column::Tier])
         .filter(member_metrics::Column::MemberId.is_in(member_ids.iter().copied()))

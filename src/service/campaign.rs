@@ -2,9 +2,9 @@
 //! with pause, resume and cancel), and their reports. Starting occurrences and the statistics
 //! live in `jobs::campaigns`.
 use chrono::{NaiveTime, Utc};
+use entity::vocabulary::{CampaignKind, CampaignStatus, OutboxStatus};
 use entity::{campaign, campaign_occurrence, email_template, outbox, segment};
 use jobs::campaigns::{self as engine, report, Schedule};
-use jobs::outreach::outbox::QUEUED;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -27,8 +27,8 @@ pub fn require_manager(viewer: &Viewer) -> AppResult<()> {
 #[derive(Debug, Default)]
 pub struct CampaignFields {
     pub name: Option<String>,
-    /// `custom` or `new_arrivals` (set at creation).
-    pub kind: Option<String>,
+    /// Custom or new arrivals (set at creation).
+    pub kind: Option<CampaignKind>,
     /// `Some(None)`: every consenting member.
     pub segment_id: Option<Option<i64>>,
     pub schedule: Option<Schedule>,
@@ -67,8 +67,8 @@ pub async fn create(
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
     require_manager(viewer)?;
-    let kind = fields.kind.clone().unwrap_or_else(|| engine::CUSTOM.to_owned());
-    if ![engine::CUSTOM, engine::NEW_ARRIVALS].contains(&kind.as_str()) {
+    let kind = fields.kind.unwrap_or(CampaignKind::Custom);
+    if kind.is_built_in() {
         return Err(AppError::field(
             "input.kind",
             "a new campaign is CUSTOM or NEW_ARRIVALS",
@@ -76,8 +76,8 @@ pub async fn create(
     }
     let now = Utc::now();
     let row = campaign::ActiveModel {
-        kind: Set(kind.clone()),
-        status: Set(engine::DRAFT.to_owned()),
+        kind: Set(kind),
+        status: Set(CampaignStatus::Draft),
         created_by: Set(viewer.actor.clone()),
         updated_by: Set(viewer.actor.clone()),
         created_at: Set(now),
@@ -88,7 +88,7 @@ pub async fn create(
         once_per_member: Set(false),
         ..Default::default()
     };
-    let row = apply(conn, None, &kind, row, fields).await?;
+    let row = apply(conn, None, kind, row, fields).await?;
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
     audit::record(&txn, viewer, "campaign.create", Some(&created.name), detail(&created)).await?;
@@ -104,7 +104,8 @@ pub async fn update(
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, viewer, id).await?;
-    if ![engine::DRAFT, engine::SCHEDULED, engine::PAUSED].contains(&current.status.as_str()) {
+    use CampaignStatus::{Draft, Paused, Scheduled};
+    if ![Draft, Scheduled, Paused].contains(&current.status) {
         return Err(AppError::field(
             "id",
             format!("a {} campaign cannot be changed", current.status),
@@ -116,11 +117,11 @@ pub async fn update(
             "the kind is set when a campaign is created",
         ));
     }
-    let kind = current.kind.clone();
+    let kind = current.kind;
     let mut row: campaign::ActiveModel = current.into();
     row.updated_by = Set(viewer.actor.clone());
     row.updated_at = Set(Utc::now());
-    let row = apply(conn, Some(id), &kind, row, fields).await?;
+    let row = apply(conn, Some(id), kind, row, fields).await?;
     let txn = conn.begin().await?;
     let updated = row.update(&txn).await?;
     audit::record(&txn, viewer, "campaign.update", Some(&updated.name), detail(&updated)).await?;
@@ -132,7 +133,7 @@ pub async fn update(
 async fn apply(
     conn: &impl ConnectionTrait,
     id: Option<i64>,
-    kind: &str,
+    kind: CampaignKind,
     mut row: campaign::ActiveModel,
     fields: CampaignFields,
 ) -> AppResult<campaign::ActiveModel> {
@@ -210,16 +211,9 @@ async fn apply(
 
 /// A built-in campaign's send time and days early; the kinds a marketer schedules have a
 /// schedule instead.
-fn apply_timing(kind: &str, row: &mut campaign::ActiveModel, fields: &CampaignFields) -> AppResult<()> {
-    let builtin = [
-        engine::BIRTHDAY,
-        engine::HOLIDAY,
-        engine::WINBACK,
-        engine::POINTS_EXPIRY,
-    ]
-    .contains(&kind);
+fn apply_timing(kind: CampaignKind, row: &mut campaign::ActiveModel, fields: &CampaignFields) -> AppResult<()> {
     if let Some(time) = fields.send_time {
-        if !builtin {
+        if !kind.is_built_in() {
             return Err(AppError::field(
                 "input.sendTime",
                 "only the built-in birthday, holiday, win-back and points-expiry campaigns have a send time; give this one a schedule",
@@ -228,7 +222,8 @@ fn apply_timing(kind: &str, row: &mut campaign::ActiveModel, fields: &CampaignFi
         row.send_time = Set(Some(time));
     }
     if let Some(days) = fields.days_before {
-        if ![engine::BIRTHDAY, engine::HOLIDAY, engine::POINTS_EXPIRY].contains(&kind) {
+        use CampaignKind::{Birthday, Holiday, PointsExpiry};
+        if ![Birthday, Holiday, PointsExpiry].contains(&kind) {
             return Err(AppError::field(
                 "input.daysBefore",
                 "only the birthday, holiday and points-expiry campaigns go days early",
@@ -259,7 +254,7 @@ pub async fn schedule(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, viewer, id).await?;
-    if current.status != engine::DRAFT {
+    if current.status != CampaignStatus::Draft {
         return Err(AppError::field(
             "id",
             format!("only a draft can be scheduled; this one is {}", current.status),
@@ -274,7 +269,7 @@ pub async fn schedule(
             "a campaign sent on entering a segment needs a segment",
         ));
     }
-    if current.kind == engine::NEW_ARRIVALS && current.category.is_none() {
+    if current.kind == CampaignKind::NewArrivals && current.category.is_none() {
         return Err(AppError::field("id", "a new-arrivals campaign needs its category"));
     }
     let kind = engine::template_kind(id);
@@ -289,7 +284,15 @@ pub async fn schedule(
             format!("save its zh-CN template first (saveEmailTemplate kind {kind:?})"),
         ));
     }
-    transition(conn, viewer, current, engine::SCHEDULED, "campaign.schedule", None).await
+    transition(
+        conn,
+        viewer,
+        current,
+        CampaignStatus::Scheduled,
+        "campaign.schedule",
+        None,
+    )
+    .await
 }
 
 /// Stops sending: queued emails wait (those on the wire in the current batch go out).
@@ -299,7 +302,7 @@ pub async fn pause(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, viewer, id).await?;
-    if ![engine::SCHEDULED, engine::SENDING].contains(&current.status.as_str()) {
+    if !current.status.is_live() {
         return Err(AppError::field(
             "id",
             format!("a {} campaign cannot be paused", current.status),
@@ -309,9 +312,9 @@ pub async fn pause(
         conn,
         viewer,
         current,
-        engine::PAUSED,
+        CampaignStatus::Paused,
         "campaign.pause",
-        Some((&[QUEUED][..], engine::PAUSED)),
+        Some((&[OutboxStatus::Queued][..], OutboxStatus::Paused)),
     )
     .await
 }
@@ -322,7 +325,7 @@ pub async fn resume(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, viewer, id).await?;
-    if current.status != engine::PAUSED {
+    if current.status != CampaignStatus::Paused {
         return Err(AppError::field("id", "only a paused campaign can be resumed"));
     }
     let started = campaign_occurrence::Entity::find()
@@ -330,14 +333,18 @@ pub async fn resume(
         .count(conn)
         .await?
         > 0;
-    let status = if started { engine::SENDING } else { engine::SCHEDULED };
+    let status = if started {
+        CampaignStatus::Sending
+    } else {
+        CampaignStatus::Scheduled
+    };
     transition(
         conn,
         viewer,
         current,
         status,
         "campaign.resume",
-        Some((&[engine::PAUSED][..], QUEUED)),
+        Some((&[OutboxStatus::Paused][..], OutboxStatus::Queued)),
     )
     .await
 }
@@ -349,14 +356,25 @@ pub async fn cancel(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, viewer, id).await?;
-    if [engine::FINISHED, engine::CANCELLED].contains(&current.status.as_str()) {
+    if [CampaignStatus::Finished, CampaignStatus::Cancelled].contains(&current.status) {
         return Err(AppError::field(
             "id",
             format!("the campaign is already {}", current.status),
         ));
     }
-    let unsent = Some((&[QUEUED, engine::PAUSED][..], engine::CANCELLED));
-    transition(conn, viewer, current, engine::CANCELLED, "campaign.cancel", unsent).await
+    let unsent = Some((
+        &[OutboxStatus::Queued, OutboxStatus::Paused][..],
+        OutboxStatus::Cancelled,
+    ));
+    transition(
+        conn,
+        viewer,
+        current,
+        CampaignStatus::Cancelled,
+        "campaign.cancel",
+        unsent,
+    )
+    .await
 }
 
 /// Sets the status (and moves its outbox rows from some statuses to another), audited.
@@ -364,24 +382,24 @@ async fn transition(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
     current: campaign::Model,
-    status: &str,
+    status: CampaignStatus,
     action: &str,
-    rows: Option<(&[&str], &str)>,
+    rows: Option<(&[OutboxStatus], OutboxStatus)>,
 ) -> AppResult<campaign::Model> {
     let txn = conn.begin().await?;
     if let Some((from, to)) = rows {
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::val(to).into())
+            .col_expr(outbox::Column::Status, Expr::val(to.as_str()).into())
             .filter(outbox::Column::CampaignId.eq(current.id))
             .filter(outbox::Column::Status.is_in(from.iter().copied()))
             .exec(&txn)
             .await?;
     }
     let name = current.name.clone();
-    let previous = current.status.clone();
+    let previous = current.status;
     let row = campaign::ActiveModel {
         id: ActiveValue::Unchanged(current.id),
-        status: Set(status.to_owned()),
+        status: Set(status),
         updated_by: Set(viewer.actor.clone()),
         updated_at: Set(Utc::now()),
         ..Default::default()

@@ -1,5 +1,5 @@
 //! Feedback: inquiries, complaints and satisfaction scores, and their resolution.
-use async_graphql::{Enum, InputObject};
+use async_graphql::InputObject;
 use chrono::Utc;
 use entity::feedback;
 use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, Set, TransactionTrait};
@@ -9,31 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::{audit, member};
 use crate::validate;
 
-pub const OPEN: &str = "open";
-pub const RESOLVED: &str = "resolved";
-
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum FeedbackKind {
-    Inquiry,
-    Complaint,
-    Satisfaction,
-}
-
-impl FeedbackKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inquiry => "inquiry",
-            Self::Complaint => "complaint",
-            Self::Satisfaction => "satisfaction",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Inquiry, Self::Complaint, Self::Satisfaction]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
+pub use entity::vocabulary::{FeedbackKind, FeedbackStatus};
 
 #[derive(InputObject, Clone, Debug)]
 pub struct FeedbackInput {
@@ -65,17 +41,17 @@ pub async fn record(
         .map(|b| validate::bounded("body", &b, 5000))
         .transpose()?;
     let status = if input.kind == FeedbackKind::Satisfaction {
-        RESOLVED
+        FeedbackStatus::Resolved
     } else {
-        OPEN
+        FeedbackStatus::Open
     };
     let txn = conn.begin().await?;
     let created = feedback::ActiveModel {
         member_id: Set(member.id),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         score: Set(input.score.map(|s| s as i16)),
         body: Set(body),
-        status: Set(status.to_owned()),
+        status: Set(status),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -100,14 +76,14 @@ pub async fn resolve(
     let owner = member::by_ids(conn, &[entry.member_id]).await?.pop();
     let owner = owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
     viewer.check_member_access(owner.id, owner.store_id, unseen)?;
-    if entry.status == RESOLVED {
+    if entry.status == FeedbackStatus::Resolved {
         return Err(AppError::input(format!("feedback {id} is already resolved")));
     }
     let resolution = validate::required_text("resolution", resolution, 5000)?;
     let txn = conn.begin().await?;
     let resolved = feedback::ActiveModel {
         id: ActiveValue::Unchanged(id),
-        status: Set(RESOLVED.to_owned()),
+        status: Set(FeedbackStatus::Resolved),
         resolution: Set(Some(resolution)),
         resolved_at: Set(Some(Utc::now())),
         resolved_by_id: Set(viewer.staff_id),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use chrono::{DateTime, NaiveDate};
+use entity::vocabulary::{MemberStatus, Tier};
 use entity::{member, member_metrics, points_entry};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr, SubQueryStatement};
 use sea_orm::{
@@ -78,7 +79,7 @@ pub struct Looked {
     /// the caller, having chosen the shape from what it shows, never shows.
     pub member: member::Model,
     /// The latest run's tier, when read (`None` before the member's first run).
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     /// The latest run's results, when read in full.
     pub metrics: Option<member_metrics::Model>,
     pub balance: Option<i64>,
@@ -102,8 +103,8 @@ pub async fn look_up(
     };
     let tier = match shape.metrics {
         MetricsRead::None => None,
-        MetricsRead::Tier => row.try_get::<Option<String>>(METRICS, member_metrics::Column::Tier.as_str())?,
-        MetricsRead::All => metrics.as_ref().map(|m| m.tier.clone()),
+        MetricsRead::Tier => row.try_get::<Option<Tier>>(METRICS, member_metrics::Column::Tier.as_str())?,
+        MetricsRead::All => metrics.as_ref().map(|m| m.tier),
     };
     Ok(Looked {
         member,
@@ -237,7 +238,7 @@ fn unread_profile() -> member::Model {
         email_consent: false,
         consent_source: None,
         consent_at: None,
-        status: String::new(),
+        status: MemberStatus::Active,
         created_at: DateTime::UNIX_EPOCH,
         updated_at: DateTime::UNIX_EPOCH,
     }

@@ -1,6 +1,7 @@
 //! Members: the customer file. Validation, row-level access, listing, and erasure.
 use async_graphql::{Enum, InputObject};
 use chrono::{Datelike, NaiveDate, Utc};
+use entity::vocabulary::MemberStatus;
 use entity::{feedback, member, member_metrics};
 use jobs::outreach::suppression;
 use rust_decimal::Decimal;
@@ -13,12 +14,9 @@ use sea_orm::{
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::analytics::{Layer, LoyaltyQuadrant, TierLevel, ValueQuadrant};
+use crate::service::analytics::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
 use crate::service::{audit, staff, store};
 use crate::{money, validate};
-
-pub const ACTIVE: &str = "active";
-pub const ERASED: &str = "erased";
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -210,7 +208,7 @@ pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Br
         (member::Column::Locale, "zh-CN".into()),
         (member::Column::TimeZone, brand.time_zone.name().into()),
         (member::Column::EmailConsent, false.into()),
-        (member::Column::Status, ACTIVE.into()),
+        (member::Column::Status, MemberStatus::Active.as_str().into()),
     ];
     for (column, value) in defaults {
         if !row.get(column).is_set() {
@@ -234,7 +232,7 @@ pub async fn find(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<mem
 /// A member on file who has not been erased: whom a member token may speak for.
 pub async fn find_unerased(conn: &impl ConnectionTrait, member_no: &str) -> AppResult<member::Model> {
     let found = find(conn, member_no).await?;
-    if found.status == ERASED {
+    if found.status == MemberStatus::Erased {
         return Err(not_found(member_no));
     }
     Ok(found)
@@ -485,7 +483,7 @@ pub async fn assign_associate(
 
 /// Refuses a change to an erased member.
 pub(crate) fn ensure_active(member: &member::Model) -> AppResult<()> {
-    if member.status == ERASED {
+    if member.status == MemberStatus::Erased {
         return Err(AppError::input(format!("member {} has been erased", member.member_no)));
     }
     Ok(())
@@ -520,7 +518,7 @@ pub async fn erase(
         email_consent: Set(false),
         consent_source: Set(Some("erasure".to_owned())),
         consent_at: Set(Some(Utc::now())),
-        status: Set(ERASED.to_owned()),
+        status: Set(MemberStatus::Erased),
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
@@ -566,7 +564,7 @@ pub struct MemberFilter {
     /// Include erased records (admins only).
     pub include_erased: Option<bool>,
     /// From the latest analytics run:
-    pub tiers: Option<Vec<TierLevel>>,
+    pub tiers: Option<Vec<Tier>>,
     pub min_r_score: Option<i32>,
     pub min_f_score: Option<i32>,
     pub min_m_score: Option<i32>,
@@ -632,7 +630,7 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
         cond = cond.add(member::Column::StoreId.eq(viewer.store_id.unwrap_or(-1)));
     }
     if !(filter.include_erased == Some(true) && viewer.role == Role::Admin) {
-        cond = cond.add(member::Column::Status.eq(ACTIVE));
+        cond = cond.add(member::Column::Status.eq(MemberStatus::Active));
     }
     if let Some(search) = filter.search.as_deref().and_then(clearable) {
         cond = cond.add(search_condition(viewer, search));

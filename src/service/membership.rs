@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
+use entity::vocabulary::{MemberStatus, OutboxStatus, PurchaseKind, Tier};
 use entity::{outbox, points_entry, purchase};
 use jobs::analytics::progress::{self, Day, Progress};
 use rust_decimal::Decimal;
@@ -13,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::member;
 
 /// `[tier_benefits]` in `patron.toml`: what each tier gives, as apps show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,13 +81,18 @@ impl Default for TierBenefitsConfig {
 
 impl TierBenefitsConfig {
     /// Each tier with its benefits, best first.
-    pub fn by_tier(&self) -> [(&'static str, &Benefits); 4] {
-        [("A", &self.a), ("B", &self.b), ("C", &self.c), ("D", &self.d)]
+    pub fn by_tier(&self) -> impl Iterator<Item = (Tier, &Benefits)> {
+        Tier::ALL.iter().map(|tier| (*tier, self.of(*tier)))
     }
 
-    /// A tier (`A` to `D`) with its benefits.
-    pub fn of(&self, tier: &str) -> Option<(&'static str, &Benefits)> {
-        self.by_tier().into_iter().find(|(t, _)| *t == tier)
+    /// What `tier` gives.
+    pub fn of(&self, tier: Tier) -> &Benefits {
+        match tier {
+            Tier::A => &self.a,
+            Tier::B => &self.b,
+            Tier::C => &self.c,
+            Tier::D => &self.d,
+        }
     }
 }
 
@@ -100,7 +105,7 @@ pub async fn own(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<enti
     let found = entity::member::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .filter(|m| m.status != member::ERASED)
+        .filter(|m| m.status != MemberStatus::Erased)
         .ok_or_else(|| AppError::NotFound("the member of this token no longer exists".into()))?;
     Ok(found)
 }
@@ -126,7 +131,7 @@ pub async fn tier_progress(
     for row in &rows {
         let order = orders.entry(row.order_id.as_str()).or_default();
         order.1 += row.amount_cents;
-        if row.kind == crate::service::purchase::PURCHASE {
+        if row.kind == PurchaseKind::Purchase {
             order.0 = Some(brand.date_of(row.occurred_at));
         }
     }
@@ -147,7 +152,7 @@ pub async fn tier_progress(
 pub async fn emails_received(conn: &impl ConnectionTrait, member_id: i64, limit: u64) -> AppResult<Vec<outbox::Model>> {
     Ok(outbox::Entity::find()
         .filter(outbox::Column::MemberId.eq(member_id))
-        .filter(outbox::Column::Status.eq(jobs::outreach::dispatch::SENT))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sent))
         .order_by_desc(outbox::Column::SentAt)
         .limit(limit)
         .all(conn)

@@ -2,6 +2,7 @@
 //! templates (edit, preview, test-send), campaigns and the outbox.
 use async_graphql::{Enum, InputObject, SimpleObject};
 use chrono::{NaiveDate, Utc};
+use entity::vocabulary::CampaignKind;
 use entity::{email_template, holiday, member, outbox};
 use jobs::calendar::{date_in_year, supported_years, HolidayDate};
 use jobs::campaigns::builtin::holiday_calendar;
@@ -446,7 +447,13 @@ async fn mail_context(
     let today = Utc::now().with_timezone(&zone).date_naive();
     let occasion = Messages::load(conn, &outreach.config)
         .await?
-        .preview(request.kind, request.holiday_key, &locale, today)
+        // A campaign's own template (`campaign:<id>`) tells of no occasion, as a custom one.
+        .preview(
+            CampaignKind::parse(request.kind).unwrap_or(CampaignKind::Custom),
+            request.holiday_key,
+            &locale,
+            today,
+        )
         .map_err(|problem| AppError::field("holidayKey", problem))?;
     let recipient = recipient::load(conn, &[member.id], Utc::now())
         .await?

@@ -1,7 +1,6 @@
 //! The points ledger: append-only entries; a balance is their sum and never goes below zero.
 use std::collections::HashMap;
 
-use async_graphql::Enum;
 use chrono::Utc;
 use entity::points_entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, Value};
@@ -15,30 +14,7 @@ use crate::validate;
 use jobs::points::earn::{self, Settled};
 use jobs::sql::statement;
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PointsKind {
-    Earn,
-    Redeem,
-    Expire,
-    Adjust,
-}
-
-impl PointsKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Earn => "earn",
-            Self::Redeem => "redeem",
-            Self::Expire => "expire",
-            Self::Adjust => "adjust",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Earn, Self::Redeem, Self::Expire, Self::Adjust]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
+pub use entity::vocabulary::PointsKind;
 
 /// One requested ledger change.
 pub struct PointsChange<'a> {

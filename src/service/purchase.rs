@@ -3,6 +3,7 @@ use std::collections::HashMap;
 
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
+use entity::vocabulary::PurchaseKind;
 use entity::{member, purchase};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
@@ -12,9 +13,6 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member as members, points, store};
 use crate::{money, validate};
-
-pub const PURCHASE: &str = "purchase";
-pub const RETURN: &str = "return";
 
 #[derive(InputObject, Clone, Debug)]
 pub struct PurchaseInput {
@@ -44,7 +42,7 @@ pub struct ReturnInput {
 /// The parts of a purchase row every source validates the same way.
 pub struct LineItem<'a> {
     pub order_id: &'a str,
-    pub kind: &'a str,
+    pub kind: PurchaseKind,
     pub occurred_at: DateTime<Utc>,
     pub amount: Decimal,
     pub profit: Option<Decimal>,
@@ -56,20 +54,14 @@ pub struct LineItem<'a> {
 pub fn validate_line(line: &LineItem<'_>, brand: &Brand) -> AppResult<purchase::ActiveModel> {
     let order_id = validate::required_text("orderId", line.order_id, 128)?;
     let (amount, profit) = match line.kind {
-        PURCHASE if line.amount < Decimal::ZERO => {
+        PurchaseKind::Purchase if line.amount < Decimal::ZERO => {
             return Err(AppError::field(
                 "amount",
                 format!("amount must not be negative: {}", line.amount),
             ))
         }
-        PURCHASE => (line.amount, line.profit),
-        RETURN => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
-        other => {
-            return Err(AppError::field(
-                "kind",
-                format!("kind must be purchase or return, not {other:?}"),
-            ))
-        }
+        PurchaseKind::Purchase => (line.amount, line.profit),
+        PurchaseKind::Return => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
     };
     Ok(purchase::ActiveModel {
         occurred_at: Set(line.occurred_at),
@@ -77,7 +69,7 @@ pub fn validate_line(line: &LineItem<'_>, brand: &Brand) -> AppResult<purchase::
         amount_cents: Set(money::to_cents("amount", amount)?),
         profit_cents: Set(profit.map(|p| money::to_cents("profit", p)).transpose()?),
         order_id: Set(order_id),
-        kind: Set(line.kind.to_owned()),
+        kind: Set(line.kind),
         category: Set(line
             .category
             .map(|c| validate::bounded("category", c.trim(), 100))
@@ -110,9 +102,9 @@ pub fn same_content(a: &purchase::ActiveModel, b: &purchase::ActiveModel) -> boo
 /// batch of any size stays within both databases' limits.
 pub async fn existing(
     conn: &impl ConnectionTrait,
-    keys: impl IntoIterator<Item = (String, String)>,
-) -> AppResult<HashMap<(String, String), purchase::Model>> {
-    let mut by_kind: HashMap<String, Vec<String>> = HashMap::new();
+    keys: impl IntoIterator<Item = (String, PurchaseKind)>,
+) -> AppResult<HashMap<(String, PurchaseKind), purchase::Model>> {
+    let mut by_kind: HashMap<PurchaseKind, Vec<String>> = HashMap::new();
     for (order_id, kind) in keys {
         by_kind.entry(kind).or_default().push(order_id);
     }
@@ -120,7 +112,7 @@ pub async fn existing(
     for (kind, order_ids) in by_kind {
         let of_kind = purchase::Entity::find().filter(purchase::Column::Kind.eq(kind));
         let rows = jobs::sql::find_in(conn, of_kind, purchase::Column::OrderId, &order_ids).await?;
-        found.extend(rows.into_iter().map(|p| ((p.order_id.clone(), p.kind.clone()), p)));
+        found.extend(rows.into_iter().map(|p| ((p.order_id.clone(), p.kind), p)));
     }
     Ok(found)
 }
@@ -133,7 +125,7 @@ async fn insert_once(
     viewer: &Viewer,
     brand: &Brand,
     member_no: &str,
-    key: (String, String),
+    key: (String, PurchaseKind),
     row: purchase::ActiveModel,
 ) -> AppResult<purchase::Model> {
     if let Some(stored) = existing(conn, [key.clone()]).await?.remove(&key) {
@@ -168,7 +160,7 @@ pub async fn record_purchase(
     let mut row = validate_line(
         &LineItem {
             order_id: &input.order_id,
-            kind: PURCHASE,
+            kind: PurchaseKind::Purchase,
             occurred_at: input.occurred_at,
             amount: input.amount,
             profit: input.profit,
@@ -187,7 +179,7 @@ pub async fn record_purchase(
     }
     row.member_id = Set(member.id);
     row.store_id = Set(store_id);
-    let key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
+    let key = (input.order_id.trim().to_owned(), PurchaseKind::Purchase);
     insert_once(conn, viewer, brand, &member.member_no, key, row).await
 }
 
@@ -199,7 +191,7 @@ pub async fn record_return(
     input: ReturnInput,
 ) -> AppResult<purchase::Model> {
     viewer.require(&[Role::Admin, Role::Associate])?;
-    let order_key = (input.order_id.trim().to_owned(), PURCHASE.to_owned());
+    let order_key = (input.order_id.trim().to_owned(), PurchaseKind::Purchase);
     let unseen = || AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0));
     let original = existing(conn, [order_key.clone()])
         .await?
@@ -230,7 +222,7 @@ pub async fn record_return(
     let mut row = validate_line(
         &LineItem {
             order_id: &order_key.0,
-            kind: RETURN,
+            kind: PurchaseKind::Return,
             occurred_at: input.occurred_at,
             amount: input.amount,
             profit: input.profit,
@@ -245,7 +237,7 @@ pub async fn record_return(
         viewer,
         brand,
         &member.member_no,
-        (order_key.0, RETURN.to_owned()),
+        (order_key.0, PurchaseKind::Return),
         row,
     )
     .await

@@ -1,4 +1,5 @@
 //! CSV import: bad rows reported by line, good rows kept, re-import changes nothing.
+use entity::vocabulary::PurchaseKind;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -227,7 +228,7 @@ async fn batch_inserts_and_lookups_of_any_size_stay_within_the_database_limits()
             amount_cents: Set(100 + i),
             profit_cents: Set(Some(10)),
             order_id: Set(format!("O{i}")),
-            kind: Set("purchase".to_owned()),
+            kind: Set(PurchaseKind::Purchase),
             category: Set(Some("床品".to_owned())),
             created_at: Set(at),
             ..Default::default()
@@ -253,7 +254,11 @@ async fn batch_inserts_and_lookups_of_any_size_stay_within_the_database_limits()
     let pairs = (0..77_000).map(|i| {
         (
             format!("O{i}"),
-            if i % 2 == 0 { "purchase" } else { "return" }.to_owned(),
+            if i % 2 == 0 {
+                PurchaseKind::Purchase
+            } else {
+                PurchaseKind::Return
+            },
         )
     });
     let existing = patron::service::purchase::existing(&app.db, pairs)

@@ -3,6 +3,7 @@
 //! zero), idempotent by order; and expiry at the end of the Nth month, oldest first, across
 //! month ends, a leap day and the brand's time zone, re-run safely.
 use chrono::{DateTime, Utc};
+use entity::vocabulary::PointsKind;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
 use serde_json::{json, Value};
 
@@ -198,7 +199,11 @@ async fn write_entry(app: &TestApp, member_no: &str, points: i64, at: &str) {
     let member = patron::service::member::find(&app.db, member_no).await.expect("member");
     entity::points_entry::ActiveModel {
         member_id: Set(member.id),
-        kind: Set(if points > 0 { "earn" } else { "redeem" }.to_owned()),
+        kind: Set(if points > 0 {
+            PointsKind::Earn
+        } else {
+            PointsKind::Redeem
+        }),
         points: Set(points),
         created_at: Set(at.parse::<DateTime<Utc>>().unwrap()),
         ..Default::default()

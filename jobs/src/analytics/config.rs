@@ -55,7 +55,7 @@ impl TierPolicy {
             self.threshold(*tier)
                 .is_some_and(|(spend, visits)| spend_cents >= spend && days >= visits)
         };
-        Tier::ALL.into_iter().find(meets).unwrap_or(Tier::D)
+        Tier::ALL.iter().copied().find(meets).unwrap_or(Tier::D)
     }
 }
 

@@ -5,38 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// A member class: A is best ("消费频率高、金额高的为A类顾客，并依次分类").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Tier {
-    A,
-    B,
-    C,
-    D,
-}
-
-impl Tier {
-    /// Best first.
-    pub const ALL: [Self; 4] = [Self::A, Self::B, Self::C, Self::D];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::A => "A",
-            Self::B => "B",
-            Self::C => "C",
-            Self::D => "D",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "A" => Some(Self::A),
-            "B" => Some(Self::B),
-            "C" => Some(Self::C),
-            "D" => Some(Self::D),
-            _ => None,
-        }
-    }
-}
+pub use entity::vocabulary::Tier;
 
 /// A member's tier and, while they qualify below it, since when (for the grace period).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub struct Progress {
     pub spend_cents: i64,
     pub visits: u32,
     /// The tier the window qualifies for today: `A` to `D`.
-    pub qualifies_for: &'static str,
+    pub qualifies_for: Tier,
     /// The last day it still qualifies for that tier if nothing more is bought (`None` for D,
     /// which needs nothing).
     pub qualifies_until: Option<NaiveDate>,
@@ -29,7 +29,7 @@ pub struct Progress {
 /// What reaching the next tier takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Goal {
-    pub tier: &'static str,
+    pub tier: Tier,
     pub spend_cents: i64,
     pub visits: u32,
     /// Until this day the figures hold; after it the window loses a purchase day and more is
@@ -75,7 +75,7 @@ pub fn progress(policy: &TierPolicy, days: &[Day], today: NaiveDate) -> Option<P
         let goal = Tier::ALL[i - 1];
         let (min_spend, min_visits) = thresholds(policy, goal);
         Goal {
-            tier: goal.as_str(),
+            tier: goal,
             spend_cents: (min_spend - spend).max(0),
             visits: min_visits.saturating_sub(visits),
             by: window.first().map(|day| leaves(day) - Duration::days(1)),
@@ -84,7 +84,7 @@ pub fn progress(policy: &TierPolicy, days: &[Day], today: NaiveDate) -> Option<P
     Some(Progress {
         spend_cents: spend,
         visits,
-        qualifies_for: tier.as_str(),
+        qualifies_for: tier,
         qualifies_until,
         next,
     })
@@ -125,12 +125,12 @@ mod tests {
             day("2026-11-01", 1000),
         ];
         let p = progress(&policy(), &days, today).unwrap();
-        assert_eq!((p.spend_cents, p.visits, p.qualifies_for), (400_000, 4, "B"));
+        assert_eq!((p.spend_cents, p.visits, p.qualifies_for), (400_000, 4, Tier::B));
         // 10 January leaves on 10 January 2027 (3,500, 3 days: still B); 1 March leaves on
         // 1 March 2027 (2,000: no longer B), so B holds through 28 February 2027.
         assert_eq!(p.qualifies_until, Some(date("2027-02-28")));
         let next = p.next.unwrap();
-        assert_eq!((next.tier, next.spend_cents, next.visits), ("A", 600_000, 2));
+        assert_eq!((next.tier, next.spend_cents, next.visits), (Tier::A, 600_000, 2));
         assert_eq!(next.by, Some(date("2027-01-09")));
     }
 
@@ -140,24 +140,24 @@ mod tests {
         // 30 November 2025 is outside (today − 365); a fully returned day does not count.
         let days = [day("2025-11-30", 9000), day("2025-12-01", 100), day("2026-05-05", 0)];
         let p = progress(&policy(), &days, today).unwrap();
-        assert_eq!((p.spend_cents, p.visits, p.qualifies_for), (10_000, 1, "C"));
+        assert_eq!((p.spend_cents, p.visits, p.qualifies_for), (10_000, 1, Tier::C));
         assert_eq!(
             p.qualifies_until,
             Some(date("2026-11-30")),
             "1 December 2025 leaves tomorrow"
         );
         let next = p.next.unwrap();
-        assert_eq!((next.tier, next.spend_cents, next.visits), ("B", 290_000, 2));
+        assert_eq!((next.tier, next.spend_cents, next.visits), (Tier::B, 290_000, 2));
     }
 
     #[test]
     fn nobody_needs_anything_for_d_and_percentile_mode_has_no_rules_to_show() {
         let p = progress(&policy(), &[], date("2026-11-30")).unwrap();
-        assert_eq!((p.qualifies_for, p.qualifies_until), ("D", None));
+        assert_eq!((p.qualifies_for, p.qualifies_until), (Tier::D, None));
         assert_eq!(
             p.next.unwrap(),
             Goal {
-                tier: "C",
+                tier: Tier::C,
                 spend_cents: 0,
                 visits: 1,
                 by: None

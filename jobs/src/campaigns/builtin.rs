@@ -8,6 +8,7 @@
 //! members who qualified since.
 use chrono::{Duration, NaiveDate, NaiveTime};
 use entity::campaign;
+use entity::vocabulary::CampaignKind;
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -15,7 +16,6 @@ use serde::Serialize;
 use super::holidays::{self, BrandHoliday};
 use super::occurrence::{self, Plan};
 use super::schedule::DueAt;
-use super::{BIRTHDAY, HOLIDAY, POINTS_EXPIRY, SCHEDULED, SENDING, WINBACK};
 use crate::outreach::config::OutreachConfig;
 use crate::points::expiry;
 use crate::segments::{AsOf, FieldCondition, Filter, Op};
@@ -34,7 +34,7 @@ pub enum Timing {
 /// What one occurrence of a built-in campaign queued.
 #[derive(Debug, Serialize)]
 pub struct Occurrence {
-    pub kind: String,
+    pub kind: CampaignKind,
     pub occurrence: String,
     /// Members who qualified.
     pub candidates: u64,
@@ -54,7 +54,7 @@ pub struct Builtin {
 }
 
 impl Builtin {
-    pub async fn load(conn: &impl ConnectionTrait, kind: &str, config: &OutreachConfig) -> Result<Self, DbErr> {
+    pub async fn load(conn: &impl ConnectionTrait, kind: CampaignKind, config: &OutreachConfig) -> Result<Self, DbErr> {
         let campaign = campaign::Entity::find()
             .filter(campaign::Column::Kind.eq(kind))
             .one(conn)
@@ -69,7 +69,7 @@ impl Builtin {
 
     /// Paused or cancelled, it queues nothing.
     pub fn is_on(&self) -> bool {
-        [SCHEDULED, SENDING].contains(&self.campaign.status.as_str())
+        self.campaign.status.is_live()
     }
 
     /// Birthday: days early; holiday: days before each holiday without a lead time of its own;
@@ -83,9 +83,9 @@ impl Builtin {
 
     /// Starts (or tops up) the occurrence `key` for `audience` as of `as_of`.
     async fn queue(&self, ctx: &JobContext, day: Day, key: String, audience: Audience) -> Result<Occurrence, DbErr> {
-        let kind = &self.campaign.kind;
+        let kind = self.campaign.kind;
         let mut counts = Occurrence {
-            kind: kind.clone(),
+            kind,
             occurrence: key.clone(),
             candidates: 0,
             held_out: 0,
@@ -146,7 +146,7 @@ struct Audience {
 /// `birthday_days_early`) after `as_of`. The occurrence is the birthday's date, so a lunar
 /// birthday that comes twice in one Gregorian year is greeted twice, once per lunar year.
 pub async fn birthday(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
-    let settings = Builtin::load(&ctx.db, BIRTHDAY, &ctx.outreach.config).await?;
+    let settings = Builtin::load(&ctx.db, CampaignKind::Birthday, &ctx.outreach.config).await?;
     let days_early = settings.days_before(ctx.outreach.config.birthday_days_early);
     let early = i32::try_from(days_early).unwrap_or(i32::MAX);
     // Exactly `early` days ahead: within that many days, and not within one fewer.
@@ -167,7 +167,7 @@ pub async fn birthday(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
 
 /// Every reachable member, for each enabled holiday that is its lead time away from `as_of`.
 pub async fn holiday(ctx: &JobContext, day: Day) -> Result<Vec<Occurrence>, DbErr> {
-    let settings = Builtin::load(&ctx.db, HOLIDAY, &ctx.outreach.config).await?;
+    let settings = Builtin::load(&ctx.db, CampaignKind::Holiday, &ctx.outreach.config).await?;
     let calendar = holidays::load(&ctx.db, settings.days_before(ctx.outreach.config.holiday_days_before)).await?;
     let mut occurrences = Vec::new();
     for brand_holiday in calendar.iter().filter(|h| h.enabled) {
@@ -188,7 +188,7 @@ pub async fn holiday(ctx: &JobContext, day: Day) -> Result<Vec<Occurrence>, DbEr
 /// Lapsed members who bought at least `winback_min_orders` times and had no win-back message in
 /// the cooldown.
 pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
-    let settings = Builtin::load(&ctx.db, WINBACK, &ctx.outreach.config).await?;
+    let settings = Builtin::load(&ctx.db, CampaignKind::Winback, &ctx.outreach.config).await?;
     let config = &ctx.outreach.config;
     let field = |field: &str, op, value: serde_json::Value| {
         Filter::Field(FieldCondition {
@@ -205,7 +205,7 @@ pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
     let cooldown_start = day.as_of - Duration::days(i64::from(config.winback_cooldown_days));
     let audience = Audience {
         filter: Some(lapsed_repeat_buyers),
-        only: vec![Expr::exists(sent_since(WINBACK, cooldown_start)).not()],
+        only: vec![Expr::exists(sent_since(CampaignKind::Winback, cooldown_start)).not()],
         holiday_key: None,
     };
     settings.queue(ctx, day, day.as_of.to_string(), audience).await
@@ -216,14 +216,14 @@ pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
 /// points earned before the first of the month N months back, less everything spent, oldest
 /// first). Other days queue nothing: points lapse only at a month's end.
 pub async fn points_notice(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
-    let settings = Builtin::load(&ctx.db, POINTS_EXPIRY, &ctx.outreach.config).await?;
+    let settings = Builtin::load(&ctx.db, CampaignKind::PointsExpiry, &ctx.outreach.config).await?;
     let last_day = day.as_of + Duration::days(i64::from(settings.days_before(ctx.points.notice_days_before)));
     let earned_before = (ctx.points.expiry_months > 0 && last_day == expiry::last_day_of_month(last_day))
         .then(|| expiry::earned_before(last_day + Duration::days(1), ctx.points.expiry_months))
         .flatten();
     let Some(earned_before) = earned_before else {
         return Ok(Occurrence {
-            kind: POINTS_EXPIRY.to_owned(),
+            kind: CampaignKind::PointsExpiry,
             occurrence: last_day.to_string(),
             candidates: 0,
             held_out: 0,
@@ -253,12 +253,12 @@ pub async fn holiday_calendar(
     conn: &impl ConnectionTrait,
     config: &OutreachConfig,
 ) -> Result<Vec<BrandHoliday>, DbErr> {
-    let settings = Builtin::load(conn, HOLIDAY, config).await?;
+    let settings = Builtin::load(conn, CampaignKind::Holiday, config).await?;
     holidays::load(conn, settings.days_before(config.holiday_days_before)).await
 }
 
 /// The member had a message of `kind` in an occurrence after `day` (queued or sent).
-fn sent_since(kind: &str, day: NaiveDate) -> sea_orm::sea_query::SelectStatement {
+fn sent_since(kind: CampaignKind, day: NaiveDate) -> sea_orm::sea_query::SelectStatement {
     let o = Alias::new("o");
     Query::select()
         .expr(Expr::val(1))

@@ -5,7 +5,9 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use super::builtin::holiday_calendar;
 use super::holidays::BrandHoliday;
-use super::{template_for, HOLIDAY, POINTS_EXPIRY};
+use entity::vocabulary::CampaignKind;
+
+use super::template_for;
 use crate::outreach::claim::Row;
 use crate::outreach::config::OutreachConfig;
 use crate::outreach::content::Content;
@@ -33,13 +35,13 @@ impl Messages {
     /// month.
     pub fn preview(
         &self,
-        kind: &str,
+        kind: CampaignKind,
         holiday_key: Option<&str>,
         locale: &str,
         today: NaiveDate,
     ) -> Result<Occasion, String> {
         match kind {
-            HOLIDAY => {
+            CampaignKind::Holiday => {
                 let next = |h: &BrandHoliday| {
                     (0..=366)
                         .map(|d| today + Duration::days(d))
@@ -62,7 +64,7 @@ impl Messages {
                 };
                 Ok(holiday_occasion(holiday, locale, date))
             }
-            POINTS_EXPIRY => Ok(Occasion::PointsLapse {
+            CampaignKind::PointsExpiry => Ok(Occasion::PointsLapse {
                 last_day: expiry::last_day_of_month(today),
             }),
             _ => Ok(Occasion::Nothing),
@@ -72,7 +74,7 @@ impl Messages {
 
 impl Content for Messages {
     fn template(&self, row: &Row) -> String {
-        template_for(&row.kind, row.campaign_id)
+        template_for(row.kind, row.campaign_id)
     }
 
     fn occasion(&self, row: &Row, locale: &str) -> Result<Occasion, String> {
@@ -87,7 +89,7 @@ impl Content for Messages {
             let date = occurrence_date(row.occurrence.rsplit(':').next().unwrap_or_default(), row)?;
             return Ok(holiday_occasion(holiday, locale, date));
         }
-        if row.kind == POINTS_EXPIRY {
+        if row.kind == CampaignKind::PointsExpiry {
             // A points notice's occurrence is the last day the points are valid.
             return Ok(Occasion::PointsLapse {
                 last_day: occurrence_date(&row.occurrence, row)?,
@@ -108,4 +110,16 @@ fn holiday_occasion(holiday: &BrandHoliday, locale: &str, date: NaiveDate) -> Oc
 fn occurrence_date(text: &str, row: &Row) -> Result<NaiveDate, String> {
     text.parse()
         .map_err(|_| format!("occurrence {:?} names no date", row.occurrence))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outreach::template::KINDS;
+
+    #[test]
+    fn every_built_in_campaign_ships_its_templates() {
+        let built_in: Vec<&str> = CampaignKind::BUILT_IN.iter().map(|k| k.as_str()).collect();
+        assert_eq!(built_in, KINDS);
+    }
 }

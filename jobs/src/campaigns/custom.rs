@@ -1,13 +1,13 @@
 //! The campaigns a marketer creates: when their occurrences are due (a time, a local time, a
 //! cron schedule, or a member entering their segment), and who a new-arrivals campaign is for.
 use chrono::Utc;
+use entity::vocabulary::{CampaignKind, CampaignStatus};
 use entity::{campaign, member, segment_change};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::occurrence::{self, Plan, Started};
 use super::schedule::{Due, DueAt, Schedule};
-use super::{NEW_ARRIVALS, SCHEDULED, SENDING};
 use crate::segments::{AsOf, Bought, FieldCondition, Filter, Op, Window};
 use crate::JobContext;
 
@@ -28,7 +28,7 @@ pub async fn start_on_entry(ctx: &JobContext, refreshes: &[(i64, i64)], run_id: 
     for (segment_id, refresh_id) in refreshes {
         let triggered = campaign::Entity::find()
             .filter(campaign::Column::SegmentId.eq(*segment_id))
-            .filter(campaign::Column::Status.is_in([SCHEDULED, SENDING]))
+            .filter(campaign::Column::Status.is_in([CampaignStatus::Scheduled, CampaignStatus::Sending]))
             .all(&ctx.db)
             .await?;
         for campaign in triggered.iter().filter(|c| Schedule::of(c) == Some(Schedule::OnEntry)) {
@@ -65,7 +65,7 @@ fn plan<'a>(
     Plan {
         campaign,
         key: due.key.clone(),
-        audience: (campaign.kind == NEW_ARRIVALS).then(|| new_arrivals(campaign)),
+        audience: (campaign.kind == CampaignKind::NewArrivals).then(|| new_arrivals(campaign)),
         only: entered_at_refresh
             .map(|refresh_id| Expr::col((member::Entity, member::Column::Id)).in_subquery(entered(refresh_id)))
             .into_iter()

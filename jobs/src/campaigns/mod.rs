@@ -20,6 +20,7 @@ pub mod uplift;
 
 use chrono::{DateTime, Utc};
 use entity::campaign;
+use entity::vocabulary::{CampaignKind, CampaignStatus};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
@@ -31,22 +32,6 @@ pub use schedule::Schedule;
 
 use crate::JobContext;
 
-pub const DRAFT: &str = "draft";
-pub const SCHEDULED: &str = "scheduled";
-pub const SENDING: &str = "sending";
-pub const PAUSED: &str = "paused";
-pub const FINISHED: &str = "finished";
-pub const CANCELLED: &str = "cancelled";
-
-/// Kinds a marketer creates; the built-in birthday, holiday, win-back and points-expiry
-/// campaigns exist once.
-pub const CUSTOM: &str = "custom";
-pub const NEW_ARRIVALS: &str = "new_arrivals";
-pub const BIRTHDAY: &str = "birthday";
-pub const HOLIDAY: &str = "holiday";
-pub const WINBACK: &str = "winback";
-pub const POINTS_EXPIRY: &str = "points_expiry";
-
 /// The email template kind of a campaign's own template.
 pub fn template_kind(campaign_id: i64) -> String {
     format!("campaign:{campaign_id}")
@@ -54,10 +39,10 @@ pub fn template_kind(campaign_id: i64) -> String {
 
 /// The template an email of `kind` queued by `campaign_id` renders with: the built-in kinds
 /// keep theirs, every other campaign has its own.
-pub fn template_for(kind: &str, campaign_id: Option<i64>) -> String {
+pub fn template_for(kind: CampaignKind, campaign_id: Option<i64>) -> String {
     match campaign_id {
-        Some(id) if !crate::outreach::template::KINDS.contains(&kind) => template_kind(id),
-        _ => kind.to_owned(),
+        Some(id) if !kind.is_built_in() => template_kind(id),
+        _ => kind.as_str().to_owned(),
     }
 }
 
@@ -77,7 +62,7 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>, catch_up: bool, run_id: i
         let Some(schedule) = Schedule::of(&campaign) else {
             continue;
         };
-        if schedule.is_one_off() && campaign.status == SENDING {
+        if schedule.is_one_off() && campaign.status == CampaignStatus::Sending {
             continue;
         }
         let since = (!catch_up).then_some(campaign.updated_at);
@@ -95,8 +80,8 @@ pub async fn run(ctx: &JobContext, now: DateTime<Utc>, catch_up: bool, run_id: i
 /// Campaigns that may start occurrences: scheduled, or one-off ones already sending.
 async fn active(db: &DatabaseConnection) -> Result<Vec<campaign::Model>, DbErr> {
     campaign::Entity::find()
-        .filter(campaign::Column::Status.is_in([SCHEDULED, SENDING]))
-        .filter(campaign::Column::Kind.is_in([CUSTOM, NEW_ARRIVALS]))
+        .filter(campaign::Column::Status.is_in([CampaignStatus::Scheduled, CampaignStatus::Sending]))
+        .filter(campaign::Column::Kind.is_in([CampaignKind::Custom, CampaignKind::NewArrivals]))
         .order_by_desc(campaign::Column::Priority)
         .order_by_asc(campaign::Column::Id)
         .all(db)

@@ -5,6 +5,7 @@
 //! its unique key.
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use entity::vocabulary::{CampaignStatus, OutboxStatus};
 use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
@@ -13,10 +14,10 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::holdout;
 use super::schedule::{DueAt, Schedule};
-use super::{holdout, FINISHED, SENDING};
 use crate::bulk::Table;
-use crate::outreach::outbox::{OUTBOX, QUEUED};
+use crate::outreach::outbox::OUTBOX;
 use crate::segments::{self, AsOf, Filter, SegmentError};
 use crate::sql::statement;
 use crate::JobContext;
@@ -122,10 +123,13 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
     };
     let counts = snapshot.take(&txn, audience).await?;
     tally(&txn, occurrence.id).await?;
-    if Schedule::of(campaign).is_some() && campaign.status != SENDING {
+    if Schedule::of(campaign).is_some() && campaign.status != CampaignStatus::Sending {
         // A scheduled campaign is sending from its first occurrence on.
         campaign::Entity::update_many()
-            .col_expr(campaign::Column::Status, Expr::val(SENDING).into())
+            .col_expr(
+                campaign::Column::Status,
+                Expr::val(CampaignStatus::Sending.as_str()).into(),
+            )
             .filter(campaign::Column::Id.eq(campaign.id))
             .exec(&txn)
             .await?;
@@ -186,7 +190,7 @@ pub(super) async fn insert(
     let inserted = occurrence::Entity::insert(occurrence::ActiveModel {
         campaign_id: Set(campaign_id),
         key: Set(key.to_owned()),
-        status: Set(SENDING.to_owned()),
+        status: Set(CampaignStatus::Sending),
         started_at: Set(Utc::now()),
         audience: Set(0),
         held_out: Set(0),
@@ -317,13 +321,13 @@ impl Snapshot<'_> {
         let (plan, campaign) = (self.plan, self.plan.campaign);
         vec![
             format!("{}:{member_id}", plan.dedupe_prefix).into(),
-            campaign.kind.clone().into(),
+            campaign.kind.as_str().into(),
             plan.key.clone().into(),
             member_id.into(),
             plan.holiday_key.clone().into(),
             due_at.into(),
             plan.hold_quiet_hours.into(),
-            QUEUED.into(),
+            OutboxStatus::Queued.as_str().into(),
             0_i32.into(),
             plan.run_id.into(),
             Utc::now().into(),
@@ -336,7 +340,7 @@ impl Snapshot<'_> {
 /// One-off campaigns whose emails are all out (none queued or paused) are finished.
 pub async fn finish_sent(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let sending = campaign::Entity::find()
-        .filter(campaign::Column::Status.eq(SENDING))
+        .filter(campaign::Column::Status.eq(CampaignStatus::Sending))
         .all(db)
         .await?;
     let mut finished = 0;
@@ -346,12 +350,12 @@ pub async fn finish_sent(db: &DatabaseConnection) -> Result<u64, DbErr> {
         }
         let waiting = entity::outbox::Entity::find()
             .filter(entity::outbox::Column::CampaignId.eq(campaign.id))
-            .filter(entity::outbox::Column::Status.is_in([QUEUED, super::PAUSED]))
+            .filter(entity::outbox::Column::Status.is_in([OutboxStatus::Queued, OutboxStatus::Paused]))
             .one(db)
             .await?;
         if waiting.is_none() {
             let mut done: campaign::ActiveModel = campaign.into();
-            done.status = Set(FINISHED.to_owned());
+            done.status = Set(CampaignStatus::Finished);
             done.update(db).await?;
             finished += 1;
         }

@@ -1,9 +1,9 @@
 //! What the outbox holds back: the queued rows by the state the dispatcher sees them in.
 use chrono::Utc;
+use entity::vocabulary::OutboxStatus;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::claim::held_by_live_dispatcher;
-use super::outbox::QUEUED;
 use crate::sql::statement;
 
 /// Queued rows, each in exactly one state.
@@ -24,13 +24,14 @@ pub struct Backlog {
 /// covers exactly those), cheap enough to run at every scrape. A claim counts as the dispatcher
 /// does: the claim of a dispatcher that died frees the row.
 pub async fn backlog(conn: &impl ConnectionTrait) -> Result<Backlog, DbErr> {
+    let queued = OutboxStatus::Queued;
     let sql = format!(
         "SELECT \
            COALESCE(SUM(CASE WHEN {held} THEN 1 ELSE 0 END), 0) AS claimed, \
            COALESCE(SUM(CASE WHEN NOT {held} AND o.due_at <= $1 THEN 1 ELSE 0 END), 0) AS due, \
            COALESCE(SUM(CASE WHEN NOT {held} AND o.due_at > $1 AND o.attempts > 0 THEN 1 ELSE 0 END), 0) AS deferred, \
            COALESCE(SUM(CASE WHEN NOT {held} AND o.due_at > $1 AND o.attempts = 0 THEN 1 ELSE 0 END), 0) AS scheduled \
-         FROM outbox o WHERE o.status = '{QUEUED}'",
+         FROM outbox o WHERE o.status = '{queued}'",
         held = held_by_live_dispatcher("$1")
     );
     let row = conn

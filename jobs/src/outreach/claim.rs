@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult};
 
-use super::outbox::QUEUED;
+use entity::vocabulary::{CampaignKind, OutboxStatus};
+
 use crate::lease::{holder_name, Lease};
 use crate::sql::statement;
 
@@ -25,7 +26,7 @@ pub fn held_by_live_dispatcher(now: &str) -> String {
 pub struct Row {
     pub id: i64,
     pub dedupe_key: String,
-    pub kind: String,
+    pub kind: CampaignKind,
     pub occurrence: String,
     pub member_id: i64,
     pub holiday_key: Option<String>,
@@ -67,9 +68,10 @@ impl Claimant {
             DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
             _ => "",
         };
+        let queued = OutboxStatus::Queued;
         let sql = format!(
             "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, sent_at = NULL \
-             WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{QUEUED}' AND o.due_at <= $2 \
+             WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{queued}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
                campaign_id, priority",
@@ -82,9 +84,10 @@ impl Claimant {
 
     /// Gives back every row still claimed (claimed but never put on the wire), then the lease.
     pub async fn release(self, db: &DatabaseConnection) -> Result<u64, DbErr> {
+        let queued = OutboxStatus::Queued;
         let sql = format!(
             "UPDATE outbox SET claimed_by = NULL, sent_at = NULL, attempts = attempts - 1 \
-             WHERE claimed_by = $1 AND status = '{QUEUED}'"
+             WHERE claimed_by = $1 AND status = '{queued}'"
         );
         let released = db
             .execute(statement(db, &sql, vec![self.name().into()]))

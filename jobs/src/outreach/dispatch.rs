@@ -35,8 +35,6 @@ use crate::calendar::local_hour;
 use crate::sql::{id_placeholders, statement};
 use crate::{JobContext, JobError};
 
-pub const SENT: &str = "sent";
-
 /// Ids bound in one statement (a power of four, so `id_placeholders` adds no padding).
 const MOST_IDS_PER_STATEMENT: usize = 4096;
 

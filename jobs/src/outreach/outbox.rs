@@ -2,8 +2,6 @@
 //! dispatcher; a unique dedupe key per message, so nothing is queued twice.
 use crate::bulk::Table;
 
-pub const QUEUED: &str = "queued";
-
 /// The outbox's columns as the campaign engine writes them.
 pub(crate) const OUTBOX: Table = Table::new(
     "outbox",

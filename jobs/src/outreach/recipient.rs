@@ -1,12 +1,11 @@
 //! Recipients: what the dispatcher (and a template preview) knows of a member at send time.
+use entity::vocabulary::OutboxStatus;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::claim::held_by_live_dispatcher;
-use super::dispatch::SENT;
-use super::outbox::QUEUED;
 use super::suppression::email_hash;
 use super::template::MemberContext;
 use crate::sql::{id_list, statement};
@@ -76,9 +75,10 @@ pub async fn load(
     mark_suppressed(db, &mut recipients).await?;
     // Sent, or being sent: a queued row with `sent_at` is a send its dispatcher reserved, and
     // counts while that dispatcher is alive (see `dispatch`).
+    let (queued, sent) = (OutboxStatus::Queued, OutboxStatus::Sent);
     let sql = format!(
         "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) AND o.sent_at > $1 \
-           AND (o.status = '{SENT}' OR (o.status = '{QUEUED}' AND {live}))",
+           AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
         live = held_by_live_dispatcher("$2"),
     );
     let values = vec![(now - Duration::hours(24)).into(), now.into()];

@@ -5,6 +5,7 @@
 //! one ledger entry referenced by its order (`order:<id>`, `return:<id>`), so recording or
 //! importing an order again changes nothing. A whole import batch is settled with a few reads
 //! and one bulk insert.
+use entity::vocabulary::{MemberStatus, PointsKind, PurchaseKind, Tier};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -31,9 +32,6 @@ pub struct Settled {
     pub shortfall: i64,
 }
 
-const EARN: &str = "earn";
-const PURCHASE: &str = "purchase";
-
 fn order_reference(order_id: &str) -> String {
     format!("order:{order_id}")
 }
@@ -59,7 +57,7 @@ pub async fn settle(
         .iter()
         .flat_map(|p| [order_reference(&p.order_id), return_reference(&p.order_id)])
         .collect();
-    let earn_entries = points_entry::Entity::find().filter(points_entry::Column::Kind.eq(EARN));
+    let earn_entries = points_entry::Entity::find().filter(points_entry::Column::Kind.eq(PointsKind::Earn));
     let mut written: HashMap<String, i64> =
         sql::find_in(&txn, earn_entries, points_entry::Column::Reference, &references)
             .await?
@@ -72,10 +70,10 @@ pub async fn settle(
     let mut settled = Settled::default();
     let mut entries = Vec::new();
     // Purchases first, so a return in the same batch finds what its order earned.
-    let (purchases, returns): (Vec<_>, Vec<_>) = rows.iter().partition(|p| p.kind == PURCHASE);
+    let (purchases, returns): (Vec<_>, Vec<_>) = rows.iter().partition(|p| p.kind == PurchaseKind::Purchase);
     for row in &purchases {
         let reference = order_reference(&row.order_id);
-        if row.status == "erased" || written.contains_key(&reference) {
+        if row.status == MemberStatus::Erased || written.contains_key(&reference) {
             continue;
         }
         let points = purchase_points(config, zone, row);
@@ -141,15 +139,15 @@ pub async fn settle(
 #[derive(FromQueryResult)]
 struct Line {
     order_id: String,
-    kind: String,
+    kind: PurchaseKind,
     member_id: i64,
     amount_cents: i64,
     category: Option<String>,
     occurred_at: DateTime<Utc>,
     birth_month: Option<i16>,
-    status: String,
+    status: MemberStatus,
     /// The latest run's, when the member has had one.
-    tier: Option<String>,
+    tier: Option<Tier>,
 }
 
 /// The purchases and returns of these orders, with their members' birth month, status and tier,
@@ -205,13 +203,13 @@ fn purchase_points(config: &PointsConfig, zone: Tz, row: &Line) -> i64 {
         Decimal::ONE
     };
     let units = Decimal::new(row.amount_cents, 2);
-    config.round(units * config.rate(row.tier.as_deref()) * multiplier)
+    config.round(units * config.rate(row.tier) * multiplier)
 }
 
 fn entry(member_id: i64, points: i64, reason: String, reference: String) -> points_entry::ActiveModel {
     points_entry::ActiveModel {
         member_id: Set(member_id),
-        kind: Set(EARN.to_owned()),
+        kind: Set(PointsKind::Earn),
         points: Set(points),
         reason: Set(Some(reason)),
         reference: Set(Some(reference)),
@@ -231,7 +229,7 @@ async fn lock_members(txn: &impl ConnectionTrait, rows: &[Line]) -> Result<(), D
     }
     let mut ids: Vec<i64> = rows
         .iter()
-        .filter(|p| p.kind != PURCHASE)
+        .filter(|p| p.kind != PurchaseKind::Purchase)
         .map(|p| p.member_id)
         .collect();
     ids.sort_unstable();

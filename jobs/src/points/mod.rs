@@ -4,6 +4,7 @@
 pub mod earn;
 pub mod expiry;
 
+use entity::vocabulary::Tier;
 use std::collections::HashMap;
 
 use entity::points_entry;
@@ -98,13 +99,13 @@ impl Default for PointsConfig {
 
 impl PointsConfig {
     /// Points per unit for a member of this tier (`None`: not tiered yet).
-    pub fn rate(&self, tier: Option<&str>) -> Decimal {
+    pub fn rate(&self, tier: Option<Tier>) -> Decimal {
         match tier {
-            Some("A") => self.per_unit.a,
-            Some("B") => self.per_unit.b,
-            Some("C") => self.per_unit.c,
-            Some("D") => self.per_unit.d,
-            _ => self.untiered_per_unit,
+            Some(Tier::A) => self.per_unit.a,
+            Some(Tier::B) => self.per_unit.b,
+            Some(Tier::C) => self.per_unit.c,
+            Some(Tier::D) => self.per_unit.d,
+            None => self.untiered_per_unit,
         }
     }
 

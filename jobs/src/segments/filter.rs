@@ -15,8 +15,8 @@ use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement, Si
 use sea_orm::{Condition, Value};
 
 use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
-use crate::analytics::{LoyaltyQuadrant, ValueQuadrant};
 use crate::calendar;
+use entity::vocabulary::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
 
 /// Groups nest at most this deep (the root is depth 1).
 pub const MAX_DEPTH: usize = 8;
@@ -56,11 +56,11 @@ pub struct Field {
     nullable: bool,
 }
 
-const TIERS: &[&str] = &["A", "B", "C", "D"];
+const TIERS: &[&str] = Tier::NAMES;
 const GENDERS: &[&str] = &["female", "male", "other"];
-const LOYALTY: &[&str] = &["true_friend", "barnacle", "butterfly", "stranger"];
-const VALUE: &[&str] = &["star", "cash_cow", "question_mark", "dog"];
-const LAYERS: &[&str] = &["loyal", "potential", "floating"];
+const LOYALTY: &[&str] = LoyaltyQuadrant::NAMES;
+const VALUE: &[&str] = ValueQuadrant::NAMES;
+const LAYERS: &[&str] = Layer::NAMES;
 const STRATEGIES: &[&str] = &["deep_care", "deep_acquisition", "deep_mining", "long_term_cultivation"];
 
 fn m(column: member::Column) -> SimpleExpr {
@@ -665,12 +665,12 @@ fn pattern(text: &str, before: &str, after: &str) -> String {
 fn quadrants(kind: Kind, strategy: &(Value, String)) -> Vec<Value> {
     let wanted = strategy.1.to_ascii_lowercase();
     if kind == Kind::LoyaltyStrategy {
-        let all = LoyaltyQuadrant::ALL.into_iter();
+        let all = LoyaltyQuadrant::ALL.iter().copied();
         all.filter(|q| q.strategy().as_str() == wanted)
             .map(|q| q.as_str().into())
             .collect()
     } else {
-        let all = ValueQuadrant::ALL.into_iter();
+        let all = ValueQuadrant::ALL.iter().copied();
         all.filter(|q| q.strategy().as_str() == wanted)
             .map(|q| q.as_str().into())
             .collect()

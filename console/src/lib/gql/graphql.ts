@@ -60,6 +60,10 @@ export type CampaignInput = {
   sendTime?: string | null | undefined;
 };
 
+/**
+ * What a campaign sends, to whom: a marketer's own, or one of the built-in campaigns that
+ * exist once each.
+ */
 export type CampaignKind =
   | 'BIRTHDAY'
   | 'CUSTOM'
@@ -78,6 +82,7 @@ export type FeedbackInput = {
   score?: number | null | undefined;
 };
 
+/** What a member's feedback is. */
 export type FeedbackKind =
   | 'COMPLAINT'
   | 'INQUIRY'
@@ -129,10 +134,13 @@ export type HolidayInput = {
   nameZh: string;
 };
 
-/** 忠诚层, 潜在层, 游离层. */
+/** How firmly a member is held. */
 export type Layer =
+  /** 游离层: everyone else who bought. */
   | 'FLOATING'
+  /** 忠诚层: at least two purchase days and p_alive ≥ the configured threshold. */
   | 'LOYAL'
+  /** 潜在层: at most one purchase day, the last within 365 days, or none yet. */
   | 'POTENTIAL';
 
 export type LocalTimeInput = {
@@ -140,11 +148,15 @@ export type LocalTimeInput = {
   time: string;
 };
 
-/** Loyalty × value: 知己, 藤壶, 蝴蝶, 过客. */
+/** Loyalty × value: how loyal and how valuable a member is. */
 export type LoyaltyQuadrant =
+  /** 藤壶: high loyalty, low value. */
   | 'BARNACLE'
+  /** 蝴蝶: low loyalty, high value. */
   | 'BUTTERFLY'
+  /** 过客: low loyalty, low value. */
   | 'STRANGER'
+  /** 知己: high loyalty, high value. */
   | 'TRUE_FRIEND';
 
 /** Filters of the member list. All given filters must match. */
@@ -201,6 +213,7 @@ export type MemberOrderField =
   | 'RECENCY_DAYS'
   | 'TIER';
 
+/** A line of the points ledger. */
 export type PointsKind =
   | 'ADJUST'
   | 'EARN'
@@ -246,8 +259,8 @@ export type SegmentFilter =
   {   /** Every filter holds. */
   and: Array<SegmentFilter>; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
   |  { and?: never;   /**
-   * The birthday is within the next N days (0: today); 29 February counts as 28 February
-   * in common years.
+   * The birthday is within the next N days (0: today): the lunar one for members who keep a
+   * lunar birthday; 29 February counts as 28 February in common years.
    */
   birthdayWithin: number; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never; tierChange?: never; }
   |  { and?: never; birthdayWithin?: never;   /** Bought in a window, optionally in one category or at one store. */
@@ -271,11 +284,15 @@ export type SortDirection =
   | 'ASC'
   | 'DESC';
 
-/** 深度关爱, 深度获取, 深度挖掘, 长期培育. */
+/** What a brand does for a quadrant's members. */
 export type Strategy =
+  /** 深度获取: butterflies, question marks. */
   | 'DEEP_ACQUISITION'
+  /** 深度关爱: true friends, stars. */
   | 'DEEP_CARE'
+  /** 深度挖掘: barnacles, cash cows. */
   | 'DEEP_MINING'
+  /** 长期培育: strangers, dogs. */
   | 'LONG_TERM_CULTIVATION';
 
 export type TemplateInput = {
@@ -299,7 +316,7 @@ export type TierDirection =
   | 'DOWNGRADED'
   | 'UPGRADED';
 
-/** A member class, A best. */
+/** A member class: A is best ("消费频率高、金额高的为A类顾客，并依次分类"). */
 export type TierLevel =
   | 'A'
   | 'B'
@@ -316,11 +333,15 @@ export type TimeWindow = {
   to?: string | null | undefined;
 };
 
-/** Value curve: 明星, 现金, 问题, 瘦狗. */
+/** The value curve: current value × potential value. */
 export type ValueQuadrant =
+  /** 现金: high current, low potential. */
   | 'CASH_COW'
+  /** 瘦狗: low current, low potential. */
   | 'DOG'
+  /** 问题: low current, high potential. */
   | 'QUESTION_MARK'
+  /** 明星: high current, high potential. */
   | 'STAR';
 
 export type SignInMutationVariables = Exact<{

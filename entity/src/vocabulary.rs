@@ -1,0 +1,293 @@
+//! Patron's words, each one Rust type: the tiers, quadrants, layers and strategies the analytics
+//! run writes, and the kinds and statuses of members, purchases, campaigns and messages. Stored
+//! as the strings they have always been (string-backed `ActiveEnum`s), so the columns stay as
+//! they are, and used as these types by the jobs, the services, the segment dictionary and the
+//! GraphQL API (feature `graphql`): a new word is a compile error wherever it is not handled.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An enum whose variants are stored as the given strings, with `ALL`, `NAMES`, `as_str` and
+/// `parse`.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident $(as $graphql:tt)? {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:tt),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum, Serialize,
+            Deserialize,
+        )]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        $(#[cfg_attr(feature = "graphql", graphql(name = $graphql))])?
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name {
+            $(
+                $(#[$variant_meta])*
+                #[sea_orm(string_value = $text)]
+                #[serde(rename = $text)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Every word, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// Every word as stored.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// As stored.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|word| word.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// A member class: A is best ("消费频率高、金额高的为A类顾客，并依次分类").
+    Tier as "TierLevel" { A = "A", B = "B", C = "C", D = "D" }
+}
+
+vocabulary! {
+    /// Loyalty × value: how loyal and how valuable a member is.
+    LoyaltyQuadrant {
+        /// 知己: high loyalty, high value.
+        TrueFriend = "true_friend",
+        /// 藤壶: high loyalty, low value.
+        Barnacle = "barnacle",
+        /// 蝴蝶: low loyalty, high value.
+        Butterfly = "butterfly",
+        /// 过客: low loyalty, low value.
+        Stranger = "stranger",
+    }
+}
+
+vocabulary! {
+    /// The value curve: current value × potential value.
+    ValueQuadrant {
+        /// 明星: high current, high potential.
+        Star = "star",
+        /// 现金: high current, low potential.
+        CashCow = "cash_cow",
+        /// 问题: low current, high potential.
+        QuestionMark = "question_mark",
+        /// 瘦狗: low current, low potential.
+        Dog = "dog",
+    }
+}
+
+vocabulary! {
+    /// What a brand does for a quadrant's members.
+    Strategy {
+        /// 深度关爱: true friends, stars.
+        DeepCare = "deep_care",
+        /// 深度获取: butterflies, question marks.
+        DeepAcquisition = "deep_acquisition",
+        /// 深度挖掘: barnacles, cash cows.
+        DeepMining = "deep_mining",
+        /// 长期培育: strangers, dogs.
+        LongTermCultivation = "long_term_cultivation",
+    }
+}
+
+vocabulary! {
+    /// How firmly a member is held.
+    Layer {
+        /// 忠诚层: at least two purchase days and p_alive ≥ the configured threshold.
+        Loyal = "loyal",
+        /// 潜在层: at most one purchase day, the last within 365 days, or none yet.
+        Potential = "potential",
+        /// 游离层: everyone else who bought.
+        Floating = "floating",
+    }
+}
+
+impl LoyaltyQuadrant {
+    /// The quadrant of a member with high (`true`) or low loyalty and value.
+    pub fn from_high(loyalty: bool, value: bool) -> Self {
+        match (loyalty, value) {
+            (true, true) => Self::TrueFriend,
+            (true, false) => Self::Barnacle,
+            (false, true) => Self::Butterfly,
+            (false, false) => Self::Stranger,
+        }
+    }
+
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::TrueFriend => "知己",
+            Self::Barnacle => "藤壶",
+            Self::Butterfly => "蝴蝶",
+            Self::Stranger => "过客",
+        }
+    }
+
+    pub fn strategy(self) -> Strategy {
+        match self {
+            Self::TrueFriend => Strategy::DeepCare,
+            Self::Barnacle => Strategy::DeepMining,
+            Self::Butterfly => Strategy::DeepAcquisition,
+            Self::Stranger => Strategy::LongTermCultivation,
+        }
+    }
+}
+
+impl ValueQuadrant {
+    /// The quadrant of a member with high (`true`) or low current and potential value.
+    pub fn from_high(current: bool, potential: bool) -> Self {
+        match (current, potential) {
+            (true, true) => Self::Star,
+            (true, false) => Self::CashCow,
+            (false, true) => Self::QuestionMark,
+            (false, false) => Self::Dog,
+        }
+    }
+
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Star => "明星",
+            Self::CashCow => "现金",
+            Self::QuestionMark => "问题",
+            Self::Dog => "瘦狗",
+        }
+    }
+
+    pub fn strategy(self) -> Strategy {
+        match self {
+            Self::Star => Strategy::DeepCare,
+            Self::CashCow => Strategy::DeepMining,
+            Self::QuestionMark => Strategy::DeepAcquisition,
+            Self::Dog => Strategy::LongTermCultivation,
+        }
+    }
+}
+
+impl Strategy {
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::DeepCare => "深度关爱",
+            Self::DeepAcquisition => "深度获取",
+            Self::DeepMining => "深度挖掘",
+            Self::LongTermCultivation => "长期培育",
+        }
+    }
+}
+
+impl Layer {
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Loyal => "忠诚层",
+            Self::Potential => "潜在层",
+            Self::Floating => "游离层",
+        }
+    }
+}
+
+vocabulary! {
+    /// Whether a member's record is in use.
+    MemberStatus {
+        Active = "active",
+        /// Erased on request: personal data gone, purchases kept for the brand's figures.
+        Erased = "erased",
+    }
+}
+
+vocabulary! {
+    /// A line of the purchase history.
+    PurchaseKind {
+        Purchase = "purchase",
+        /// Money back on an earlier order (a negative amount).
+        Return = "return",
+    }
+}
+
+vocabulary! {
+    /// What a member's feedback is.
+    FeedbackKind { Inquiry = "inquiry", Complaint = "complaint", Satisfaction = "satisfaction" }
+}
+
+vocabulary! {
+    FeedbackStatus { Open = "open", Resolved = "resolved" }
+}
+
+vocabulary! {
+    /// A line of the points ledger.
+    PointsKind { Earn = "earn", Redeem = "redeem", Expire = "expire", Adjust = "adjust" }
+}
+
+vocabulary! {
+    /// What a campaign sends, to whom: a marketer's own, or one of the built-in campaigns that
+    /// exist once each.
+    CampaignKind {
+        Custom = "custom",
+        /// New products in a category, for members interested in it or who bought in it lately.
+        NewArrivals = "new_arrivals",
+        Birthday = "birthday",
+        Holiday = "holiday",
+        Winback = "winback",
+        /// The notice before a member's points lapse.
+        PointsExpiry = "points_expiry",
+    }
+}
+
+vocabulary! {
+    CampaignStatus {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        /// Its first occurrence started; a one-off one finishes when its messages are out.
+        Sending = "sending",
+        Paused = "paused",
+        Finished = "finished",
+        Cancelled = "cancelled",
+    }
+}
+
+vocabulary! {
+    /// Where one message in the outbox stands.
+    OutboxStatus {
+        Queued = "queued",
+        Sent = "sent",
+        /// Given up: undeliverable, or broken as it stands.
+        Failed = "failed",
+        /// Not sent on purpose (consent withdrawn, address suppressed, holiday disabled).
+        Suppressed = "suppressed",
+        /// Its campaign is paused.
+        Paused = "paused",
+        Cancelled = "cancelled",
+    }
+}
+
+impl CampaignKind {
+    /// The campaigns that exist once each, built in.
+    pub const BUILT_IN: &'static [Self] = &[Self::Birthday, Self::Holiday, Self::Winback, Self::PointsExpiry];
+
+    pub fn is_built_in(self) -> bool {
+        Self::BUILT_IN.contains(&self)
+    }
+}
+
+impl CampaignStatus {
+    /// May start occurrences (or, built in, queue).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Sending)
+    }
+}
