@@ -16,9 +16,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
 frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// `/console/…` and `/graphiql`, gzip-compressed for clients that accept it.
+/// `/console/…` and `/graphiql`, gzip-compressed for clients that accept it, and the icon at
+/// `/favicon.ico`.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
+        .route("/favicon.ico", web::get().to(favicon))
         .route("/console", web::get().to(redirect_to_console))
         .service(
             web::scope("/console")
@@ -45,6 +47,13 @@ async fn index(request: HttpRequest) -> HttpResponse {
 
 async fn graphiql(request: HttpRequest) -> HttpResponse {
     serve(&request, "graphiql/index.html")
+}
+
+/// The console's and GraphiQL's pages name `/console/favicon.svg`; a browser showing anything
+/// else from this server (a JSON answer, `/metrics`) asks for `/favicon.ico` at the root. It
+/// gets the same SVG, with its own type, rather than a 404.
+async fn favicon(request: HttpRequest) -> HttpResponse {
+    serve(&request, "favicon.svg")
 }
 
 /// A file of the build. The console routes with `#/...`, so an unknown path is a 404, not
@@ -112,5 +121,42 @@ fn content_type(path: &str) -> &'static str {
         Some("woff2") => "font/woff2",
         Some("ico") => "image/x-icon",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::{test, App};
+
+    /// The `href` of each `<link rel="icon">` in a page.
+    fn icons(html: &str) -> Vec<String> {
+        html.split('<')
+            .filter(|tag| tag.starts_with("link ") && tag.contains("rel=\"icon\""))
+            .filter_map(|tag| tag.split("href=\"").nth(1)?.split('"').next().map(str::to_owned))
+            .collect()
+    }
+
+    #[actix_web::test]
+    async fn the_pages_and_the_root_favicon_are_answered_with_the_icon() {
+        let app = test::init_service(App::new().configure(routes)).await;
+        let get = |uri: &str| test::TestRequest::get().uri(uri).to_request();
+        let root = test::call_service(&app, get("/favicon.ico")).await;
+        assert_eq!(root.status(), 200);
+        assert_eq!(
+            root.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+            Some(&b"image/svg+xml"[..])
+        );
+        let icon = test::read_body(root).await;
+        assert!(icon.starts_with(b"<svg"), "the SVG itself");
+
+        for page in ["/console/", "/graphiql"] {
+            let html = test::read_body(test::call_service(&app, get(page)).await).await;
+            let named = icons(&String::from_utf8_lossy(&html));
+            assert_eq!(named, ["/console/favicon.svg"], "{page} names the icon");
+            let served = test::call_service(&app, get(&named[0])).await;
+            assert_eq!(served.status(), 200, "{page}: {} is served", named[0]);
+            assert_eq!(test::read_body(served).await, icon, "{page}: the same icon");
+        }
     }
 }

@@ -1,6 +1,7 @@
 // The console end to end in Debian's chromium: sign-in and sign-out, the dashboard against the
-// API, a template with a deliberate error, an associate's call list, both languages, GraphiQL
-// offline, an admin's app keys, token revocation and a disabled staff user. Screenshots for the
+// API, a template with a deliberate error, an associate's call list, both languages (the
+// browser's on a first visit), every page's icon and nothing missing, GraphiQL offline, an
+// admin's app keys, token revocation and a disabled staff user. Screenshots for the
 // README are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,10 +106,10 @@ test('the dashboard shows the API\u2019s numbers, and a quadrant opens its membe
 });
 
 test('a template with a deliberate error is flagged at its line; the fixed one is test-sent', async () => {
+  // An English browser gets the English console on a first visit.
   const page = await stack.newPage({ locale: 'en' });
   await signIn(page, stack.base, 'mei');
-  await page.getByRole('heading', { name: '概览' }).waitFor();
-  await page.getByRole('combobox', { name: '语言' }).first().selectOption('en');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   await page.getByRole('link', { name: 'Templates' }).click();
   await page.getByRole('heading', { name: 'Email templates' }).waitFor();
   await page.getByText('The template renders.').waitFor();
@@ -192,6 +193,65 @@ test('both languages: English throughout after switching, remembered across a re
   assert.equal(churn, percent('en', run.kpis.churnRate));
   assert.equal(await page.locator('[data-kpi=repurchaseRate] .name').textContent(), 'Repurchase rate');
   await page.context().close();
+});
+
+test('on a first visit the console speaks the browser\u2019s language; one chosen with the switch is kept', async () => {
+  for (const [locale, title, lang] of [['en-US', 'Sign in to Patron', 'en'], ['zh-CN', '登录 Patron', 'zh-CN']]) {
+    const page = await stack.newPage({ locale });
+    await page.goto(`${stack.base}/console/`);
+    await page.getByRole('heading', { name: title }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), lang, locale);
+    await page.context().close();
+  }
+  // Chosen with the switch, a language wins over the browser's from then on.
+  const page = await stack.newPage({ locale: 'en-US' });
+  await page.goto(`${stack.base}/console/`);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
+  await page.getByRole('heading', { name: '登录 Patron' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: '登录 Patron' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  await page.context().close();
+});
+
+test('no page load asks for something the server lacks: the console and GraphiQL name their icon, /favicon.ico answers', async () => {
+  for (const [path, icon] of [['/console/', '/console/favicon.svg'], ['/graphiql', '/console/favicon.svg'], ['/healthz', '/favicon.ico']]) {
+    // Not routed: Playwright's routing keeps the browser from asking for a page's icon. The
+    // DevTools protocol sees every request and answer instead.
+    const page = await stack.newPage({}, { routed: false });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    const elsewhere = [];
+    const failed = [];
+    cdp.on('Network.requestWillBeSent', ({ request }) => {
+      const url = new URL(request.url);
+      if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1') elsewhere.push(request.url);
+    });
+    // GraphiQL asks for the schema before anyone signed in: that 401 is expected.
+    cdp.on('Network.responseReceived', ({ response }) => {
+      if (response.status >= 400 && response.status !== 401) failed.push(`${response.status} ${response.url}`);
+    });
+    const answered = new Promise((resolve, reject) => {
+      const late = setTimeout(() => reject(new Error(`${path}: the browser did not get ${icon}`)), 15000);
+      const seen = ({ response }) => {
+        if (new URL(response.url).pathname !== icon) return;
+        clearTimeout(late);
+        cdp.off('Network.responseReceived', seen);
+        resolve(response);
+      };
+      cdp.on('Network.responseReceived', seen);
+    });
+    await page.goto(`${stack.base}${path}`);
+    // A page without an icon of its own (the health check's JSON) gets it at /favicon.ico.
+    if (icon !== '/favicon.ico') assert.equal(await page.locator('link[rel=icon]').getAttribute('href'), icon, path);
+    const response = await answered;
+    assert.equal(response.status, 200, `${path}: ${icon}`);
+    assert.equal(response.mimeType, 'image/svg+xml', `${path}: ${icon}`);
+    if (path === '/graphiql') await page.locator('.graphiql-container').waitFor();
+    assert.deepEqual(failed, [], `${path}: answers that failed`);
+    assert.deepEqual(elsewhere, [], `${path}: requests outside 127.0.0.1`);
+    await page.context().close();
+  }
 });
 
 test('GraphiQL loads from the binary, reads the schema and answers with the console\u2019s token', async () => {

@@ -315,8 +315,7 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   assert.ok(birthday && winback, JSON.stringify(campaigns));
   const page = await stack.newPage({ locale: 'en' });
   await signIn(page, stack.base, 'mei');
-  await page.getByRole('heading', { name: '概览' }).waitFor();
-  await page.getByRole('combobox', { name: '语言' }).first().selectOption('en');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Campaigns' }).click();
   await page.locator(`[data-campaign="${birthday.name}"] a`).click();
   await page.getByRole('heading', { name: birthday.name }).waitFor();
@@ -366,6 +365,41 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   await page.getByRole('heading', { name: winback.name }).waitFor();
   await form.getByLabel("Send time (member's local time)").waitFor();
   assert.equal(await form.getByRole('textbox', { name: /Days before/ }).count(), 0);
+  await page.context().close();
+});
+
+test('a freshly opened builder shows no error and counts nothing until its condition is filled in; saving early names what is missing', async () => {
+  const page = await stack.newPage();
+  // Every filter the builder asks to count.
+  const asked = [];
+  page.on('request', (request) => {
+    const body = request.postData() ?? '';
+    if (request.url().endsWith('/graphql') && body.includes('query SegmentPreview')) asked.push(JSON.parse(body).variables.filter);
+  });
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: '概览' }).waitFor();
+  await page.goto(`${stack.base}/console/#/segments/new`);
+  const condition = page.locator('[data-path="filter.and[0]"]');
+  await condition.getByRole('combobox', { name: '字段' }).locator('option[value=tier]').waitFor({ state: 'attached' });
+  // "Tier is one of" with nothing ticked yet: not an error, and not counted.
+  await page.locator('.count').filter({ hasText: '所有条件填写完整后显示人数。' }).waitFor();
+  assert.equal(await page.locator('[role=alert]').count(), 0, 'no error before anything was entered');
+  assert.equal(await page.locator('[aria-invalid=true]').count(), 0);
+
+  // Saved as it is, the condition says what it lacks.
+  await page.getByRole('textbox', { name: '名称' }).fill('未填完的分群');
+  await page.getByRole('button', { name: '保存分群' }).click();
+  await condition.getByRole('alert').filter({ hasText: '请至少选择或输入一个取值。' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: '保存分群' }).isDisabled(), true);
+
+  // Filled in, it is counted, and the error is gone.
+  await condition.getByRole('checkbox', { name: 'A', exact: true }).check();
+  const filter = { and: [{ field: { field: 'tier', op: 'IN', values: ['A'] } }] };
+  await page.locator(`[data-live-count="${await count(filter)}"]`).waitFor();
+  assert.equal(await page.locator('[role=alert]').count(), 0);
+  assert.ok(asked.length > 0 && asked.every((f) => JSON.stringify(f) === JSON.stringify(filter)), `only the filled-in filter was counted: ${JSON.stringify(asked)}`);
+  const { segments } = await stack.graphql('{ segments { name } }');
+  assert.ok(!segments.some((s) => s.name === '未填完的分群'), 'nothing was saved');
   await page.context().close();
 });
 

@@ -143,10 +143,14 @@ export async function startStack() {
     }
   });
 
-  /** A fresh browser context (its own sessionStorage) that only reaches 127.0.0.1. */
-  async function newPage(options = {}) {
+  /**
+   * A fresh browser context (its own sessionStorage) that only reaches 127.0.0.1. `routed: false`
+   * leaves its requests alone (Playwright's routing keeps the browser from asking for a page's
+   * icon): the caller then watches them itself.
+   */
+  async function newPage(options = {}, { routed = true } = {}) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, ...options });
-    await context.route('**/*', async (route) => {
+    if (routed) await context.route('**/*', async (route) => {
       const url = new URL(route.request().url());
       if (fromDisk && url.hostname === '127.0.0.1' && url.pathname.startsWith('/console/')) return route.fulfill(await fromDisk(route, url));
       if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'about:') return route.continue();

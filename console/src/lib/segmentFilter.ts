@@ -82,10 +82,25 @@ export function newNode(type: NodeType): Node {
   }
 }
 
-/** A problem found before asking the server (a GraphQL Int that is not a whole number). */
+/**
+ * A problem found before asking the server (a GraphQL Int that is not a whole number), or a
+ * part of a condition not filled in yet.
+ */
 export interface Problem {
   path: string;
   message: Key;
+}
+
+/** What `toInput` makes of a tree. */
+export interface Built {
+  filter: SegmentFilter;
+  /** What was entered wrong: shown at once, and nothing is counted. */
+  problems: Problem[];
+  /**
+   * Operands still empty (a new condition, a field just changed): not counted yet, and shown
+   * as errors only once the form is submitted.
+   */
+  incomplete: Problem[];
 }
 
 const WHOLE = /^-?\d+$/;
@@ -113,22 +128,39 @@ export function splitList(text: string): string[] {
   return text.split(/[,，、]/).map((v) => v.trim()).filter(Boolean);
 }
 
-function timeWindow(w: WindowModel, path: string, problems: Problem[]): TimeWindow {
+function timeWindow(w: WindowModel, path: string, problems: Problem[], incomplete: Problem[]): TimeWindow {
   if (w.mode === 'range') {
     const range: TimeWindow = {};
     if (w.from) range.from = w.from;
     if (w.to) range.to = w.to;
+    if (!w.from || !w.to) incomplete.push({ path: `${path}.${w.from ? 'to' : 'from'}`, message: 'segNeedsDates' });
     return range;
   }
   const days = w.lastDays.trim();
-  if (!WHOLE.test(days)) problems.push({ path: `${path}.lastDays`, message: 'segWholeNumber' });
+  if (!days) incomplete.push({ path: `${path}.lastDays`, message: 'segWholeNumber' });
+  else if (!WHOLE.test(days)) problems.push({ path: `${path}.lastDays`, message: 'segWholeNumber' });
   return { lastDays: WHOLE.test(days) ? Number(days) : 0 };
 }
 
-/** The API input for a tree, and the problems that keep it from being sent. */
-export function toInput(
-  node: Node, fields: readonly FieldInfo[], path = 'filter', problems: Problem[] = [],
-): { filter: SegmentFilter; problems: Problem[] } {
+/** The operands a field condition still lacks, if any. */
+function missing(op: FilterOp, value: string, values: readonly string[]): { part: string; message: Key } | null {
+  switch (op) {
+    case 'IS_EMPTY':
+      return null;
+    case 'BETWEEN':
+      return values.length < 2 || values.some((v) => !v.trim()) ? { part: 'values', message: 'segNeedsBoth' } : null;
+    case 'IN':
+    case 'NOT_IN':
+      return values.some((v) => v.trim()) ? null : { part: 'values', message: 'segNeedsValues' };
+    default:
+      return value.trim() ? null : { part: 'value', message: 'segNeedsValue' };
+  }
+}
+
+/** The API input for a tree, the problems that keep it from being sent, and what is not filled in. */
+export function toInput(node: Node, fields: readonly FieldInfo[], path = 'filter'): Built {
+  const problems: Problem[] = [];
+  const incomplete: Problem[] = [];
   const build = (n: Node, at: string): SegmentFilter => {
     switch (n.type) {
       case 'and':
@@ -140,6 +172,8 @@ export function toInput(
       case 'field': {
         const kind = fieldInfo(fields, n.field).kind;
         const condition: FieldCondition = { field: n.field, op: n.op };
+        const lacking = missing(n.op, n.value, n.values);
+        if (lacking) incomplete.push({ path: `${at}.field.${lacking.part}`, message: lacking.message });
         if (n.op === 'BETWEEN' || n.op === 'IN' || n.op === 'NOT_IN') {
           condition.values = n.values.map((v) => operand(kind, v));
         } else if (n.op !== 'IS_EMPTY') {
@@ -149,7 +183,8 @@ export function toInput(
       }
       case 'birthdayWithin': {
         const days = n.days.trim();
-        if (!WHOLE.test(days)) problems.push({ path: `${at}.birthdayWithin`, message: 'segWholeNumber' });
+        if (!days) incomplete.push({ path: `${at}.birthdayWithin`, message: 'segWholeNumber' });
+        else if (!WHOLE.test(days)) problems.push({ path: `${at}.birthdayWithin`, message: 'segWholeNumber' });
         return { birthdayWithin: WHOLE.test(days) ? Number(days) : 0 };
       }
       case 'tierChange': {
@@ -165,7 +200,7 @@ export function toInput(
         const amount = n.minAmount.trim();
         if (count && !WHOLE.test(count)) problems.push({ path: `${at}.bought.minCount`, message: 'segWholeNumber' });
         if (amount && !AMOUNT.test(amount)) problems.push({ path: `${at}.bought.minAmount`, message: 'segAmount' });
-        const bought: BoughtCondition = { window: timeWindow(n.window, `${at}.bought.window`, problems) };
+        const bought: BoughtCondition = { window: timeWindow(n.window, `${at}.bought.window`, problems, incomplete) };
         if (n.category.trim()) bought.category = n.category.trim();
         if (n.store) bought.store = n.store;
         if (count && WHOLE.test(count)) bought.minCount = Number(count);
@@ -173,14 +208,14 @@ export function toInput(
         return { bought };
       }
       case 'boughtNothing':
-        return { boughtNothing: timeWindow(n.window, `${at}.boughtNothing`, problems) };
+        return { boughtNothing: timeWindow(n.window, `${at}.boughtNothing`, problems, incomplete) };
       case 'inSegment':
-        if (!n.segmentId) problems.push({ path: `${at}.inSegment`, message: 'segPickSegment' });
+        if (!n.segmentId) incomplete.push({ path: `${at}.inSegment`, message: 'segPickSegment' });
         return { inSegment: n.segmentId || '0' };
     }
   };
   const filter = build(node, path);
-  return { filter, problems };
+  return { filter, problems, incomplete };
 }
 
 const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));

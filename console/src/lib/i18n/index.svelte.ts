@@ -1,5 +1,6 @@
-// The console's language: zh-CN by default (the brand's staff), English on request; remembered
-// in localStorage (a preference, not a secret).
+// The console's language: on a first visit the browser's (Chinese for a zh* language, English
+// otherwise); once chosen with the switch, remembered in localStorage (a preference, not a
+// secret) and kept over the browser's.
 import { en } from './en';
 import { zhCN } from './zh-CN';
 import type { Dictionary } from './en';
@@ -9,9 +10,23 @@ export type Key = keyof Dictionary;
 
 const dictionaries: Record<Locale, Dictionary> = { 'zh-CN': zhCN, en };
 
+/**
+ * The language the browser prefers among ours: the first of its languages that is Chinese
+ * (`zh`, `zh-TW`, `zh-Hans-CN`…) or English decides; none of them, English.
+ */
+function browserLocale(languages: readonly string[]): Locale {
+  for (const language of languages) {
+    const primary = language.toLowerCase().split(/[-_]/)[0];
+    if (primary === 'zh') return 'zh-CN';
+    if (primary === 'en') return 'en';
+  }
+  return 'en';
+}
+
 function initial(): Locale {
   const saved = localStorage.getItem('patron.locale');
-  return saved === 'en' || saved === 'zh-CN' ? saved : 'zh-CN';
+  if (saved === 'en' || saved === 'zh-CN') return saved;
+  return browserLocale(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
 export const i18n = $state({ locale: initial() });
