@@ -5,7 +5,7 @@
 #   same lookup in one SQL statement (bench/baseline) on the same database in the same run, and
 #   Patron's share of the baseline's throughput;
 # - three member lists at 16 connections (first page): unfiltered; Shanghai A/B members by CLV;
-#   the segments issue's scenario as a segment preview; and page 500 of the CLV list;
+#   the segments benchmark's scenario as a segment preview; and page 500 of the CLV list;
 # - the CLV list's totalCount asked alone (median of 5).
 # SIZES="100000" DATABASES=sqlite bench/api.sh for a quicker look. Loaded databases are kept
 # in $BENCH_DIR (SQLite) and as patron_api_<size> (PostgreSQL) when KEEP=1, and reused when

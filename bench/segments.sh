@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Segments over a million demo members on SQLite and on PostgreSQL: the issue's scenario
+# Segments over a million demo members on SQLite and on PostgreSQL: the benchmark scenario
 # segment ("A and B members in Shanghai who bought bedding in the last year but not in the last
 # 60 days") counted and its first page fetched over GraphQL, beside the same count as one
 # hand-written SQL statement in the same run; then 20 saved segments refreshed with history,

@@ -1,4 +1,4 @@
-//! The command line (DOMAIN.md section 5): every command a person or a script runs.
+//! The command line (see docs/commands.md): every command a person or a script runs.
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -24,7 +24,7 @@ pub enum Command {
     Serve,
     /// Bring the database schema up to date.
     Migrate,
-    /// Import a CSV file (formats in the README); bad rows are reported, good rows kept.
+    /// Import a CSV file (formats in docs/commands.md); bad rows are reported, good rows kept.
     Import {
         #[command(subcommand)]
         what: ImportKind,
@@ -176,8 +176,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Jobs {
             action: JobsAction::List,
         } => {
-            for (name, what) in jobs::JOBS {
-                println!("{name:<12} {what}");
+            for job in jobs::Job::ALL {
+                println!("{:<21} {}", job.as_str(), jobs::describe(*job));
             }
             Ok(())
         }

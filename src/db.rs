@@ -16,8 +16,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
     /// API requests: short statements run thousands of times, whose cached generic plans save
-    /// planning each time (with them and its SQL built once, the member lookup at 100,000
-    /// members went from 2,012 to 4,196 requests/s).
+    /// planning each time (with them and its SQL built once, the member lookup served far more
+    /// requests per second; see docs/benchmarks.md).
     Requests,
     /// Imports and jobs: see `connect`.
     Batch,
@@ -25,8 +25,8 @@ pub enum Workload {
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so readers never block the writer
 /// and concurrent writers wait their turn instead of failing. Its page cache is 16 MiB per
-/// connection: with 64 MiB the analytics run over a million members was slower (29.6 s against
-/// 24.7 s) and peaked at 942 MiB instead of 665–815 MiB.
+/// connection: with 64 MiB the analytics run over a million members was slower and used more
+/// memory (see docs/benchmarks.md).
 pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
     if url.starts_with("postgres") {
         check_postgres(url).await?;
@@ -53,7 +53,7 @@ pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseCo
         // sqlx prepares every statement, and PostgreSQL switches a prepared statement to a
         // generic plan after five runs. Planned while a table was small (an import's first
         // batches), a generic plan scans the table for `IN (...)` lookups long after it has
-        // grown: importing 100,000 members took 41 s instead of 1. Batch work plans with the
+        // grown: importing 100,000 members took many times longer. Batch work plans with the
         // real values.
         .map_sqlx_postgres_opts(move |opts| match workload {
             Workload::Batch => opts.options([("plan_cache_mode", "force_custom_plan")]),

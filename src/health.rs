@@ -1,4 +1,4 @@
-//! Probes (DOMAIN.md section 5): GET /healthz says the process is alive; GET /readyz says it
+//! Probes (see docs/operations.md): GET /healthz says the process is alive; GET /readyz says it
 //! can serve: the database answers and holds every migration this binary knows.
 use std::collections::HashSet;
 

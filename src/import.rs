@@ -1,4 +1,4 @@
-//! CSV import of members and purchases (formats in DOMAIN.md section 5).
+//! CSV import of members and purchases (formats in docs/commands.md).
 //!
 //! Rows are read as a stream (UTF-8 or GB18030, decoded on the fly) and written in batches:
 //! a few lookup queries and multi-row inserts per batch, each within both databases' limits.

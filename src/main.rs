@@ -2,9 +2,9 @@ use clap::Parser;
 use patron::cli::{self, Cli};
 use patron::settings::Settings;
 
-/// A request allocates and frees a few hundred small objects; with glibc's allocator that cost
-/// a sixth of a member lookup's instructions, and its heaps shrank and grew again (three
-/// `mprotect` calls per request).
+/// A request allocates and frees a few hundred small objects; with glibc's allocator that was a
+/// large share of a member lookup's instructions, and its heaps shrank and grew again on every
+/// request (`mprotect` calls; see docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -14,8 +14,8 @@ use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 /// The span each request runs in: its id, nothing more. tracing-actix-web's default span
 /// also reads the route, client address, user agent and more from every request whether or not
-/// it is logged (a twentieth of a member lookup's time); `request answered` says what a
-/// request was and how it went.
+/// it is logged (a noticeable share of a member lookup's time; see docs/benchmarks.md);
+/// `request answered` says what a request was and how it went.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {

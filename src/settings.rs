@@ -47,7 +47,7 @@ pub struct Settings {
     pub scheduler: bool,
     /// Cron expression (with seconds) of the nightly analytics run, in the brand time zone.
     pub analytics_schedule: String,
-    /// Every default of the analytics run (DOMAIN.md section 3).
+    /// Every default of the analytics run (see docs/concepts.md).
     pub analytics: AnalyticsConfig,
     /// Cron expression of the birthday, holiday and win-back jobs (they queue; re-runs are no-ops).
     pub outreach_schedule: String,
@@ -55,7 +55,7 @@ pub struct Settings {
     pub outbox_schedule: String,
     /// Cron expression (with seconds) of starting the campaign occurrences that are due.
     pub campaigns_schedule: String,
-    /// Every default of outreach (DOMAIN.md section 4); `SMTP_URL` sets `outreach.smtp_url`.
+    /// Every default of outreach (see docs/concepts.md); `SMTP_URL` sets `outreach.smtp_url`.
     pub outreach: OutreachConfig,
 }
 

@@ -1,8 +1,8 @@
 // The console end to end in Debian's chromium: sign-in and sign-out, the dashboard against the
 // API, a template with a deliberate error, an associate's call list, both languages (the
 // browser's on a first visit), every page's icon and nothing missing, GraphiQL offline, an
-// admin's app keys, token revocation and a disabled staff user. Screenshots for the
-// README are taken on the way.
+// admin's app keys, token revocation and a disabled staff user. Screenshots for
+// docs/console.md are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';

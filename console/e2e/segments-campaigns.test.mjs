@@ -4,7 +4,7 @@
 // saved from the campaign's link (and read back when reopened), scheduled, an occurrence started
 // and sent, and its report; the member profile's segments and emails; the built-in birthday
 // campaign's send time and days early; a field the API adds later is offered by its name.
-// Screenshots for the README are taken on the way.
+// Screenshots for docs/console.md are taken on the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';

@@ -1,17 +1,17 @@
 //! One execution of a job: when, how it was started, how it ended, what it counted.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::{Job, JobRunStatus, Trigger};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_runs")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub job: String,
+    pub job: Job,
     pub as_of: Option<Date>,
-    /// `schedule`, `cli` or `api`.
-    pub trigger: String,
-    /// `running`, `succeeded` or `failed`.
-    pub status: String,
+    pub trigger: Trigger,
+    pub status: JobRunStatus,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     /// JSON counts.

@@ -291,3 +291,33 @@ impl CampaignStatus {
         matches!(self, Self::Scheduled | Self::Sending)
     }
 }
+
+vocabulary! {
+    /// A scheduled job, by the name `patron jobs run` takes.
+    Job {
+        /// Re-tier and score every member.
+        Analytics = "analytics",
+        /// Refresh every saved segment's membership.
+        Segments = "segments",
+        Birthday = "birthday",
+        Holiday = "holiday",
+        Winback = "winback",
+        /// Start the marketers' campaign occurrences that are due.
+        Campaigns = "campaigns",
+        /// Send what is due.
+        Outbox = "outbox",
+        /// Queue the notices before points expire.
+        PointsExpiryNotice = "points-expiry-notice",
+        /// Expire the points whose time is up.
+        PointsExpiry = "points-expiry",
+    }
+}
+
+vocabulary! {
+    /// How a job run was started.
+    Trigger { Schedule = "schedule", Cli = "cli", Api = "api" }
+}
+
+vocabulary! {
+    JobRunStatus { Running = "running", Succeeded = "succeeded", Failed = "failed" }
+}

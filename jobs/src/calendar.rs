@@ -95,7 +95,8 @@ pub struct Holiday {
     pub date: HolidayDate,
 }
 
-/// The built-in calendar of DOMAIN.md §4. The keys are stable: settings and dedupe keys use them.
+/// The built-in holiday calendar (see docs/concepts.md). The keys are stable: settings and dedupe
+/// keys use them.
 ///
 /// Solar: new_year 元旦 1/1, valentines 情人节 2/14, womens_day 妇女节 3/8, labour_day 劳动节 5/1,
 /// childrens_day 儿童节 6/1, national_day 国庆节 10/1, singles_day 双十一 11/11,

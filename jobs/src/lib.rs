@@ -26,45 +26,29 @@ use tracing::Instrument;
 
 pub use runs::Trigger;
 
-/// The jobs there are, as `patron jobs list` shows them.
-pub const JOBS: &[(&str, &str)] = &[
-    (
-        "analytics",
-        "re-tier and score every member, fit the purchase models, record KPIs",
-    ),
-    (
-        "segments",
-        "refresh every saved segment's membership, recording who entered and who left",
-    ),
-    (
-        "birthday",
-        "queue birthday emails for members whose birthday is the day",
-    ),
-    (
-        "holiday",
-        "queue holiday emails the set number of days before each enabled holiday",
-    ),
-    (
-        "winback",
-        "queue win-back emails for lapsed repeat buyers outside the cooldown",
-    ),
-    (
-        "campaigns",
-        "start every campaign occurrence that is due: snapshot its audience, hold out the control group, queue the rest",
-    ),
-    ("outbox", "send every email that is due, then stop"),
-    (
-        "points-notice",
-        "queue points-expiry notices for members whose points lapse at the end of the month the set number of days ahead",
-    ),
-    (
-        "points-expiry",
-        "expire the points whose Nth month after earning has ended, oldest first",
-    ),
-];
+pub use entity::vocabulary::Job;
+
+/// What a job does, as `patron jobs list` shows it.
+pub fn describe(job: Job) -> &'static str {
+    match job {
+        Job::Analytics => "re-tier and score every member, fit the purchase models, record KPIs",
+        Job::Segments => "refresh every saved segment's membership, recording who entered and who left",
+        Job::Birthday => "queue birthday emails for members whose birthday is the day",
+        Job::Holiday => "queue holiday emails the set number of days before each enabled holiday",
+        Job::Winback => "queue win-back emails for lapsed repeat buyers outside the cooldown",
+        Job::Campaigns => {
+            "start every campaign occurrence that is due: snapshot its audience, hold out the control group, queue the rest"
+        }
+        Job::Outbox => "send every email that is due, then stop",
+        Job::PointsExpiryNotice => {
+            "queue the notices to members whose points expire at the end of the month the set number of days ahead"
+        }
+        Job::PointsExpiry => "expire the points whose Nth month after earning has ended, oldest first",
+    }
+}
 
 /// Jobs whose runs may overlap: the outbox's rows are claimed one by one, so replicas share it.
-const CONCURRENT_JOBS: &[&str] = &["outbox"];
+const CONCURRENT_JOBS: &[Job] = &[Job::Outbox];
 
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -131,11 +115,11 @@ pub async fn run_job(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Tr
 /// even those that fire after it finished.
 pub async fn run_scheduled(
     ctx: &JobContext,
-    name: &str,
+    job: Job,
     as_of: NaiveDate,
     tick: DateTime<Utc>,
 ) -> Result<Option<Finished>, JobError> {
-    let job = check(ctx, name, as_of)?;
+    check_date(ctx, as_of)?;
     let lease = match take_lease(ctx, job).await {
         Err(JobError::Busy(_)) => return Ok(None),
         taken => taken?,
@@ -152,23 +136,27 @@ pub async fn run_scheduled(
     finished
 }
 
-/// The job's name as `JOBS` has it, if it exists and the date is not in the future.
-fn check(ctx: &JobContext, name: &str, as_of: NaiveDate) -> Result<&'static str, JobError> {
-    let Some(&(job, _)) = JOBS.iter().find(|(job, _)| *job == name) else {
-        let known: Vec<_> = JOBS.iter().map(|(job, _)| *job).collect();
+/// The job called `name`, if it exists and the date is not in the future.
+fn check(ctx: &JobContext, name: &str, as_of: NaiveDate) -> Result<Job, JobError> {
+    let Some(job) = Job::parse(name) else {
         return Err(JobError::Invalid(format!(
             "no job is called {name:?}; jobs: {}",
-            known.join(", ")
+            Job::NAMES.join(", ")
         )));
     };
-    if as_of > ctx.today() {
-        return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
-    }
+    check_date(ctx, as_of)?;
     Ok(job)
 }
 
+fn check_date(ctx: &JobContext, as_of: NaiveDate) -> Result<(), JobError> {
+    if as_of > ctx.today() {
+        return Err(JobError::Invalid(format!("as-of date {as_of} is in the future")));
+    }
+    Ok(())
+}
+
 /// The job's lease: one run at a time across every process and replica.
-async fn take_lease(ctx: &JobContext, name: &str) -> Result<lease::Lease, JobError> {
+async fn take_lease(ctx: &JobContext, name: Job) -> Result<lease::Lease, JobError> {
     lease::Lease::acquire(&ctx.db, &format!("job:{name}"))
         .await?
         .map_err(|held| {
@@ -183,14 +171,14 @@ async fn take_lease(ctx: &JobContext, name: &str) -> Result<lease::Lease, JobErr
 /// can be traced, and a run started by a GraphQL mutation nests in that request's span and
 /// carries its request id too. How the run ended is logged here and counted for /metrics.
 async fn observed(
-    job: &'static str,
+    job: Job,
     as_of: NaiveDate,
     trigger: Trigger,
     run: impl Future<Output = Result<Finished, JobError>>,
 ) -> Result<Finished, JobError> {
     let span = tracing::info_span!(
         "job",
-        job,
+        job = job.as_str(),
         run_id = tracing::field::Empty,
         trigger = trigger.as_str(),
         %as_of
@@ -208,7 +196,7 @@ async fn observed(
 }
 
 /// Runs a job between its start and finish records in `job_runs`.
-async fn recorded(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
+async fn recorded(ctx: &JobContext, name: Job, as_of: NaiveDate, trigger: Trigger) -> Result<Finished, JobError> {
     let run_id = runs::start(&ctx.db, name, Some(as_of), trigger).await?;
     tracing::Span::current().record("run_id", run_id);
     tracing::info!("job started");
@@ -227,7 +215,7 @@ async fn recorded(ctx: &JobContext, name: &str, as_of: NaiveDate, trigger: Trigg
 
 async fn execute(
     ctx: &JobContext,
-    name: &str,
+    job: Job,
     as_of: NaiveDate,
     run_id: i64,
     trigger: Trigger,
@@ -239,13 +227,13 @@ async fn execute(
         Trigger::Cli | Trigger::Api => Timing::Now,
     };
     let day = Day { as_of, timing, run_id };
-    let counts = match name {
-        "analytics" => json(analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?),
-        "birthday" => json(builtin::birthday(ctx, day).await?),
-        "holiday" => json(builtin::holiday(ctx, day).await?),
-        "winback" => json(builtin::winback(ctx, day).await?),
-        "points-notice" => json(builtin::points_notice(ctx, day).await?),
-        "segments" => {
+    let counts = match job {
+        Job::Analytics => json(analytics::run(&ctx.db, as_of, &ctx.analytics, Some(run_id)).await?),
+        Job::Birthday => json(builtin::birthday(ctx, day).await?),
+        Job::Holiday => json(builtin::holiday(ctx, day).await?),
+        Job::Winback => json(builtin::winback(ctx, day).await?),
+        Job::PointsExpiryNotice => json(builtin::points_expiry_notice(ctx, day).await?),
+        Job::Segments => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),
                 actor: "job:segments".to_owned(),
@@ -256,7 +244,7 @@ async fn execute(
             let started = campaigns::start_on_entry(ctx, &refreshed.refreshes, run_id).await?;
             serde_json::json!({ "segments": refreshed, "campaigns": started })
         }
-        "campaigns" => {
+        Job::Campaigns => {
             let today = ctx.today();
             // A run for a past date catches up on that day's occurrences.
             let (now, catch_up) = if as_of >= today {
@@ -270,9 +258,8 @@ async fn execute(
             };
             json(campaigns::run(ctx, now, catch_up, run_id).await?)
         }
-        "outbox" => json(send_outbox(ctx).await?),
-        "points-expiry" => json(points::expiry::run(&ctx.db, &ctx.points, ctx.time_zone, as_of).await?),
-        other => return Err(JobError::Invalid(format!("no job is called {other:?}"))),
+        Job::Outbox => json(send_outbox(ctx).await?),
+        Job::PointsExpiry => json(points::expiry::run(&ctx.db, &ctx.points, ctx.time_zone, as_of).await?),
     };
     Ok(counts)
 }

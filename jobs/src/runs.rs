@@ -4,44 +4,24 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::job_run;
+pub use entity::vocabulary::Trigger;
+use entity::vocabulary::{Job, JobRunStatus};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::{Finished, JobError};
 
-pub const RUNNING: &str = "running";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
-
-/// How a run was started.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    Schedule,
-    Cli,
-    Api,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Schedule => "schedule",
-            Self::Cli => "cli",
-            Self::Api => "api",
-        }
-    }
-}
-
 /// Records the start of a run.
 pub async fn start(
     db: &DatabaseConnection,
-    job: &str,
+    job: Job,
     as_of: Option<NaiveDate>,
     trigger: Trigger,
 ) -> Result<i64, DbErr> {
     let run = job_run::ActiveModel {
-        job: Set(job.to_owned()),
+        job: Set(job),
         as_of: Set(as_of),
-        trigger: Set(trigger.as_str().to_owned()),
-        status: Set(RUNNING.to_owned()),
+        trigger: Set(trigger),
+        status: Set(JobRunStatus::Running),
         started_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -51,10 +31,10 @@ pub async fn start(
 }
 
 /// Whether a scheduled run of `job` started at or after `tick` (another replica took that tick).
-pub async fn scheduled_since(db: &DatabaseConnection, job: &str, tick: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn scheduled_since(db: &DatabaseConnection, job: Job, tick: DateTime<Utc>) -> Result<bool, DbErr> {
     let found = job_run::Entity::find()
         .filter(job_run::Column::Job.eq(job))
-        .filter(job_run::Column::Trigger.eq(Trigger::Schedule.as_str()))
+        .filter(job_run::Column::Trigger.eq(Trigger::Schedule))
         .filter(job_run::Column::StartedAt.gte(tick))
         .one(db)
         .await?;
@@ -68,12 +48,12 @@ pub async fn finish(
     outcome: &Result<serde_json::Value, String>,
 ) -> Result<(), DbErr> {
     let (status, counts, error) = match outcome {
-        Ok(counts) => (SUCCEEDED, Some(counts.to_string()), None),
-        Err(error) => (FAILED, None, Some(error.clone())),
+        Ok(counts) => (JobRunStatus::Succeeded, Some(counts.to_string()), None),
+        Err(error) => (JobRunStatus::Failed, None, Some(error.clone())),
     };
     job_run::ActiveModel {
         id: ActiveValue::Unchanged(id),
-        status: Set(status.to_owned()),
+        status: Set(status),
         finished_at: Set(Some(Utc::now())),
         counts: Set(counts),
         error: Set(error),
@@ -97,13 +77,14 @@ pub fn describe_metrics() {
     );
 }
 
-/// Counts and times one run. `job` is one of [`crate::JOBS`], so the labels stay few.
-pub fn observe(job: &'static str, result: &Result<Finished, JobError>, elapsed: Duration) {
+/// Counts and times one run.
+pub fn observe(job: Job, result: &Result<Finished, JobError>, elapsed: Duration) {
     let outcome = match result {
         Ok(_) => "succeeded",
         Err(JobError::Busy(_)) => "busy",
         Err(_) => "failed",
     };
+    let job = job.as_str();
     metrics::counter!("patron_job_runs_total", "job" => job, "outcome" => outcome).increment(1);
     metrics::histogram!("patron_job_run_duration_seconds", "job" => job, "outcome" => outcome)
         .record(elapsed.as_secs_f64());

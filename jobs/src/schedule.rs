@@ -4,10 +4,10 @@ use std::future::Future;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
-use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+use tokio_cron_scheduler::{Job as CronJob, JobScheduler, JobSchedulerError};
 use tokio_util::task::TaskTracker;
 
-use crate::{run_scheduled, JobContext};
+use crate::{run_scheduled, Job, JobContext};
 
 /// Cron expressions (with seconds) in the brand's time zone.
 #[derive(Clone, Debug)]
@@ -50,29 +50,32 @@ impl Scheduler {
 pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
     let running = TaskTracker::new();
-    let jobs: [(&str, &'static [&'static str]); 3] = [
-        (&schedules.analytics, &["analytics", "segments", "points-expiry"]),
+    let jobs: [(&str, &'static [Job]); 3] = [
+        (
+            &schedules.analytics,
+            &[Job::Analytics, Job::Segments, Job::PointsExpiry],
+        ),
         (
             &schedules.outreach,
-            &["birthday", "holiday", "winback", "points-notice"],
+            &[Job::Birthday, Job::Holiday, Job::Winback, Job::PointsExpiryNotice],
         ),
-        (&schedules.campaigns, &["campaigns"]),
+        (&schedules.campaigns, &[Job::Campaigns]),
     ];
     for (cron, names) in jobs {
         let (ctx, running, ticks) = (ctx.clone(), running.clone(), Ticks::parse(cron)?);
-        let job = Job::new_async_tz(cron, ctx.time_zone, move |_, _| {
+        let job = CronJob::new_async_tz(cron, ctx.time_zone, move |_, _| {
             let ctx = ctx.clone();
             let tick = ticks.current(ctx.time_zone);
             tracked(&running, async move {
-                for name in names {
-                    scheduled(&ctx, name, tick).await;
+                for job in names {
+                    scheduled(&ctx, *job, tick).await;
                 }
             })
         })?;
         scheduler.add(job).await?;
     }
     let (dispatcher, tracker) = (ctx.clone(), running.clone());
-    let job = Job::new_async_tz(schedules.outbox.as_str(), ctx.time_zone, move |_, _| {
+    let job = CronJob::new_async_tz(schedules.outbox.as_str(), ctx.time_zone, move |_, _| {
         let ctx = dispatcher.clone();
         tracked(&tracker, async move { dispatch(&ctx).await })
     })?;
@@ -129,14 +132,14 @@ impl Ticks {
 
 /// A scheduled run: analytics covers yesterday, the last complete day in the brand's time zone;
 /// segments and the outreach jobs cover today. A tick that another replica took is skipped.
-async fn scheduled(ctx: &JobContext, job: &str, tick: DateTime<Utc>) {
+async fn scheduled(ctx: &JobContext, job: Job, tick: DateTime<Utc>) {
     let as_of = match job {
-        "analytics" => ctx.today() - Duration::days(1),
+        Job::Analytics => ctx.today() - Duration::days(1),
         _ => ctx.today(),
     };
     // A run logs how it ended, in a span with the job's name and run id.
     if let Ok(None) = run_scheduled(ctx, job, as_of, tick).await {
-        tracing::debug!(job, %tick, "another replica ran this tick");
+        tracing::debug!(job = job.as_str(), %tick, "another replica ran this tick");
     }
 }
 

@@ -3,9 +3,9 @@
 //! `member_metrics` and `tier_history` are derived data: only the analytics run writes them, in
 //! bulk, with member ids it has just read, and members are never deleted (erasure keeps the row).
 //! On PostgreSQL each foreign-key check also takes a `FOR KEY SHARE` lock on the member row,
-//! which rewrites a million member tuples per run: with the checks a first run over a million
-//! members took 43 s, without them 20 s. SQLite's checks take no locks, and SQLite cannot drop a
-//! constraint without rebuilding the table, so it keeps them.
+//! which rewrites a million member tuples per run: without the checks a first run over a million
+//! members took far less time (see docs/benchmarks.md). SQLite's checks take no locks, and SQLite
+//! cannot drop a constraint without rebuilding the table, so it keeps them.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -1,10 +1,10 @@
 //! Segment membership and its history are written in bulk — a new segment's first refresh adds a
-//! row per member to each — and PostgreSQL checks every foreign key row by row: with the member
-//! and segment keys, 346k rows took 13.5 s to insert instead of 4.0 s. Members are never deleted
-//! (erasure keeps the row), the refresh writes only ids it has just read from `members` and its
-//! own refresh, and deleting a segment deletes these rows itself (`service::segment::delete`), so
-//! on PostgreSQL the keys go. SQLite keeps them: it cannot drop a constraint without rebuilding
-//! the table, and its checks are cheap lookups in the same process.
+//! row per member to each — and PostgreSQL checks every foreign key row by row: the member and
+//! segment keys made each insert several times as costly (see docs/benchmarks.md). Members are
+//! never deleted (erasure keeps the row), the refresh writes only ids it has just read from
+//! `members` and its own refresh, and deleting a segment deletes these rows itself
+//! (`service::segment::delete`), so on PostgreSQL the keys go. SQLite keeps them: it cannot drop
+//! a constraint without rebuilding the table, and its checks are cheap lookups in the same process.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 

@@ -200,8 +200,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     /// Tokens whose signature checked out, by their text: a client sends the same token all
-    /// day, and checking its signature again cost a fifteenth of a member lookup. Expiry and
-    /// revocation are checked on every request all the same.
+    /// day, and checking its signature again was a noticeable share of a member lookup's cost
+    /// (see docs/benchmarks.md). Expiry and revocation are checked on every request all the same.
     verified: Arc<Mutex<LruCache<String, Claims>>>,
     ttl_hours: i64,
     /// Lifetime of member tokens exchanged for an app key.

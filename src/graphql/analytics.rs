@@ -84,7 +84,7 @@ impl Metrics {
     async fn clv(&self) -> Option<Decimal> {
         self.0.clv_cents.map(money::from_cents)
     }
-    /// The seed's simple CLV: annual profit × expected lifecycle years.
+    /// The simple CLV: annual profit × expected lifecycle years.
     async fn simple_clv(&self) -> Decimal {
         money::from_cents(self.0.simple_clv_cents)
     }
@@ -326,10 +326,10 @@ impl From<job_run::Model> for JobRun {
     fn from(m: job_run::Model) -> Self {
         Self {
             id: m.id,
-            job: m.job,
+            job: m.job.to_string(),
             as_of: m.as_of,
-            trigger: m.trigger,
-            status: m.status,
+            trigger: m.trigger.to_string(),
+            status: m.status.to_string(),
             started_at: m.started_at,
             finished_at: m.finished_at,
             counts: m.counts,

@@ -1,5 +1,6 @@
 //! Parsed GraphQL documents by their text. Apps send the same few documents all day: parsing
-//! one took a twentieth of a member lookup's time, validating it against the schema an eighth.
+//! one and validating it against the schema were a noticeable share of a member lookup's time
+//! (see docs/benchmarks.md).
 //! A copy of the parsed tree costs less, and a document that passed validation passes again:
 //! only what depends on the request's variables has to be checked anew.
 use std::num::NonZeroUsize;

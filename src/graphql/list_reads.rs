@@ -1,11 +1,11 @@
 //! Turns for the API's heavy reads: member lists, segment previews and counts. Each costs
-//! PostgreSQL milliseconds of its own CPU (a preview: 1.2 ms planning, 1.1 ms executing), where
-//! a lookup costs little beyond a round trip. Sixteen previews at once on two cores queued behind
-//! each other for the CPU: p99 56–70 ms; with turns for 8, 6 and 4 at a time 49, 47 and 40 ms.
+//! PostgreSQL milliseconds of its own CPU (planning and executing), where a lookup costs little
+//! beyond a round trip. Sixteen previews at once on two cores queued behind each other for the
+//! CPU, and fewer turns at a time brought their p99 down (see docs/benchmarks.md).
 //! A smaller pool does the same for lists but starves the lookups, which need many connections
-//! (a pool of 8 instead of 16 cost them a quarter of their throughput), so only these reads wait
-//! for a turn. SQLite reads a list in parallel from its own connections at little cost each:
-//! four turns cost its lists a fifth of their throughput, so there they are as many as its pool.
+//! (a smaller pool cost them much of their throughput), so only these reads wait for a turn.
+//! SQLite reads a list in parallel from its own connections at little cost each: fewer turns
+//! only cost its lists throughput, so there they are as many as its pool.
 use std::sync::Arc;
 
 use async_graphql::Context;

@@ -195,11 +195,7 @@ impl MeQuery {
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn tier_benefits(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TierBenefits>> {
         viewer(ctx)?;
-        Ok(brand(ctx)?
-            .benefits
-            .by_tier()
-            .map(TierBenefits::of)
-            .collect())
+        Ok(brand(ctx)?.benefits.by_tier().map(TierBenefits::of).collect())
     }
 }
 

@@ -85,7 +85,13 @@ pub async fn job_runs(
 ) -> AppResult<Vec<job_run::Model>> {
     viewer.require(&[Role::Admin, Role::Marketer])?;
     let mut query = job_run::Entity::find().order_by_desc(job_run::Column::Id).limit(limit);
-    if let Some(job) = job {
+    if let Some(name) = job {
+        let job = jobs::Job::parse(name).ok_or_else(|| {
+            AppError::field(
+                "job",
+                format!("no job is called {name:?}; jobs: {}", jobs::Job::NAMES.join(", ")),
+            )
+        })?;
         query = query.filter(job_run::Column::Job.eq(job));
     }
     Ok(query.all(conn).await?)

@@ -119,7 +119,8 @@ const METRICS: &str = "metrics_";
 const BALANCE: &str = "points_balance";
 
 /// The lookup's SQL, built once per database and shape (building a statement of fifty columns
-/// took a tenth of a lookup's time). Few shapes occur: an app asks the same few things.
+/// was a noticeable share of a lookup's time; see docs/benchmarks.md). Few shapes occur: an app
+/// asks the same few things.
 fn lookup_sql(backend: DbBackend, shape: LookupShape) -> Arc<str> {
     /// By database (PostgreSQL or not) and shape.
     type Built = HashMap<(bool, LookupShape), Arc<str>>;
@@ -181,7 +182,7 @@ fn build_sql(backend: DbBackend, shape: LookupShape) -> String {
 /// The member number is unique, and saying how selective its term is keeps SQLite from
 /// estimating it from its samples of the index (STAT4): a statement whose plan read a bound
 /// value is prepared again whenever a new value is bound, which cost the lookup more than
-/// executing it (175,000 of 463,000 instructions per request). The plan is the same.
+/// executing it (see docs/benchmarks.md). The plan is the same.
 /// (`?` stands for the term, as SQLite's placeholder in sea-query's custom expressions.)
 const SQLITE_UNIQUE_MATCH: &str = "likelihood(?, 0.000001)";
 

@@ -774,8 +774,8 @@ pub struct Listed {
 /// Ordered by a metric, a broad filter (a city, tiers) is fastest read off the metric's index
 /// until a page is full; a `narrow` one (see `MemberFilter::is_narrow`) from the few members it
 /// picks. PostgreSQL weighs the two itself; SQLite's planner starts from any filter's index and
-/// sorts everything it matched (600 ms for Shanghai's A and B members at 100,000 members,
-/// against 1 ms off the index), so there the order's table is put first unless `narrow`.
+/// sorts everything it matched (for Shanghai's A and B members, far slower than reading off
+/// the index; see docs/benchmarks.md), so there the order's table is put first unless `narrow`.
 pub async fn page(
     conn: &impl ConnectionTrait,
     cond: Condition,

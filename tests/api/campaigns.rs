@@ -543,7 +543,8 @@ async fn once_per_member_reaches_each_member_at_most_once_across_occurrences() {
     assert_eq!(to, ["o1@example.com", "o2@example.com"]);
 }
 
-/// The scenario's filter, as the segments issue words it.
+/// The scenario's filter: A and B members in Shanghai who bought bedding in the last year but
+/// not in the last 60 days.
 fn scenario_filter() -> serde_json::Value {
     let bedding = |days: i32| json!({ "bought": { "category": "床品", "window": { "lastDays": days } } });
     json!({ "and": [
@@ -561,7 +562,7 @@ const ZONES: [chrono_tz::Tz; 3] = [
     chrono_tz::America::Los_Angeles,
 ];
 
-/// The issue's marketer: "send the scenario segment the autumn-bedding email next Tuesday at
+/// A marketer's request: "send the scenario segment the autumn-bedding email next Tuesday at
 /// 10:00 in their own time zone, keep 10% back, and show me 30 days later what it earned".
 /// Next Tuesday is only scheduled (it starts nothing today); the send itself is replayed on a
 /// Tuesday far enough back that its 30 days are over, so the report can be read now.

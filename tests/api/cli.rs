@@ -154,7 +154,7 @@ fn migrate_against(url: &str) -> (String, Duration) {
     (stderr, started.elapsed())
 }
 
-/// Issue 8: a wrong DATABASE_URL waited 30 s and said only "pool timed out".
+/// Once, a wrong DATABASE_URL waited 30 s and said only "pool timed out".
 #[test]
 fn a_wrong_database_url_fails_fast_naming_the_server_and_the_cause() {
     let port = free_port();

@@ -93,7 +93,7 @@ async fn demo_data_is_reproducible_and_the_analytics_run_fits_it() {
         .iter()
         .all(|e| e["node"]["tier"] == "A" || e["node"]["tier"] == "B"));
 
-    // Each quadrant shows its strategy (seed 004).
+    // Each quadrant shows its strategy.
     let strategies = "{ members(first: 100) { edges { node { metrics {
         loyaltyQuadrant loyaltyStrategy valueQuadrant valueStrategy } } } } }";
     let edges = app.ok(&admin, strategies, json!({})).await["members"]["edges"].clone();

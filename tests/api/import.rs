@@ -141,8 +141,8 @@ M2,2026-01-07,1,,O-2,,,
 }
 
 /// 20 batches of 1000 rows, each batch spanning 1000 members, with purchases and returns of the
-/// same orders and bad rows. Issue 8: SQLite refused the lookup of a batch's orders (an OR per
-/// order nested deeper than 1000) and imported nothing.
+/// same orders and bad rows. SQLite once refused the lookup of a batch's orders (an OR per order
+/// nested deeper than 1000) and imported nothing.
 #[tokio::test]
 async fn a_20000_row_purchase_file_imports_and_reimports_unchanged() {
     let app = spawn_app().await;
@@ -307,7 +307,7 @@ async fn a_database_error_names_the_lines_of_the_failing_batch() {
     assert_eq!(purchase_count(&app).await, 1000, "the first batch is kept");
 }
 
-/// Issue 8: Excel on Chinese Windows saves CSV as GBK; such files were rejected line by line.
+/// Excel on Chinese Windows saves CSV as GBK; such files were once rejected line by line.
 #[tokio::test]
 async fn gbk_files_import_detected_or_with_the_encoding_flag() {
     let app = spawn_app().await;

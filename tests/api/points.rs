@@ -234,7 +234,7 @@ async fn members_are_told_before_their_points_lapse() {
     let queued = |date: &'static str| {
         let app = &app;
         async move {
-            app.run_job("points-notice", date).await.expect("notice")["queued"]
+            app.run_job("points-expiry-notice", date).await.expect("notice")["queued"]
                 .as_u64()
                 .unwrap()
         }

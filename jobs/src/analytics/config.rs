@@ -1,4 +1,4 @@
-//! Every default of DOMAIN.md section 3, as configuration.
+//! Every default of the nightly analytics run (see docs/concepts.md), as configuration.
 use serde::{Deserialize, Serialize};
 
 use super::facts::Tier;
@@ -79,7 +79,7 @@ pub struct AnalyticsConfig {
     /// Model CLV horizon (days) and annual discount rate.
     pub clv_horizon_days: f64,
     pub clv_annual_discount_rate: f64,
-    /// The seed's simple CLV: annual profit × expected lifecycle years.
+    /// The simple CLV: annual profit × expected lifecycle years.
     pub lifecycle_years: f64,
     /// `lapsed` when p_alive is below this, or recency exceeds
     /// max(`lapsed_min_days`, 2 × the member's mean inter-purchase gap).

@@ -1,8 +1,8 @@
-//! The nightly analytics run (DOMAIN.md section 3): per-member facts aggregated in the
+//! The nightly analytics run (see docs/concepts.md): per-member facts aggregated in the
 //! database, scored here in Rust, written back in bulk.
 //!
 //! * [`facts`]: what the aggregation yields per member, and the tier state carried between runs;
-//! * [`config`]: every default of section 3, configurable;
+//! * [`config`]: every default of the run, configurable;
 //! * [`score`]: facts → per-member scores and the run summary (pure, no database).
 
 pub mod config;

@@ -1,4 +1,4 @@
-//! A member's progress by the tier rules (DOMAIN.md section 3, thresholds mode), for the
+//! A member's progress by the tier rules (thresholds mode; see docs/concepts.md), for the
 //! member's own app: which tier today's 365-day window qualifies for, until when it still does
 //! without another purchase (purchase days leave the window one by one), and what spend and
 //! visits reach the next tier, valid until the window first loses a day.

@@ -97,7 +97,7 @@ pub struct RunSummary {
     pub lapsed: u64,
 }
 
-/// Scores every member as of `as_of` (DOMAIN.md section 3).
+/// Scores every member as of `as_of` (see docs/concepts.md).
 ///
 /// Fails only on an unusable configuration or more than `u32::MAX` members. When a purchase model
 /// cannot be fitted (too few members, nobody with a repeat purchase) the run still succeeds: the

@@ -89,7 +89,7 @@ struct Returned {
     day_orders: i64,
 }
 
-/// The day boundaries of section 3's windows, as of D.
+/// The day boundaries of the analytics run's windows, as of D.
 struct Windows {
     /// (D−365, D]
     year: NaiveDate,
@@ -406,9 +406,9 @@ pub async fn save(
 /// that runs right after and for member lists ordered by a metric (PostgreSQL's autovacuum would
 /// get there minutes later, planning them blind; SQLite keeps none until asked). On PostgreSQL
 /// VACUUM also marks the rewritten pages all-visible, so a segment reads a metric such as the
-/// tier off its index alone (the scenario's A and B members: 31 ms instead of 180 ms at a
-/// million). SQLite reads every index whole (0.17 s at 100,000 members): its sampling
-/// (`analysis_limit`) takes the first rows of an index, which made a tier look forty times
+/// tier off its index alone (the scenario's A and B members several times faster at a million;
+/// see docs/benchmarks.md). SQLite reads every index whole (cheap: see docs/benchmarks.md): its
+/// sampling (`analysis_limit`) takes the first rows of an index, which made a tier look far
 /// rarer than it is.
 async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     let analyze = if db.get_database_backend() == DbBackend::Postgres {

@@ -1,4 +1,4 @@
-//! The built-in birthday, holiday, win-back and points-notice campaigns: who each is for, as a
+//! The built-in birthday, holiday, win-back and points-expiry-notice campaigns: who each is for, as a
 //! filter in the segment language, and when, started through the one occurrence path like any
 //! campaign — narrowed by a segment as it is that morning, its control group held out and
 //! recorded, so its report compares the members sent to with those held out.
@@ -215,7 +215,7 @@ pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
 /// month's last day, every member with points that lapse at the end of it (by the expiry rule:
 /// points earned before the first of the month N months back, less everything spent, oldest
 /// first). Other days queue nothing: points lapse only at a month's end.
-pub async fn points_notice(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
+pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
     let settings = Builtin::load(&ctx.db, CampaignKind::PointsExpiry, &ctx.outreach.config).await?;
     let last_day = day.as_of + Duration::days(i64::from(settings.days_before(ctx.points.notice_days_before)));
     let earned_before = (ctx.points.expiry_months > 0 && last_day == expiry::last_day_of_month(last_day))

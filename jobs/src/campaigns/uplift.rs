@@ -1,4 +1,4 @@
-//! What a campaign earned against its control group (DOMAIN.md section 4): revenue per member of
+//! What a campaign earned against its control group (see docs/concepts.md): revenue per member of
 //! the sent and held-out groups, the uplift, the incremental revenue with a 95% interval from
 //! Welch's standard error, and the same figures adjusted with CUPED.
 //!

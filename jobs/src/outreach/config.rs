@@ -1,4 +1,4 @@
-//! Every default of DOMAIN.md section 4's outreach, as configuration.
+//! Every default of outreach (see docs/concepts.md), as configuration.
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};

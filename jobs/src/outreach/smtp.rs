@@ -2,7 +2,7 @@
 //!
 //! Why not lettre's `AsyncSmtpTransport`: in lettre 0.11.23 its sockets keep Nagle's algorithm on,
 //! and every message then waits for the server's delayed ACK (40 ms on Linux) before its final
-//! `.` goes out — about 440 messages per second over 20 connections, whatever the hardware
+//! `.` goes out — one message per delayed ACK on each connection, whatever the hardware
 //! (lettre pull request #1159 fixes it; not yet released). Our sockets set `TCP_NODELAY`; the
 //! SMTP dialogue, STARTTLS and AUTH remain lettre's.
 use std::sync::Mutex;

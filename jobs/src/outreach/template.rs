@@ -25,7 +25,8 @@ pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"]
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
 /// Instructions one part may execute (minijinja's fuel): the shipped templates take under 100,
-/// two nested loops over `range(100000)` would take billions (200,000 run out in milliseconds).
+/// two nested loops over `range(100000)` would take billions (200,000 run out long before
+/// `MAX_RENDER_TIME`).
 pub const FUEL: u64 = 200_000;
 /// Bytes one rendered part may have (Gmail clips a message past about 100 KB anyway).
 pub const MAX_PART_BYTES: usize = 512 * 1024;
@@ -234,7 +235,7 @@ impl TemplateError {
 }
 
 /// A set of compiled templates keyed by (kind, locale), compiled once and rendered many times
-/// (the dispatcher renders ~10,000 emails per second, so never recompile per message).
+/// (the dispatcher renders every email of a send, so never recompile per message).
 pub struct Templates {
     env: Environment<'static>,
     /// Template names in `env` by kind, then locale: [subject, text, html].

@@ -1,4 +1,4 @@
-//! The points programme's rules (DOMAIN.md section 2: "earning rate may depend on tier"):
+//! The points programme's rules (the earning rate may depend on tier; see docs/concepts.md):
 //! points earned on purchases by tier and taken back on returns (`earn`), and points expiring
 //! at the end of the Nth month after they were earned (`expiry`, a nightly job).
 pub mod earn;

@@ -217,7 +217,8 @@ fn invalid(path: &str, message: impl Into<String>) -> FilterError {
 struct LocalDays {
     as_of: AsOf,
     /// Other dates and the zones that are at them, in a fixed order; worked out when an age or
-    /// birthday condition first asks (going through every zone took a sixth of a preview's time).
+    /// birthday condition first asks (going through every zone was a noticeable share of a
+    /// preview's time; see docs/benchmarks.md).
     elsewhere: OnceCell<BTreeMap<NaiveDate, Vec<&'static str>>>,
 }
 
@@ -350,8 +351,8 @@ impl<'a> Compiler<'a> {
             return Ok(Condition::all().add(Expr::exists(any.expr(Expr::val(1)).to_owned())));
         }
         // A threshold: the members whose totals over the window reach it, as one aggregate of
-        // the window's rows. (Asked per member, it would probe the purchases of every candidate:
-        // half a minute for a million members on PostgreSQL.)
+        // the window's rows. (Asked per member, it would probe the purchases of every candidate,
+        // far slower at a million members on PostgreSQL; see docs/benchmarks.md.)
         let member_id = (purchase::Entity, purchase::Column::MemberId);
         let mut totals = self
             .window_rows(&bought.window, category, store, &window_path)?

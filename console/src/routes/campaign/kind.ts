@@ -1,5 +1,5 @@
 // What a campaign's kind decides on its page: the built-in birthday, holiday, win-back and
-// points-notice campaigns have no schedule (a send time instead) and are paused, not cancelled;
+// points-expiry-notice campaigns have no schedule (a send time instead) and are paused, not cancelled;
 // some of them go days early.
 import type { CampaignKind } from '../../lib/gql/graphql';
 

@@ -19,7 +19,7 @@ fn share(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// The brand KPIs of DOMAIN.md 3, as fractions.
+/// The brand KPIs (see docs/concepts.md), as fractions.
 pub(super) fn kpis(facts: &[MemberFacts], as_of: NaiveDate, scratch: &mut Vec<(i64, u32)>) -> Kpis {
     let (mut active, mut repeat) = (0, 0);
     let (mut previously_active, mut churned) = (0, 0);

@@ -1,4 +1,4 @@
-//! The purchase model (DOMAIN.md 3): BG/NBD fitted on every buyer's (x, t_x, T) in days,
+//! The purchase model (see docs/concepts.md): BG/NBD fitted on every buyer's (x, t_x, T) in days,
 //! Gamma-Gamma on repeat buyers' mean spend per repeat purchase day, both evaluated once per
 //! distinct summary rather than once per member.
 use std::num::NonZeroUsize;

@@ -47,7 +47,7 @@ fn score_axis(
     });
 }
 
-/// R, F and M scores 1–5 (DOMAIN.md 3): F on frequency_365, M on monetary_365, R on
+/// R, F and M scores 1–5 (see docs/concepts.md): F on frequency_365, M on monetary_365, R on
 /// −recency_days so the most recent score 5.
 pub(super) fn rfm_scores(facts: &[MemberFacts], scores: &mut [MemberScores], scratch: &mut Vec<(i64, u32)>) {
     // A member active in the window has a last purchase; the fallback only guards bad facts.

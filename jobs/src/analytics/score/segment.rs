@@ -42,8 +42,8 @@ fn median_over_active(
     twice_median(scratch)
 }
 
-/// "High" is strictly above the median (DOMAIN.md 3): a member exactly at it is low, and with
-/// nobody to take a median over nobody is high.
+/// "High" is strictly above the median (see docs/concepts.md): a member exactly at it is low,
+/// and with nobody to take a median over nobody is high.
 fn is_high(twice_median: Option<i128>, value: i64) -> bool {
     twice_median.is_some_and(|m| 2 * i128::from(value) > m)
 }
