@@ -41,7 +41,7 @@ pub struct Settings {
     /// `X-Forwarded-For` is believed, so the sign-in throttle sees the real client behind them.
     pub trusted_proxies: String,
     /// How many member lists, segment previews and counts may read the database at once; more
-    /// wait their turn (see `graphql::list_reads`). Unset: 4 on PostgreSQL, 8 on SQLite.
+    /// wait their turn (see `http::list_reads`). Unset: 4 on PostgreSQL, 8 on SQLite.
     pub max_concurrent_list_reads: Option<usize>,
     /// Run the nightly jobs inside `patron serve` (every replica may: a lease keeps runs single).
     pub scheduler: bool,

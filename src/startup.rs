@@ -16,13 +16,14 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::idp::IdentityProvider;
 use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
+use crate::db;
 use crate::graphql;
-use crate::graphql::transport::{self, GraphqlState};
-use crate::prometheus::Metrics;
+use crate::http::prometheus::Metrics;
+use crate::http::transport::{self, GraphqlState};
+use crate::http::unsubscribe::UnsubscribeState;
+use crate::http::{console, health, prometheus, requests};
 use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
-use crate::unsubscribe::UnsubscribeState;
-use crate::{console, db, health, observe, prometheus};
 
 /// Counts SQL statements sent to the database: how tests prove a page costs a constant number.
 #[derive(Clone, Default)]
@@ -96,9 +97,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 // The last wrap runs first: TracingLogger opens the request span and id that
-                // `observe` logs, counts and returns.
-                .wrap(from_fn(observe::request))
-                .wrap(TracingLogger::<observe::RequestSpan>::new())
+                // `requests` logs, counts and returns.
+                .wrap(from_fn(requests::request))
+                .wrap(TracingLogger::<requests::RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(unsubscribe.clone())
                 .app_data(metrics.clone())
@@ -106,7 +107,7 @@ impl Application {
                 // The API first: routes are tried in order, and a pattern with a parameter
                 // (`/unsubscribe/{token}`) costs a regular expression to rule out.
                 .configure(transport::routes)
-                .configure(crate::unsubscribe::routes)
+                .configure(crate::http::unsubscribe::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)
                 .configure(console::routes)

@@ -6,7 +6,6 @@ use jobs::JobContext;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::auth::viewer;
 use crate::graphql::{db, page};
 use crate::money;
 use crate::service::analytics::{self as service, Layer, LoyaltyQuadrant, Strategy, Tier, ValueQuadrant};
@@ -349,16 +348,14 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<Option<AnalyticsRun>> {
-        Ok(service::run(db(ctx)?, viewer(ctx)?, as_of)
-            .await?
-            .map(AnalyticsRun::new))
+        Ok(service::run(db(ctx)?, as_of).await?.map(AnalyticsRun::new))
     }
 
     /// The newest analytics runs, newest first (at most 100). Admins and marketers.
     #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
     async fn analytics_runs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<AnalyticsRun>> {
         let limit = page::page_size(first, 20)?;
-        let runs = service::runs(db(ctx)?, viewer(ctx)?, limit).await?;
+        let runs = service::runs(db(ctx)?, limit).await?;
         Ok(runs.into_iter().map(AnalyticsRun::new).collect())
     }
 
@@ -371,7 +368,7 @@ impl AnalyticsQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<JobRun>> {
         let limit = page::page_size(first, 20)?;
-        let runs = service::job_runs(db(ctx)?, viewer(ctx)?, job.as_deref(), limit).await?;
+        let runs = service::job_runs(db(ctx)?, job.as_deref(), limit).await?;
         Ok(runs.into_iter().map(JobRun::from).collect())
     }
 }
@@ -394,6 +391,6 @@ impl AnalyticsMutation {
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<JobRun> {
         let jobs = ctx.data::<JobContext>()?;
-        Ok(service::run_job(jobs, viewer(ctx)?, &name, as_of).await?.into())
+        Ok(service::run_job(jobs, &name, as_of).await?.into())
     }
 }

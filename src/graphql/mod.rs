@@ -15,25 +15,22 @@ use jobs::JobContext;
 use crate::auth::{TokenKeys, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
+use crate::http::{documents, list_reads, operations};
 use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
 
 pub mod activity;
 pub mod analytics;
 pub mod campaign;
-pub mod documents;
-pub mod list_reads;
 pub mod loaders;
 pub mod me;
 pub mod member;
-pub mod observe;
 pub mod outreach;
 pub mod page;
 pub mod policy;
 pub mod segment;
 pub mod session;
 pub mod store;
-pub mod transport;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -137,7 +134,7 @@ pub async fn execute(
     checked: documents::Checked,
 ) -> Response {
     let started = Instant::now();
-    let operation = observe::operation_label(&mut request);
+    let operation = operations::operation_label(&mut request);
     let (schema, validates) = if only_introspects(&mut request) {
         (&schema.introspection, false)
     } else if checked == documents::Checked::Before {
@@ -163,7 +160,7 @@ pub async fn execute(
     for error in &mut response.errors {
         tag_client_error(error);
     }
-    observe::record(operation, &response, started.elapsed());
+    operations::record(operation, &response, started.elapsed());
     response
 }
 

@@ -193,7 +193,7 @@ impl OutreachQuery {
     /// The brand's holidays with their dates in `year`. Staff.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn holidays(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Vec<Holiday>> {
-        let all = service::holidays(db(ctx)?, viewer(ctx)?, &jobs(ctx)?.outreach).await?;
+        let all = service::holidays(db(ctx)?, &jobs(ctx)?.outreach).await?;
         let mut dated = Vec::with_capacity(all.len());
         for holiday in all {
             let date = service::holiday_date(&holiday, year)?;
@@ -211,7 +211,7 @@ impl OutreachQuery {
         ctx: &Context<'_>,
         kind: Option<String>,
     ) -> async_graphql::Result<Vec<EmailTemplate>> {
-        let templates = service::templates(db(ctx)?, viewer(ctx)?).await?;
+        let templates = service::templates(db(ctx)?).await?;
         Ok(templates
             .into_iter()
             .filter(|t| kind.as_ref().is_none_or(|k| *k == t.kind))
@@ -235,7 +235,7 @@ impl OutreachQuery {
             locale: locale.as_deref(),
             holiday_key: holiday_key.as_deref(),
         };
-        let (_, rendered) = service::preview(db(ctx)?, viewer(ctx)?, jobs(ctx)?, &request).await?;
+        let (_, rendered) = service::preview(db(ctx)?, jobs(ctx)?, &request).await?;
         Ok(rendered.into())
     }
 
@@ -248,15 +248,7 @@ impl OutreachQuery {
         member_no: String,
         holiday_key: Option<String>,
     ) -> async_graphql::Result<TemplateDraftPreview> {
-        let rendered = service::preview_draft(
-            db(ctx)?,
-            viewer(ctx)?,
-            jobs(ctx)?,
-            input,
-            &member_no,
-            holiday_key.as_deref(),
-        )
-        .await?;
+        let rendered = service::preview_draft(db(ctx)?, jobs(ctx)?, input, &member_no, holiday_key.as_deref()).await?;
         Ok(match rendered {
             Ok(email) => TemplateDraftPreview {
                 email: Some(email.into()),
@@ -281,7 +273,7 @@ impl OutreachQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<OutboxOccurrence>> {
         let limit = page::page_size(first, 20)?;
-        Ok(service::outbox_occurrences(db(ctx)?, viewer(ctx)?, limit).await?)
+        Ok(service::outbox_occurrences(db(ctx)?, limit).await?)
     }
 
     /// The outbox, oldest first. Admins and marketers. Every call is an export of member data
@@ -298,7 +290,7 @@ impl OutreachQuery {
         let offset = page::offset_after(after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let viewer = viewer(ctx)?;
-        let (rows, total) = service::outbox(db(ctx)?, viewer, &filter, offset, limit).await?;
+        let (rows, total) = service::outbox(db(ctx)?, &filter, offset, limit).await?;
         let detail = serde_json::json!({ "filter": filter, "offset": offset, "returned": rows.len() });
         ctx.data::<AuditTrail>()?.record(viewer, "outbox.export", None, detail);
         let has_next = offset + (rows.len() as u64) < total;
@@ -343,7 +335,7 @@ impl OutreachMutation {
         let (db, viewer) = (db(ctx)?, viewer(ctx)?);
         let key = input.key.trim().to_owned();
         service::save_holiday(db, viewer, input).await?;
-        let all = service::holidays(db, viewer, &jobs(ctx)?.outreach).await?;
+        let all = service::holidays(db, &jobs(ctx)?.outreach).await?;
         let holiday = all
             .into_iter()
             .find(|h| h.holiday.key == key)

@@ -13,15 +13,10 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
-use crate::auth::{Role, Viewer};
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::audit;
 use crate::validate;
-
-/// Campaigns are marketing's: marketers and admins.
-pub fn require_manager(viewer: &Viewer) -> AppResult<()> {
-    viewer.require(&[Role::Admin, Role::Marketer])
-}
 
 /// What a marketer sets on a campaign; `None` leaves a field as it is on update.
 #[derive(Debug, Default)]
@@ -45,16 +40,14 @@ pub struct CampaignFields {
     pub days_before: Option<i32>,
 }
 
-pub async fn list(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<campaign::Model>> {
-    require_manager(viewer)?;
+pub async fn list(conn: &impl ConnectionTrait) -> AppResult<Vec<campaign::Model>> {
     Ok(campaign::Entity::find()
         .order_by_desc(campaign::Column::Id)
         .all(conn)
         .await?)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> AppResult<campaign::Model> {
-    require_manager(viewer)?;
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<campaign::Model> {
     campaign::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -66,7 +59,6 @@ pub async fn create(
     viewer: &Viewer,
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
-    require_manager(viewer)?;
     let kind = fields.kind.unwrap_or(CampaignKind::Custom);
     if kind.is_built_in() {
         return Err(AppError::field(
@@ -103,7 +95,7 @@ pub async fn update(
     id: i64,
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     use CampaignStatus::{Draft, Paused, Scheduled};
     if ![Draft, Scheduled, Paused].contains(&current.status) {
         return Err(AppError::field(
@@ -253,7 +245,7 @@ pub async fn schedule(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<campaign::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     if current.status != CampaignStatus::Draft {
         return Err(AppError::field(
             "id",
@@ -301,7 +293,7 @@ pub async fn pause(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<campaign::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     if !current.status.is_live() {
         return Err(AppError::field(
             "id",
@@ -324,7 +316,7 @@ pub async fn resume(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<campaign::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     if current.status != CampaignStatus::Paused {
         return Err(AppError::field("id", "only a paused campaign can be resumed"));
     }
@@ -355,7 +347,7 @@ pub async fn cancel(
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<campaign::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     if [CampaignStatus::Finished, CampaignStatus::Cancelled].contains(&current.status) {
         return Err(AppError::field(
             "id",

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::points_entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, Value};
 
-use crate::auth::{Role, Viewer};
+use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -34,12 +34,6 @@ pub async fn apply(
     viewer: &Viewer,
     change: PointsChange<'_>,
 ) -> AppResult<points_entry::Model> {
-    let allowed: &[Role] = match change.kind {
-        PointsKind::Earn => &[Role::Admin, Role::Associate],
-        PointsKind::Redeem => &[Role::Admin, Role::Associate, Role::Member],
-        PointsKind::Expire | PointsKind::Adjust => &[Role::Admin],
-    };
-    viewer.require(allowed)?;
     let member = member::find_visible(conn, viewer, change.member_no).await?;
     member::ensure_active(&member)?;
     if change.points == 0 {

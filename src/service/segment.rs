@@ -11,7 +11,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 
-use crate::auth::{Role, Viewer};
+use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::audit;
 use crate::service::lookup::{self, Columns};
@@ -19,11 +19,6 @@ use crate::validate;
 
 /// Where filter errors point: the `filter` argument of every segment operation.
 pub const ROOT: &str = "filter";
-
-/// Segments are marketing's tool: marketers and admins.
-pub fn require_manager(viewer: &Viewer) -> AppResult<()> {
-    viewer.require(&[Role::Admin, Role::Marketer])
-}
 
 /// The compiled condition of a filter as of `as_of`.
 pub async fn condition(conn: &impl ConnectionTrait, filter: &Filter, as_of: AsOf) -> AppResult<Condition> {
@@ -56,16 +51,14 @@ pub async fn page(
         .collect::<Result<_, _>>()?)
 }
 
-pub async fn list(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<segment::Model>> {
-    require_manager(viewer)?;
+pub async fn list(conn: &impl ConnectionTrait) -> AppResult<Vec<segment::Model>> {
     Ok(segment::Entity::find()
         .order_by_asc(segment::Column::Name)
         .all(conn)
         .await?)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> AppResult<segment::Model> {
-    require_manager(viewer)?;
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<segment::Model> {
     segment::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -116,7 +109,6 @@ pub async fn create(
     filter: &Filter,
     as_of: AsOf,
 ) -> AppResult<segment::Model> {
-    require_manager(viewer)?;
     let (name, description, json) = validated(conn, None, name, description, filter, as_of).await?;
     let now = Utc::now();
     let row = segment::ActiveModel {
@@ -149,7 +141,7 @@ pub async fn update(
     filter: Option<&Filter>,
     as_of: AsOf,
 ) -> AppResult<segment::Model> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     let current_filter = filter_of(&current)?;
     let filter = filter.unwrap_or(&current_filter);
     let description = description.or(current.description.as_deref());
@@ -174,7 +166,7 @@ pub async fn update(
 
 /// Deletes a segment no other segment names.
 pub async fn delete(conn: &(impl ConnectionTrait + TransactionTrait), viewer: &Viewer, id: i64) -> AppResult<()> {
-    let current = find(conn, viewer, id).await?;
+    let current = find(conn, id).await?;
     for other in segment::Entity::find().all(conn).await? {
         if other.id != id && segments::referenced(&filter_of(&other)?).contains(&id) {
             return Err(AppError::field(
@@ -208,7 +200,7 @@ pub async fn refresh(
     id: i64,
     as_of: AsOf,
 ) -> AppResult<segment_refresh::Model> {
-    let current = find(db, viewer, id).await?;
+    let current = find(db, id).await?;
     let requester = segments::Requester {
         job_run_id: None,
         actor: viewer.actor.clone(),

@@ -15,9 +15,9 @@ use sea_orm::DatabaseConnection;
 use crate::auth::idp::IdentityProvider;
 use crate::auth::{self, TokenKeys};
 use crate::error::AppError;
-use crate::graphql::documents::Checked;
 use crate::graphql::session::ClientAddr;
 use crate::graphql::{self, AppSchema};
+use crate::http::documents::{self, Checked};
 
 /// What the GraphQL endpoint runs with.
 pub struct GraphqlState {
@@ -122,7 +122,7 @@ async fn post(state: web::Data<GraphqlState>, request: HttpRequest, payload: web
     if gql_request.query.trim().is_empty() {
         return no_query(media);
     }
-    let checked = graphql::documents::parse(&mut gql_request);
+    let checked = documents::parse(&mut gql_request);
     run(&state, &request, media, gql_request, checked).await
 }
 
@@ -154,7 +154,7 @@ async fn get(state: web::Data<GraphqlState>, request: HttpRequest) -> HttpRespon
     };
     let mut gql_request = async_graphql::Request::new(params.query).variables(variables);
     gql_request.operation_name = params.operation_name;
-    let checked = graphql::documents::parse(&mut gql_request);
+    let checked = documents::parse(&mut gql_request);
     if graphql::operation_type(&mut gql_request).is_some_and(|ty| ty != OperationType::Query) {
         let error = AppError::input("only queries may be sent with GET; send mutations with POST");
         let mut response = reject(media, StatusCode::METHOD_NOT_ALLOWED, &error);

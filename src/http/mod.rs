@@ -1,0 +1,13 @@
+//! HTTP plumbing, apart from the GraphQL domain modules: the /graphql endpoint and what serves it
+//! (document cache, turns for heavy reads, operation metrics), the middleware every request
+//! passes, and the other endpoints (probes, /metrics, the console, unsubscribe pages), so
+//! `graphql/` holds only the schema and `http/` everything that speaks HTTP.
+pub mod console;
+pub mod documents;
+pub mod health;
+pub mod list_reads;
+pub mod operations;
+pub mod prometheus;
+pub mod requests;
+pub mod transport;
+pub mod unsubscribe;
