@@ -400,7 +400,7 @@ impl MemberQuery {
             .transpose()?;
         let continues = after.is_some();
         let turn = list_reads::turn(ctx).await?;
-        let condition = service::condition(db, viewer, &filter).await?;
+        let condition = service::condition(viewer, &filter, brand(ctx)?.today())?;
         let narrow = filter.is_narrow();
         let mut rows = service::page(db, condition.clone(), order, after, limit + 1, narrow).await?;
         drop(turn);

@@ -16,7 +16,8 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::analytics::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
 use crate::service::{audit, staff, store};
-use crate::{money, validate};
+use crate::validate;
+use jobs::segments::{self, AsOf, FieldCondition, Filter, Op};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -617,8 +618,9 @@ pub struct MemberOrder {
     pub direction: SortDirection,
 }
 
-/// The SQL condition for a filter, narrowed to what the viewer may see.
-pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &MemberFilter) -> AppResult<Condition> {
+/// The SQL condition for a filter, narrowed to what the viewer may see. The profile and
+/// analytics filters are conditions of the segment language, compiled by its one compiler.
+pub fn condition(viewer: &Viewer, filter: &MemberFilter, today: NaiveDate) -> AppResult<Condition> {
     let mut cond = Condition::all();
     if viewer.role == Role::Associate {
         cond = cond.add(member::Column::StoreId.eq(viewer.store_id.unwrap_or(-1)));
@@ -629,38 +631,131 @@ pub async fn condition(conn: &impl ConnectionTrait, viewer: &Viewer, filter: &Me
     if let Some(search) = filter.search.as_deref().and_then(clearable) {
         cond = cond.add(search_condition(viewer, search));
     }
-    if let Some(code) = filter.store_code.as_deref() {
-        let store_id = store::by_code(conn, code).await?.map(|s| s.id).unwrap_or(-1);
-        cond = cond.add(member::Column::StoreId.eq(store_id));
-    }
-    if let Some(city) = filter.city.as_deref() {
-        cond = cond.add(member::Column::City.eq(city.trim()));
-    }
-    if let Some(gender) = filter.gender {
-        cond = cond.add(member::Column::Gender.eq(gender.as_str()));
-    }
-    if let Some(month) = filter.birthday_month {
-        if !(1..=12).contains(&month) {
-            return Err(AppError::field(
-                "birthdayMonth",
-                format!("birthdayMonth must be 1–12, not {month}"),
-            ));
-        }
-        cond = cond.add(member::Column::BirthMonth.eq(month));
-    }
-    if let Some(from) = filter.joined_from {
-        cond = cond.add(member::Column::JoinedAt.gte(from));
-    }
-    if let Some(to) = filter.joined_to {
-        cond = cond.add(member::Column::JoinedAt.lte(to));
-    }
-    if let Some(consent) = filter.email_consent {
-        cond = cond.add(member::Column::EmailConsent.eq(consent));
-    }
     if filter.assigned_to_me == Some(true) {
         cond = cond.add(member::Column::AssignedAssociateId.eq(viewer.staff_id.unwrap_or(-1)));
     }
-    Ok(cond.add(metrics_condition(filter)?))
+    let as_of = AsOf::new(today, today);
+    for (name, condition) in segment_conditions(filter) {
+        let compiled = segments::compile_fields(&condition, name, as_of)
+            .map_err(|problem| AppError::field(name, problem.message))?;
+        cond = cond.add(compiled);
+    }
+    Ok(cond)
+}
+
+/// Each given profile and analytics filter as a condition of the segment language, named by
+/// the filter's own field.
+fn segment_conditions(filter: &MemberFilter) -> Vec<(&'static str, Filter)> {
+    let field = |field: &str, op: Op, value: serde_json::Value| {
+        Filter::Field(FieldCondition {
+            field: field.to_owned(),
+            op,
+            value: Some(value),
+            values: None,
+        })
+    };
+    let mut conditions = Vec::new();
+    let mut given = |name: &'static str, condition: Option<Filter>| conditions.extend(condition.map(|c| (name, c)));
+    given(
+        "storeCode",
+        filter
+            .store_code
+            .as_ref()
+            .map(|code| field("store", Op::Eq, code.as_str().into())),
+    );
+    given(
+        "city",
+        filter
+            .city
+            .as_ref()
+            .map(|city| field("city", Op::Eq, city.as_str().into())),
+    );
+    given(
+        "gender",
+        filter.gender.map(|g| field("gender", Op::Eq, g.as_str().into())),
+    );
+    given(
+        "birthdayMonth",
+        filter.birthday_month.map(|m| field("birthMonth", Op::Eq, m.into())),
+    );
+    given(
+        "joinedFrom",
+        filter
+            .joined_from
+            .map(|d| field("joinedAt", Op::Ge, d.to_string().into())),
+    );
+    given(
+        "joinedTo",
+        filter
+            .joined_to
+            .map(|d| field("joinedAt", Op::Le, d.to_string().into())),
+    );
+    given(
+        "emailConsent",
+        filter.email_consent.map(|c| field("emailConsent", Op::Eq, c.into())),
+    );
+    given(
+        "tiers",
+        filter.tiers.as_ref().map(|tiers| {
+            Filter::Field(FieldCondition {
+                field: "tier".to_owned(),
+                op: Op::In,
+                value: None,
+                values: Some(tiers.iter().map(|t| t.as_str().into()).collect()),
+            })
+        }),
+    );
+    given(
+        "minRScore",
+        filter.min_r_score.map(|n| field("rScore", Op::Ge, n.into())),
+    );
+    given(
+        "minFScore",
+        filter.min_f_score.map(|n| field("fScore", Op::Ge, n.into())),
+    );
+    given(
+        "minMScore",
+        filter.min_m_score.map(|n| field("mScore", Op::Ge, n.into())),
+    );
+    given(
+        "loyaltyQuadrant",
+        filter
+            .loyalty_quadrant
+            .map(|q| field("loyaltyQuadrant", Op::Eq, q.as_str().into())),
+    );
+    given(
+        "valueQuadrant",
+        filter
+            .value_quadrant
+            .map(|q| field("valueQuadrant", Op::Eq, q.as_str().into())),
+    );
+    given("layer", filter.layer.map(|l| field("layer", Op::Eq, l.as_str().into())));
+    given(
+        "declining",
+        filter.declining.map(|d| field("declining", Op::Eq, d.into())),
+    );
+    given("lapsed", filter.lapsed.map(|l| field("lapsed", Op::Eq, l.into())));
+    given(
+        "minPAlive",
+        filter.min_p_alive.map(|p| field("pAlive", Op::Ge, p.into())),
+    );
+    given(
+        "maxPAlive",
+        filter.max_p_alive.map(|p| field("pAlive", Op::Le, p.into())),
+    );
+    given(
+        "minClv",
+        filter.min_clv.map(|clv| field("clv", Op::Ge, clv.to_string().into())),
+    );
+    given(
+        "minRecencyDays",
+        filter.min_recency_days.map(|d| field("recencyDays", Op::Ge, d.into())),
+    );
+    given(
+        "maxRecencyDays",
+        filter.max_recency_days.map(|d| field("recencyDays", Op::Le, d.into())),
+    );
+    conditions
 }
 
 /// Members whose name or member number contains `search`, or whose phone or email does. A
@@ -700,58 +795,6 @@ fn search_condition(viewer: &Viewer, search: &str) -> Condition {
         cond = cond.add(member::Column::Email.eq(email));
     }
     cond
-}
-
-/// Conditions on the latest analytics results (the member list joins `member_metrics`).
-fn metrics_condition(filter: &MemberFilter) -> AppResult<Condition> {
-    use member_metrics::Column as M;
-    let mut cond = Condition::all();
-    if let Some(tiers) = &filter.tiers {
-        cond = cond.add(M::Tier.is_in(tiers.iter().map(|t| t.as_str())));
-    }
-    for (field, minimum, column) in [
-        ("minRScore", filter.min_r_score, M::RScore),
-        ("minFScore", filter.min_f_score, M::FScore),
-        ("minMScore", filter.min_m_score, M::MScore),
-    ] {
-        if let Some(minimum) = minimum {
-            if !(1..=5).contains(&minimum) {
-                return Err(AppError::field(field, format!("{field} must be 1–5, not {minimum}")));
-            }
-            cond = cond.add(column.gte(minimum));
-        }
-    }
-    if let Some(quadrant) = filter.loyalty_quadrant {
-        cond = cond.add(M::LoyaltyQuadrant.eq(quadrant.as_str()));
-    }
-    if let Some(quadrant) = filter.value_quadrant {
-        cond = cond.add(M::ValueQuadrant.eq(quadrant.as_str()));
-    }
-    if let Some(layer) = filter.layer {
-        cond = cond.add(M::Layer.eq(layer.as_str()));
-    }
-    if let Some(declining) = filter.declining {
-        cond = cond.add(M::Declining.eq(declining));
-    }
-    if let Some(lapsed) = filter.lapsed {
-        cond = cond.add(M::Lapsed.eq(lapsed));
-    }
-    if let Some(p) = filter.min_p_alive {
-        cond = cond.add(M::PAlive.gte(p));
-    }
-    if let Some(p) = filter.max_p_alive {
-        cond = cond.add(M::PAlive.lte(p));
-    }
-    if let Some(clv) = filter.min_clv {
-        cond = cond.add(M::ClvCents.gte(money::to_cents("minClv", clv)?));
-    }
-    if let Some(days) = filter.min_recency_days {
-        cond = cond.add(M::RecencyDays.gte(days));
-    }
-    if let Some(days) = filter.max_recency_days {
-        cond = cond.add(M::RecencyDays.lte(days));
-    }
-    Ok(cond)
 }
 
 /// A member of a list page with the value it is ordered by (for its keyset cursor).

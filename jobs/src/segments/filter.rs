@@ -16,7 +16,7 @@ use sea_orm::{Condition, Value};
 
 use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
 use crate::calendar;
-use entity::vocabulary::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
+use entity::vocabulary::{Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
 
 /// Groups nest at most this deep (the root is depth 1).
 pub const MAX_DEPTH: usize = 8;
@@ -28,6 +28,8 @@ const MAX_DAYS: i32 = 3660;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Int,
+    /// A whole number from the first to the second, both included (a month, a score).
+    Bounded(i64, i64),
     Float,
     /// Cents in SQL; operands are decimal amounts.
     Money,
@@ -105,7 +107,7 @@ fields! {
     "gender" => m(C::Gender), Kind::Choice(GENDERS), true;
     "age" => m(C::Birthday), Kind::Age, true;
     "birthday" => m(C::Birthday), Kind::Date, true;
-    "birthMonth" => m(C::BirthMonth), Kind::Int, true;
+    "birthMonth" => m(C::BirthMonth), Kind::Bounded(1, 12), true;
     "joinedAt" => m(C::JoinedAt), Kind::Date, false;
     "interests" => m(C::Interests), Kind::Topics, true;
     "emailConsent" => m(C::EmailConsent), Kind::Bool, false;
@@ -115,9 +117,9 @@ fields! {
     // The latest analytics run (false for a member it has not scored yet).
     "tier" => x(X::Tier), Kind::Choice(TIERS), true;
     "qualifiedTier" => x(X::QualifiedTier), Kind::Choice(TIERS), true;
-    "rScore" => x(X::RScore), Kind::Int, true;
-    "fScore" => x(X::FScore), Kind::Int, true;
-    "mScore" => x(X::MScore), Kind::Int, true;
+    "rScore" => x(X::RScore), Kind::Bounded(1, 5), true;
+    "fScore" => x(X::FScore), Kind::Bounded(1, 5), true;
+    "mScore" => x(X::MScore), Kind::Bounded(1, 5), true;
     "loyaltyQuadrant" => x(X::LoyaltyQuadrant), Kind::Choice(LOYALTY), true;
     "valueQuadrant" => x(X::ValueQuadrant), Kind::Choice(VALUE), true;
     "loyaltyStrategy" => x(X::LoyaltyQuadrant), Kind::LoyaltyStrategy, true;
@@ -157,7 +159,7 @@ pub struct FieldInfo {
 impl Field {
     pub fn info(&self) -> FieldInfo {
         let (kind, choices) = match self.kind {
-            Kind::Int => ("int", &[][..]),
+            Kind::Int | Kind::Bounded(..) => ("int", &[][..]),
             Kind::Float => ("float", &[][..]),
             Kind::Money => ("money", &[][..]),
             Kind::Text => ("text", &[][..]),
@@ -183,7 +185,7 @@ impl Kind {
     fn ops(self) -> &'static [Op] {
         use Op::*;
         match self {
-            Kind::Int | Kind::Float | Kind::Money | Kind::Date | Kind::Age => {
+            Kind::Int | Kind::Bounded(..) | Kind::Float | Kind::Money | Kind::Date | Kind::Age => {
                 &[Eq, Ne, Lt, Le, Gt, Ge, Between, In, NotIn, IsEmpty]
             }
             Kind::Text => &[Eq, Ne, In, NotIn, Contains, IsEmpty],
@@ -363,8 +365,11 @@ impl<'a> Compiler<'a> {
             if n < 1 {
                 return Err(invalid(&format!("{path}.minCount"), "minCount must be at least 1"));
             }
-            let is_purchase =
-                Expr::case(Expr::col((purchase::Entity, purchase::Column::Kind)).eq("purchase"), 1).finally(0);
+            let is_purchase = Expr::case(
+                Expr::col((purchase::Entity, purchase::Column::Kind)).eq(PurchaseKind::Purchase.as_str()),
+                1,
+            )
+            .finally(0);
             let purchases = Expr::expr(SimpleExpr::Case(Box::new(is_purchase))).sum();
             totals.and_having(Expr::expr(purchases).gte(n));
         }
@@ -443,7 +448,7 @@ impl<'a> Compiler<'a> {
 
 /// Purchases, not returns.
 fn only_purchases(mut rows: SelectStatement) -> SelectStatement {
-    rows.and_where(Expr::col((purchase::Entity, purchase::Column::Kind)).eq("purchase"));
+    rows.and_where(Expr::col((purchase::Entity, purchase::Column::Kind)).eq(PurchaseKind::Purchase.as_str()));
     rows
 }
 
@@ -570,6 +575,11 @@ fn operand(kind: Kind, json: &serde_json::Value, path: &str) -> Result<(Value, S
     let wrong = |what: &str| invalid(path, format!("expected {what}, not {json}"));
     let value: Value = match kind {
         Kind::Int | Kind::Age => json.as_i64().ok_or_else(|| wrong("a whole number"))?.into(),
+        Kind::Bounded(low, high) => json
+            .as_i64()
+            .filter(|n| (low..=high).contains(n))
+            .ok_or_else(|| wrong(&format!("a whole number from {low} to {high}")))?
+            .into(),
         Kind::Float => json.as_f64().ok_or_else(|| wrong("a number"))?.into(),
         Kind::Money => money_cents(json)
             .ok_or_else(|| wrong("an amount with at most two decimals"))?

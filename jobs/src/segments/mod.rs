@@ -163,6 +163,12 @@ pub async fn compile(
     Ok(everyone().add(condition))
 }
 
+/// Compiles a tree that names no saved segment, without [`compile`]'s erased-member guard: for
+/// a caller that adds its own (the member list shows admins erased records when asked).
+pub fn compile_fields(filter: &Filter, path: &str, as_of: AsOf) -> Result<Condition, FilterError> {
+    filter::Compiler::new(as_of, &HashMap::new(), None).compile(filter, path)
+}
+
 /// Every member a filter may match: erased members never do.
 pub fn everyone() -> Condition {
     Condition::all().add(Expr::col((member::Entity, member::Column::Status)).eq("active"))
