@@ -9,10 +9,14 @@ use sea_orm::{DbErr, SqlErr};
 /// below, which sets `extensions.code`.
 #[derive(Debug)]
 pub enum AppError {
-    /// The client sent something we refuse; `field` names the offending input field.
+    /// The client sent something we refuse; `field` names the offending input field. A `key`
+    /// (with its parameters) names the refusal for a client to translate; `message` says it in
+    /// English.
     BadInput {
         field: Option<String>,
         message: String,
+        key: Option<&'static str>,
+        params: serde_json::Map<String, serde_json::Value>,
     },
     Unauthenticated(String),
     Forbidden(String),
@@ -29,7 +33,15 @@ impl AppError {
         Self::BadInput {
             field: Some(field.to_owned()),
             message: message.into(),
+            key: None,
+            params: serde_json::Map::new(),
         }
+    }
+
+    /// A BAD_USER_INPUT error about one input field, with the key a client translates it by
+    /// (`field` is one of its parameters).
+    pub fn keyed(field: &str, key: &'static str, message: impl Into<String>) -> Self {
+        Self::field(field, message).with_key(key).with("field", field)
     }
 
     /// A BAD_USER_INPUT error about the request as a whole.
@@ -37,7 +49,34 @@ impl AppError {
         Self::BadInput {
             field: None,
             message: message.into(),
+            key: None,
+            params: serde_json::Map::new(),
         }
+    }
+
+    /// A refused filter, at `field`, with its key.
+    pub fn refused_filter(field: &str, refused: jobs::segments::FilterError) -> Self {
+        Self::BadInput {
+            field: Some(field.to_owned()),
+            message: refused.message,
+            key: Some(refused.key),
+            params: refused.params,
+        }
+    }
+
+    fn with_key(mut self, name: &'static str) -> Self {
+        if let Self::BadInput { key, .. } = &mut self {
+            *key = Some(name);
+        }
+        self
+    }
+
+    /// With a parameter of its key's text (bad input only).
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        if let Self::BadInput { params, .. } = &mut self {
+            params.insert(name.to_owned(), value.into());
+        }
+        self
     }
 
     /// What the client is told.
@@ -86,8 +125,17 @@ impl ErrorExtensions for AppError {
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadInput { field: Some(field), .. } = self {
-                ext.set("field", field.as_str());
+            if let Self::BadInput { field, key, params, .. } = self {
+                if let Some(field) = field {
+                    ext.set("field", field.as_str());
+                }
+                if let Some(key) = key {
+                    ext.set("key", *key);
+                    ext.set(
+                        "params",
+                        async_graphql::Value::from_json(params.clone().into()).unwrap_or_default(),
+                    );
+                }
             }
         })
     }
@@ -113,7 +161,7 @@ impl From<AppError> for anyhow::Error {
 impl From<jobs::segments::SegmentError> for AppError {
     fn from(err: jobs::segments::SegmentError) -> Self {
         match err {
-            jobs::segments::SegmentError::Invalid(e) => Self::field(&e.path, e.message),
+            jobs::segments::SegmentError::Invalid(e) => Self::refused_filter(&e.path.clone(), e),
             jobs::segments::SegmentError::Db(e) => e.into(),
         }
     }

@@ -17,7 +17,11 @@ pub fn optional_text(value: Option<String>) -> Option<String> {
 pub fn required_text(field: &str, value: &str, max_chars: usize) -> AppResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::field(field, format!("{field} must not be empty")));
+        return Err(AppError::keyed(
+            field,
+            "input.required",
+            format!("{field} must not be empty"),
+        ));
     }
     bounded(field, value, max_chars)
 }
@@ -25,10 +29,8 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> AppResult<St
 /// Rejects text longer than `max_chars` characters.
 pub fn bounded(field: &str, value: &str, max_chars: usize) -> AppResult<String> {
     if value.chars().count() > max_chars {
-        return Err(AppError::field(
-            field,
-            format!("{field} is longer than {max_chars} characters"),
-        ));
+        let message = format!("{field} is longer than {max_chars} characters");
+        return Err(AppError::keyed(field, "input.tooLong", message).with("max", max_chars));
     }
     Ok(value.to_owned())
 }
@@ -37,10 +39,8 @@ pub fn bounded(field: &str, value: &str, max_chars: usize) -> AppResult<String> 
 pub fn member_no(field: &str, value: &str) -> AppResult<String> {
     let value = required_text(field, value, 64)?;
     if value.chars().any(char::is_whitespace) {
-        return Err(AppError::field(
-            field,
-            format!("{field} must not contain spaces: {value:?}"),
-        ));
+        let message = format!("{field} must not contain spaces: {value:?}");
+        return Err(AppError::keyed(field, "input.spaces", message));
     }
     Ok(value)
 }
@@ -50,10 +50,8 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim().to_lowercase();
     let dotted_domain = value.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'));
     if value.len() > 254 || !dotted_domain || !EmailAddress::is_valid(&value) {
-        return Err(AppError::field(
-            field,
-            format!("{field} is not a valid email address: {value:?}"),
-        ));
+        let message = format!("{field} is not a valid email address: {value:?}");
+        return Err(AppError::keyed(field, "input.email", message).with("value", value));
     }
     Ok(value)
 }
@@ -73,20 +71,25 @@ pub fn phone(field: &str, value: &str) -> AppResult<String> {
     if e164 || china_mobile {
         Ok(compact)
     } else {
-        Err(AppError::field(
-            field,
-            format!("{field} must be E.164 (e.g. +8613812345678) or an 11-digit China mobile number: {value:?}"),
-        ))
+        let message =
+            format!("{field} must be E.164 (e.g. +8613812345678) or an 11-digit China mobile number: {value:?}");
+        Err(AppError::keyed(field, "input.phone", message).with("value", value))
     }
 }
 
 /// A birthday may not be in the future (nor absurdly far in the past).
 pub fn birthday(field: &str, value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     if value > today {
-        return Err(AppError::field(field, format!("{field} {value} is in the future")));
+        return Err(
+            AppError::keyed(field, "input.future", format!("{field} {value} is in the future"))
+                .with("value", value.to_string()),
+        );
     }
     if value < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN) {
-        return Err(AppError::field(field, format!("{field} {value} is before 1900")));
+        return Err(
+            AppError::keyed(field, "input.before1900", format!("{field} {value} is before 1900"))
+                .with("value", value.to_string()),
+        );
     }
     Ok(value)
 }
@@ -94,10 +97,10 @@ pub fn birthday(field: &str, value: NaiveDate, today: NaiveDate) -> AppResult<Na
 /// A known IANA time zone name, e.g. `Asia/Shanghai`.
 pub fn time_zone(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim();
-    value
-        .parse::<Tz>()
-        .map(|tz| tz.name().to_owned())
-        .map_err(|_| AppError::field(field, format!("{field} is not a known IANA time zone: {value:?}")))
+    value.parse::<Tz>().map(|tz| tz.name().to_owned()).map_err(|_| {
+        let message = format!("{field} is not a known IANA time zone: {value:?}");
+        AppError::keyed(field, "input.timeZone", message).with("value", value)
+    })
 }
 
 /// One of the shipped locales.

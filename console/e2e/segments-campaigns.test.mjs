@@ -108,7 +108,8 @@ test('a segment built visually counts what segmentPreview counts, and a wrong op
   await value.fill('abc');
   const alert = node('filter.and[3]').getByRole('alert');
   await alert.waitFor();
-  assert.match((await alert.textContent()) ?? '', /whole number/);
+  // The server names the refusal by a key; the Chinese console says it in Chinese.
+  assert.match((await alert.textContent()) ?? '', /应为整数，而不是 "abc"/);
   assert.equal(await value.getAttribute('aria-invalid'), 'true');
   assert.equal(await page.locator('[role=alert]').count(), 1, 'one error, at its node');
   assert.equal(await page.getByRole('button', { name: '保存分群' }).isDisabled(), true);

@@ -1,10 +1,14 @@
-//! The associates' win-back call list ("由专人负责沟通"): the same lapsed repeat buyers the
-//! win-back email goes to, minus those called within the cooldown.
+//! The associates' win-back call list ("由专人负责沟通"): the win-back campaign's audience (the
+//! same filter, compiled by the segment compiler) in the associate's store, minus those called
+//! within the cooldown.
 use async_graphql::Enum;
 use chrono::{Duration, Utc};
-use entity::{call_outcome, member};
+use entity::{call_outcome, member, member_metrics};
+use jobs::campaigns::builtin::lapsed_repeat_buyers;
 use jobs::outreach::OutreachConfig;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use jobs::segments::{self, AsOf};
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{ActiveModelTrait, Condition, ConnectionTrait, QueryOrder, QuerySelect, Set, TransactionTrait};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
@@ -44,21 +48,36 @@ pub async fn my_call_list(
         .staff_id
         .ok_or_else(|| AppError::Forbidden("the call list belongs to an associate's staff login".into()))?;
     let since = Utc::now() - Duration::days(i64::from(config.winback_cooldown_days));
-    let sql = format!(
-        "SELECT m.* FROM members m JOIN member_metrics mm ON mm.member_id = m.id \
-         WHERE m.status = 'active' AND mm.lapsed AND mm.orders_total >= $1 \
-           AND m.store_id = $3 AND (m.assigned_associate_id = $2 OR m.assigned_associate_id IS NULL) \
-           AND NOT EXISTS (SELECT 1 FROM call_outcomes c WHERE c.member_id = m.id AND c.created_at > $4) \
-         ORDER BY COALESCE(mm.clv_cents, 0) DESC, m.id LIMIT {limit}"
-    );
-    let values = vec![
-        i32::try_from(config.winback_min_orders).unwrap_or(i32::MAX).into(),
-        staff_id.into(),
-        viewer.store_id.into(),
-        since.into(),
-    ];
-    let stmt = jobs::sql::statement(conn, &sql, values);
-    let members = member::Entity::find().from_raw_sql(stmt).all(conn).await?;
+    let audience = lapsed_repeat_buyers(config.winback_min_orders);
+    let today = Utc::now().date_naive();
+    let mut condition = segments::compile_fields(&audience, "callList", AsOf::new(today, today))
+        .map_err(|refused| AppError::Internal(anyhow::anyhow!("the win-back audience does not compile: {refused}")))?;
+    let assigned = Expr::col((member::Entity, member::Column::AssignedAssociateId));
+    let called = Query::select()
+        .expr(Expr::val(1))
+        .from(call_outcome::Entity)
+        .and_where(
+            Expr::col((call_outcome::Entity, call_outcome::Column::MemberId))
+                .equals((member::Entity, member::Column::Id)),
+        )
+        .and_where(Expr::col((call_outcome::Entity, call_outcome::Column::CreatedAt)).gt(since))
+        .to_owned();
+    condition = condition
+        .add(segments::everyone())
+        .add(Expr::col((member::Entity, member::Column::StoreId)).eq(viewer.store_id.unwrap_or(-1)))
+        .add(
+            Condition::any()
+                .add(assigned.clone().eq(staff_id))
+                .add(assigned.is_null()),
+        )
+        .add(Expr::exists(called).not());
+    let clv = Expr::col((member_metrics::Entity, member_metrics::Column::ClvCents));
+    let members = segments::members(condition)
+        .order_by_desc(Expr::expr(Func::coalesce([clv.into(), Expr::val(0).into()])))
+        .order_by_asc(member::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
     // Written at once rather than through the grouped `AuditTrail`, which only resolvers hold:
     // an associate opens the list a few times a day.
     let detail = serde_json::json!({ "returned": members.len() });

@@ -993,7 +993,19 @@ async fn bad_filters_name_their_place_in_the_tree() {
             ("BAD_USER_INPUT".to_owned(), Some(path.to_owned())),
             "{filter}: {response}"
         );
+        // A stable key a client translates, whatever the English says.
+        let key = response["errors"][0]["extensions"]["key"].as_str().unwrap_or_default();
+        assert!(key.starts_with("segment."), "{filter}: {response}");
     }
+    let empty_in = app
+        .graphql(&admin, PREVIEW, json!({ "f": fields("tier", "IN", json!([])), "d": D }))
+        .await;
+    let extensions = &empty_in["errors"][0]["extensions"];
+    assert_eq!(
+        (&extensions["key"], &extensions["params"]),
+        (&json!("segment.valueCount"), &json!({ "op": "IN" })),
+        "{empty_in}"
+    );
     // Two kinds in one node is not a one-of input.
     let both = json!({ "f": { "and": [field("tier", "EQ", json!("A"))], "birthdayWithin": 3 } });
     assert_eq!(app.error_code(&admin, PREVIEW, both).await, "BAD_USER_INPUT");

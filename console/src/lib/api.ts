@@ -1,6 +1,9 @@
 // The one GraphQL client: typed documents in, data out. A 401 or UNAUTHENTICATED error ends the
-// session and returns to sign-in; every other error is thrown with its code and field.
+// session and returns to sign-in; every other error is thrown with its code and field, its
+// message in the console's language when the server names it by a key the dictionary has.
 import type { TypedDocumentString } from './gql/graphql';
+import { type Key, t } from './i18n/index.svelte';
+import { en } from './i18n/en';
 import { session, signOut } from './session.svelte';
 
 export class ApiError extends Error {
@@ -15,7 +18,13 @@ export class ApiError extends Error {
 
 interface GraphQLError {
   message: string;
-  extensions?: { code?: string; field?: string };
+  extensions?: { code?: string; field?: string; key?: string; params?: Record<string, string | number> };
+}
+
+/** The error's text: the dictionary's for its key, else the server's English. */
+function described(error: GraphQLError): string {
+  const key = `error.${error.extensions?.key}`;
+  return error.extensions?.key && key in en ? t(key as Key, error.extensions.params) : error.message;
 }
 
 export async function request<R, V>(document: TypedDocumentString<R, V>, variables?: V): Promise<R> {
@@ -33,7 +42,7 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
     signOut('sessionEnded');
     throw new ApiError(error?.message ?? 'unauthenticated', 'UNAUTHENTICATED', null);
   }
-  if (error) throw new ApiError(error.message, code, error.extensions?.field ?? null);
+  if (error) throw new ApiError(described(error), code, error.extensions?.field ?? null);
   if (!body.data) throw new ApiError(`HTTP ${response.status}`, 'INTERNAL', null);
   return body.data;
 }

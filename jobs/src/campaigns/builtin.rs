@@ -190,21 +190,9 @@ pub async fn holiday(ctx: &JobContext, day: Day) -> Result<Vec<Occurrence>, DbEr
 pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
     let settings = Builtin::load(&ctx.db, CampaignKind::Winback, &ctx.outreach.config).await?;
     let config = &ctx.outreach.config;
-    let field = |field: &str, op, value: serde_json::Value| {
-        Filter::Field(FieldCondition {
-            field: field.to_owned(),
-            op,
-            value: Some(value),
-            values: None,
-        })
-    };
-    let lapsed_repeat_buyers = Filter::And(vec![
-        field("lapsed", Op::Eq, true.into()),
-        field("ordersTotal", Op::Ge, config.winback_min_orders.into()),
-    ]);
     let cooldown_start = day.as_of - Duration::days(i64::from(config.winback_cooldown_days));
     let audience = Audience {
-        filter: Some(lapsed_repeat_buyers),
+        filter: Some(lapsed_repeat_buyers(config.winback_min_orders)),
         only: vec![Expr::exists(sent_since(CampaignKind::Winback, cooldown_start)).not()],
         holiday_key: None,
     };
@@ -245,6 +233,23 @@ pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
         ..Audience::default()
     };
     settings.queue(ctx, day, last_day.to_string(), audience).await
+}
+
+/// Members the latest run found lapsed who bought at least `min_orders` times: the win-back
+/// campaign's audience, and the associates' call list.
+pub fn lapsed_repeat_buyers(min_orders: u32) -> Filter {
+    let field = |field: &str, op, value: serde_json::Value| {
+        Filter::Field(FieldCondition {
+            field: field.to_owned(),
+            op,
+            value: Some(value),
+            values: None,
+        })
+    };
+    Filter::And(vec![
+        field("lapsed", Op::Eq, true.into()),
+        field("ordersTotal", Op::Ge, min_orders.into()),
+    ])
 }
 
 /// The brand's holiday calendar with each holiday's lead time: its own, else the one set on the

@@ -18,6 +18,7 @@ use super::holdout;
 use super::schedule::{DueAt, Schedule};
 use crate::bulk::Table;
 use crate::outreach::outbox::OUTBOX;
+use crate::outreach::reach;
 use crate::segments::{self, AsOf, Filter, SegmentError};
 use crate::sql::statement;
 use crate::JobContext;
@@ -138,14 +139,6 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
     Ok(Some(counts))
 }
 
-/// The members a message may reach at all: consent given, an address to write to. Delivery
-/// checks again when it sends (consent withdrawn since, suppressed addresses).
-pub fn reachable() -> Condition {
-    Condition::all()
-        .add(Expr::col((member::Entity, member::Column::EmailConsent)).eq(true))
-        .add(Expr::col((member::Entity, member::Column::Email)).is_not_null())
-}
-
 /// Who the occurrence is for, reachable members only; with "once per member", none an earlier
 /// occurrence had.
 async fn audience(txn: &DatabaseTransaction, plan: &Plan<'_>) -> Result<Condition, SegmentError> {
@@ -158,7 +151,7 @@ async fn audience(txn: &DatabaseTransaction, plan: &Plan<'_>) -> Result<Conditio
         let path = format!("campaign[{}]", campaign.id);
         segments::compile(txn, &Filter::And(parts), &path, plan.as_of, None).await?
     };
-    condition = condition.add(reachable());
+    condition = condition.add(reach::condition());
     for only in &plan.only {
         condition = condition.add(only.clone());
     }

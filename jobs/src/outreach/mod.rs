@@ -9,6 +9,7 @@ pub mod content;
 pub mod dispatch;
 pub mod mailer;
 pub mod outbox;
+pub mod reach;
 pub mod recipient;
 pub mod recorder;
 pub mod smtp;

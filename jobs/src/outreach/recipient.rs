@@ -1,11 +1,12 @@
 //! Recipients: what the dispatcher (and a template preview) knows of a member at send time.
-use entity::vocabulary::OutboxStatus;
+use entity::vocabulary::{MemberStatus, OutboxStatus};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::claim::held_by_live_dispatcher;
+use super::reach;
 use super::suppression::email_hash;
 use super::template::MemberContext;
 use crate::sql::{id_list, statement};
@@ -42,17 +43,9 @@ pub async fn load(
     let mut recipients = HashMap::new();
     for r in db.query_all(statement(db, &sql, Vec::new())).await? {
         let consent: bool = r.try_get("", "email_consent")?;
-        let status: String = r.try_get("", "status")?;
+        let status: MemberStatus = r.try_get("", "status")?;
         let email: Option<String> = r.try_get("", "email")?;
-        let barred = if status != "active" {
-            Some("the member was erased".to_owned())
-        } else if !consent {
-            Some("no email consent".to_owned())
-        } else if email.is_none() {
-            Some("no email address".to_owned())
-        } else {
-            None
-        };
+        let barred = reach::barred(status, consent, email.is_some()).map(str::to_owned);
         let points: Option<i64> = r.try_get("", "points")?;
         recipients.insert(
             r.try_get::<i64>("", "id")?,

@@ -206,10 +206,13 @@ fn op_name(op: Op) -> String {
         .unwrap_or_default()
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> FilterError {
+/// A refusal at `path`: `key` names it for a translation, `message` says it in English.
+fn invalid(path: &str, key: &'static str, message: impl Into<String>) -> FilterError {
     FilterError {
         path: path.to_owned(),
         message: message.into(),
+        key,
+        params: serde_json::Map::new(),
     }
 }
 
@@ -289,7 +292,12 @@ impl<'a> Compiler<'a> {
 
     fn node(&mut self, filter: &Filter, path: &str, depth: usize) -> Result<Condition, FilterError> {
         if depth > MAX_DEPTH {
-            return Err(invalid(path, format!("filters nest at most {MAX_DEPTH} deep")));
+            return Err(invalid(
+                path,
+                "segment.nestedTooDeep",
+                format!("filters nest at most {MAX_DEPTH} deep"),
+            )
+            .with("max", MAX_DEPTH));
         }
         match filter {
             Filter::And(nodes) => self.group(Condition::all(), nodes, &format!("{path}.and"), depth),
@@ -316,7 +324,7 @@ impl<'a> Compiler<'a> {
         depth: usize,
     ) -> Result<Condition, FilterError> {
         if nodes.is_empty() {
-            return Err(invalid(path, "a group needs at least one filter"));
+            return Err(invalid(path, "segment.emptyGroup", "a group needs at least one filter"));
         }
         nodes.iter().enumerate().try_fold(group, |group, (i, node)| {
             Ok(group.add(self.node(node, &format!("{path}[{i}]"), depth + 1)?))
@@ -327,20 +335,29 @@ impl<'a> Compiler<'a> {
     /// own depth was checked when it was saved; the chain of segments is limited here.
     fn in_segment(&mut self, id: i64, path: &str) -> Result<Condition, FilterError> {
         if self.expanding.contains(&id) {
-            return Err(invalid(path, format!("segment {id} leads back to itself")));
+            return Err(invalid(path, "segment.cycle", format!("segment {id} leads back to itself")).with("id", id));
         }
         if self.expanding.len() >= MAX_DEPTH {
-            return Err(invalid(path, format!("segments nest at most {MAX_DEPTH} deep")));
+            return Err(invalid(
+                path,
+                "segment.nestedTooDeep",
+                format!("segments nest at most {MAX_DEPTH} deep"),
+            )
+            .with("max", MAX_DEPTH));
         }
         let saved = self.saved;
         let Some(filter) = saved.get(&id) else {
-            return Err(invalid(path, format!("no segment has the id {id}")));
+            return Err(invalid(path, "segment.noSuchSegment", format!("no segment has the id {id}")).with("id", id));
         };
         self.expanding.push(id);
         // An error inside a saved filter is reported where the caller's tree names it.
         let compiled = self
             .node(filter, &format!("segment[{id}]"), 1)
-            .map_err(|e| invalid(path, format!("{}: {}", e.path, e.message)));
+            .map_err(|e| FilterError {
+                path: path.to_owned(),
+                message: format!("{}: {}", e.path, e.message),
+                ..e
+            });
         self.expanding.pop();
         compiled
     }
@@ -363,7 +380,11 @@ impl<'a> Compiler<'a> {
             .to_owned();
         if let Some(n) = bought.min_count {
             if n < 1 {
-                return Err(invalid(&format!("{path}.minCount"), "minCount must be at least 1"));
+                return Err(invalid(
+                    &format!("{path}.minCount"),
+                    "segment.minCount",
+                    "minCount must be at least 1",
+                ));
             }
             let is_purchase = Expr::case(
                 Expr::col((purchase::Entity, purchase::Column::Kind)).eq(PurchaseKind::Purchase.as_str()),
@@ -374,10 +395,11 @@ impl<'a> Compiler<'a> {
             totals.and_having(Expr::expr(purchases).gte(n));
         }
         if let Some(amount) = bought.min_amount {
-            let at_least = |message| invalid(&format!("{path}.minAmount"), message);
-            let cents = cents(amount).ok_or_else(|| at_least("minAmount has more than two decimals"))?;
+            let at_least = |key, message| invalid(&format!("{path}.minAmount"), key, message);
+            let cents = cents(amount)
+                .ok_or_else(|| at_least("segment.minAmountDecimals", "minAmount has more than two decimals"))?;
             if cents <= 0 {
-                return Err(at_least("minAmount must be more than 0"));
+                return Err(at_least("segment.minAmountPositive", "minAmount must be more than 0"));
             }
             // Net: returns in the window count against the spend.
             let net = Expr::col((purchase::Entity, purchase::Column::AmountCents)).sum();
@@ -432,16 +454,22 @@ impl<'a> Compiler<'a> {
         match (window.last_days, window.from, window.to) {
             (Some(days), None, None) => {
                 if !(1..=MAX_DAYS).contains(&days) {
-                    return Err(invalid(
-                        &format!("{path}.lastDays"),
-                        format!("lastDays must be 1–{MAX_DAYS}"),
-                    ));
+                    let message = format!("lastDays must be 1–{MAX_DAYS}");
+                    return Err(invalid(&format!("{path}.lastDays"), "segment.lastDays", message).with("max", MAX_DAYS));
                 }
                 Ok((self.as_of - Duration::days(i64::from(days) - 1), self.as_of))
             }
             (None, Some(from), Some(to)) if from <= to => Ok((from, to)),
-            (None, Some(_), Some(_)) => Err(invalid(&format!("{path}.to"), "to is before from")),
-            _ => Err(invalid(path, "give either lastDays, or both from and to")),
+            (None, Some(_), Some(_)) => Err(invalid(
+                &format!("{path}.to"),
+                "segment.toBeforeFrom",
+                "to is before from",
+            )),
+            _ => Err(invalid(
+                path,
+                "segment.window",
+                "give either lastDays, or both from and to",
+            )),
         }
     }
 }
@@ -470,10 +498,8 @@ fn store_ids(codes: &[&str]) -> SelectStatement {
 fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
     let Some(field) = FIELDS.iter().find(|f| f.name == c.field) else {
         let names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
-        return Err(invalid(
-            &format!("{path}.field"),
-            format!("no field is called {:?}; fields: {}", c.field, names.join(", ")),
-        ));
+        let message = format!("no field is called {:?}; fields: {}", c.field, names.join(", "));
+        return Err(invalid(&format!("{path}.field"), "segment.noSuchField", message).with("field", c.field.as_str()));
     };
     if !field.kind.ops().contains(&c.op) {
         let takes: Vec<_> = field.kind.ops().iter().map(|op| op_name(*op)).collect();
@@ -483,7 +509,11 @@ fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition,
             field.name,
             takes.join(", ")
         );
-        return Err(invalid(&format!("{path}.op"), message));
+        let refused = invalid(&format!("{path}.op"), "segment.opNotApplicable", message);
+        return Err(refused
+            .with("op", op_name(c.op))
+            .with("field", field.name)
+            .with("takes", takes.join(", ")));
     }
     let operands = Operands::read(field.kind, c, path)?;
     let expr = (field.expr)();
@@ -532,10 +562,15 @@ impl Operands {
         let (needed, values): (&str, Vec<(String, &serde_json::Value)>) = match c.op {
             Op::IsEmpty => return Ok(Self(Vec::new())),
             Op::Between | Op::In | Op::NotIn => {
-                let values = c
-                    .values
-                    .as_ref()
-                    .ok_or_else(|| invalid(&format!("{path}.values"), format!("{} needs values", op_name(c.op))))?;
+                let values = c.values.as_ref().ok_or_else(|| {
+                    let op = op_name(c.op);
+                    invalid(
+                        &format!("{path}.values"),
+                        "segment.needsValues",
+                        format!("{op} needs values"),
+                    )
+                    .with("op", op)
+                })?;
                 let listed = values
                     .iter()
                     .enumerate()
@@ -543,10 +578,15 @@ impl Operands {
                 ("values", listed.collect())
             }
             _ => {
-                let value = c
-                    .value
-                    .as_ref()
-                    .ok_or_else(|| invalid(&format!("{path}.value"), format!("{} needs a value", op_name(c.op))))?;
+                let value = c.value.as_ref().ok_or_else(|| {
+                    let op = op_name(c.op);
+                    invalid(
+                        &format!("{path}.value"),
+                        "segment.needsValue",
+                        format!("{op} needs a value"),
+                    )
+                    .with("op", op)
+                })?;
                 ("value", vec![(format!("{path}.value"), value)])
             }
         };
@@ -556,10 +596,9 @@ impl Operands {
             _ => true,
         };
         if !count_ok {
-            return Err(invalid(
-                &format!("{path}.{needed}"),
-                format!("{} takes two values (BETWEEN) or 1–1000 (IN, NOT_IN)", op_name(c.op)),
-            ));
+            let op = op_name(c.op);
+            let message = format!("{op} takes two values (BETWEEN) or 1–1000 (IN, NOT_IN)");
+            return Err(invalid(&format!("{path}.{needed}"), "segment.valueCount", message).with("op", op));
         }
         let read = values
             .into_iter()
@@ -572,30 +611,51 @@ impl Operands {
 /// One JSON operand as an SQL value of the field's kind.
 fn operand(kind: Kind, json: &serde_json::Value, path: &str) -> Result<(Value, String), FilterError> {
     let text = json.as_str().map(str::trim).map(str::to_owned);
-    let wrong = |what: &str| invalid(path, format!("expected {what}, not {json}"));
+    // The key names what was expected; `got` is the operand as sent.
+    let wrong = |key: &'static str, what: &str| {
+        invalid(path, key, format!("expected {what}, not {json}")).with("got", json.to_string())
+    };
     let value: Value = match kind {
-        Kind::Int | Kind::Age => json.as_i64().ok_or_else(|| wrong("a whole number"))?.into(),
+        Kind::Int | Kind::Age => json
+            .as_i64()
+            .ok_or_else(|| wrong("segment.expectedWholeNumber", "a whole number"))?
+            .into(),
         Kind::Bounded(low, high) => json
             .as_i64()
             .filter(|n| (low..=high).contains(n))
-            .ok_or_else(|| wrong(&format!("a whole number from {low} to {high}")))?
+            .ok_or_else(|| {
+                wrong("segment.expectedRange", &format!("a whole number from {low} to {high}"))
+                    .with("low", low)
+                    .with("high", high)
+            })?
             .into(),
-        Kind::Float => json.as_f64().ok_or_else(|| wrong("a number"))?.into(),
+        Kind::Float => json
+            .as_f64()
+            .ok_or_else(|| wrong("segment.expectedNumber", "a number"))?
+            .into(),
         Kind::Money => money_cents(json)
-            .ok_or_else(|| wrong("an amount with at most two decimals"))?
+            .ok_or_else(|| wrong("segment.expectedAmount", "an amount with at most two decimals"))?
             .into(),
         Kind::Date => text
             .as_deref()
             .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-            .ok_or_else(|| wrong("a date YYYY-MM-DD"))?
+            .ok_or_else(|| wrong("segment.expectedDate", "a date YYYY-MM-DD"))?
             .into(),
-        Kind::Bool => json.as_bool().ok_or_else(|| wrong("true or false"))?.into(),
-        Kind::Text | Kind::Topics | Kind::Store => text.clone().ok_or_else(|| wrong("a string"))?.into(),
+        Kind::Bool => json
+            .as_bool()
+            .ok_or_else(|| wrong("segment.expectedBool", "true or false"))?
+            .into(),
+        Kind::Text | Kind::Topics | Kind::Store => text
+            .clone()
+            .ok_or_else(|| wrong("segment.expectedText", "a string"))?
+            .into(),
         Kind::Choice(words) => choose(words, text.as_deref())
-            .ok_or_else(|| wrong(&words.join(" | ")))?
+            .ok_or_else(|| wrong("segment.expectedChoice", &words.join(" | ")).with("choices", words.join(" | ")))?
             .into(),
         Kind::LoyaltyStrategy | Kind::ValueStrategy => choose(STRATEGIES, text.as_deref())
-            .ok_or_else(|| wrong(&STRATEGIES.join(" | ")))?
+            .ok_or_else(|| {
+                wrong("segment.expectedChoice", &STRATEGIES.join(" | ")).with("choices", STRATEGIES.join(" | "))
+            })?
             .into(),
     };
     Ok((value, text.unwrap_or_else(|| json.to_string())))
@@ -753,7 +813,11 @@ fn is_leap(year: i32) -> bool {
 /// Birthdays on the days from each member's today to `days` later.
 fn birthday_within(days: i32, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
     if !(0..=366).contains(&days) {
-        return Err(invalid(path, "birthdayWithin must be 0–366 days"));
+        return Err(invalid(
+            path,
+            "segment.birthdayWithin",
+            "birthdayWithin must be 0–366 days",
+        ));
     }
     Ok(local.zoned(|today| birthdays(today, days)))
 }
@@ -807,8 +871,14 @@ fn tier_change(change: &TierChange, path: &str) -> Result<Condition, FilterError
                 list.iter()
                     .enumerate()
                     .map(|(i, t)| {
-                        choose(TIERS, Some(t.as_str()))
-                            .ok_or_else(|| invalid(&format!("{path}.{at}[{i}]"), format!("{t:?} is not a tier")))
+                        choose(TIERS, Some(t.as_str())).ok_or_else(|| {
+                            invalid(
+                                &format!("{path}.{at}[{i}]"),
+                                "segment.notATier",
+                                format!("{t:?} is not a tier"),
+                            )
+                            .with("tier", t.as_str())
+                        })
                     })
                     .collect()
             })

@@ -132,12 +132,24 @@ impl AsOf {
     }
 }
 
-/// Why a filter was refused, and where in the tree (e.g. `filter.and[2].or[0].value`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a filter was refused, and where in the tree (e.g. `filter.and[2].or[0].value`): in
+/// English, and as a stable key with its parameters, which a client translates.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct FilterError {
     pub path: String,
     pub message: String,
+    /// `segment.emptyGroup`, `segment.valueCount`…
+    pub key: &'static str,
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl FilterError {
+    /// With a parameter of its key's text.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

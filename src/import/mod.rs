@@ -1,0 +1,43 @@
+//! CSV import of members and purchases (formats in docs/commands.md).
+//!
+//! Rows are read as a stream (UTF-8 or GB18030, decoded on the fly) and written in batches:
+//! a few lookup queries and multi-row inserts per batch, each within both databases' limits.
+//! Bad rows are reported by line and skipped; good rows are kept; importing the same file again
+//! changes nothing.
+use std::fmt;
+
+mod batch;
+mod csv;
+mod members;
+mod purchases;
+
+pub use self::csv::Encoding;
+pub use members::members;
+pub use purchases::purchases;
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// (line number, reason) of every rejected row.
+    pub rejected: Vec<(u64, String)>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "added {}, updated {}, unchanged {}, rejected {}",
+            self.added,
+            self.updated,
+            self.unchanged,
+            self.rejected.len()
+        )?;
+        for (line, reason) in &self.rejected {
+            writeln!(f, "line {line}: {reason}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,213 @@
+//! A member's profile fields: the input, its validation, and the row it makes (defaults for a
+//! new member, the consent stamp, the columns a change touches).
+use async_graphql::{Enum, InputObject};
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::member;
+use entity::vocabulary::MemberStatus;
+use sea_orm::{ActiveModelTrait, ActiveValue, IntoActiveModel, Iterable, Set};
+
+use crate::brand::Brand;
+use crate::error::{AppError, AppResult};
+use crate::validate;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Female,
+    Male,
+    Other,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Female => "female",
+            Self::Male => "male",
+            Self::Other => "other",
+        }
+    }
+
+    /// Reads the spellings brands' files use: `female`/`f`/`女`, `male`/`m`/`男`, `other`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "female" | "f" | "女" => Some(Self::Female),
+            "male" | "m" | "男" => Some(Self::Male),
+            "other" | "o" | "其他" => Some(Self::Other),
+            _ => None,
+        }
+    }
+}
+
+/// Profile fields of a member. On create, `name` is required; on update, a field left out stays
+/// as it is and an empty string clears a text field.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct MemberFields {
+    pub name: Option<String>,
+    pub gender: Option<Gender>,
+    pub birthday: Option<NaiveDate>,
+    /// Celebrate the lunar-calendar anniversary of the birthday.
+    pub lunar_birthday: Option<bool>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub joined_at: Option<NaiveDate>,
+    /// Home store code.
+    pub store_code: Option<String>,
+    /// Member number of the member who referred this one.
+    pub referred_by: Option<String>,
+    pub interests: Option<Vec<String>>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub email_consent: Option<bool>,
+    /// Where consent was given or withdrawn, e.g. `store-form`, `app`, `import`.
+    pub consent_source: Option<String>,
+}
+
+/// Validated fields as a partial row (only the given columns set), plus the references that
+/// still need looking up.
+pub struct ValidFields {
+    pub row: member::ActiveModel,
+    pub store_code: Option<String>,
+    pub referred_by: Option<String>,
+}
+
+/// Checks every given field, without touching the database.
+pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<ValidFields> {
+    let mut row = <member::ActiveModel as Default>::default();
+    if let Some(name) = &fields.name {
+        row.name = Set(validate::required_text("name", name, 200)?);
+    }
+    if let Some(gender) = fields.gender {
+        row.gender = Set(Some(gender.as_str().to_owned()));
+    }
+    if let Some(birthday) = fields.birthday {
+        let birthday = validate::birthday("birthday", birthday, today)?;
+        row.birthday = Set(Some(birthday));
+        row.birth_month = Set(Some(birthday.month() as i16));
+        row.birth_day = Set(Some(birthday.day() as i16));
+    }
+    if let Some(lunar) = fields.lunar_birthday {
+        row.lunar_birthday = Set(lunar);
+    }
+    if let Some(phone) = &fields.phone {
+        row.phone = Set(clearable(phone).map(|p| validate::phone("phone", p)).transpose()?);
+    }
+    if let Some(email) = &fields.email {
+        row.email = Set(clearable(email).map(|e| validate::email("email", e)).transpose()?);
+    }
+    if let Some(address) = &fields.address {
+        row.address = Set(clearable(address)
+            .map(|a| validate::bounded("address", a, 500))
+            .transpose()?);
+    }
+    if let Some(city) = &fields.city {
+        row.city = Set(clearable(city).map(|c| validate::bounded("city", c, 100)).transpose()?);
+    }
+    if let Some(joined) = fields.joined_at {
+        if joined > today {
+            return Err(AppError::field(
+                "joinedAt",
+                format!("joinedAt {joined} is in the future"),
+            ));
+        }
+        row.joined_at = Set(joined);
+    }
+    if let Some(interests) = &fields.interests {
+        let topics: Vec<_> = interests
+            .iter()
+            .map(|t| t.trim().replace(',', " "))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let joined = topics.join(",");
+        row.interests = Set((!joined.is_empty())
+            .then(|| validate::bounded("interests", &joined, 500))
+            .transpose()?);
+    }
+    if let Some(locale) = &fields.locale {
+        row.locale = Set(validate::locale("locale", locale)?);
+    }
+    if let Some(tz) = &fields.time_zone {
+        row.time_zone = Set(validate::time_zone("timeZone", tz)?);
+    }
+    if let Some(consent) = fields.email_consent {
+        row.email_consent = Set(consent);
+    }
+    Ok(ValidFields {
+        row,
+        store_code: fields.store_code.as_deref().and_then(clearable).map(str::to_owned),
+        referred_by: fields.referred_by.as_deref().and_then(clearable).map(str::to_owned),
+    })
+}
+
+/// `None` for an empty string: the way to clear an optional text field.
+pub(super) fn clearable(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// The columns of `changes` that differ from `current`.
+pub fn changed_columns(current: &member::Model, changes: &member::ActiveModel) -> Vec<member::Column> {
+    let current = current.clone().into_active_model();
+    member::Column::iter()
+        .filter(|column| match changes.get(*column) {
+            ActiveValue::Set(value) => current.get(*column).into_value().as_ref() != Some(&value),
+            _ => false,
+        })
+        .collect()
+}
+
+/// Sets consent time and source when consent changes, so the record says when and where.
+pub fn stamp_consent(row: &mut member::ActiveModel, source: Option<&str>, default_source: &str) {
+    if row.email_consent.is_set() {
+        row.consent_at = Set(Some(Utc::now()));
+        row.consent_source = Set(Some(
+            source
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(default_source)
+                .to_owned(),
+        ));
+    }
+}
+
+/// Consent is for an address: granting it without one is an input error.
+pub(super) fn check_consent(row: &member::ActiveModel, current: Option<&member::Model>) -> AppResult<()> {
+    let granted = match &row.email_consent {
+        ActiveValue::Set(granted) => *granted,
+        _ => current.is_some_and(|m| m.email_consent),
+    };
+    let email = match &row.email {
+        ActiveValue::Set(email) => email.is_some(),
+        _ => current.is_some_and(|m| m.email.is_some()),
+    };
+    if granted && !email {
+        return Err(AppError::field("emailConsent", "email consent needs an email address"));
+    }
+    Ok(())
+}
+
+/// Fills in what a new member gets when the input leaves it out.
+pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Brand) -> AppResult<member::ActiveModel> {
+    if !row.name.is_set() {
+        return Err(AppError::field("name", "name is required for a new member"));
+    }
+    check_consent(&row, None)?;
+    let now = Utc::now();
+    row.member_no = Set(member_no);
+    let defaults: [(member::Column, sea_orm::Value); 6] = [
+        (member::Column::JoinedAt, brand.today().into()),
+        (member::Column::LunarBirthday, false.into()),
+        (member::Column::Locale, "zh-CN".into()),
+        (member::Column::TimeZone, brand.time_zone.name().into()),
+        (member::Column::EmailConsent, false.into()),
+        (member::Column::Status, MemberStatus::Active.as_str().into()),
+    ];
+    for (column, value) in defaults {
+        if !row.get(column).is_set() {
+            row.set(column, value);
+        }
+    }
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    Ok(row)
+}

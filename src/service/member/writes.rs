@@ -1,0 +1,304 @@
+//! Changing members: create, update, consent, the assigned associate, and erasure; each change
+//! with its audit entry.
+use chrono::Utc;
+use entity::vocabulary::MemberStatus;
+use entity::{feedback, member};
+use jobs::outreach::suppression;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+use super::fields::{changed_columns, check_consent, stamp_consent, validate_fields, with_defaults};
+use super::find::{find, find_visible};
+use super::{MemberFields, ValidFields};
+use crate::auth::{Role, Viewer};
+use crate::brand::Brand;
+use crate::error::{AppError, AppResult};
+use crate::service::{audit, staff, store};
+use crate::validate;
+
+/// Resolves the store code and referrer of validated fields into ids on the row.
+async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields) -> AppResult<()> {
+    if let Some(code) = &valid.store_code {
+        valid.row.store_id = Set(Some(store::id_for_code(conn, "storeCode", code).await?));
+    }
+    if let Some(referrer) = &valid.referred_by {
+        let referrer = find(conn, referrer)
+            .await
+            .map_err(|_| AppError::field("referredBy", format!("no member has the number {referrer:?}")))?;
+        valid.row.referred_by_id = Set(Some(referrer.id));
+    }
+    Ok(())
+}
+
+/// Creates a member. Associates create members of their own store.
+pub async fn create(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    brand: &Brand,
+    member_no: &str,
+    fields: MemberFields,
+) -> AppResult<member::Model> {
+    let member_no = validate::member_no("memberNo", member_no)?;
+    let mut valid = validate_fields(&fields, brand.today())?;
+    resolve_references(conn, &mut valid).await?;
+    if viewer.role == Role::Associate {
+        match valid.row.store_id.clone().into_value() {
+            Some(sea_orm::Value::BigInt(Some(id))) if Some(id) != viewer.store_id => {
+                return Err(AppError::Forbidden(
+                    "associates create members of their own store only".into(),
+                ))
+            }
+            _ => valid.row.store_id = Set(viewer.store_id),
+        }
+    }
+    if member::Entity::find()
+        .filter(member::Column::MemberNo.eq(&member_no))
+        .count(conn)
+        .await?
+        > 0
+    {
+        return Err(AppError::field(
+            "memberNo",
+            format!("a member with the number {member_no:?} already exists"),
+        ));
+    }
+    let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
+    stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
+    let txn = conn.begin().await?;
+    let created = row.insert(&txn).await?;
+    audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates the given fields. Members may edit their own profile but not store or referrer;
+/// contact details are changed only by those who see them unmasked.
+pub async fn update(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    brand: &Brand,
+    member_no: &str,
+    fields: MemberFields,
+) -> AppResult<member::Model> {
+    let current = find_visible(conn, viewer, member_no).await?;
+    ensure_active(&current)?;
+    if viewer.role != Role::Admin && (fields.store_code.is_some() || fields.referred_by.is_some()) {
+        return Err(AppError::Forbidden(
+            "only an admin can change a member's store or referrer".into(),
+        ));
+    }
+    // Birthday gifts and tier dates hang on these: the store confirms them.
+    let on_record = fields.name.is_some()
+        || fields.gender.is_some()
+        || fields.birthday.is_some()
+        || fields.lunar_birthday.is_some()
+        || fields.joined_at.is_some();
+    if viewer.role == Role::Member && on_record {
+        return Err(AppError::Forbidden(
+            "members change their own contact details, interests, language and consent; ask a store to change name, gender, birthday or joining date".into(),
+        ));
+    }
+    check_contacts_seen(viewer, &current, &fields)?;
+    let mut valid = validate_fields(&fields, brand.today())?;
+    resolve_references(conn, &mut valid).await?;
+    if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
+        return Err(AppError::field("referredBy", "a member cannot refer themself"));
+    }
+    save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
+}
+
+/// Refuses a change of phone, email or address the viewer sees masked: they would overwrite
+/// what they may not read.
+fn check_contacts_seen(viewer: &Viewer, current: &member::Model, fields: &MemberFields) -> AppResult<()> {
+    if viewer.sees_contact_details(current.id, current.assigned_associate_id) {
+        return Ok(());
+    }
+    let given = [
+        ("phone", &fields.phone),
+        ("email", &fields.email),
+        ("address", &fields.address),
+    ];
+    match given.into_iter().find(|(_, value)| value.is_some()) {
+        Some((field, _)) => Err(AppError::Forbidden(format!(
+            "{field} is masked to you: only an admin or the member's assigned associate can change it"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A member who moves store leaves their associate, unless the associate works at the new store:
+/// the assigned associate sees the member's contact details and calls them.
+async fn release_associate_on_move(
+    conn: &impl ConnectionTrait,
+    current: &member::Model,
+    changes: &mut member::ActiveModel,
+) -> AppResult<()> {
+    let new_store = match &changes.store_id {
+        ActiveValue::Set(store) if *store != current.store_id => *store,
+        _ => return Ok(()),
+    };
+    let Some(associate) = current.assigned_associate_id else {
+        return Ok(());
+    };
+    let staff = staff::by_ids(conn, &[associate]).await?;
+    let works_there = staff.get(&associate).is_some_and(|s| s.store_id == new_store);
+    if !works_there {
+        changes.assigned_associate_id = Set(None);
+    }
+    Ok(())
+}
+
+/// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
+pub async fn save_changes(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    current: &member::Model,
+    mut changes: member::ActiveModel,
+    consent_source: Option<&str>,
+) -> AppResult<member::Model> {
+    check_consent(&changes, Some(current))?;
+    release_associate_on_move(conn, current, &mut changes).await?;
+    let changed = changed_columns(current, &changes);
+    if changed.is_empty() {
+        return Ok(current.clone());
+    }
+    // Only changed columns are written; consent is stamped only when it really changes.
+    for column in member::Column::iter() {
+        if !changed.iter().any(|c| c.as_str() == column.as_str()) {
+            changes.not_set(column);
+        }
+    }
+    stamp_consent(&mut changes, consent_source, "api");
+    changes.id = ActiveValue::Unchanged(current.id);
+    changes.updated_at = Set(Utc::now());
+    let names: Vec<_> = changed.iter().map(|c| c.as_str()).collect();
+    let txn = conn.begin().await?;
+    let updated = changes.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "member.update",
+        Some(&current.member_no),
+        serde_json::json!({ "changed": names }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Records consent or its withdrawal, with its source.
+pub async fn set_email_consent(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+    granted: bool,
+    source: Option<&str>,
+) -> AppResult<member::Model> {
+    let current = find_visible(conn, viewer, member_no).await?;
+    ensure_active(&current)?;
+    let changes = member::ActiveModel {
+        email_consent: Set(granted),
+        ..Default::default()
+    };
+    save_changes(conn, viewer, &current, changes, source).await
+}
+
+/// Assigns (or with `None`, unassigns) the associate responsible for a member ("专人负责").
+pub async fn assign_associate(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+    username: Option<&str>,
+) -> AppResult<member::Model> {
+    let current = find(conn, member_no).await?;
+    ensure_active(&current)?;
+    let associate = match username {
+        Some(username) => {
+            let staff = staff::by_username(conn, username)
+                .await?
+                .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
+            if staff.role != Role::Associate.as_str() {
+                return Err(AppError::field("username", format!("{username:?} is not an associate")));
+            }
+            if staff.store_id != current.store_id {
+                return Err(AppError::field(
+                    "username",
+                    format!("{username:?} does not work at this member's store"),
+                ));
+            }
+            Some(staff.id)
+        }
+        None => None,
+    };
+    let changes = member::ActiveModel {
+        assigned_associate_id: Set(associate),
+        ..Default::default()
+    };
+    save_changes(conn, viewer, &current, changes, None).await
+}
+
+/// Refuses a change to an erased member.
+pub(crate) fn ensure_active(member: &member::Model) -> AppResult<()> {
+    if member.status == MemberStatus::Erased {
+        return Err(AppError::input(format!("member {} has been erased", member.member_no)));
+    }
+    Ok(())
+}
+
+/// Erases a member's personal data. Purchases stay, attached to the anonymous record, so brand
+/// aggregates do not change; the address goes on the suppression list as a hash so it is never
+/// mailed again.
+pub async fn erase(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    member_no: &str,
+) -> AppResult<member::Model> {
+    let current = find(conn, member_no).await?;
+    ensure_active(&current)?;
+    let txn = conn.begin().await?;
+    let anonymous = member::ActiveModel {
+        id: ActiveValue::Unchanged(current.id),
+        member_no: Set(format!("erased-{}", current.id)),
+        name: Set(String::new()),
+        gender: Set(None),
+        birthday: Set(None),
+        birth_month: Set(None),
+        birth_day: Set(None),
+        lunar_birthday: Set(false),
+        phone: Set(None),
+        email: Set(None),
+        address: Set(None),
+        interests: Set(None),
+        assigned_associate_id: Set(None),
+        email_consent: Set(false),
+        consent_source: Set(Some("erasure".to_owned())),
+        consent_at: Set(Some(Utc::now())),
+        status: Set(MemberStatus::Erased),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let erased = anonymous.update(&txn).await?;
+    if let Some(email) = &current.email {
+        suppression::suppress(&txn, &[email.as_str()], suppression::ERASED).await?;
+    }
+    // Free text a person wrote may name them.
+    feedback::Entity::update_many()
+        .col_expr(feedback::Column::Body, Expr::value(Option::<String>::None))
+        .col_expr(feedback::Column::Resolution, Expr::value(Option::<String>::None))
+        .filter(feedback::Column::MemberId.eq(current.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "member.erase",
+        Some(&current.member_no),
+        serde_json::Value::Null,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(erased)
+}

@@ -1,0 +1,19 @@
+//! Outreach as staff and members see it: one-click unsubscribe, the holiday calendar, email
+//! templates (edit, preview, test-send), campaigns and the outbox.
+use crate::auth::Role;
+
+mod holidays;
+mod outbox;
+mod templates;
+mod unsubscribe;
+
+pub use holidays::{holiday_date, holidays, save_holiday, CalendarKind, HolidayInput};
+pub use outbox::{outbox, outbox_occurrences, OutboxFilter, OutboxOccurrence};
+pub use templates::{
+    preview, preview_draft, reset_template, save_template, send_test, templates, EffectiveTemplate, PreviewRequest,
+    TemplateInput,
+};
+pub use unsubscribe::unsubscribe;
+
+/// Staff who plan outreach.
+pub const PLANNERS: &[Role] = &[Role::Admin, Role::Marketer];
