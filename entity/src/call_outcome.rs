@@ -1,6 +1,8 @@
 //! What came of an associate's win-back call to a member.
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::CallOutcome;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "call_outcomes")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     pub id: i64,
     pub member_id: i64,
     pub staff_id: i64,
-    /// `reached`, `no_answer`, `will_visit`, `declined` or `wrong_number`.
-    pub outcome: String,
+    pub outcome: CallOutcome,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
 }

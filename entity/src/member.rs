@@ -1,7 +1,7 @@
 //! The customer record ("顾客档案").
 use sea_orm::entity::prelude::*;
 
-use crate::vocabulary::MemberStatus;
+use crate::vocabulary::{Gender, MemberStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "members")]
@@ -13,7 +13,7 @@ pub struct Model {
     pub member_no: String,
     pub name: String,
     /// `female`, `male` or `other`.
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub birthday: Option<Date>,
     /// Month and day of `birthday`, kept beside it so birthday lookups use an index
     /// on every database.

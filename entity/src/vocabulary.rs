@@ -321,3 +321,30 @@ vocabulary! {
 vocabulary! {
     JobRunStatus { Running = "running", Succeeded = "succeeded", Failed = "failed" }
 }
+
+vocabulary! {
+    Gender { Female = "female", Male = "male", Other = "other" }
+}
+
+impl Gender {
+    /// Reads the spellings brands' files use: `female`/`f`/`女`, `male`/`m`/`男`, `other`.
+    pub fn read(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "female" | "f" | "女" => Some(Self::Female),
+            "male" | "m" | "男" => Some(Self::Male),
+            "other" | "o" | "其他" => Some(Self::Other),
+            _ => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// How an associate's call to a member went.
+    CallOutcome {
+        Reached = "reached",
+        NoAnswer = "no_answer",
+        WillVisit = "will_visit",
+        Declined = "declined",
+        WrongNumber = "wrong_number",
+    }
+}

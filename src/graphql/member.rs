@@ -39,7 +39,7 @@ impl Member {
         &self.0.name
     }
     async fn gender(&self) -> Option<Gender> {
-        self.0.gender.as_deref().and_then(Gender::parse)
+        self.0.gender
     }
     async fn birthday(&self) -> Option<NaiveDate> {
         self.0.birthday

@@ -174,7 +174,7 @@ pub struct CallOutcomeEntry {
 impl From<call_outcome::Model> for CallOutcomeEntry {
     fn from(row: call_outcome::Model) -> Self {
         Self {
-            outcome: row.outcome,
+            outcome: row.outcome.to_string(),
             note: row.note,
             created_at: row.created_at,
         }

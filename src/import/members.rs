@@ -67,7 +67,7 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
     let member_no = crate::validate::member_no("member_no", cell("member_no").unwrap_or_default())?;
     let gender = cell("gender")
         .map(|g| {
-            Gender::parse(g)
+            Gender::read(g)
                 .ok_or_else(|| AppError::field("gender", format!("gender {g:?} is not female, male or other")))
         })
         .transpose()?;

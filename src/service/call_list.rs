@@ -1,7 +1,6 @@
 //! The associates' win-back call list ("由专人负责沟通"): the win-back campaign's audience (the
 //! same filter, compiled by the segment compiler) in the associate's store, minus those called
 //! within the cooldown.
-use async_graphql::Enum;
 use chrono::{Duration, Utc};
 use entity::{call_outcome, member, member_metrics};
 use jobs::campaigns::builtin::lapsed_repeat_buyers;
@@ -14,27 +13,7 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member as members};
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallOutcome {
-    Reached,
-    NoAnswer,
-    WillVisit,
-    Declined,
-    WrongNumber,
-}
-
-impl CallOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Reached => "reached",
-            Self::NoAnswer => "no_answer",
-            Self::WillVisit => "will_visit",
-            Self::Declined => "declined",
-            Self::WrongNumber => "wrong_number",
-        }
-    }
-}
+pub use entity::vocabulary::CallOutcome;
 
 /// The calling associate's list, most valuable first: members of their store assigned to them or
 /// to no one. An export of contact details, so audited.
@@ -105,7 +84,7 @@ pub async fn record_outcome(
     let saved = call_outcome::ActiveModel {
         member_id: Set(member.id),
         staff_id: Set(staff_id),
-        outcome: Set(outcome.as_str().to_owned()),
+        outcome: Set(outcome),
         note: Set(note),
         created_at: Set(Utc::now()),
         ..Default::default()

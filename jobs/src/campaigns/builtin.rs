@@ -81,7 +81,7 @@ impl Builtin {
             .unwrap_or(default)
     }
 
-    /// Starts (or tops up) the occurrence `key` for `audience` as of `as_of`.
+    /// Starts (or tops up) the occurrence `key` of `day` for `audience`.
     async fn queue(&self, ctx: &JobContext, day: Day, key: String, audience: Audience) -> Result<Occurrence, DbErr> {
         let kind = self.campaign.kind;
         let mut counts = Occurrence {

@@ -16,7 +16,7 @@ use sea_orm::{Condition, Value};
 
 use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
 use crate::calendar;
-use entity::vocabulary::{Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
+use entity::vocabulary::{Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
 
 /// Groups nest at most this deep (the root is depth 1).
 pub const MAX_DEPTH: usize = 8;
@@ -59,7 +59,7 @@ pub struct Field {
 }
 
 const TIERS: &[&str] = Tier::NAMES;
-const GENDERS: &[&str] = &["female", "male", "other"];
+const GENDERS: &[&str] = Gender::NAMES;
 const LOYALTY: &[&str] = LoyaltyQuadrant::NAMES;
 const VALUE: &[&str] = ValueQuadrant::NAMES;
 const LAYERS: &[&str] = Layer::NAMES;

@@ -1,6 +1,6 @@
 //! A member's profile fields: the input, its validation, and the row it makes (defaults for a
 //! new member, the consent stamp, the columns a change touches).
-use async_graphql::{Enum, InputObject};
+use async_graphql::InputObject;
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::member;
 use entity::vocabulary::MemberStatus;
@@ -10,33 +10,7 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::validate;
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Gender {
-    Female,
-    Male,
-    Other,
-}
-
-impl Gender {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Female => "female",
-            Self::Male => "male",
-            Self::Other => "other",
-        }
-    }
-
-    /// Reads the spellings brands' files use: `female`/`f`/`女`, `male`/`m`/`男`, `other`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_lowercase().as_str() {
-            "female" | "f" | "女" => Some(Self::Female),
-            "male" | "m" | "男" => Some(Self::Male),
-            "other" | "o" | "其他" => Some(Self::Other),
-            _ => None,
-        }
-    }
-}
+pub use entity::vocabulary::Gender;
 
 /// Profile fields of a member. On create, `name` is required; on update, a field left out stays
 /// as it is and an empty string clears a text field.
@@ -79,7 +53,7 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
         row.name = Set(validate::required_text("name", name, 200)?);
     }
     if let Some(gender) = fields.gender {
-        row.gender = Set(Some(gender.as_str().to_owned()));
+        row.gender = Set(Some(gender));
     }
     if let Some(birthday) = fields.birthday {
         let birthday = validate::birthday("birthday", birthday, today)?;

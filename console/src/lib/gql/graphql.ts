@@ -21,6 +21,7 @@ export type CalendarKind =
   | 'LUNAR'
   | 'SOLAR';
 
+/** How an associate's call to a member went. */
 export type CallOutcome =
   | 'DECLINED'
   | 'NO_ANSWER'
