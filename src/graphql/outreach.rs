@@ -1,7 +1,7 @@
 //! Outreach in the API: holidays, email templates (preview, test-send), campaigns, the outbox and
 //! the associates' win-back call list.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{call_outcome, outbox};
 use jobs::campaigns::holidays::BrandHoliday;
@@ -14,8 +14,7 @@ use crate::graphql::{db, page};
 use crate::service::audit::AuditTrail;
 use crate::service::call_list::{self, CallOutcome};
 use crate::service::outreach::{
-    self as service, CalendarKind, EffectiveTemplate, HolidayInput, OutboxFilter, OutboxOccurrence, PreviewRequest,
-    TemplateInput,
+    self as service, CalendarKind, EffectiveTemplate, HolidayInput, OutboxFilter, PreviewRequest, TemplateInput,
 };
 
 /// A holiday of the brand's calendar, dated in the year asked for.
@@ -121,11 +120,36 @@ pub struct TemplateProblem {
     pub message: String,
 }
 
-#[ComplexObject]
+pub struct OutboxOccurrence(service::OutboxOccurrence);
+
+/// One occurrence of any campaign in the outbox (a birthday date, a holiday, a win-back day, a
+/// campaign's occurrence), with where its emails stand.
+#[Object]
 impl OutboxOccurrence {
+    /// Its campaign's kind: `birthday`, `holiday`, `winback`, `points_expiry`, `custom` or
+    /// `new_arrivals`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// A date, or `holiday_key:date`.
+    async fn occurrence(&self) -> &str {
+        &self.0.occurrence
+    }
+    async fn queued(&self) -> i64 {
+        self.0.queued
+    }
+    async fn sent(&self) -> i64 {
+        self.0.sent
+    }
+    async fn failed(&self) -> i64 {
+        self.0.failed
+    }
+    async fn suppressed(&self) -> i64 {
+        self.0.suppressed
+    }
     /// Every email is sent, failed permanently or suppressed.
     async fn finished(&self) -> bool {
-        self.queued == 0
+        self.0.queued == 0
     }
 }
 
@@ -273,7 +297,8 @@ impl OutreachQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<OutboxOccurrence>> {
         let limit = page::page_size(first, 20)?;
-        Ok(service::outbox_occurrences(db(ctx)?, limit).await?)
+        let occurrences = service::outbox_occurrences(db(ctx)?, limit).await?;
+        Ok(occurrences.into_iter().map(OutboxOccurrence).collect())
     }
 
     /// The outbox, oldest first. Admins and marketers. Every call is an export of member data

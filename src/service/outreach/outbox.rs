@@ -1,6 +1,7 @@
 //! The outbox as staff see it: each occurrence's counts by status, and its rows by filter.
-use async_graphql::{InputObject, SimpleObject};
+use async_graphql::InputObject;
 use entity::outbox;
+use entity::vocabulary::OutboxStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppResult;
@@ -8,10 +9,9 @@ use crate::service::member as members;
 
 /// One occurrence of any campaign in the outbox (a birthday date, a holiday, a win-back day, a
 /// campaign's occurrence), with where its emails stand.
-#[derive(Debug, FromQueryResult, SimpleObject)]
-#[graphql(complex)]
+#[derive(Debug, FromQueryResult)]
 pub struct OutboxOccurrence {
-    /// `birthday`, `holiday`, `winback`, `custom` or `new_arrivals`.
+    /// Its campaign's kind.
     pub kind: String,
     /// A date, or `holiday_key:date`.
     pub occurrence: String,
@@ -22,12 +22,13 @@ pub struct OutboxOccurrence {
 }
 
 pub async fn outbox_occurrences(conn: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<OutboxOccurrence>> {
+    use OutboxStatus::{Failed, Queued, Sent, Suppressed};
     let sql = format!(
         "SELECT kind, occurrence, \
-           SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued, \
-           SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
-           SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, \
-           SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed \
+           SUM(CASE WHEN status = '{Queued}' THEN 1 ELSE 0 END) AS queued, \
+           SUM(CASE WHEN status = '{Sent}' THEN 1 ELSE 0 END) AS sent, \
+           SUM(CASE WHEN status = '{Failed}' THEN 1 ELSE 0 END) AS failed, \
+           SUM(CASE WHEN status = '{Suppressed}' THEN 1 ELSE 0 END) AS suppressed \
          FROM outbox GROUP BY kind, occurrence ORDER BY MAX(id) DESC LIMIT {limit}"
     );
     let stmt = jobs::sql::statement(conn, &sql, Vec::new());
