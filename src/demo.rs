@@ -7,6 +7,7 @@
 use std::fmt;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use entity::vocabulary::{MemberStatus, PurchaseKind};
 use indicatif::ProgressBar;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -201,7 +202,13 @@ pub async fn generate(db: &DatabaseConnection, brand: &Brand, count: u64, seed: 
                     s.cents.into(),
                     s.profit.into(),
                     format!("D{member_id}-{}", s.order_no).into(),
-                    if s.is_return { "return" } else { "purchase" }.into(),
+                    if s.is_return {
+                        PurchaseKind::Return
+                    } else {
+                        PurchaseKind::Purchase
+                    }
+                    .as_str()
+                    .into(),
                     CATEGORIES[s.category as usize].into(),
                     now.into(),
                 ]
@@ -283,7 +290,7 @@ fn member_row(
         consent.into(),
         consent.then_some("demo").into(),
         consent.then_some(joined_at).into(),
-        "active".into(),
+        MemberStatus::Active.as_str().into(),
         joined_at.into(),
         joined_at.into(),
     ]

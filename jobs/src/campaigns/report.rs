@@ -1,6 +1,7 @@
 //! What an occurrence did and earned: delivery counts from the outbox, and each audience
 //! member's purchases in the attribution window, for the sent and the held-out groups.
 use chrono::{DateTime, Duration, Utc};
+use entity::vocabulary::OutboxStatus;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde::Serialize;
 
@@ -48,25 +49,28 @@ pub async fn delivery(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Delivery, DbErr> {
-    let sql = "SELECT status, COUNT(*) AS n, \
-                 SUM(CASE WHEN status = 'sent' AND sent_at > $3 THEN 1 ELSE 0 END) AS lately \
-               FROM outbox WHERE campaign_id = $1 AND occurrence = $2 GROUP BY status";
+    let sent = OutboxStatus::Sent;
+    let sql = format!(
+        "SELECT status, COUNT(*) AS n, \
+           SUM(CASE WHEN status = '{sent}' AND sent_at > $3 THEN 1 ELSE 0 END) AS lately \
+         FROM outbox WHERE campaign_id = $1 AND occurrence = $2 GROUP BY status"
+    );
     let recent = now - Duration::minutes(5);
     let values = vec![campaign_id.into(), key.into(), recent.into()];
     let mut delivery = Delivery::default();
     let mut lately = 0;
-    for row in conn.query_all(statement(conn, sql, values)).await? {
+    for row in conn.query_all(statement(conn, &sql, values)).await? {
         let n: i64 = row.try_get("", "n")?;
         lately += row.try_get::<Option<i64>>("", "lately")?.unwrap_or(0);
-        match row.try_get::<String>("", "status")?.as_str() {
-            "sent" => delivery.sent = n,
-            "queued" => delivery.deferred = n,
-            "failed" => delivery.failed = n,
-            "suppressed" => delivery.suppressed = n,
-            "paused" => delivery.paused = n,
-            "cancelled" => delivery.cancelled = n,
-            _ => {}
-        }
+        let count = match row.try_get::<OutboxStatus>("", "status")? {
+            OutboxStatus::Sent => &mut delivery.sent,
+            OutboxStatus::Queued => &mut delivery.deferred,
+            OutboxStatus::Failed => &mut delivery.failed,
+            OutboxStatus::Suppressed => &mut delivery.suppressed,
+            OutboxStatus::Paused => &mut delivery.paused,
+            OutboxStatus::Cancelled => &mut delivery.cancelled,
+        };
+        *count = n;
     }
     if delivery.deferred > 0 && lately > 0 {
         let seconds = delivery.deferred * 300 / lately;

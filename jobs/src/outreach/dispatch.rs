@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
+use entity::vocabulary::OutboxStatus;
 use futures_util::{stream, StreamExt};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
@@ -383,9 +384,10 @@ async fn top_priority(
     let mut top = HashMap::new();
     for chunk in members.chunks(MOST_IDS_PER_STATEMENT) {
         let (list, ids) = id_placeholders(2, chunk);
+        let queued = OutboxStatus::Queued;
         let sql = format!(
             "SELECT member_id, MAX(priority) AS top FROM outbox \
-             WHERE member_id IN ({list}) AND status = 'queued' AND due_at <= $1 GROUP BY member_id"
+             WHERE member_id IN ({list}) AND status = '{queued}' AND due_at <= $1 GROUP BY member_id"
         );
         let values = std::iter::once((now + Duration::hours(24)).into()).chain(ids).collect();
         for r in db.query_all(statement(db, &sql, values)).await? {

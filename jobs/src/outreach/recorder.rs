@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use entity::vocabulary::OutboxStatus;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait, Value};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -180,24 +181,28 @@ impl Update {
         }
     }
 
-    fn assignments(&self, now: DateTime<Utc>) -> (&'static str, Vec<Value>) {
+    fn assignments(&self, now: DateTime<Utc>) -> (String, Vec<Value>) {
+        use OutboxStatus::{Failed, Sent, Suppressed};
         match self {
-            Self::Sent => ("status = 'sent', sent_at = $1, last_error = NULL", vec![now.into()]),
+            Self::Sent => (
+                format!("status = '{Sent}', sent_at = $1, last_error = NULL"),
+                vec![now.into()],
+            ),
             Self::Suppressed(reason) => (
-                "status = 'suppressed', sent_at = NULL, last_error = $1",
+                format!("status = '{Suppressed}', sent_at = NULL, last_error = $1"),
                 vec![reason.clone().into()],
             ),
             // Waiting is not an attempt: take back the one the claim counted.
             Self::Postponed(due) => (
-                "due_at = $1, sent_at = NULL, attempts = attempts - 1",
+                "due_at = $1, sent_at = NULL, attempts = attempts - 1".to_owned(),
                 vec![(*due).into()],
             ),
             Self::Retry(due, reason) => (
-                "due_at = $1, sent_at = NULL, last_error = $2",
+                "due_at = $1, sent_at = NULL, last_error = $2".to_owned(),
                 vec![(*due).into(), reason.clone().into()],
             ),
             Self::Failed(reason) => (
-                "status = 'failed', sent_at = NULL, last_error = $1",
+                format!("status = '{Failed}', sent_at = NULL, last_error = $1"),
                 vec![reason.clone().into()],
             ),
         }

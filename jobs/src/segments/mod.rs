@@ -9,6 +9,7 @@ mod refresh;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::vocabulary::MemberStatus;
 use entity::{member, member_metrics, segment};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
@@ -183,7 +184,7 @@ pub fn compile_fields(filter: &Filter, path: &str, as_of: AsOf) -> Result<Condit
 
 /// Every member a filter may match: erased members never do.
 pub fn everyone() -> Condition {
-    Condition::all().add(Expr::col((member::Entity, member::Column::Status)).eq("active"))
+    Condition::all().add(Expr::col((member::Entity, member::Column::Status)).eq(MemberStatus::Active.as_str()))
 }
 
 /// Members matching a compiled condition (joined to their metrics, which the condition reads).
