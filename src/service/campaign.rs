@@ -98,10 +98,8 @@ pub async fn update(
     let current = find(conn, id).await?;
     use CampaignStatus::{Draft, Paused, Scheduled};
     if ![Draft, Scheduled, Paused].contains(&current.status) {
-        return Err(AppError::field(
-            "id",
-            format!("a {} campaign cannot be changed", current.status),
-        ));
+        let message = format!("a {} campaign cannot be changed", current.status);
+        return Err(AppError::keyed("id", "campaign.notChangeable", message).with("status", current.status.as_str()));
     }
     if fields.kind.is_some() {
         return Err(AppError::field(
@@ -136,22 +134,24 @@ async fn apply(
             taken = taken.filter(campaign::Column::Id.ne(id));
         }
         if taken.count(conn).await? > 0 {
-            return Err(AppError::field(
-                "input.name",
-                format!("a campaign called {name:?} already exists"),
-            ));
+            let message = format!("a campaign called {name:?} already exists");
+            return Err(AppError::keyed("input.name", "campaign.nameTaken", message).with("name", name));
         }
         row.name = Set(name);
     } else if id.is_none() {
-        return Err(AppError::field("input.name", "a campaign needs a name"));
+        return Err(AppError::keyed(
+            "input.name",
+            "campaign.nameNeeded",
+            "a campaign needs a name",
+        ));
     }
     if let Some(segment_id) = fields.segment_id {
         if let Some(segment_id) = segment_id {
             if segment::Entity::find_by_id(segment_id).one(conn).await?.is_none() {
-                return Err(AppError::field(
-                    "input.segmentId",
-                    format!("no segment has the id {segment_id}"),
-                ));
+                let message = format!("no segment has the id {segment_id}");
+                return Err(
+                    AppError::keyed("input.segmentId", "campaign.noSuchSegment", message).with("id", segment_id)
+                );
             }
         }
         row.segment_id = Set(segment_id);
@@ -169,8 +169,9 @@ async fn apply(
                 row.holdout_basis_points = Set(whole);
             }
             _ => {
-                return Err(AppError::field(
+                return Err(AppError::keyed(
                     "input.holdoutShare",
+                    "campaign.holdoutShare",
                     "a share from 0 to 0.5, in steps of 0.0001",
                 ))
             }
@@ -178,13 +179,21 @@ async fn apply(
     }
     if let Some(days) = fields.attribution_days {
         if !(1..=365).contains(&days) {
-            return Err(AppError::field("input.attributionDays", "1 to 365 days"));
+            return Err(AppError::keyed(
+                "input.attributionDays",
+                "campaign.attributionDays",
+                "1 to 365 days",
+            ));
         }
         row.attribution_days = Set(days);
     }
     if let Some(days) = fields.category_window_days {
         if !(1..=3660).contains(&days) {
-            return Err(AppError::field("input.categoryWindowDays", "1 to 3660 days"));
+            return Err(AppError::keyed(
+                "input.categoryWindowDays",
+                "campaign.categoryWindowDays",
+                "1 to 3660 days",
+            ));
         }
         row.category_window_days = Set(Some(days));
     }
@@ -206,8 +215,9 @@ async fn apply(
 fn apply_timing(kind: CampaignKind, row: &mut campaign::ActiveModel, fields: &CampaignFields) -> AppResult<()> {
     if let Some(time) = fields.send_time {
         if !kind.is_built_in() {
-            return Err(AppError::field(
+            return Err(AppError::keyed(
                 "input.sendTime",
+                "campaign.sendTimeBuiltInOnly",
                 "only the built-in birthday, holiday, win-back and points-expiry campaigns have a send time; give this one a schedule",
             ));
         }
@@ -216,13 +226,18 @@ fn apply_timing(kind: CampaignKind, row: &mut campaign::ActiveModel, fields: &Ca
     if let Some(days) = fields.days_before {
         use CampaignKind::{Birthday, Holiday, PointsExpiry};
         if ![Birthday, Holiday, PointsExpiry].contains(&kind) {
-            return Err(AppError::field(
+            return Err(AppError::keyed(
                 "input.daysBefore",
+                "campaign.daysBeforeNotForKind",
                 "only the birthday, holiday and points-expiry campaigns go days early",
             ));
         }
         if !(0..=60).contains(&days) {
-            return Err(AppError::field("input.daysBefore", "0 to 60 days"));
+            return Err(AppError::keyed(
+                "input.daysBefore",
+                "campaign.daysBefore",
+                "0 to 60 days",
+            ));
         }
         row.days_before = Set(Some(days));
     }
@@ -247,22 +262,28 @@ pub async fn schedule(
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
     if current.status != CampaignStatus::Draft {
-        return Err(AppError::field(
-            "id",
-            format!("only a draft can be scheduled; this one is {}", current.status),
-        ));
+        let message = format!("only a draft can be scheduled; this one is {}", current.status);
+        return Err(
+            AppError::keyed("id", "campaign.scheduleDraftOnly", message).with("status", current.status.as_str())
+        );
     }
     let Some(schedule) = Schedule::of(&current) else {
-        return Err(AppError::field("id", "give the campaign a schedule first"));
+        return Err(AppError::keyed(
+            "id",
+            "campaign.scheduleNeeded",
+            "give the campaign a schedule first",
+        ));
     };
     if schedule == Schedule::OnEntry && current.segment_id.is_none() {
-        return Err(AppError::field(
-            "id",
-            "a campaign sent on entering a segment needs a segment",
-        ));
+        let message = "a campaign sent on entering a segment needs a segment";
+        return Err(AppError::keyed("id", "campaign.onEntryNeedsSegment", message));
     }
     if current.kind == CampaignKind::NewArrivals && current.category.is_none() {
-        return Err(AppError::field("id", "a new-arrivals campaign needs its category"));
+        return Err(AppError::keyed(
+            "id",
+            "campaign.categoryNeeded",
+            "a new-arrivals campaign needs its category",
+        ));
     }
     let kind = engine::template_kind(id);
     let template = email_template::Entity::find()
@@ -271,10 +292,8 @@ pub async fn schedule(
         .one(conn)
         .await?;
     if template.is_none() {
-        return Err(AppError::field(
-            "id",
-            format!("save its zh-CN template first (saveEmailTemplate kind {kind:?})"),
-        ));
+        let message = format!("save its zh-CN template first (saveEmailTemplate kind {kind:?})");
+        return Err(AppError::keyed("id", "campaign.templateNeeded", message));
     }
     transition(
         conn,
@@ -295,10 +314,8 @@ pub async fn pause(
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
     if !current.status.is_live() {
-        return Err(AppError::field(
-            "id",
-            format!("a {} campaign cannot be paused", current.status),
-        ));
+        let message = format!("a {} campaign cannot be paused", current.status);
+        return Err(AppError::keyed("id", "campaign.notPausable", message).with("status", current.status.as_str()));
     }
     transition(
         conn,
@@ -318,7 +335,11 @@ pub async fn resume(
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
     if current.status != CampaignStatus::Paused {
-        return Err(AppError::field("id", "only a paused campaign can be resumed"));
+        return Err(AppError::keyed(
+            "id",
+            "campaign.resumePausedOnly",
+            "only a paused campaign can be resumed",
+        ));
     }
     let started = campaign_occurrence::Entity::find()
         .filter(campaign_occurrence::Column::CampaignId.eq(id))
@@ -349,10 +370,8 @@ pub async fn cancel(
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
     if [CampaignStatus::Finished, CampaignStatus::Cancelled].contains(&current.status) {
-        return Err(AppError::field(
-            "id",
-            format!("the campaign is already {}", current.status),
-        ));
+        let message = format!("the campaign is already {}", current.status);
+        return Err(AppError::keyed("id", "campaign.alreadyOver", message).with("status", current.status.as_str()));
     }
     let unsent = Some((
         &[OutboxStatus::Queued, OutboxStatus::Paused][..],

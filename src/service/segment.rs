@@ -90,10 +90,8 @@ async fn validated(
         taken = taken.filter(segment::Column::Id.ne(id));
     }
     if taken.count(conn).await? > 0 {
-        return Err(AppError::field(
-            "name",
-            format!("a segment called {name:?} already exists"),
-        ));
+        let message = format!("a segment called {name:?} already exists");
+        return Err(AppError::keyed("name", "segment.nameTaken", message).with("name", name));
     }
     // Compiling checks every field, operator and operand, and refuses cycles through `id`.
     segments::compile(conn, filter, ROOT, as_of, id).await?;
@@ -169,10 +167,8 @@ pub async fn delete(conn: &(impl ConnectionTrait + TransactionTrait), viewer: &V
     let current = find(conn, id).await?;
     for other in segment::Entity::find().all(conn).await? {
         if other.id != id && segments::referenced(&filter_of(&other)?).contains(&id) {
-            return Err(AppError::field(
-                "id",
-                format!("segment {:?} uses this segment; change it first", other.name),
-            ));
+            let message = format!("segment {:?} uses this segment; change it first", other.name);
+            return Err(AppError::keyed("id", "segment.inUse", message).with("name", other.name.as_str()));
         }
     }
     let txn = conn.begin().await?;

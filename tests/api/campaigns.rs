@@ -190,6 +190,15 @@ async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_fiel
         let response = app.graphql(&admin, CREATE, json!({ "in": input })).await;
         assert_eq!(response["errors"][0]["extensions"]["field"], field, "{response}");
     }
+    // A name taken is refused with the key and the name a console translates it by.
+    app.ok(&admin, CREATE, json!({ "in": { "name": "Autumn" } })).await;
+    let taken = app.graphql(&admin, CREATE, json!({ "in": { "name": "Autumn" } })).await;
+    let extensions = &taken["errors"][0]["extensions"];
+    assert_eq!(
+        (&extensions["key"], &extensions["params"]),
+        (&json!("campaign.nameTaken"), &json!({ "field": "input.name", "name": "Autumn" })),
+        "{taken}"
+    );
 }
 
 /// A built-in campaign narrowed to a segment reads the segment as it is when the occurrence
