@@ -205,7 +205,8 @@ test('a campaign for the segment: cron read aloud, template saved from its link,
   // Without its template it cannot be scheduled, and the page says why.
   await page.locator('[data-template-saved=false]').waitFor();
   await page.getByRole('button', { name: '排期发送' }).click();
-  await page.getByRole('alert').filter({ hasText: 'zh-CN template' }).waitFor();
+  // The server names the refusal by its key; the Chinese console says it in Chinese.
+  await page.getByRole('alert').filter({ hasText: '请先保存其中文（zh-CN）模板' }).waitFor();
 
   // Its template, opened from the campaign with its kind chosen, starts from a starter text.
   await page.locator('[data-template-link]').click();
@@ -351,7 +352,7 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   // A bad number of days is refused at its field.
   await form.getByRole('textbox', { name: /Days before the birthday/ }).fill('61');
   await form.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('alert').filter({ hasText: '0 to 60 days' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Days early: 0 to 60' }).waitFor();
   assert.equal((await stack.graphql(query, { id: birthday.id })).campaign.daysBefore, 2);
 
   await page.getByRole('button', { name: 'Pause' }).click();
