@@ -196,7 +196,10 @@ async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_fiel
     let extensions = &taken["errors"][0]["extensions"];
     assert_eq!(
         (&extensions["key"], &extensions["params"]),
-        (&json!("campaign.nameTaken"), &json!({ "field": "input.name", "name": "Autumn" })),
+        (
+            &json!("campaign.nameTaken"),
+            &json!({ "field": "input.name", "name": "Autumn" })
+        ),
         "{taken}"
     );
 }

@@ -1,9 +1,9 @@
 //! Campaigns, the one engine of who gets what and when: one template to one audience, once at a
 //! time in the brand's zone, once at a local time in each member's zone, on a cron schedule,
 //! whenever a member enters a segment, or (the built-in birthday, holiday, win-back and
-//! points-expiry-notice campaigns) each day for whom the day concerns. Each start of a campaign is an
-//! occurrence: it snapshots its audience, holds out the control group, and queues the rest in the
-//! outbox, whose dispatcher sends them under the same rules as every message (consent,
+//! points-expiry-notice campaigns) each day for whom the day concerns. Each start of a campaign
+//! is an occurrence: it snapshots its audience, holds out the control group, and queues the rest
+//! in the outbox, whose dispatcher sends them under the same rules as every message (consent,
 //! suppression, quiet hours, the daily cap).
 //!
 //! A campaign's template is the email template of kind `campaign:<id>` (see `template_kind`),
