@@ -18,7 +18,12 @@ pub enum AppError {
         key: Option<&'static str>,
         params: serde_json::Map<String, serde_json::Value>,
     },
-    Unauthenticated(String),
+    /// Who is calling is unknown or refused; a `key` names the refusal as for bad input.
+    Unauthenticated {
+        message: String,
+        key: Option<&'static str>,
+        params: serde_json::Map<String, serde_json::Value>,
+    },
     Forbidden(String),
     NotFound(String),
     /// A failure that is ours, not the client's: logged with its cause, shown only as INTERNAL.
@@ -64,16 +69,26 @@ impl AppError {
         }
     }
 
-    fn with_key(mut self, name: &'static str) -> Self {
-        if let Self::BadInput { key, .. } = &mut self {
+    /// An UNAUTHENTICATED error: no token, a token refused, a sign-in refused.
+    pub fn unauthenticated(message: String) -> Self {
+        Self::Unauthenticated {
+            message,
+            key: None,
+            params: serde_json::Map::new(),
+        }
+    }
+
+    /// With the key a client translates it by (bad input and refused callers only).
+    pub fn with_key(mut self, name: &'static str) -> Self {
+        if let Self::BadInput { key, .. } | Self::Unauthenticated { key, .. } = &mut self {
             *key = Some(name);
         }
         self
     }
 
-    /// With a parameter of its key's text (bad input only).
+    /// With a parameter of its key's text (bad input and refused callers only).
     pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
-        if let Self::BadInput { params, .. } = &mut self {
+        if let Self::BadInput { params, .. } | Self::Unauthenticated { params, .. } = &mut self {
             params.insert(name.to_owned(), value.into());
         }
         self
@@ -83,7 +98,8 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             Self::BadInput { message, .. } => message.clone(),
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
+            Self::Unauthenticated { message, .. } => message.clone(),
+            Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
             Self::Internal(_) => "internal error: the server logged the details".to_owned(),
         }
     }
@@ -91,7 +107,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Unauthenticated { .. } => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Internal(_) => "INTERNAL",
@@ -125,17 +141,21 @@ impl ErrorExtensions for AppError {
         }
         async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Self::BadInput { field, key, params, .. } = self {
-                if let Some(field) = field {
-                    ext.set("field", field.as_str());
-                }
-                if let Some(key) = key {
-                    ext.set("key", *key);
-                    ext.set(
-                        "params",
-                        async_graphql::Value::from_json(params.clone().into()).unwrap_or_default(),
-                    );
-                }
+            if let Self::BadInput { field: Some(field), .. } = self {
+                ext.set("field", field.as_str());
+            }
+            if let Self::BadInput {
+                key: Some(key), params, ..
+            }
+            | Self::Unauthenticated {
+                key: Some(key), params, ..
+            } = self
+            {
+                ext.set("key", *key);
+                ext.set(
+                    "params",
+                    async_graphql::Value::from_json(params.clone().into()).unwrap_or_default(),
+                );
             }
         })
     }

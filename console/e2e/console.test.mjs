@@ -47,7 +47,8 @@ test('sign-in refuses a wrong password, keeps the token out of the URL, and sign
   await page.locator('input[name=username]').fill('mei');
   await page.locator('input[name=password]').fill('not the password');
   await page.locator('form button[type=submit]').click();
-  await page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor();
+  // Refused with a key the Chinese console says in Chinese.
+  await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor();
 
   await signIn(page, stack.base, 'mei');
   await page.getByRole('heading', { name: '概览' }).waitFor();
@@ -325,7 +326,7 @@ test('an admin makes an app key, an app gets a member token with it, both are re
   await assert.rejects(stack.graphql('{ me { role } }', {}, wangToken), /UNAUTHENTICATED/);
   const wangPage = await stack.newPage();
   await signIn(wangPage, stack.base, 'wang');
-  await wangPage.getByRole('alert').filter({ hasText: 'this staff account is disabled' }).waitFor();
+  await wangPage.getByRole('alert').filter({ hasText: '此员工账号已停用' }).waitFor();
 
   await wang.getByRole('button', { name: /启用|Enable/ }).click();
   await page.getByRole('status').filter({ hasText: /可以重新登录|can sign in again/ }).waitFor();

@@ -120,7 +120,7 @@ impl IdentityProvider {
 
     /// Checks signature, issuer, audience and expiry, and reads the member number.
     pub async fn verify(&self, token: &str) -> AppResult<IdpToken> {
-        let invalid = |why: &str| AppError::Unauthenticated(format!("the identity provider's token {why}"));
+        let invalid = |why: &str| AppError::unauthenticated(format!("the identity provider's token {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("cannot be read"))?;
         if !Self::signs_with(header.alg) {
             return Err(invalid("is not signed with RS256 or ES256"));

@@ -273,7 +273,7 @@ impl TokenKeys {
             None => {
                 let claims = self.decode(token, true).map_err(|err| match err.kind() {
                     jsonwebtoken::errors::ErrorKind::ExpiredSignature => expired(),
-                    _ => AppError::Unauthenticated("the token is not valid for this server".into()),
+                    _ => AppError::unauthenticated("the token is not valid for this server".into()),
                 })?;
                 self.verified().put(token.to_owned(), claims.clone());
                 claims
@@ -309,7 +309,7 @@ const VERIFIED_TOKENS: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
 const EXPIRY_LEEWAY_SECONDS: u64 = 60;
 
 fn expired() -> AppError {
-    AppError::Unauthenticated("the token has expired; create a new one".into())
+    AppError::unauthenticated("the token has expired; create a new one".into())
 }
 
 /// Who a request's `Authorization` header speaks for: a token of this server, or a member
@@ -321,11 +321,11 @@ pub async fn authenticate(
     header: Option<&str>,
 ) -> AppResult<Viewer> {
     let header = header.ok_or_else(|| {
-        AppError::Unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
+        AppError::unauthenticated("missing Authorization header: send `Authorization: Bearer TOKEN`".into())
     })?;
     let token = header
         .strip_prefix("Bearer ")
-        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?
+        .ok_or_else(|| AppError::unauthenticated("the Authorization header must be `Bearer TOKEN`".into()))?
         .trim();
     // Only with a provider is the header read first: without one every token is the server's.
     let signed_by_provider =
@@ -344,7 +344,7 @@ async fn provider_member(
     token: &str,
 ) -> AppResult<Viewer> {
     let signed = provider.verify(token).await?;
-    let unknown = || AppError::Unauthenticated(format!("no member has the number {:?}", signed.member_no));
+    let unknown = || AppError::unauthenticated(format!("no member has the number {:?}", signed.member_no));
     let member = crate::service::member::find_unerased(db, &signed.member_no)
         .await
         .map_err(|_| unknown())?;
@@ -424,7 +424,7 @@ pub fn random_hex<const N: usize>() -> String {
 /// The viewer of the current request.
 pub fn viewer<'a>(ctx: &Context<'a>) -> AppResult<&'a Viewer> {
     ctx.data_opt::<Viewer>()
-        .ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))
+        .ok_or_else(|| AppError::unauthenticated("no bearer token".into()))
 }
 
 /// Who a new token speaks for: the member, or a staff user (created on first use).
@@ -487,7 +487,7 @@ mod tests {
             Utc::now().timestamp() - EXPIRY_LEEWAY_SECONDS as i64 - 1;
         let refused = keys.verify(&token).expect_err("expired");
         assert!(
-            matches!(&refused, AppError::Unauthenticated(message) if message.contains("expired")),
+            matches!(&refused, AppError::Unauthenticated { message, .. } if message.contains("expired")),
             "{refused:?}"
         );
         assert!(

@@ -49,7 +49,7 @@ impl RevokedTokens {
         let by_id = token_id.is_some_and(|id| live.tokens.contains(id));
         let by_subject = live.subjects.get(subject).is_some_and(|until| issued_at <= *until);
         if by_id || by_subject {
-            return Err(AppError::Unauthenticated(
+            return Err(AppError::unauthenticated(
                 "this token was revoked; sign in again".into(),
             ));
         }

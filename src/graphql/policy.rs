@@ -146,7 +146,7 @@ pub fn check(viewer: Option<&Viewer>, type_name: &str, field: &str) -> Result<()
     let Access::Roles(roles) = access else {
         return Ok(());
     };
-    let viewer = viewer.ok_or_else(|| AppError::Unauthenticated("no bearer token".into()))?;
+    let viewer = viewer.ok_or_else(|| AppError::unauthenticated("no bearer token".into()))?;
     viewer.require(roles)
 }
 

@@ -84,7 +84,7 @@ pub async fn exchange(conn: &impl ConnectionTrait, key: &str, member_no: &str) -
         .filter(app_key::Column::RevokedAt.is_null())
         .one(conn)
         .await?
-        .ok_or_else(|| AppError::Unauthenticated("the app key is unknown or revoked".into()))?;
+        .ok_or_else(|| AppError::unauthenticated("the app key is unknown or revoked".into()))?;
     let found = member::find_unerased(conn, member_no).await?;
     let mut used: app_key::ActiveModel = app.clone().into();
     used.last_used_at = Set(Some(Utc::now()));

@@ -100,7 +100,7 @@ impl TierBenefitsConfig {
 pub async fn own(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<entity::member::Model> {
     let id = viewer
         .member_id
-        .ok_or_else(|| AppError::Unauthenticated("this member token names no member".into()))?;
+        .ok_or_else(|| AppError::unauthenticated("this member token names no member".into()))?;
     let found = entity::member::Entity::find_by_id(id)
         .one(conn)
         .await?

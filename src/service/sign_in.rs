@@ -118,9 +118,10 @@ pub async fn sign_in(conn: &DatabaseConnection, trail: &AuditTrail, attempt: &At
     };
     let matches = verify(attempt.password.to_owned(), stored).await?;
     match user.filter(|_| matches) {
-        Some(user) if user.disabled_at.is_some() => Err(AppError::Unauthenticated(
+        Some(user) if user.disabled_at.is_some() => Err(AppError::unauthenticated(
             "this staff account is disabled; an administrator can enable it again".into(),
-        )),
+        )
+        .with_key("signIn.disabled")),
         Some(user) => {
             let mut succeeded: login_attempt::ActiveModel = guess.into();
             succeeded.outcome = Set(SUCCEEDED.to_owned());
@@ -133,7 +134,7 @@ pub async fn sign_in(conn: &DatabaseConnection, trail: &AuditTrail, attempt: &At
         None => {
             let detail = serde_json::json!({ "username": username, "client": client, "outcome": FAILED });
             audit::record_anonymous(conn, &format!("client:{client}"), "staff.sign_in_failed", detail).await?;
-            Err(AppError::Unauthenticated("wrong username or password".into()))
+            Err(AppError::unauthenticated("wrong username or password".into()).with_key("signIn.wrong"))
         }
     }
 }
@@ -178,7 +179,9 @@ async fn reserve(
 fn refused(trail: &AuditTrail, username: &str, client: &str, wait: i64) -> AppError {
     let detail = serde_json::json!({ "username": username, "client": client, "outcome": "throttled" });
     trail.count(&format!("client:{client}"), "staff.sign_in_throttled", detail);
-    AppError::Unauthenticated(format!("too many failed sign-ins; try again in {wait} seconds"))
+    AppError::unauthenticated(format!("too many failed sign-ins; try again in {wait} seconds"))
+        .with_key("signIn.throttled")
+        .with("seconds", wait)
 }
 
 /// The viewer of a signed-in staff user, as `patron token create --staff` would make it.

@@ -577,6 +577,9 @@ export const en = {
   'error.campaign.alreadyOver': 'The campaign is already {status}',
   'error.segment.nameTaken': 'A segment called {name} already exists',
   'error.segment.inUse': 'Segment {name} uses this segment; change it first',
+  'error.signIn.wrong': 'Wrong username or password',
+  'error.signIn.throttled': 'Too many failed sign-ins; try again in {seconds} seconds',
+  'error.signIn.disabled': 'This staff account is disabled; an administrator can enable it again',
 };
 
 export type Dictionary = { [K in keyof typeof en]: string };

@@ -576,4 +576,7 @@ export const zhCN: Dictionary = {
   'error.campaign.alreadyOver': '活动已结束或已取消',
   'error.segment.nameTaken': '已有名为 {name} 的分群',
   'error.segment.inUse': '分群 {name} 引用了此分群，请先修改它',
+  'error.signIn.wrong': '用户名或密码错误',
+  'error.signIn.throttled': '登录失败次数过多，请 {seconds} 秒后再试',
+  'error.signIn.disabled': '此员工账号已停用，请联系管理员重新启用',
 };
