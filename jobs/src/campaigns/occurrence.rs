@@ -1,8 +1,6 @@
 //! Starting an occurrence, the one queueing path of every campaign, built-in or not: the
 //! audience as it is at that moment (a snapshot), the control group held out and recorded,
-//! everyone else queued in the outbox — in one transaction, so a crash leaves either the whole
-//! occurrence or none of it, and a second replica's start of the same occurrence is refused by
-//! its unique key.
+//! everyone else queued in the outbox (see [`start`] for what a crash leaves).
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entity::vocabulary::{CampaignStatus, OutboxStatus};
@@ -96,18 +94,33 @@ pub struct Plan<'a> {
     pub run_id: Option<i64>,
 }
 
-/// Starts `plan`: in one transaction, records the occurrence, pages through its audience in
-/// member order, records every member (sent to or held out) and queues the messages of those
-/// not held out. `None` when it had started already (and does not top up) or its audience no
-/// longer compiles.
+/// Starts `plan`: records the occurrence, pages through its audience in member order, records
+/// every member (sent to or held out) and queues the messages of those not held out. `None`
+/// when it had started already (and does not top up) or its audience no longer compiles.
+///
+/// A marketer's occurrence is one transaction: a crash leaves all of it or none, and a second
+/// replica's start is refused by the occurrence's key. A built-in's may be topped up by any
+/// later run, so each page commits on its own: the database's one writer (SQLite's) is never
+/// held for a whole audience, and what a crash leaves the next run completes.
 pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>, DbErr> {
-    let campaign = plan.campaign;
-    let txn = ctx.db.begin().await?;
-    if !insert(&txn, campaign.id, &plan.key, plan.run_id).await? && !plan.tops_up {
-        return Ok(None);
+    if plan.tops_up {
+        return fill(&ctx.db, ctx, plan).await;
     }
-    let occurrence = find(&txn, campaign.id, &plan.key).await?;
-    let audience = match audience(&txn, plan).await {
+    let txn = ctx.db.begin().await?;
+    let started = fill(&txn, ctx, plan).await?;
+    if started.is_some() {
+        txn.commit().await?;
+    }
+    Ok(started)
+}
+
+/// [`start`] through `conn`, a transaction or the pool.
+async fn fill<C>(conn: &C, ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let campaign = plan.campaign;
+    let audience = match audience(conn, plan).await {
         Ok(condition) => condition,
         Err(SegmentError::Db(e)) => return Err(e),
         Err(SegmentError::Invalid(error)) => {
@@ -117,13 +130,17 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
             return Ok(None);
         }
     };
+    if !insert(conn, campaign.id, &plan.key, plan.run_id).await? && !plan.tops_up {
+        return Ok(None);
+    }
+    let occurrence = find(conn, campaign.id, &plan.key).await?;
     let snapshot = Snapshot {
         ctx,
         plan,
         occurrence_id: occurrence.id,
     };
-    let counts = snapshot.take(&txn, audience).await?;
-    tally(&txn, occurrence.id).await?;
+    let counts = snapshot.take(conn, audience).await?;
+    tally(conn, occurrence.id).await?;
     if Schedule::of(campaign).is_some() && campaign.status != CampaignStatus::Sending {
         // A scheduled campaign is sending from its first occurrence on.
         campaign::Entity::update_many()
@@ -132,16 +149,15 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
                 Expr::val(CampaignStatus::Sending.as_str()).into(),
             )
             .filter(campaign::Column::Id.eq(campaign.id))
-            .exec(&txn)
+            .exec(conn)
             .await?;
     }
-    txn.commit().await?;
     Ok(Some(counts))
 }
 
 /// Who the occurrence is for, reachable members only; with "once per member", none an earlier
 /// occurrence had.
-async fn audience(txn: &DatabaseTransaction, plan: &Plan<'_>) -> Result<Condition, SegmentError> {
+async fn audience(conn: &impl ConnectionTrait, plan: &Plan<'_>) -> Result<Condition, SegmentError> {
     let campaign = plan.campaign;
     let mut parts: Vec<Filter> = plan.audience.iter().cloned().collect();
     parts.extend(campaign.segment_id.map(Filter::InSegment));
@@ -149,7 +165,7 @@ async fn audience(txn: &DatabaseTransaction, plan: &Plan<'_>) -> Result<Conditio
         segments::everyone()
     } else {
         let path = format!("campaign[{}]", campaign.id);
-        segments::compile(txn, &Filter::And(parts), &path, plan.as_of, None).await?
+        segments::compile(conn, &Filter::And(parts), &path, plan.as_of, None).await?
     };
     condition = condition.add(reach::condition());
     for only in &plan.only {
@@ -236,8 +252,9 @@ struct Snapshot<'a> {
 
 impl Snapshot<'_> {
     /// Pages through the audience in member order, recording every member and queueing those
-    /// not held out; a member already recorded (a re-run) keeps their record and message.
-    async fn take(&self, txn: &DatabaseTransaction, audience: Condition) -> Result<Started, DbErr> {
+    /// not held out, each page in a transaction of its own (a savepoint inside the
+    /// occurrence's); a member already recorded (a re-run) keeps their record and message.
+    async fn take(&self, conn: &impl TransactionTrait, audience: Condition) -> Result<Started, DbErr> {
         let campaign = self.plan.campaign;
         let mut counts = Started {
             campaign_id: campaign.id,
@@ -248,7 +265,8 @@ impl Snapshot<'_> {
         };
         let mut after_id = 0_i64;
         loop {
-            let page = self.page(txn, audience.clone(), after_id).await?;
+            let txn = conn.begin().await?;
+            let page = self.page(&txn, audience.clone(), after_id).await?;
             let Some(last) = page.last() else { break };
             after_id = last.0;
             let (mut recipients, mut messages) = (Vec::new(), Vec::new());
@@ -272,11 +290,12 @@ impl Snapshot<'_> {
             }
             counts.audience += page.len() as u64;
             RECIPIENTS
-                .insert(txn, &recipients, " ON CONFLICT (occurrence_id, member_id) DO NOTHING")
+                .insert(&txn, &recipients, " ON CONFLICT (occurrence_id, member_id) DO NOTHING")
                 .await?;
             counts.queued += OUTBOX
-                .insert(txn, &messages, " ON CONFLICT (dedupe_key) DO NOTHING")
+                .insert(&txn, &messages, " ON CONFLICT (dedupe_key) DO NOTHING")
                 .await?;
+            txn.commit().await?;
         }
         Ok(counts)
     }
