@@ -1,12 +1,11 @@
 //! What each campaign's messages say: the template that renders them and the occasion they tell
 //! of (a holiday, points lapsing), for the dispatcher and for a marketer's preview alike.
 use chrono::{Duration, NaiveDate};
+use entity::vocabulary::CampaignKind;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::builtin::holiday_calendar;
 use super::holidays::BrandHoliday;
-use entity::vocabulary::CampaignKind;
-
 use super::template_for;
 use crate::outreach::claim::Row;
 use crate::outreach::config::OutreachConfig;

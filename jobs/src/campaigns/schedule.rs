@@ -2,10 +2,10 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
-
-use crate::calendar::local_time;
 use entity::campaign;
 use serde::{Deserialize, Serialize};
+
+use crate::calendar::local_time;
 
 /// The earliest local time on Earth is UTC+14 (Kiritimati): an occurrence at a local time
 /// starts when that time comes there, so its snapshot is taken before anyone's email is due.

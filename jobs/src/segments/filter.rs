@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::TZ_VARIANTS;
+use entity::vocabulary::{Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
 use entity::{member, member_metrics as metrics, points_entry, purchase, store, tier_change};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
@@ -16,7 +17,6 @@ use sea_orm::{Condition, Value};
 
 use super::{AsOf, Bought, Direction, FieldCondition, Filter, FilterError, Op, TierChange, Window};
 use crate::calendar;
-use entity::vocabulary::{Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
 
 /// Groups nest at most this deep (the root is depth 1).
 pub const MAX_DEPTH: usize = 8;
