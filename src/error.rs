@@ -59,16 +59,6 @@ impl AppError {
         }
     }
 
-    /// A refused filter, at `field`, with its key.
-    pub fn refused_filter(field: &str, refused: jobs::segments::FilterError) -> Self {
-        Self::BadInput {
-            field: Some(field.to_owned()),
-            message: refused.message,
-            key: Some(refused.key),
-            params: refused.params,
-        }
-    }
-
     /// An UNAUTHENTICATED error: no token, a token refused, a sign-in refused.
     pub fn unauthenticated(message: String) -> Self {
         Self::Unauthenticated {
@@ -177,11 +167,23 @@ impl From<AppError> for anyhow::Error {
     }
 }
 
+/// A refused filter names its place in the tree, and its key.
+impl From<jobs::segments::FilterError> for AppError {
+    fn from(refused: jobs::segments::FilterError) -> Self {
+        Self::BadInput {
+            field: Some(refused.path),
+            message: refused.message,
+            key: Some(refused.key),
+            params: refused.params,
+        }
+    }
+}
+
 /// A refused filter names its place in the tree; a database failure is ours.
 impl From<jobs::segments::SegmentError> for AppError {
     fn from(err: jobs::segments::SegmentError) -> Self {
         match err {
-            jobs::segments::SegmentError::Invalid(e) => Self::refused_filter(&e.path.clone(), e),
+            jobs::segments::SegmentError::Invalid(e) => e.into(),
             jobs::segments::SegmentError::Db(e) => e.into(),
         }
     }

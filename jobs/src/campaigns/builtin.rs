@@ -18,7 +18,7 @@ use super::occurrence::{self, Plan};
 use super::schedule::DueAt;
 use crate::outreach::config::OutreachConfig;
 use crate::points::expiry;
-use crate::segments::{AsOf, FieldCondition, Filter, Op};
+use crate::segments::{AsOf, Filter, Op};
 use crate::JobContext;
 
 /// When queued messages become due.
@@ -42,6 +42,19 @@ pub struct Occurrence {
     pub held_out: u64,
     /// Rows new in the outbox (the rest were queued by an earlier run).
     pub queued: u64,
+}
+
+impl Occurrence {
+    /// The counts of an occurrence that queued nothing.
+    fn none(kind: CampaignKind, occurrence: String) -> Self {
+        Self {
+            kind,
+            occurrence,
+            candidates: 0,
+            held_out: 0,
+            queued: 0,
+        }
+    }
 }
 
 /// A built-in campaign as the marketer set it up (on or off, audience, timing, control group,
@@ -84,13 +97,7 @@ impl Builtin {
     /// Starts (or tops up) the occurrence `key` of `day` for `audience`.
     async fn queue(&self, ctx: &JobContext, day: Day, key: String, audience: Audience) -> Result<Occurrence, DbErr> {
         let kind = self.campaign.kind;
-        let mut counts = Occurrence {
-            kind,
-            occurrence: key.clone(),
-            candidates: 0,
-            held_out: 0,
-            queued: 0,
-        };
+        let mut counts = Occurrence::none(kind, key.clone());
         if !self.is_on() {
             return Ok(counts);
         }
@@ -210,13 +217,7 @@ pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
         .then(|| expiry::earned_before(last_day + Duration::days(1), ctx.points.expiry_months))
         .flatten();
     let Some(earned_before) = earned_before else {
-        return Ok(Occurrence {
-            kind: CampaignKind::PointsExpiry,
-            occurrence: last_day.to_string(),
-            candidates: 0,
-            held_out: 0,
-            queued: 0,
-        });
+        return Ok(Occurrence::none(CampaignKind::PointsExpiry, last_day.to_string()));
     };
     // Custom SQL takes the database's own placeholder.
     let placeholder = match ctx.db.get_database_backend() {
@@ -238,17 +239,9 @@ pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
 /// Members the latest run found lapsed who bought at least `min_orders` times: the win-back
 /// campaign's audience, and the associates' call list.
 pub fn lapsed_repeat_buyers(min_orders: u32) -> Filter {
-    let field = |field: &str, op, value: serde_json::Value| {
-        Filter::Field(FieldCondition {
-            field: field.to_owned(),
-            op,
-            value: Some(value),
-            values: None,
-        })
-    };
     Filter::And(vec![
-        field("lapsed", Op::Eq, true.into()),
-        field("ordersTotal", Op::Ge, min_orders.into()),
+        Filter::field("lapsed", Op::Eq, true.into()),
+        Filter::field("ordersTotal", Op::Ge, min_orders.into()),
     ])
 }
 

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::occurrence::{self, Plan, Started};
 use super::schedule::{Due, DueAt, Schedule};
-use crate::segments::{AsOf, Bought, FieldCondition, Filter, Op, Window};
+use crate::segments::{AsOf, Bought, Filter, Op, Window};
 use crate::JobContext;
 
 /// Starts `due` for `campaign` unless it has started already (`None`).
@@ -83,12 +83,7 @@ fn plan<'a>(
 /// Members interested in the campaign's category, or who bought in it within its window.
 fn new_arrivals(campaign: &campaign::Model) -> Filter {
     let category = campaign.category.clone().unwrap_or_default();
-    let interested = Filter::Field(FieldCondition {
-        field: "interests".to_owned(),
-        op: Op::Contains,
-        value: Some(serde_json::Value::String(category.clone())),
-        values: None,
-    });
+    let interested = Filter::field("interests", Op::Contains, category.clone().into());
     let bought = Filter::Bought(Bought {
         category: Some(category),
         store: None,

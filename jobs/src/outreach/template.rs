@@ -123,6 +123,17 @@ pub enum Occasion {
     },
 }
 
+impl Occasion {
+    /// The day it falls on, if it has one.
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Self::Holiday { date, .. } => Some(*date),
+            Self::PointsLapse { last_day } => Some(*last_day),
+            Self::Nothing => None,
+        }
+    }
+}
+
 impl MailContext {
     /// The context of a message to `member` about `occasion`, counting days from `today`, the
     /// member's own date in their zone.
@@ -375,11 +386,7 @@ fn sample_contexts(kind: &str) -> Vec<MailContext> {
         "points_expiry" => (Occasion::PointsLapse { last_day: day(12, 31) }, &[14, 0]),
         _ => (Occasion::Nothing, &[0]),
     };
-    let on = match &occasion {
-        Occasion::Holiday { date, .. } => *date,
-        Occasion::PointsLapse { last_day } => *last_day,
-        Occasion::Nothing => day(1, 1),
-    };
+    let on = occasion.date().unwrap_or_else(|| day(1, 1));
     let unsubscribe_url = "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ";
     days.iter()
         .flat_map(|days_until| {

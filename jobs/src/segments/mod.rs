@@ -44,6 +44,22 @@ pub enum Filter {
     InSegment(i64),
 }
 
+impl Filter {
+    /// `field op operand`; a list operand (BETWEEN, IN, NOT_IN) is the condition's `values`.
+    pub fn field(field: &str, op: Op, operand: serde_json::Value) -> Self {
+        let (value, values) = match (op, operand) {
+            (Op::Between | Op::In | Op::NotIn, serde_json::Value::Array(list)) => (None, Some(list)),
+            (_, operand) => (Some(operand), None),
+        };
+        Self::Field(FieldCondition {
+            field: field.to_owned(),
+            op,
+            value,
+            values,
+        })
+    }
+}
+
 /// Stored as GraphQL spells it (`NOT_IN`), so a saved filter reads back as `SegmentFilter` input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

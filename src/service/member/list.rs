@@ -4,7 +4,7 @@ use async_graphql::InputObject;
 use chrono::NaiveDate;
 use entity::member;
 use entity::vocabulary::MemberStatus;
-use jobs::segments::{self, AsOf, FieldCondition, Filter, Op};
+use jobs::segments::{self, AsOf, Filter, FilterError, Op};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, PaginatorTrait};
@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, PaginatorTrait};
 use super::fields::clearable;
 use super::Gender;
 use crate::auth::{Role, Viewer};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::analytics::{Layer, LoyaltyQuadrant, Tier, ValueQuadrant};
 use crate::validate;
 
@@ -81,8 +81,11 @@ pub fn condition(viewer: &Viewer, filter: &MemberFilter, today: NaiveDate) -> Ap
     }
     let as_of = AsOf::new(today, today);
     for (name, condition) in segment_conditions(filter) {
-        let compiled = segments::compile_fields(&condition, name, as_of)
-            .map_err(|refused| AppError::refused_filter(name, refused))?;
+        // Named by the list's own field, not the condition's place in a tree.
+        let compiled = segments::compile_fields(&condition, name, as_of).map_err(|refused| FilterError {
+            path: name.to_owned(),
+            ..refused
+        })?;
         cond = cond.add(compiled);
     }
     Ok(cond)
@@ -91,116 +94,85 @@ pub fn condition(viewer: &Viewer, filter: &MemberFilter, today: NaiveDate) -> Ap
 /// Each given profile and analytics filter as a condition of the segment language, named by
 /// the filter's own field.
 fn segment_conditions(filter: &MemberFilter) -> Vec<(&'static str, Filter)> {
-    let field = |field: &str, op: Op, value: serde_json::Value| {
-        Filter::Field(FieldCondition {
-            field: field.to_owned(),
-            op,
-            value: Some(value),
-            values: None,
-        })
-    };
-    let mut conditions = Vec::new();
-    let mut given = |name: &'static str, condition: Option<Filter>| conditions.extend(condition.map(|c| (name, c)));
-    given(
-        "storeCode",
-        filter
-            .store_code
-            .as_ref()
-            .map(|code| field("store", Op::Eq, code.as_str().into())),
-    );
-    given(
-        "city",
-        filter
-            .city
-            .as_ref()
-            .map(|city| field("city", Op::Eq, city.as_str().into())),
-    );
-    given(
-        "gender",
-        filter.gender.map(|g| field("gender", Op::Eq, g.as_str().into())),
-    );
-    given(
-        "birthdayMonth",
-        filter.birthday_month.map(|m| field("birthMonth", Op::Eq, m.into())),
-    );
-    given(
-        "joinedFrom",
-        filter
-            .joined_from
-            .map(|d| field("joinedAt", Op::Ge, d.to_string().into())),
-    );
-    given(
-        "joinedTo",
-        filter
-            .joined_to
-            .map(|d| field("joinedAt", Op::Le, d.to_string().into())),
-    );
-    given(
-        "emailConsent",
-        filter.email_consent.map(|c| field("emailConsent", Op::Eq, c.into())),
-    );
-    given(
-        "tiers",
-        filter.tiers.as_ref().map(|tiers| {
-            Filter::Field(FieldCondition {
-                field: "tier".to_owned(),
-                op: Op::In,
-                value: None,
-                values: Some(tiers.iter().map(|t| t.as_str().into()).collect()),
-            })
-        }),
-    );
-    given(
-        "minRScore",
-        filter.min_r_score.map(|n| field("rScore", Op::Ge, n.into())),
-    );
-    given(
-        "minFScore",
-        filter.min_f_score.map(|n| field("fScore", Op::Ge, n.into())),
-    );
-    given(
-        "minMScore",
-        filter.min_m_score.map(|n| field("mScore", Op::Ge, n.into())),
-    );
-    given(
-        "loyaltyQuadrant",
-        filter
-            .loyalty_quadrant
-            .map(|q| field("loyaltyQuadrant", Op::Eq, q.as_str().into())),
-    );
-    given(
-        "valueQuadrant",
-        filter
-            .value_quadrant
-            .map(|q| field("valueQuadrant", Op::Eq, q.as_str().into())),
-    );
-    given("layer", filter.layer.map(|l| field("layer", Op::Eq, l.as_str().into())));
-    given(
-        "declining",
-        filter.declining.map(|d| field("declining", Op::Eq, d.into())),
-    );
-    given("lapsed", filter.lapsed.map(|l| field("lapsed", Op::Eq, l.into())));
-    given(
-        "minPAlive",
-        filter.min_p_alive.map(|p| field("pAlive", Op::Ge, p.into())),
-    );
-    given(
-        "maxPAlive",
-        filter.max_p_alive.map(|p| field("pAlive", Op::Le, p.into())),
-    );
-    given(
-        "minClv",
-        filter.min_clv.map(|clv| field("clv", Op::Ge, clv.to_string().into())),
-    );
-    given(
-        "minRecencyDays",
-        filter.min_recency_days.map(|d| field("recencyDays", Op::Ge, d.into())),
-    );
-    given(
-        "maxRecencyDays",
-        filter.max_recency_days.map(|d| field("recencyDays", Op::Le, d.into())),
-    );
-    conditions
+    use serde_json::Value;
+    let words = |words: &[Tier]| Value::from_iter(words.iter().map(|w| w.as_str()));
+    let given: [(&str, &str, Op, Option<Value>); 21] = [
+        (
+            "storeCode",
+            "store",
+            Op::Eq,
+            filter.store_code.as_deref().map(Value::from),
+        ),
+        ("city", "city", Op::Eq, filter.city.as_deref().map(Value::from)),
+        ("gender", "gender", Op::Eq, filter.gender.map(|g| g.as_str().into())),
+        (
+            "birthdayMonth",
+            "birthMonth",
+            Op::Eq,
+            filter.birthday_month.map(Value::from),
+        ),
+        (
+            "joinedFrom",
+            "joinedAt",
+            Op::Ge,
+            filter.joined_from.map(|d| d.to_string().into()),
+        ),
+        (
+            "joinedTo",
+            "joinedAt",
+            Op::Le,
+            filter.joined_to.map(|d| d.to_string().into()),
+        ),
+        (
+            "emailConsent",
+            "emailConsent",
+            Op::Eq,
+            filter.email_consent.map(Value::from),
+        ),
+        ("tiers", "tier", Op::In, filter.tiers.as_deref().map(words)),
+        ("minRScore", "rScore", Op::Ge, filter.min_r_score.map(Value::from)),
+        ("minFScore", "fScore", Op::Ge, filter.min_f_score.map(Value::from)),
+        ("minMScore", "mScore", Op::Ge, filter.min_m_score.map(Value::from)),
+        (
+            "loyaltyQuadrant",
+            "loyaltyQuadrant",
+            Op::Eq,
+            filter.loyalty_quadrant.map(|q| q.as_str().into()),
+        ),
+        (
+            "valueQuadrant",
+            "valueQuadrant",
+            Op::Eq,
+            filter.value_quadrant.map(|q| q.as_str().into()),
+        ),
+        ("layer", "layer", Op::Eq, filter.layer.map(|l| l.as_str().into())),
+        ("declining", "declining", Op::Eq, filter.declining.map(Value::from)),
+        ("lapsed", "lapsed", Op::Eq, filter.lapsed.map(Value::from)),
+        ("minPAlive", "pAlive", Op::Ge, filter.min_p_alive.map(Value::from)),
+        ("maxPAlive", "pAlive", Op::Le, filter.max_p_alive.map(Value::from)),
+        (
+            "minClv",
+            "clv",
+            Op::Ge,
+            filter.min_clv.map(|clv| clv.to_string().into()),
+        ),
+        (
+            "minRecencyDays",
+            "recencyDays",
+            Op::Ge,
+            filter.min_recency_days.map(Value::from),
+        ),
+        (
+            "maxRecencyDays",
+            "recencyDays",
+            Op::Le,
+            filter.max_recency_days.map(Value::from),
+        ),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(name, field, op, operand)| Some((name, Filter::field(field, op, operand?))))
+        .collect()
 }
 
 /// Members whose name or member number contains `search`, or whose phone or email does. A
