@@ -239,6 +239,7 @@ async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, pending:
         Ok(Ok(())) => Outcome::Sent,
         Ok(Err(SendError::Temporary(reason))) => Outcome::Retry(reason),
         Ok(Err(SendError::Permanent(reason))) => Outcome::Bounced(reason),
+        Ok(Err(SendError::Refused(reason) | SendError::Rejected(reason))) => Outcome::Failed(reason),
         // The send panicked or was cancelled: not known to be delivered, so try again.
         Err(err) => Outcome::Retry(format!("the send task failed: {err}")),
     };

@@ -13,17 +13,7 @@ use tokio::io::AsyncWriteExt;
 use super::config::OutreachConfig;
 use super::smtp::SmtpPool;
 use super::template::Rendered;
-
-/// Why a message was not delivered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Worth retrying: 4xx replies, timeouts, refused or dropped connections.
-    #[error("temporary: {0}")]
-    Temporary(String),
-    /// The server refused the message for good (5xx): the address is undeliverable.
-    #[error("permanent: {0}")]
-    Permanent(String),
-}
+pub use super::transport::SendError;
 
 pub enum Mailer {
     Smtp(SmtpPool),

@@ -12,10 +12,13 @@ pub mod outbox;
 pub mod reach;
 pub mod recipient;
 pub mod recorder;
+pub mod sms;
 pub mod smtp;
 pub mod suppression;
 pub mod template;
+pub mod transport;
 pub mod unsubscribe;
+pub mod wechat;
 
 use std::path::PathBuf;
 

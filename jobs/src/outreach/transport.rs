@@ -1,0 +1,34 @@
+//! What every channel's sender answers for one message, whatever carries it (SMTP, an SMS
+//! provider's API, WeChat's).
+
+/// A message the channel's server accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accepted {
+    /// The provider's id of the message (Aliyun's BizId, Tencent's SerialNo, Twilio's Message
+    /// SID, WeChat's msgid): delivery receipts name it.
+    pub provider_ref: Option<String>,
+    /// SMS parts the provider bills, when it says (else counted from the text).
+    pub parts: Option<i32>,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying: 4xx replies, timeouts, refused or dropped connections, rate limits,
+    /// a provider's "system busy".
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// The address is undeliverable for good (an SMTP 5xx, an invalid or out-of-service number):
+    /// it is suppressed.
+    #[error("permanent: {0}")]
+    Permanent(String),
+    /// The member cannot receive on this channel now (does not follow the Official Account,
+    /// declined the subscription, blocked the sender): not retried, not suppressed, and the
+    /// next channel of the message's preference is tried.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The message as composed cannot be sent (a template id or parameter the provider refuses,
+    /// bad credentials): neither the member nor the address is to blame.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
