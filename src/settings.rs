@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use jobs::analytics::AnalyticsConfig;
+use jobs::outreach::sms::SmsConfig;
+use jobs::outreach::wechat::WechatConfig;
 use jobs::outreach::OutreachConfig;
 use jobs::points::PointsConfig;
 use serde::{Deserialize, Serialize};
@@ -57,6 +59,10 @@ pub struct Settings {
     pub campaigns_schedule: String,
     /// Every default of outreach (see docs/concepts.md); `SMTP_URL` sets `outreach.smtp_url`.
     pub outreach: OutreachConfig,
+    /// The SMS provider (`PATRON_SMS__*`, see docs/channels.md); off until one is set.
+    pub sms: SmsConfig,
+    /// The WeChat Official Account and mini-program (`PATRON_WECHAT__*`); off until set.
+    pub wechat: WechatConfig,
 }
 
 impl Default for Settings {
@@ -84,6 +90,8 @@ impl Default for Settings {
             outbox_schedule: "*/20 * * * * *".to_owned(),
             campaigns_schedule: "30 * * * * *".to_owned(),
             outreach: OutreachConfig::default(),
+            sms: SmsConfig::default(),
+            wechat: WechatConfig::default(),
         }
     }
 }
@@ -97,6 +105,8 @@ impl std::fmt::Debug for Settings {
             .field("token_secret", &self.token_secret.as_ref().map(|_| "<set>"))
             .field("brand_time_zone", &self.brand_time_zone)
             .field("smtp_url", &self.outreach.smtp_url.as_deref().map(redact_url))
+            .field("sms", &self.sms)
+            .field("wechat", &self.wechat)
             .finish_non_exhaustive()
     }
 }

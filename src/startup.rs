@@ -172,6 +172,9 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
     let secret = auth::server_secret(settings)?;
     let outreach = Outreach::new(
         settings.outreach.clone(),
+        &settings.sms,
+        &settings.wechat,
+        db.clone(),
         secret.as_bytes(),
         settings.data_dir.join("outbox"),
     )

@@ -56,6 +56,19 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
     Ok(value)
 }
 
+/// A WeChat openid or unionid: up to 128 letters, digits, `_` and `-` (WeChat's are 28).
+pub fn openid(field: &str, value: &str) -> AppResult<String> {
+    let value = value.trim();
+    let valid = !value.is_empty()
+        && value.len() <= 128
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::field(field, format!("{field} is not a WeChat id: {value:?}")))
+    }
+}
+
 /// E.164 (`+` and 7–15 digits) or a mainland China mobile number as typed (11 digits, `1[3-9]…`).
 /// Spaces and dashes are dropped.
 pub fn phone(field: &str, value: &str) -> AppResult<String> {

@@ -20,6 +20,9 @@ pub struct Model {
     /// The control group's share in basis points (1,000 = 10%).
     pub holdout_basis_points: i32,
     pub priority: i32,
+    /// Its channel preference ("wechat,sms,email"): each member gets one message, on the first
+    /// channel they can receive.
+    pub channels: String,
     pub attribution_days: i32,
     /// New arrivals: the category, and how many days back a purchase in it counts.
     pub category: Option<String>,

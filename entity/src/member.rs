@@ -37,6 +37,18 @@ pub struct Model {
     pub email_consent: bool,
     pub consent_source: Option<String>,
     pub consent_at: Option<DateTimeUtc>,
+    /// Consented to marketing text messages (the proof is in `member_consents`).
+    pub sms_consent: bool,
+    /// Consented to marketing WeChat messages.
+    pub wechat_consent: bool,
+    /// The member's openid with the brand's Official Account (template messages).
+    #[sea_orm(unique)]
+    pub wechat_openid: Option<String>,
+    /// With the brand's mini-program (subscribe messages).
+    #[sea_orm(unique)]
+    pub wechat_mini_openid: Option<String>,
+    /// Across the brand's WeChat apps.
+    pub wechat_unionid: Option<String>,
     pub status: MemberStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

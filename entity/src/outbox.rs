@@ -1,7 +1,7 @@
-//! One email to one member for one campaign occurrence; the unique dedupe key makes it once.
+//! One message to one member for one campaign occurrence; the unique dedupe key makes it once.
 use sea_orm::entity::prelude::*;
 
-use crate::vocabulary::{CampaignKind, OutboxStatus};
+use crate::vocabulary::{CampaignKind, Channel, OutboxStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
@@ -34,6 +34,17 @@ pub struct Model {
     pub campaign_id: Option<i64>,
     /// Its campaign's priority when queued: under the daily cap, the higher goes first.
     pub priority: i32,
+    /// The channels still to try, in order of preference ("wechat,sms,email"): a channel that
+    /// refuses the member leaves the list and the next is tried.
+    pub channels: String,
+    /// The channel it went out (or is going out) on.
+    pub channel: Option<Channel>,
+    /// The provider's id of the message, which its delivery receipts name.
+    pub provider_ref: Option<String>,
+    /// When the provider reported it delivered to the phone or the WeChat user.
+    pub delivered_at: Option<DateTimeUtc>,
+    /// SMS parts billed.
+    pub parts: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -59,6 +59,29 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
+    /// How a message reaches a member.
+    Channel {
+        Email = "email",
+        /// Text messages through the brand's SMS provider.
+        Sms = "sms",
+        /// Official Account template messages or mini-program subscribe messages.
+        Wechat = "wechat",
+    }
+}
+
+impl Channel {
+    /// A preference as stored ("wechat,sms,email"); unknown words are skipped.
+    pub fn parse_list(text: &str) -> Vec<Self> {
+        text.split(',').filter_map(|word| Self::parse(word.trim())).collect()
+    }
+
+    /// A preference as stored.
+    pub fn list(channels: &[Self]) -> String {
+        channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+vocabulary! {
     /// A member class: A is best ("消费频率高、金额高的为A类顾客，并依次分类").
     Tier as "TierLevel" { A = "A", B = "B", C = "C", D = "D" }
 }

@@ -23,6 +23,7 @@ mod m20261203_000019_builtin_points_expiry_campaign;
 mod m20261204_000020_index_segment_reads;
 mod m20261205_000021_staff_can_be_disabled;
 mod m20261205_000022_points_expiry_notice_job;
+mod m20261206_000023_channels;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_index_segment_reads::Migration),
             Box::new(m20261205_000021_staff_can_be_disabled::Migration),
             Box::new(m20261205_000022_points_expiry_notice_job::Migration),
+            Box::new(m20261206_000023_channels::Migration),
         ]
     }
 }

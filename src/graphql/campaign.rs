@@ -1,6 +1,7 @@
 //! Campaigns over GraphQL: create, schedule, pause, resume, cancel, and each occurrence's report.
 use async_graphql::{Context, InputObject, Json, Object, OneofObject, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use entity::vocabulary::Channel;
 use entity::{campaign, campaign_occurrence};
 use jobs::campaigns::{self as engine, report, uplift, Schedule};
 use rust_decimal::prelude::FromPrimitive;
@@ -65,6 +66,9 @@ pub struct CampaignInput {
     pub holdout_share: Option<Decimal>,
     /// Under the daily cap, the higher goes first.
     pub priority: Option<i32>,
+    /// The channels to reach members on, in order of preference: each member gets one message,
+    /// on the first they consented to and can receive (default: email).
+    pub channels: Option<Vec<Channel>>,
     /// Days after the send in which purchases count (default 30).
     pub attribution_days: Option<i32>,
     /// New arrivals: the category, and how many days back a purchase in it counts (default 365).
@@ -102,6 +106,7 @@ impl CampaignInput {
             once_per_member: self.once_per_member,
             holdout_share: self.holdout_share,
             priority: self.priority,
+            channels: self.channels,
             attribution_days: self.attribution_days,
             category: self.category,
             category_window_days: self.category_window_days,
@@ -165,6 +170,10 @@ impl Campaign {
     }
     async fn priority(&self) -> i32 {
         self.0.priority
+    }
+    /// Its channel preference: each member once, on the first channel they can receive.
+    async fn channels(&self) -> Vec<Channel> {
+        Channel::parse_list(&self.0.channels)
     }
     async fn attribution_days(&self) -> i32 {
         self.0.attribution_days

@@ -13,8 +13,8 @@ use super::{Encoding, Report};
 use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::audit;
-use crate::service::member::{self as members, Gender, MemberFields};
+use crate::service::member::{self as members, Consent, Gender, MemberFields};
+use crate::service::{audit, consent};
 
 /// Imports members: new member numbers are added, known ones updated where the file differs.
 /// `encoding` is detected when `None`.
@@ -84,6 +84,13 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
         email_consent: cell("email_consent")
             .map(|c| parse_bool("email_consent", c))
             .transpose()?,
+        sms_consent: cell("sms_consent").map(|c| parse_bool("sms_consent", c)).transpose()?,
+        wechat_consent: cell("wechat_consent")
+            .map(|c| parse_bool("wechat_consent", c))
+            .transpose()?,
+        wechat_openid: cell("wechat_openid").map(str::to_owned),
+        wechat_mini_openid: cell("wechat_mini_openid").map(str::to_owned),
+        wechat_unionid: cell("wechat_unionid").map(str::to_owned),
         locale: cell("locale").map(str::to_owned),
         time_zone: cell("time_zone").map(str::to_owned),
         ..MemberFields::default()
@@ -98,6 +105,12 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
         valid,
     })
 }
+
+/// Consent changed by an import.
+const IMPORTED: Consent<'static> = Consent {
+    source: Some("import"),
+    wording: None,
+};
 
 async fn write_members(
     db: &DatabaseConnection,
@@ -152,7 +165,7 @@ async fn store_members(
         }
         match known.get(&member_no) {
             Some(current) if members::changed_columns(current, &valid.row).is_empty() => report.unchanged += 1,
-            Some(current) => match members::save_changes(db, &cli, current, valid.row, Some("import")).await {
+            Some(current) => match members::save_changes(db, &cli, current, valid.row, IMPORTED).await {
                 Ok(_) => report.updated += 1,
                 Err(AppError::Internal(cause)) => return Err(cause),
                 Err(rejection) => report.rejected.push((line, rejection.message())),
@@ -167,7 +180,15 @@ async fn store_members(
         }
     }
     let on_conflict = OnConflict::column(member::Column::MemberNo).do_nothing().to_owned();
+    let added: Vec<String> = new_rows
+        .iter()
+        .filter_map(|row| match &row.member_no {
+            sea_orm::ActiveValue::Set(no) => Some(no.clone()),
+            _ => None,
+        })
+        .collect();
     report.added += sql::insert_chunked(db, new_rows, on_conflict).await?;
+    consent::record_added(db, &added, "import").await?;
     let detail = serde_json::json!({ "fromLine": lines.first, "added": report.added - added_before });
     audit::record(db, &cli, "members.import", None, detail).await?;
     Ok(())

@@ -2,7 +2,7 @@
 //! with pause, resume and cancel), and their reports. Starting occurrences and the statistics
 //! live in `jobs::campaigns`.
 use chrono::{NaiveTime, Utc};
-use entity::vocabulary::{CampaignKind, CampaignStatus, OutboxStatus};
+use entity::vocabulary::{CampaignKind, CampaignStatus, Channel, OutboxStatus};
 use entity::{campaign, campaign_occurrence, email_template, outbox, segment};
 use jobs::campaigns::{self as engine, report, Schedule};
 use rust_decimal::prelude::ToPrimitive;
@@ -31,6 +31,8 @@ pub struct CampaignFields {
     /// 0 to 0.5.
     pub holdout_share: Option<Decimal>,
     pub priority: Option<i32>,
+    /// The channel preference, in order.
+    pub channels: Option<Vec<Channel>>,
     pub attribution_days: Option<i32>,
     pub category: Option<String>,
     pub category_window_days: Option<i32>,
@@ -77,6 +79,7 @@ pub async fn create(
         attribution_days: Set(30),
         holdout_basis_points: Set(0),
         priority: Set(0),
+        channels: Set(Channel::Email.as_str().to_owned()),
         once_per_member: Set(false),
         ..Default::default()
     };
@@ -203,6 +206,9 @@ async fn apply(
     if let Some(priority) = fields.priority {
         row.priority = Set(priority);
     }
+    if let Some(channels) = &fields.channels {
+        row.channels = Set(channel_preference(channels)?);
+    }
     if let Some(once) = fields.once_per_member {
         row.once_per_member = Set(once);
     }
@@ -244,12 +250,34 @@ fn apply_timing(kind: CampaignKind, row: &mut campaign::ActiveModel, fields: &Ca
     Ok(())
 }
 
+/// A preference as stored: at least one channel, each once.
+fn channel_preference(channels: &[Channel]) -> AppResult<String> {
+    if channels.is_empty() {
+        return Err(AppError::keyed(
+            "input.channels",
+            "campaign.channelsEmpty",
+            "choose at least one channel",
+        ));
+    }
+    let mut seen = channels.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() < channels.len() {
+        return Err(AppError::keyed(
+            "input.channels",
+            "campaign.channelsRepeated",
+            "name each channel once, in order of preference",
+        ));
+    }
+    Ok(Channel::list(channels))
+}
+
 fn detail(campaign: &campaign::Model) -> serde_json::Value {
     serde_json::json!({
         "id": campaign.id, "kind": campaign.kind, "status": campaign.status,
         "segmentId": campaign.segment_id, "schedule": campaign.schedule,
         "holdoutBasisPoints": campaign.holdout_basis_points, "priority": campaign.priority,
-        "sendTime": campaign.send_time, "daysBefore": campaign.days_before,
+        "channels": campaign.channels, "sendTime": campaign.send_time, "daysBefore": campaign.days_before,
     })
 }
 

@@ -3,7 +3,7 @@
 //! everyone else queued in the outbox (see [`start`] for what a crash leaves).
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use entity::vocabulary::{CampaignStatus, OutboxStatus};
+use entity::vocabulary::{CampaignStatus, Channel, OutboxStatus};
 use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
@@ -167,7 +167,7 @@ async fn audience(conn: &impl ConnectionTrait, plan: &Plan<'_>) -> Result<Condit
         let path = format!("campaign[{}]", campaign.id);
         segments::compile(conn, &Filter::And(parts), &path, plan.as_of, None).await?
     };
-    condition = condition.add(reach::condition());
+    condition = condition.add(reach::condition(&Channel::parse_list(&campaign.channels)));
     for only in &plan.only {
         condition = condition.add(only.clone());
     }
@@ -345,6 +345,7 @@ impl Snapshot<'_> {
             Utc::now().into(),
             campaign.id.into(),
             campaign.priority.into(),
+            campaign.channels.clone().into(),
         ]
     }
 }

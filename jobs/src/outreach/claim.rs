@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult};
 
-use entity::vocabulary::{CampaignKind, OutboxStatus};
+use entity::vocabulary::{CampaignKind, Channel, OutboxStatus};
 
 use crate::lease::{holder_name, Lease};
 use crate::sql::statement;
@@ -36,6 +36,8 @@ pub struct Row {
     pub campaign_id: Option<i64>,
     /// Its campaign's priority: under the daily cap the higher goes first.
     pub priority: i32,
+    /// The channels still to try, in order.
+    pub channels: Vec<Channel>,
 }
 
 /// One dispatcher's right to claim rows.
@@ -74,7 +76,7 @@ impl Claimant {
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{queued}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
-               campaign_id, priority",
+               campaign_id, priority, channels",
             live = held_by_live_dispatcher("$2"),
         );
         let values = vec![self.name().into(), now.into(), i64::from(limit.max(1)).into()];
@@ -111,5 +113,6 @@ fn row(r: &QueryResult) -> Result<Row, DbErr> {
         created_at: r.try_get("", "created_at")?,
         campaign_id: r.try_get("", "campaign_id")?,
         priority: r.try_get("", "priority")?,
+        channels: Channel::parse_list(&r.try_get::<String>("", "channels")?),
     })
 }

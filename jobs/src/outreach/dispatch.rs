@@ -1,37 +1,46 @@
-//! The outbox dispatcher: claims due rows, checks consent, suppression, the frequency cap and
-//! quiet hours, renders, sends through the mailer, and records each outcome as it happens.
+//! The outbox dispatcher: claims due rows, picks each member's channel, checks consent,
+//! suppression, the frequency cap and quiet hours, renders, sends (see `deliver`) and records
+//! each outcome as it happens.
 //!
 //! Exactly once: a row is claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one
 //! writer) so two dispatchers never hold it together, and it is only marked sent after the
-//! server accepted it. Each send's outcome is written before its connection takes the next
-//! message (see `recorder`), so a dispatcher killed mid-send re-sends at most one message per
-//! SMTP connection, with the same Message-ID; its claims lapse with its lease (see `claim`).
-//! Stopped cleanly (`JobContext::shutdown`), it claims nothing more, finishes and records the
-//! sends on the wire, and gives back the rows it had not started.
+//! server or provider accepted it. Each send's outcome is written before its connection takes
+//! the next message (see `recorder`), so a dispatcher killed mid-send re-sends at most what was
+//! on the wire: one email per SMTP connection, one request's SMS per provider connection; its
+//! claims lapse with its lease (see `claim`). Stopped cleanly (`JobContext::shutdown`), it
+//! claims nothing more, finishes and records the sends on the wire, and gives back the rows it
+//! had not started.
 //!
-//! The frequency cap holds across dispatchers and replicas: a row about to be sent carries its
-//! reservation (`sent_at` while still queued), written in the same transaction that counted the
-//! member's recent sends with the members taken in turn, so no two dispatchers can both find a
-//! member's slot free.
+//! One message per member and occurrence, on the first channel of its preference the member
+//! can receive: consented, with an address there, not suppressed, and the channel configured
+//! for the message's kind. A channel that refuses the member at send time (WeChat: not a
+//! follower) leaves the row's preference and the next is tried.
+//!
+//! The frequency cap holds across channels, dispatchers and replicas: a row about to be sent
+//! carries its reservation (`sent_at` while still queued), written in the same transaction that
+//! counted the member's recent sends with the members taken in turn, so no two dispatchers can
+//! both find a member's slot free.
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
-use entity::vocabulary::OutboxStatus;
-use futures_util::{stream, StreamExt};
+use entity::vocabulary::{Channel, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
 
+use super::channel_template::{self, ChannelTemplate, ChannelTemplates};
 use super::claim::{Claimant, Row};
 use super::content::Content;
-use super::mailer::{compose, Email, Outgoing, SendError};
+use super::deliver::{deliver, Message, Pending};
+use super::mailer::{compose, Outgoing};
 use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
+use super::suppression::Suppressions;
 use super::template::{self, MailContext, Templates};
-use super::Outreach;
+use super::transport::Accepted;
+use super::wechat::WechatKind;
 use crate::calendar::local_hour;
 use crate::sql::{id_placeholders, statement};
 use crate::{JobContext, JobError};
@@ -44,7 +53,7 @@ const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
 
 /// Sends every row that is due until none is left or the dispatcher is told to stop, each with
 /// what `content` says it is. Batches are claimed and decided while the one before is on the
-/// wire, so the database and the SMTP server work at the same time.
+/// wire, so the database and the channels' servers work at the same time.
 pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatched, JobError> {
     if ctx.shutdown.is_cancelled() {
         return Ok(Dispatched::default());
@@ -60,18 +69,11 @@ pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatc
     let done = recorder.finish().await;
     let released = claimant.release(&ctx.db).await?;
     if released > 0 {
-        tracing::info!(released, "stopped: gave back the emails not yet sent");
+        tracing::info!(released, "stopped: gave back the messages not yet sent");
     }
     produced?;
     delivered?;
     Ok(done?)
-}
-
-/// A message ready for the wire, with the row it came from.
-struct Pending {
-    row: Row,
-    email: Email,
-    address: String,
 }
 
 /// What stays the same for a whole dispatch pass.
@@ -79,24 +81,26 @@ struct Pass<'a> {
     ctx: &'a JobContext,
     content: &'a dyn Content,
     templates: Templates,
-    /// Campaigns have different priorities, so the cap must ask which email goes first (when
+    channel_templates: ChannelTemplates,
+    /// Campaigns have different priorities, so the cap must ask which message goes first (when
     /// they are all alike, as by default, it never has to).
     priorities_differ: bool,
 }
 
 impl<'a> Pass<'a> {
     async fn load(ctx: &'a JobContext, content: &'a dyn Content) -> Result<Self, JobError> {
+        let broken = |err| JobError::Invalid(format!("a saved template is broken: {err}"));
         Ok(Self {
             ctx,
             content,
-            templates: Templates::new(template::saved(&ctx.db).await?)
-                .map_err(|err| JobError::Invalid(format!("a saved email template is broken: {err}")))?,
+            templates: Templates::new(template::saved(&ctx.db).await?).map_err(broken)?,
+            channel_templates: ChannelTemplates::new(channel_template::saved(&ctx.db).await?).map_err(broken)?,
             priorities_differ: priorities_differ(&ctx.db).await?,
         })
     }
 
-    /// Claims and prepares batches for the sender until nothing is due, the sender has stopped or
-    /// the dispatcher is told to stop.
+    /// Claims and prepares batches for the senders until nothing is due, the senders have
+    /// stopped or the dispatcher is told to stop.
     async fn produce(
         &self,
         claimant: &Claimant,
@@ -129,18 +133,20 @@ impl<'a> Pass<'a> {
         let decided = started.elapsed();
         let mut pending = Vec::with_capacity(rows.len());
         for (row, letter) in rows.into_iter().zip(letters) {
+            let channel = letter.as_ref().map(|letter| letter.channel).ok();
             match letter.and_then(|letter| self.compose(&row, letter)) {
-                Ok((email, address)) => pending.push(Pending { row, email, address }),
-                Err(outcome) => recorder.note(settle(config, &row, outcome, now, None)),
+                Ok(message) => pending.push(Pending { row, message }),
+                Err(outcome) => recorder.note(settle(config, &row, channel, outcome, now)),
             }
         }
         tracing::debug!(rows = pending.len(), ?claimed, ?decided, composed = ?started.elapsed(), "batch prepared");
         Ok(Some(pending))
     }
 
-    /// Decides every row and reserves the cap slot of each member about to be mailed, in one
-    /// transaction that deciders of every dispatcher take in turn, so a concurrent decider
-    /// sees the reservation. Sends go on meanwhile; only deciding is one at a time.
+    /// Decides every row and reserves the cap slot of each member about to be reached, with the
+    /// channel chosen, in one transaction that deciders of every dispatcher take in turn, so a
+    /// concurrent decider sees the reservation. Sends go on meanwhile; only deciding is one at a
+    /// time.
     async fn decide(&self, rows: &[Row], now: DateTime<Utc>) -> Result<Vec<Result<Letter, Outcome>>, DbErr> {
         let txn = self.ctx.db.begin().await?;
         let turn = match txn.get_database_backend() {
@@ -164,106 +170,131 @@ impl<'a> Pass<'a> {
             top_priority,
         };
         let letters: Vec<_> = rows.iter().map(|row| batch.decide(row)).collect();
-        let reserved = rows
-            .iter()
-            .zip(&letters)
-            .filter(|(_, letter)| letter.is_ok())
-            .map(|(row, _)| row.id);
-        let reserved: Vec<i64> = reserved.collect();
-        for chunk in reserved.chunks(MOST_IDS_PER_STATEMENT) {
-            let (list, ids) = id_placeholders(2, chunk);
-            let sql = format!("UPDATE outbox SET sent_at = $1 WHERE id IN ({list})");
-            let values = std::iter::once(now.into()).chain(ids).collect();
-            txn.execute(statement(&txn, &sql, values)).await?;
+        let mut reserved: HashMap<Channel, Vec<i64>> = HashMap::new();
+        for (row, letter) in rows.iter().zip(&letters) {
+            if let Ok(letter) = letter {
+                reserved.entry(letter.channel).or_default().push(row.id);
+            }
+        }
+        for (channel, ids) in reserved {
+            for chunk in ids.chunks(MOST_IDS_PER_STATEMENT) {
+                let (list, ids) = id_placeholders(3, chunk);
+                let sql = format!("UPDATE outbox SET sent_at = $1, channel = $2 WHERE id IN ({list})");
+                let values = [now.into(), channel.as_str().into()].into_iter().chain(ids).collect();
+                txn.execute(statement(&txn, &sql, values)).await?;
+            }
         }
         txn.commit().await?;
         Ok(letters)
     }
 
-    /// Renders a decided letter into a message for the wire, with its address.
-    fn compose(&self, row: &Row, letter: Letter) -> Result<(Email, String), Outcome> {
+    /// Renders a decided letter into a message for its channel.
+    fn compose(&self, row: &Row, letter: Letter) -> Result<Message, Outcome> {
         let outreach = &*self.ctx.outreach;
         let kind = self.content.template(row);
-        let rendered = match self.templates.render(&kind, &letter.locale, &letter.context) {
-            Some(Ok(rendered)) => rendered,
-            Some(Err(err)) => return Err(permanent(format!("the {kind} template failed: {err}"))),
-            None => return Err(permanent(format!("there is no template for {kind:?}"))),
-        };
-        let email = Outgoing {
-            to_name: &letter.context.member.name,
-            to_address: &letter.address,
-            rendered: &rendered,
-            dedupe_key: &row.dedupe_key,
-            unsubscribe_url: &letter.context.unsubscribe_url,
-        };
-        let message = compose(&outreach.from, &email).map_err(permanent)?;
-        Ok((message, letter.address))
+        let (ctx, locale) = (&letter.context, letter.locale.as_str());
+        let failed = |err: template::TemplateError| permanent(format!("the {kind} {} template failed: {err}", letter.channel));
+        let missing = || permanent(format!("there is no {} template for {kind:?}", letter.channel));
+        match letter.channel {
+            Channel::Email => {
+                let rendered = self.templates.render(&kind, locale, ctx).ok_or_else(missing)?.map_err(failed)?;
+                let email = Outgoing {
+                    to_name: &ctx.member.name,
+                    to_address: &letter.address,
+                    rendered: &rendered,
+                    dedupe_key: &row.dedupe_key,
+                    unsubscribe_url: &ctx.unsubscribe_url,
+                };
+                Ok(Message::Email(compose(&outreach.from, &email).map_err(permanent)?))
+            }
+            Channel::Sms => {
+                let sign_name = outreach.sms.as_ref().map_or("", |sms| sms.sender.sign_name());
+                let sms = self.channel_templates.sms(&kind, locale, ctx, sign_name).ok_or_else(missing)?;
+                Ok(Message::Sms(sms.map_err(failed)?.to(&letter.address, &row.dedupe_key)))
+            }
+            Channel::Wechat => {
+                let drafted = self.channel_templates.wechat(&kind, locale, ctx).ok_or_else(missing)?;
+                let (wechat_kind, draft) = drafted.map_err(failed)?;
+                Ok(Message::Wechat(draft.to(wechat_kind, &letter.address)))
+            }
+        }
     }
-}
 
-/// Sends what the producer prepared, as many at once as the SMTP pool has connections, each
-/// send recorded before its connection is used again. On shutdown it takes no new message and
-/// returns once the sends on the wire are recorded.
-async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Vec<Pending>>) -> Result<(), DbErr> {
-    let connections = usize::try_from(ctx.outreach.config.smtp_connections.max(1)).unwrap_or(1);
-    let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
-        .flat_map(stream::iter)
-        .take_until(ctx.shutdown.cancelled())
-        .map(|pending| send_and_record(&ctx.outreach, recorder, pending))
-        .buffer_unordered(connections)
-        .all(|recorded| async move { recorded })
-        .await;
-    if recorded {
-        Ok(())
-    } else {
-        Err(DbErr::Custom(
-            "the outcomes of sent emails could not be written".to_owned(),
-        ))
+    /// The first channel of the row's preference the member can receive its kind on, with their
+    /// address there; otherwise why none will do.
+    fn choose(&self, row: &Row, recipient: &Recipient, locale: &str) -> Result<(Channel, String), String> {
+        let outreach = &*self.ctx.outreach;
+        let kind = self.content.template(row);
+        let sms_provider = outreach.sms.as_ref().map(|sms| sms.sender.provider());
+        let wechat_sends = |kind: WechatKind| outreach.wechat.as_ref().is_some_and(|w| w.sender.sends(kind));
+        let mut reasons = Vec::new();
+        for channel in &row.channels {
+            if let Some(reason) = recipient.barred(*channel) {
+                reasons.push(format!("{channel}: {reason}"));
+                continue;
+            }
+            if *channel != Channel::Email
+                && !self.channel_templates.sendable(*channel, &kind, locale, sms_provider, &wechat_sends)
+            {
+                reasons.push(format!("{channel}: not set up for {kind} messages"));
+                continue;
+            }
+            let addresses = &recipient.addresses;
+            let address = match channel {
+                Channel::Email => addresses.email.clone(),
+                Channel::Sms => addresses.phone.clone(),
+                Channel::Wechat => match self.channel_templates.get(Channel::Wechat, &kind, locale) {
+                    Some((ChannelTemplate::Wechat(t), _)) if t.kind == WechatKind::Subscribe => {
+                        addresses.wechat_mini_openid.clone()
+                    }
+                    _ => addresses.wechat_openid.clone(),
+                },
+            };
+            match address {
+                Some(address) => return Ok((*channel, address)),
+                None => reasons.push(format!("{channel}: not bound to this app")),
+            }
+        }
+        if reasons.is_empty() {
+            reasons.push("no channel to send on".to_owned());
+        }
+        Err(reasons.join("; "))
     }
-}
-
-/// Sends one message as its own task (so the runtime spreads the work over every core) and
-/// waits until its outcome is written.
-async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, pending: Pending) -> bool {
-    let Pending { row, email, address } = pending;
-    let mailer = Arc::clone(outreach);
-    let sent = tokio::spawn(async move {
-        let started = Instant::now();
-        let sent = mailer.mailer.send(&email).await;
-        let result = if sent.is_ok() { "accepted" } else { "refused" };
-        metrics::histogram!("patron_smtp_send_duration_seconds", "result" => result)
-            .record(started.elapsed().as_secs_f64());
-        sent
-    });
-    let outcome = match sent.await {
-        Ok(Ok(())) => Outcome::Sent,
-        Ok(Err(SendError::Temporary(reason))) => Outcome::Retry(reason),
-        Ok(Err(SendError::Permanent(reason))) => Outcome::Bounced(reason),
-        Ok(Err(SendError::Refused(reason) | SendError::Rejected(reason))) => Outcome::Failed(reason),
-        // The send panicked or was cancelled: not known to be delivered, so try again.
-        Err(err) => Outcome::Retry(format!("the send task failed: {err}")),
-    };
-    recorder
-        .record(settle(&outreach.config, &row, outcome, Utc::now(), Some(address)))
-        .await
 }
 
 /// How an outcome changes its row: a temporary failure backs off, or is given up when the row
-/// has waited too long; a bounce suppresses the address.
-fn settle(
+/// has waited too long; a bounce suppresses the address; a channel that refused the member
+/// hands the row to the next channel of its preference.
+pub(super) fn settle(
     config: &super::OutreachConfig,
     row: &Row,
+    channel: Option<Channel>,
     outcome: Outcome,
     now: DateTime<Utc>,
-    address: Option<String>,
 ) -> Recorded {
     let give_up = Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72));
+    let mut accepted = None;
     let (update, bounced) = match outcome {
-        Outcome::Sent => (Update::Sent, None),
+        Outcome::Sent(sent) => {
+            accepted = Some(sent);
+            (Update::Sent, None)
+        }
         Outcome::Suppressed(reason) => (Update::Suppressed(reason), None),
         Outcome::Postponed(due) => (Update::Postponed(due), None),
         Outcome::Failed(reason) => (Update::Failed(reason), None),
-        Outcome::Bounced(reason) => (Update::Failed(format!("undeliverable: {reason}")), address),
+        Outcome::Bounced(reason, address) => (
+            Update::Failed(format!("undeliverable: {reason}")),
+            channel.and_then(Suppressions::of).map(|list| (list, address)),
+        ),
+        Outcome::Refused(reason) => {
+            let rest: Vec<Channel> = row.channels.iter().skip_while(|c| Some(**c) != channel).skip(1).copied().collect();
+            let reason = format!("{}: {reason}", channel.map_or("", |c| c.as_str()));
+            if rest.is_empty() {
+                (Update::Suppressed(reason), None)
+            } else {
+                (Update::Fallback(Channel::list(&rest), reason), None)
+            }
+        }
         Outcome::Retry(reason) if now - row.created_at < give_up => {
             (Update::Retry(now + backoff(config, row.attempts), reason), None)
         }
@@ -276,20 +307,23 @@ fn settle(
         id: row.id,
         update,
         bounced,
+        accepted,
     }
 }
 
 /// What happens to one claimed row.
-enum Outcome {
-    Sent,
+pub(super) enum Outcome {
+    Sent(Accepted),
     /// Not sent on purpose, with the reason.
     Suppressed(String),
     /// Not yet: due again at this time (frequency cap, quiet hours).
     Postponed(DateTime<Utc>),
-    /// A temporary SMTP failure: try again later.
+    /// A temporary failure: try again later.
     Retry(String),
-    /// The mail server refused the address for good.
-    Bounced(String),
+    /// The address was refused for good (the reason, the address).
+    Bounced(String, String),
+    /// The member cannot receive on this channel: the next channel of the preference is tried.
+    Refused(String),
     /// Cannot be sent as it stands (template or address broken); the address is not to blame.
     Failed(String),
 }
@@ -298,6 +332,8 @@ enum Outcome {
 struct Letter {
     context: MailContext,
     locale: String,
+    channel: Channel,
+    /// The member's address on the channel: email address, phone number or openid.
     address: String,
 }
 
@@ -306,13 +342,13 @@ struct Batch<'a> {
     pass: &'a Pass<'a>,
     now: DateTime<Utc>,
     recipients: HashMap<i64, Recipient>,
-    /// The highest priority among each member's emails due within a day (only when priorities
-    /// differ).
+    /// The highest priority among each member's messages due within a day (only when
+    /// priorities differ).
     top_priority: HashMap<i64, i32>,
 }
 
 impl Batch<'_> {
-    /// Whether the row goes out now, and if so with what; otherwise why not.
+    /// Whether the row goes out now, on which channel and with what; otherwise why not.
     fn decide(&mut self, row: &Row) -> Result<Letter, Outcome> {
         let outreach = &*self.pass.ctx.outreach;
         let config = &outreach.config;
@@ -325,10 +361,8 @@ impl Batch<'_> {
         );
         let today = now.with_timezone(&zone).date_naive();
         let occasion = self.pass.content.occasion(row, &locale).map_err(Outcome::Suppressed)?;
+        let (channel, address) = self.pass.choose(row, recipient, &locale).map_err(Outcome::Suppressed)?;
         let recipient = self.recipients.get_mut(&row.member_id).ok_or_else(gone)?;
-        if let Some(reason) = &recipient.barred {
-            return Err(Outcome::Suppressed(reason.clone()));
-        }
         let cap = usize::try_from(config.daily_cap).unwrap_or(usize::MAX);
         if recipient.recent_sends.len() >= cap {
             let oldest = recipient.recent_sends.iter().min().copied().unwrap_or(now);
@@ -336,7 +370,7 @@ impl Batch<'_> {
                 oldest.max(now - Duration::hours(24)) + Duration::hours(24),
             ));
         }
-        // The last slot of the day goes to the member's highest-priority email due by then.
+        // The last slot of the day goes to the member's highest-priority message due by then.
         let outranked = self
             .top_priority
             .get(&row.member_id)
@@ -360,7 +394,8 @@ impl Batch<'_> {
                 outreach.links.url(row.member_id),
             ),
             locale,
-            address: recipient.email.clone().unwrap_or_default(),
+            channel,
+            address,
         })
     }
 }

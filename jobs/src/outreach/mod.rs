@@ -1,11 +1,14 @@
-//! Delivery: the outbox and the dispatcher that claims its due rows, checks consent,
-//! suppression, the daily cap and quiet hours, renders, sends and records each outcome; the
-//! templates, the mailer and unsubscribing. It knows no campaign kind: what a message says comes
-//! from its sender through [`content::Content`].
+//! Delivery: the outbox and the dispatcher that claims its due rows, picks each member's
+//! channel, checks consent, suppression, the daily cap and quiet hours, renders, sends (by
+//! email, SMS or WeChat) and records each outcome; the templates, the senders and
+//! unsubscribing. It knows no campaign kind: what a message says comes from its sender through
+//! [`content::Content`].
 pub mod backlog;
+pub mod channel_template;
 pub mod claim;
 pub mod config;
 pub mod content;
+mod deliver;
 pub mod dispatch;
 pub mod mailer;
 pub mod outbox;
@@ -23,32 +26,74 @@ pub mod wechat;
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 
 pub use config::OutreachConfig;
 use mailer::Mailer;
+use sms::{SmsConfig, SmsSender};
 use unsubscribe::UnsubscribeLinks;
+use wechat::{Wechat, WechatConfig};
 
-/// What the outreach jobs share: configuration, the mailer and the unsubscribe link signer.
+/// What the outreach jobs share: configuration, the senders of each channel and the unsubscribe
+/// link signer.
 pub struct Outreach {
     pub config: OutreachConfig,
     pub mailer: Mailer,
+    /// None until an SMS provider is configured.
+    pub sms: Option<Bounded<SmsSender>>,
+    /// None until an Official Account or a mini-program is configured.
+    pub wechat: Option<Bounded<Wechat>>,
     pub links: UnsubscribeLinks,
     pub from: Mailbox,
 }
 
+/// A provider's sender with the requests it may have in flight at once.
+pub struct Bounded<S> {
+    pub sender: S,
+    pub slots: Semaphore,
+    pub connections: usize,
+}
+
+impl<S> Bounded<S> {
+    fn new(sender: S, connections: u32) -> Self {
+        let connections = usize::try_from(connections.max(1)).unwrap_or(1);
+        Self {
+            sender,
+            slots: Semaphore::new(connections),
+            connections,
+        }
+    }
+}
+
 impl Outreach {
     /// `secret` signs unsubscribe links; `default_folder` takes .eml files when no SMTP server is
-    /// configured.
-    pub fn new(config: OutreachConfig, secret: &[u8], default_folder: PathBuf) -> Result<Self, String> {
+    /// configured; WeChat keeps its access token in `db`.
+    pub fn new(
+        config: OutreachConfig,
+        sms: &SmsConfig,
+        wechat: &WechatConfig,
+        db: DatabaseConnection,
+        secret: &[u8],
+        default_folder: PathBuf,
+    ) -> Result<Self, String> {
         let from = config
             .from
             .parse()
             .map_err(|err| format!("the sender {:?} is not a valid mailbox: {err}", config.from))?;
         Ok(Self {
             mailer: Mailer::new(&config, default_folder)?,
+            sms: SmsSender::new(sms, &config.public_url)?.map(|s| Bounded::new(s, sms.connections)),
+            wechat: Wechat::new(wechat, db)?.map(|w| Bounded::new(w, wechat.connections)),
             links: UnsubscribeLinks::new(secret, &config.public_url),
             from,
             config,
         })
+    }
+
+    /// Messages in flight at once, all channels together.
+    fn in_flight(&self) -> usize {
+        let smtp = usize::try_from(self.config.smtp_connections.max(1)).unwrap_or(1);
+        smtp + self.sms.as_ref().map_or(0, |c| c.connections) + self.wechat.as_ref().map_or(0, |c| c.connections)
     }
 }

@@ -19,5 +19,6 @@ pub(crate) const OUTBOX: Table = Table::new(
         "created_at",
         "campaign_id",
         "priority",
+        "channels",
     ],
 );

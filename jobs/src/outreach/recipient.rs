@@ -1,31 +1,41 @@
 //! Recipients: what the dispatcher (and a template preview) knows of a member at send time.
-use entity::vocabulary::{MemberStatus, OutboxStatus};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use entity::vocabulary::{Channel, MemberStatus, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::claim::held_by_live_dispatcher;
-use super::reach;
-use super::suppression::email_hash;
+use super::reach::{self, Addresses};
+use super::suppression::Suppressions;
 use super::template::MemberContext;
 use crate::sql::{id_list, statement};
 
-/// What is known of a member when an email to them is sent (or previewed).
+/// What is known of a member when a message to them is sent (or previewed).
 pub struct Recipient {
     /// What templates show of them.
     pub member: MemberContext,
-    pub email: Option<String>,
+    pub status: MemberStatus,
+    pub addresses: Addresses,
     pub locale: String,
     pub time_zone: String,
-    /// Why they must not be mailed, if so.
-    pub barred: Option<String>,
-    /// Marketing emails sent to them in the last 24 hours, or being sent.
+    /// Why their email address, or their number, must not be used (it is on a suppression list).
+    suppressed: HashMap<Channel, String>,
+    /// Marketing messages sent to them in the last 24 hours on any channel, or being sent.
     pub recent_sends: Vec<DateTime<Utc>>,
 }
 
-/// Everything about these members in three statements: profile with tier, store and points
-/// balance; the suppression list; their sends since `now − 24 h`, those in flight included.
+impl Recipient {
+    /// Why they may not be reached on `channel` now, if they may not.
+    pub fn barred(&self, channel: Channel) -> Option<String> {
+        reach::barred(self.status, &self.addresses, channel)
+            .map(str::to_owned)
+            .or_else(|| self.suppressed.get(&channel).cloned())
+    }
+}
+
+/// Everything about these members in four statements: profile with tier, store and points
+/// balance; the two suppression lists; their sends since `now − 24 h`, those in flight included.
 pub async fn load(
     db: &impl ConnectionTrait,
     member_ids: &[i64],
@@ -33,7 +43,8 @@ pub async fn load(
 ) -> Result<HashMap<i64, Recipient>, DbErr> {
     let ids = id_list(member_ids.iter().copied());
     let sql = format!(
-        "SELECT m.id, m.member_no, m.name, m.email, m.locale, m.time_zone, m.email_consent, m.status, \
+        "SELECT m.id, m.member_no, m.name, m.email, m.phone, m.wechat_openid, m.wechat_mini_openid, \
+           m.email_consent, m.sms_consent, m.wechat_consent, m.locale, m.time_zone, m.status, \
            mm.tier, s.name AS store_name, \
            (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM points_ledger p WHERE p.member_id = m.id) AS points \
          FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id \
@@ -42,10 +53,6 @@ pub async fn load(
     );
     let mut recipients = HashMap::new();
     for r in db.query_all(statement(db, &sql, Vec::new())).await? {
-        let consent: bool = r.try_get("", "email_consent")?;
-        let status: MemberStatus = r.try_get("", "status")?;
-        let email: Option<String> = r.try_get("", "email")?;
-        let barred = reach::barred(status, consent, email.is_some()).map(str::to_owned);
         let points: Option<i64> = r.try_get("", "points")?;
         recipients.insert(
             r.try_get::<i64>("", "id")?,
@@ -57,10 +64,19 @@ pub async fn load(
                     points: points.unwrap_or_default(),
                     store: r.try_get("", "store_name")?,
                 },
-                email,
+                status: r.try_get("", "status")?,
+                addresses: Addresses {
+                    email: r.try_get("", "email")?,
+                    email_consent: r.try_get("", "email_consent")?,
+                    phone: r.try_get("", "phone")?,
+                    sms_consent: r.try_get("", "sms_consent")?,
+                    wechat_openid: r.try_get("", "wechat_openid")?,
+                    wechat_mini_openid: r.try_get("", "wechat_mini_openid")?,
+                    wechat_consent: r.try_get("", "wechat_consent")?,
+                },
                 locale: r.try_get("", "locale")?,
                 time_zone: r.try_get("", "time_zone")?,
-                barred,
+                suppressed: HashMap::new(),
                 recent_sends: Vec::new(),
             },
         );
@@ -84,28 +100,34 @@ pub async fn load(
     Ok(recipients)
 }
 
+/// Marks the email addresses and numbers found on the suppression lists.
 async fn mark_suppressed(db: &impl ConnectionTrait, recipients: &mut HashMap<i64, Recipient>) -> Result<(), DbErr> {
-    let mut by_hash: HashMap<String, Vec<i64>> = HashMap::new();
-    for (id, recipient) in recipients.iter() {
-        if let (None, Some(email)) = (&recipient.barred, &recipient.email) {
-            by_hash.entry(email_hash(email)).or_default().push(*id);
+    for list in [Suppressions::EMAIL, Suppressions::PHONE] {
+        let mut by_hash: HashMap<String, Vec<i64>> = HashMap::new();
+        for (id, recipient) in recipients.iter() {
+            if let Some(address) = list.address(&recipient.addresses) {
+                by_hash.entry(list.hash(address)).or_default().push(*id);
+            }
         }
-    }
-    if by_hash.is_empty() {
-        return Ok(());
-    }
-    let placeholders: Vec<String> = (1..=by_hash.len()).map(|n| format!("${n}")).collect();
-    let hashes: Vec<Value> = by_hash.keys().cloned().map(Value::from).collect();
-    let sql = format!(
-        "SELECT email_hash, reason FROM email_suppressions WHERE email_hash IN ({})",
-        placeholders.join(", ")
-    );
-    for r in db.query_all(statement(db, &sql, hashes)).await? {
-        let hash: String = r.try_get("", "email_hash")?;
-        let reason: String = r.try_get("", "reason")?;
-        for id in by_hash.get(&hash).into_iter().flatten() {
-            if let Some(recipient) = recipients.get_mut(id) {
-                recipient.barred = Some(format!("the address is on the suppression list ({reason})"));
+        if by_hash.is_empty() {
+            continue;
+        }
+        let placeholders: Vec<String> = (1..=by_hash.len()).map(|n| format!("${n}")).collect();
+        let hashes: Vec<Value> = by_hash.keys().cloned().map(Value::from).collect();
+        let sql = format!(
+            "SELECT {column} AS hash, reason FROM {table} WHERE {column} IN ({})",
+            placeholders.join(", "),
+            table = list.table,
+            column = list.column,
+        );
+        for r in db.query_all(statement(db, &sql, hashes)).await? {
+            let hash: String = r.try_get("", "hash")?;
+            let reason: String = r.try_get("", "reason")?;
+            for id in by_hash.get(&hash).into_iter().flatten() {
+                if let Some(recipient) = recipients.get_mut(id) {
+                    let why = format!("the {} is on the suppression list ({reason})", list.noun);
+                    recipient.suppressed.insert(list.channel, why);
+                }
             }
         }
     }

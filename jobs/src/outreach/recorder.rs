@@ -14,7 +14,8 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
-use super::suppression;
+use super::suppression::Suppressions;
+use super::transport::Accepted;
 use crate::sql::{id_placeholders, statement};
 
 /// Rows written per statement at most (bound parameters, within both databases' limits).
@@ -32,6 +33,8 @@ pub struct Dispatched {
     pub suppressed: u64,
     /// Held back by the frequency cap or quiet hours.
     pub postponed: u64,
+    /// Refused by a channel and handed to the next of their preference.
+    pub fell_back: u64,
 }
 
 impl Dispatched {
@@ -41,6 +44,7 @@ impl Dispatched {
         self.failed += other.failed;
         self.suppressed += other.suppressed;
         self.postponed += other.postponed;
+        self.fell_back += other.fell_back;
     }
 }
 
@@ -52,13 +56,17 @@ pub enum Update {
     Postponed(DateTime<Utc>),
     Retry(DateTime<Utc>, String),
     Failed(String),
+    /// The channel refused the member: try these channels next (as stored), for this reason.
+    Fallback(String, String),
 }
 
-/// One row's outcome, with the address to suppress when the server refused it for good.
+/// One row's outcome, with the address to suppress when it was refused for good, and what the
+/// provider said of a sent message.
 pub struct Recorded {
     pub id: i64,
     pub update: Update,
-    pub bounced: Option<String>,
+    pub bounced: Option<(Suppressions, String)>,
+    pub accepted: Option<Accepted>,
 }
 
 struct Entry {
@@ -149,8 +157,16 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
         // email. Not waiting for each flush to disk keeps a waiting send's pause short.
         txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
     }
-    let bounced: Vec<&str> = group.iter().filter_map(|e| e.outcome.bounced.as_deref()).collect();
-    suppression::suppress(&txn, &bounced, suppression::BOUNCED).await?;
+    for list in [Suppressions::EMAIL, Suppressions::PHONE] {
+        let bounced: Vec<&str> = group
+            .iter()
+            .filter_map(|e| e.outcome.bounced.as_ref())
+            .filter(|(of, _)| *of == list)
+            .map(|(_, address)| address.as_str())
+            .collect();
+        list.suppress(&txn, &bounced, super::suppression::BOUNCED).await?;
+    }
+    write_provider_refs(&txn, group).await?;
     let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
     for entry in group {
         updates
@@ -177,6 +193,7 @@ impl Update {
             Self::Suppressed(reason) => Self::Suppressed(redact(reason)),
             Self::Retry(due, reason) => Self::Retry(*due, redact(reason)),
             Self::Failed(reason) => Self::Failed(redact(reason)),
+            Self::Fallback(rest, reason) => Self::Fallback(rest.clone(), redact(reason)),
             Self::Sent | Self::Postponed(_) => self.clone(),
         }
     }
@@ -205,6 +222,12 @@ impl Update {
                 format!("status = '{Failed}', sent_at = NULL, last_error = $1"),
                 vec![reason.clone().into()],
             ),
+            // Not an attempt on the next channel yet, and due at once.
+            Self::Fallback(rest, reason) => (
+                "channels = $1, channel = NULL, due_at = $2, sent_at = NULL, attempts = attempts - 1, last_error = $3"
+                    .to_owned(),
+                vec![rest.clone().into(), now.into(), reason.clone().into()],
+            ),
         }
     }
 
@@ -216,10 +239,43 @@ impl Update {
             Self::Postponed(_) => (&mut done.postponed, "postponed"),
             Self::Retry(..) => (&mut done.retrying, "retried"),
             Self::Failed(_) => (&mut done.failed, "failed"),
+            Self::Fallback(..) => (&mut done.fell_back, "fell_back"),
         };
         *counter += rows;
         metrics::counter!("patron_outbox_emails_total", "outcome" => outcome).increment(rows);
     }
+}
+
+/// Writes the provider's id and billed parts of each sent message that has them, in one
+/// statement per chunk (`CASE id WHEN … THEN …`: the same on both databases).
+async fn write_provider_refs(txn: &impl ConnectionTrait, group: &[Entry]) -> Result<(), DbErr> {
+    let sent: Vec<(i64, &Accepted)> = group
+        .iter()
+        .filter_map(|e| e.outcome.accepted.as_ref().map(|a| (e.outcome.id, a)))
+        .filter(|(_, a)| a.provider_ref.is_some() || a.parts.is_some())
+        .collect();
+    for chunk in sent.chunks(MOST_PER_WRITE / 4) {
+        let (mut refs, mut parts, mut values) = (String::new(), String::new(), Vec::<Value>::new());
+        for (id, accepted) in chunk {
+            let n = values.len();
+            refs.push_str(&format!(" WHEN ${} THEN ${}", n + 1, n + 2));
+            parts.push_str(&format!(" WHEN ${} THEN ${}", n + 3, n + 4));
+            values.extend([
+                (*id).into(),
+                accepted.provider_ref.clone().into(),
+                (*id).into(),
+                accepted.parts.into(),
+            ]);
+        }
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let (list, ids) = id_placeholders(values.len() + 1, &ids);
+        values.extend(ids);
+        let sql = format!(
+            "UPDATE outbox SET provider_ref = CASE id{refs} END, parts = CASE id{parts} END WHERE id IN ({list})"
+        );
+        txn.execute(statement(txn, &sql, values)).await?;
+    }
+    Ok(())
 }
 
 /// `reason` with each email address (a word with an `@` inside) replaced by `[address]` and each

@@ -34,7 +34,7 @@ pub const MAX_PART_BYTES: usize = 512 * 1024;
 pub const MAX_RENDER_TIME: Duration = Duration::from_secs(1);
 
 /// What is rendered when a member's locale has no template.
-const FALLBACK_LOCALE: &str = "zh-CN";
+pub(super) const FALLBACK_LOCALE: &str = "zh-CN";
 
 /// The parts of a template, as named in errors, and the suffix of their template names. The suffix
 /// decides escaping: only `.html` is HTML-escaped.
@@ -219,7 +219,7 @@ pub struct TemplateError {
 
 impl TemplateError {
     /// minijinja's own description plus, where it has them, the offending source and the line.
-    fn new(part: &'static str, source: &str, err: &Error) -> Self {
+    pub(super) fn new(part: &'static str, source: &str, err: &Error) -> Self {
         let mut message = err.kind().to_string();
         if err.kind() == ErrorKind::OutOfFuel {
             message = format!("takes more than the limit of {FUEL} steps to render (a loop too long?)");
@@ -296,7 +296,7 @@ impl Templates {
 
 /// The template context. The unsubscribe URL is ours, not the member's, and is marked safe so
 /// an `href` carries it verbatim instead of entity-escaped (some mail clients do not decode those).
-fn context_value(ctx: &MailContext) -> Value {
+pub(super) fn context_value(ctx: &MailContext) -> Value {
     minijinja::context! {
         brand => ctx.brand,
         member => Value::from_serialize(&ctx.member),
@@ -358,7 +358,7 @@ fn missing_unsubscribe(part: &'static str) -> TemplateError {
 
 /// The sample contexts `validate` renders with: a member with tier, store and points and one with
 /// none, and for holidays each of the days-until cases the built-ins tell apart.
-fn sample_contexts(kind: &str) -> Vec<MailContext> {
+pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
     let full = MemberContext {
         name: "李娜".to_owned(),
         member_no: "M000123".to_owned(),
@@ -405,7 +405,7 @@ fn sample_contexts(kind: &str) -> Vec<MailContext> {
 }
 
 /// Strict undefined behaviour, escaping by suffix, tidy block whitespace, and the extra filters.
-fn environment() -> Environment<'static> {
+pub(super) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -459,7 +459,7 @@ fn render_parts(
     })
 }
 
-fn render_part(
+pub(super) fn render_part(
     env: &Environment<'_>,
     part: &'static str,
     name: &str,
@@ -522,7 +522,7 @@ impl io::Write for BoundedOutput {
 }
 
 /// A header must be one line: lines are trimmed, blank ones dropped, the rest joined by spaces.
-fn one_line(subject: &str) -> String {
+pub(super) fn one_line(subject: &str) -> String {
     subject
         .lines()
         .map(str::trim)

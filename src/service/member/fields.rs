@@ -34,8 +34,20 @@ pub struct MemberFields {
     pub locale: Option<String>,
     pub time_zone: Option<String>,
     pub email_consent: Option<bool>,
+    /// Marketing text messages to `phone`.
+    pub sms_consent: Option<bool>,
+    /// Marketing WeChat messages to a bound openid.
+    pub wechat_consent: Option<bool>,
     /// Where consent was given or withdrawn, e.g. `store-form`, `app`, `import`.
     pub consent_source: Option<String>,
+    /// The wording the member was shown when they consented (kept as proof).
+    pub consent_wording: Option<String>,
+    /// The member's openid with the brand's Official Account (from the member app or the
+    /// brand's backend); an empty string unbinds it.
+    pub wechat_openid: Option<String>,
+    /// With the brand's mini-program.
+    pub wechat_mini_openid: Option<String>,
+    pub wechat_unionid: Option<String>,
 }
 
 /// Validated fields as a partial row (only the given columns set), plus the references that
@@ -107,6 +119,22 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
     if let Some(consent) = fields.email_consent {
         row.email_consent = Set(consent);
     }
+    if let Some(consent) = fields.sms_consent {
+        row.sms_consent = Set(consent);
+    }
+    if let Some(consent) = fields.wechat_consent {
+        row.wechat_consent = Set(consent);
+    }
+    for (field, value, column) in [
+        ("wechatOpenid", &fields.wechat_openid, member::Column::WechatOpenid),
+        ("wechatMiniOpenid", &fields.wechat_mini_openid, member::Column::WechatMiniOpenid),
+        ("wechatUnionid", &fields.wechat_unionid, member::Column::WechatUnionid),
+    ] {
+        if let Some(value) = value {
+            let id = clearable(value).map(|id| validate::openid(field, id)).transpose()?;
+            row.set(column, id.into());
+        }
+    }
     Ok(ValidFields {
         row,
         store_code: fields.store_code.as_deref().and_then(clearable).map(str::to_owned),
@@ -144,18 +172,30 @@ pub fn stamp_consent(row: &mut member::ActiveModel, source: Option<&str>, defaul
     }
 }
 
-/// Consent is for an address: granting it without one is an input error.
+/// Consent is for an address: granting it on a channel without one is an input error.
 pub(super) fn check_consent(row: &member::ActiveModel, current: Option<&member::Model>) -> AppResult<()> {
-    let granted = match &row.email_consent {
-        ActiveValue::Set(granted) => *granted,
-        _ => current.is_some_and(|m| m.email_consent),
+    use member::Column::{Email, EmailConsent, Phone, SmsConsent, WechatConsent, WechatMiniOpenid, WechatOpenid};
+    // A column as it will be: changed, else as it is.
+    let after = |column: member::Column| match row.get(column) {
+        ActiveValue::Set(value) | ActiveValue::Unchanged(value) => Some(value),
+        ActiveValue::NotSet => current.and_then(|m| m.clone().into_active_model().get(column).into_value()),
     };
-    let email = match &row.email {
-        ActiveValue::Set(email) => email.is_some(),
-        _ => current.is_some_and(|m| m.email.is_some()),
-    };
-    if granted && !email {
-        return Err(AppError::field("emailConsent", "email consent needs an email address"));
+    let granted = |column| after(column) == Some(true.into());
+    let present = |column| after(column).is_some_and(|value| value != sea_orm::Value::String(None));
+    let rules = [
+        (EmailConsent, present(Email), "emailConsent", "email consent needs an email address"),
+        (SmsConsent, present(Phone), "smsConsent", "SMS consent needs a phone number"),
+        (
+            WechatConsent,
+            present(WechatOpenid) || present(WechatMiniOpenid),
+            "wechatConsent",
+            "WeChat consent needs a bound WeChat account (wechatOpenid or wechatMiniOpenid)",
+        ),
+    ];
+    for (consent, has_address, field, message) in rules {
+        if granted(consent) && !has_address {
+            return Err(AppError::field(field, message));
+        }
     }
     Ok(())
 }
@@ -168,12 +208,14 @@ pub fn with_defaults(mut row: member::ActiveModel, member_no: String, brand: &Br
     check_consent(&row, None)?;
     let now = Utc::now();
     row.member_no = Set(member_no);
-    let defaults: [(member::Column, sea_orm::Value); 6] = [
+    let defaults: [(member::Column, sea_orm::Value); 8] = [
         (member::Column::JoinedAt, brand.today().into()),
         (member::Column::LunarBirthday, false.into()),
         (member::Column::Locale, "zh-CN".into()),
         (member::Column::TimeZone, brand.time_zone.name().into()),
         (member::Column::EmailConsent, false.into()),
+        (member::Column::SmsConsent, false.into()),
+        (member::Column::WechatConsent, false.into()),
         (member::Column::Status, MemberStatus::Active.as_str().into()),
     ];
     for (column, value) in defaults {

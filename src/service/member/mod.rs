@@ -11,4 +11,4 @@ pub use find::{by_ids, find, find_unerased, find_visible};
 pub use list::{condition, count, MemberFilter};
 pub use paging::{page, Listed, MemberOrder, MemberOrderField, SortDirection};
 pub(crate) use writes::ensure_active;
-pub use writes::{assign_associate, create, erase, save_changes, set_email_consent, update};
+pub use writes::{assign_associate, create, erase, save_changes, set_email_consent, update, Consent};

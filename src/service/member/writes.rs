@@ -1,9 +1,9 @@
 //! Changing members: create, update, consent, the assigned associate, and erasure; each change
 //! with its audit entry.
 use chrono::Utc;
-use entity::vocabulary::MemberStatus;
+use entity::vocabulary::{Channel, MemberStatus};
 use entity::{feedback, member};
-use jobs::outreach::suppression;
+use jobs::outreach::suppression::{self, Suppressions};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, PaginatorTrait,
@@ -16,7 +16,7 @@ use super::{MemberFields, ValidFields};
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, staff, store};
+use crate::service::{audit, consent, staff, store};
 use crate::validate;
 
 /// Resolves the store code and referrer of validated fields into ids on the row.
@@ -67,8 +67,11 @@ pub async fn create(
     }
     let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
     stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
+    let consents = consent::changes(&row);
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
+    let source = fields.consent_source.as_deref().unwrap_or("api");
+    consent::record(&txn, created.id, &consents, source, fields.consent_wording.as_deref()).await?;
     audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
     txn.commit().await?;
     Ok(created)
@@ -107,7 +110,11 @@ pub async fn update(
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
         return Err(AppError::field("referredBy", "a member cannot refer themself"));
     }
-    save_changes(conn, viewer, &current, valid.row, fields.consent_source.as_deref()).await
+    let consent = Consent {
+        source: fields.consent_source.as_deref(),
+        wording: fields.consent_wording.as_deref(),
+    };
+    save_changes(conn, viewer, &current, valid.row, consent).await
 }
 
 /// Refuses a change of phone, email or address the viewer sees masked: they would overwrite
@@ -151,13 +158,21 @@ async fn release_associate_on_move(
     Ok(())
 }
 
-/// Writes the columns of `changes` that differ from `current`, with an audit entry naming them.
+/// Where a change of consent comes from, and the wording the member was shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Consent<'a> {
+    pub source: Option<&'a str>,
+    pub wording: Option<&'a str>,
+}
+
+/// Writes the columns of `changes` that differ from `current`, with an audit entry naming them
+/// and a consent record for each channel whose consent changed.
 pub async fn save_changes(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
     current: &member::Model,
     mut changes: member::ActiveModel,
-    consent_source: Option<&str>,
+    given: Consent<'_>,
 ) -> AppResult<member::Model> {
     check_consent(&changes, Some(current))?;
     release_associate_on_move(conn, current, &mut changes).await?;
@@ -171,12 +186,15 @@ pub async fn save_changes(
             changes.not_set(column);
         }
     }
-    stamp_consent(&mut changes, consent_source, "api");
+    stamp_consent(&mut changes, given.source, "api");
+    let consents = consent::changes(&changes);
     changes.id = ActiveValue::Unchanged(current.id);
     changes.updated_at = Set(Utc::now());
     let names: Vec<_> = changed.iter().map(|c| c.as_str()).collect();
     let txn = conn.begin().await?;
     let updated = changes.update(&txn).await?;
+    let source = given.source.unwrap_or("api");
+    consent::record(&txn, current.id, &consents, source, given.wording).await?;
     audit::record(
         &txn,
         viewer,
@@ -203,7 +221,8 @@ pub async fn set_email_consent(
         email_consent: Set(granted),
         ..Default::default()
     };
-    save_changes(conn, viewer, &current, changes, source).await
+    let consent = Consent { source, wording: None };
+    save_changes(conn, viewer, &current, changes, consent).await
 }
 
 /// Assigns (or with `None`, unassigns) the associate responsible for a member ("专人负责").
@@ -237,7 +256,7 @@ pub async fn assign_associate(
         assigned_associate_id: Set(associate),
         ..Default::default()
     };
-    save_changes(conn, viewer, &current, changes, None).await
+    save_changes(conn, viewer, &current, changes, Consent::default()).await
 }
 
 /// Refuses a change to an erased member.
@@ -274,6 +293,11 @@ pub async fn erase(
         interests: Set(None),
         assigned_associate_id: Set(None),
         email_consent: Set(false),
+        sms_consent: Set(false),
+        wechat_consent: Set(false),
+        wechat_openid: Set(None),
+        wechat_mini_openid: Set(None),
+        wechat_unionid: Set(None),
         consent_source: Set(Some("erasure".to_owned())),
         consent_at: Set(Some(Utc::now())),
         status: Set(MemberStatus::Erased),
@@ -284,6 +308,19 @@ pub async fn erase(
     if let Some(email) = &current.email {
         suppression::suppress(&txn, &[email.as_str()], suppression::ERASED).await?;
     }
+    if let Some(phone) = &current.phone {
+        Suppressions::PHONE.suppress(&txn, &[phone.as_str()], suppression::ERASED).await?;
+    }
+    let withdrawn: Vec<(Channel, bool)> = [
+        (Channel::Email, current.email_consent),
+        (Channel::Sms, current.sms_consent),
+        (Channel::Wechat, current.wechat_consent),
+    ]
+    .into_iter()
+    .filter(|(_, given)| *given)
+    .map(|(channel, _)| (channel, false))
+    .collect();
+    consent::record(&txn, current.id, &withdrawn, "erasure", None).await?;
     // Free text a person wrote may name them.
     feedback::Entity::update_many()
         .col_expr(feedback::Column::Body, Expr::value(Option::<String>::None))

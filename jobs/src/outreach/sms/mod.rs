@@ -147,6 +147,11 @@ impl SmsSender {
         self.provider
     }
 
+    /// The sign name the provider puts before every message.
+    pub fn sign_name(&self) -> &str {
+        &self.config.sign_name
+    }
+
     /// The most messages one request may carry (all with the same template).
     pub fn batch_limit(&self) -> usize {
         match self.provider {

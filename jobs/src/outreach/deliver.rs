@@ -1,0 +1,223 @@
+//! The senders' side of a dispatch pass: what the producer prepared goes out on its channel, as
+//! many requests at once as the channels allow, each outcome recorded before its connection
+//! takes the next request.
+//!
+//! SMS to one template go together, as many per request as the provider takes (Aliyun's
+//! `SendBatchSms` 100, Tencent's 200): a crash re-sends at most the requests that were on the
+//! wire. Emails and WeChat messages go one per request.
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use entity::vocabulary::Channel;
+use futures_util::future::join_all;
+use futures_util::{stream, StreamExt};
+use sea_orm::DbErr;
+use tokio::sync::mpsc;
+
+use super::claim::Row;
+use super::dispatch::{settle, Outcome};
+use super::mailer::Email;
+use super::recorder::Recorder;
+use super::sms::Sms;
+use super::transport::{Accepted, SendError};
+use super::wechat::WechatMessage;
+use super::Outreach;
+use crate::JobContext;
+
+/// A message ready for its channel.
+pub enum Message {
+    Email(Email),
+    Sms(Sms),
+    Wechat(WechatMessage),
+}
+
+impl Message {
+    fn channel(&self) -> Channel {
+        match self {
+            Self::Email(_) => Channel::Email,
+            Self::Sms(_) => Channel::Sms,
+            Self::Wechat(_) => Channel::Wechat,
+        }
+    }
+
+    /// The address a permanent refusal blames.
+    fn address(&self) -> String {
+        match self {
+            Self::Email(email) => email.envelope.to().iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            Self::Sms(sms) => sms.phone.clone(),
+            Self::Wechat(message) => message.openid.clone(),
+        }
+    }
+}
+
+/// A message with the row it came from.
+pub struct Pending {
+    pub row: Row,
+    pub message: Message,
+}
+
+/// Sends what the producer prepared until it stops, each request recorded before its slot is
+/// used again. On shutdown it takes no new request and returns once those on the wire are
+/// recorded.
+pub async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Vec<Pending>>) -> Result<(), DbErr> {
+    let outreach = &ctx.outreach;
+    let sms_batch = outreach.sms.as_ref().map_or(1, |sms| sms.sender.batch_limit());
+    let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
+        .flat_map(|batch| stream::iter(requests(batch, sms_batch)))
+        .take_until(ctx.shutdown.cancelled())
+        .map(|request| send_and_record(outreach, recorder, request))
+        .buffer_unordered(outreach.in_flight())
+        .all(|recorded| async move { recorded })
+        .await;
+    if recorded {
+        Ok(())
+    } else {
+        Err(DbErr::Custom("the outcomes of sent messages could not be written".to_owned()))
+    }
+}
+
+/// A batch in requests: SMS grouped by template, up to `sms_batch` a request; the rest alone.
+fn requests(batch: Vec<Pending>, sms_batch: usize) -> Vec<Vec<Pending>> {
+    let mut requests = Vec::new();
+    let mut texts: Vec<Vec<Pending>> = Vec::new();
+    for pending in batch {
+        let Message::Sms(sms) = &pending.message else {
+            requests.push(vec![pending]);
+            continue;
+        };
+        let open = texts.iter_mut().find(|group| {
+            group.len() < sms_batch
+                && matches!(&group[0].message, Message::Sms(first) if first.template_code == sms.template_code)
+        });
+        match open {
+            Some(group) => group.push(pending),
+            None => texts.push(vec![pending]),
+        }
+    }
+    requests.extend(texts);
+    requests
+}
+
+/// Sends one request as its own task (so the runtime spreads the work over every core) and
+/// waits until the outcome of each of its messages is written.
+async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, request: Vec<Pending>) -> bool {
+    let (rows, messages): (Vec<Row>, Vec<Message>) = request.into_iter().map(|p| (p.row, p.message)).unzip();
+    let Some(channel) = messages.first().map(Message::channel) else {
+        return true;
+    };
+    let addresses: Vec<String> = messages.iter().map(Message::address).collect();
+    let count = messages.len();
+    let sender = Arc::clone(outreach);
+    let sent = tokio::spawn(async move { send(&sender, channel, messages).await }).await;
+    // The send panicked or was cancelled: not known to be delivered, so try again.
+    let answers = sent.unwrap_or_else(|err| vec![Err(SendError::Temporary(format!("the send task failed: {err}"))); count]);
+    let now = Utc::now();
+    let written = rows.iter().zip(answers).zip(addresses).map(|((row, answer), address)| {
+        let outcome = match answer {
+            Ok(accepted) => Outcome::Sent(accepted),
+            Err(SendError::Temporary(reason)) => Outcome::Retry(reason),
+            Err(SendError::Permanent(reason)) => Outcome::Bounced(reason, address),
+            Err(SendError::Refused(reason)) => Outcome::Refused(reason),
+            Err(SendError::Rejected(reason)) => Outcome::Failed(reason),
+        };
+        recorder.record(settle(&outreach.config, row, Some(channel), outcome, now))
+    });
+    join_all(written).await.into_iter().all(|written| written)
+}
+
+/// One request on its channel: an answer per message, in order.
+async fn send(outreach: &Outreach, channel: Channel, messages: Vec<Message>) -> Vec<Result<Accepted, SendError>> {
+    let started = Instant::now();
+    let answers = match channel {
+        Channel::Email => {
+            let mut answers = Vec::with_capacity(messages.len());
+            for message in &messages {
+                if let Message::Email(email) = message {
+                    answers.push(outreach.mailer.send(email).await.map(|()| Accepted::default()));
+                }
+            }
+            answers
+        }
+        Channel::Sms => {
+            let texts: Vec<Sms> = messages
+                .into_iter()
+                .filter_map(|m| if let Message::Sms(sms) = m { Some(sms) } else { None })
+                .collect();
+            match &outreach.sms {
+                Some(sms) => {
+                    let _slot = sms.slots.acquire().await;
+                    sms.sender.send(&texts).await
+                }
+                None => not_configured(texts.len(), "SMS"),
+            }
+        }
+        Channel::Wechat => {
+            let mut answers = Vec::with_capacity(messages.len());
+            for message in &messages {
+                let Message::Wechat(message) = message else { continue };
+                answers.push(match &outreach.wechat {
+                    Some(wechat) => {
+                        let _slot = wechat.slots.acquire().await;
+                        wechat.sender.send(message).await
+                    }
+                    None => Err(SendError::Rejected("WeChat is not configured".to_owned())),
+                });
+            }
+            answers
+        }
+    };
+    let result = if answers.iter().all(Result::is_ok) { "accepted" } else { "refused" };
+    metrics::histogram!("patron_send_duration_seconds", "channel" => channel.as_str(), "result" => result)
+        .record(started.elapsed().as_secs_f64());
+    answers
+}
+
+fn not_configured(count: usize, channel: &str) -> Vec<Result<Accepted, SendError>> {
+    vec![Err(SendError::Rejected(format!("{channel} is not configured"))); count]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sms(template_code: &str, n: i64) -> Pending {
+        Pending {
+            row: Row {
+                id: n,
+                dedupe_key: format!("k:{n}"),
+                kind: entity::vocabulary::CampaignKind::Holiday,
+                occurrence: String::new(),
+                member_id: n,
+                holiday_key: None,
+                hold_quiet_hours: false,
+                attempts: 1,
+                created_at: Utc::now(),
+                campaign_id: None,
+                priority: 0,
+                channels: vec![Channel::Sms],
+            },
+            message: Message::Sms(Sms {
+                phone: format!("1380000{n:04}"),
+                template_code: template_code.to_owned(),
+                params: Vec::new(),
+                text: String::new(),
+                reference: String::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn texts_to_one_template_share_requests_up_to_the_providers_batch() {
+        let batch: Vec<Pending> = (0..7).map(|n| sms(if n % 3 == 0 { "SMS_B" } else { "SMS_A" }, n)).collect();
+        let sizes: Vec<(String, usize)> = requests(batch, 3)
+            .iter()
+            .map(|r| match &r[0].message {
+                Message::Sms(s) => (s.template_code.clone(), r.len()),
+                _ => (String::new(), r.len()),
+            })
+            .collect();
+        let expected = [("SMS_B", 3), ("SMS_A", 3), ("SMS_A", 1)].map(|(t, n)| (t.to_owned(), n));
+        assert_eq!(sizes, expected);
+    }
+}
