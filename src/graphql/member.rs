@@ -3,7 +3,8 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Object, OutputType, SelectionField, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::member;
+use entity::vocabulary::Channel;
+use entity::{member, member_consent};
 use sea_orm::Condition;
 
 use crate::auth::viewer;
@@ -17,6 +18,8 @@ use crate::http::list_reads;
 use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
 use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
+use crate::error::AppError;
+use crate::service::consent;
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
@@ -87,6 +90,24 @@ impl Member {
     }
     async fn consent_at(&self) -> Option<DateTime<Utc>> {
         self.0.consent_at
+    }
+    /// Consented to marketing text messages.
+    async fn sms_consent(&self) -> bool {
+        self.0.sms_consent
+    }
+    /// Consented to marketing WeChat messages.
+    async fn wechat_consent(&self) -> bool {
+        self.0.wechat_consent
+    }
+    /// A WeChat account (Official Account or mini-program) is bound to the member; the openids
+    /// themselves are the brand's apps' business.
+    async fn wechat_bound(&self) -> bool {
+        self.0.wechat_openid.is_some() || self.0.wechat_mini_openid.is_some()
+    }
+    /// Every consent given or withdrawn, per channel, newest first (the latest 50): the proof.
+    async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConsentRecord>> {
+        let history = consent::history(db(ctx)?, self.0.id).await.map_err(AppError::from)?;
+        Ok(history.into_iter().map(ConsentRecord).collect())
     }
     /// `active` or `erased`.
     async fn status(&self) -> &str {
@@ -283,6 +304,10 @@ const FIELD_COLUMNS: &[(&str, &[member::Column])] = {
         ("emailConsent", &[EmailConsent]),
         ("consentSource", &[ConsentSource]),
         ("consentAt", &[ConsentAt]),
+        ("smsConsent", &[SmsConsent]),
+        ("wechatConsent", &[WechatConsent]),
+        ("wechatBound", &[WechatOpenid, WechatMiniOpenid]),
+        ("consents", &[]),
         ("status", &[Status]),
         ("createdAt", &[CreatedAt]),
         ("updatedAt", &[UpdatedAt]),
@@ -490,4 +515,28 @@ pub struct ErasedMember {
     /// The anonymous number that replaced the member number.
     pub id: ID,
     pub erased: bool,
+}
+
+/// A consent given or withdrawn on one channel.
+pub struct ConsentRecord(pub member_consent::Model);
+
+#[Object]
+impl ConsentRecord {
+    async fn channel(&self) -> Channel {
+        self.0.channel
+    }
+    async fn granted(&self) -> bool {
+        self.0.granted
+    }
+    /// Where: `app`, `console`, `import`, `sms reply`, `unsubscribe link`, `erasure`…
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// The wording the member was shown.
+    async fn wording(&self) -> Option<&str> {
+        self.0.wording.as_deref()
+    }
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
 }

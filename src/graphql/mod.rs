@@ -22,6 +22,7 @@ use crate::settings::Settings;
 pub mod activity;
 pub mod analytics;
 pub mod campaign;
+pub mod channels;
 pub mod loaders;
 pub mod me;
 pub mod member;
@@ -38,6 +39,7 @@ pub struct Query(
     store::StoreQuery,
     analytics::AnalyticsQuery,
     outreach::OutreachQuery,
+    channels::ChannelsQuery,
     segment::SegmentQuery,
     campaign::CampaignQuery,
     session::SessionQuery,
@@ -51,6 +53,7 @@ pub struct Mutation(
     store::StoreMutation,
     analytics::AnalyticsMutation,
     outreach::OutreachMutation,
+    channels::ChannelsMutation,
     segment::SegmentMutation,
     campaign::CampaignMutation,
     session::SessionMutation,

@@ -205,7 +205,7 @@ impl From<call_outcome::Model> for CallOutcomeEntry {
     }
 }
 
-fn jobs<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a JobContext> {
+pub(super) fn jobs<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a JobContext> {
     ctx.data::<JobContext>()
 }
 

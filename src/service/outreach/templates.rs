@@ -223,7 +223,7 @@ pub async fn preview_draft(
 /// template holds no async worker. Its bounds (`template::FUEL`, `MAX_PART_BYTES`,
 /// `MAX_RENDER_TIME`) end it; should work that writes nothing outlast the time limit, the
 /// answer does not wait for it.
-async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+pub(super) async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     // Compiling is quick; the margin is for a busy machine.
     let patience = template::MAX_RENDER_TIME * 2;
     match tokio::time::timeout(patience, tokio::task::spawn_blocking(work)).await {
@@ -252,7 +252,7 @@ fn render(
 
 /// The member and what their email is rendered with, in the locale asked for or theirs: the
 /// context a send would have today in the member's own zone.
-async fn mail_context(
+pub(super) async fn mail_context(
     conn: &impl ConnectionTrait,
     jobs: &JobContext,
     request: &PreviewRequest<'_>,

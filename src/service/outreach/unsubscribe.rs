@@ -1,12 +1,13 @@
 //! One-click unsubscribe: the signed link withdraws consent and suppresses the address.
 use chrono::Utc;
 use entity::member;
+use entity::vocabulary::Channel;
 use jobs::outreach::suppression;
 use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
-use crate::service::audit;
+use crate::service::{audit, consent};
 
 /// Withdraws a member's email consent at once and suppresses the address; no login, the signed
 /// link is the proof. Idempotent: a second click changes nothing.
@@ -33,6 +34,7 @@ pub async fn unsubscribe(conn: &(impl ConnectionTrait + TransactionTrait), membe
     }
     .update(&txn)
     .await?;
+    consent::record(&txn, current.id, &[(Channel::Email, false)], "unsubscribe link", None).await?;
     let viewer = Viewer::member(&current);
     audit::record(
         &txn,

@@ -147,6 +147,11 @@ impl SmsSender {
         self.provider
     }
 
+    /// What marketing messages end with, as the provider requires.
+    pub fn opt_out_text(&self) -> &str {
+        &self.config.opt_out_text
+    }
+
     /// The sign name the provider puts before every message.
     pub fn sign_name(&self) -> &str {
         &self.config.sign_name
