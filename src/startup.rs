@@ -18,6 +18,7 @@ use crate::auth::{self, TokenKeys};
 use crate::brand::Brand;
 use crate::db;
 use crate::graphql;
+use crate::http::callbacks::CallbackState;
 use crate::http::prometheus::Metrics;
 use crate::http::transport::{self, GraphqlState};
 use crate::http::unsubscribe::UnsubscribeState;
@@ -92,6 +93,11 @@ impl Application {
             db: db.clone(),
             links: jobs.outreach.links.clone(),
         });
+        let callbacks = web::Data::new(CallbackState {
+            db: db.clone(),
+            sms: settings.sms.clone(),
+            public_url: settings.outreach.public_url.clone(),
+        });
         let metrics = web::Data::new(Metrics::new(db.clone())?);
         let probe_db = web::Data::new(db.clone());
         let server = HttpServer::new(move || {
@@ -102,12 +108,14 @@ impl Application {
                 .wrap(TracingLogger::<requests::RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(unsubscribe.clone())
+                .app_data(callbacks.clone())
                 .app_data(metrics.clone())
                 .app_data(probe_db.clone())
                 // The API first: routes are tried in order, and a pattern with a parameter
                 // (`/unsubscribe/{token}`) costs a regular expression to rule out.
                 .configure(transport::routes)
                 .configure(crate::http::unsubscribe::routes)
+                .configure(crate::http::callbacks::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)
                 .configure(console::routes)

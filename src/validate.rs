@@ -61,7 +61,9 @@ pub fn openid(field: &str, value: &str) -> AppResult<String> {
     let value = value.trim();
     let valid = !value.is_empty()
         && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if valid {
         Ok(value.to_owned())
     } else {

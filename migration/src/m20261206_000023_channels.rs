@@ -137,7 +137,10 @@ impl MigrationTrait for Migration {
             channels(Outbox::Channels),
             ColumnDef::new(Outbox::Channel).string_len(16).null().to_owned(),
             ColumnDef::new(Outbox::ProviderRef).string_len(128).null().to_owned(),
-            ColumnDef::new(Outbox::DeliveredAt).timestamp_with_time_zone().null().to_owned(),
+            ColumnDef::new(Outbox::DeliveredAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
             ColumnDef::new(Outbox::Parts).integer().null().to_owned(),
         ] {
             add_column(manager, Outbox::Table, column).await?;
@@ -186,7 +189,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ChannelTokens::Table)
-                    .col(ColumnDef::new(ChannelTokens::Name).string_len(128).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(ChannelTokens::Name)
+                            .string_len(128)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(ChannelTokens::Token).text().not_null())
                     .col(
                         ColumnDef::new(ChannelTokens::ExpiresAt)
@@ -240,16 +248,28 @@ impl MigrationTrait for Migration {
 
 /// A channel preference, email unless said otherwise.
 fn channels(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).string_len(64).not_null().default("email").to_owned()
+    ColumnDef::new(column)
+        .string_len(64)
+        .not_null()
+        .default("email")
+        .to_owned()
 }
 
-async fn add_column(manager: &SchemaManager<'_>, table: impl IntoIden + 'static, mut column: ColumnDef) -> Result<(), DbErr> {
+async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    mut column: ColumnDef,
+) -> Result<(), DbErr> {
     manager
         .alter_table(Table::alter().table(table).add_column(&mut column).to_owned())
         .await
 }
 
-async fn drop_column(manager: &SchemaManager<'_>, table: impl IntoIden + 'static, column: impl IntoIden + 'static) -> Result<(), DbErr> {
+async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> Result<(), DbErr> {
     manager
         .alter_table(Table::alter().table(table).drop_column(column).to_owned())
         .await

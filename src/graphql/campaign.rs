@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::auth::viewer;
 use crate::error::AppError;
+use crate::graphql::outreach::jobs;
 use crate::graphql::segment::Segment;
 use crate::graphql::{brand, db, page};
 use crate::money::from_cents;
@@ -248,6 +249,22 @@ impl Occurrence {
     }
 }
 
+/// One channel's share of an occurrence.
+#[derive(SimpleObject)]
+pub struct ChannelReport {
+    pub channel: Channel,
+    pub sent: i64,
+    /// Reported delivered by the provider (SMS receipts).
+    pub delivered: i64,
+    pub failed: i64,
+    /// Members who withdrew their consent to this channel after the message.
+    pub opted_out: i64,
+    /// SMS parts billed.
+    pub sms_parts: i64,
+    /// The parts at the configured price per part (`PATRON_SMS__PRICE_PER_PART`); null without one.
+    pub sms_cost: Option<Decimal>,
+}
+
 pub struct Report {
     delivery: report::Delivery,
     earnings: report::Earnings,
@@ -281,6 +298,29 @@ impl Report {
     /// When the rest should be out, at the pace of the last five minutes.
     async fn eta(&self) -> Option<DateTime<Utc>> {
         self.delivery.eta
+    }
+    /// Delivery per channel the messages went out on.
+    #[graphql(complexity = "page::cost(None, 3, child_complexity)")]
+    async fn channels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChannelReport>> {
+        let price = jobs(ctx)?
+            .outreach
+            .sms
+            .as_ref()
+            .and_then(|sms| sms.sender.price_per_part());
+        let shares = self.delivery.channels.iter();
+        Ok(shares
+            .map(|share| ChannelReport {
+                channel: share.channel,
+                sent: share.sent,
+                delivered: share.delivered,
+                failed: share.failed,
+                opted_out: share.opted_out,
+                sms_parts: share.parts,
+                sms_cost: price
+                    .filter(|_| share.channel == Channel::Sms)
+                    .map(|price| price * Decimal::from(share.parts)),
+            })
+            .collect())
     }
     /// Purchases in the attribution window of those sent to, and of the control group.
     async fn sent_group(&self) -> GroupEarnings {

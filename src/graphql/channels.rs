@@ -1,11 +1,11 @@
 //! SMS and WeChat in the API: their templates (edit, preview) for marketing.
 use async_graphql::{Context, Object, SimpleObject};
 use entity::vocabulary::Channel;
-use jobs::outreach::channel_template::{ChannelTemplate, Field};
+use jobs::outreach::channel_template::{ChannelTemplate, Field, RenderedSms};
 
 use crate::auth::viewer;
-use crate::graphql::db;
 use crate::graphql::outreach::jobs;
+use crate::graphql::{db, page};
 use crate::service::outreach::{
     self as service, EffectiveChannelTemplate, PreviewRequest, SmsTemplateInput, WechatMessageKind, WechatTemplateInput,
 };
@@ -50,6 +50,7 @@ impl SmsTemplate {
     async fn text(&self) -> &str {
         self.sms().map_or("", |t| t.text.as_str())
     }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn params(&self) -> Vec<TemplateField> {
         self.sms().map(|t| template_fields(&t.params)).unwrap_or_default()
     }
@@ -84,6 +85,7 @@ impl WechatTemplate {
     async fn link(&self) -> Option<&str> {
         self.wechat().and_then(|t| t.link.as_deref())
     }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn fields(&self) -> Vec<TemplateField> {
         self.wechat().map(|t| template_fields(&t.fields)).unwrap_or_default()
     }
@@ -99,16 +101,35 @@ impl WechatTemplate {
 }
 
 /// The SMS a member would get.
-#[derive(SimpleObject)]
-pub struct SmsPreview {
+pub struct SmsPreview(RenderedSms);
+
+#[Object]
+impl SmsPreview {
     /// What the member reads: the sign name, then the approved wording filled in.
-    pub text: String,
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
     /// Characters, as the providers count them.
-    pub length: u32,
+    async fn length(&self) -> u32 {
+        u32::try_from(self.0.text.chars().count()).unwrap_or(u32::MAX)
+    }
     /// Messages billed: one up to 70 characters, then one per 67.
-    pub parts: u32,
-    pub template_code: String,
-    pub params: Vec<TemplateField>,
+    async fn parts(&self) -> u32 {
+        self.0.parts
+    }
+    async fn template_code(&self) -> &str {
+        &self.0.template_code
+    }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn params(&self) -> Vec<TemplateField> {
+        let params = self.0.params.iter();
+        params
+            .map(|(name, value)| TemplateField {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -118,12 +139,14 @@ pub struct ChannelsQuery;
 impl ChannelsQuery {
     /// The SMS templates: every built-in kind's (saved, else shipped) and the campaigns'.
     /// Admins and marketers.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn sms_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SmsTemplate>> {
         let templates = service::channel_templates(db(ctx)?, Channel::Sms).await?;
         Ok(templates.into_iter().map(SmsTemplate).collect())
     }
 
     /// The saved WeChat templates. Admins and marketers.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn wechat_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WechatTemplate>> {
         let templates = service::channel_templates(db(ctx)?, Channel::Wechat).await?;
         Ok(templates.into_iter().map(WechatTemplate).collect())
@@ -145,18 +168,7 @@ impl ChannelsQuery {
             locale: locale.as_deref(),
             holiday_key: holiday_key.as_deref(),
         };
-        let sms = service::preview_sms(db(ctx)?, jobs(ctx)?, &request).await?;
-        Ok(SmsPreview {
-            length: u32::try_from(sms.text.chars().count()).unwrap_or(u32::MAX),
-            parts: sms.parts,
-            template_code: sms.template_code,
-            params: sms
-                .params
-                .into_iter()
-                .map(|(name, value)| TemplateField { name, value })
-                .collect(),
-            text: sms.text,
-        })
+        Ok(SmsPreview(service::preview_sms(db(ctx)?, jobs(ctx)?, &request).await?))
     }
 }
 
@@ -173,11 +185,7 @@ impl ChannelsMutation {
     }
 
     /// Saves a WeChat template after checking it renders. Admins and marketers.
-    async fn save_wechat_template(
-        &self,
-        ctx: &Context<'_>,
-        input: WechatTemplateInput,
-    ) -> async_graphql::Result<bool> {
+    async fn save_wechat_template(&self, ctx: &Context<'_>, input: WechatTemplateInput) -> async_graphql::Result<bool> {
         service::save_wechat(db(ctx)?, jobs(ctx)?, viewer(ctx)?, input).await?;
         Ok(true)
     }

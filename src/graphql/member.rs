@@ -8,6 +8,7 @@ use entity::{member, member_consent};
 use sea_orm::Condition;
 
 use crate::auth::viewer;
+use crate::error::AppError;
 use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
 use crate::graphql::analytics::{Metrics, TierChange};
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
@@ -17,9 +18,8 @@ use crate::graphql::{brand, db, page};
 use crate::http::list_reads;
 use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
-use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
-use crate::error::AppError;
 use crate::service::consent;
+use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
@@ -105,6 +105,7 @@ impl Member {
         self.0.wechat_openid.is_some() || self.0.wechat_mini_openid.is_some()
     }
     /// Every consent given or withdrawn, per channel, newest first (the latest 50): the proof.
+    #[graphql(complexity = "page::cost(None, 50, child_complexity)")]
     async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConsentRecord>> {
         let history = consent::history(db(ctx)?, self.0.id).await.map_err(AppError::from)?;
         Ok(history.into_iter().map(ConsentRecord).collect())

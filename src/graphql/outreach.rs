@@ -183,6 +183,22 @@ impl OutboxEntry {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// The channel it went out (or is going out) on.
+    async fn channel(&self) -> Option<entity::vocabulary::Channel> {
+        self.0.channel
+    }
+    /// The channels still to try, in order.
+    async fn channels(&self) -> Vec<entity::vocabulary::Channel> {
+        entity::vocabulary::Channel::parse_list(&self.0.channels)
+    }
+    /// When the provider reported it delivered (SMS receipts).
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+    /// SMS parts billed.
+    async fn parts(&self) -> Option<i32> {
+        self.0.parts
+    }
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
         Member::by_id(ctx, self.0.member_id).await
     }

@@ -2,6 +2,7 @@
 //! (document cache, turns for heavy reads, operation metrics), the middleware every request
 //! passes, and the other endpoints (probes, /metrics, the console, unsubscribe pages), so
 //! `graphql/` holds only the schema and `http/` everything that speaks HTTP.
+pub mod callbacks;
 pub mod console;
 pub mod documents;
 pub mod health;

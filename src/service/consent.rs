@@ -5,8 +5,8 @@ use chrono::Utc;
 use entity::vocabulary::Channel;
 use entity::{member, member_consent};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 /// The consent columns of each channel.
@@ -50,7 +50,9 @@ pub async fn record(
         recorded_at: Set(Utc::now()),
         ..Default::default()
     });
-    member_consent::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    member_consent::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -262,3 +262,28 @@ pub fn first_error(response: &Value) -> (String, Option<String>) {
     let code = error["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned();
     (code, error["extensions"]["field"].as_str().map(str::to_owned))
 }
+
+/// The port a child process prints as its first line (`PORT <n>`) once it listens. The line is
+/// read on a thread, so a child that hangs before listening fails after `timeout` instead of
+/// blocking the test; the thread then drains stdout until the child exits.
+pub fn reported_port(child: &mut std::process::Child, timeout: std::time::Duration) -> Result<u16, String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let _ = sender.send(lines.next());
+        for _ in lines {}
+    });
+    match receiver.recv_timeout(timeout) {
+        Ok(Some(Ok(line))) => match line.strip_prefix("PORT ").and_then(|n| n.trim().parse::<u16>().ok()) {
+            Some(port) => Ok(port),
+            None => Err(format!("printed {line:?} instead of `PORT <n>`")),
+        },
+        Ok(_) => {
+            let status = child.wait().map(|status| status.to_string()).unwrap_or_default();
+            Err(format!("exited before listening ({status})"))
+        }
+        Err(_) => Err(format!("did not report its port within {timeout:?}")),
+    }
+}

@@ -182,7 +182,12 @@ async fn metrics_count_requests_operations_errors_and_job_runs_and_show_outbox_a
     let sent = scrape(&app).await;
     let sent_grew = |name: &str, labels: &[(&str, &str)]| sent.sum(name, labels) - after.sum(name, labels);
     assert!(sent_grew("patron_outbox_emails_total", &[("outcome", "sent")]) >= 1.0);
-    assert!(sent_grew("patron_send_duration_seconds_count", &[("channel", "email"), ("result", "accepted")]) >= 1.0);
+    assert!(
+        sent_grew(
+            "patron_send_duration_seconds_count",
+            &[("channel", "email"), ("result", "accepted")]
+        ) >= 1.0
+    );
     assert_eq!(sent.sum("patron_outbox_queued", &[("state", "due")]), 0.0);
 }
 

@@ -2,10 +2,8 @@
 //! It stores each accepted message as an .eml file with a JSON envelope beside it; this module
 //! starts, stops and restarts it and parses what it stored with `mail-parser`.
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -205,26 +203,9 @@ impl SmtpSink {
                 )
             });
 
-        // The line is read on a thread so a sink that hangs before listening fails after a timeout
-        // instead of blocking the test forever. The thread then drains stdout until the sink exits.
-        let stdout = child.stdout.take().expect("the sink's stdout is piped");
-        let (sender, receiver) = mpsc::channel();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = sender.send(lines.next());
-            for _ in lines {}
-        });
-
-        let problem = match receiver.recv_timeout(START_TIMEOUT) {
-            Ok(Some(Ok(line))) => match line.strip_prefix("PORT ").and_then(|n| n.trim().parse::<u16>().ok()) {
-                Some(port) => return Ok((child, port)),
-                None => format!("printed {line:?} instead of `PORT <n>`"),
-            },
-            Ok(_) => {
-                let status = child.wait().map(|status| status.to_string()).unwrap_or_default();
-                format!("exited before listening ({status})")
-            }
-            Err(_) => format!("did not report its port within {START_TIMEOUT:?}"),
+        let problem = match crate::helpers::reported_port(&mut child, START_TIMEOUT) {
+            Ok(port) => return Ok((child, port)),
+            Err(problem) => problem,
         };
         let _ = child.kill();
         let _ = child.wait();

@@ -1,7 +1,7 @@
 //! What an occurrence did and earned: delivery counts from the outbox, and each audience
 //! member's purchases in the attribution window, for the sent and the held-out groups.
 use chrono::{DateTime, Duration, Utc};
-use entity::vocabulary::OutboxStatus;
+use entity::vocabulary::{Channel, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde::Serialize;
 
@@ -22,6 +22,22 @@ pub struct Delivery {
     pub unsubscribed: i64,
     /// When the rest should be out at the pace of the last five minutes (`None`: not sending).
     pub eta: Option<DateTime<Utc>>,
+    /// The same per channel the messages went out on.
+    pub channels: Vec<ChannelDelivery>,
+}
+
+/// One channel's share of an occurrence.
+#[derive(Debug, Serialize)]
+pub struct ChannelDelivery {
+    pub channel: Channel,
+    pub sent: i64,
+    /// Sent messages the provider reported delivered (SMS receipts).
+    pub delivered: i64,
+    pub failed: i64,
+    /// SMS parts billed.
+    pub parts: i64,
+    /// Members of the occurrence who withdrew their consent to this channel after it was due.
+    pub opted_out: i64,
 }
 
 /// One group's purchases in the attribution window. Money in cents, exact.
@@ -85,7 +101,47 @@ pub async fn delivery(
         .query_one(statement(conn, sql, vec![campaign_id.into(), key.into()]))
         .await?;
     delivery.unsubscribed = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    delivery.channels = by_channel(conn, campaign_id, key).await?;
     Ok(delivery)
+}
+
+/// Sent, delivered, failed, billed parts and opt-outs per channel.
+async fn by_channel(conn: &impl ConnectionTrait, campaign_id: i64, key: &str) -> Result<Vec<ChannelDelivery>, DbErr> {
+    let (sent, failed) = (OutboxStatus::Sent, OutboxStatus::Failed);
+    let sql = format!(
+        "SELECT channel, \
+           SUM(CASE WHEN status = '{sent}' THEN 1 ELSE 0 END) AS sent, \
+           SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
+           SUM(CASE WHEN status = '{failed}' THEN 1 ELSE 0 END) AS failed, \
+           CAST(COALESCE(SUM(parts), 0) AS BIGINT) AS parts \
+         FROM outbox WHERE campaign_id = $1 AND occurrence = $2 AND channel IS NOT NULL GROUP BY channel ORDER BY channel"
+    );
+    let values = vec![campaign_id.into(), key.into()];
+    let mut channels = Vec::new();
+    for row in conn.query_all(statement(conn, &sql, values)).await? {
+        let count = |column| row.try_get::<Option<i64>>("", column).map(Option::unwrap_or_default);
+        channels.push(ChannelDelivery {
+            channel: row.try_get("", "channel")?,
+            sent: count("sent")?,
+            delivered: count("delivered")?,
+            failed: count("failed")?,
+            parts: count("parts")?,
+            opted_out: 0,
+        });
+    }
+    // A withdrawal of the channel's consent recorded after the message was sent.
+    let sql = "SELECT o.channel, COUNT(DISTINCT o.member_id) AS n FROM outbox o \
+               JOIN member_consents c ON c.member_id = o.member_id AND c.channel = o.channel \
+               WHERE o.campaign_id = $1 AND o.occurrence = $2 AND o.sent_at IS NOT NULL \
+                 AND NOT c.granted AND c.recorded_at > o.sent_at GROUP BY o.channel";
+    let values = vec![campaign_id.into(), key.into()];
+    for row in conn.query_all(statement(conn, sql, values)).await? {
+        let channel: Channel = row.try_get("", "channel")?;
+        if let Some(share) = channels.iter_mut().find(|c| c.channel == channel) {
+            share.opted_out = row.try_get("", "n")?;
+        }
+    }
+    Ok(channels)
 }
 
 /// Each audience member's net spend and orders in (due, window end], with the expected value

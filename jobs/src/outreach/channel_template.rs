@@ -139,13 +139,21 @@ const SHIPPED_SMS: [(&str, &str, &str, &[(&str, &str)]); 8] = [
         "holiday",
         "zh-CN",
         "${name}您好，${holiday}将至，${brand}祝您节日快乐！拒收请回复R",
-        &[("name", "{{ member.name }}"), ("holiday", "{{ holiday.name }}"), ("brand", "{{ brand }}")],
+        &[
+            ("name", "{{ member.name }}"),
+            ("holiday", "{{ holiday.name }}"),
+            ("brand", "{{ brand }}"),
+        ],
     ),
     (
         "holiday",
         "en",
         "${name}, ${brand} wishes you a happy ${holiday}! Reply STOP to opt out",
-        &[("name", "{{ member.name }}"), ("holiday", "{{ holiday.name }}"), ("brand", "{{ brand }}")],
+        &[
+            ("name", "{{ member.name }}"),
+            ("holiday", "{{ holiday.name }}"),
+            ("brand", "{{ brand }}"),
+        ],
     ),
     (
         "winback",
@@ -254,7 +262,13 @@ impl ChannelTemplates {
 
     /// The SMS of `kind` for the member of `ctx`, with `sign_name` before it. None when there is
     /// no SMS template for the kind.
-    pub fn sms(&self, kind: &str, locale: &str, ctx: &MailContext, sign_name: &str) -> Option<Result<RenderedSms, TemplateError>> {
+    pub fn sms(
+        &self,
+        kind: &str,
+        locale: &str,
+        ctx: &MailContext,
+        sign_name: &str,
+    ) -> Option<Result<RenderedSms, TemplateError>> {
         let (ChannelTemplate::Sms(template), prefix) = self.get(Channel::Sms, kind, locale)? else {
             return None;
         };
@@ -262,7 +276,12 @@ impl ChannelTemplates {
     }
 
     /// The WeChat message of `kind` to `openid`. None when there is no WeChat template.
-    pub fn wechat(&self, kind: &str, locale: &str, ctx: &MailContext) -> Option<Result<(WechatKind, WechatDraft), TemplateError>> {
+    pub fn wechat(
+        &self,
+        kind: &str,
+        locale: &str,
+        ctx: &MailContext,
+    ) -> Option<Result<(WechatKind, WechatDraft), TemplateError>> {
         let (ChannelTemplate::Wechat(template), prefix) = self.get(Channel::Wechat, kind, locale)? else {
             return None;
         };
@@ -362,7 +381,9 @@ fn render_wechat(
     let value = context_value(ctx);
     let data = render_fields(env, prefix, &template.fields, &value, deadline)?;
     let link = match template.link {
-        Some(_) => Some(render_part(env, "link", &format!("{prefix}.link"), &value, deadline)?).filter(|l| !l.is_empty()),
+        Some(_) => {
+            Some(render_part(env, "link", &format!("{prefix}.link"), &value, deadline)?).filter(|l| !l.is_empty())
+        }
         None => None,
     };
     Ok(WechatDraft {
@@ -442,7 +463,9 @@ pub fn validate(kind: &str, template: &ChannelTemplate, opt_out: &str) -> Result
 
 /// The saved SMS and WeChat templates, as `ChannelTemplates::new` takes them; a row that cannot
 /// be read is skipped with a warning (one stray row must not stop every message).
-pub async fn saved(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<(String, String, ChannelTemplate)>, sea_orm::DbErr> {
+pub async fn saved(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<(String, String, ChannelTemplate)>, sea_orm::DbErr> {
     use sea_orm::EntityTrait;
     let rows = entity::channel_template::Entity::find().all(db).await?;
     Ok(rows
@@ -482,7 +505,13 @@ mod tests {
             sms.text,
             "【衣橱】李娜您好，衣橱祝您生日快乐！生日礼遇已为您备好，欢迎到店领取。拒收请回复R"
         );
-        assert_eq!(sms.params, [("name".to_owned(), "李娜".to_owned()), ("brand".to_owned(), "衣橱".to_owned())]);
+        assert_eq!(
+            sms.params,
+            [
+                ("name".to_owned(), "李娜".to_owned()),
+                ("brand".to_owned(), "衣橱".to_owned())
+            ]
+        );
         assert_eq!(sms.parts, 1);
         let params = [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())];
         assert_eq!(fill("{1} and ${b}, {2}", &params), "1 and 2, 2");

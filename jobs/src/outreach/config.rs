@@ -73,3 +73,24 @@ impl Default for OutreachConfig {
         }
     }
 }
+
+/// A setting that is text, read from text or from a number: the environment's settings are
+/// parsed as values first, so `PATRON_SMS__SDK_APP_ID=1400000001` arrives as a number.
+pub fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Unsigned(u64),
+        Signed(i64),
+        Float(f64),
+        Flag(bool),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::Text(text) => text,
+        Text::Unsigned(n) => n.to_string(),
+        Text::Signed(n) => n.to_string(),
+        Text::Float(n) => n.to_string(),
+        Text::Flag(b) => b.to_string(),
+    })
+}

@@ -19,7 +19,7 @@ use super::claim::Row;
 use super::dispatch::{settle, Outcome};
 use super::mailer::Email;
 use super::recorder::Recorder;
-use super::sms::Sms;
+use super::sms::{billed_parts, Sms};
 use super::transport::{Accepted, SendError};
 use super::wechat::WechatMessage;
 use super::Outreach;
@@ -44,7 +44,13 @@ impl Message {
     /// The address a permanent refusal blames.
     fn address(&self) -> String {
         match self {
-            Self::Email(email) => email.envelope.to().iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            Self::Email(email) => email
+                .envelope
+                .to()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
             Self::Sms(sms) => sms.phone.clone(),
             Self::Wechat(message) => message.openid.clone(),
         }
@@ -60,20 +66,26 @@ pub struct Pending {
 /// Sends what the producer prepared until it stops, each request recorded before its slot is
 /// used again. On shutdown it takes no new request and returns once those on the wire are
 /// recorded.
-pub async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Vec<Pending>>) -> Result<(), DbErr> {
+pub async fn deliver(
+    ctx: &JobContext,
+    recorder: &Recorder,
+    mut ready: mpsc::Receiver<Vec<Pending>>,
+) -> Result<(), DbErr> {
     let outreach = &ctx.outreach;
     let sms_batch = outreach.sms.as_ref().map_or(1, |sms| sms.sender.batch_limit());
     let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
         .flat_map(|batch| stream::iter(requests(batch, sms_batch)))
         .take_until(ctx.shutdown.cancelled())
-        .map(|request| send_and_record(outreach, recorder, request))
+        .map(|request| send_and_record(ctx, recorder, request))
         .buffer_unordered(outreach.in_flight())
         .all(|recorded| async move { recorded })
         .await;
     if recorded {
         Ok(())
     } else {
-        Err(DbErr::Custom("the outcomes of sent messages could not be written".to_owned()))
+        Err(DbErr::Custom(
+            "the outcomes of sent messages could not be written".to_owned(),
+        ))
     }
 }
 
@@ -100,19 +112,32 @@ fn requests(batch: Vec<Pending>, sms_batch: usize) -> Vec<Vec<Pending>> {
 }
 
 /// Sends one request as its own task (so the runtime spreads the work over every core) and
-/// waits until the outcome of each of its messages is written.
-async fn send_and_record(outreach: &Arc<Outreach>, recorder: &Recorder, request: Vec<Pending>) -> bool {
+/// waits until the outcome of each of its messages is written. The request holds one of its
+/// channel's connection slots until then, so a crash leaves at most one unrecorded request per
+/// connection; one still waiting for a slot when the dispatcher is told to stop is not sent
+/// (its rows are given back).
+async fn send_and_record(ctx: &JobContext, recorder: &Recorder, request: Vec<Pending>) -> bool {
+    let outreach = &ctx.outreach;
     let (rows, messages): (Vec<Row>, Vec<Message>) = request.into_iter().map(|p| (p.row, p.message)).unzip();
     let Some(channel) = messages.first().map(Message::channel) else {
         return true;
+    };
+    let _slot = tokio::select! {
+        slot = outreach.slots(channel).acquire() => match slot {
+            Ok(slot) => slot,
+            Err(_) => return false,
+        },
+        () = ctx.shutdown.cancelled() => return true,
     };
     let addresses: Vec<String> = messages.iter().map(Message::address).collect();
     let count = messages.len();
     let sender = Arc::clone(outreach);
     let sent = tokio::spawn(async move { send(&sender, channel, messages).await }).await;
     // The send panicked or was cancelled: not known to be delivered, so try again.
-    let answers = sent.unwrap_or_else(|err| vec![Err(SendError::Temporary(format!("the send task failed: {err}"))); count]);
+    let answers =
+        sent.unwrap_or_else(|err| vec![Err(SendError::Temporary(format!("the send task failed: {err}"))); count]);
     let now = Utc::now();
+    // The slot is released only when the outcomes are written (below, at the end).
     let written = rows.iter().zip(answers).zip(addresses).map(|((row, answer), address)| {
         let outcome = match answer {
             Ok(accepted) => Outcome::Sent(accepted),
@@ -144,30 +169,42 @@ async fn send(outreach: &Outreach, channel: Channel, messages: Vec<Message>) -> 
                 .into_iter()
                 .filter_map(|m| if let Message::Sms(sms) = m { Some(sms) } else { None })
                 .collect();
-            match &outreach.sms {
-                Some(sms) => {
-                    let _slot = sms.slots.acquire().await;
-                    sms.sender.send(&texts).await
-                }
+            let answers = match &outreach.sms {
+                Some(sms) => sms.sender.send(&texts).await,
                 None => not_configured(texts.len(), "SMS"),
-            }
+            };
+            // Providers that do not say what they bill are counted from the text.
+            let counted = texts
+                .iter()
+                .map(|sms| i32::try_from(billed_parts(&sms.text)).unwrap_or(i32::MAX));
+            answers
+                .into_iter()
+                .zip(counted)
+                .map(|(answer, parts)| {
+                    answer.map(|accepted| Accepted {
+                        parts: accepted.parts.or(Some(parts)),
+                        ..accepted
+                    })
+                })
+                .collect()
         }
         Channel::Wechat => {
             let mut answers = Vec::with_capacity(messages.len());
             for message in &messages {
                 let Message::Wechat(message) = message else { continue };
                 answers.push(match &outreach.wechat {
-                    Some(wechat) => {
-                        let _slot = wechat.slots.acquire().await;
-                        wechat.sender.send(message).await
-                    }
+                    Some(wechat) => wechat.sender.send(message).await,
                     None => Err(SendError::Rejected("WeChat is not configured".to_owned())),
                 });
             }
             answers
         }
     };
-    let result = if answers.iter().all(Result::is_ok) { "accepted" } else { "refused" };
+    let result = if answers.iter().all(Result::is_ok) {
+        "accepted"
+    } else {
+        "refused"
+    };
     metrics::histogram!("patron_send_duration_seconds", "channel" => channel.as_str(), "result" => result)
         .record(started.elapsed().as_secs_f64());
     answers
@@ -209,7 +246,9 @@ mod tests {
 
     #[test]
     fn texts_to_one_template_share_requests_up_to_the_providers_batch() {
-        let batch: Vec<Pending> = (0..7).map(|n| sms(if n % 3 == 0 { "SMS_B" } else { "SMS_A" }, n)).collect();
+        let batch: Vec<Pending> = (0..7)
+            .map(|n| sms(if n % 3 == 0 { "SMS_B" } else { "SMS_A" }, n))
+            .collect();
         let sizes: Vec<(String, usize)> = requests(batch, 3)
             .iter()
             .map(|r| match &r[0].message {

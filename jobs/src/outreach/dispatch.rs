@@ -193,11 +193,16 @@ impl<'a> Pass<'a> {
         let outreach = &*self.ctx.outreach;
         let kind = self.content.template(row);
         let (ctx, locale) = (&letter.context, letter.locale.as_str());
-        let failed = |err: template::TemplateError| permanent(format!("the {kind} {} template failed: {err}", letter.channel));
+        let failed =
+            |err: template::TemplateError| permanent(format!("the {kind} {} template failed: {err}", letter.channel));
         let missing = || permanent(format!("there is no {} template for {kind:?}", letter.channel));
         match letter.channel {
             Channel::Email => {
-                let rendered = self.templates.render(&kind, locale, ctx).ok_or_else(missing)?.map_err(failed)?;
+                let rendered = self
+                    .templates
+                    .render(&kind, locale, ctx)
+                    .ok_or_else(missing)?
+                    .map_err(failed)?;
                 let email = Outgoing {
                     to_name: &ctx.member.name,
                     to_address: &letter.address,
@@ -209,7 +214,10 @@ impl<'a> Pass<'a> {
             }
             Channel::Sms => {
                 let sign_name = outreach.sms.as_ref().map_or("", |sms| sms.sender.sign_name());
-                let sms = self.channel_templates.sms(&kind, locale, ctx, sign_name).ok_or_else(missing)?;
+                let sms = self
+                    .channel_templates
+                    .sms(&kind, locale, ctx, sign_name)
+                    .ok_or_else(missing)?;
                 Ok(Message::Sms(sms.map_err(failed)?.to(&letter.address, &row.dedupe_key)))
             }
             Channel::Wechat => {
@@ -234,7 +242,9 @@ impl<'a> Pass<'a> {
                 continue;
             }
             if *channel != Channel::Email
-                && !self.channel_templates.sendable(*channel, &kind, locale, sms_provider, &wechat_sends)
+                && !self
+                    .channel_templates
+                    .sendable(*channel, &kind, locale, sms_provider, &wechat_sends)
             {
                 reasons.push(format!("{channel}: not set up for {kind} messages"));
                 continue;
@@ -263,8 +273,8 @@ impl<'a> Pass<'a> {
 }
 
 /// How an outcome changes its row: a temporary failure backs off, or is given up when the row
-/// has waited too long; a bounce suppresses the address; a channel that refused the member
-/// hands the row to the next channel of its preference.
+/// has waited too long; a bounce suppresses the address; a bounce or a channel that refused the
+/// member hands the row to the next channel of its preference.
 pub(super) fn settle(
     config: &super::OutreachConfig,
     row: &Row,
@@ -273,6 +283,15 @@ pub(super) fn settle(
     now: DateTime<Utc>,
 ) -> Recorded {
     let give_up = Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72));
+    // The channels after this one: where a member this channel cannot reach is tried next.
+    let rest: Vec<Channel> = row
+        .channels
+        .iter()
+        .skip_while(|c| Some(**c) != channel)
+        .skip(1)
+        .copied()
+        .collect();
+    let on = channel.map_or("", |c| c.as_str());
     let mut accepted = None;
     let (update, bounced) = match outcome {
         Outcome::Sent(sent) => {
@@ -282,17 +301,20 @@ pub(super) fn settle(
         Outcome::Suppressed(reason) => (Update::Suppressed(reason), None),
         Outcome::Postponed(due) => (Update::Postponed(due), None),
         Outcome::Failed(reason) => (Update::Failed(reason), None),
-        Outcome::Bounced(reason, address) => (
-            Update::Failed(format!("undeliverable: {reason}")),
-            channel.and_then(Suppressions::of).map(|list| (list, address)),
-        ),
+        // The address is dead: suppressed, and the member tried on their next channel.
+        Outcome::Bounced(reason, address) => {
+            let bounced = channel.and_then(Suppressions::of).map(|list| (list, address));
+            let reason = format!("{on} undeliverable: {reason}");
+            match rest.is_empty() {
+                true => (Update::Failed(reason), bounced),
+                false => (Update::Fallback(Channel::list(&rest), reason), bounced),
+            }
+        }
         Outcome::Refused(reason) => {
-            let rest: Vec<Channel> = row.channels.iter().skip_while(|c| Some(**c) != channel).skip(1).copied().collect();
-            let reason = format!("{}: {reason}", channel.map_or("", |c| c.as_str()));
-            if rest.is_empty() {
-                (Update::Suppressed(reason), None)
-            } else {
-                (Update::Fallback(Channel::list(&rest), reason), None)
+            let reason = format!("{on} refused: {reason}");
+            match rest.is_empty() {
+                true => (Update::Suppressed(reason), None),
+                false => (Update::Fallback(Channel::list(&rest), reason), None),
             }
         }
         Outcome::Retry(reason) if now - row.created_at < give_up => {
@@ -320,7 +342,8 @@ pub(super) enum Outcome {
     Postponed(DateTime<Utc>),
     /// A temporary failure: try again later.
     Retry(String),
-    /// The address was refused for good (the reason, the address).
+    /// The address was refused for good (the reason, the address): it is suppressed and the
+    /// next channel of the preference is tried.
     Bounced(String, String),
     /// The member cannot receive on this channel: the next channel of the preference is tried.
     Refused(String),

@@ -40,6 +40,8 @@ use wechat::{Wechat, WechatConfig};
 pub struct Outreach {
     pub config: OutreachConfig,
     pub mailer: Mailer,
+    /// One per SMTP connection: a send holds it until its outcome is recorded.
+    email_slots: Semaphore,
     /// None until an SMS provider is configured.
     pub sms: Option<Bounded<SmsSender>>,
     /// None until an Official Account or a mini-program is configured.
@@ -51,8 +53,9 @@ pub struct Outreach {
 /// A provider's sender with the requests it may have in flight at once.
 pub struct Bounded<S> {
     pub sender: S,
-    pub slots: Semaphore,
-    pub connections: usize,
+    /// One per connection: a request holds it until its outcome is recorded.
+    slots: Semaphore,
+    connections: usize,
 }
 
 impl<S> Bounded<S> {
@@ -81,8 +84,10 @@ impl Outreach {
             .from
             .parse()
             .map_err(|err| format!("the sender {:?} is not a valid mailbox: {err}", config.from))?;
+        let smtp = usize::try_from(config.smtp_connections.max(1)).unwrap_or(1);
         Ok(Self {
             mailer: Mailer::new(&config, default_folder)?,
+            email_slots: Semaphore::new(smtp),
             sms: SmsSender::new(sms, &config.public_url)?.map(|s| Bounded::new(s, sms.connections)),
             wechat: Wechat::new(wechat, db)?.map(|w| Bounded::new(w, wechat.connections)),
             links: UnsubscribeLinks::new(secret, &config.public_url),
@@ -91,7 +96,17 @@ impl Outreach {
         })
     }
 
-    /// Messages in flight at once, all channels together.
+    /// The slots of a channel's connections.
+    fn slots(&self, channel: entity::vocabulary::Channel) -> &Semaphore {
+        use entity::vocabulary::Channel;
+        match (channel, &self.sms, &self.wechat) {
+            (Channel::Sms, Some(sms), _) => &sms.slots,
+            (Channel::Wechat, _, Some(wechat)) => &wechat.slots,
+            _ => &self.email_slots,
+        }
+    }
+
+    /// Requests in flight at once, all channels together.
     fn in_flight(&self) -> usize {
         let smtp = usize::try_from(self.config.smtp_connections.max(1)).unwrap_or(1);
         smtp + self.sms.as_ref().map_or(0, |c| c.connections) + self.wechat.as_ref().map_or(0, |c| c.connections)

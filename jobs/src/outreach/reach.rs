@@ -76,4 +76,3 @@ pub fn barred(status: MemberStatus, addresses: &Addresses, channel: Channel) -> 
         (true, true) => None,
     }
 }
-

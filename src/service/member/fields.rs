@@ -127,7 +127,11 @@ pub fn validate_fields(fields: &MemberFields, today: NaiveDate) -> AppResult<Val
     }
     for (field, value, column) in [
         ("wechatOpenid", &fields.wechat_openid, member::Column::WechatOpenid),
-        ("wechatMiniOpenid", &fields.wechat_mini_openid, member::Column::WechatMiniOpenid),
+        (
+            "wechatMiniOpenid",
+            &fields.wechat_mini_openid,
+            member::Column::WechatMiniOpenid,
+        ),
         ("wechatUnionid", &fields.wechat_unionid, member::Column::WechatUnionid),
     ] {
         if let Some(value) = value {
@@ -183,8 +187,18 @@ pub(super) fn check_consent(row: &member::ActiveModel, current: Option<&member::
     let granted = |column| after(column) == Some(true.into());
     let present = |column| after(column).is_some_and(|value| value != sea_orm::Value::String(None));
     let rules = [
-        (EmailConsent, present(Email), "emailConsent", "email consent needs an email address"),
-        (SmsConsent, present(Phone), "smsConsent", "SMS consent needs a phone number"),
+        (
+            EmailConsent,
+            present(Email),
+            "emailConsent",
+            "email consent needs an email address",
+        ),
+        (
+            SmsConsent,
+            present(Phone),
+            "smsConsent",
+            "SMS consent needs a phone number",
+        ),
         (
             WechatConsent,
             present(WechatOpenid) || present(WechatMiniOpenid),

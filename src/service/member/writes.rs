@@ -309,7 +309,9 @@ pub async fn erase(
         suppression::suppress(&txn, &[email.as_str()], suppression::ERASED).await?;
     }
     if let Some(phone) = &current.phone {
-        Suppressions::PHONE.suppress(&txn, &[phone.as_str()], suppression::ERASED).await?;
+        Suppressions::PHONE
+            .suppress(&txn, &[phone.as_str()], suppression::ERASED)
+            .await?;
     }
     let withdrawn: Vec<(Channel, bool)> = [
         (Channel::Email, current.email_consent),

@@ -143,12 +143,16 @@ pub async fn effective(conn: &impl ConnectionTrait, channel: Channel) -> AppResu
             }
         }
     }
-    all.extend(saved.into_iter().map(|(kind, locale, template)| EffectiveChannelTemplate {
-        kind,
-        locale,
-        template,
-        custom: true,
-    }));
+    all.extend(
+        saved
+            .into_iter()
+            .map(|(kind, locale, template)| EffectiveChannelTemplate {
+                kind,
+                locale,
+                template,
+                custom: true,
+            }),
+    );
     Ok(all)
 }
 
@@ -178,13 +182,21 @@ async fn save(
     (kind, locale, template): (String, String, ChannelTemplate),
 ) -> AppResult<()> {
     if !template::is_known_kind(&kind) {
-        let message = format!("templates exist for {} and each campaign's campaign:<id>", template::KINDS.join(", "));
+        let message = format!(
+            "templates exist for {} and each campaign's campaign:<id>",
+            template::KINDS.join(", ")
+        );
         return Err(AppError::field("input.kind", message));
     }
     if !LOCALES.contains(&locale.as_str()) {
-        return Err(AppError::field("input.locale", format!("templates exist for {}", LOCALES.join(", "))));
+        return Err(AppError::field(
+            "input.locale",
+            format!("templates exist for {}", LOCALES.join(", ")),
+        ));
     }
-    let opt_out = jobs.outreach.sms.as_ref().map_or("拒收请回复R".to_owned(), |sms| sms.sender.opt_out_text().to_owned());
+    let opt_out = jobs.outreach.sms.as_ref().map_or("拒收请回复R".to_owned(), |sms| {
+        sms.sender.opt_out_text().to_owned()
+    });
     let (checked, checked_kind) = (template.clone(), kind.clone());
     off_the_workers(move || templates::validate(&checked_kind, &checked, &opt_out))
         .await?
@@ -224,13 +236,22 @@ pub async fn preview_sms(
     let (_, locale, context) = mail_context(conn, jobs, request).await?;
     let saved = templates::saved(conn).await?;
     let kind = request.kind.to_owned();
-    let sign_name = jobs.outreach.sms.as_ref().map_or(String::new(), |sms| sms.sender.sign_name().to_owned());
+    let sign_name = jobs
+        .outreach
+        .sms
+        .as_ref()
+        .map_or(String::new(), |sms| sms.sender.sign_name().to_owned());
     off_the_workers(move || {
         let templates = ChannelTemplates::new(saved)
             .map_err(|err| AppError::field("kind", format!("a saved template is broken: {err}")))?;
         match templates.sms(&kind, &locale, &context, &sign_name) {
-            Some(rendered) => rendered.map_err(|err| AppError::field("kind", format!("the template does not render: {err}"))),
-            None => Err(AppError::field("kind", format!("there is no SMS template for {kind:?}"))),
+            Some(rendered) => {
+                rendered.map_err(|err| AppError::field("kind", format!("the template does not render: {err}")))
+            }
+            None => Err(AppError::field(
+                "kind",
+                format!("there is no SMS template for {kind:?}"),
+            )),
         }
     })
     .await?

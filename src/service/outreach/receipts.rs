@@ -2,11 +2,11 @@
 //! or did not) and members' replies (an opt-out word withdraws SMS consent at once). Both are
 //! idempotent: a provider that retries its callback changes nothing the second time.
 use chrono::Utc;
+use entity::member;
 use entity::vocabulary::{Channel, OutboxStatus};
 use jobs::outreach::sms::{e164, is_opt_out, Receipt, Reply};
 use jobs::outreach::suppression::{Suppressions, BOUNCED};
 use jobs::sql::statement;
-use entity::member;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::auth::Viewer;
@@ -36,7 +36,10 @@ pub struct Applied {
 
 /// Marks each receipt's message delivered or failed; a receipt for an unknown or already
 /// settled message changes nothing.
-pub async fn apply_receipts(conn: &(impl ConnectionTrait + TransactionTrait), receipts: &[Receipt]) -> Result<Applied, DbErr> {
+pub async fn apply_receipts(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    receipts: &[Receipt],
+) -> Result<Applied, DbErr> {
     let mut applied = Applied::default();
     let txn = conn.begin().await?;
     for receipt in receipts {
@@ -125,7 +128,14 @@ pub async fn apply_replies(conn: &(impl ConnectionTrait + TransactionTrait), rep
             let sql = "UPDATE members SET sms_consent = $1, updated_at = $2 WHERE id = $3";
             let values = vec![false.into(), Utc::now().into(), member.id.into()];
             txn.execute(statement(&txn, sql, values)).await?;
-            consent::record(&txn, member.id, &[(Channel::Sms, false)], "sms reply", Some(reply.text.trim())).await?;
+            consent::record(
+                &txn,
+                member.id,
+                &[(Channel::Sms, false)],
+                "sms reply",
+                Some(reply.text.trim()),
+            )
+            .await?;
             let detail = serde_json::json!({ "channel": "sms", "reply": reply.text.trim() });
             let viewer = Viewer::member(&member);
             audit::record(&txn, &viewer, "member.optOut", Some(&member.member_no), detail).await?;

@@ -4,7 +4,12 @@
 //! Chinese providers send only templates approved at the provider: a message names the
 //! provider's template code and fills its named parameters; `text` is the same message as the
 //! member reads it (sign name, body, opt-out), which Twilio sends as it is and the console counts.
+pub mod aliyun;
+pub mod tencent;
+pub mod twilio;
+
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,18 +36,25 @@ pub struct SmsConfig {
     /// local stand-in).
     pub endpoint: Option<String>,
     /// Aliyun AccessKey ID, Tencent SecretId, or Twilio Account SID.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub key_id: String,
     /// Aliyun AccessKey secret, Tencent SecretKey, or Twilio Auth Token.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub key_secret: String,
     /// Aliyun `RegionId` / Tencent `X-TC-Region`; the provider's default when empty.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub region: String,
     /// Tencent `SmsSdkAppId`.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub sdk_app_id: String,
     /// The sign name approved at the provider (shown as 【sign name】 before every message).
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub sign_name: String,
     /// Twilio's sender: a phone number, or a Messaging Service SID (`MG…`).
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub from: String,
     /// What marketing messages end with, as the provider requires.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub opt_out_text: String,
     /// The shared secret in the callback URLs of providers that do not sign their callbacks
     /// (Aliyun, Tencent): `/callbacks/sms/{provider}/{kind}?token=…`.
@@ -50,6 +62,10 @@ pub struct SmsConfig {
     /// Requests in flight at once.
     pub connections: u32,
     pub timeout_seconds: u64,
+    /// What one billed part costs, in the brand's currency (e.g. `0.045`), for the reports'
+    /// cost estimate; empty: no estimate.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
+    pub price_per_part: String,
 }
 
 impl Default for SmsConfig {
@@ -67,6 +83,7 @@ impl Default for SmsConfig {
             callback_token: String::new(),
             connections: 8,
             timeout_seconds: 10,
+            price_per_part: String::new(),
         }
     }
 }
@@ -124,10 +141,18 @@ pub struct Reply {
 
 /// Sends through the configured provider.
 pub struct SmsSender {
-    config: SmsConfig,
     provider: Provider,
-    /// Where Twilio posts status callbacks.
-    status_callback: String,
+    api: Api,
+    sign_name: String,
+    opt_out_text: String,
+    price_per_part: Option<rust_decimal::Decimal>,
+}
+
+/// The configured provider's client.
+enum Api {
+    Aliyun(aliyun::Aliyun),
+    Tencent(tencent::Tencent),
+    Twilio(twilio::Twilio),
 }
 
 impl SmsSender {
@@ -136,10 +161,21 @@ impl SmsSender {
         let Some(provider) = config.provider else {
             return Ok(None);
         };
+        let client = http_client(config)?;
+        let api = match provider {
+            Provider::Aliyun => Api::Aliyun(aliyun::Aliyun::new(config, client)?),
+            Provider::Tencent => Api::Tencent(tencent::Tencent::new(config, client)?),
+            Provider::Twilio => {
+                let status_callback = format!("{}/callbacks/sms/twilio/report", public_url.trim_end_matches('/'));
+                Api::Twilio(twilio::Twilio::new(config, client, status_callback)?)
+            }
+        };
         Ok(Some(Self {
-            config: config.clone(),
             provider,
-            status_callback: format!("{}/callbacks/sms/twilio/status", public_url.trim_end_matches('/')),
+            api,
+            sign_name: config.sign_name.clone(),
+            opt_out_text: config.opt_out_text.clone(),
+            price_per_part: price(&config.price_per_part)?,
         }))
     }
 
@@ -147,14 +183,19 @@ impl SmsSender {
         self.provider
     }
 
-    /// What marketing messages end with, as the provider requires.
-    pub fn opt_out_text(&self) -> &str {
-        &self.config.opt_out_text
+    /// What one billed part costs, if the brand said.
+    pub fn price_per_part(&self) -> Option<rust_decimal::Decimal> {
+        self.price_per_part
     }
 
     /// The sign name the provider puts before every message.
     pub fn sign_name(&self) -> &str {
-        &self.config.sign_name
+        &self.sign_name
+    }
+
+    /// What marketing messages end with, as the provider requires.
+    pub fn opt_out_text(&self) -> &str {
+        &self.opt_out_text
     }
 
     /// The most messages one request may carry (all with the same template).
@@ -167,14 +208,69 @@ impl SmsSender {
     }
 
     /// Sends up to `batch_limit` messages sharing one template in one request: one answer per
-    /// message, in order.
+    /// message, in order. A longer batch goes in several requests, one after the other.
     pub async fn send(&self, batch: &[Sms]) -> Vec<Result<Accepted, SendError>> {
-        let _ = (&self.config, &self.status_callback);
-        batch
-            .iter()
-            .map(|_| Err(SendError::Rejected("not built yet".to_owned())))
-            .collect()
+        let mut answers = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(self.batch_limit()) {
+            let chunk_answers = match &self.api {
+                Api::Aliyun(aliyun) => aliyun.send(chunk).await,
+                Api::Tencent(tencent) => tencent.send(chunk).await,
+                Api::Twilio(twilio) => twilio.send_each(chunk).await,
+            };
+            answers.extend(chunk_answers);
+        }
+        answers
     }
+}
+
+fn price(text: &str) -> Result<Option<rust_decimal::Decimal>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| format!("PATRON_SMS__PRICE_PER_PART {text:?} is not an amount"))
+}
+
+/// One client per sender: its pool keeps connections to the provider open between batches. How
+/// many requests are in flight is the caller's to bound.
+fn http_client(config: &SmsConfig) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(config.timeout_seconds.max(1)))
+        .pool_max_idle_per_host(usize::try_from(config.connections.max(1)).unwrap_or(1))
+        .build()
+        .map_err(|err| format!("the SMS HTTP client could not be built: {err}"))
+}
+
+/// The provider's base URL, without a trailing slash.
+fn endpoint(config: &SmsConfig, public: &str) -> String {
+    config
+        .endpoint
+        .as_deref()
+        .filter(|endpoint| !endpoint.is_empty())
+        .unwrap_or(public)
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The configured value, or the provider's default when it is empty.
+fn or_default(value: &str, default: &str) -> String {
+    if value.is_empty() { default } else { value }.to_owned()
+}
+
+/// Refuses a configuration that leaves out what every request needs.
+fn require(value: &str, setting: &str, provider: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("PATRON_SMS__{setting} is required for {provider}"));
+    }
+    Ok(())
+}
+
+/// A request that got no answer (refused connection, timeout, reset): worth retrying. The URL is
+/// left out of the text, lest it carry a credential.
+fn unanswered(provider: &str, err: reqwest::Error) -> SendError {
+    SendError::Temporary(format!("{provider} did not answer: {}", err.without_url()))
 }
 
 /// Parts a provider bills for `text`: 70 characters fit one message, longer ones go in parts of
@@ -235,5 +331,198 @@ mod tests {
     fn mainland_numbers_get_their_country_code() {
         assert_eq!(e164("13812345678"), "+8613812345678");
         assert_eq!(e164("+14155552671"), "+14155552671");
+    }
+
+    #[test]
+    fn a_provider_needs_its_credentials() {
+        assert!(SmsSender::new(&SmsConfig::default(), "https://patron.example")
+            .unwrap()
+            .is_none());
+        let tencent = SmsConfig {
+            provider: Some(Provider::Tencent),
+            key_id: "id".to_owned(),
+            key_secret: "secret".to_owned(),
+            ..SmsConfig::default()
+        };
+        let refused = SmsSender::new(&tencent, "https://patron.example").err().unwrap();
+        assert!(refused.contains("PATRON_SMS__SDK_APP_ID"), "{refused}");
+    }
+
+    /// Twilio takes one message a request: a batch is sent message by message, in order.
+    #[tokio::test]
+    async fn a_sender_answers_each_message_of_a_batch_in_order() {
+        let stub = stub::Stub::start(|request| {
+            let to = request.field("To").unwrap_or_default();
+            (201, format!(r#"{{"sid":"SM{to}","num_segments":"1"}}"#))
+        })
+        .await;
+        let config = SmsConfig {
+            provider: Some(Provider::Twilio),
+            endpoint: Some(stub.url.clone()),
+            key_id: "AC1".to_owned(),
+            key_secret: "token".to_owned(),
+            from: "+15017122661".to_owned(),
+            ..SmsConfig::default()
+        };
+        let sender = SmsSender::new(&config, "https://patron.example/").unwrap().unwrap();
+        assert_eq!(sender.provider(), Provider::Twilio);
+        let sms = |phone: &str| Sms {
+            phone: phone.to_owned(),
+            template_code: String::new(),
+            params: Vec::new(),
+            text: "hello".to_owned(),
+            reference: phone.to_owned(),
+        };
+        let answers = sender.send(&[sms("+14155550001"), sms("13800000002")]).await;
+        let sids: Vec<Option<String>> = answers.into_iter().map(|answer| answer.unwrap().provider_ref).collect();
+        assert_eq!(
+            sids,
+            [Some("SM+14155550001".to_owned()), Some("SM+8613800000002".to_owned())]
+        );
+        assert_eq!(
+            stub.requests()[0].field("StatusCallback").as_deref(),
+            Some("https://patron.example/callbacks/sms/twilio/report")
+        );
+    }
+}
+
+/// A canned HTTP server for the providers' tests (SMS and WeChat): it records each request and
+/// answers with whatever the test's function returns, on a port of its own.
+#[cfg(test)]
+pub(crate) mod stub {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A request as the stub received it.
+    #[derive(Clone, Debug)]
+    pub(crate) struct Request {
+        /// Path and query, as on the request line.
+        pub target: String,
+        pub headers: Vec<(String, String)>,
+        pub body: String,
+    }
+
+    impl Request {
+        pub(crate) fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.as_str())
+        }
+
+        /// The body read as an HTML form.
+        pub(crate) fn form(&self) -> Vec<(String, String)> {
+            url::form_urlencoded::parse(self.body.as_bytes()).into_owned().collect()
+        }
+
+        pub(crate) fn field(&self, name: &str) -> Option<String> {
+            self.form()
+                .into_iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value)
+        }
+    }
+
+    type Answer = dyn Fn(&Request) -> (u16, String) + Send + Sync;
+
+    pub(crate) struct Stub {
+        pub url: String,
+        requests: Arc<Mutex<Vec<Request>>>,
+    }
+
+    impl Stub {
+        pub(crate) async fn start(answer: impl Fn(&Request) -> (u16, String) + Send + Sync + 'static) -> Stub {
+            Self::slow(Duration::ZERO, answer).await
+        }
+
+        /// Answers each request after `delay`, so that concurrent callers overlap.
+        pub(crate) async fn slow(
+            delay: Duration,
+            answer: impl Fn(&Request) -> (u16, String) + Send + Sync + 'static,
+        ) -> Stub {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let answer: Arc<Answer> = Arc::new(answer);
+            let recorded = requests.clone();
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    tokio::spawn(serve(stream, delay, answer.clone(), recorded.clone()));
+                }
+            });
+            Stub { url, requests }
+        }
+
+        pub(crate) fn requests(&self) -> Vec<Request> {
+            self.requests.lock().unwrap().clone()
+        }
+
+        /// The requests whose path starts with `prefix`.
+        pub(crate) fn requests_to(&self, prefix: &str) -> Vec<Request> {
+            self.requests()
+                .into_iter()
+                .filter(|request| request.target.starts_with(prefix))
+                .collect()
+        }
+    }
+
+    /// One request per connection: the answer says `Connection: close`.
+    async fn serve(mut stream: TcpStream, delay: Duration, answer: Arc<Answer>, requests: Arc<Mutex<Vec<Request>>>) {
+        let Some(request) = read(&mut stream).await else {
+            return;
+        };
+        requests.lock().unwrap().push(request.clone());
+        tokio::time::sleep(delay).await;
+        let (status, body) = answer(&request);
+        let head = format!(
+            "HTTP/1.1 {status} Canned\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(body.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    }
+
+    async fn read(stream: &mut TcpStream) -> Option<Request> {
+        let mut bytes = Vec::new();
+        let mut buffer = [0u8; 4096];
+        let head_end = loop {
+            if let Some(at) = bytes.windows(4).position(|window| window == b"\r\n\r\n") {
+                break at;
+            }
+            let read = stream.read(&mut buffer).await.ok()?;
+            if read == 0 {
+                return None;
+            }
+            bytes.extend_from_slice(&buffer[..read]);
+        };
+        let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let target = lines.next()?.split(' ').nth(1)?.to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.parse().ok())
+            .unwrap_or(0);
+        let mut body = bytes[head_end + 4..].to_vec();
+        while body.len() < length {
+            let read = stream.read(&mut buffer).await.ok()?;
+            if read == 0 {
+                break;
+            }
+            body.extend_from_slice(&buffer[..read]);
+        }
+        Some(Request {
+            target,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
     }
 }
