@@ -333,13 +333,17 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   await form.getByRole('textbox', { name: /Days before the birthday/ }).fill('2');
   await form.getByRole('textbox', { name: 'Control group (% held out)' }).fill('5');
   await form.getByRole('textbox', { name: 'Priority under the daily cap' }).fill('3');
+  // A text first, else the email: SMS ticked and moved to the top of the preference.
+  await form.getByRole('checkbox', { name: 'SMS' }).check();
+  await form.getByRole('button', { name: 'Move SMS up' }).click();
+  await form.getByRole('button', { name: 'Move SMS up' }).click();
   await form.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-  const query = 'query($id: ID!) { campaign(id: $id) { status sendTime daysBefore holdoutShare priority segment { id } } }';
+  const query = 'query($id: ID!) { campaign(id: $id) { status sendTime daysBefore holdoutShare priority channels segment { id } } }';
   const { campaign } = await stack.graphql(query, { id: birthday.id });
   assert.deepEqual(
     { ...campaign, holdoutShare: Number(campaign.holdoutShare) },
-    { status: 'scheduled', sendTime: '10:30:00', daysBefore: 2, holdoutShare: 0.05, priority: 3, segment: { id: segmentId } },
+    { status: 'scheduled', sendTime: '10:30:00', daysBefore: 2, holdoutShare: 0.05, priority: 3, channels: ['SMS', 'EMAIL'], segment: { id: segmentId } },
   );
   await page.locator('[data-timing]').filter({ hasText: "due at 10:30 in each member's time zone; days early: 2" }).waitFor();
   // Reopened, the form shows what is stored.
@@ -347,6 +351,10 @@ test('the built-in birthday campaign: send time and days early saved, paused and
   await page.locator('[data-timing]').waitFor();
   assert.equal(await form.getByLabel("Send time (member's local time)").inputValue(), '10:30');
   assert.equal(await form.getByRole('textbox', { name: /Days before the birthday/ }).inputValue(), '2');
+  const preference = await form.locator('[data-channels] li').allInnerTexts();
+  assert.deepEqual(preference.map((text) => text.replace('↑', '').trim()), ['SMS', 'Email', 'WeChat']);
+  assert.ok(await form.getByRole('checkbox', { name: 'SMS' }).isChecked());
+  assert.ok(!(await form.getByRole('checkbox', { name: 'WeChat' }).isChecked()));
   await page.screenshot({ path: `${shots}/campaign-birthday-en.png`, fullPage: true });
 
   // A bad number of days is refused at its field.

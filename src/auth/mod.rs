@@ -248,13 +248,17 @@ impl TokenKeys {
     ) -> anyhow::Result<(String, chrono::DateTime<Utc>)> {
         let now = Utc::now().timestamp();
         let exp = now + lifetime.min(self.lifetime()).num_seconds();
+        // `iat` has whole seconds, and a token issued in the second of its subject's revocation
+        // counts as revoked: one issued right after a staff user was disabled and enabled again
+        // is dated the next second.
+        let iat = self.revoked.revoked_until(&viewer.actor).map_or(now, |until| now.max(until + 1));
         let claims = Claims {
             sub: viewer.actor.clone(),
             role: viewer.role,
             staff_id: viewer.staff_id,
             store_id: viewer.store_id,
             member_id: viewer.member_id,
-            iat: now,
+            iat,
             exp,
             jti: Some(uuid::Uuid::new_v4().simple().to_string()),
         };

@@ -56,6 +56,12 @@ impl RevokedTokens {
         Ok(())
     }
 
+    /// The last second up to which `subject`'s tokens are revoked, if they ever were.
+    pub fn revoked_until(&self, subject: &str) -> Option<i64> {
+        let live = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        live.subjects.get(subject).copied()
+    }
+
     /// Replaces what this process knows with the table's live entries.
     pub async fn reload(&self, conn: &impl ConnectionTrait) -> AppResult<()> {
         let entries = revoked_token::Entity::find()

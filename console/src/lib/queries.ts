@@ -53,7 +53,9 @@ export const Member = graphql(`
   query Member($memberNo: String!) {
     member(memberNo: $memberNo) {
       memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt
-      interests locale timeZone emailConsent consentSource consentAt status pointsBalance tier
+      interests locale timeZone emailConsent consentSource consentAt smsConsent wechatConsent wechatBound
+      status pointsBalance tier
+      consents { channel granted source wording recordedAt }
       store { code name }
       assignedAssociate { username displayName }
       referredBy { memberNo name }
@@ -233,12 +235,13 @@ export const Campaign = graphql(`
   query Campaign($id: ID!) {
     campaign(id: $id) {
       id name kind status schedule nextStartAt templateKind templateLocales oncePerMember holdoutShare
-      priority attributionDays category categoryWindowDays sendTime daysBefore createdBy updatedBy updatedAt
+      priority channels attributionDays category categoryWindowDays sendTime daysBefore createdBy updatedBy updatedAt
       segment { id name }
       occurrences {
         id key startedAt audience heldOut queued
         report {
           sent deferred failed suppressed paused cancelled unsubscribed eta
+          channels { channel sent delivered failed optedOut smsParts smsCost }
           sentGroup { members buyers orders revenue revenuePerMember }
           heldOutGroup { members buyers orders revenue revenuePerMember }
           uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }

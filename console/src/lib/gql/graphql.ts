@@ -38,6 +38,11 @@ export type CampaignInput = {
   category?: string | null | undefined;
   categoryWindowDays?: number | null | undefined;
   /**
+   * The channels to reach members on, in order of preference: each member gets one message,
+   * on the first they consented to and can receive (default: email).
+   */
+  channels?: Array<Channel> | null | undefined;
+  /**
    * Birthday: days early (default 0); holiday: days before each holiday without a lead time
    * of its own (default 3). 0 to 60.
    */
@@ -74,6 +79,14 @@ export type CampaignKind =
   /** The notice before a member's points lapse. */
   | 'POINTS_EXPIRY'
   | 'WINBACK';
+
+/** How a message reaches a member. */
+export type Channel =
+  | 'EMAIL'
+  /** Text messages through the brand's SMS provider. */
+  | 'SMS'
+  /** Official Account template messages or mini-program subscribe messages. */
+  | 'WECHAT';
 
 export type FeedbackInput = {
   body?: string | null | undefined;
@@ -378,7 +391,7 @@ export type MemberQueryVariables = Exact<{
 }>;
 
 
-export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, consentSource: string | null, consentAt: string | null, status: string, pointsBalance: number, tier: TierLevel | null, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
+export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
 
 export type MemberOutreachQueryVariables = Exact<{
   memberNo: string;
@@ -558,7 +571,7 @@ export type CampaignQueryVariables = Exact<{
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, templateKind: string, templateLocales: Array<string>, oncePerMember: boolean, holdoutShare: string, priority: number, attributionDays: number, category: string | null, categoryWindowDays: number | null, sendTime: string | null, daysBefore: number | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
+export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, templateKind: string, templateLocales: Array<string>, oncePerMember: boolean, holdoutShare: string, priority: number, channels: Array<Channel>, attributionDays: number, category: string | null, categoryWindowDays: number | null, sendTime: string | null, daysBefore: number | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, channels: Array<{ channel: Channel, sent: number, delivered: number, failed: number, optedOut: number, smsParts: number, smsCost: string | null }>, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
 
 export type CreateCampaignMutationVariables = Exact<{
   input: CampaignInput;
@@ -829,9 +842,19 @@ export const MemberDocument = new TypedDocumentString(`
     emailConsent
     consentSource
     consentAt
+    smsConsent
+    wechatConsent
+    wechatBound
     status
     pointsBalance
     tier
+    consents {
+      channel
+      granted
+      source
+      wording
+      recordedAt
+    }
     store {
       code
       name
@@ -1264,6 +1287,7 @@ export const CampaignDocument = new TypedDocumentString(`
     oncePerMember
     holdoutShare
     priority
+    channels
     attributionDays
     category
     categoryWindowDays
@@ -1292,6 +1316,15 @@ export const CampaignDocument = new TypedDocumentString(`
         cancelled
         unsubscribed
         eta
+        channels {
+          channel
+          sent
+          delivered
+          failed
+          optedOut
+          smsParts
+          smsCost
+        }
         sentGroup {
           members
           buyers
