@@ -115,6 +115,7 @@ impl Application {
                 // (`/unsubscribe/{token}`) costs a regular expression to rule out.
                 .configure(transport::routes)
                 .configure(crate::http::unsubscribe::routes)
+                .configure(crate::http::preferences::routes)
                 .configure(crate::http::callbacks::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)

@@ -1,7 +1,7 @@
 //! The customer record ("顾客档案").
 use sea_orm::entity::prelude::*;
 
-use crate::vocabulary::{Gender, MemberStatus};
+use crate::vocabulary::{Frequency, Gender, MemberStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "members")]
@@ -49,6 +49,11 @@ pub struct Model {
     pub wechat_mini_openid: Option<String>,
     /// Across the brand's WeChat apps.
     pub wechat_unionid: Option<String>,
+    /// Topics the member does not want to hear of, comma separated (`Topic`s).
+    pub muted_topics: Option<String>,
+    pub frequency: Frequency,
+    /// No marketing message until then (the member paused them).
+    pub paused_until: Option<DateTimeUtc>,
     pub status: MemberStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

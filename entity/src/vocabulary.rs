@@ -82,6 +82,48 @@ impl Channel {
 }
 
 vocabulary! {
+    /// What a marketing message is about, as a member chooses what they want to hear of.
+    Topic {
+        Birthday = "birthday",
+        Holidays = "holidays",
+        /// New arrivals in the categories the member follows.
+        NewArrivals = "new_arrivals",
+        /// Offers, win-back and the brand's other campaigns.
+        Offers = "offers",
+    }
+}
+
+impl Topic {
+    /// The topic of a campaign kind's messages; `None` for notices about the member's own
+    /// account (points about to lapse), which consent alone governs.
+    pub fn of(kind: CampaignKind) -> Option<Self> {
+        match kind {
+            CampaignKind::Birthday => Some(Self::Birthday),
+            CampaignKind::Holiday => Some(Self::Holidays),
+            CampaignKind::NewArrivals => Some(Self::NewArrivals),
+            CampaignKind::Custom | CampaignKind::Winback => Some(Self::Offers),
+            CampaignKind::PointsExpiry => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// How often a member wants marketing messages ("fewer" before "none").
+    Frequency {
+        /// Up to the brand's daily cap.
+        Normal = "normal",
+        /// At most one a week.
+        Fewer = "fewer",
+    }
+}
+
+impl Default for Frequency {
+    fn default() -> Self {
+        Self::Normal
+    }
+}
+
+vocabulary! {
     /// A member class: A is best ("消费频率高、金额高的为A类顾客，并依次分类").
     Tier as "TierLevel" { A = "A", B = "B", C = "C", D = "D" }
 }

@@ -24,6 +24,7 @@ mod m20261204_000020_index_segment_reads;
 mod m20261205_000021_staff_can_be_disabled;
 mod m20261205_000022_points_expiry_notice_job;
 mod m20261206_000023_channels;
+mod m20261206_000024_member_preferences;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_staff_can_be_disabled::Migration),
             Box::new(m20261205_000022_points_expiry_notice_job::Migration),
             Box::new(m20261206_000023_channels::Migration),
+            Box::new(m20261206_000024_member_preferences::Migration),
         ]
     }
 }

@@ -251,7 +251,10 @@ impl TokenKeys {
         // `iat` has whole seconds, and a token issued in the second of its subject's revocation
         // counts as revoked: one issued right after a staff user was disabled and enabled again
         // is dated the next second.
-        let iat = self.revoked.revoked_until(&viewer.actor).map_or(now, |until| now.max(until + 1));
+        let iat = self
+            .revoked
+            .revoked_until(&viewer.actor)
+            .map_or(now, |until| now.max(until + 1));
         let claims = Claims {
             sub: viewer.actor.clone(),
             role: viewer.role,

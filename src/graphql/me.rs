@@ -2,8 +2,9 @@
 //! shows — profile, tier, progress by the tier rules, points and when they lapse, benefits —
 //! and `updateMe` for their own contact details, language and consent. `tierBenefits` for
 //! every caller.
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
+use entity::vocabulary::{Channel, Frequency, Topic};
 use jobs::JobContext;
 use rust_decimal::Decimal;
 
@@ -14,8 +15,9 @@ use crate::graphql::outreach::OutboxEntry;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
 use crate::service::analytics::Tier;
-use crate::service::member::{self as members, MemberFields};
+use crate::service::member::{self as members, Consent, MemberFields};
 use crate::service::membership::{self, Benefits};
+use crate::service::preferences::{self, Choice};
 
 /// What a tier gives.
 pub struct TierBenefits {
@@ -213,4 +215,38 @@ impl MeMutation {
             members::update(db, viewer, brand(ctx)?, &own.member_no, input).await?,
         ))
     }
+
+    /// The signed-in member's preferences: the topics they want (the others are muted), how
+    /// often (`pause: true` pauses marketing messages for 30 days) and, when given, the channels
+    /// they consent to, with the wording the app showed. Audited. Member tokens only.
+    async fn update_my_preferences(&self, ctx: &Context<'_>, input: PreferencesInput) -> async_graphql::Result<Member> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        let own = membership::own(db, viewer).await?;
+        let choice = Choice {
+            topics: input.topics,
+            frequency: input.frequency,
+            pause: input.pause,
+            channels: input.channels,
+        };
+        let consent = Consent {
+            source: Some("app"),
+            wording: input.consent_wording.as_deref(),
+        };
+        Ok(Member(preferences::save(db, viewer, &own, &choice, consent).await?))
+    }
+}
+
+#[derive(InputObject, Debug)]
+pub struct PreferencesInput {
+    /// The topics the member wants; the others are muted.
+    pub topics: Vec<Topic>,
+    #[graphql(default_with = "Frequency::Normal")]
+    pub frequency: Frequency,
+    /// Pause marketing messages for 30 days (false ends a pause).
+    #[graphql(default)]
+    pub pause: bool,
+    /// The channels the member consents to (left out: consent stays as it is).
+    pub channels: Option<Vec<Channel>>,
+    /// The wording the app showed when asking.
+    pub consent_wording: Option<String>,
 }

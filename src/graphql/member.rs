@@ -18,9 +18,9 @@ use crate::graphql::{brand, db, page};
 use crate::http::list_reads;
 use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
-use crate::service::consent;
 use crate::service::lookup::{self, Columns, LookupShape, MetricsRead};
 use crate::service::member::{self as service, Gender, MemberFields, MemberFilter, MemberOrder};
+use crate::service::{consent, preferences};
 
 /// A member as the viewer may see it: contact details are masked unless the viewer is an admin,
 /// the member themself, or the member's assigned associate.
@@ -103,6 +103,14 @@ impl Member {
     /// themselves are the brand's apps' business.
     async fn wechat_bound(&self) -> bool {
         self.0.wechat_openid.is_some() || self.0.wechat_mini_openid.is_some()
+    }
+    /// What the member wants to hear of and how often.
+    async fn preferences(&self) -> Preferences {
+        Preferences {
+            muted_topics: preferences::muted(&self.0),
+            frequency: self.0.frequency,
+            paused_until: self.0.paused_until.filter(|until| *until > Utc::now()),
+        }
     }
     /// Every consent given or withdrawn, per channel, newest first (the latest 50): the proof.
     #[graphql(complexity = "page::cost(None, 50, child_complexity)")]
@@ -309,6 +317,7 @@ const FIELD_COLUMNS: &[(&str, &[member::Column])] = {
         ("wechatConsent", &[WechatConsent]),
         ("wechatBound", &[WechatOpenid, WechatMiniOpenid]),
         ("consents", &[]),
+        ("preferences", &[MutedTopics, Frequency, PausedUntil]),
         ("status", &[Status]),
         ("createdAt", &[CreatedAt]),
         ("updatedAt", &[UpdatedAt]),
@@ -540,4 +549,15 @@ impl ConsentRecord {
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
+}
+
+/// A member's choice of topics and frequency.
+#[derive(SimpleObject)]
+pub struct Preferences {
+    /// Topics they do not want to hear of.
+    pub muted_topics: Vec<entity::vocabulary::Topic>,
+    /// NORMAL (up to the brand's daily cap) or FEWER (at most one a week).
+    pub frequency: entity::vocabulary::Frequency,
+    /// No marketing message until then (a pause); null when not paused.
+    pub paused_until: Option<DateTime<Utc>>,
 }

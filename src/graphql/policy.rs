@@ -62,6 +62,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "me", EVERYONE),
     ("Query", "tierBenefits", EVERYONE),
     ("Mutation", "updateMe", MEMBERS),
+    ("Mutation", "updateMyPreferences", MEMBERS),
     // Marketing.
     ("Query", "analyticsRun", PLANNERS),
     ("Query", "analyticsRuns", PLANNERS),

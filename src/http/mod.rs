@@ -8,6 +8,7 @@ pub mod documents;
 pub mod health;
 pub mod list_reads;
 pub mod operations;
+pub mod preferences;
 pub mod prometheus;
 pub mod requests;
 pub mod transport;

@@ -74,7 +74,7 @@ fn invalid_link(token: &str) -> HttpResponse {
     )
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+pub(super) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(format!(

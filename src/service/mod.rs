@@ -11,6 +11,7 @@ pub mod member;
 pub mod membership;
 pub mod outreach;
 pub mod points;
+pub mod preferences;
 pub mod purchase;
 pub mod segment;
 pub mod sign_in;

@@ -22,6 +22,7 @@ mod ops;
 mod outreach;
 mod points;
 mod policy;
+mod preferences;
 mod providers;
 mod security;
 mod segments;

@@ -308,7 +308,10 @@ async fn a_disabled_staff_user_cannot_sign_in_and_their_tokens_stop_working() {
     let body = json!({ "query": SIGN_IN, "variables": { "u": "li", "p": "li's passphrase" } });
     let (_, signed_in) = app.post(None, body.to_string()).await;
     let fresh = signed_in["data"]["signIn"]["token"].as_str().expect("a new token");
-    assert_eq!(app.ok(fresh, "{ me { role } }", json!({})).await["me"]["role"], "MARKETER");
+    assert_eq!(
+        app.ok(fresh, "{ me { role } }", json!({})).await["me"]["role"],
+        "MARKETER"
+    );
     assert_eq!(
         app.error_code(&li, "{ me { role } }", json!({})).await,
         "UNAUTHENTICATED",

@@ -494,7 +494,7 @@ mod tests {
             store: None,
         };
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap_or_default();
-        MailContext::new("衣橱", member, Occasion::Nothing, today, String::new())
+        MailContext::new("衣橱", member, Occasion::Nothing, today, Default::default())
     }
 
     #[test]

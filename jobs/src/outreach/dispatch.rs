@@ -384,21 +384,30 @@ impl Batch<'_> {
         );
         let today = now.with_timezone(&zone).date_naive();
         let occasion = self.pass.content.occasion(row, &locale).map_err(Outcome::Suppressed)?;
+        if let Some(reason) = recipient.preferences.refuse(row.kind, now) {
+            return Err(Outcome::Suppressed(reason));
+        }
         let (channel, address) = self.pass.choose(row, recipient, &locale).map_err(Outcome::Suppressed)?;
         let recipient = self.recipients.get_mut(&row.member_id).ok_or_else(gone)?;
-        let cap = usize::try_from(config.daily_cap).unwrap_or(usize::MAX);
-        if recipient.recent_sends.len() >= cap {
-            let oldest = recipient.recent_sends.iter().min().copied().unwrap_or(now);
-            return Err(Outcome::Postponed(
-                oldest.max(now - Duration::hours(24)) + Duration::hours(24),
-            ));
+        let daily_cap = usize::try_from(config.daily_cap).unwrap_or(usize::MAX);
+        // The brand's daily cap, or one a week for a member who asked for fewer.
+        let (cap, window) = recipient.preferences.allowance(daily_cap);
+        let recent: Vec<DateTime<Utc>> = recipient
+            .recent_sends
+            .iter()
+            .copied()
+            .filter(|at| *at > now - window)
+            .collect();
+        if recent.len() >= cap {
+            let oldest = recent.iter().min().copied().unwrap_or(now);
+            return Err(Outcome::Postponed(oldest + window));
         }
         // The last slot of the day goes to the member's highest-priority message due by then.
         let outranked = self
             .top_priority
             .get(&row.member_id)
             .is_some_and(|top| *top > row.priority);
-        if outranked && recipient.recent_sends.len() + 1 >= cap {
+        if outranked && recent.len() + 1 >= cap {
             return Err(Outcome::Postponed(now + Duration::hours(1)));
         }
         if row.hold_quiet_hours {
@@ -414,7 +423,7 @@ impl Batch<'_> {
                 recipient.member.clone(),
                 occasion,
                 today,
-                outreach.links.url(row.member_id),
+                outreach.links.links(row.member_id),
             ),
             locale,
             channel,

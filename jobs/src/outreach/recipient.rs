@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::vocabulary::{Channel, MemberStatus, OutboxStatus};
+use entity::vocabulary::{CampaignKind, Channel, Frequency, MemberStatus, OutboxStatus, Topic};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use super::claim::held_by_live_dispatcher;
@@ -21,8 +21,40 @@ pub struct Recipient {
     pub time_zone: String,
     /// Why their email address, or their number, must not be used (it is on a suppression list).
     suppressed: HashMap<Channel, String>,
-    /// Marketing messages sent to them in the last 24 hours on any channel, or being sent.
+    /// What they want to hear of, and how often.
+    pub preferences: Preferences,
+    /// Marketing messages sent to them in the last week on any channel, or being sent.
     pub recent_sends: Vec<DateTime<Utc>>,
+}
+
+/// A member's choice of topics and frequency.
+#[derive(Clone, Debug, Default)]
+pub struct Preferences {
+    pub muted: Vec<Topic>,
+    pub frequency: Frequency,
+    pub paused_until: Option<DateTime<Utc>>,
+}
+
+impl Preferences {
+    /// Why a message of `kind` may not go to them at `now`, if it may not.
+    pub fn refuse(&self, kind: CampaignKind, now: DateTime<Utc>) -> Option<String> {
+        if let Some(until) = self.paused_until.filter(|until| *until > now) {
+            return Some(format!(
+                "the member paused marketing messages until {}",
+                until.date_naive()
+            ));
+        }
+        let topic = Topic::of(kind).filter(|topic| self.muted.contains(topic))?;
+        Some(format!("the member does not want {topic} messages"))
+    }
+
+    /// How many messages they take in which rolling window.
+    pub fn allowance(&self, daily_cap: usize) -> (usize, Duration) {
+        match self.frequency {
+            Frequency::Normal => (daily_cap, Duration::hours(24)),
+            Frequency::Fewer => (daily_cap.min(1), Duration::days(7)),
+        }
+    }
 }
 
 impl Recipient {
@@ -45,6 +77,7 @@ pub async fn load(
     let sql = format!(
         "SELECT m.id, m.member_no, m.name, m.email, m.phone, m.wechat_openid, m.wechat_mini_openid, \
            m.email_consent, m.sms_consent, m.wechat_consent, m.locale, m.time_zone, m.status, \
+           m.muted_topics, m.frequency, m.paused_until, \
            mm.tier, s.name AS store_name, \
            (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM points_ledger p WHERE p.member_id = m.id) AS points \
          FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id \
@@ -77,6 +110,14 @@ pub async fn load(
                 locale: r.try_get("", "locale")?,
                 time_zone: r.try_get("", "time_zone")?,
                 suppressed: HashMap::new(),
+                preferences: Preferences {
+                    muted: r
+                        .try_get::<Option<String>>("", "muted_topics")?
+                        .map(|topics| topics.split(',').filter_map(|t| Topic::parse(t.trim())).collect())
+                        .unwrap_or_default(),
+                    frequency: r.try_get("", "frequency")?,
+                    paused_until: r.try_get("", "paused_until")?,
+                },
                 recent_sends: Vec::new(),
             },
         );
@@ -90,7 +131,8 @@ pub async fn load(
            AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
         live = held_by_live_dispatcher("$2"),
     );
-    let values = vec![(now - Duration::hours(24)).into(), now.into()];
+    // A week back: members who asked for fewer messages get one a week.
+    let values = vec![(now - Duration::days(7)).into(), now.into()];
     for r in db.query_all(statement(db, &sql, values)).await? {
         let member_id: i64 = r.try_get("", "member_id")?;
         if let Some(recipient) = recipients.get_mut(&member_id) {

@@ -20,6 +20,8 @@ use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 
+use super::unsubscribe::Links;
+
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
 pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
@@ -105,6 +107,8 @@ pub struct MailContext {
     /// Only for a notice of points lapsing.
     pub points_expiry: Option<PointsExpiryContext>,
     pub unsubscribe_url: String,
+    /// The member's preference page: topics, frequency, channels.
+    pub preferences_url: String,
 }
 
 /// What a message tells of beyond the member, as its sender knows it.
@@ -137,13 +141,7 @@ impl Occasion {
 impl MailContext {
     /// The context of a message to `member` about `occasion`, counting days from `today`, the
     /// member's own date in their zone.
-    pub fn new(
-        brand: &str,
-        member: MemberContext,
-        occasion: Occasion,
-        today: NaiveDate,
-        unsubscribe_url: String,
-    ) -> Self {
+    pub fn new(brand: &str, member: MemberContext, occasion: Occasion, today: NaiveDate, links: Links) -> Self {
         let days_until = |date: NaiveDate| (date - today).num_days();
         let (mut holiday, mut points_expiry) = (None, None);
         match occasion {
@@ -168,7 +166,8 @@ impl MailContext {
             member,
             holiday,
             points_expiry,
-            unsubscribe_url,
+            unsubscribe_url: links.unsubscribe,
+            preferences_url: links.preferences,
         }
     }
 }
@@ -303,6 +302,7 @@ pub(super) fn context_value(ctx: &MailContext) -> Value {
         holiday => Value::from_serialize(&ctx.holiday),
         points_expiry => Value::from_serialize(&ctx.points_expiry),
         unsubscribe_url => Value::from_safe_string(ctx.unsubscribe_url.clone()),
+        preferences_url => Value::from_safe_string(ctx.preferences_url.clone()),
     }
 }
 
@@ -387,19 +387,15 @@ pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
         _ => (Occasion::Nothing, &[0]),
     };
     let on = occasion.date().unwrap_or_else(|| day(1, 1));
-    let unsubscribe_url = "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ";
+    let links = Links {
+        unsubscribe: "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
+        preferences: "https://patron.example/preferences/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
+    };
     days.iter()
         .flat_map(|days_until| {
             let today = on - chrono::Duration::days(*days_until);
-            [&full, &bare].map(|member| {
-                MailContext::new(
-                    "Patron",
-                    member.clone(),
-                    occasion.clone(),
-                    today,
-                    unsubscribe_url.to_owned(),
-                )
-            })
+            [&full, &bare]
+                .map(|member| MailContext::new("Patron", member.clone(), occasion.clone(), today, links.clone()))
         })
         .collect()
 }
@@ -611,6 +607,7 @@ mod tests {
                 days_until: 14,
             }),
             unsubscribe_url: "https://patron.example/unsubscribe/42.abcDEF".to_owned(),
+            preferences_url: "https://patron.example/preferences/42.abcDEF".to_owned(),
         }
     }
 

@@ -14,6 +14,13 @@ const SIGNATURE_BYTES: usize = 16;
 /// The token of a preview's link (see `preview_url`).
 pub const PREVIEW_TOKEN: &str = "preview";
 
+/// The links a message carries back to Patron.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    pub unsubscribe: String,
+    pub preferences: String,
+}
+
 #[derive(Clone)]
 pub struct UnsubscribeLinks {
     keyed: HmacSha256,
@@ -39,6 +46,24 @@ impl UnsubscribeLinks {
 
     pub fn url(&self, member_id: i64) -> String {
         format!("{}/unsubscribe/{}", self.base_url, self.token(member_id))
+    }
+
+    /// A member's links in a message: unsubscribe, and the preference page (the same signed
+    /// token opens both).
+    pub fn links(&self, member_id: i64) -> Links {
+        let token = self.token(member_id);
+        Links {
+            unsubscribe: format!("{}/unsubscribe/{token}", self.base_url),
+            preferences: format!("{}/preferences/{token}", self.base_url),
+        }
+    }
+
+    /// The links previews and test emails carry (see `preview_url`).
+    pub fn preview_links(&self) -> Links {
+        Links {
+            unsubscribe: self.preview_url(),
+            preferences: format!("{}/preferences/{PREVIEW_TOKEN}", self.base_url),
+        }
     }
 
     /// The link previews and test emails carry: staff see and send those, and may not change a

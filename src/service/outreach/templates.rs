@@ -282,7 +282,7 @@ pub(super) async fn mail_context(
         recipient.member,
         occasion,
         today,
-        outreach.links.preview_url(),
+        outreach.links.preview_links(),
     );
     Ok((member, locale, context))
 }
