@@ -46,7 +46,8 @@ python3 - "$MEMBERS" >"$WORK/members.csv" <<'PY'
 import sys
 print("member_no,name,phone,sms_consent,locale")
 for n in range(int(sys.argv[1])):
-    print(f"B{n:07d},会员{n},139{n:08d},true,zh-CN")
+    # Ending in 5: none of the stand-in's invalid (…0000) or rate-limited (…0001) numbers.
+    print(f"B{n:07d},会员{n},139{n * 10 + 5:08d},true,zh-CN")
 PY
 
 # The built-in holiday campaign on SMS, with the template the provider approved.

@@ -117,6 +117,8 @@ vocabulary! {
     }
 }
 
+// The vocabulary macro derives a fixed set of traits, without `Default`.
+#[allow(clippy::derivable_impls)]
 impl Default for Frequency {
     fn default() -> Self {
         Self::Normal

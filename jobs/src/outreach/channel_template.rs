@@ -121,8 +121,16 @@ impl RenderedSms {
     }
 }
 
-/// The shipped SMS wording of the built-in kinds: (kind, locale, text, params).
-const SHIPPED_SMS: [(&str, &str, &str, &[(&str, &str)]); 8] = [
+/// A shipped SMS template: (kind, locale, text, params by name).
+type Shipped = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The shipped SMS wording of the built-in kinds.
+const SHIPPED_SMS: [Shipped; 8] = [
     (
         "birthday",
         "zh-CN",

@@ -79,18 +79,42 @@ impl Default for OutreachConfig {
 pub fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum Text {
+    enum Given {
         Text(String),
         Unsigned(u64),
         Signed(i64),
         Float(f64),
         Flag(bool),
     }
-    Ok(match Text::deserialize(deserializer)? {
-        Text::Text(text) => text,
-        Text::Unsigned(n) => n.to_string(),
-        Text::Signed(n) => n.to_string(),
-        Text::Float(n) => n.to_string(),
-        Text::Flag(b) => b.to_string(),
+    Ok(match Given::deserialize(deserializer)? {
+        Given::Text(text) => text,
+        Given::Unsigned(n) => n.to_string(),
+        Given::Signed(n) => n.to_string(),
+        Given::Float(n) => n.to_string(),
+        Given::Flag(b) => b.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Setting {
+        #[serde(deserialize_with = "text")]
+        value: String,
+    }
+
+    #[test]
+    fn a_text_setting_given_as_a_number_keeps_its_digits() {
+        for (given, read) in [
+            (r#"{"value": 1400000001}"#, "1400000001"),
+            (r#"{"value": "SMS_1"}"#, "SMS_1"),
+            (r#"{"value": -5}"#, "-5"),
+            (r#"{"value": true}"#, "true"),
+        ] {
+            let setting: Setting = serde_json::from_str(given).unwrap_or_else(|err| panic!("{given}: {err}"));
+            assert_eq!(setting.value, read);
+        }
+    }
 }

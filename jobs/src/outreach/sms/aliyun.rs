@@ -29,9 +29,14 @@ pub const CALLBACK_ANSWER: &str = r#"{"code":0,"msg":"接收成功"}"#;
 /// `%XY` (so a space is `%20`, `*` is `%2A` and `~` stays), as the signature mechanism requires.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-/// Codes that blame one number of a request. `SendBatchSms` fails whole for one of them, so its
-/// messages are then sent one by one and only the bad number is blamed.
-const NUMBER_CODES: [&str; 2] = ["isv.MOBILE_NUMBER_ILLEGAL", "isv.DOMESTIC_NUMBER_NOT_SUPPORTED"];
+/// Codes that blame one number of a request: an invalid number, or one over Aliyun's per-number
+/// rate limit. `SendBatchSms` fails whole for one of them, so its messages are then sent one by
+/// one and only that number is blamed (or retried later); the rest go out now.
+const NUMBER_CODES: [&str; 3] = [
+    "isv.MOBILE_NUMBER_ILLEGAL",
+    "isv.DOMESTIC_NUMBER_NOT_SUPPORTED",
+    "isv.BUSINESS_LIMIT_CONTROL",
+];
 
 /// Speaks to Aliyun's SMS API.
 pub(super) struct Aliyun {
