@@ -144,6 +144,38 @@ test('a template with a deliberate error is flagged at its line; the fixed one i
   await page.context().close();
 });
 
+test('an SMS template as the provider approved it: a placeholder left unfilled is refused, the saved one previews with its length', async () => {
+  const page = await stack.newPage({ locale: 'en' });
+  await signIn(page, stack.base, 'mei');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('link', { name: 'SMS & WeChat' }).click();
+  await page.getByRole('heading', { name: 'SMS and WeChat templates' }).waitFor();
+  const sms = page.locator('[data-sms]');
+  // The shipped birthday wording, without a provider code yet.
+  await sms.getByRole('textbox', { name: 'Approved wording' }).fill('${name}您好，${gift}已备好。拒收请回复R');
+  await sms.getByRole('textbox', { name: 'Template code approved by the provider' }).fill('SMS_274830001');
+  await sms.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: 'no parameter fills ${gift}' }).waitFor();
+
+  await sms.getByRole('textbox', { name: 'Approved wording' }).fill('${name}您好，生日礼遇已备好。拒收请回复R');
+  await sms.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  const preview = page.locator('[data-sms-preview]');
+  await preview.waitFor();
+  const { members } = await stack.graphql('{ members(first: 1) { edges { node { name } } } }');
+  const name = members.edges[0].node.name;
+  const text = `${name}您好，生日礼遇已备好。拒收请回复R`;
+  await preview.getByText(text).waitFor();
+  await preview.getByText(`${[...text].length} characters, 1 billed message(s)`).waitFor();
+  const { smsTemplates } = await stack.graphql('{ smsTemplates { kind locale custom templateCode } }');
+  assert.deepEqual(
+    smsTemplates.find((x) => x.kind === 'birthday' && x.locale === 'zh-CN'),
+    { kind: 'birthday', locale: 'zh-CN', custom: true, templateCode: 'SMS_274830001' },
+  );
+  await page.screenshot({ path: `${shots}/channel-templates-en.png`, fullPage: true });
+  await page.context().close();
+});
+
 test('an associate\u2019s call list on a tablet: masked contacts, one tap records an outcome', async () => {
   const page = await stack.newPage({ viewport: { width: 1024, height: 768 }, hasTouch: true, isMobile: true });
   await signIn(page, stack.base, 'wang');

@@ -309,3 +309,25 @@ export const RevokeTokensOf = graphql(`
 export const RevokeToken = graphql(`
   mutation RevokeToken($token: String!) { revokeToken(token: $token) }
 `);
+
+export const ChannelTemplates = graphql(`
+  query ChannelTemplates {
+    smsTemplates { kind locale custom templateCode text params { name value } }
+    wechatTemplates { kind locale messageKind templateId link fields { name value } }
+    members(first: 1) { edges { node { memberNo } } }
+  }
+`);
+
+export const SaveSmsTemplate = graphql(`
+  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }
+`);
+
+export const SaveWechatTemplate = graphql(`
+  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }
+`);
+
+export const PreviewSms = graphql(`
+  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {
+    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }
+  }
+`);

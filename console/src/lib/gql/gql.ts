@@ -57,6 +57,10 @@ type Documents = {
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": typeof types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": typeof types.RevokeTokensOfDocument,
     "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n": typeof types.RevokeTokenDocument,
+    "\n  query ChannelTemplates {\n    smsTemplates { kind locale custom templateCode text params { name value } }\n    wechatTemplates { kind locale messageKind templateId link fields { name value } }\n    members(first: 1) { edges { node { memberNo } } }\n  }\n": typeof types.ChannelTemplatesDocument,
+    "\n  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }\n": typeof types.SaveSmsTemplateDocument,
+    "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": typeof types.SaveWechatTemplateDocument,
+    "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": typeof types.PreviewSmsDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -101,6 +105,10 @@ const documents: Documents = {
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": types.RevokeTokensOfDocument,
     "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n": types.RevokeTokenDocument,
+    "\n  query ChannelTemplates {\n    smsTemplates { kind locale custom templateCode text params { name value } }\n    wechatTemplates { kind locale messageKind templateId link fields { name value } }\n    members(first: 1) { edges { node { memberNo } } }\n  }\n": types.ChannelTemplatesDocument,
+    "\n  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }\n": types.SaveSmsTemplateDocument,
+    "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": types.SaveWechatTemplateDocument,
+    "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": types.PreviewSmsDocument,
 };
 
 /**
@@ -271,6 +279,22 @@ export function graphql(source: "\n  mutation RevokeTokensOf($memberNo: String, 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeToken($token: String!) { revokeToken(token: $token) }\n"): typeof import('./graphql').RevokeTokenDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ChannelTemplates {\n    smsTemplates { kind locale custom templateCode text params { name value } }\n    wechatTemplates { kind locale messageKind templateId link fields { name value } }\n    members(first: 1) { edges { node { memberNo } } }\n  }\n"): typeof import('./graphql').ChannelTemplatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }\n"): typeof import('./graphql').SaveSmsTemplateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n"): typeof import('./graphql').SaveWechatTemplateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n"): typeof import('./graphql').PreviewSmsDocument;
 
 
 export function graphql(source: string) {

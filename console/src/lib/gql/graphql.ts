@@ -113,6 +113,12 @@ export type FieldCondition = {
   values?: Array<unknown> | null | undefined;
 };
 
+/** A named value: an SMS parameter or a WeChat field, and the minijinja that fills it. */
+export type FieldInput = {
+  name: string;
+  value: string;
+};
+
 export type FilterOp =
   /** `values: [low, high]`, both included. */
   | 'BETWEEN'
@@ -294,6 +300,18 @@ export type SegmentFilter =
   |  { and?: never; birthdayWithin?: never; bought?: never; boughtNothing?: never; field?: never; inSegment?: never; not?: never; or?: never;   /** The latest analytics run changed the member's tier. */
   tierChange: TierChangeCondition; };
 
+export type SmsTemplateInput = {
+  /** `birthday`, `holiday`, `winback`, `points_expiry` or a campaign's `campaign:<id>`. */
+  kind: string;
+  locale: string;
+  /** Each placeholder's value, e.g. `name` → `{{ member.name }}`. */
+  params: Array<FieldInput>;
+  /** The template code the provider approved (Aliyun `SMS_…`, Tencent's id); Twilio needs none. */
+  templateCode: string;
+  /** The approved wording, with the provider's placeholders (`${name}`, or `{1}`). */
+  text: string;
+};
+
 export type SortDirection =
   | 'ASC'
   | 'DESC';
@@ -357,6 +375,24 @@ export type ValueQuadrant =
   | 'QUESTION_MARK'
   /** 明星: high current, high potential. */
   | 'STAR';
+
+/** Which WeChat message a template is. */
+export type WechatMessageKind =
+  /** An Official Account template message, to followers. */
+  | 'OFFICIAL'
+  /** A mini-program subscribe message, to members who accepted it. */
+  | 'SUBSCRIBE';
+
+export type WechatTemplateInput = {
+  /** Each field of the template (`thing1`, `time2`, …) and what fills it. */
+  fields: Array<FieldInput>;
+  kind: string;
+  /** Where a tap leads: a URL, or a mini-program page (minijinja). */
+  link?: string | null | undefined;
+  locale: string;
+  messageKind: WechatMessageKind;
+  templateId: string;
+};
 
 export type SignInMutationVariables = Exact<{
   username: string;
@@ -663,6 +699,34 @@ export type RevokeTokenMutationVariables = Exact<{
 
 
 export type RevokeTokenMutation = { revokeToken: boolean };
+
+export type ChannelTemplatesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ChannelTemplatesQuery = { smsTemplates: Array<{ kind: string, locale: string, custom: boolean, templateCode: string, text: string, params: Array<{ name: string, value: string }> }>, wechatTemplates: Array<{ kind: string, locale: string, messageKind: WechatMessageKind | null, templateId: string, link: string | null, fields: Array<{ name: string, value: string }> }>, members: { edges: Array<{ node: { memberNo: string } }> } };
+
+export type SaveSmsTemplateMutationVariables = Exact<{
+  input: SmsTemplateInput;
+}>;
+
+
+export type SaveSmsTemplateMutation = { saveSmsTemplate: boolean };
+
+export type SaveWechatTemplateMutationVariables = Exact<{
+  input: WechatTemplateInput;
+}>;
+
+
+export type SaveWechatTemplateMutation = { saveWechatTemplate: boolean };
+
+export type PreviewSmsQueryVariables = Exact<{
+  kind: string;
+  memberNo: string;
+  locale?: string | null | undefined;
+}>;
+
+
+export type PreviewSmsQuery = { previewSms: { text: string, length: number, parts: number, templateCode: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1477,3 +1541,56 @@ export const RevokeTokenDocument = new TypedDocumentString(`
   revokeToken(token: $token)
 }
     `) as unknown as TypedDocumentString<RevokeTokenMutation, RevokeTokenMutationVariables>;
+export const ChannelTemplatesDocument = new TypedDocumentString(`
+    query ChannelTemplates {
+  smsTemplates {
+    kind
+    locale
+    custom
+    templateCode
+    text
+    params {
+      name
+      value
+    }
+  }
+  wechatTemplates {
+    kind
+    locale
+    messageKind
+    templateId
+    link
+    fields {
+      name
+      value
+    }
+  }
+  members(first: 1) {
+    edges {
+      node {
+        memberNo
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ChannelTemplatesQuery, ChannelTemplatesQueryVariables>;
+export const SaveSmsTemplateDocument = new TypedDocumentString(`
+    mutation SaveSmsTemplate($input: SmsTemplateInput!) {
+  saveSmsTemplate(input: $input)
+}
+    `) as unknown as TypedDocumentString<SaveSmsTemplateMutation, SaveSmsTemplateMutationVariables>;
+export const SaveWechatTemplateDocument = new TypedDocumentString(`
+    mutation SaveWechatTemplate($input: WechatTemplateInput!) {
+  saveWechatTemplate(input: $input)
+}
+    `) as unknown as TypedDocumentString<SaveWechatTemplateMutation, SaveWechatTemplateMutationVariables>;
+export const PreviewSmsDocument = new TypedDocumentString(`
+    query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {
+  previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) {
+    text
+    length
+    parts
+    templateCode
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewSmsQuery, PreviewSmsQueryVariables>;
