@@ -10,6 +10,12 @@ use crate::service::outreach::{
     self as service, EffectiveChannelTemplate, PreviewRequest, SmsTemplateInput, WechatMessageKind, WechatTemplateInput,
 };
 
+/// What a template's parameters or fields are counted as, for the query cost (a WeChat template
+/// has at most a handful, an SMS template a few).
+const FIELDS: i32 = 10;
+/// What a list of templates is counted as: the built-in kinds and the campaigns', per locale.
+const TEMPLATES: i32 = 40;
+
 /// A parameter of an SMS template or a field of a WeChat template, and what fills it.
 #[derive(SimpleObject)]
 pub struct TemplateField {
@@ -50,7 +56,7 @@ impl SmsTemplate {
     async fn text(&self) -> &str {
         self.sms().map_or("", |t| t.text.as_str())
     }
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    #[graphql(complexity = "page::cost(None, FIELDS, child_complexity)")]
     async fn params(&self) -> Vec<TemplateField> {
         self.sms().map(|t| template_fields(&t.params)).unwrap_or_default()
     }
@@ -85,7 +91,7 @@ impl WechatTemplate {
     async fn link(&self) -> Option<&str> {
         self.wechat().and_then(|t| t.link.as_deref())
     }
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    #[graphql(complexity = "page::cost(None, FIELDS, child_complexity)")]
     async fn fields(&self) -> Vec<TemplateField> {
         self.wechat().map(|t| template_fields(&t.fields)).unwrap_or_default()
     }
@@ -120,7 +126,7 @@ impl SmsPreview {
     async fn template_code(&self) -> &str {
         &self.0.template_code
     }
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    #[graphql(complexity = "page::cost(None, FIELDS, child_complexity)")]
     async fn params(&self) -> Vec<TemplateField> {
         let params = self.0.params.iter();
         params
@@ -139,14 +145,14 @@ pub struct ChannelsQuery;
 impl ChannelsQuery {
     /// The SMS templates: every built-in kind's (saved, else shipped) and the campaigns'.
     /// Admins and marketers.
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    #[graphql(complexity = "page::cost(None, TEMPLATES, child_complexity)")]
     async fn sms_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SmsTemplate>> {
         let templates = service::channel_templates(db(ctx)?, Channel::Sms).await?;
         Ok(templates.into_iter().map(SmsTemplate).collect())
     }
 
     /// The saved WeChat templates. Admins and marketers.
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    #[graphql(complexity = "page::cost(None, TEMPLATES, child_complexity)")]
     async fn wechat_templates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WechatTemplate>> {
         let templates = service::channel_templates(db(ctx)?, Channel::Wechat).await?;
         Ok(templates.into_iter().map(WechatTemplate).collect())

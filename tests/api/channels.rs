@@ -299,3 +299,95 @@ async fn a_td_reply_withdraws_sms_consent_and_a_receipt_marks_delivery_each_once
         "one withdrawal for two posts"
     );
 }
+
+/// Twilio's webhook signature as its documentation gives it: base64 of HMAC-SHA1, keyed with the
+/// auth token, over the URL followed by each posted field's name and value, sorted by name.
+fn twilio_signature(auth_token: &str, url: &str, fields: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    let mut sorted = fields.to_vec();
+    sorted.sort();
+    let signed: String = std::iter::once(url.to_owned())
+        .chain(sorted.iter().map(|(name, value)| format!("{name}{value}")))
+        .collect();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, auth_token.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&key, signed.as_bytes()).as_ref())
+}
+
+#[tokio::test]
+async fn twilio_callbacks_count_only_with_twilios_signature() {
+    let (mock, sink) = (ProviderMock::start(), SmtpSink::start());
+    let app = app_with(&mock, &sink, Provider::Twilio).await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    app.import("members", MEMBERS).await;
+    campaign(&app, &marketer, Provider::Twilio).await;
+    let today = app.jobs.today().to_string();
+    app.run_job("campaigns", &today).await.expect("campaigns job");
+    while app.run_job("outbox", &today).await.expect("dispatch")["fell_back"] != 0 {}
+    let sms = mock
+        .messages()
+        .into_iter()
+        .find(|m| m["to"] == "+8613800000013")
+        .unwrap();
+    let sid = sms["ref"].as_str().unwrap().to_owned();
+
+    // Twilio signs the public URL it calls; the test server's public URL is the default one.
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>, signed: bool| {
+        let app = &app;
+        async move {
+            let public = format!("{}{path}", app.jobs.outreach.config.public_url);
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let signature = if signed {
+                twilio_signature("test-auth-token", &public, &pairs)
+            } else {
+                twilio_signature("someone-else", &public, &pairs)
+            };
+            app.client
+                .post(format!("{}{path}", app.address))
+                .header("X-Twilio-Signature", signature)
+                .form(&pairs)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let delivered = vec![
+        ("MessageSid", sid.clone()),
+        ("MessageStatus", "delivered".to_owned()),
+        ("To", "+8613800000013".to_owned()),
+    ];
+    assert_eq!(
+        post("/callbacks/sms/twilio/report", delivered.clone(), false).await,
+        403
+    );
+    assert_eq!(post("/callbacks/sms/twilio/report", delivered, true).await, 200);
+    let stop = vec![
+        ("From", "+8613800000013".to_owned()),
+        ("Body", "STOP".to_owned()),
+        ("MessageSid", "SMreply".to_owned()),
+    ];
+    assert_eq!(post("/callbacks/sms/twilio/reply", stop.clone(), false).await, 403);
+    let admin = app.admin().await;
+    let consent = "{ member(memberNo: \"SMS\") { smsConsent } }";
+    assert_eq!(
+        app.ok(&admin, consent, json!({})).await["member"]["smsConsent"],
+        true,
+        "a forged reply changes nothing"
+    );
+    assert_eq!(post("/callbacks/sms/twilio/reply", stop, true).await, 200);
+    assert_eq!(app.ok(&admin, consent, json!({})).await["member"]["smsConsent"], false);
+    let outbox = app
+        .ok(
+            &admin,
+            "{ outbox(first: 20) { edges { node { member { memberNo } deliveredAt parts } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = outbox["outbox"]["edges"].as_array().unwrap();
+    let row = edges.iter().find(|e| e["node"]["member"]["memberNo"] == "SMS").unwrap();
+    assert!(row["node"]["deliveredAt"].is_string(), "{row}");
+    assert_eq!(
+        row["node"]["parts"], 1,
+        "29 characters with the sign name: one part: {row}"
+    );
+}

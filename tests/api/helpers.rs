@@ -117,7 +117,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        // A fresh connection per request: a test that blocks its thread (waiting on a child
+        // process) would otherwise meet a kept-alive connection the server is closing.
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("an HTTP client"),
         db,
         statements,
         brand: Brand::from_settings(&settings).expect("brand"),
