@@ -159,6 +159,10 @@ test('an SMS template as the provider approved it: a placeholder left unfilled i
 
   await sms.getByRole('textbox', { name: 'Approved wording' }).fill('${name}您好，生日礼遇已备好。拒收请回复R');
   await sms.getByRole('button', { name: 'Save' }).click();
+  // The shipped wording's ${brand} is gone, so is its parameter: the provider would refuse it.
+  await page.getByRole('alert').filter({ hasText: 'the wording has no placeholder for brand' }).waitFor();
+  await sms.getByRole('button', { name: 'Remove' }).nth(1).click();
+  await sms.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
   const preview = page.locator('[data-sms-preview]');
   await preview.waitFor();
