@@ -29,10 +29,12 @@ async fn confirm_page(state: web::Data<UnsubscribeState>, token: web::Path<Strin
         "退订邮件 · Unsubscribe",
         &format!(
             "<p>确定不再接收我们的营销邮件吗？<br>Stop receiving our marketing emails?</p>\
-             <form method=\"post\" action=\"/unsubscribe/{}\">\
-             <button type=\"submit\">退订 · Unsubscribe</button></form>",
+             <form method=\"post\" action=\"/unsubscribe/{token}\">\
+             <button type=\"submit\">退订 · Unsubscribe</button></form>\
+             <p><a href=\"/preferences/{token}\">想少收一些，或只收感兴趣的？订阅偏好 · \
+             Rather get fewer, or only some? Your preferences</a></p>",
             // Issued again from the verified id: nothing from the request reaches the page.
-            state.links.token(member_id)
+            token = state.links.token(member_id)
         ),
     )
 }
