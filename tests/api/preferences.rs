@@ -53,8 +53,17 @@ async fn the_preference_page_mutes_a_topic_asks_for_fewer_and_drops_a_channel_wi
         "no WeChat account bound, so no WeChat choice"
     );
     // Fewer before none: the unsubscribe page offers the preferences first.
-    let unsubscribe = app.client.get(format!("{}/unsubscribe/{token}", app.address)).send().await.unwrap();
-    assert!(unsubscribe.text().await.unwrap().contains(&format!("/preferences/{token}")));
+    let unsubscribe = app
+        .client
+        .get(format!("{}/unsubscribe/{token}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(unsubscribe
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("/preferences/{token}")));
     let forged = app
         .client
         .get(format!("{}/preferences/1.forged", app.address))
