@@ -176,6 +176,11 @@ test('an SMS template as the provider approved it: a placeholder left unfilled i
     smsTemplates.find((x) => x.kind === 'birthday' && x.locale === 'zh-CN'),
     { kind: 'birthday', locale: 'zh-CN', custom: true, templateCode: 'SMS_274830001' },
   );
+  // A WeChat template message: its fields filled in for the member once saved.
+  const wechat = page.locator('[data-wechat]');
+  await wechat.getByRole('textbox', { name: 'Template ID' }).fill('TM-birthday');
+  await wechat.getByRole('button', { name: 'Save' }).click();
+  await wechat.locator('[data-wechat-preview]').getByText(name, { exact: true }).waitFor();
   await page.screenshot({ path: `${shots}/channel-templates-en.png`, fullPage: true });
   await page.context().close();
 });

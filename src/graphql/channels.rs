@@ -1,7 +1,8 @@
 //! SMS and WeChat in the API: their templates (edit, preview) for marketing.
 use async_graphql::{Context, Object, SimpleObject};
 use entity::vocabulary::Channel;
-use jobs::outreach::channel_template::{ChannelTemplate, Field, RenderedSms};
+use jobs::outreach::channel_template::{ChannelTemplate, Field, RenderedSms, WechatDraft};
+use jobs::outreach::wechat::WechatKind;
 
 use crate::auth::viewer;
 use crate::graphql::outreach::jobs;
@@ -138,6 +139,35 @@ impl SmsPreview {
     }
 }
 
+/// The WeChat message a member would get.
+pub struct WechatPreview(WechatKind, WechatDraft);
+
+#[Object]
+impl WechatPreview {
+    async fn message_kind(&self) -> WechatMessageKind {
+        self.0.into()
+    }
+    async fn template_id(&self) -> &str {
+        &self.1.template_id
+    }
+    /// Where a tap leads, filled in.
+    async fn link(&self) -> Option<&str> {
+        self.1.link.as_deref()
+    }
+    /// Each field as sent (a subscribe message's `thing` and `name` values cut to WeChat's limits
+    /// at send time).
+    #[graphql(complexity = "page::cost(None, FIELDS, child_complexity)")]
+    async fn fields(&self) -> Vec<TemplateField> {
+        let fields = self.1.data.iter();
+        fields
+            .map(|(name, value)| TemplateField {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Default)]
 pub struct ChannelsQuery;
 
@@ -175,6 +205,26 @@ impl ChannelsQuery {
             holiday_key: holiday_key.as_deref(),
         };
         Ok(SmsPreview(service::preview_sms(db(ctx)?, jobs(ctx)?, &request).await?))
+    }
+
+    /// The WeChat message a member would get (in their locale unless `locale` is given): its
+    /// fields filled in. Admins and marketers.
+    async fn preview_wechat(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        member_no: String,
+        locale: Option<String>,
+        holiday_key: Option<String>,
+    ) -> async_graphql::Result<WechatPreview> {
+        let request = PreviewRequest {
+            kind: &kind,
+            member_no: &member_no,
+            locale: locale.as_deref(),
+            holiday_key: holiday_key.as_deref(),
+        };
+        let (message_kind, draft) = service::preview_wechat(db(ctx)?, jobs(ctx)?, &request).await?;
+        Ok(WechatPreview(message_kind, draft))
     }
 }
 

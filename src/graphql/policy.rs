@@ -82,6 +82,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "smsTemplates", PLANNERS),
     ("Query", "wechatTemplates", PLANNERS),
     ("Query", "previewSms", PLANNERS),
+    ("Query", "previewWechat", PLANNERS),
     ("Mutation", "saveSmsTemplate", PLANNERS),
     ("Mutation", "saveWechatTemplate", PLANNERS),
     ("Mutation", "resetEmailTemplate", PLANNERS),

@@ -220,6 +220,22 @@ async fn a_td_reply_withdraws_sms_consent_and_a_receipt_marks_delivery_each_once
     let marketer = app.token(Role::Marketer, None, None, None).await;
     app.import("members", MEMBERS).await;
     let id = campaign(&app, &marketer, Provider::Aliyun).await;
+    // What the campaign's SMS and WeChat message say to a member, before anything is sent.
+    let previews = "query($kind: String!){
+        sms: previewSms(kind: $kind, memberNo: \"SMS\") { text length parts templateCode }
+        wechat: previewWechat(kind: $kind, memberNo: \"ALL\") { messageKind templateId link fields { name value } } }";
+    let previews = app
+        .ok(&marketer, previews, json!({ "kind": format!("campaign:{id}") }))
+        .await;
+    assert_eq!(
+        previews,
+        json!({
+            "sms": { "text": "【衣橱】只短信您好，冬季新品已上市，欢迎光临。拒收请回复R", "length": 29, "parts": 1,
+                "templateCode": "SMS_274830001" },
+            "wechat": { "messageKind": "OFFICIAL", "templateId": "TM-winter", "link": "https://brand.example/new",
+                "fields": [{ "name": "thing1", "value": "全渠道" }, { "name": "thing2", "value": "冬季新品上市" }] },
+        })
+    );
     let today = app.jobs.today().to_string();
     app.run_job("campaigns", &today).await.expect("campaigns job");
     while app.run_job("outbox", &today).await.expect("dispatch")["fell_back"] != 0 {}

@@ -331,3 +331,9 @@ export const PreviewSms = graphql(`
     previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }
   }
 `);
+
+export const PreviewWechat = graphql(`
+  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {
+    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }
+  }
+`);

@@ -5,9 +5,9 @@ use chrono::Utc;
 use entity::channel_template;
 use entity::vocabulary::Channel;
 use jobs::outreach::channel_template::{
-    self as templates, ChannelTemplate, ChannelTemplates, Field, RenderedSms, SmsTemplate, WechatTemplate,
+    self as templates, ChannelTemplate, ChannelTemplates, Field, RenderedSms, SmsTemplate, WechatDraft, WechatTemplate,
 };
-use jobs::outreach::template::{self, LOCALES};
+use jobs::outreach::template::{self, MailContext, TemplateError, LOCALES};
 use jobs::outreach::wechat::WechatKind;
 use jobs::JobContext;
 use sea_orm::sea_query::OnConflict;
@@ -233,24 +233,58 @@ pub async fn preview_sms(
     jobs: &JobContext,
     request: &PreviewRequest<'_>,
 ) -> AppResult<RenderedSms> {
-    let (_, locale, context) = mail_context(conn, jobs, request).await?;
-    let saved = templates::saved(conn).await?;
-    let kind = request.kind.to_owned();
     let sign_name = jobs
         .outreach
         .sms
         .as_ref()
         .map_or(String::new(), |sms| sms.sender.sign_name().to_owned());
+    preview(
+        conn,
+        jobs,
+        request,
+        Channel::Sms,
+        move |templates, kind, locale, context| templates.sms(kind, locale, context, &sign_name),
+    )
+    .await
+}
+
+/// The WeChat message a member would get, as saved now: its kind and its fields filled in.
+pub async fn preview_wechat(
+    conn: &impl ConnectionTrait,
+    jobs: &JobContext,
+    request: &PreviewRequest<'_>,
+) -> AppResult<(WechatKind, WechatDraft)> {
+    preview(
+        conn,
+        jobs,
+        request,
+        Channel::Wechat,
+        |templates, kind, locale, context| templates.wechat(kind, locale, context),
+    )
+    .await
+}
+
+/// Renders the saved template of `channel` for the member of `request`, off the async workers.
+async fn preview<T: Send + 'static>(
+    conn: &impl ConnectionTrait,
+    jobs: &JobContext,
+    request: &PreviewRequest<'_>,
+    channel: Channel,
+    render: impl FnOnce(&ChannelTemplates, &str, &str, &MailContext) -> Option<Result<T, TemplateError>> + Send + 'static,
+) -> AppResult<T> {
+    let (_, locale, context) = mail_context(conn, jobs, request).await?;
+    let saved = templates::saved(conn).await?;
+    let kind = request.kind.to_owned();
     off_the_workers(move || {
         let templates = ChannelTemplates::new(saved)
             .map_err(|err| AppError::field("kind", format!("a saved template is broken: {err}")))?;
-        match templates.sms(&kind, &locale, &context, &sign_name) {
+        match render(&templates, &kind, &locale, &context) {
             Some(rendered) => {
                 rendered.map_err(|err| AppError::field("kind", format!("the template does not render: {err}")))
             }
             None => Err(AppError::field(
                 "kind",
-                format!("there is no SMS template for {kind:?}"),
+                format!("there is no {channel} template for {kind:?}"),
             )),
         }
     })

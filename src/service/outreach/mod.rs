@@ -10,8 +10,8 @@ mod templates;
 mod unsubscribe;
 
 pub use channel_templates::{
-    effective as channel_templates, preview_sms, save_sms, save_wechat, EffectiveChannelTemplate, FieldInput,
-    SmsTemplateInput, WechatMessageKind, WechatTemplateInput,
+    effective as channel_templates, preview_sms, preview_wechat, save_sms, save_wechat, EffectiveChannelTemplate,
+    FieldInput, SmsTemplateInput, WechatMessageKind, WechatTemplateInput,
 };
 pub use holidays::{holiday_date, holidays, save_holiday, CalendarKind, HolidayInput};
 pub use outbox::{outbox, outbox_occurrences, OutboxFilter, OutboxOccurrence};

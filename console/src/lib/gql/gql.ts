@@ -61,6 +61,7 @@ type Documents = {
     "\n  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }\n": typeof types.SaveSmsTemplateDocument,
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": typeof types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": typeof types.PreviewSmsDocument,
+    "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": typeof types.PreviewWechatDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -109,6 +110,7 @@ const documents: Documents = {
     "\n  mutation SaveSmsTemplate($input: SmsTemplateInput!) { saveSmsTemplate(input: $input) }\n": types.SaveSmsTemplateDocument,
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": types.PreviewSmsDocument,
+    "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": types.PreviewWechatDocument,
 };
 
 /**
@@ -295,6 +297,10 @@ export function graphql(source: "\n  mutation SaveWechatTemplate($input: WechatT
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n"): typeof import('./graphql').PreviewSmsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n"): typeof import('./graphql').PreviewWechatDocument;
 
 
 export function graphql(source: string) {

@@ -728,6 +728,15 @@ export type PreviewSmsQueryVariables = Exact<{
 
 export type PreviewSmsQuery = { previewSms: { text: string, length: number, parts: number, templateCode: string } };
 
+export type PreviewWechatQueryVariables = Exact<{
+  kind: string;
+  memberNo: string;
+  locale?: string | null | undefined;
+}>;
+
+
+export type PreviewWechatQuery = { previewWechat: { templateId: string, link: string | null, fields: Array<{ name: string, value: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1594,3 +1603,15 @@ export const PreviewSmsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PreviewSmsQuery, PreviewSmsQueryVariables>;
+export const PreviewWechatDocument = new TypedDocumentString(`
+    query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {
+  previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) {
+    templateId
+    link
+    fields {
+      name
+      value
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewWechatQuery, PreviewWechatQueryVariables>;
