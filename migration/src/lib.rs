@@ -88,3 +88,25 @@ pub(crate) fn index(table: impl IntoTableRef, name: &str, columns: &[&'static st
     }
     index.to_owned()
 }
+
+/// Adds one column (SQLite alters one column per statement).
+pub(crate) async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    mut column: ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).add_column(&mut column).to_owned())
+        .await
+}
+
+/// Drops one column.
+pub(crate) async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}

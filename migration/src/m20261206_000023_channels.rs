@@ -4,7 +4,7 @@
 //! token replicas share.
 use sea_orm_migration::prelude::*;
 
-use crate::{created_at_column, id_column, index};
+use crate::{add_column, created_at_column, drop_column, id_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -253,24 +253,4 @@ fn channels(column: impl IntoIden) -> ColumnDef {
         .not_null()
         .default("email")
         .to_owned()
-}
-
-async fn add_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    mut column: ColumnDef,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).add_column(&mut column).to_owned())
-        .await
-}
-
-async fn drop_column(
-    manager: &SchemaManager<'_>,
-    table: impl IntoIden + 'static,
-    column: impl IntoIden + 'static,
-) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
-        .await
 }

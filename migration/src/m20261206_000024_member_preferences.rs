@@ -1,6 +1,8 @@
 //! What a member wants to hear of and how often: topics they muted, "fewer" messages, a pause.
 use sea_orm_migration::prelude::*;
 
+use crate::{add_column, drop_column};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -15,7 +17,6 @@ enum Members {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite alters one column per statement.
         for column in [
             ColumnDef::new(Members::MutedTopics).string_len(200).null().to_owned(),
             ColumnDef::new(Members::Frequency)
@@ -28,19 +29,14 @@ impl MigrationTrait for Migration {
                 .null()
                 .to_owned(),
         ] {
-            let mut column = column;
-            manager
-                .alter_table(Table::alter().table(Members::Table).add_column(&mut column).to_owned())
-                .await?;
+            add_column(manager, Members::Table, column).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [Members::MutedTopics, Members::Frequency, Members::PausedUntil] {
-            manager
-                .alter_table(Table::alter().table(Members::Table).drop_column(column).to_owned())
-                .await?;
+            drop_column(manager, Members::Table, column).await?;
         }
         Ok(())
     }

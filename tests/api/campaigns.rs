@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::helpers::{first_error, spawn_app_with, TestApp};
 use crate::smtp::SmtpSink;
 
-async fn app_with_sink(sink: &SmtpSink) -> TestApp {
+/// A test server sending to `sink`, without quiet hours whatever time the test runs.
+pub(crate) async fn app_with_sink(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     spawn_app_with(move |settings| {
         settings.outreach.smtp_url = Some(url);
@@ -39,7 +40,7 @@ fn today(app: &TestApp) -> String {
 }
 
 /// The brand's local time a minute ago, as a schedule's `at`.
-fn a_minute_ago(app: &TestApp) -> String {
+pub(crate) fn a_minute_ago(app: &TestApp) -> String {
     (Utc::now() - Duration::minutes(1))
         .with_timezone(&app.jobs.time_zone)
         .naive_local()

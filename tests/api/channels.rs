@@ -6,6 +6,7 @@ use jobs::outreach::sms::Provider;
 use patron::auth::Role;
 use serde_json::{json, Value};
 
+use crate::campaigns::a_minute_ago;
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::providers::{ProviderMock, CALLBACK_TOKEN};
 use crate::smtp::SmtpSink;
@@ -39,8 +40,7 @@ NONE,都没同意,none@example.com,false,13800000015,false,o-none,false
 async fn campaign(app: &TestApp, marketer: &str, provider: Provider) -> String {
     let create = "mutation($in:CampaignInput!){ createCampaign(input:$in){ id templateKind channels } }";
     let input = json!({ "name": "冬季上新", "channels": ["WECHAT", "SMS", "EMAIL"],
-        "schedule": { "at": (chrono::Utc::now() - chrono::Duration::minutes(1))
-            .with_timezone(&app.jobs.time_zone).naive_local().format("%Y-%m-%dT%H:%M:%S").to_string() } });
+        "schedule": { "at": a_minute_ago(app) } });
     let created = app.ok(marketer, create, json!({ "in": input })).await["createCampaign"].clone();
     assert_eq!(created["channels"], json!(["WECHAT", "SMS", "EMAIL"]));
     let kind = created["templateKind"].as_str().unwrap().to_owned();

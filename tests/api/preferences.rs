@@ -6,18 +6,9 @@ use patron::auth::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::campaigns::app_with_sink;
+use crate::helpers::TestApp;
 use crate::smtp::SmtpSink;
-
-async fn app_with_sink(sink: &SmtpSink) -> TestApp {
-    let url = sink.url();
-    spawn_app_with(move |settings| {
-        settings.outreach.smtp_url = Some(url);
-        settings.outreach.quiet_start_hour = 0;
-        settings.outreach.quiet_end_hour = 0;
-    })
-    .await
-}
 
 async fn member_id(app: &TestApp, member_no: &str) -> i64 {
     member::Entity::find()

@@ -19,7 +19,7 @@ use super::claim::Row;
 use super::dispatch::{settle, Outcome};
 use super::mailer::Email;
 use super::recorder::Recorder;
-use super::sms::{billed_parts, Sms};
+use super::sms::Sms;
 use super::transport::{Accepted, SendError};
 use super::wechat::WechatMessage;
 use super::Outreach;
@@ -169,24 +169,10 @@ async fn send(outreach: &Outreach, channel: Channel, messages: Vec<Message>) -> 
                 .into_iter()
                 .filter_map(|m| if let Message::Sms(sms) = m { Some(sms) } else { None })
                 .collect();
-            let answers = match &outreach.sms {
+            match &outreach.sms {
                 Some(sms) => sms.sender.send(&texts).await,
                 None => not_configured(texts.len(), "SMS"),
-            };
-            // Providers that do not say what they bill are counted from the text.
-            let counted = texts
-                .iter()
-                .map(|sms| i32::try_from(billed_parts(&sms.text)).unwrap_or(i32::MAX));
-            answers
-                .into_iter()
-                .zip(counted)
-                .map(|(answer, parts)| {
-                    answer.map(|accepted| Accepted {
-                        parts: accepted.parts.or(Some(parts)),
-                        ..accepted
-                    })
-                })
-                .collect()
+            }
         }
         Channel::Wechat => {
             let mut answers = Vec::with_capacity(messages.len());

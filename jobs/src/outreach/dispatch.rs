@@ -191,7 +191,7 @@ impl<'a> Pass<'a> {
     /// Renders a decided letter into a message for its channel.
     fn compose(&self, row: &Row, letter: Letter) -> Result<Message, Outcome> {
         let outreach = &*self.ctx.outreach;
-        let kind = self.content.template(row);
+        let kind = &letter.kind;
         let (ctx, locale) = (&letter.context, letter.locale.as_str());
         let failed =
             |err: template::TemplateError| permanent(format!("the {kind} {} template failed: {err}", letter.channel));
@@ -200,7 +200,7 @@ impl<'a> Pass<'a> {
             Channel::Email => {
                 let rendered = self
                     .templates
-                    .render(&kind, locale, ctx)
+                    .render(kind, locale, ctx)
                     .ok_or_else(missing)?
                     .map_err(failed)?;
                 let email = Outgoing {
@@ -216,12 +216,12 @@ impl<'a> Pass<'a> {
                 let sign_name = outreach.sms.as_ref().map_or("", |sms| sms.sender.sign_name());
                 let sms = self
                     .channel_templates
-                    .sms(&kind, locale, ctx, sign_name)
+                    .sms(kind, locale, ctx, sign_name)
                     .ok_or_else(missing)?;
                 Ok(Message::Sms(sms.map_err(failed)?.to(&letter.address, &row.dedupe_key)))
             }
             Channel::Wechat => {
-                let drafted = self.channel_templates.wechat(&kind, locale, ctx).ok_or_else(missing)?;
+                let drafted = self.channel_templates.wechat(kind, locale, ctx).ok_or_else(missing)?;
                 let (wechat_kind, draft) = drafted.map_err(failed)?;
                 Ok(Message::Wechat(draft.to(wechat_kind, &letter.address)))
             }
@@ -230,9 +230,8 @@ impl<'a> Pass<'a> {
 
     /// The first channel of the row's preference the member can receive its kind on, with their
     /// address there; otherwise why none will do.
-    fn choose(&self, row: &Row, recipient: &Recipient, locale: &str) -> Result<(Channel, String), String> {
+    fn choose(&self, row: &Row, kind: &str, recipient: &Recipient, locale: &str) -> Result<(Channel, String), String> {
         let outreach = &*self.ctx.outreach;
-        let kind = self.content.template(row);
         let sms_provider = outreach.sms.as_ref().map(|sms| sms.sender.provider());
         let wechat_sends = |kind: WechatKind| outreach.wechat.as_ref().is_some_and(|w| w.sender.sends(kind));
         let mut reasons = Vec::new();
@@ -244,7 +243,7 @@ impl<'a> Pass<'a> {
             if *channel != Channel::Email
                 && !self
                     .channel_templates
-                    .sendable(*channel, &kind, locale, sms_provider, &wechat_sends)
+                    .sendable(*channel, kind, locale, sms_provider, &wechat_sends)
             {
                 reasons.push(format!("{channel}: not set up for {kind} messages"));
                 continue;
@@ -253,7 +252,7 @@ impl<'a> Pass<'a> {
             let address = match channel {
                 Channel::Email => addresses.email.clone(),
                 Channel::Sms => addresses.phone.clone(),
-                Channel::Wechat => match self.channel_templates.get(Channel::Wechat, &kind, locale) {
+                Channel::Wechat => match self.channel_templates.get(Channel::Wechat, kind, locale) {
                     Some((ChannelTemplate::Wechat(t), _)) if t.kind == WechatKind::Subscribe => {
                         addresses.wechat_mini_openid.clone()
                     }
@@ -283,15 +282,22 @@ pub(super) fn settle(
     now: DateTime<Utc>,
 ) -> Recorded {
     let give_up = Duration::hours(i64::try_from(config.give_up_hours).unwrap_or(72));
-    // The channels after this one: where a member this channel cannot reach is tried next.
-    let rest: Vec<Channel> = row
-        .channels
-        .iter()
-        .skip_while(|c| Some(**c) != channel)
-        .skip(1)
-        .copied()
-        .collect();
     let on = channel.map_or("", |c| c.as_str());
+    // A member this channel cannot reach is tried on the channels after it, if any are left.
+    let next_channel = |reason: String, otherwise: fn(String) -> Update| {
+        let rest: Vec<Channel> = row
+            .channels
+            .iter()
+            .skip_while(|c| Some(**c) != channel)
+            .skip(1)
+            .copied()
+            .collect();
+        if rest.is_empty() {
+            otherwise(reason)
+        } else {
+            Update::Fallback(Channel::list(&rest), reason)
+        }
+    };
     let mut accepted = None;
     let (update, bounced) = match outcome {
         Outcome::Sent(sent) => {
@@ -304,19 +310,15 @@ pub(super) fn settle(
         // The address is dead: suppressed, and the member tried on their next channel.
         Outcome::Bounced(reason, address) => {
             let bounced = channel.and_then(Suppressions::of).map(|list| (list, address));
-            let reason = format!("{on} undeliverable: {reason}");
-            match rest.is_empty() {
-                true => (Update::Failed(reason), bounced),
-                false => (Update::Fallback(Channel::list(&rest), reason), bounced),
-            }
+            (
+                next_channel(format!("{on} undeliverable: {reason}"), Update::Failed),
+                bounced,
+            )
         }
-        Outcome::Refused(reason) => {
-            let reason = format!("{on} refused: {reason}");
-            match rest.is_empty() {
-                true => (Update::Suppressed(reason), None),
-                false => (Update::Fallback(Channel::list(&rest), reason), None),
-            }
-        }
+        Outcome::Refused(reason) => (
+            next_channel(format!("{on} refused: {reason}"), Update::Suppressed),
+            None,
+        ),
         Outcome::Retry(reason) if now - row.created_at < give_up => {
             (Update::Retry(now + backoff(config, row.attempts), reason), None)
         }
@@ -353,6 +355,8 @@ pub(super) enum Outcome {
 
 /// What a row to be sent says, before it is rendered.
 struct Letter {
+    /// The template kind it is rendered with.
+    kind: String,
     context: MailContext,
     locale: String,
     channel: Channel,
@@ -387,19 +391,18 @@ impl Batch<'_> {
         if let Some(reason) = recipient.preferences.refuse(row.kind, now) {
             return Err(Outcome::Suppressed(reason));
         }
-        let (channel, address) = self.pass.choose(row, recipient, &locale).map_err(Outcome::Suppressed)?;
+        let kind = self.pass.content.template(row);
+        let (channel, address) = self
+            .pass
+            .choose(row, &kind, recipient, &locale)
+            .map_err(Outcome::Suppressed)?;
         let recipient = self.recipients.get_mut(&row.member_id).ok_or_else(gone)?;
         let daily_cap = usize::try_from(config.daily_cap).unwrap_or(usize::MAX);
         // The brand's daily cap, or one a week for a member who asked for fewer.
         let (cap, window) = recipient.preferences.allowance(daily_cap);
-        let recent: Vec<DateTime<Utc>> = recipient
-            .recent_sends
-            .iter()
-            .copied()
-            .filter(|at| *at > now - window)
-            .collect();
-        if recent.len() >= cap {
-            let oldest = recent.iter().min().copied().unwrap_or(now);
+        let recent = recipient.recent_sends.iter().filter(|at| **at > now - window);
+        let (sent, oldest) = (recent.clone().count(), recent.min().copied().unwrap_or(now));
+        if sent >= cap {
             return Err(Outcome::Postponed(oldest + window));
         }
         // The last slot of the day goes to the member's highest-priority message due by then.
@@ -407,7 +410,7 @@ impl Batch<'_> {
             .top_priority
             .get(&row.member_id)
             .is_some_and(|top| *top > row.priority);
-        if outranked && recent.len() + 1 >= cap {
+        if outranked && sent + 1 >= cap {
             return Err(Outcome::Postponed(now + Duration::hours(1)));
         }
         if row.hold_quiet_hours {
@@ -425,6 +428,7 @@ impl Batch<'_> {
                 today,
                 outreach.links.links(row.member_id),
             ),
+            kind,
             locale,
             channel,
             address,
@@ -436,7 +440,7 @@ fn permanent(reason: String) -> Outcome {
     Outcome::Failed(reason)
 }
 
-/// When quiet hours end, if `now` lies in them in `zone`.
+/// Whether any campaign has a priority of its own.
 async fn priorities_differ(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     let sql = "SELECT COUNT(*) AS n FROM campaigns WHERE priority <> 0";
     let row = db.query_one(statement(db, sql, Vec::new())).await?;
@@ -465,6 +469,7 @@ async fn top_priority(
     Ok(top)
 }
 
+/// When quiet hours end, if `now` lies in them in `zone`.
 fn quiet_until(config: &super::OutreachConfig, now: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
     let (start, end) = (config.quiet_start_hour, config.quiet_end_hour);
     let local = now.with_timezone(&zone);

@@ -23,7 +23,8 @@ pub struct Recipient {
     suppressed: HashMap<Channel, String>,
     /// What they want to hear of, and how often.
     pub preferences: Preferences,
-    /// Marketing messages sent to them in the last week on any channel, or being sent.
+    /// Marketing messages sent to them on any channel, or being sent: in the last day, or the last
+    /// week for a member who asked for fewer.
     pub recent_sends: Vec<DateTime<Utc>>,
 }
 
@@ -127,12 +128,17 @@ pub async fn load(
     // counts while that dispatcher is alive (see `dispatch`).
     let (queued, sent) = (OutboxStatus::Queued, OutboxStatus::Sent);
     let sql = format!(
-        "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) AND o.sent_at > $1 \
+        "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) \
+           AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer}))) \
            AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
         live = held_by_live_dispatcher("$2"),
+        fewer = fewer_ids(&recipients),
     );
-    // A week back: members who asked for fewer messages get one a week.
-    let values = vec![(now - Duration::days(7)).into(), now.into()];
+    let values = vec![
+        (now - Duration::hours(24)).into(),
+        now.into(),
+        (now - Duration::days(7)).into(),
+    ];
     for r in db.query_all(statement(db, &sql, values)).await? {
         let member_id: i64 = r.try_get("", "member_id")?;
         if let Some(recipient) = recipients.get_mut(&member_id) {
@@ -140,6 +146,18 @@ pub async fn load(
         }
     }
     Ok(recipients)
+}
+
+/// The members who asked for fewer messages (one a week), whose sends are read a week back, as
+/// an `IN` list (`NULL`, matching nothing, when there are none).
+fn fewer_ids(recipients: &HashMap<i64, Recipient>) -> String {
+    let fewer = recipients
+        .iter()
+        .filter(|(_, r)| r.preferences.frequency == Frequency::Fewer)
+        .map(|(id, _)| *id);
+    Some(id_list(fewer))
+        .filter(|list| !list.is_empty())
+        .unwrap_or_else(|| "NULL".to_owned())
 }
 
 /// Marks the email addresses and numbers found on the suppression lists.

@@ -1,12 +1,14 @@
 //! What SMS providers tell Patron after a send: delivery receipts (a message reached the phone,
 //! or did not) and members' replies (an opt-out word withdraws SMS consent at once). Both are
 //! idempotent: a provider that retries its callback changes nothing the second time.
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::member;
 use entity::vocabulary::{Channel, OutboxStatus};
 use jobs::outreach::sms::{e164, is_opt_out, Receipt, Reply};
 use jobs::outreach::suppression::{Suppressions, BOUNCED};
-use jobs::sql::statement;
+use jobs::sql::{id_list, statement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::auth::Viewer;
@@ -35,44 +37,54 @@ pub struct Applied {
 }
 
 /// Marks each receipt's message delivered or failed; a receipt for an unknown or already
-/// settled message changes nothing.
+/// settled message changes nothing. The messages are found in one statement and changed in one
+/// per outcome, whatever the number of receipts a callback carries.
 pub async fn apply_receipts(
     conn: &(impl ConnectionTrait + TransactionTrait),
     receipts: &[Receipt],
 ) -> Result<Applied, DbErr> {
-    let mut applied = Applied::default();
     let txn = conn.begin().await?;
+    let sent = sent_by_ref(&txn, receipts).await?;
+    let (mut delivered, mut failed, mut dead) = (Vec::new(), HashMap::<String, Vec<i64>>::new(), Vec::new());
     for receipt in receipts {
-        let ids = messages(&txn, receipt).await?;
+        let ids = messages(&sent, receipt);
         if ids.is_empty() {
             continue;
         }
-        let list = jobs::sql::id_list(ids.iter().copied());
-        let (sql, values) = if receipt.delivered {
-            (
-                format!("UPDATE outbox SET delivered_at = $1 WHERE id IN ({list}) AND delivered_at IS NULL"),
-                vec![Utc::now().into()],
-            )
-        } else {
-            (
-                format!(
-                    "UPDATE outbox SET status = '{failed}', last_error = $1 WHERE id IN ({list}) AND status = '{sent}'",
-                    failed = OutboxStatus::Failed,
-                    sent = OutboxStatus::Sent,
-                ),
-                vec![format!("not delivered: {}", receipt.detail).into()],
-            )
-        };
-        let changed = txn.execute(statement(&txn, &sql, values)).await?.rows_affected();
         if receipt.delivered {
-            applied.delivered += changed;
+            delivered.extend(ids);
         } else {
-            applied.failed += changed;
-            if let Some(phone) = receipt.phone.as_deref().filter(|_| is_dead_number(&receipt.detail)) {
-                Suppressions::PHONE.suppress(&txn, &[phone], BOUNCED).await?;
-            }
+            failed
+                .entry(format!("not delivered: {}", receipt.detail))
+                .or_default()
+                .extend(ids);
+            dead.extend(receipt.phone.as_deref().filter(|_| is_dead_number(&receipt.detail)));
         }
     }
+    let mut applied = Applied::default();
+    if !delivered.is_empty() {
+        let sql = format!(
+            "UPDATE outbox SET delivered_at = $1 WHERE id IN ({}) AND delivered_at IS NULL",
+            id_list(delivered.into_iter())
+        );
+        applied.delivered = txn
+            .execute(statement(&txn, &sql, vec![Utc::now().into()]))
+            .await?
+            .rows_affected();
+    }
+    for (reason, ids) in failed {
+        let sql = format!(
+            "UPDATE outbox SET status = '{failed}', last_error = $1 WHERE id IN ({ids}) AND status = '{sent}'",
+            failed = OutboxStatus::Failed,
+            sent = OutboxStatus::Sent,
+            ids = id_list(ids.into_iter()),
+        );
+        applied.failed += txn
+            .execute(statement(&txn, &sql, vec![reason.into()]))
+            .await?
+            .rows_affected();
+    }
+    Suppressions::PHONE.suppress(&txn, &dead, BOUNCED).await?;
     txn.commit().await?;
     Ok(applied)
 }
@@ -81,25 +93,42 @@ fn is_dead_number(detail: &str) -> bool {
     DEAD_NUMBER.iter().any(|code| detail.contains(code))
 }
 
-/// The sent SMS a receipt is about: by the provider's id, and by number where one id covers a
-/// whole batch (Aliyun's BizId).
-async fn messages(conn: &impl ConnectionTrait, receipt: &Receipt) -> Result<Vec<i64>, DbErr> {
-    let sql = "SELECT o.id, m.phone FROM outbox o JOIN members m ON m.id = o.member_id \
-               WHERE o.provider_ref = $1 AND o.channel = $2";
-    let values = vec![receipt.provider_ref.clone().into(), Channel::Sms.as_str().into()];
-    let rows = conn.query_all(statement(conn, sql, values)).await?;
-    let mut ids = Vec::new();
-    for row in rows {
-        let phone: Option<String> = row.try_get("", "phone")?;
-        let matches = match (&receipt.phone, phone) {
-            (Some(wanted), Some(phone)) => same_number(wanted, &phone),
-            _ => true,
-        };
-        if matches {
-            ids.push(row.try_get("", "id")?);
+/// The sent SMS the receipts name, by the provider's id: (outbox id, the member's number).
+async fn sent_by_ref(
+    conn: &impl ConnectionTrait,
+    receipts: &[Receipt],
+) -> Result<HashMap<String, Vec<(i64, Option<String>)>>, DbErr> {
+    let mut sent: HashMap<String, Vec<(i64, Option<String>)>> = HashMap::new();
+    let refs: Vec<&str> = receipts.iter().map(|r| r.provider_ref.as_str()).collect();
+    for chunk in refs.chunks(1000) {
+        let list: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 2)).collect();
+        let sql = format!(
+            "SELECT o.id, o.provider_ref, m.phone FROM outbox o JOIN members m ON m.id = o.member_id \
+             WHERE o.channel = $1 AND o.provider_ref IN ({})",
+            list.join(", ")
+        );
+        let values = std::iter::once(Channel::Sms.as_str().into())
+            .chain(chunk.iter().map(|r| (*r).into()))
+            .collect();
+        for row in conn.query_all(statement(conn, &sql, values)).await? {
+            let entry = (row.try_get("", "id")?, row.try_get("", "phone")?);
+            sent.entry(row.try_get("", "provider_ref")?).or_default().push(entry);
         }
     }
-    Ok(ids)
+    Ok(sent)
+}
+
+/// The messages a receipt is about: those with its id, and its number where one id covers a
+/// whole batch (Aliyun's BizId).
+fn messages(sent: &HashMap<String, Vec<(i64, Option<String>)>>, receipt: &Receipt) -> Vec<i64> {
+    let named = sent.get(&receipt.provider_ref).into_iter().flatten();
+    named
+        .filter(|(_, phone)| match (&receipt.phone, phone) {
+            (Some(wanted), Some(phone)) => same_number(wanted, phone),
+            _ => true,
+        })
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// Whether two ways of writing a number are one number (`13812345678`, `+8613812345678`,

@@ -208,8 +208,24 @@ impl SmsSender {
     }
 
     /// Sends up to `batch_limit` messages sharing one template in one request: one answer per
-    /// message, in order. A longer batch goes in several requests, one after the other.
+    /// message, in order, with the parts billed (counted from the text where the provider does
+    /// not say). A longer batch goes in several requests, one after the other.
     pub async fn send(&self, batch: &[Sms]) -> Vec<Result<Accepted, SendError>> {
+        let answers = self.send_by_provider(batch).await;
+        let counted = batch.iter().map(|sms| i32::try_from(billed_parts(&sms.text)).ok());
+        answers
+            .into_iter()
+            .zip(counted)
+            .map(|(answer, parts)| {
+                answer.map(|accepted| Accepted {
+                    parts: accepted.parts.or(parts),
+                    ..accepted
+                })
+            })
+            .collect()
+    }
+
+    async fn send_by_provider(&self, batch: &[Sms]) -> Vec<Result<Accepted, SendError>> {
         let mut answers = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(self.batch_limit()) {
             let chunk_answers = match &self.api {
