@@ -1,5 +1,5 @@
 //! The brand's own settings the services need: its time zone and "today" there, its points
-//! programme and what its tiers give.
+//! programme, what its tiers give and whether email consent waits for confirmation.
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -13,6 +13,8 @@ pub struct Brand {
     pub time_zone: Tz,
     pub points: Arc<PointsConfig>,
     pub benefits: Arc<TierBenefitsConfig>,
+    /// Email consent takes effect once the member confirms it from their mailbox.
+    pub double_opt_in: bool,
 }
 
 impl Brand {
@@ -26,6 +28,7 @@ impl Brand {
             time_zone,
             points: Arc::default(),
             benefits: Arc::default(),
+            double_opt_in: false,
         })
     }
 
@@ -34,6 +37,7 @@ impl Brand {
         Ok(Self {
             points: Arc::new(settings.points.clone()),
             benefits: Arc::new(settings.tier_benefits.clone()),
+            double_opt_in: settings.outreach.double_opt_in,
             ..Self::new(&settings.brand_time_zone)?
         })
     }

@@ -21,7 +21,7 @@ use crate::graphql;
 use crate::http::callbacks::CallbackState;
 use crate::http::prometheus::Metrics;
 use crate::http::transport::{self, GraphqlState};
-use crate::http::unsubscribe::UnsubscribeState;
+use crate::http::unsubscribe::LinkPages;
 use crate::http::{console, health, prometheus, requests};
 use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
@@ -82,15 +82,23 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(GraphqlState {
-            schema: graphql::build_schema(db.clone(), brand, jobs.clone(), keys.clone(), audit.clone(), settings),
+            schema: graphql::build_schema(
+                db.clone(),
+                brand.clone(),
+                jobs.clone(),
+                keys.clone(),
+                audit.clone(),
+                settings,
+            ),
             db: db.clone(),
             keys,
             provider: IdentityProvider::start(&settings.member_idp).await?,
             max_body_bytes: settings.max_body_bytes,
             trusted_proxies: settings.trusted_proxies()?,
         });
-        let unsubscribe = web::Data::new(UnsubscribeState {
+        let link_pages = web::Data::new(LinkPages {
             db: db.clone(),
+            brand,
             links: jobs.outreach.links.clone(),
         });
         let callbacks = web::Data::new(CallbackState {
@@ -107,7 +115,7 @@ impl Application {
                 .wrap(from_fn(requests::request))
                 .wrap(TracingLogger::<requests::RequestSpan>::new())
                 .app_data(state.clone())
-                .app_data(unsubscribe.clone())
+                .app_data(link_pages.clone())
                 .app_data(callbacks.clone())
                 .app_data(metrics.clone())
                 .app_data(probe_db.clone())
@@ -116,6 +124,7 @@ impl Application {
                 .configure(transport::routes)
                 .configure(crate::http::unsubscribe::routes)
                 .configure(crate::http::preferences::routes)
+                .configure(crate::http::confirmation::routes)
                 .configure(crate::http::callbacks::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)

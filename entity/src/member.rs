@@ -54,6 +54,9 @@ pub struct Model {
     pub frequency: Frequency,
     /// No marketing message until then (the member paused them).
     pub paused_until: Option<DateTimeUtc>,
+    /// When the member asked for marketing email, under double opt-in, and has yet to confirm
+    /// it from their mailbox (whole milliseconds: the confirmation link names it).
+    pub email_confirmation_requested_at: Option<DateTimeUtc>,
     pub status: MemberStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -102,7 +102,7 @@ impl Topic {
             CampaignKind::Holiday => Some(Self::Holidays),
             CampaignKind::NewArrivals => Some(Self::NewArrivals),
             CampaignKind::Custom | CampaignKind::Winback => Some(Self::Offers),
-            CampaignKind::PointsExpiry => None,
+            CampaignKind::PointsExpiry | CampaignKind::EmailConfirmation => None,
         }
     }
 }
@@ -313,6 +313,9 @@ vocabulary! {
         Winback = "winback",
         /// The notice before a member's points lapse.
         PointsExpiry = "points_expiry",
+        /// Not a campaign but a message the outbox sends all the same: the email asking a member
+        /// to confirm they want marketing email (double opt-in). No campaign has this kind.
+        EmailConfirmation = "email_confirmation",
     }
 }
 

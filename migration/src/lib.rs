@@ -25,6 +25,7 @@ mod m20261205_000021_staff_can_be_disabled;
 mod m20261205_000022_points_expiry_notice_job;
 mod m20261206_000023_channels;
 mod m20261206_000024_member_preferences;
+mod m20261206_000025_email_confirmation;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_points_expiry_notice_job::Migration),
             Box::new(m20261206_000023_channels::Migration),
             Box::new(m20261206_000024_member_preferences::Migration),
+            Box::new(m20261206_000025_email_confirmation::Migration),
         ]
     }
 }

@@ -232,7 +232,9 @@ impl MeMutation {
             source: Some("app"),
             wording: input.consent_wording.as_deref(),
         };
-        Ok(Member(preferences::save(db, viewer, &own, &choice, consent).await?))
+        Ok(Member(
+            preferences::save(db, brand(ctx)?, viewer, &own, &choice, consent).await?,
+        ))
     }
 }
 

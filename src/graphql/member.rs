@@ -85,6 +85,11 @@ impl Member {
     async fn email_consent(&self) -> bool {
         self.0.email_consent
     }
+    /// Email consent was asked for and awaits the member's confirmation from their mailbox
+    /// (the brand's double opt-in); `emailConsent` stays false until then.
+    async fn email_consent_pending(&self) -> bool {
+        self.0.email_confirmation_requested_at.is_some()
+    }
     async fn consent_source(&self) -> Option<&str> {
         self.0.consent_source.as_deref()
     }
@@ -311,6 +316,7 @@ const FIELD_COLUMNS: &[(&str, &[member::Column])] = {
         ("locale", &[Locale]),
         ("timeZone", &[TimeZone]),
         ("emailConsent", &[EmailConsent]),
+        ("emailConsentPending", &[EmailConfirmationRequestedAt]),
         ("consentSource", &[ConsentSource]),
         ("consentAt", &[ConsentAt]),
         ("smsConsent", &[SmsConsent]),
@@ -492,7 +498,15 @@ impl MemberMutation {
         source: Option<String>,
     ) -> async_graphql::Result<Member> {
         Ok(Member(
-            service::set_email_consent(db(ctx)?, viewer(ctx)?, &member_no, granted, source.as_deref()).await?,
+            service::set_email_consent(
+                db(ctx)?,
+                brand(ctx)?,
+                viewer(ctx)?,
+                &member_no,
+                granted,
+                source.as_deref(),
+            )
+            .await?,
         ))
     }
 
@@ -504,7 +518,7 @@ impl MemberMutation {
         username: Option<String>,
     ) -> async_graphql::Result<Member> {
         Ok(Member(
-            service::assign_associate(db(ctx)?, viewer(ctx)?, &member_no, username.as_deref()).await?,
+            service::assign_associate(db(ctx)?, brand(ctx)?, viewer(ctx)?, &member_no, username.as_deref()).await?,
         ))
     }
 

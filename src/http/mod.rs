@@ -3,6 +3,7 @@
 //! passes, and the other endpoints (probes, /metrics, the console, unsubscribe pages), so
 //! `graphql/` holds only the schema and `http/` everything that speaks HTTP.
 pub mod callbacks;
+pub mod confirmation;
 pub mod console;
 pub mod documents;
 pub mod health;

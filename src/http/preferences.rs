@@ -9,7 +9,7 @@ use entity::vocabulary::{Channel, Frequency, Topic};
 use sea_orm::EntityTrait;
 
 use crate::auth::Viewer;
-use crate::http::unsubscribe::{page, UnsubscribeState};
+use crate::http::unsubscribe::{page, LinkPages};
 use crate::service::member::Consent;
 use crate::service::preferences::{self, Choice, PAUSE_DAYS};
 
@@ -23,7 +23,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/preferences/{token}", web::post().to(save));
 }
 
-async fn show(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> HttpResponse {
+async fn show(state: web::Data<LinkPages>, token: web::Path<String>) -> HttpResponse {
     match member_of(&state, &token).await {
         Ok(member) => form(&state, &member, None),
         Err(response) => response,
@@ -31,7 +31,7 @@ async fn show(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> H
 }
 
 async fn save(
-    state: web::Data<UnsubscribeState>,
+    state: web::Data<LinkPages>,
     token: web::Path<String>,
     fields: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
@@ -44,7 +44,16 @@ async fn save(
         source: Some("preference page"),
         wording: Some(WORDING),
     };
-    match preferences::save(&state.db, &Viewer::member(&member), &member, &choice, consent).await {
+    match preferences::save(
+        &state.db,
+        &state.brand,
+        &Viewer::member(&member),
+        &member,
+        &choice,
+        consent,
+    )
+    .await
+    {
         Ok(saved) => form(&state, &saved, Some("已保存 · Saved")),
         Err(error) => {
             tracing::error!(?error, member_id = member.id, "saving preferences failed");
@@ -58,7 +67,7 @@ async fn save(
 }
 
 /// The member a token names, or the page that says the link is not valid.
-async fn member_of(state: &UnsubscribeState, token: &str) -> Result<member::Model, HttpResponse> {
+async fn member_of(state: &LinkPages, token: &str) -> Result<member::Model, HttpResponse> {
     let invalid = || {
         page(
             StatusCode::BAD_REQUEST,
@@ -93,7 +102,7 @@ fn choice(fields: &[(String, String)]) -> Choice {
     }
 }
 
-fn form(state: &UnsubscribeState, member: &member::Model, notice: Option<&str>) -> HttpResponse {
+fn form(state: &LinkPages, member: &member::Model, notice: Option<&str>) -> HttpResponse {
     let muted = preferences::muted(member);
     let check = |on: bool| if on { " checked" } else { "" };
     let topics: String = Topic::ALL
@@ -130,13 +139,16 @@ fn form(state: &UnsubscribeState, member: &member::Model, notice: Option<&str>) 
         })
         .collect();
     let bound = member.wechat_openid.is_some() || member.wechat_mini_openid.is_some();
-    let channels = [
-        (
-            Channel::Email,
-            "邮件 · Email",
-            member.email.is_some(),
-            member.email_consent,
+    // Asked for and awaiting confirmation (double opt-in): ticked, since the member wants it.
+    let (email, email_wanted) = match member.email_confirmation_requested_at {
+        Some(_) => (
+            "邮件（待确认，请查收确认邮件） · Email (awaiting your confirmation: check your inbox)",
+            true,
         ),
+        None => ("邮件 · Email", member.email_consent),
+    };
+    let channels = [
+        (Channel::Email, email, member.email.is_some(), email_wanted),
         (Channel::Sms, "短信 · SMS", member.phone.is_some(), member.sms_consent),
         (Channel::Wechat, "微信 · WeChat", bound, member.wechat_consent),
     ];

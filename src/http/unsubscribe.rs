@@ -3,15 +3,18 @@
 //! comes from the page's button or from a mail client's List-Unsubscribe-Post.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use jobs::outreach::unsubscribe::{UnsubscribeLinks, PREVIEW_TOKEN};
+use jobs::outreach::links::{SignedLinks, PREVIEW_TOKEN};
 use sea_orm::DatabaseConnection;
 
+use crate::brand::Brand;
 use crate::error::AppError;
 use crate::service::outreach;
 
-pub struct UnsubscribeState {
+/// What the pages behind a message's links need: unsubscribe, preferences, confirmation.
+pub struct LinkPages {
     pub db: DatabaseConnection,
-    pub links: UnsubscribeLinks,
+    pub brand: Brand,
+    pub links: SignedLinks,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -20,7 +23,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/unsubscribe/{token}", web::post().to(unsubscribe));
 }
 
-async fn confirm_page(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> HttpResponse {
+async fn confirm_page(state: web::Data<LinkPages>, token: web::Path<String>) -> HttpResponse {
     let Some(member_id) = state.links.verify(&token) else {
         return invalid_link(&token);
     };
@@ -39,7 +42,7 @@ async fn confirm_page(state: web::Data<UnsubscribeState>, token: web::Path<Strin
     )
 }
 
-async fn unsubscribe(state: web::Data<UnsubscribeState>, token: web::Path<String>) -> HttpResponse {
+async fn unsubscribe(state: web::Data<LinkPages>, token: web::Path<String>) -> HttpResponse {
     let Some(member_id) = state.links.verify(&token) else {
         return invalid_link(&token);
     };

@@ -108,7 +108,7 @@ fn parse_member(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<MemberRow>
 
 /// Consent changed by an import.
 const IMPORTED: Consent<'static> = Consent {
-    source: Some("import"),
+    source: Some(consent::IMPORT),
     wording: None,
 };
 
@@ -165,7 +165,7 @@ async fn store_members(
         }
         match known.get(&member_no) {
             Some(current) if members::changed_columns(current, &valid.row).is_empty() => report.unchanged += 1,
-            Some(current) => match members::save_changes(db, &cli, current, valid.row, IMPORTED).await {
+            Some(current) => match members::save_changes(db, brand, &cli, current, valid.row, IMPORTED).await {
                 Ok(_) => report.updated += 1,
                 Err(AppError::Internal(cause)) => return Err(cause),
                 Err(rejection) => report.rejected.push((line, rejection.message())),
@@ -188,7 +188,7 @@ async fn store_members(
         })
         .collect();
     report.added += sql::insert_chunked(db, new_rows, on_conflict).await?;
-    consent::record_added(db, &added, "import").await?;
+    consent::record_added(db, &added, consent::IMPORT).await?;
     let detail = serde_json::json!({ "fromLine": lines.first, "added": report.added - added_before });
     audit::record(db, &cli, "members.import", None, detail).await?;
     Ok(())

@@ -62,7 +62,7 @@ pub async fn create(
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
     let kind = fields.kind.unwrap_or(CampaignKind::Custom);
-    if kind.is_built_in() {
+    if !matches!(kind, CampaignKind::Custom | CampaignKind::NewArrivals) {
         return Err(AppError::field(
             "input.kind",
             "a new campaign is CUSTOM or NEW_ARRIVALS",

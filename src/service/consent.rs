@@ -16,6 +16,11 @@ const CONSENTS: [(Channel, member::Column); 3] = [
     (Channel::Wechat, member::Column::WechatConsent),
 ];
 
+/// The source of consent brought by an import: consent the brand already holds.
+pub const IMPORT: &str = "import";
+/// The source of email consent the member confirmed from their mailbox.
+pub const DOUBLE_OPT_IN: &str = "double opt-in";
+
 /// How many records a profile shows.
 const SHOWN: u64 = 50;
 

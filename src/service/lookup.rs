@@ -247,6 +247,7 @@ fn unread_profile() -> member::Model {
         muted_topics: None,
         frequency: entity::vocabulary::Frequency::Normal,
         paused_until: None,
+        email_confirmation_requested_at: None,
         status: MemberStatus::Active,
         created_at: DateTime::UNIX_EPOCH,
         updated_at: DateTime::UNIX_EPOCH,

@@ -4,6 +4,7 @@ pub mod app_key;
 pub mod audit;
 pub mod call_list;
 pub mod campaign;
+pub mod confirmation;
 pub mod consent;
 pub mod feedback;
 pub mod lookup;

@@ -7,6 +7,7 @@ use entity::vocabulary::{Channel, Frequency, Topic};
 use sea_orm::{ConnectionTrait, Set, TransactionTrait};
 
 use crate::auth::Viewer;
+use crate::brand::Brand;
 use crate::error::AppResult;
 use crate::service::member::{self as members, Consent};
 
@@ -34,6 +35,7 @@ pub fn muted(member: &member::Model) -> Vec<Topic> {
 /// Saves a choice, with the consent it changes recorded from `source`, shown `wording`.
 pub async fn save(
     conn: &(impl ConnectionTrait + TransactionTrait),
+    brand: &Brand,
     viewer: &Viewer,
     current: &member::Model,
     choice: &Choice,
@@ -69,5 +71,5 @@ pub async fn save(
             changes.wechat_consent = Set(wants(Channel::Wechat));
         }
     }
-    members::save_changes(conn, viewer, current, changes, consent).await
+    members::save_changes(conn, brand, viewer, current, changes, consent).await
 }

@@ -53,7 +53,7 @@ export const Member = graphql(`
   query Member($memberNo: String!) {
     member(memberNo: $memberNo) {
       memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt
-      interests locale timeZone emailConsent consentSource consentAt smsConsent wechatConsent wechatBound
+      interests locale timeZone emailConsent emailConsentPending consentSource consentAt smsConsent wechatConsent wechatBound
       status pointsBalance tier
       consents { channel granted source wording recordedAt }
       store { code name }

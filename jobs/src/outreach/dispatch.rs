@@ -23,9 +23,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use entity::vocabulary::{Channel, OutboxStatus};
+use entity::vocabulary::{CampaignKind, Channel, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
 
@@ -38,7 +38,7 @@ use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
 use super::suppression::Suppressions;
-use super::template::{self, MailContext, Templates};
+use super::template::{self, MailContext, Occasion, Templates, CONFIRMATION_KIND};
 use super::transport::Accepted;
 use super::wechat::WechatKind;
 use crate::calendar::local_hour;
@@ -387,6 +387,9 @@ impl Batch<'_> {
             recipient.time_zone.parse::<Tz>().unwrap_or(brand_zone),
         );
         let today = now.with_timezone(&zone).date_naive();
+        if row.kind == CampaignKind::EmailConfirmation {
+            return self.confirmation(row, recipient, locale, today);
+        }
         let occasion = self.pass.content.occasion(row, &locale).map_err(Outcome::Suppressed)?;
         if let Some(reason) = recipient.preferences.refuse(row.kind, now) {
             return Err(Outcome::Suppressed(reason));
@@ -431,6 +434,38 @@ impl Batch<'_> {
             kind,
             locale,
             channel,
+            address,
+        })
+    }
+}
+
+impl Batch<'_> {
+    /// The email that confirms a member's email consent goes out at once, whatever their
+    /// preferences, the cap or the hour (they have just asked for it), to the address it
+    /// confirms, while their request stands.
+    fn confirmation(
+        &self,
+        row: &Row,
+        recipient: &Recipient,
+        locale: String,
+        today: NaiveDate,
+    ) -> Result<Letter, Outcome> {
+        let outreach = &*self.pass.ctx.outreach;
+        let asked_at = row.occurrence.parse().ok().and_then(DateTime::from_timestamp_millis);
+        let asked_at = asked_at.ok_or_else(|| permanent(format!("occurrence {:?} names no time", row.occurrence)))?;
+        let address = recipient.confirmation_address(asked_at).map_err(Outcome::Suppressed)?;
+        let url = outreach.links.confirmation_url(row.member_id, &address, asked_at);
+        Ok(Letter {
+            kind: CONFIRMATION_KIND.to_owned(),
+            context: MailContext::new(
+                &outreach.config.brand_name,
+                recipient.member.clone(),
+                Occasion::Confirmation { url },
+                today,
+                outreach.links.links(row.member_id),
+            ),
+            locale,
+            channel: Channel::Email,
             address,
         })
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 mod deliver;
 pub mod dispatch;
+pub mod links;
 pub mod mailer;
 pub mod outbox;
 pub mod reach;
@@ -20,7 +21,6 @@ pub mod smtp;
 pub mod suppression;
 pub mod template;
 pub mod transport;
-pub mod unsubscribe;
 pub mod wechat;
 
 use std::path::PathBuf;
@@ -30,13 +30,13 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 pub use config::OutreachConfig;
+use links::SignedLinks;
 use mailer::Mailer;
 use sms::{SmsConfig, SmsSender};
-use unsubscribe::UnsubscribeLinks;
 use wechat::{Wechat, WechatConfig};
 
-/// What the outreach jobs share: configuration, the senders of each channel and the unsubscribe
-/// link signer.
+/// What the outreach jobs share: configuration, the senders of each channel and the signer of
+/// the links messages carry.
 pub struct Outreach {
     pub config: OutreachConfig,
     pub mailer: Mailer,
@@ -46,7 +46,7 @@ pub struct Outreach {
     pub sms: Option<Bounded<SmsSender>>,
     /// None until an Official Account or a mini-program is configured.
     pub wechat: Option<Bounded<Wechat>>,
-    pub links: UnsubscribeLinks,
+    pub links: SignedLinks,
     pub from: Mailbox,
 }
 
@@ -70,7 +70,7 @@ impl<S> Bounded<S> {
 }
 
 impl Outreach {
-    /// `secret` signs unsubscribe links; `default_folder` takes .eml files when no SMTP server is
+    /// `secret` signs the links messages carry; `default_folder` takes .eml files when no SMTP server is
     /// configured; WeChat keeps its access token in `db`.
     pub fn new(
         config: OutreachConfig,
@@ -90,7 +90,7 @@ impl Outreach {
             email_slots: Semaphore::new(smtp),
             sms: SmsSender::new(sms, &config.public_url)?.map(|s| Bounded::new(s, sms.connections)),
             wechat: Wechat::new(wechat, db)?.map(|w| Bounded::new(w, wechat.connections)),
-            links: UnsubscribeLinks::new(secret, &config.public_url),
+            links: SignedLinks::new(secret, &config.public_url),
             from,
             config,
         })

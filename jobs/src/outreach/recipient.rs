@@ -26,6 +26,8 @@ pub struct Recipient {
     /// Marketing messages sent to them on any channel, or being sent: in the last day, or the last
     /// week for a member who asked for fewer.
     pub recent_sends: Vec<DateTime<Utc>>,
+    /// When they asked for marketing email and are yet to confirm it (double opt-in).
+    pub email_confirmation_requested_at: Option<DateTime<Utc>>,
 }
 
 /// A member's choice of topics and frequency.
@@ -65,6 +67,25 @@ impl Recipient {
             .map(str::to_owned)
             .or_else(|| self.suppressed.get(&channel).cloned())
     }
+
+    /// The address the confirmation of the email consent asked for at `asked_at` goes to;
+    /// consent is what it asks for, so only the request and the address are checked.
+    pub fn confirmation_address(&self, asked_at: DateTime<Utc>) -> Result<String, String> {
+        if self.status != MemberStatus::Active {
+            return Err("the member was erased".to_owned());
+        }
+        let asked = self.email_confirmation_requested_at.map(|at| at.timestamp_millis());
+        if asked != Some(asked_at.timestamp_millis()) {
+            return Err("the request was confirmed, withdrawn or replaced since".to_owned());
+        }
+        if let Some(reason) = self.suppressed.get(&Channel::Email) {
+            return Err(reason.clone());
+        }
+        self.addresses
+            .email
+            .clone()
+            .ok_or_else(|| "no email address".to_owned())
+    }
 }
 
 /// Everything about these members in four statements: profile with tier, store and points
@@ -78,7 +99,7 @@ pub async fn load(
     let sql = format!(
         "SELECT m.id, m.member_no, m.name, m.email, m.phone, m.wechat_openid, m.wechat_mini_openid, \
            m.email_consent, m.sms_consent, m.wechat_consent, m.locale, m.time_zone, m.status, \
-           m.muted_topics, m.frequency, m.paused_until, \
+           m.muted_topics, m.frequency, m.paused_until, m.email_confirmation_requested_at, \
            mm.tier, s.name AS store_name, \
            (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM points_ledger p WHERE p.member_id = m.id) AS points \
          FROM members m LEFT JOIN member_metrics mm ON mm.member_id = m.id \
@@ -120,16 +141,18 @@ pub async fn load(
                     paused_until: r.try_get("", "paused_until")?,
                 },
                 recent_sends: Vec::new(),
+                email_confirmation_requested_at: r.try_get("", "email_confirmation_requested_at")?,
             },
         );
     }
     mark_suppressed(db, &mut recipients).await?;
     // Sent, or being sent: a queued row with `sent_at` is a send its dispatcher reserved, and
-    // counts while that dispatcher is alive (see `dispatch`).
+    // counts while that dispatcher is alive (see `dispatch`). A confirmation is not marketing.
     let (queued, sent) = (OutboxStatus::Queued, OutboxStatus::Sent);
+    let confirmation = CampaignKind::EmailConfirmation;
     let sql = format!(
         "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) \
-           AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer}))) \
+           AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer}))) AND o.kind <> '{confirmation}' \
            AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
         live = held_by_live_dispatcher("$2"),
         fewer = fewer_ids(&recipients),

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 
-use super::unsubscribe::Links;
+use super::links::{Links, CONFIRMATION_DAYS};
 
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
 pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"];
@@ -56,8 +56,13 @@ macro_rules! shipped {
     };
 }
 
-/// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE.
-const BUILTINS: [(&str, &str, [&str; 3]); 8] = [
+/// The kind of the email that asks a member to confirm their email consent (double opt-in):
+/// shipped, and not edited, since what it says is part of the proof of consent.
+pub const CONFIRMATION_KIND: &str = "email_confirmation";
+
+/// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE, and the
+/// confirmation.
+const BUILTINS: [(&str, &str, [&str; 3]); 10] = [
     shipped!("birthday", "zh-CN"),
     shipped!("birthday", "en"),
     shipped!("holiday", "zh-CN"),
@@ -66,6 +71,8 @@ const BUILTINS: [(&str, &str, [&str; 3]); 8] = [
     shipped!("winback", "en"),
     shipped!("points_expiry", "zh-CN"),
     shipped!("points_expiry", "en"),
+    shipped!("email_confirmation", "zh-CN"),
+    shipped!("email_confirmation", "en"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +116,8 @@ pub struct MailContext {
     pub unsubscribe_url: String,
     /// The member's preference page: topics, frequency, channels.
     pub preferences_url: String,
+    /// Only for the confirmation of email consent.
+    pub confirmation: Option<ConfirmationContext>,
 }
 
 /// What a message tells of beyond the member, as its sender knows it.
@@ -125,6 +134,10 @@ pub enum Occasion {
     PointsLapse {
         last_day: NaiveDate,
     },
+    /// The member asked for marketing email: the link that confirms it.
+    Confirmation {
+        url: String,
+    },
 }
 
 impl Occasion {
@@ -133,7 +146,7 @@ impl Occasion {
         match self {
             Self::Holiday { date, .. } => Some(*date),
             Self::PointsLapse { last_day } => Some(*last_day),
-            Self::Nothing => None,
+            Self::Nothing | Self::Confirmation { .. } => None,
         }
     }
 }
@@ -143,9 +156,15 @@ impl MailContext {
     /// member's own date in their zone.
     pub fn new(brand: &str, member: MemberContext, occasion: Occasion, today: NaiveDate, links: Links) -> Self {
         let days_until = |date: NaiveDate| (date - today).num_days();
-        let (mut holiday, mut points_expiry) = (None, None);
+        let (mut holiday, mut points_expiry, mut confirmation) = (None, None, None);
         match occasion {
             Occasion::Nothing => {}
+            Occasion::Confirmation { url } => {
+                confirmation = Some(ConfirmationContext {
+                    url,
+                    days: CONFIRMATION_DAYS,
+                });
+            }
             Occasion::Holiday { key, name, date } => {
                 holiday = Some(HolidayContext {
                     key,
@@ -168,8 +187,16 @@ impl MailContext {
             points_expiry,
             unsubscribe_url: links.unsubscribe,
             preferences_url: links.preferences,
+            confirmation,
         }
     }
+}
+
+/// The link that confirms email consent, and how many days it works.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfirmationContext {
+    pub url: String,
+    pub days: i64,
 }
 
 /// When some of the member's points lapse: at the end of `last_day`.
@@ -293,8 +320,8 @@ impl Templates {
     }
 }
 
-/// The template context. The unsubscribe URL is ours, not the member's, and is marked safe so
-/// an `href` carries it verbatim instead of entity-escaped (some mail clients do not decode those).
+/// The template context. The links are ours, not the member's, and are marked safe so an `href`
+/// carries them verbatim instead of entity-escaped (some mail clients do not decode those).
 pub(super) fn context_value(ctx: &MailContext) -> Value {
     minijinja::context! {
         brand => ctx.brand,
@@ -303,6 +330,10 @@ pub(super) fn context_value(ctx: &MailContext) -> Value {
         points_expiry => Value::from_serialize(&ctx.points_expiry),
         unsubscribe_url => Value::from_safe_string(ctx.unsubscribe_url.clone()),
         preferences_url => Value::from_safe_string(ctx.preferences_url.clone()),
+        confirmation => ctx.confirmation.as_ref().map(|c| minijinja::context! {
+            url => Value::from_safe_string(c.url.clone()),
+            days => c.days,
+        }),
     }
 }
 
@@ -608,7 +639,31 @@ mod tests {
             }),
             unsubscribe_url: "https://patron.example/unsubscribe/42.abcDEF".to_owned(),
             preferences_url: "https://patron.example/preferences/42.abcDEF".to_owned(),
+            confirmation: (kind == CONFIRMATION_KIND).then(|| ConfirmationContext {
+                url: "https://patron.example/confirm/42.1796000000123.abc&DEF".to_owned(),
+                days: CONFIRMATION_DAYS,
+            }),
         }
+    }
+
+    #[test]
+    fn the_confirmation_carries_its_link_verbatim_in_both_locales() {
+        let templates = Templates::new([]).unwrap();
+        for locale in LOCALES {
+            let ctx = context(CONFIRMATION_KIND, "Ann Lee");
+            let out = templates.render(CONFIRMATION_KIND, locale, &ctx).unwrap().unwrap();
+            let url = &ctx.confirmation.as_ref().unwrap().url;
+            assert!(!out.subject.is_empty() && !out.subject.contains('\n'), "{locale}");
+            assert!(
+                out.text.contains(url.as_str()) && out.text.contains("Ann Lee"),
+                "{locale}: {}",
+                out.text
+            );
+            assert!(out.html.contains(&format!("href=\"{url}\"")), "{locale}: {}", out.html);
+            assert!(out.text.contains('7'), "{locale}: says how long the link works");
+        }
+        // Not a kind marketing edits.
+        assert!(validate(CONFIRMATION_KIND, &builtin(CONFIRMATION_KIND, "en").unwrap()).is_err());
     }
 
     fn source(subject: &str, text: &str, html: &str) -> TemplateSource {

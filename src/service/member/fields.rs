@@ -33,6 +33,8 @@ pub struct MemberFields {
     pub interests: Option<Vec<String>>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
+    /// Marketing email to `email`. Under the brand's double opt-in, granting it emails the member
+    /// a confirmation link and it takes effect once they confirm (`emailConsentPending` till then).
     pub email_consent: Option<bool>,
     /// Marketing text messages to `phone`.
     pub sms_consent: Option<bool>,

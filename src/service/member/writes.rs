@@ -16,7 +16,7 @@ use super::{MemberFields, ValidFields};
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, consent, staff, store};
+use crate::service::{audit, confirmation, consent, staff, store};
 use crate::validate;
 
 /// Resolves the store code and referrer of validated fields into ids on the row.
@@ -66,12 +66,16 @@ pub async fn create(
         ));
     }
     let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
+    let asked = confirmation::hold(brand, None, &mut row, fields.consent_source.as_deref());
     stamp_consent(&mut row, fields.consent_source.as_deref(), "api");
     let consents = consent::changes(&row);
     let txn = conn.begin().await?;
     let created = row.insert(&txn).await?;
     let source = fields.consent_source.as_deref().unwrap_or("api");
     consent::record(&txn, created.id, &consents, source, fields.consent_wording.as_deref()).await?;
+    if let Some(asked_at) = asked {
+        confirmation::queue(&txn, created.id, asked_at).await?;
+    }
     audit::record(&txn, viewer, "member.create", Some(&member_no), serde_json::Value::Null).await?;
     txn.commit().await?;
     Ok(created)
@@ -114,7 +118,7 @@ pub async fn update(
         source: fields.consent_source.as_deref(),
         wording: fields.consent_wording.as_deref(),
     };
-    save_changes(conn, viewer, &current, valid.row, consent).await
+    save_changes(conn, brand, viewer, &current, valid.row, consent).await
 }
 
 /// Refuses a change of phone, email or address the viewer sees masked: they would overwrite
@@ -166,9 +170,11 @@ pub struct Consent<'a> {
 }
 
 /// Writes the columns of `changes` that differ from `current`, with an audit entry naming them
-/// and a consent record for each channel whose consent changed.
+/// and a consent record for each channel whose consent changed; email consent waits for the
+/// member's confirmation under the brand's double opt-in.
 pub async fn save_changes(
     conn: &(impl ConnectionTrait + TransactionTrait),
+    brand: &Brand,
     viewer: &Viewer,
     current: &member::Model,
     mut changes: member::ActiveModel,
@@ -176,6 +182,7 @@ pub async fn save_changes(
 ) -> AppResult<member::Model> {
     check_consent(&changes, Some(current))?;
     release_associate_on_move(conn, current, &mut changes).await?;
+    let asked = confirmation::hold(brand, Some(current), &mut changes, given.source);
     let changed = changed_columns(current, &changes);
     if changed.is_empty() {
         return Ok(current.clone());
@@ -195,6 +202,9 @@ pub async fn save_changes(
     let updated = changes.update(&txn).await?;
     let source = given.source.unwrap_or("api");
     consent::record(&txn, current.id, &consents, source, given.wording).await?;
+    if let Some(asked_at) = asked {
+        confirmation::queue(&txn, current.id, asked_at).await?;
+    }
     audit::record(
         &txn,
         viewer,
@@ -210,6 +220,7 @@ pub async fn save_changes(
 /// Records consent or its withdrawal, with its source.
 pub async fn set_email_consent(
     conn: &(impl ConnectionTrait + TransactionTrait),
+    brand: &Brand,
     viewer: &Viewer,
     member_no: &str,
     granted: bool,
@@ -222,12 +233,13 @@ pub async fn set_email_consent(
         ..Default::default()
     };
     let consent = Consent { source, wording: None };
-    save_changes(conn, viewer, &current, changes, consent).await
+    save_changes(conn, brand, viewer, &current, changes, consent).await
 }
 
 /// Assigns (or with `None`, unassigns) the associate responsible for a member ("专人负责").
 pub async fn assign_associate(
     conn: &(impl ConnectionTrait + TransactionTrait),
+    brand: &Brand,
     viewer: &Viewer,
     member_no: &str,
     username: Option<&str>,
@@ -256,7 +268,7 @@ pub async fn assign_associate(
         assigned_associate_id: Set(associate),
         ..Default::default()
     };
-    save_changes(conn, viewer, &current, changes, Consent::default()).await
+    save_changes(conn, brand, viewer, &current, changes, Consent::default()).await
 }
 
 /// Refuses a change to an erased member.
@@ -293,6 +305,7 @@ pub async fn erase(
         interests: Set(None),
         assigned_associate_id: Set(None),
         email_consent: Set(false),
+        email_confirmation_requested_at: Set(None),
         sms_consent: Set(false),
         wechat_consent: Set(false),
         wechat_openid: Set(None),

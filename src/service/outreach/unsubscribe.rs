@@ -9,8 +9,9 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, consent};
 
-/// Withdraws a member's email consent at once and suppresses the address; no login, the signed
-/// link is the proof. Idempotent: a second click changes nothing.
+/// Withdraws a member's email consent (or their request for it, awaiting confirmation) at once
+/// and suppresses the address; no login, the signed link is the proof. Idempotent: a second
+/// click changes nothing.
 pub async fn unsubscribe(conn: &(impl ConnectionTrait + TransactionTrait), member_id: i64) -> AppResult<member::Model> {
     let txn = conn.begin().await?;
     let current = member::Entity::find_by_id(member_id)
@@ -20,13 +21,14 @@ pub async fn unsubscribe(conn: &(impl ConnectionTrait + TransactionTrait), membe
     if let Some(email) = &current.email {
         suppression::suppress(&txn, &[email.as_str()], suppression::UNSUBSCRIBED).await?;
     }
-    if !current.email_consent {
+    if !current.email_consent && current.email_confirmation_requested_at.is_none() {
         txn.commit().await?;
         return Ok(current);
     }
     let updated = member::ActiveModel {
         id: ActiveValue::Unchanged(current.id),
         email_consent: Set(false),
+        email_confirmation_requested_at: Set(None),
         consent_source: Set(Some("unsubscribe-link".to_owned())),
         consent_at: Set(Some(Utc::now())),
         updated_at: Set(Utc::now()),
@@ -34,7 +36,9 @@ pub async fn unsubscribe(conn: &(impl ConnectionTrait + TransactionTrait), membe
     }
     .update(&txn)
     .await?;
-    consent::record(&txn, current.id, &[(Channel::Email, false)], "unsubscribe link", None).await?;
+    if current.email_consent {
+        consent::record(&txn, current.id, &[(Channel::Email, false)], "unsubscribe link", None).await?;
+    }
     let viewer = Viewer::member(&current);
     audit::record(
         &txn,

@@ -73,6 +73,11 @@ export type CampaignInput = {
 export type CampaignKind =
   | 'BIRTHDAY'
   | 'CUSTOM'
+  /**
+   * Not a campaign but a message the outbox sends all the same: the email asking a member
+   * to confirm they want marketing email (double opt-in). No campaign has this kind.
+   */
+  | 'EMAIL_CONFIRMATION'
   | 'HOLIDAY'
   /** New products in a category, for members interested in it or who bought in it lately. */
   | 'NEW_ARRIVALS'
@@ -427,7 +432,7 @@ export type MemberQueryVariables = Exact<{
 }>;
 
 
-export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
+export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, emailConsentPending: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
 
 export type MemberOutreachQueryVariables = Exact<{
   memberNo: string;
@@ -913,6 +918,7 @@ export const MemberDocument = new TypedDocumentString(`
     locale
     timeZone
     emailConsent
+    emailConsentPending
     consentSource
     consentAt
     smsConsent
