@@ -16,6 +16,10 @@
 //! for the message's kind. A channel that refuses the member at send time (WeChat: not a
 //! follower) leaves the row's preference and the next is tried.
 //!
+//! The email asking a member to confirm email consent (double opt-in) is not marketing: it goes
+//! at once to the address it confirms, past consent, preferences, the cap and quiet hours, while
+//! the member's request stands.
+//!
 //! The frequency cap holds across channels, dispatchers and replicas: a row about to be sent
 //! carries its reservation (`sent_at` while still queued), written in the same transaction that
 //! counted the member's recent sends with the members taken in turn, so no two dispatchers can
