@@ -1,67 +1,35 @@
 //! Starting an occurrence, the one queueing path of every campaign, built-in or not: the
 //! audience as it is at that moment (a snapshot), the control group held out and recorded,
 //! everyone else queued in the outbox (see [`start`] for what a crash leaves).
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use chrono_tz::Tz;
 use entity::vocabulary::{CampaignStatus, Channel, OutboxStatus};
 use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics};
-use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, Set, TransactionTrait, Value,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde::Serialize;
 
 use super::holdout;
 use super::schedule::{DueAt, Schedule};
-use crate::bulk::Table;
 use crate::outreach::outbox::OUTBOX;
 use crate::outreach::reach;
 use crate::segments::{self, AsOf, Filter, SegmentError};
-use crate::sql::statement;
+use crate::sql::{id_list, statement};
 use crate::JobContext;
 
-/// Members read per page of the snapshot.
-const PAGE: u64 = 5_000;
-
-pub(super) const RECIPIENTS: Table = Table::new(
-    "campaign_recipients",
-    &[
-        "occurrence_id",
-        "member_id",
-        "held_out",
-        "due_at",
-        "window_ends_at",
-        "expected_value_cents",
-    ],
-);
-
-/// One member's row of `RECIPIENTS`: the attribution window runs `attribution_days` from the
-/// member's due time.
-pub(super) fn recipient_row(
-    occurrence_id: i64,
-    member_id: i64,
-    held_out: bool,
-    due_at: DateTime<Utc>,
-    attribution_days: i32,
-    expected_value_cents: Option<i64>,
-) -> Vec<Value> {
-    vec![
-        occurrence_id.into(),
-        member_id.into(),
-        held_out.into(),
-        due_at.into(),
-        (due_at + Duration::days(i64::from(attribution_days))).into(),
-        expected_value_cents.into(),
-    ]
-}
+/// Members of the control group marked per statement (their ids are written into it).
+const HELD_PER_STATEMENT: usize = 10_000;
 
 /// What an occurrence's start did.
 #[derive(Debug, Serialize)]
 pub struct Started {
     pub campaign_id: i64,
     pub key: String,
-    /// Members who qualified at this start.
+    /// Members who qualified at this start and were not recorded before (a built-in's re-run
+    /// counts only whom it added).
     pub audience: u64,
     /// Of them, kept back as the control group.
     pub held_out: u64,
@@ -94,14 +62,14 @@ pub struct Plan<'a> {
     pub run_id: Option<i64>,
 }
 
-/// Starts `plan`: records the occurrence, pages through its audience in member order, records
-/// every member (sent to or held out) and queues the messages of those not held out. `None`
-/// when it had started already (and does not top up) or its audience no longer compiles.
+/// Starts `plan`: records the occurrence and every member of its audience (sent to or held
+/// out), and queues the messages of those not held out. `None` when it had started already (and
+/// does not top up) or its audience no longer compiles.
 ///
 /// A marketer's occurrence is one transaction: a crash leaves all of it or none, and a second
 /// replica's start is refused by the occurrence's key. A built-in's may be topped up by any
-/// later run, so each page commits on its own: the database's one writer (SQLite's) is never
-/// held for a whole audience, and what a crash leaves the next run completes.
+/// later run: its record stands on its own, and each run adds whom it did not have in one
+/// transaction of its own.
 pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>, DbErr> {
     if plan.tops_up {
         return fill(&ctx.db, ctx, plan).await;
@@ -251,102 +219,140 @@ struct Snapshot<'a> {
 }
 
 impl Snapshot<'_> {
-    /// Pages through the audience in member order, recording every member and queueing those
-    /// not held out, each page in a transaction of its own (a savepoint inside the
-    /// occurrence's); a member already recorded (a re-run) keeps their record and message.
-    async fn take(&self, conn: &impl TransactionTrait, audience: Condition) -> Result<Started, DbErr> {
+    /// Records every member of the audience not yet recorded, holds out the control group among
+    /// them and queues the messages of the rest: three set-based statements in one transaction
+    /// (a savepoint inside a marketer's occurrence), so a crash leaves all of it or none and the
+    /// rows never travel through here. A member already recorded (a re-run) keeps their record
+    /// and message.
+    async fn take<C>(&self, conn: &C, audience: Condition) -> Result<Started, DbErr>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
         let campaign = self.plan.campaign;
-        let mut counts = Started {
+        let txn = conn.begin().await?;
+        let added = self.record(&txn, audience).await?;
+        let held: Vec<i64> = added
+            .iter()
+            .copied()
+            .filter(|member| holdout::held_out(campaign.id, *member, campaign.holdout_basis_points))
+            .collect();
+        self.hold_out(&txn, &held).await?;
+        let queued = if added.is_empty() { 0 } else { self.queue(&txn).await? };
+        txn.commit().await?;
+        Ok(Started {
             campaign_id: campaign.id,
             key: self.plan.key.clone(),
-            audience: 0,
-            held_out: 0,
-            queued: 0,
-        };
-        let mut after_id = 0_i64;
-        loop {
-            let txn = conn.begin().await?;
-            let page = self.page(&txn, audience.clone(), after_id).await?;
-            let Some(last) = page.last() else { break };
-            after_id = last.0;
-            let (mut recipients, mut messages) = (Vec::new(), Vec::new());
-            for (member_id, zone, expected) in &page {
-                let held_out = holdout::held_out(campaign.id, *member_id, campaign.holdout_basis_points);
-                let zone = zone.parse::<Tz>().unwrap_or(self.ctx.time_zone);
-                let due_at = self.plan.due.for_zone(zone);
-                recipients.push(recipient_row(
-                    self.occurrence_id,
-                    *member_id,
-                    held_out,
-                    due_at,
-                    campaign.attribution_days,
-                    *expected,
-                ));
-                if held_out {
-                    counts.held_out += 1;
-                } else {
-                    messages.push(self.message(*member_id, due_at));
-                }
-            }
-            counts.audience += page.len() as u64;
-            RECIPIENTS
-                .insert(&txn, &recipients, " ON CONFLICT (occurrence_id, member_id) DO NOTHING")
-                .await?;
-            counts.queued += OUTBOX
-                .insert(&txn, &messages, " ON CONFLICT (dedupe_key) DO NOTHING")
-                .await?;
-            txn.commit().await?;
-        }
-        Ok(counts)
+            audience: added.len() as u64,
+            held_out: held.len() as u64,
+            queued,
+        })
     }
 
-    /// (member id, time zone, expected value in cents) after `after_id`.
-    async fn page(
-        &self,
-        txn: &DatabaseTransaction,
-        audience: Condition,
-        after_id: i64,
-    ) -> Result<Vec<(i64, String, Option<i64>)>, DbErr> {
-        let id = (member::Entity, member::Column::Id);
+    /// Records the audience's members not yet recorded, each due at the plan's time in their
+    /// zone; the ids of those it added.
+    async fn record(&self, txn: &DatabaseTransaction, audience: Condition) -> Result<Vec<i64>, DbErr> {
+        use entity::campaign_recipient::Column as R;
+        let (due, window_ends) = self.due_by_zone(txn).await?;
         let select = segments::matching(audience)
-            .column(id)
-            .column((member::Entity, member::Column::TimeZone))
+            .expr(Expr::val(self.occurrence_id))
+            .column((member::Entity, member::Column::Id))
+            .expr(Expr::val(false))
+            .expr(due)
+            .expr(window_ends)
             .column((metrics::Entity, metrics::Column::ExpectedValue365Cents))
-            .and_where(Expr::col(id).gt(after_id))
-            .order_by(id, sea_orm::sea_query::Order::Asc)
-            .limit(PAGE)
             .to_owned();
-        let rows = txn.query_all(txn.get_database_backend().build(&select)).await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get_by_index(0)?,
-                    row.try_get_by_index(1)?,
-                    row.try_get_by_index(2)?,
-                ))
-            })
-            .collect()
+        let insert = Query::insert()
+            .into_table(entity::campaign_recipient::Entity)
+            .columns([
+                R::OccurrenceId,
+                R::MemberId,
+                R::HeldOut,
+                R::DueAt,
+                R::WindowEndsAt,
+                R::ExpectedValueCents,
+            ])
+            .select_from(select)
+            .map_err(|err| DbErr::Custom(format!("recording recipients: {err}")))?
+            .on_conflict(
+                OnConflict::columns([R::OccurrenceId, R::MemberId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning_col(R::MemberId)
+            .to_owned();
+        let rows = txn.query_all(txn.get_database_backend().build(&insert)).await?;
+        rows.iter().map(|row| row.try_get_by_index(0)).collect()
     }
 
-    /// The outbox row of one member's message.
-    fn message(&self, member_id: i64, due_at: DateTime<Utc>) -> Vec<Value> {
+    /// When a member's message is due, and their attribution window ends, as SQL over their time
+    /// zone: the plan's time in each zone members have (a zone that does not parse is the
+    /// brand's).
+    async fn due_by_zone(&self, txn: &DatabaseTransaction) -> Result<(SimpleExpr, SimpleExpr), DbErr> {
+        let window = Duration::days(i64::from(self.plan.campaign.attribution_days));
+        let zones = txn
+            .query_all(statement(txn, "SELECT DISTINCT time_zone FROM members", Vec::new()))
+            .await?;
+        let brand_due = self.plan.due.for_zone(self.ctx.time_zone);
+        let (mut due, mut ends) = (CaseStatement::new(), CaseStatement::new());
+        let mut elsewhere = false;
+        for row in zones {
+            let name: String = row.try_get_by_index(0)?;
+            let at = self.plan.due.for_zone(name.parse::<Tz>().unwrap_or(self.ctx.time_zone));
+            if at != brand_due {
+                let in_zone = Expr::col((member::Entity, member::Column::TimeZone)).eq(name);
+                due = due.case(in_zone.clone(), Expr::val(at));
+                ends = ends.case(in_zone, Expr::val(at + window));
+                elsewhere = true;
+            }
+        }
+        if !elsewhere {
+            return Ok((Expr::val(brand_due).into(), Expr::val(brand_due + window).into()));
+        }
+        Ok((
+            due.finally(Expr::val(brand_due)).into(),
+            ends.finally(Expr::val(brand_due + window)).into(),
+        ))
+    }
+
+    /// Marks the control group among the members just recorded.
+    async fn hold_out(&self, txn: &DatabaseTransaction, held: &[i64]) -> Result<(), DbErr> {
+        for chunk in held.chunks(HELD_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE campaign_recipients SET held_out = TRUE WHERE occurrence_id = $1 AND member_id IN ({})",
+                id_list(chunk.iter().copied())
+            );
+            txn.execute(statement(txn, &sql, vec![self.occurrence_id.into()]))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a message for every recipient not held out; the outbox's dedupe key refuses the
+    /// ones a re-run had queued before. How many are new.
+    async fn queue(&self, txn: &DatabaseTransaction) -> Result<u64, DbErr> {
         let (plan, campaign) = (self.plan, self.plan.campaign);
-        vec![
-            format!("{}:{member_id}", plan.dedupe_prefix).into(),
+        let sql = format!(
+            "INSERT INTO outbox ({columns}) \
+             SELECT $1 || CAST(r.member_id AS TEXT), $2, $3, r.member_id, $4, r.due_at, $5, '{queued}', 0, $6, $7, $8, $9, $10 \
+             FROM campaign_recipients r WHERE r.occurrence_id = $11 AND NOT r.held_out \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+            columns = OUTBOX.columns.join(", "),
+            queued = OutboxStatus::Queued,
+        );
+        let values = vec![
+            format!("{}:", plan.dedupe_prefix).into(),
             campaign.kind.as_str().into(),
             plan.key.clone().into(),
-            member_id.into(),
             plan.holiday_key.clone().into(),
-            due_at.into(),
             plan.hold_quiet_hours.into(),
-            OutboxStatus::Queued.as_str().into(),
-            0_i32.into(),
             plan.run_id.into(),
             Utc::now().into(),
             campaign.id.into(),
             campaign.priority.into(),
             campaign.channels.clone().into(),
-        ]
+            self.occurrence_id.into(),
+        ];
+        Ok(txn.execute(statement(txn, &sql, values)).await?.rows_affected())
     }
 }
 
