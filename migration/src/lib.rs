@@ -26,6 +26,7 @@ mod m20261205_000022_points_expiry_notice_job;
 mod m20261206_000023_channels;
 mod m20261206_000024_member_preferences;
 mod m20261206_000025_email_confirmation;
+mod m20261207_000026_bulk_tables_without_foreign_keys;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_channels::Migration),
             Box::new(m20261206_000024_member_preferences::Migration),
             Box::new(m20261206_000025_email_confirmation::Migration),
+            Box::new(m20261207_000026_bulk_tables_without_foreign_keys::Migration),
         ]
     }
 }
