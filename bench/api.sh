@@ -4,8 +4,9 @@
 # - the member lookup over GraphQL at 32 connections, beside a bare actix-web handler doing the
 #   same lookup in one SQL statement (bench/baseline) on the same database in the same run, and
 #   Patron's share of the baseline's throughput;
-# - three member lists at 16 connections (first page): unfiltered; Shanghai A/B members by CLV;
-#   the segments benchmark's scenario as a segment preview; and page 500 of the CLV list;
+# - member lists at 16 connections (first page): unfiltered; Shanghai A/B members by CLV, without
+#   and with its totalCount; the segments benchmark's scenario as a segment preview; and page 500
+#   of the CLV list;
 # - the CLV list's totalCount asked alone (median of 5).
 # SIZES="100000" DATABASES=sqlite bench/api.sh for a quicker look. Loaded databases are kept
 # in $BENCH_DIR (SQLite) and as patron_api_<size> (PostgreSQL) when KEEP=1, and reused when
@@ -40,6 +41,7 @@ LOOKUP='{"query":"query($no:String!){ member(memberNo:$no){ memberNo name city t
 ALL='{"query":"{ members(first:20){ edges { node { memberNo name city tier } } } }"}'
 CLV_QUERY='query($after:String){ members(first:20, after:$after, filter:{city:\"上海\", tiers:[A,B]}, orderBy:{field:CLV, direction:DESC}){ edges { node { memberNo name city tier } } pageInfo { endCursor } } }'
 clv_page() { printf '{"query":"%s","variables":{"after":%s}}' "$CLV_QUERY" "$1"; }
+CLV_TOTAL='{"query":"{ members(first:20, filter:{city:\"上海\", tiers:[A,B]}, orderBy:{field:CLV, direction:DESC}){ totalCount edges { node { memberNo name city tier } } } }"}'
 BEDDING='{"bought":{"category":"床品","window":{"lastDays":DAYS}}}'
 SCENARIO="{\"and\":[{\"field\":{\"field\":\"tier\",\"op\":\"IN\",\"values\":[\"A\",\"B\"]}},{\"field\":{\"field\":\"city\",\"op\":\"EQ\",\"value\":\"上海\"}},${BEDDING/DAYS/365},{\"not\":${BEDDING/DAYS/60}}]}"
 PREVIEW="{\"query\":\"query(\$f:SegmentFilter!){ segmentPreview(filter:\$f, first:20){ edges { node { memberNo name city } } } }\",\"variables\":{\"f\":$SCENARIO}}"
@@ -120,6 +122,7 @@ bench() { # name, url, members
   for list in ALL PREVIEW; do graphql "${!list}" >/dev/null; done
   row "list: all members, page 1 (16)" "$(load 16 "$PORT" BODY="$ALL")"
   row "list: Shanghai A/B by CLV, page 1 (16)" "$(load 16 "$PORT" BODY="$(clv_page null)")"
+  row "list: the same with totalCount (16)" "$(load 16 "$PORT" BODY="$CLV_TOTAL")"
   local after=null page
   for page in $(seq 1 499); do
     after="$(graphql "$(clv_page "$after")" | jq '.data.members.pageInfo.endCursor')"
