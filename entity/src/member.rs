@@ -1,7 +1,7 @@
 //! The customer record ("顾客档案").
 use sea_orm::entity::prelude::*;
 
-use crate::vocabulary::{Frequency, Gender, MemberStatus};
+use crate::vocabulary::{Channel, Frequency, Gender, MemberStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "members")]
@@ -75,3 +75,35 @@ impl Related<super::member_metrics::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Column {
+    /// The column of a member's consent to marketing on `channel`.
+    pub fn consent_on(channel: Channel) -> Self {
+        match channel {
+            Channel::Email => Self::EmailConsent,
+            Channel::Sms => Self::SmsConsent,
+            Channel::Wechat => Self::WechatConsent,
+        }
+    }
+}
+
+impl Model {
+    /// Whether the member has an address on `channel`: an email address, a phone number, a
+    /// bound WeChat account (Official Account or mini-program).
+    pub fn has_address_on(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.email.is_some(),
+            Channel::Sms => self.phone.is_some(),
+            Channel::Wechat => self.wechat_openid.is_some() || self.wechat_mini_openid.is_some(),
+        }
+    }
+
+    /// Whether the member consented to marketing on `channel`.
+    pub fn consents_on(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.email_consent,
+            Channel::Sms => self.sms_consent,
+            Channel::Wechat => self.wechat_consent,
+        }
+    }
+}

@@ -107,7 +107,7 @@ impl Member {
     /// A WeChat account (Official Account or mini-program) is bound to the member; the openids
     /// themselves are the brand's apps' business.
     async fn wechat_bound(&self) -> bool {
-        self.0.wechat_openid.is_some() || self.0.wechat_mini_openid.is_some()
+        self.0.has_address_on(Channel::Wechat)
     }
     /// What the member wants to hear of and how often.
     async fn preferences(&self) -> Preferences {

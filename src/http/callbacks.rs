@@ -36,7 +36,7 @@ async fn sms_callback(
     body: web::Bytes,
 ) -> HttpResponse {
     let (provider, kind) = path.into_inner();
-    let Some(configured) = state.sms.provider.filter(|p| name(*p) == provider) else {
+    let Some(configured) = state.sms.provider.filter(|p| p.as_str() == provider) else {
         return HttpResponse::NotFound().finish();
     };
     if !authentic(&state, configured, &request, &body) {
@@ -68,14 +68,6 @@ async fn sms_callback(
             HttpResponse::ServiceUnavailable().finish()
         }
         Ok(()) => answer(configured),
-    }
-}
-
-fn name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Aliyun => "aliyun",
-        Provider::Tencent => "tencent",
-        Provider::Twilio => "twilio",
     }
 }
 

@@ -138,27 +138,24 @@ fn form(state: &LinkPages, member: &member::Model, notice: Option<&str>) -> Http
             )
         })
         .collect();
-    let bound = member.wechat_openid.is_some() || member.wechat_mini_openid.is_some();
-    // Asked for and awaiting confirmation (double opt-in): ticked, since the member wants it.
-    let (email, email_wanted) = match member.email_confirmation_requested_at {
-        Some(_) => (
-            "邮件（待确认，请查收确认邮件） · Email (awaiting your confirmation: check your inbox)",
-            true,
-        ),
-        None => ("邮件 · Email", member.email_consent),
-    };
-    let channels = [
-        (Channel::Email, email, member.email.is_some(), email_wanted),
-        (Channel::Sms, "短信 · SMS", member.phone.is_some(), member.sms_consent),
-        (Channel::Wechat, "微信 · WeChat", bound, member.wechat_consent),
-    ];
-    let channels: String = channels
+    // Email asked for and awaiting confirmation (double opt-in) is ticked: the member wants it.
+    let pending = member.email_confirmation_requested_at.is_some();
+    let channels: String = Channel::ALL
         .iter()
-        .filter(|(_, _, reachable, _)| *reachable)
-        .map(|(channel, name, _, on)| {
+        .filter(|channel| member.has_address_on(**channel))
+        .map(|channel| {
+            let name = match channel {
+                Channel::Email if pending => {
+                    "邮件（待确认，请查收确认邮件） · Email (awaiting your confirmation: check your inbox)"
+                }
+                Channel::Email => "邮件 · Email",
+                Channel::Sms => "短信 · SMS",
+                Channel::Wechat => "微信 · WeChat",
+            };
+            let on = member.consents_on(*channel) || (*channel == Channel::Email && pending);
             format!(
                 "<label><input type=\"checkbox\" name=\"channel\" value=\"{channel}\"{}> {name}</label><br>",
-                check(*on)
+                check(on)
             )
         })
         .collect();

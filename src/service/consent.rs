@@ -9,13 +9,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-/// The consent columns of each channel.
-const CONSENTS: [(Channel, member::Column); 3] = [
-    (Channel::Email, member::Column::EmailConsent),
-    (Channel::Sms, member::Column::SmsConsent),
-    (Channel::Wechat, member::Column::WechatConsent),
-];
-
 /// The source of consent brought by an import: consent the brand already holds.
 pub const IMPORT: &str = "import";
 /// The source of email consent the member confirmed from their mailbox.
@@ -26,9 +19,9 @@ const SHOWN: u64 = 50;
 
 /// The channels whose consent `row` sets, and to what.
 pub fn changes(row: &member::ActiveModel) -> Vec<(Channel, bool)> {
-    CONSENTS
+    Channel::ALL
         .iter()
-        .filter_map(|(channel, column)| match row.get(*column) {
+        .filter_map(|channel| match row.get(member::Column::consent_on(*channel)) {
             ActiveValue::Set(sea_orm::Value::Bool(Some(granted))) => Some((*channel, granted)),
             _ => None,
         })
@@ -64,7 +57,8 @@ pub async fn record(
 /// Records, in one statement per channel, the consents of members just added in bulk.
 pub async fn record_added(conn: &impl ConnectionTrait, member_nos: &[String], source: &str) -> Result<(), DbErr> {
     for chunk in member_nos.chunks(1000) {
-        for (channel, column) in CONSENTS {
+        for channel in Channel::ALL {
+            let column = member::Column::consent_on(*channel);
             let list: Vec<String> = (0..chunk.len()).map(|n| format!("${}", n + 4)).collect();
             let sql = format!(
                 "INSERT INTO member_consents (member_id, channel, granted, source, recorded_at) \

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use entity::member;
 use entity::vocabulary::{Channel, Frequency, Topic};
-use sea_orm::{ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
 
 use crate::auth::Viewer;
 use crate::brand::Brand;
@@ -59,16 +59,9 @@ pub async fn save(
         ..Default::default()
     };
     if let Some(channels) = &choice.channels {
-        let wants = |channel| channels.contains(&channel);
         // A channel without an address cannot be chosen: its consent stays as it is.
-        if current.email.is_some() {
-            changes.email_consent = Set(wants(Channel::Email));
-        }
-        if current.phone.is_some() {
-            changes.sms_consent = Set(wants(Channel::Sms));
-        }
-        if current.wechat_openid.is_some() || current.wechat_mini_openid.is_some() {
-            changes.wechat_consent = Set(wants(Channel::Wechat));
+        for channel in Channel::ALL.iter().filter(|c| current.has_address_on(**c)) {
+            changes.set(member::Column::consent_on(*channel), channels.contains(channel).into());
         }
     }
     members::save_changes(conn, brand, viewer, current, changes, consent).await

@@ -73,8 +73,9 @@ pub async fn deliver(
 ) -> Result<(), DbErr> {
     let outreach = &ctx.outreach;
     let sms_batch = outreach.sms.as_ref().map_or(1, |sms| sms.sender.batch_limit());
+    let share = |a: &Sms, b: &Sms| outreach.sms.as_ref().is_some_and(|sms| sms.sender.share_request(a, b));
     let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
-        .flat_map(|batch| stream::iter(requests(batch, sms_batch)))
+        .flat_map(|batch| stream::iter(requests(batch, sms_batch, share)))
         .take_until(ctx.shutdown.cancelled())
         .map(|request| send_and_record(ctx, recorder, request))
         .buffer_unordered(outreach.in_flight())
@@ -89,8 +90,9 @@ pub async fn deliver(
     }
 }
 
-/// A batch in requests: SMS grouped by template, up to `sms_batch` a request; the rest alone.
-fn requests(batch: Vec<Pending>, sms_batch: usize) -> Vec<Vec<Pending>> {
+/// A batch in requests: SMS grouped as the provider can `share` a request, up to `sms_batch` a
+/// request (so the slot a request holds covers one provider call); the rest alone.
+fn requests(batch: Vec<Pending>, sms_batch: usize, share: impl Fn(&Sms, &Sms) -> bool) -> Vec<Vec<Pending>> {
     let mut requests = Vec::new();
     let mut texts: Vec<Vec<Pending>> = Vec::new();
     for pending in batch {
@@ -99,8 +101,7 @@ fn requests(batch: Vec<Pending>, sms_batch: usize) -> Vec<Vec<Pending>> {
             continue;
         };
         let open = texts.iter_mut().find(|group| {
-            group.len() < sms_batch
-                && matches!(&group[0].message, Message::Sms(first) if first.template_code == sms.template_code)
+            group.len() < sms_batch && matches!(&group[0].message, Message::Sms(first) if share(first, sms))
         });
         match open {
             Some(group) => group.push(pending),
@@ -235,7 +236,8 @@ mod tests {
         let batch: Vec<Pending> = (0..7)
             .map(|n| sms(if n % 3 == 0 { "SMS_B" } else { "SMS_A" }, n))
             .collect();
-        let sizes: Vec<(String, usize)> = requests(batch, 3)
+        let same_template = |a: &Sms, b: &Sms| a.template_code == b.template_code;
+        let sizes: Vec<(String, usize)> = requests(batch, 3, same_template)
             .iter()
             .map(|r| match &r[0].message {
                 Message::Sms(s) => (s.template_code.clone(), r.len()),

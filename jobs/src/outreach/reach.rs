@@ -19,21 +19,17 @@ pub fn condition(channels: &[Channel]) -> Condition {
 }
 
 fn reachable_on(channel: Channel) -> Condition {
-    let given = |consent| column(consent).eq(true);
-    let present = |address| column(address).is_not_null();
-    match channel {
-        Channel::Email => Condition::all()
-            .add(given(member::Column::EmailConsent))
-            .add(present(member::Column::Email)),
-        Channel::Sms => Condition::all()
-            .add(given(member::Column::SmsConsent))
-            .add(present(member::Column::Phone)),
-        Channel::Wechat => Condition::all().add(given(member::Column::WechatConsent)).add(
-            Condition::any()
-                .add(present(member::Column::WechatOpenid))
-                .add(present(member::Column::WechatMiniOpenid)),
-        ),
-    }
+    let addresses: &[member::Column] = match channel {
+        Channel::Email => &[member::Column::Email],
+        Channel::Sms => &[member::Column::Phone],
+        Channel::Wechat => &[member::Column::WechatOpenid, member::Column::WechatMiniOpenid],
+    };
+    let any_address = addresses
+        .iter()
+        .fold(Condition::any(), |any, address| any.add(column(*address).is_not_null()));
+    Condition::all()
+        .add(column(member::Column::consent_on(channel)).eq(true))
+        .add(any_address)
 }
 
 fn column(column: member::Column) -> Expr {

@@ -58,7 +58,7 @@ macro_rules! shipped {
 
 /// The kind of the email that asks a member to confirm their email consent (double opt-in):
 /// shipped, and not edited, since what it says is part of the proof of consent.
-pub const CONFIRMATION_KIND: &str = "email_confirmation";
+pub const CONFIRMATION_KIND: &str = entity::vocabulary::CampaignKind::EmailConfirmation.as_str();
 
 /// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE, and the
 /// confirmation.

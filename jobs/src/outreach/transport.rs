@@ -1,5 +1,6 @@
 //! What every channel's sender answers for one message, whatever carries it (SMTP, an SMS
-//! provider's API, WeChat's).
+//! provider's API, WeChat's), and what the HTTP senders share.
+use std::time::Duration;
 
 /// A message the channel's server accepted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,4 +32,20 @@ pub enum SendError {
     /// bad credentials): neither the member nor the address is to blame.
     #[error("rejected: {0}")]
     Rejected(String),
+}
+
+/// The HTTP client of one provider's sender: its pool keeps up to `connections` connections
+/// open between batches. How many requests are in flight is the caller's to bound.
+pub(crate) fn http_client(timeout_seconds: u64, connections: u32, provider: &str) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(timeout_seconds.max(1)))
+        .pool_max_idle_per_host(usize::try_from(connections.max(1)).unwrap_or(1))
+        .build()
+        .map_err(|err| format!("the {provider} HTTP client could not be built: {err}"))
+}
+
+/// A request that got no answer (refused connection, timeout, reset): worth retrying. The URL is
+/// left out of the text, lest it carry a credential.
+pub(crate) fn unanswered(provider: &str, err: reqwest::Error) -> SendError {
+    SendError::Temporary(format!("{provider} did not answer: {}", err.without_url()))
 }

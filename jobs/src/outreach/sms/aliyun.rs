@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha1::Sha1;
 
 use super::{e164, Receipt, Reply, Sms, SmsConfig};
-use crate::outreach::transport::{Accepted, SendError};
+use crate::outreach::transport::{unanswered, Accepted, SendError};
 
 const PUBLIC_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
 const DEFAULT_REGION: &str = "cn-hangzhou";
@@ -156,12 +156,12 @@ impl Aliyun {
             .body(self.signed_form(action, params))
             .send()
             .await
-            .map_err(|err| Failure::without_code(super::unanswered("Aliyun", err)))?;
+            .map_err(|err| Failure::without_code(unanswered("Aliyun", err)))?;
         let status = response.status();
         let body = response
             .bytes()
             .await
-            .map_err(|err| Failure::without_code(super::unanswered("Aliyun", err)))?;
+            .map_err(|err| Failure::without_code(unanswered("Aliyun", err)))?;
         read_answer(status, &body)
     }
 

@@ -9,11 +9,10 @@ pub mod tencent;
 pub mod twilio;
 
 use std::fmt;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::transport::{Accepted, SendError};
+use super::transport::{http_client, Accepted, SendError};
 
 /// The SMS providers Patron speaks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +24,17 @@ pub enum Provider {
     Tencent,
     /// Twilio Programmable Messaging (REST, HTTP basic auth).
     Twilio,
+}
+
+impl Provider {
+    /// As configured (`PATRON_SMS__PROVIDER`) and as its callback URLs name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aliyun => "aliyun",
+            Self::Tencent => "tencent",
+            Self::Twilio => "twilio",
+        }
+    }
 }
 
 /// `PATRON_SMS__*`. SMS is off until `provider` is set.
@@ -141,7 +151,6 @@ pub struct Reply {
 
 /// Sends through the configured provider.
 pub struct SmsSender {
-    provider: Provider,
     api: Api,
     sign_name: String,
     opt_out_text: String,
@@ -161,17 +170,20 @@ impl SmsSender {
         let Some(provider) = config.provider else {
             return Ok(None);
         };
-        let client = http_client(config)?;
+        let client = http_client(config.timeout_seconds, config.connections, "SMS")?;
         let api = match provider {
             Provider::Aliyun => Api::Aliyun(aliyun::Aliyun::new(config, client)?),
             Provider::Tencent => Api::Tencent(tencent::Tencent::new(config, client)?),
             Provider::Twilio => {
-                let status_callback = format!("{}/callbacks/sms/twilio/report", public_url.trim_end_matches('/'));
+                let status_callback = format!(
+                    "{}/callbacks/sms/{}/report",
+                    public_url.trim_end_matches('/'),
+                    provider.as_str()
+                );
                 Api::Twilio(twilio::Twilio::new(config, client, status_callback)?)
             }
         };
         Ok(Some(Self {
-            provider,
             api,
             sign_name: config.sign_name.clone(),
             opt_out_text: config.opt_out_text.clone(),
@@ -180,7 +192,11 @@ impl SmsSender {
     }
 
     pub fn provider(&self) -> Provider {
-        self.provider
+        match self.api {
+            Api::Aliyun(_) => Provider::Aliyun,
+            Api::Tencent(_) => Provider::Tencent,
+            Api::Twilio(_) => Provider::Twilio,
+        }
     }
 
     /// What one billed part costs, if the brand said.
@@ -198,9 +214,15 @@ impl SmsSender {
         &self.opt_out_text
     }
 
+    /// Whether two messages can go in one request: the same template, and for Tencent the same
+    /// parameters and the same side of the mainland border.
+    pub fn share_request(&self, a: &Sms, b: &Sms) -> bool {
+        a.template_code == b.template_code && (self.provider() != Provider::Tencent || tencent::share_request(a, b))
+    }
+
     /// The most messages one request may carry (all with the same template).
     pub fn batch_limit(&self) -> usize {
-        match self.provider {
+        match self.provider() {
             Provider::Aliyun => 100,
             Provider::Tencent => 200,
             Provider::Twilio => 1,
@@ -249,16 +271,6 @@ fn price(text: &str) -> Result<Option<rust_decimal::Decimal>, String> {
         .map_err(|_| format!("PATRON_SMS__PRICE_PER_PART {text:?} is not an amount"))
 }
 
-/// One client per sender: its pool keeps connections to the provider open between batches. How
-/// many requests are in flight is the caller's to bound.
-fn http_client(config: &SmsConfig) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(config.timeout_seconds.max(1)))
-        .pool_max_idle_per_host(usize::try_from(config.connections.max(1)).unwrap_or(1))
-        .build()
-        .map_err(|err| format!("the SMS HTTP client could not be built: {err}"))
-}
-
 /// The provider's base URL, without a trailing slash.
 fn endpoint(config: &SmsConfig, public: &str) -> String {
     config
@@ -281,12 +293,6 @@ fn require(value: &str, setting: &str, provider: &str) -> Result<(), String> {
         return Err(format!("PATRON_SMS__{setting} is required for {provider}"));
     }
     Ok(())
-}
-
-/// A request that got no answer (refused connection, timeout, reset): worth retrying. The URL is
-/// left out of the text, lest it carry a credential.
-fn unanswered(provider: &str, err: reqwest::Error) -> SendError {
-    SendError::Temporary(format!("{provider} did not answer: {}", err.without_url()))
 }
 
 /// Parts a provider bills for `text`: 70 characters fit one message, longer ones go in parts of

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::{e164, Receipt, Reply, Sms, SmsConfig};
-use crate::outreach::transport::{Accepted, SendError};
+use crate::outreach::transport::{self, Accepted, SendError};
 
 const PUBLIC_ENDPOINT: &str = "https://sms.tencentcloudapi.com";
 const DEFAULT_REGION: &str = "ap-guangzhou";
@@ -113,8 +113,9 @@ impl Tencent {
         })
     }
 
-    /// One `SendSms` per group of messages that can share a request (see `requests`), one after
-    /// the other: the caller bounds the requests in flight and counts this batch as one.
+    /// One `SendSms` per group of messages that can share a request (see `share_request`), one
+    /// after the other. The dispatcher hands over only messages that share one, so a batch is one
+    /// call; a mixed batch is still sent whole.
     pub(super) async fn send(&self, batch: &[Sms]) -> Vec<Result<Accepted, SendError>> {
         let unanswered = Err(SendError::Temporary("Tencent Cloud was not asked".to_owned()));
         let mut answers = vec![unanswered; batch.len()];
@@ -196,20 +197,29 @@ impl Tencent {
     }
 }
 
-/// Which messages can share a request, as indexes into `batch`. One request fills the template
+/// Whether two messages of one template can go in one request. One request fills the template
 /// with one set of parameters for all its numbers, and its numbers must be all mainland or all
 /// international (`SendSms`, "PhoneNumberSet"); so messages go together only when both agree.
+pub(super) fn share_request(a: &Sms, b: &Sms) -> bool {
+    let mainland = |sms: &Sms| e164(&sms.phone).starts_with("+86");
+    let same_values = a
+        .params
+        .iter()
+        .map(|(_, value)| value)
+        .eq(b.params.iter().map(|(_, value)| value));
+    mainland(a) == mainland(b) && same_values
+}
+
+/// Which messages can share a request (see `share_request`), as indexes into `batch`.
 fn requests(batch: &[Sms]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(bool, Vec<&str>, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
     for (at, sms) in batch.iter().enumerate() {
-        let mainland = e164(&sms.phone).starts_with("+86");
-        let values: Vec<&str> = sms.params.iter().map(|(_, value)| value.as_str()).collect();
-        match groups.iter_mut().find(|(m, v, _)| *m == mainland && *v == values) {
-            Some((_, _, members)) => members.push(at),
-            None => groups.push((mainland, values, vec![at])),
+        match groups.iter_mut().find(|group| share_request(&batch[group[0]], sms)) {
+            Some(group) => group.push(at),
+            None => groups.push(vec![at]),
         }
     }
-    groups.into_iter().map(|(_, _, members)| members).collect()
+    groups
 }
 
 /// Each message's answer, found by its number in `SendStatusSet` (a number twice in a request
@@ -237,7 +247,7 @@ fn by_number(messages: &[&Sms], statuses: Vec<Status>) -> Vec<Result<Accepted, S
 fn unanswered(err: reqwest::Error) -> Failure {
     Failure {
         code: String::new(),
-        error: super::unanswered("Tencent Cloud", err),
+        error: transport::unanswered("Tencent Cloud", err),
     }
 }
 
@@ -337,7 +347,7 @@ fn signature(key_secret: &str, date: &str, service: &str, string_to_sign: &str) 
     let secret_date = hmac_sha256(format!("TC3{key_secret}").as_bytes(), date.as_bytes());
     let secret_service = hmac_sha256(&secret_date, service.as_bytes());
     let secret_signing = hmac_sha256(&secret_service, b"tc3_request");
-    hex(&hmac_sha256(&secret_signing, string_to_sign.as_bytes()))
+    hex::encode(hmac_sha256(&secret_signing, string_to_sign.as_bytes()))
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -350,11 +360,7 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(Sha256::digest(data))
 }
 
 /// One report of the status callback.

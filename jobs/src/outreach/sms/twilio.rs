@@ -9,7 +9,7 @@ use serde::Deserialize;
 use sha1::Sha1;
 
 use super::{e164, Receipt, Reply, Sms, SmsConfig};
-use crate::outreach::transport::{Accepted, SendError};
+use crate::outreach::transport::{unanswered, Accepted, SendError};
 
 const PUBLIC_ENDPOINT: &str = "https://api.twilio.com";
 
@@ -95,9 +95,9 @@ impl Twilio {
             .form(&form)
             .send()
             .await
-            .map_err(|err| super::unanswered("Twilio", err))?;
+            .map_err(|err| unanswered("Twilio", err))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|err| super::unanswered("Twilio", err))?;
+        let body = response.bytes().await.map_err(|err| unanswered("Twilio", err))?;
         read_answer(status, &body)
     }
 }
@@ -137,7 +137,8 @@ fn classify(status: u16, code: Option<i64>, message: &str) -> SendError {
 
 /// `X-Twilio-Signature` for a webhook: Base64 of HMAC-SHA1, keyed with the Auth Token, of the
 /// full URL Twilio called followed by each POST parameter's name and value, sorted by name.
-pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+#[cfg(test)]
+fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
     mac(auth_token, url, params)
         .map(|mac| STANDARD.encode(mac.finalize().into_bytes()))
         .unwrap_or_default()

@@ -4,7 +4,6 @@ mod compose;
 mod token;
 
 use std::fmt;
-use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::StatusCode;
@@ -12,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::transport::{Accepted, SendError};
+use super::transport::{http_client, unanswered, Accepted, SendError};
 use token::AccessToken;
 
 /// `PATRON_WECHAT__*`. WeChat is off until `app_id` is set.
@@ -123,11 +122,7 @@ impl Wechat {
         if config.app_id.is_empty() && config.mini_app_id.is_empty() {
             return Ok(None);
         }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(config.timeout_seconds.max(1)))
-            .pool_max_idle_per_host(usize::try_from(config.connections.max(1)).unwrap_or(1))
-            .build()
-            .map_err(|err| format!("the WeChat HTTP client could not be built: {err}"))?;
+        let client = http_client(config.timeout_seconds, config.connections, "WeChat")?;
         let endpoint = config.endpoint.trim_end_matches('/').to_owned();
         let app = |app_id: &str, secret: &str, setting: &str| -> Result<Option<AccessToken>, String> {
             match (app_id.is_empty(), secret.is_empty()) {
@@ -198,19 +193,14 @@ impl Wechat {
             .await;
         let response = match sent {
             Ok(response) => response,
-            Err(err) => return Posted::Answered(Err(unanswered(err))),
+            Err(err) => return Posted::Answered(Err(unanswered("WeChat", err))),
         };
         let status = response.status();
         match response.bytes().await {
             Ok(answer) => read_answer(status, &answer),
-            Err(err) => Posted::Answered(Err(unanswered(err))),
+            Err(err) => Posted::Answered(Err(unanswered("WeChat", err))),
         }
     }
-}
-
-/// The URL carries the access token: it stays out of the text.
-fn unanswered(err: reqwest::Error) -> SendError {
-    SendError::Temporary(format!("WeChat did not answer: {}", err.without_url()))
 }
 
 fn read_answer(status: StatusCode, body: &[u8]) -> Posted {
@@ -265,6 +255,7 @@ fn classify(errcode: i64, errmsg: &str) -> Posted {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::time::Duration;
 
     use super::token::tests::database;
     use super::*;
