@@ -68,6 +68,7 @@ pub struct SmsConfig {
     pub opt_out_text: String,
     /// The shared secret in the callback URLs of providers that do not sign their callbacks
     /// (Aliyun, Tencent): `/callbacks/sms/{provider}/{kind}?token=…`.
+    #[serde(deserialize_with = "crate::outreach::config::text")]
     pub callback_token: String,
     /// Requests in flight at once.
     pub connections: u32,
@@ -329,6 +330,15 @@ pub fn e164(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_text_setting_keeps_the_digits_the_environment_gives_as_a_number() {
+        let given = r#"{"provider": "aliyun", "key_id": 1, "key_secret": 2, "region": 3, "sdk_app_id": 4,
+            "sign_name": 5, "from": 6, "opt_out_text": 7, "callback_token": 12345678}"#;
+        let config: SmsConfig = serde_json::from_str(given).unwrap();
+        assert_eq!(config.callback_token, "12345678");
+        assert_eq!((config.key_id.as_str(), config.sdk_app_id.as_str()), ("1", "4"));
+    }
 
     #[test]
     fn seventy_characters_are_one_part_and_longer_texts_go_in_parts_of_sixty_seven() {
