@@ -16,12 +16,8 @@ if ! command -v smtp-sink >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
 fi
 # PATRON_BIN=path measures that binary instead of building one.
-if [ -n "${PATRON_BIN:-}" ]; then
-  BIN="$(realpath "$PATRON_BIN")"
-else
-  cargo build --release --locked -q
-  BIN="$PWD/target/release/patron"
-fi
+source bench/delivery.sh
+BIN="$(patron_bin)"
 WORK="$(mktemp -d)"
 SINK_USER="$(id -un)"; [ "$SINK_USER" = root ] && SINK_USER=nobody
 smtp-sink -u "$SINK_USER" "127.0.0.1:$PORT" 1024 &
@@ -32,14 +28,6 @@ export PATRON_DATA_DIR="$WORK" RUST_LOG=warn SMTP_URL="smtp://127.0.0.1:$PORT"
 export PATRON_OUTREACH__SMTP_CONNECTIONS="$CONNECTIONS"
 # Mid-Autumn 2026 is on 25 September: its email goes three days before.
 SEND_DAY=2026-09-22
-
-# Runs a command, printing its wall time and peak resident memory; keeps stdout in $WORK/out.
-measure() {
-  local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
-  read -r wall kb <"$WORK/time"
-  printf '%-34s %7.2f s   peak %4d MiB\n' "$label" "$wall" "$((kb / 1024))"
-}
 
 echo "== smtp-source: $MEMBERS messages of 4 KB over $CONNECTIONS connections (the ceiling)"
 start=$(date +%s.%N)
@@ -60,12 +48,7 @@ bench() {
   measure "import members" "$BIN" import members "$WORK/members.csv"
   measure "holiday job (queue)" "$BIN" jobs run holiday --as-of "$SEND_DAY"
   measure "outbox job (claim, render, send)" "$BIN" jobs run outbox
-  python3 - "$WORK/out" "$WORK/time" <<'EOF'
-import json, sys
-sent = json.load(open(sys.argv[1]))["sent"]
-wall = float(open(sys.argv[2]).read().split()[0])
-print("    sent %d: %.0f messages/s" % (sent, sent / wall))
-EOF
+  sent_rate
 }
 
 DATABASE_URL="sqlite://$WORK/bench.db?mode=rwc" bench SQLite

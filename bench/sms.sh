@@ -10,12 +10,8 @@ cd "$(dirname "$0")/.."
 MEMBERS="${MEMBERS:-100000}"
 CONNECTIONS="${CONNECTIONS:-8}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
-if [ -n "${PATRON_BIN:-}" ]; then
-  BIN="$(realpath "$PATRON_BIN")"
-else
-  cargo build --release --locked -q
-  BIN="$PWD/target/release/patron"
-fi
+source bench/delivery.sh
+BIN="$(patron_bin)"
 WORK="$(mktemp -d)"
 python3 tests/providers/mock.py --dir "$WORK/mock" --count-only >"$WORK/mock.port" &
 MOCK=$!
@@ -30,14 +26,6 @@ export PATRON_SMS__CONNECTIONS="$CONNECTIONS"
 export PATRON_OUTREACH__QUIET_START_HOUR=0 PATRON_OUTREACH__QUIET_END_HOUR=0
 # Mid-Autumn 2026 is on 25 September: its message goes three days before.
 SEND_DAY=2026-09-22
-
-# Runs a command, printing its wall time and peak resident memory; keeps stdout in $WORK/out.
-measure() {
-  local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
-  read -r wall kb <"$WORK/time"
-  printf '%-34s %7.2f s   peak %4d MiB\n' "$label" "$wall" "$((kb / 1024))"
-}
 
 echo "== the stand-in's ceiling: signed SendBatchSms of 100 numbers from $CONNECTIONS clients"
 python3 bench/sms_ceiling.py --url "http://127.0.0.1:$MOCK_PORT/aliyun" --seconds 10 --clients "$CONNECTIONS"
@@ -72,12 +60,7 @@ bench() {
   sms_holiday
   measure "holiday job (queue)" "$BIN" jobs run holiday --as-of "$SEND_DAY"
   measure "outbox job (claim, render, send)" "$BIN" jobs run outbox
-  python3 - "$WORK/out" "$WORK/time" <<'PY'
-import json, sys
-sent = json.load(open(sys.argv[1]))["sent"]
-wall = float(open(sys.argv[2]).read().split()[0])
-print("    sent %d: %.0f messages/s" % (sent, sent / wall))
-PY
+  sent_rate
 }
 
 DATABASE_URL="sqlite://$WORK/bench.db?mode=rwc" bench SQLite

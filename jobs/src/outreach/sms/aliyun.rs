@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha1::Sha1;
 
-use super::{e164, Receipt, Reply, Sms, SmsConfig};
+use super::{e164, Failure, Receipt, Reply, Sms, SmsConfig};
 use crate::outreach::transport::{unanswered, Accepted, SendError};
 
 const PUBLIC_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
@@ -46,21 +46,6 @@ pub(super) struct Aliyun {
     key_secret: String,
     region: String,
     sign_name: String,
-}
-
-/// Why a request failed: Aliyun's code (empty when it gave none) and what it means.
-struct Failure {
-    code: String,
-    error: SendError,
-}
-
-impl Failure {
-    fn without_code(error: SendError) -> Self {
-        Self {
-            code: String::new(),
-            error,
-        }
-    }
 }
 
 /// Aliyun's answer: `Code` is `OK` or an error code; a sent request carries `BizId`.

@@ -150,6 +150,22 @@ pub struct Reply {
     pub text: String,
 }
 
+/// Why a whole provider request failed: the provider's code (empty when it gave none), which
+/// tells whether one number is to blame, and what it means.
+struct Failure {
+    code: String,
+    error: SendError,
+}
+
+impl Failure {
+    fn without_code(error: SendError) -> Self {
+        Self {
+            code: String::new(),
+            error,
+        }
+    }
+}
+
 /// Sends through the configured provider.
 pub struct SmsSender {
     api: Api,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{e164, Receipt, Reply, Sms, SmsConfig};
+use super::{e164, Failure, Receipt, Reply, Sms, SmsConfig};
 use crate::outreach::transport::{self, Accepted, SendError};
 
 const PUBLIC_ENDPOINT: &str = "https://sms.tencentcloudapi.com";
@@ -39,12 +39,6 @@ pub(super) struct Tencent {
     region: String,
     sdk_app_id: String,
     sign_name: String,
-}
-
-/// Why a whole request failed: Tencent's code (empty when it gave none) and what it means.
-struct Failure {
-    code: String,
-    error: SendError,
 }
 
 /// `{"Response": {...}}`: the per-number statuses, or the whole request's error.
@@ -245,19 +239,15 @@ fn by_number(messages: &[&Sms], statuses: Vec<Status>) -> Vec<Result<Accepted, S
 }
 
 fn unanswered(err: reqwest::Error) -> Failure {
-    Failure {
-        code: String::new(),
-        error: transport::unanswered("Tencent Cloud", err),
-    }
+    Failure::without_code(transport::unanswered("Tencent Cloud", err))
 }
 
 /// Tencent answers HTTP 200 even for a failed request; the JSON says what happened.
 fn read_answer(status: StatusCode, body: &[u8]) -> Result<Vec<Status>, Failure> {
     let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
-        return Err(Failure {
-            code: String::new(),
-            error: SendError::Temporary(format!("Tencent Cloud answered HTTP {status} with no readable JSON")),
-        });
+        return Err(Failure::without_code(SendError::Temporary(format!(
+            "Tencent Cloud answered HTTP {status} with no readable JSON"
+        ))));
     };
     match envelope.response.error {
         Some(error) => Err(Failure {
