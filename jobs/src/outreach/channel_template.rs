@@ -213,40 +213,46 @@ pub fn shipped_sms(kind: &str, locale: &str) -> Option<SmsTemplate> {
     })
 }
 
+/// A channel's templates by kind, then locale (looked up by `&str`: nothing is built per
+/// message), each with the prefix of its parts' names in the environment.
+type ByKindAndLocale = HashMap<String, HashMap<String, (ChannelTemplate, String)>>;
+
 /// Every SMS and WeChat template, compiled once for a dispatch pass.
 pub struct ChannelTemplates {
     env: Environment<'static>,
-    templates: HashMap<(Channel, String, String), ChannelTemplate>,
+    templates: HashMap<Channel, ByKindAndLocale>,
 }
 
 impl ChannelTemplates {
     /// The shipped SMS templates with the saved ones (channel, kind, locale, template) over them.
     pub fn new(saved: impl IntoIterator<Item = (String, String, ChannelTemplate)>) -> Result<Self, TemplateError> {
-        let mut templates = HashMap::new();
-        for (kind, locale, _, _) in SHIPPED_SMS {
-            if let Some(shipped) = shipped_sms(kind, locale) {
-                templates.insert(
-                    (Channel::Sms, kind.to_owned(), locale.to_owned()),
-                    ChannelTemplate::Sms(shipped),
-                );
-            }
-        }
-        for (kind, locale, template) in saved {
-            templates.insert((template.channel(), kind, locale), template);
-        }
+        let shipped = SHIPPED_SMS.iter().filter_map(|(kind, locale, _, _)| {
+            let template = ChannelTemplate::Sms(shipped_sms(kind, locale)?);
+            Some(((*kind).to_owned(), (*locale).to_owned(), template))
+        });
         let mut env = environment();
-        for ((channel, kind, locale), template) in &templates {
-            compile(&mut env, &prefix(*channel, kind, locale), template)?;
+        let mut templates: HashMap<Channel, ByKindAndLocale> = HashMap::new();
+        // Saved after shipped, so a saved template replaces the shipped one.
+        for (kind, locale, template) in shipped.chain(saved) {
+            let channel = template.channel();
+            let prefix = prefix(channel, &kind, &locale);
+            compile(&mut env, &prefix, &template)?;
+            templates
+                .entry(channel)
+                .or_default()
+                .entry(kind)
+                .or_default()
+                .insert(locale, (template, prefix));
         }
         Ok(Self { env, templates })
     }
 
-    /// The template of `channel` for `kind` in `locale` (else in the fallback locale).
-    pub fn get(&self, channel: Channel, kind: &str, locale: &str) -> Option<(&ChannelTemplate, String)> {
-        [locale, FALLBACK_LOCALE].into_iter().find_map(|locale| {
-            let key = (channel, kind.to_owned(), locale.to_owned());
-            self.templates.get(&key).map(|t| (t, prefix(channel, kind, locale)))
-        })
+    /// The template of `channel` for `kind` in `locale` (else in the fallback locale), with the
+    /// prefix of its parts' names.
+    pub fn get(&self, channel: Channel, kind: &str, locale: &str) -> Option<(&ChannelTemplate, &str)> {
+        let locales = self.templates.get(&channel)?.get(kind)?;
+        let (template, prefix) = locales.get(locale).or_else(|| locales.get(FALLBACK_LOCALE))?;
+        Some((template, prefix))
     }
 
     /// Whether `kind` can go out on `channel` in `locale` as configured: a WeChat template of a
@@ -280,7 +286,7 @@ impl ChannelTemplates {
         let (ChannelTemplate::Sms(template), prefix) = self.get(Channel::Sms, kind, locale)? else {
             return None;
         };
-        Some(render_sms(&self.env, &prefix, template, ctx, sign_name))
+        Some(render_sms(&self.env, prefix, template, ctx, sign_name))
     }
 
     /// The WeChat message of `kind` to `openid`. None when there is no WeChat template.
@@ -293,7 +299,7 @@ impl ChannelTemplates {
         let (ChannelTemplate::Wechat(template), prefix) = self.get(Channel::Wechat, kind, locale)? else {
             return None;
         };
-        Some(render_wechat(&self.env, &prefix, template, ctx).map(|draft| (template.kind, draft)))
+        Some(render_wechat(&self.env, prefix, template, ctx).map(|draft| (template.kind, draft)))
     }
 }
 
