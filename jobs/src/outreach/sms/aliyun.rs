@@ -337,7 +337,7 @@ pub fn replies(body: &[u8]) -> Result<Vec<Reply>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stub::Stub;
+    use super::super::stub::{birthday_sms, Stub};
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -491,13 +491,7 @@ mod tests {
     }
 
     fn sms(phone: &str, name: &str) -> Sms {
-        Sms {
-            phone: phone.to_owned(),
-            template_code: "SMS_123".to_owned(),
-            params: vec![("name".to_owned(), name.to_owned())],
-            text: format!("【品牌】{name}，生日快乐"),
-            reference: format!("birthday:{phone}"),
-        }
+        birthday_sms(phone, name, "SMS_123")
     }
 
     fn sender(stub: &Stub) -> Aliyun {

@@ -441,6 +441,8 @@ pub(crate) mod stub {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
+    use super::Sms;
+
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -471,6 +473,17 @@ pub(crate) mod stub {
                 .into_iter()
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value)
+        }
+    }
+
+    /// A birthday SMS to `phone` for `name`, under the provider's `template_code`.
+    pub(crate) fn birthday_sms(phone: &str, name: &str, template_code: &str) -> Sms {
+        Sms {
+            phone: phone.to_owned(),
+            template_code: template_code.to_owned(),
+            params: vec![("name".to_owned(), name.to_owned())],
+            text: format!("【品牌】{name}，生日快乐"),
+            reference: format!("birthday:{phone}"),
         }
     }
 

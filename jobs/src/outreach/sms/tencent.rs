@@ -410,7 +410,7 @@ pub fn replies(body: &[u8]) -> Result<Vec<Reply>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::stub::Stub;
+    use super::super::stub::{birthday_sms, Stub};
     use super::*;
 
     /// The worked example of Tencent Cloud API 3.0's "签名方法 v3" page (e.g.
@@ -523,13 +523,7 @@ mod tests {
     }
 
     fn sms(phone: &str, name: &str) -> Sms {
-        Sms {
-            phone: phone.to_owned(),
-            template_code: "1110".to_owned(),
-            params: vec![("name".to_owned(), name.to_owned())],
-            text: format!("【品牌】{name}，生日快乐"),
-            reference: format!("birthday:{phone}"),
-        }
+        birthday_sms(phone, name, "1110")
     }
 
     fn sender(stub: &Stub) -> Tencent {
