@@ -1,11 +1,11 @@
 //! The Member type, member queries and member mutations.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, Object, OutputType, SelectionField, SimpleObject, ID};
+use async_graphql::{Context, ErrorExtensions, Object, OutputType, SelectionField, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::vocabulary::Channel;
 use entity::{member, member_consent};
-use sea_orm::Condition;
+use sea_orm::{Condition, ConnectionTrait};
 
 use crate::auth::viewer;
 use crate::error::AppError;
@@ -15,6 +15,7 @@ use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
 use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
 use crate::graphql::{brand, db, page};
+use crate::http::list_counts::ListCounts;
 use crate::http::list_reads;
 use crate::service::analytics::Tier;
 use crate::service::audit::AuditTrail;
@@ -388,10 +389,21 @@ pub struct MemberListInfo {
 
 #[Object]
 impl MemberListInfo {
-    /// How many members match the filter (one extra count query, only when asked for).
+    /// How many members match the filter (one extra count query, only when asked for). A count
+    /// is kept for 10 seconds, so paging through a list counts once: a change made through
+    /// this API (any mutation) is counted by the next request at once, while changes made
+    /// elsewhere (other server replicas, the scheduled jobs such as the nightly analytics run,
+    /// imports from the command line, unsubscribe and preference pages, provider callbacks)
+    /// show in the total within 10 seconds. The page itself is always read afresh.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        let _turn = list_reads::turn(ctx).await?;
-        Ok(service::count(db(ctx)?, self.condition.clone()).await?)
+        let db = db(ctx)?;
+        let counted = service::counted(db.get_database_backend(), self.condition.clone());
+        let count = async {
+            let _turn = list_reads::turn(ctx).await?;
+            service::count(db, self.condition.clone()).await
+        };
+        let counts = ctx.data::<ListCounts>()?;
+        counts.get(counted, count).await.map_err(|err| err.extend())
     }
 }
 

@@ -15,7 +15,7 @@ use jobs::JobContext;
 use crate::auth::{TokenKeys, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::http::{documents, list_reads, operations};
+use crate::http::{documents, list_counts, list_reads, operations};
 use crate::service::audit::AuditTrail;
 use crate::settings::Settings;
 
@@ -72,6 +72,8 @@ pub struct AppSchema {
     /// plainly valid (`documents::Checked::Before`): only the depth and complexity limits run.
     checked: PatronSchema,
     introspection: PatronSchema,
+    /// The member list's kept counts, forgotten after every mutation.
+    counts: list_counts::ListCounts,
 }
 
 /// How deep an introspection-only query may nest: the standard introspection query's type
@@ -89,6 +91,7 @@ pub fn build_schema(
     settings: &Settings,
 ) -> AppSchema {
     let reads = list_reads::ListReads::new(settings.max_concurrent_list_reads, db.get_database_backend());
+    let counts = list_counts::ListCounts::default();
     let api = || {
         builder()
             .data(db.clone())
@@ -97,6 +100,7 @@ pub fn build_schema(
             .data(keys.clone())
             .data(audit.clone())
             .data(reads.clone())
+            .data(counts.clone())
             .extension(policy::Policies)
             .limit_depth(settings.max_query_depth)
             .limit_complexity(settings.max_query_complexity)
@@ -113,6 +117,7 @@ pub fn build_schema(
         api,
         checked,
         introspection,
+        counts,
     }
 }
 
@@ -138,6 +143,7 @@ pub async fn execute(
 ) -> Response {
     let started = Instant::now();
     let operation = operations::operation_label(&mut request);
+    let counts = &schema.counts;
     let (schema, validates) = if only_introspects(&mut request) {
         (&schema.introspection, false)
     } else if checked == documents::Checked::Before {
@@ -146,6 +152,7 @@ pub async fn execute(
         (&schema.api, true)
     };
     let query = validates.then(|| request.query.clone());
+    let writes = operation_type(&mut request) == Some(OperationType::Mutation);
     let mut request = request.data(loaders::Loaders::new(db));
     if let Some(viewer) = viewer {
         request = request.data(viewer);
@@ -157,6 +164,10 @@ pub async fn execute(
             error_response(&AppError::Internal(anyhow::anyhow!("resolver panicked")))
         }
     };
+    if writes {
+        // Whatever it wrote, even when it failed part way, is counted by the next request.
+        counts.forget();
+    }
     if let Some(query) = query.filter(|_| !is_request_error(&response)) {
         documents::validated(&query);
     }

@@ -404,3 +404,89 @@ async fn an_associate_changes_contact_details_only_of_members_assigned_to_them()
         (&json!("13900139000"), &json!("上海"))
     );
 }
+
+const TOTAL: &str = "query($f:MemberFilter){ members(first:1, filter:$f){ totalCount } }";
+
+async fn total(app: &TestApp, token: &str, filter: Value) -> Value {
+    app.ok(token, TOTAL, json!({ "f": filter })).await["members"]["totalCount"].clone()
+}
+
+#[tokio::test]
+async fn total_count_counts_what_a_mutation_wrote_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let shanghai = json!({ "city": "上海" });
+    app.create_member(&admin, "M1", shanghai.clone()).await;
+    assert_eq!(total(&app, &admin, shanghai.clone()).await, 1);
+    assert_eq!(total(&app, &admin, shanghai.clone()).await, 1, "asked again, kept");
+
+    app.create_member(&admin, "M2", shanghai.clone()).await;
+    assert_eq!(
+        total(&app, &admin, shanghai.clone()).await,
+        2,
+        "a member created through the API is counted by the next request"
+    );
+    app.ok(&admin, UPDATE, json!({ "no": "M1", "in": { "city": "北京" } }))
+        .await;
+    assert_eq!(
+        total(&app, &admin, shanghai.clone()).await,
+        1,
+        "a member who moved away"
+    );
+    assert_eq!(total(&app, &admin, json!({ "city": "北京" })).await, 1);
+}
+
+#[tokio::test]
+async fn total_count_is_counted_for_each_viewers_scope() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "S1").await;
+    app.create_store(&admin, "S2").await;
+    for (no, store) in [("A1", "S1"), ("B1", "S2"), ("B2", "S2")] {
+        app.create_member(&admin, no, json!({ "storeCode": store, "city": "上海" }))
+            .await;
+    }
+    let s1 = app.token(Role::Associate, None, Some("S1"), None).await;
+    let s2 = app.token(Role::Associate, None, Some("S2"), None).await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    // The same request, one after another, each answered for its own viewer.
+    for (viewer, token, expected) in [
+        ("associate of S1", &s1, 1),
+        ("admin", &admin, 3),
+        ("associate of S2", &s2, 2),
+        ("marketer", &marketer, 3),
+        ("associate of S1 again", &s1, 1),
+    ] {
+        for filter in [json!({}), json!({ "city": "上海" })] {
+            assert_eq!(total(&app, token, filter.clone()).await, expected, "{viewer}, {filter}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn total_count_sees_writes_outside_the_api_once_its_count_expires_or_a_mutation_runs() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({ "city": "上海" })).await;
+    let asked = std::time::Instant::now();
+    assert_eq!(total(&app, &admin, json!({})).await, 1);
+
+    // An import is another process's write, as `patron import` is: the count is kept.
+    app.import("members", "member_no,name,city\nM2,王芳,上海\n").await;
+    let kept = total(&app, &admin, json!({})).await;
+    if asked.elapsed() < patron::http::list_counts::KEPT_FOR {
+        assert_eq!(kept, 1, "kept for {:?}", patron::http::list_counts::KEPT_FOR);
+    }
+    let list = app
+        .ok(&admin, "{ members { edges { node { memberNo } } } }", json!({}))
+        .await;
+    assert_eq!(
+        list["members"]["edges"].as_array().map(Vec::len),
+        Some(2),
+        "pages are read afresh"
+    );
+
+    // Any mutation forgets the kept counts.
+    app.create_store(&admin, "S1").await;
+    assert_eq!(total(&app, &admin, json!({})).await, 2);
+}

@@ -7,7 +7,7 @@ use entity::vocabulary::MemberStatus;
 use jobs::segments::{self, AsOf, Filter, FilterError, Op};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, PaginatorTrait, QueryTrait, Statement};
 
 use super::fields::clearable;
 use super::Gender;
@@ -218,4 +218,10 @@ fn search_condition(viewer: &Viewer, search: &str) -> Condition {
 /// which the list's filters read too.
 pub async fn count(conn: &impl ConnectionTrait, cond: Condition) -> AppResult<u64> {
     Ok(jobs::segments::members(cond).count(conn).await?)
+}
+
+/// The statement whose rows `count` counts, built for `backend`: what a kept count is known by
+/// (its SQL and values carry the viewer's scope along with the filter).
+pub fn counted(backend: DbBackend, cond: Condition) -> Statement {
+    jobs::segments::members(cond).build(backend)
 }
