@@ -16,9 +16,9 @@ use sea_orm::DbErr;
 use tokio::sync::mpsc;
 
 use super::claim::Row;
-use super::dispatch::{settle, Outcome};
+use super::dispatch::{settle, Outcome, Rendering};
 use super::mailer::Email;
-use super::recorder::Recorder;
+use super::recorder::{Recorder, Recording};
 use super::sms::Sms;
 use super::transport::{Accepted, SendError};
 use super::wechat::WechatMessage;
@@ -41,19 +41,10 @@ impl Message {
         }
     }
 
-    /// The address a permanent refusal blames.
-    fn address(&self) -> String {
-        match self {
-            Self::Email(email) => email
-                .envelope
-                .to()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            Self::Sms(sms) => sms.phone.clone(),
-            Self::Wechat(message) => message.openid.clone(),
-        }
+    /// The address a permanent refusal of an email blames.
+    fn address_of(email: &Email) -> String {
+        let to = email.envelope.to().iter().map(ToString::to_string);
+        to.collect::<Vec<_>>().join(",")
     }
 }
 
@@ -66,16 +57,24 @@ pub struct Pending {
 /// Sends what the producer prepared until it stops, each request recorded before its slot is
 /// used again. On shutdown it takes no new request and returns once those on the wire are
 /// recorded.
-pub async fn deliver(
-    ctx: &JobContext,
-    recorder: &Recorder,
-    mut ready: mpsc::Receiver<Vec<Pending>>,
-) -> Result<(), DbErr> {
+pub async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Rendering>) -> Result<(), DbErr> {
     let outreach = &ctx.outreach;
     let sms_batch = outreach.sms.as_ref().map_or(1, |sms| sms.sender.batch_limit());
     let share = |a: &Sms, b: &Sms| outreach.sms.as_ref().is_some_and(|sms| sms.sender.share_request(a, b));
     let recorded = stream::poll_fn(move |cx| ready.poll_recv(cx))
-        .flat_map(|batch| stream::iter(requests(batch, sms_batch, share)))
+        .filter_map(|rendering| async move {
+            // A rendering task that failed leaves its rows claimed; the pass gives them back.
+            rendering
+                .await
+                .inspect_err(|err| tracing::error!(%err, "rendering a batch failed"))
+                .ok()
+        })
+        .flat_map(|(batch, settled)| {
+            for outcome in settled {
+                recorder.note(outcome);
+            }
+            stream::iter(requests(batch, sms_batch, share))
+        })
         .take_until(ctx.shutdown.cancelled())
         .map(|request| send_and_record(ctx, recorder, request))
         .buffer_unordered(outreach.in_flight())
@@ -113,14 +112,14 @@ fn requests(batch: Vec<Pending>, sms_batch: usize, share: impl Fn(&Sms, &Sms) ->
 }
 
 /// Sends one request as its own task (so the runtime spreads the work over every core) and
-/// waits until the outcome of each of its messages is written. The request holds one of its
-/// channel's connection slots until then, so a crash leaves at most one unrecorded request per
-/// connection; one still waiting for a slot when the dispatcher is told to stop is not sent
-/// (its rows are given back).
+/// records the outcome of each of its messages. The request holds one of its channel's
+/// connection slots until those outcomes are written (an SMTP connection carries its message's
+/// write on to its next message instead, see `SmtpPool::deliver`), so a crash leaves at most
+/// one unrecorded request per connection; one still waiting for a slot when the dispatcher is
+/// told to stop is not sent (its rows are given back).
 async fn send_and_record(ctx: &JobContext, recorder: &Recorder, request: Vec<Pending>) -> bool {
     let outreach = &ctx.outreach;
-    let (rows, messages): (Vec<Row>, Vec<Message>) = request.into_iter().map(|p| (p.row, p.message)).unzip();
-    let Some(channel) = messages.first().map(Message::channel) else {
+    let Some(channel) = request.first().map(|pending| pending.message.channel()) else {
         return true;
     };
     let _slot = tokio::select! {
@@ -130,16 +129,17 @@ async fn send_and_record(ctx: &JobContext, recorder: &Recorder, request: Vec<Pen
         },
         () = ctx.shutdown.cancelled() => return true,
     };
-    let addresses: Vec<String> = messages.iter().map(Message::address).collect();
-    let count = messages.len();
-    let sender = Arc::clone(outreach);
-    let sent = tokio::spawn(async move { send(&sender, channel, messages).await }).await;
-    // The send panicked or was cancelled: not known to be delivered, so try again.
-    let answers =
-        sent.unwrap_or_else(|err| vec![Err(SendError::Temporary(format!("the send task failed: {err}"))); count]);
-    let now = Utc::now();
-    // The slot is released only when the outcomes are written (below, at the end).
-    let written = rows.iter().zip(answers).zip(addresses).map(|((row, answer), address)| {
+    let (outreach, recording) = (Arc::clone(outreach), recorder.recording());
+    let sent = tokio::spawn(async move { send(&outreach, &recording, channel, request).await }).await;
+    // A send task that panicked leaves its rows claimed: the pass gives them back at its end.
+    sent.inspect_err(|err| tracing::error!(%err, "a send task failed"))
+        .unwrap_or(true)
+}
+
+/// One request on its channel, each message's outcome recorded; false when one could not be.
+async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, request: Vec<Pending>) -> bool {
+    let started = Instant::now();
+    let record = |row: &Row, answer: Result<Accepted, SendError>, address: String| {
         let outcome = match answer {
             Ok(accepted) => Outcome::Sent(accepted),
             Err(SendError::Temporary(reason)) => Outcome::Retry(reason),
@@ -147,54 +147,60 @@ async fn send_and_record(ctx: &JobContext, recorder: &Recorder, request: Vec<Pen
             Err(SendError::Refused(reason)) => Outcome::Refused(reason),
             Err(SendError::Rejected(reason)) => Outcome::Failed(reason),
         };
-        recorder.record(settle(&outreach.config, row, Some(channel), outcome, now))
-    });
-    join_all(written).await.into_iter().all(|written| written)
-}
-
-/// One request on its channel: an answer per message, in order.
-async fn send(outreach: &Outreach, channel: Channel, messages: Vec<Message>) -> Vec<Result<Accepted, SendError>> {
-    let started = Instant::now();
-    let answers = match channel {
+        recording.record(settle(&outreach.config, row, Some(channel), outcome, Utc::now()))
+    };
+    let mut refused = false;
+    let mut written = Vec::with_capacity(request.len());
+    match channel {
         Channel::Email => {
-            let mut answers = Vec::with_capacity(messages.len());
-            for message in &messages {
-                if let Message::Email(email) = message {
-                    answers.push(outreach.mailer.send(email).await.map(|()| Accepted::default()));
-                }
+            for Pending { row, message } in request {
+                let Message::Email(email) = message else { continue };
+                let address = Message::address_of(&email);
+                outreach
+                    .mailer
+                    .deliver(&email, |answer| {
+                        refused |= answer.is_err();
+                        record(&row, answer.clone().map(|()| Accepted::default()), address)
+                    })
+                    .await;
             }
-            answers
         }
         Channel::Sms => {
-            let texts: Vec<Sms> = messages
+            let (rows, texts): (Vec<Row>, Vec<Sms>) = request
                 .into_iter()
-                .filter_map(|m| if let Message::Sms(sms) = m { Some(sms) } else { None })
-                .collect();
-            match &outreach.sms {
+                .filter_map(|p| {
+                    if let Message::Sms(sms) = p.message {
+                        Some((p.row, sms))
+                    } else {
+                        None
+                    }
+                })
+                .unzip();
+            let answers = match &outreach.sms {
                 Some(sms) => sms.sender.send(&texts).await,
                 None => not_configured(texts.len(), "SMS"),
+            };
+            for ((row, answer), text) in rows.iter().zip(answers).zip(texts) {
+                refused |= answer.is_err();
+                written.push(record(row, answer, text.phone));
             }
         }
         Channel::Wechat => {
-            let mut answers = Vec::with_capacity(messages.len());
-            for message in &messages {
+            for Pending { row, message } in request {
                 let Message::Wechat(message) = message else { continue };
-                answers.push(match &outreach.wechat {
-                    Some(wechat) => wechat.sender.send(message).await,
+                let answer = match &outreach.wechat {
+                    Some(wechat) => wechat.sender.send(&message).await,
                     None => Err(SendError::Rejected("WeChat is not configured".to_owned())),
-                });
+                };
+                refused |= answer.is_err();
+                written.push(record(&row, answer, message.openid));
             }
-            answers
         }
-    };
-    let result = if answers.iter().all(Result::is_ok) {
-        "accepted"
-    } else {
-        "refused"
-    };
+    }
+    let result = if refused { "refused" } else { "accepted" };
     metrics::histogram!("patron_send_duration_seconds", "channel" => channel.as_str(), "result" => result)
         .record(started.elapsed().as_secs_f64());
-    answers
+    join_all(written).await.into_iter().all(|written| written)
 }
 
 fn not_configured(count: usize, channel: &str) -> Vec<Result<Accepted, SendError>> {

@@ -25,6 +25,7 @@
 //! counted the member's recent sends with the members taken in turn, so no two dispatchers can
 //! both find a member's slot free.
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
@@ -32,6 +33,7 @@ use chrono_tz::Tz;
 use entity::vocabulary::{CampaignKind, Channel, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::channel_template::{self, ChannelTemplate, ChannelTemplates};
 use super::claim::{Claimant, Row};
@@ -45,8 +47,9 @@ use super::suppression::Suppressions;
 use super::template::{self, MailContext, Occasion, Templates, CONFIRMATION_KIND};
 use super::transport::Accepted;
 use super::wechat::WechatKind;
+use super::Outreach;
 use crate::calendar::local_hour;
-use crate::sql::{id_placeholders, statement};
+use crate::sql::{id_placeholders, statement, WriteTurns};
 use crate::{JobContext, JobError};
 
 /// Ids bound in one statement (a power of four, so `id_placeholders` adds no padding).
@@ -56,20 +59,20 @@ const MOST_IDS_PER_STATEMENT: usize = 4096;
 const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
 
 /// Sends every row that is due until none is left or the dispatcher is told to stop, each with
-/// what `content` says it is. Batches are claimed and decided while the one before is on the
-/// wire, so the database and the channels' servers work at the same time.
+/// what `content` says it is. Three stages work at the same time: a batch is claimed and
+/// decided while the one before is rendered (as a task of its own, so on another core) and the
+/// one before that is on the wire.
 pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatched, JobError> {
     if ctx.shutdown.is_cancelled() {
         return Ok(Dispatched::default());
     }
     let pass = Pass::load(ctx, content).await?;
     let claimant = Claimant::start(&ctx.db, ctx.outreach.config.claim_seconds).await?;
-    let recorder = Recorder::spawn(ctx.db.clone());
+    let turns = WriteTurns::new(ctx.db.get_database_backend());
+    let recorder = Recorder::spawn(ctx.db.clone(), turns.clone());
+    // One batch rendering and one waiting at most: memory stays flat in the audience size.
     let (batches, ready) = mpsc::channel(1);
-    let (produced, delivered) = tokio::join!(
-        pass.produce(&claimant, &recorder, batches),
-        deliver(ctx, &recorder, ready)
-    );
+    let (produced, delivered) = tokio::join!(pass.produce(&claimant, &turns, batches), deliver(ctx, &recorder, ready));
     let done = recorder.finish().await;
     let released = claimant.release(&ctx.db).await?;
     if released > 0 {
@@ -84,8 +87,7 @@ pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatc
 struct Pass<'a> {
     ctx: &'a JobContext,
     content: &'a dyn Content,
-    templates: Templates,
-    channel_templates: ChannelTemplates,
+    composer: Arc<Composer>,
     /// Campaigns have different priorities, so the cap must ask which message goes first (when
     /// they are all alike, as by default, it never has to).
     priorities_differ: bool,
@@ -97,8 +99,11 @@ impl<'a> Pass<'a> {
         Ok(Self {
             ctx,
             content,
-            templates: Templates::new(template::saved(&ctx.db).await?).map_err(broken)?,
-            channel_templates: ChannelTemplates::new(channel_template::saved(&ctx.db).await?).map_err(broken)?,
+            composer: Arc::new(Composer {
+                outreach: Arc::clone(&ctx.outreach),
+                templates: Templates::new(template::saved(&ctx.db).await?).map_err(broken)?,
+                channel_templates: ChannelTemplates::new(channel_template::saved(&ctx.db).await?).map_err(broken)?,
+            }),
             priorities_differ: priorities_differ(&ctx.db).await?,
         })
     }
@@ -108,50 +113,47 @@ impl<'a> Pass<'a> {
     async fn produce(
         &self,
         claimant: &Claimant,
-        recorder: &Recorder,
-        batches: mpsc::Sender<Vec<Pending>>,
+        turns: &WriteTurns,
+        batches: mpsc::Sender<Rendering>,
     ) -> Result<(), DbErr> {
+        let config = &self.ctx.outreach.config;
         while !self.ctx.shutdown.is_cancelled() {
-            let Some(pending) = self.prepare(claimant, recorder).await? else {
+            let now = Utc::now();
+            let started = Instant::now();
+            let turn = turns.take().await;
+            let rows = claimant.claim(&self.ctx.db, now, config.batch_size).await?;
+            drop(turn);
+            if rows.is_empty() {
                 break;
-            };
-            if batches.send(pending).await.is_err() {
+            }
+            let claimed = started.elapsed();
+            let letters = self.decide(&rows, now, turns).await?;
+            tracing::debug!(rows = rows.len(), ?claimed, decided = ?started.elapsed(), "batch decided");
+            let composer = Arc::clone(&self.composer);
+            let rendering = tokio::spawn(async move { composer.compose_batch(rows, letters, now) });
+            if batches.send(rendering).await.is_err() {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Claims the next batch and decides each row: the messages to send, while the other rows'
-    /// outcomes go to the recorder. `None` when nothing is due.
-    async fn prepare(&self, claimant: &Claimant, recorder: &Recorder) -> Result<Option<Vec<Pending>>, DbErr> {
-        let config = &self.ctx.outreach.config;
-        let now = Utc::now();
-        let started = Instant::now();
-        let rows = claimant.claim(&self.ctx.db, now, config.batch_size).await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let claimed = started.elapsed();
-        let letters = self.decide(&rows, now).await?;
-        let decided = started.elapsed();
-        let mut pending = Vec::with_capacity(rows.len());
-        for (row, letter) in rows.into_iter().zip(letters) {
-            let channel = letter.as_ref().map(|letter| letter.channel).ok();
-            match letter.and_then(|letter| self.compose(&row, letter)) {
-                Ok(message) => pending.push(Pending { row, message }),
-                Err(outcome) => recorder.note(settle(config, &row, channel, outcome, now)),
-            }
-        }
-        tracing::debug!(rows = pending.len(), ?claimed, ?decided, composed = ?started.elapsed(), "batch prepared");
-        Ok(Some(pending))
-    }
-
     /// Decides every row and reserves the cap slot of each member about to be reached, with the
     /// channel chosen, in one transaction that deciders of every dispatcher take in turn, so a
     /// concurrent decider sees the reservation. Sends go on meanwhile; only deciding is one at a
-    /// time.
-    async fn decide(&self, rows: &[Row], now: DateTime<Utc>) -> Result<Vec<Result<Letter, Outcome>>, DbErr> {
+    /// time, and only what the cap counts is read in turn (on SQLite the turn is the one write
+    /// lock, which the outcomes' writes wait for).
+    async fn decide(
+        &self,
+        rows: &[Row],
+        now: DateTime<Utc>,
+        turns: &WriteTurns,
+    ) -> Result<Vec<Result<Letter, Outcome>>, DbErr> {
+        let mut members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
+        members.sort_unstable();
+        members.dedup();
+        let mut recipients = recipient::profiles(&self.ctx.db, &members).await?;
+        let _turn = turns.take().await;
         let txn = self.ctx.db.begin().await?;
         let turn = match txn.get_database_backend() {
             DbBackend::Postgres => format!("SELECT pg_advisory_xact_lock({DECIDING})"),
@@ -159,9 +161,7 @@ impl<'a> Pass<'a> {
             _ => "UPDATE outbox SET sent_at = NULL WHERE id = -1".to_owned(),
         };
         txn.execute_unprepared(&turn).await?;
-        let mut members: Vec<i64> = rows.iter().map(|r| r.member_id).collect();
-        members.sort_unstable();
-        members.dedup();
+        recipient::add_recent_sends(&txn, &mut recipients, now).await?;
         let top_priority = if self.priorities_differ {
             top_priority(&txn, &members, now).await?
         } else {
@@ -170,7 +170,7 @@ impl<'a> Pass<'a> {
         let mut batch = Batch {
             pass: self,
             now,
-            recipients: recipient::load(&txn, &members, now).await?,
+            recipients,
             top_priority,
         };
         let letters: Vec<_> = rows.iter().map(|row| batch.decide(row)).collect();
@@ -182,7 +182,7 @@ impl<'a> Pass<'a> {
         }
         for (channel, ids) in reserved {
             for chunk in ids.chunks(MOST_IDS_PER_STATEMENT) {
-                let (list, ids) = id_placeholders(3, chunk);
+                let (list, ids) = id_placeholders(txn.get_database_backend(), 3, chunk);
                 let sql = format!("UPDATE outbox SET sent_at = $1, channel = $2 WHERE id IN ({list})");
                 let values = [now.into(), channel.as_str().into()].into_iter().chain(ids).collect();
                 txn.execute(statement(&txn, &sql, values)).await?;
@@ -192,9 +192,82 @@ impl<'a> Pass<'a> {
         Ok(letters)
     }
 
+    /// The first channel of the row's preference the member can receive its kind on, with their
+    /// address there; otherwise why none will do.
+    fn choose(&self, row: &Row, kind: &str, recipient: &Recipient, locale: &str) -> Result<(Channel, String), String> {
+        let outreach = &*self.ctx.outreach;
+        let channel_templates = &self.composer.channel_templates;
+        let sms_provider = outreach.sms.as_ref().map(|sms| sms.sender.provider());
+        let wechat_sends = |kind: WechatKind| outreach.wechat.as_ref().is_some_and(|w| w.sender.sends(kind));
+        let mut reasons = Vec::new();
+        for channel in &row.channels {
+            if let Some(reason) = recipient.barred(*channel) {
+                reasons.push(format!("{channel}: {reason}"));
+                continue;
+            }
+            if *channel != Channel::Email
+                && !channel_templates.sendable(*channel, kind, locale, sms_provider, &wechat_sends)
+            {
+                reasons.push(format!("{channel}: not set up for {kind} messages"));
+                continue;
+            }
+            let addresses = &recipient.addresses;
+            let address = match channel {
+                Channel::Email => addresses.email.clone(),
+                Channel::Sms => addresses.phone.clone(),
+                Channel::Wechat => match channel_templates.get(Channel::Wechat, kind, locale) {
+                    Some((ChannelTemplate::Wechat(t), _)) if t.kind == WechatKind::Subscribe => {
+                        addresses.wechat_mini_openid.clone()
+                    }
+                    _ => addresses.wechat_openid.clone(),
+                },
+            };
+            match address {
+                Some(address) => return Ok((*channel, address)),
+                None => reasons.push(format!("{channel}: not bound to this app")),
+            }
+        }
+        if reasons.is_empty() {
+            reasons.push("no channel to send on".to_owned());
+        }
+        Err(reasons.join("; "))
+    }
+}
+
+/// Renders decided letters into messages: what a pass's rendering tasks share.
+struct Composer {
+    outreach: Arc<Outreach>,
+    templates: Templates,
+    channel_templates: ChannelTemplates,
+}
+
+/// A batch being rendered: its messages, and the outcomes of rows that cannot be sent.
+pub(super) type Rendering = JoinHandle<(Vec<Pending>, Vec<Recorded>)>;
+
+impl Composer {
+    /// Renders a decided batch: the messages to send, and the outcomes of the other rows.
+    fn compose_batch(
+        &self,
+        rows: Vec<Row>,
+        letters: Vec<Result<Letter, Outcome>>,
+        now: DateTime<Utc>,
+    ) -> (Vec<Pending>, Vec<Recorded>) {
+        let started = Instant::now();
+        let (mut pending, mut settled) = (Vec::with_capacity(rows.len()), Vec::new());
+        for (row, letter) in rows.into_iter().zip(letters) {
+            let channel = letter.as_ref().map(|letter| letter.channel).ok();
+            match letter.and_then(|letter| self.compose(&row, letter)) {
+                Ok(message) => pending.push(Pending { row, message }),
+                Err(outcome) => settled.push(settle(&self.outreach.config, &row, channel, outcome, now)),
+            }
+        }
+        tracing::debug!(rows = pending.len(), took = ?started.elapsed(), "batch rendered");
+        (pending, settled)
+    }
+
     /// Renders a decided letter into a message for its channel.
     fn compose(&self, row: &Row, letter: Letter) -> Result<Message, Outcome> {
-        let outreach = &*self.ctx.outreach;
+        let outreach = &*self.outreach;
         let kind = &letter.kind;
         let (ctx, locale) = (&letter.context, letter.locale.as_str());
         let failed =
@@ -230,48 +303,6 @@ impl<'a> Pass<'a> {
                 Ok(Message::Wechat(draft.to(wechat_kind, &letter.address)))
             }
         }
-    }
-
-    /// The first channel of the row's preference the member can receive its kind on, with their
-    /// address there; otherwise why none will do.
-    fn choose(&self, row: &Row, kind: &str, recipient: &Recipient, locale: &str) -> Result<(Channel, String), String> {
-        let outreach = &*self.ctx.outreach;
-        let sms_provider = outreach.sms.as_ref().map(|sms| sms.sender.provider());
-        let wechat_sends = |kind: WechatKind| outreach.wechat.as_ref().is_some_and(|w| w.sender.sends(kind));
-        let mut reasons = Vec::new();
-        for channel in &row.channels {
-            if let Some(reason) = recipient.barred(*channel) {
-                reasons.push(format!("{channel}: {reason}"));
-                continue;
-            }
-            if *channel != Channel::Email
-                && !self
-                    .channel_templates
-                    .sendable(*channel, kind, locale, sms_provider, &wechat_sends)
-            {
-                reasons.push(format!("{channel}: not set up for {kind} messages"));
-                continue;
-            }
-            let addresses = &recipient.addresses;
-            let address = match channel {
-                Channel::Email => addresses.email.clone(),
-                Channel::Sms => addresses.phone.clone(),
-                Channel::Wechat => match self.channel_templates.get(Channel::Wechat, kind, locale) {
-                    Some((ChannelTemplate::Wechat(t), _)) if t.kind == WechatKind::Subscribe => {
-                        addresses.wechat_mini_openid.clone()
-                    }
-                    _ => addresses.wechat_openid.clone(),
-                },
-            };
-            match address {
-                Some(address) => return Ok((*channel, address)),
-                None => reasons.push(format!("{channel}: not bound to this app")),
-            }
-        }
-        if reasons.is_empty() {
-            reasons.push("no channel to send on".to_owned());
-        }
-        Err(reasons.join("; "))
     }
 }
 
@@ -494,7 +525,7 @@ async fn top_priority(
 ) -> Result<HashMap<i64, i32>, DbErr> {
     let mut top = HashMap::new();
     for chunk in members.chunks(MOST_IDS_PER_STATEMENT) {
-        let (list, ids) = id_placeholders(2, chunk);
+        let (list, ids) = id_placeholders(db.get_database_backend(), 2, chunk);
         let queued = OutboxStatus::Queued;
         let sql = format!(
             "SELECT member_id, MAX(priority) AS top FROM outbox \

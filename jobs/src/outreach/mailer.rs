@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::config::OutreachConfig;
+use super::recorder::Written;
 use super::smtp::SmtpPool;
 use super::template::Rendered;
 pub use super::transport::SendError;
@@ -36,6 +37,20 @@ impl Mailer {
         match self {
             Self::Smtp(pool) => pool.send(&email.envelope, &email.bytes).await,
             Self::Folder(dir) => write_eml(dir, email).await,
+        }
+    }
+
+    /// Delivers one message of a dispatch and hands its answer to `record`. Over SMTP the
+    /// connection goes on to its next message while the outcome is written (see `SmtpPool`);
+    /// a folder waits for the write.
+    pub async fn deliver(&self, email: &Email, record: impl FnOnce(&Result<(), SendError>) -> Written) {
+        match self {
+            Self::Smtp(pool) => {
+                let _ = pool.deliver(&email.envelope, &email.bytes, record).await;
+            }
+            Self::Folder(dir) => {
+                record(&write_eml(dir, email).await).await;
+            }
         }
     }
 }

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::vocabulary::{CampaignKind, Channel, Frequency, MemberStatus, OutboxStatus, Topic};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::claim::held_by_live_dispatcher;
 use super::reach::{self, Addresses};
@@ -88,13 +88,20 @@ impl Recipient {
     }
 }
 
-/// Everything about these members in four statements: profile with tier, store and points
-/// balance; the two suppression lists; their sends since `now − 24 h`, those in flight included.
+/// Everything about these members in four statements: see `profiles` and `add_recent_sends`.
 pub async fn load(
     db: &impl ConnectionTrait,
     member_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, Recipient>, DbErr> {
+    let mut recipients = profiles(db, member_ids).await?;
+    add_recent_sends(db, &mut recipients, now).await?;
+    Ok(recipients)
+}
+
+/// These members' profiles with tier, store and points balance, and whether their addresses are
+/// on the suppression lists, in three statements; their recent sends are not read yet.
+pub async fn profiles(db: &impl ConnectionTrait, member_ids: &[i64]) -> Result<HashMap<i64, Recipient>, DbErr> {
     let ids = id_list(member_ids.iter().copied());
     let sql = format!(
         "SELECT m.id, m.member_no, m.name, m.email, m.phone, m.wechat_openid, m.wechat_mini_openid, \
@@ -146,6 +153,20 @@ pub async fn load(
         );
     }
     mark_suppressed(db, &mut recipients).await?;
+    Ok(recipients)
+}
+
+/// Reads the recipients' marketing sends since `now − 24 h` (a week for those who asked for
+/// fewer), those in flight included: what the frequency cap counts.
+pub async fn add_recent_sends(
+    db: &impl ConnectionTrait,
+    recipients: &mut HashMap<i64, Recipient>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let ids = id_list(recipients.keys().copied());
     // Sent, or being sent: a queued row with `sent_at` is a send its dispatcher reserved, and
     // counts while that dispatcher is alive (see `dispatch`). A confirmation is not marketing.
     let (queued, sent) = (OutboxStatus::Queued, OutboxStatus::Sent);
@@ -155,7 +176,7 @@ pub async fn load(
            AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer}))) AND o.kind <> '{confirmation}' \
            AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
         live = held_by_live_dispatcher("$2"),
-        fewer = fewer_ids(&recipients),
+        fewer = fewer_ids(recipients),
     );
     let values = vec![
         (now - Duration::hours(24)).into(),
@@ -168,7 +189,7 @@ pub async fn load(
             recipient.recent_sends.push(r.try_get("", "sent_at")?);
         }
     }
-    Ok(recipients)
+    Ok(())
 }
 
 /// The members who asked for fewer messages (one a week), whose sends are read a week back, as
@@ -195,15 +216,16 @@ async fn mark_suppressed(db: &impl ConnectionTrait, recipients: &mut HashMap<i64
         if by_hash.is_empty() {
             continue;
         }
-        let placeholders: Vec<String> = (1..=by_hash.len()).map(|n| format!("${n}")).collect();
-        let hashes: Vec<Value> = by_hash.keys().cloned().map(Value::from).collect();
+        // The hashes are hex digits computed here, so they are written as literals, like ids
+        // (binding thousands of values is quadratic on SQLite).
+        let hashes: Vec<String> = by_hash.keys().map(|hash| format!("'{hash}'")).collect();
         let sql = format!(
             "SELECT {column} AS hash, reason FROM {table} WHERE {column} IN ({})",
-            placeholders.join(", "),
+            hashes.join(", "),
             table = list.table,
             column = list.column,
         );
-        for r in db.query_all(statement(db, &sql, hashes)).await? {
+        for r in db.query_all(statement(db, &sql, Vec::new())).await? {
             let hash: String = r.try_get("", "hash")?;
             let reason: String = r.try_get("", "reason")?;
             for id in by_hash.get(&hash).into_iter().flatten() {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::vocabulary::OutboxStatus;
+use futures_util::future::{BoxFuture, FutureExt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait, Value};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -16,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::suppression::Suppressions;
 use super::transport::Accepted;
-use crate::sql::{id_placeholders, statement};
+use crate::sql::{id_placeholders, statement, WriteTurns};
 
 /// Rows written per statement at most (bound parameters, within both databases' limits).
 const MOST_PER_WRITE: usize = 1024;
@@ -74,6 +75,26 @@ struct Entry {
     written: Option<oneshot::Sender<()>>,
 }
 
+/// Resolves once an outcome is written: true, or false when it could not be.
+pub type Written = BoxFuture<'static, bool>;
+
+/// Records outcomes from any task (a send runs as a task of its own).
+#[derive(Clone)]
+pub struct Recording(mpsc::UnboundedSender<Entry>);
+
+impl Recording {
+    /// Records an outcome; what it returns resolves once the outcome is written.
+    pub fn record(&self, outcome: Recorded) -> Written {
+        let (written, done) = oneshot::channel();
+        let entry = Entry {
+            outcome,
+            written: Some(written),
+        };
+        let sent = self.0.send(entry).is_ok();
+        async move { sent && done.await.is_ok() }.boxed()
+    }
+}
+
 /// The handle the dispatcher records through; the writing runs in tasks of its own.
 pub struct Recorder {
     entries: mpsc::UnboundedSender<Entry>,
@@ -81,7 +102,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn spawn(db: DatabaseConnection) -> Self {
+    pub fn spawn(db: DatabaseConnection, turns: WriteTurns) -> Self {
         let (entries, received) = mpsc::unbounded_channel();
         let received = Arc::new(Mutex::new(received));
         // PostgreSQL overlaps writes on several connections, so a send rarely waits for more than
@@ -93,19 +114,13 @@ impl Recorder {
         Self {
             entries,
             writers: (0..writers)
-                .map(|_| tokio::spawn(write_until_closed(db.clone(), Arc::clone(&received))))
+                .map(|_| tokio::spawn(write_until_closed(db.clone(), turns.clone(), Arc::clone(&received))))
                 .collect(),
         }
     }
 
-    /// Records an outcome and waits until it is written; false when the writer has failed.
-    pub async fn record(&self, outcome: Recorded) -> bool {
-        let (written, done) = oneshot::channel();
-        let entry = Entry {
-            outcome,
-            written: Some(written),
-        };
-        self.entries.send(entry).is_ok() && done.await.is_ok()
+    pub fn recording(&self) -> Recording {
+        Recording(self.entries.clone())
     }
 
     /// Records an outcome without waiting: for rows that were never on the wire.
@@ -129,6 +144,7 @@ impl Recorder {
 
 async fn write_until_closed(
     db: DatabaseConnection,
+    turns: WriteTurns,
     received: Arc<Mutex<mpsc::UnboundedReceiver<Entry>>>,
 ) -> Result<Dispatched, DbErr> {
     let mut done = Dispatched::default();
@@ -136,7 +152,9 @@ async fn write_until_closed(
     // The lock is held only while waiting: the next writer takes what arrives meanwhile.
     while received.lock().await.recv_many(&mut group, MOST_PER_WRITE).await > 0 {
         let started = std::time::Instant::now();
+        let turn = turns.take().await;
         write(&db, &group, &mut done).await?;
+        drop(turn);
         tracing::debug!(rows = group.len(), took = ?started.elapsed(), "outcomes written");
         for entry in group.drain(..) {
             if let Some(written) = entry.written {
@@ -176,7 +194,7 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
     }
     for (update, ids) in &updates {
         let (set, mut values) = update.assignments(now);
-        let (list, ids_bound) = id_placeholders(values.len() + 1, ids);
+        let (list, ids_bound) = id_placeholders(txn.get_database_backend(), values.len() + 1, ids);
         values.extend(ids_bound);
         let sql = format!("UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({list})");
         txn.execute(statement(&txn, &sql, values)).await?;
@@ -268,7 +286,7 @@ async fn write_provider_refs(txn: &impl ConnectionTrait, group: &[Entry]) -> Res
             ]);
         }
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let (list, ids) = id_placeholders(values.len() + 1, &ids);
+        let (list, ids) = id_placeholders(txn.get_database_backend(), values.len() + 1, &ids);
         values.extend(ids);
         let sql = format!(
             "UPDATE outbox SET provider_ref = CASE id{refs} END, parts = CASE id{parts} END WHERE id IN ({list})"

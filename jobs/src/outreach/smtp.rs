@@ -5,17 +5,26 @@
 //! `.` goes out — one message per delayed ACK on each connection, whatever the hardware
 //! (lettre pull request #1159 fixes it; not yet released). Our sockets set `TCP_NODELAY`; the
 //! SMTP dialogue, STARTTLS and AUTH remain lettre's.
+//!
+//! A connection carries the write of its last message's outcome with it (see `deliver`): the
+//! next message's envelope goes out while that outcome is being written, and only its
+//! end-of-data waits, so a crash still leaves at most one accepted-but-unrecorded message per
+//! connection.
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures_util::future::FutureExt;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::Error;
 use tokio::net::TcpStream;
 
 use super::mailer::SendError;
+use super::recorder::Written;
 
 /// How the connection is secured, from the URL: `smtp://` plain, `smtp://…?tls=required` or
 /// `?tls=opportunistic` STARTTLS, `smtps://` TLS from the first byte. Credentials are only sent
@@ -41,8 +50,15 @@ pub struct SmtpPool {
     server: Server,
     timeout: Duration,
     /// Idle connections, most recently used last.
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    idle: Mutex<Vec<Idle>>,
     max_idle: usize,
+}
+
+/// An idle connection, with the write of the outcome of the last message it carried until that
+/// is known to be done.
+struct Idle {
+    connection: AsyncSmtpConnection,
+    last_outcome: Option<Written>,
 }
 
 impl SmtpPool {
@@ -55,41 +71,112 @@ impl SmtpPool {
         })
     }
 
-    /// Sends one message over an idle connection, or a new one. A connection that saw any error
-    /// is dropped, so the next message starts a clean session.
+    /// Sends one message over an idle connection, or a new one, and waits until it is accepted.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
-        let attempt = async {
-            let mut connection = match self.take_idle() {
-                Some(connection) => connection,
-                None => self.connect().await?,
-            };
-            connection.send(envelope, message).await.map_err(classify)?;
-            Ok::<_, SendError>(connection)
+        self.deliver(envelope, message, |_| async { true }.boxed()).await
+    }
+
+    /// Sends one message, then hands its answer to `record`, whose write the connection carries
+    /// to its next message: that one's envelope (MAIL, RCPT, DATA) goes out meanwhile, and only
+    /// its end-of-data, which makes the server accept it, waits for the write. A connection
+    /// that saw any error is dropped, once its outcome is written, so the next message starts a
+    /// clean session and no connection ever has two outcomes unwritten.
+    pub async fn deliver(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        record: impl FnOnce(&Result<(), SendError>) -> Written,
+    ) -> Result<(), SendError> {
+        let (connection, mut previous) = match self.take_idle() {
+            Some(idle) => (
+                (!idle.connection.has_broken()).then_some(idle.connection),
+                idle.last_outcome,
+            ),
+            None => (None, None),
         };
-        let connection = tokio::time::timeout(self.timeout, attempt).await.map_err(|_| {
+        let sent = self.transact(connection, envelope, message, &mut previous).await;
+        if let Some(previous) = previous {
+            // The attempt failed before the end-of-data: its connection is dropped, and the
+            // slot it held is not used again before the outcome it carried is written.
+            previous.await;
+        }
+        let (answer, connection) = match sent {
+            Ok(connection) => (Ok(()), Some(connection)),
+            Err(err) => (Err(err), None),
+        };
+        let written = record(&answer);
+        match connection {
+            Some(connection) => self.give_back(connection, written).await,
+            None => {
+                written.await;
+            }
+        }
+        answer
+    }
+
+    /// One mail transaction; the end-of-data waits for `previous` (taken from it).
+    async fn transact(
+        &self,
+        connection: Option<AsyncSmtpConnection>,
+        envelope: &Envelope,
+        message: &[u8],
+        previous: &mut Option<Written>,
+    ) -> Result<AsyncSmtpConnection, SendError> {
+        let mut connection = self
+            .within_timeout(async {
+                let mut connection = match connection {
+                    Some(connection) => connection,
+                    None => self.connect().await?,
+                };
+                send_envelope(&mut connection, envelope, message).await?;
+                Ok(connection)
+            })
+            .await?;
+        if let Some(previous) = previous.take() {
+            if !previous.await {
+                return Err(SendError::Temporary(
+                    "the outcome of the message before could not be written".to_owned(),
+                ));
+            }
+        }
+        self.within_timeout(async {
+            connection.message(message).await.map_err(classify)?;
+            Ok(connection)
+        })
+        .await
+    }
+
+    async fn within_timeout<T>(&self, step: impl Future<Output = Result<T, SendError>>) -> Result<T, SendError> {
+        tokio::time::timeout(self.timeout, step).await.map_err(|_| {
             SendError::Temporary(format!(
                 "the SMTP server did not answer within {} s",
                 self.timeout.as_secs()
             ))
-        })??;
-        self.give_back(connection);
-        Ok(())
+        })?
     }
 
-    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+    fn take_idle(&self) -> Option<Idle> {
         let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        while let Some(connection) = idle.pop() {
-            if !connection.has_broken() {
-                return Some(connection);
+        idle.pop()
+    }
+
+    /// Keeps a healthy connection for the next message, with the write of its last outcome;
+    /// one not kept is closed once that write is done.
+    async fn give_back(&self, connection: AsyncSmtpConnection, written: Written) {
+        let refused = {
+            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if idle.len() < self.max_idle && !connection.has_broken() {
+                idle.push(Idle {
+                    connection,
+                    last_outcome: Some(written),
+                });
+                None
+            } else {
+                Some(written)
             }
-        }
-        None
-    }
-
-    fn give_back(&self, connection: AsyncSmtpConnection) {
-        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if idle.len() < self.max_idle && !connection.has_broken() {
-            idle.push(connection);
+        };
+        if let Some(written) = refused {
+            written.await;
         }
     }
 
@@ -140,6 +227,46 @@ impl SmtpPool {
         }
         Ok(connection)
     }
+}
+
+/// MAIL, RCPT and DATA, as lettre's `send` does them: SMTPUTF8 for non-ASCII addresses and
+/// 8BITMIME for a non-ASCII body, refused when the server offers neither.
+async fn send_envelope(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    message: &[u8],
+) -> Result<(), SendError> {
+    let offers = |extension| connection.server_info().supports_feature(extension);
+    let mut parameters = Vec::new();
+    let addresses = envelope.from().into_iter().chain(envelope.to());
+    if addresses.map(AsRef::<str>::as_ref).any(|address| !address.is_ascii()) {
+        if !offers(Extension::SmtpUtfEight) {
+            return Err(SendError::Temporary(
+                "the address is not ASCII and the SMTP server does not offer SMTPUTF8".to_owned(),
+            ));
+        }
+        parameters.push(MailParameter::SmtpUtfEight);
+    }
+    if !message.is_ascii() {
+        if !offers(Extension::EightBitMime) {
+            return Err(SendError::Temporary(
+                "the message is not ASCII and the SMTP server does not offer 8BITMIME".to_owned(),
+            ));
+        }
+        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    connection
+        .command(Mail::new(envelope.from().cloned(), parameters))
+        .await
+        .map_err(classify)?;
+    for to in envelope.to() {
+        connection
+            .command(Rcpt::new(to.clone(), Vec::new()))
+            .await
+            .map_err(classify)?;
+    }
+    connection.command(Data).await.map_err(classify)?;
+    Ok(())
 }
 
 /// 5xx replies are permanent; everything else (4xx, network, TLS) is worth another try.
