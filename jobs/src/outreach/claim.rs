@@ -72,7 +72,7 @@ impl Claimant {
         };
         let queued = OutboxStatus::Queued;
         let sql = format!(
-            "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, sent_at = NULL \
+            "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, channel = NULL \
              WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{queued}' AND o.due_at <= $2 \
                AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
@@ -88,7 +88,7 @@ impl Claimant {
     pub async fn release(self, db: &DatabaseConnection) -> Result<u64, DbErr> {
         let queued = OutboxStatus::Queued;
         let sql = format!(
-            "UPDATE outbox SET claimed_by = NULL, sent_at = NULL, attempts = attempts - 1 \
+            "UPDATE outbox SET claimed_by = NULL, channel = NULL, attempts = attempts - 1 \
              WHERE claimed_by = $1 AND status = '{queued}'"
         );
         let released = db

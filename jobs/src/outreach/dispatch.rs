@@ -21,7 +21,7 @@
 //! the member's request stands.
 //!
 //! The frequency cap holds across channels, dispatchers and replicas: a row about to be sent
-//! carries its reservation (`sent_at` while still queued), written in the same transaction that
+//! carries its reservation (its `channel` while still queued), written in the same transaction that
 //! counted the member's recent sends with the members taken in turn, so no two dispatchers can
 //! both find a member's slot free.
 use std::collections::HashMap;
@@ -130,7 +130,7 @@ impl<'a> Pass<'a> {
             let letters = self.decide(&rows, now, turns).await?;
             tracing::debug!(rows = rows.len(), ?claimed, decided = ?started.elapsed(), "batch decided");
             let composer = Arc::clone(&self.composer);
-            let rendering = tokio::spawn(async move { composer.compose_batch(rows, letters, now) });
+            let rendering = tokio::task::spawn_blocking(move || composer.compose_batch(rows, letters, now));
             if batches.send(rendering).await.is_err() {
                 break;
             }
@@ -182,9 +182,9 @@ impl<'a> Pass<'a> {
         }
         for (channel, ids) in reserved {
             for chunk in ids.chunks(MOST_IDS_PER_STATEMENT) {
-                let (list, ids) = id_placeholders(txn.get_database_backend(), 3, chunk);
-                let sql = format!("UPDATE outbox SET sent_at = $1, channel = $2 WHERE id IN ({list})");
-                let values = [now.into(), channel.as_str().into()].into_iter().chain(ids).collect();
+                let (list, ids) = id_placeholders(txn.get_database_backend(), 2, chunk);
+                let sql = format!("UPDATE outbox SET channel = $1 WHERE id IN ({list})");
+                let values = std::iter::once(channel.as_str().into()).chain(ids).collect();
                 txn.execute(statement(&txn, &sql, values)).await?;
             }
         }

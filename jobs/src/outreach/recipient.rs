@@ -167,14 +167,16 @@ pub async fn add_recent_sends(
         return Ok(());
     }
     let ids = id_list(recipients.keys().copied());
-    // Sent, or being sent: a queued row with `sent_at` is a send its dispatcher reserved, and
-    // counts while that dispatcher is alive (see `dispatch`). A confirmation is not marketing.
+    // Sent, or being sent: a queued row with a `channel` is a send its dispatcher reserved, and
+    // counts as sent now while that dispatcher is alive (see `dispatch`). A confirmation is not
+    // marketing.
     let (queued, sent) = (OutboxStatus::Queued, OutboxStatus::Sent);
     let confirmation = CampaignKind::EmailConfirmation;
     let sql = format!(
-        "SELECT o.member_id, o.sent_at FROM outbox o WHERE o.member_id IN ({ids}) \
-           AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer}))) AND o.kind <> '{confirmation}' \
-           AND (o.status = '{sent}' OR (o.status = '{queued}' AND {live}))",
+        "SELECT o.member_id, COALESCE(o.sent_at, $2) AS sent_at FROM outbox o \
+         WHERE o.member_id IN ({ids}) AND o.kind <> '{confirmation}' \
+           AND ((o.status = '{sent}' AND (o.sent_at > $1 OR (o.sent_at > $3 AND o.member_id IN ({fewer})))) \
+             OR (o.status = '{queued}' AND o.channel IS NOT NULL AND {live}))",
         live = held_by_live_dispatcher("$2"),
         fewer = fewer_ids(recipients),
     );

@@ -168,6 +168,18 @@ async fn write_until_closed(
 /// Writes a group of outcomes in one transaction, one statement per kind of change.
 async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) -> Result<(), DbErr> {
     let now = Utc::now();
+    let alike = group
+        .windows(2)
+        .all(|pair| pair[0].outcome.update == pair[1].outcome.update);
+    let plain = group
+        .iter()
+        .all(|e| e.outcome.bounced.is_none() && e.outcome.accepted.as_ref().is_none_or(Accepted::is_plain));
+    if alike && plain {
+        // The usual group (all sent, nothing more to note) is one statement, committed on its
+        // own: a transaction around it would add two or three round trips to every group
+        // (on SQLite 0.77 ms a group became 0.44 ms).
+        return write_updates(db, group, now, done).await;
+    }
     let txn = db.begin().await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         // Patron's own crash loses nothing committed either way; only a crash of the database
@@ -185,6 +197,17 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
         list.suppress(&txn, &bounced, super::suppression::BOUNCED).await?;
     }
     write_provider_refs(&txn, group).await?;
+    write_updates(&txn, group, now, done).await?;
+    txn.commit().await
+}
+
+/// The rows' changes, one statement per kind of change.
+async fn write_updates(
+    conn: &impl ConnectionTrait,
+    group: &[Entry],
+    now: DateTime<Utc>,
+    done: &mut Dispatched,
+) -> Result<(), DbErr> {
     let mut updates: HashMap<Update, Vec<i64>> = HashMap::new();
     for entry in group {
         updates
@@ -194,13 +217,21 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
     }
     for (update, ids) in &updates {
         let (set, mut values) = update.assignments(now);
-        let (list, ids_bound) = id_placeholders(txn.get_database_backend(), values.len() + 1, ids);
+        let (list, ids_bound) = id_placeholders(conn.get_database_backend(), values.len() + 1, ids);
         values.extend(ids_bound);
-        let sql = format!("UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({list})");
-        txn.execute(statement(&txn, &sql, values)).await?;
+        let mut sql = format!("UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({list})");
+        if conn.get_database_backend() == DbBackend::Postgres {
+            // As `SET LOCAL synchronous_commit TO OFF` (see `write`), for the statement's own
+            // transaction when it has none around it.
+            sql = format!(
+                "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) \
+                 {sql} AND EXISTS (SELECT 1 FROM unflushed)"
+            );
+        }
+        conn.execute(statement(conn, &sql, values)).await?;
         update.count(done, ids.len() as u64);
     }
-    txn.commit().await
+    Ok(())
 }
 
 impl Update {
@@ -224,26 +255,25 @@ impl Update {
                 vec![now.into()],
             ),
             Self::Suppressed(reason) => (
-                format!("status = '{Suppressed}', sent_at = NULL, last_error = $1"),
+                format!("status = '{Suppressed}', last_error = $1"),
                 vec![reason.clone().into()],
             ),
             // Waiting is not an attempt: take back the one the claim counted.
             Self::Postponed(due) => (
-                "due_at = $1, sent_at = NULL, attempts = attempts - 1".to_owned(),
+                "due_at = $1, channel = NULL, attempts = attempts - 1".to_owned(),
                 vec![(*due).into()],
             ),
             Self::Retry(due, reason) => (
-                "due_at = $1, sent_at = NULL, last_error = $2".to_owned(),
+                "due_at = $1, channel = NULL, last_error = $2".to_owned(),
                 vec![(*due).into(), reason.clone().into()],
             ),
             Self::Failed(reason) => (
-                format!("status = '{Failed}', sent_at = NULL, last_error = $1"),
+                format!("status = '{Failed}', last_error = $1"),
                 vec![reason.clone().into()],
             ),
             // Not an attempt on the next channel yet, and due at once.
             Self::Fallback(rest, reason) => (
-                "channels = $1, channel = NULL, due_at = $2, sent_at = NULL, attempts = attempts - 1, last_error = $3"
-                    .to_owned(),
+                "channels = $1, channel = NULL, due_at = $2, attempts = attempts - 1, last_error = $3".to_owned(),
                 vec![rest.clone().into(), now.into(), reason.clone().into()],
             ),
         }
@@ -270,7 +300,7 @@ async fn write_provider_refs(txn: &impl ConnectionTrait, group: &[Entry]) -> Res
     let sent: Vec<(i64, &Accepted)> = group
         .iter()
         .filter_map(|e| e.outcome.accepted.as_ref().map(|a| (e.outcome.id, a)))
-        .filter(|(_, a)| a.provider_ref.is_some() || a.parts.is_some())
+        .filter(|(_, a)| !a.is_plain())
         .collect();
     for chunk in sent.chunks(MOST_PER_WRITE / 4) {
         let (mut refs, mut parts, mut values) = (String::new(), String::new(), Vec::<Value>::new());

@@ -12,6 +12,13 @@ pub struct Accepted {
     pub parts: Option<i32>,
 }
 
+impl Accepted {
+    /// Nothing to note beyond the acceptance (an email's case).
+    pub fn is_plain(&self) -> bool {
+        self.provider_ref.is_none() && self.parts.is_none()
+    }
+}
+
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
