@@ -322,7 +322,93 @@ fn parse(url: &str) -> Result<Server, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::sync::oneshot;
+
     use super::*;
+
+    /// A one-connection SMTP server that notes each command and each end of data it receives.
+    async fn noting_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let noted = Arc::new(Mutex::new(Vec::new()));
+        let note = Arc::clone(&noted);
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 noting\r\n").await.unwrap();
+            let mut in_data = false;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let reply: &[u8] = if in_data {
+                    if line != "." {
+                        continue;
+                    }
+                    in_data = false;
+                    note.lock().unwrap().push("end of data".to_owned());
+                    b"250 accepted\r\n"
+                } else {
+                    let command = line.split([' ', ':']).next().unwrap_or_default().to_uppercase();
+                    note.lock().unwrap().push(command.clone());
+                    match command.as_str() {
+                        "EHLO" => b"250-noting\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"250 ok\r\n",
+                    }
+                };
+                write.write_all(reply).await.unwrap();
+            }
+        });
+        (port, noted)
+    }
+
+    #[tokio::test]
+    async fn a_message_is_not_accepted_before_the_outcome_of_the_one_before_is_written() {
+        let (port, noted) = noting_server().await;
+        let pool = Arc::new(SmtpPool::new(&format!("smtp://127.0.0.1:{port}"), Duration::from_secs(5), 1).unwrap());
+        let envelope = Envelope::new(
+            Some("brand@example.com".parse().unwrap()),
+            vec!["ann@example.com".parse().unwrap()],
+        )
+        .unwrap();
+        let message = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
+        let count = |what: &str| noted.lock().unwrap().iter().filter(|n| *n == what).count();
+
+        let (first_written, written) = oneshot::channel::<()>();
+        let first = pool.deliver(&envelope, &message, |answer| {
+            assert!(answer.is_ok(), "{answer:?}");
+            async move { written.await.is_ok() }.boxed()
+        });
+        assert!(first.await.is_ok());
+        assert_eq!(count("end of data"), 1);
+
+        // The next message goes out on the same connection while the first outcome is unwritten:
+        // its envelope and body do, its end-of-data waits.
+        let second = tokio::spawn({
+            let (pool, envelope, message) = (Arc::clone(&pool), envelope.clone(), message.clone());
+            async move { pool.deliver(&envelope, &message, |_| async { true }.boxed()).await }
+        });
+        while count("DATA") < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            count("end of data"),
+            1,
+            "accepted before the outcome before it was written"
+        );
+        assert_eq!(count("EHLO"), 1, "one connection");
+
+        first_written.send(()).unwrap();
+        assert!(second.await.unwrap().is_ok());
+        assert_eq!(count("end of data"), 2);
+    }
 
     #[test]
     fn urls_name_security_port_credentials_and_hello() {
