@@ -40,12 +40,6 @@ impl Message {
             Self::Wechat(_) => Channel::Wechat,
         }
     }
-
-    /// The address a permanent refusal of an email blames.
-    fn address_of(email: &Email) -> String {
-        let to = email.envelope.to().iter().map(ToString::to_string);
-        to.collect::<Vec<_>>().join(",")
-    }
 }
 
 /// A message with the row it came from.
@@ -54,9 +48,9 @@ pub struct Pending {
     pub message: Message,
 }
 
-/// Sends what the producer prepared until it stops, each request recorded before its slot is
-/// used again. On shutdown it takes no new request and returns once those on the wire are
-/// recorded.
+/// Sends what the producer prepared until it stops, no request accepted before the outcome of
+/// the one before it on its connection is written. On shutdown it takes no new request and
+/// returns once those on the wire are recorded.
 pub async fn deliver(ctx: &JobContext, recorder: &Recorder, mut ready: mpsc::Receiver<Rendering>) -> Result<(), DbErr> {
     let outreach = &ctx.outreach;
     let sms_batch = outreach.sms.as_ref().map_or(1, |sms| sms.sender.batch_limit());
@@ -155,7 +149,7 @@ async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, requ
         Channel::Email => {
             for Pending { row, message } in request {
                 let Message::Email(email) = message else { continue };
-                let address = Message::address_of(&email);
+                let address = email.recipients();
                 outreach
                     .mailer
                     .deliver(&email, |answer| {

@@ -60,8 +60,8 @@ const DECIDING: i64 = 0x5041_5452_4f4e; // "PATRON"
 
 /// Sends every row that is due until none is left or the dispatcher is told to stop, each with
 /// what `content` says it is. Three stages work at the same time: a batch is claimed and
-/// decided while the one before is rendered (as a task of its own, so on another core) and the
-/// one before that is on the wire.
+/// decided while the one before is rendered (on the blocking pool, off the threads that drive
+/// the connections) and the one before that is on the wire.
 pub async fn dispatch(ctx: &JobContext, content: &dyn Content) -> Result<Dispatched, JobError> {
     if ctx.shutdown.is_cancelled() {
         return Ok(Dispatched::default());

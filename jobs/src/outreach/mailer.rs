@@ -100,6 +100,12 @@ pub struct Email {
 }
 
 impl Email {
+    /// The addresses it goes to, as a permanent refusal blames them.
+    pub fn recipients(&self) -> String {
+        let to = self.envelope.to().iter().map(ToString::to_string);
+        to.collect::<Vec<_>>().join(",")
+    }
+
     fn file_stem(&self) -> String {
         self.message_id.replace(['/', '\\'], "_")
     }
