@@ -80,6 +80,7 @@ pub async fn refresh(
     requester: &Requester,
 ) -> Result<Option<segment_refresh::Model>, SegmentError> {
     let now = Utc::now();
+    let started = std::time::Instant::now();
     let txn = db.begin().await?;
     // The turn-taking write (see the module comment).
     segment::Entity::update_many()
@@ -110,9 +111,12 @@ pub async fn refresh(
         at: now,
     };
     let members = Matching::fill(&txn, member_ids(condition)).await? as i64;
+    let matched = started.elapsed();
     let entered = history.record_entered(&txn).await?;
     let left = history.record_left(&txn).await?;
     history.apply(&txn).await?;
+    // Where a refresh's time goes: evaluating the filter, or comparing with the membership.
+    tracing::debug!(segment = segment_id, members, entered, left, ?matched, compared = ?started.elapsed(), "segment refreshed");
     Matching::drop(&txn).await?;
     let refresh = segment_refresh::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(refresh.id),
