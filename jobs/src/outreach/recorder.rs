@@ -181,12 +181,6 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
         return write_updates(db, group, now, done).await;
     }
     let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Patron's own crash loses nothing committed either way; only a crash of the database
-        // server could lose the last moment's outcomes, which means a re-send, never a lost
-        // email. Not waiting for each flush to disk keeps a waiting send's pause short.
-        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF").await?;
-    }
     for list in [Suppressions::EMAIL, Suppressions::PHONE] {
         let bounced: Vec<&str> = group
             .iter()
@@ -201,7 +195,11 @@ async fn write(db: &DatabaseConnection, group: &[Entry], done: &mut Dispatched) 
     txn.commit().await
 }
 
-/// The rows' changes, one statement per kind of change.
+/// The rows' changes, one statement per kind of change. On PostgreSQL each statement also sets
+/// `synchronous_commit` off for its transaction (the one around it, or its own), read when that
+/// commits: Patron's own crash loses nothing committed either way; only a crash of the database
+/// server could lose the last moment's outcomes, which means a re-send, never a lost email. Not
+/// waiting for each flush to disk keeps a waiting send's pause short.
 async fn write_updates(
     conn: &impl ConnectionTrait,
     group: &[Entry],
@@ -221,8 +219,6 @@ async fn write_updates(
         values.extend(ids_bound);
         let mut sql = format!("UPDATE outbox SET {set}, claimed_by = NULL WHERE id IN ({list})");
         if conn.get_database_backend() == DbBackend::Postgres {
-            // As `SET LOCAL synchronous_commit TO OFF` (see `write`), for the statement's own
-            // transaction when it has none around it.
             sql = format!(
                 "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) \
                  {sql} AND EXISTS (SELECT 1 FROM unflushed)"
