@@ -133,11 +133,12 @@ async fn send_and_record(ctx: &JobContext, recorder: &Recorder, request: Vec<Pen
 /// One request on its channel, each message's outcome recorded; false when one could not be.
 async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, request: Vec<Pending>) -> bool {
     let started = Instant::now();
-    let record = |row: &Row, answer: Result<Accepted, SendError>, address: String| {
+    // The address is only named when a permanent refusal blames it.
+    let record = |row: &Row, answer: Result<Accepted, SendError>, address: &dyn Fn() -> String| {
         let outcome = match answer {
             Ok(accepted) => Outcome::Sent(accepted),
             Err(SendError::Temporary(reason)) => Outcome::Retry(reason),
-            Err(SendError::Permanent(reason)) => Outcome::Bounced(reason, address),
+            Err(SendError::Permanent(reason)) => Outcome::Bounced(reason, address()),
             Err(SendError::Refused(reason)) => Outcome::Refused(reason),
             Err(SendError::Rejected(reason)) => Outcome::Failed(reason),
         };
@@ -149,12 +150,13 @@ async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, requ
         Channel::Email => {
             for Pending { row, message } in request {
                 let Message::Email(email) = message else { continue };
-                let address = email.recipients();
                 outreach
                     .mailer
                     .deliver(&email, |answer| {
                         refused |= answer.is_err();
-                        record(&row, answer.clone().map(|()| Accepted::default()), address)
+                        record(&row, answer.clone().map(|()| Accepted::default()), &|| {
+                            email.recipients()
+                        })
                     })
                     .await;
             }
@@ -176,7 +178,7 @@ async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, requ
             };
             for ((row, answer), text) in rows.iter().zip(answers).zip(texts) {
                 refused |= answer.is_err();
-                written.push(record(row, answer, text.phone));
+                written.push(record(row, answer, &|| text.phone.clone()));
             }
         }
         Channel::Wechat => {
@@ -187,7 +189,7 @@ async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, requ
                     None => Err(SendError::Rejected("WeChat is not configured".to_owned())),
                 };
                 refused |= answer.is_err();
-                written.push(record(&row, answer, message.openid));
+                written.push(record(&row, answer, &|| message.openid.clone()));
             }
         }
     }
