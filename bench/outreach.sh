@@ -16,7 +16,7 @@ if ! command -v smtp-sink >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
 fi
 # PATRON_BIN=path measures that binary instead of building one.
-source bench/delivery.sh
+source bench/common.sh
 BIN="$(patron_bin)"
 WORK="$(mktemp -d)"
 SINK_USER="$(id -un)"; [ "$SINK_USER" = root ] && SINK_USER=nobody

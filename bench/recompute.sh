@@ -1,46 +1,107 @@
 #!/usr/bin/env bash
 # Times `patron recompute` over a million demo members (about ten million purchases over three
-# years, stored in the order they happened) on SQLite and on PostgreSQL; prints wall time, peak
-# memory, and where the run's time went. MEMBERS=100000 bench/recompute.sh for a quicker look.
+# years, stored in the order they happened) on SQLite and on PostgreSQL, beside its anchor: the
+# database's own per-member GROUP BY of the same purchases and window, in the same database and
+# the same run. Prints wall time, peak memory, where the run's time went, and the run's multiple
+# of the bare GROUP BY; then the model fits alone.
+# MEMBERS=100000 bench/recompute.sh for a quicker look; DATABASES=postgres for one database.
+# Loaded databases are kept in $BENCH_DIR (SQLite) and as patron_recompute_<members>
+# (PostgreSQL) when KEEP=1, and reused when they exist. PATRON_BIN= measures a given binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEMBERS="${MEMBERS:-1000000}"
+DATABASES="${DATABASES:-sqlite postgres}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
-cargo build --release --locked -q
-BIN="$PWD/target/release/patron"
+command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
+source bench/common.sh
+BIN="$(patron_bin)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+BENCH_DIR="${BENCH_DIR:-$WORK}"
+mkdir -p "$BENCH_DIR"
 export PATRON_DATA_DIR="$WORK" RUST_LOG=warn
 AS_OF="$(TZ=Asia/Shanghai date +%F)"
 
-# Runs a command, printing its wall time and peak resident memory.
-measure() {
-  local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
-  read -r wall kb <"$WORK/time"
-  printf '%-28s %8.1f s   peak %5d MiB\n' "$label" "$wall" "$((kb / 1024))"
+# The anchor: every member's purchase count, spend and first and last day up to the run's date,
+# read whole by the database's own client. The run reads the same rows, and more per member.
+BARE="SELECT member_id, COUNT(*), SUM(amount_cents), MIN(occurred_on), MAX(occurred_on)
+FROM purchases WHERE kind = 'purchase' AND occurred_on <= '$AS_OF' GROUP BY member_id"
+
+# Seconds the bare GROUP BY takes on database $1 (sqlite|postgres) at $2, best of two.
+bare_seconds() {
+  local best=""
+  for _ in 1 2; do
+    local started ended
+    started=$(date +%s.%N)
+    if [ "$1" = sqlite ]; then
+      sqlite3 "$2" "$BARE" >/dev/null
+    else
+      psql -qX "$2" -c "COPY ($BARE) TO STDOUT" >/dev/null
+    fi
+    ended=$(date +%s.%N)
+    best=$(python3 -c "print(min(x for x in [$ended - $started, ${best:-1e9}]))")
+  done
+  echo "$best"
 }
 
-# The run's own account of where its time went.
+# The run's own account of where its time went, and its multiple of the anchor.
 phases() {
-  python3 -c 'import json,sys; t=json.load(sys.stdin)["timings"]; print("    aggregate %.1f s, score %.1f s, write %.1f s" % (t["aggregate_ms"]/1e3, t["score_ms"]/1e3, t["write_ms"]/1e3))' <"$WORK/out"
+  python3 - "$WORK/out" "$WORK/time" "$1" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["timings"]
+wall = float(open(sys.argv[2]).read().split()[0])
+bare = float(sys.argv[3])
+print("    aggregate %.1f s, score %.1f s, write %.1f s; %.1f× the bare GROUP BY"
+      % (t["aggregate_ms"] / 1e3, t["score_ms"] / 1e3, t["write_ms"] / 1e3, wall / bare))
+PY
+}
+
+# Loads the demo members unless the database ($1: sqlite|postgres, at $2 for its client) holds
+# members already.
+load() {
+  local database="$1" target="$2" url="$3" members
+  if [ "$database" = sqlite ]; then
+    members=$(sqlite3 "$target" "SELECT COUNT(*) FROM members" 2>/dev/null || echo 0)
+  else
+    members=$(psql -qtAX "$target" -c "SELECT COUNT(*) FROM members" 2>/dev/null || echo 0)
+  fi
+  if [ "$members" = 0 ]; then
+    DATABASE_URL="$url" measure "demo" "$BIN" demo --members "$MEMBERS"
+  else
+    echo "reusing $members members"
+  fi
 }
 
 bench() {
-  local name="$1" url="$2"
+  local name="$1" database="$2" url="$3" target="$4"
   echo "== $name: $MEMBERS members"
-  DATABASE_URL="$url" measure "demo" "$BIN" demo --members "$MEMBERS"
-  DATABASE_URL="$url" measure "recompute (first run)" "$BIN" recompute --as-of "$AS_OF"
-  phases
-  DATABASE_URL="$url" measure "recompute (same date again)" "$BIN" recompute --as-of "$AS_OF"
-  phases
+  load "$database" "$target" "$url"
+  local bare
+  bare=$(bare_seconds "$database" "$target")
+  printf '%-34s %7.2f s\n' "bare GROUP BY (the anchor)" "$bare"
+  DATABASE_URL="$url" measure "recompute (as of $AS_OF)" "$BIN" recompute --as-of "$AS_OF"
+  phases "$bare"
+  DATABASE_URL="$url" measure "recompute (the same date again)" "$BIN" recompute --as-of "$AS_OF"
+  phases "$bare"
 }
 
-bench SQLite "sqlite://$WORK/bench.db?mode=rwc"
-
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench" -c "CREATE DATABASE patron_bench"
-bench PostgreSQL "$PG_SERVER/patron_bench"
-psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS patron_bench"
+for database in $DATABASES; do
+  case "$database" in
+    sqlite)
+      file="$BENCH_DIR/recompute-$MEMBERS.db"
+      bench SQLite sqlite "sqlite://$file?mode=rwc" "$file"
+      [ "${KEEP:-0}" = 1 ] || rm -f "$file"*
+      ;;
+    postgres)
+      db="patron_recompute_$MEMBERS"
+      if ! psql -qtAX "$PG_SERVER/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+        psql -q "$PG_SERVER/postgres" -c "CREATE DATABASE $db"
+      fi
+      bench PostgreSQL postgres "$PG_SERVER/$db" "$PG_SERVER/$db"
+      [ "${KEEP:-0}" = 1 ] || psql -q "$PG_SERVER/postgres" -c "DROP DATABASE $db"
+      ;;
+  esac
+done
 
 echo "== BG/NBD and Gamma-Gamma fits alone (1M simulated customers)"
 cargo run --release --locked -q -p jobs --example fit_bench

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 MEMBERS="${MEMBERS:-100000}"
 CONNECTIONS="${CONNECTIONS:-8}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
-source bench/delivery.sh
+source bench/common.sh
 BIN="$(patron_bin)"
 WORK="$(mktemp -d)"
 python3 tests/providers/mock.py --dir "$WORK/mock" --count-only >"$WORK/mock.port" &

@@ -2,7 +2,7 @@
 //! Batch work uses these instead of a statement per member.
 use std::fmt::Write;
 
-use sea_orm::sqlx::postgres::{PgConnection, PgPoolCopyExt};
+use sea_orm::sqlx::postgres::{PgConnection, PgCopyIn, PgPoolCopyExt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value};
 
 /// A table and the columns each row gives values for, in order.
@@ -26,7 +26,7 @@ impl Table {
         if db.get_database_backend() == DbBackend::Postgres {
             let mut copy = db
                 .get_postgres_connection_pool()
-                .copy_in_raw(&self.copy_statement(self.name))
+                .copy_in_raw(&self.copy_statement(self.name, false))
                 .await
                 .map_err(copy_error)?;
             copy.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
@@ -38,25 +38,42 @@ impl Table {
         txn.commit().await
     }
 
-    /// COPYs rows into `target` (this table or a staging table shaped like it) on a connection
-    /// the caller holds, e.g. inside its transaction.
-    pub async fn copy_into(&self, conn: &mut PgConnection, target: &str, rows: &[Vec<Value>]) -> Result<(), DbErr> {
-        let mut copy = conn
-            .copy_in_raw(&self.copy_statement(target))
+    /// Starts a COPY into `target` (this table or one shaped like it) on a connection the
+    /// caller holds, e.g. inside its transaction. Rows are sent a chunk at a time, so that the
+    /// server reads one chunk while the next is prepared and only a chunk is held in memory.
+    /// `frozen` writes them as if already vacuumed, for a table the transaction created (see
+    /// [`crate::replace`]).
+    pub async fn copy_into<'c>(
+        &self,
+        conn: &'c mut PgConnection,
+        target: &str,
+        frozen: bool,
+    ) -> Result<CopyIn<'c>, DbErr> {
+        let copy = conn
+            .copy_in_raw(&self.copy_statement(target, frozen))
             .await
             .map_err(copy_error)?;
-        copy.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
-        copy.finish().await.map_err(copy_error)?;
-        Ok(())
+        Ok(CopyIn(copy))
     }
 
     /// Multi-row INSERTs through `conn`; `suffix` may add e.g. an `ON CONFLICT` clause. The rows
     /// inserted (those an `ON CONFLICT … DO NOTHING` skipped are not).
     pub async fn insert(&self, conn: &impl ConnectionTrait, rows: &[Vec<Value>], suffix: &str) -> Result<u64, DbErr> {
+        self.insert_into(conn, self.name, rows, suffix).await
+    }
+
+    /// [`Table::insert`] into `target`, a table shaped like this one.
+    pub async fn insert_into(
+        &self,
+        conn: &impl ConnectionTrait,
+        target: &str,
+        rows: &[Vec<Value>],
+        suffix: &str,
+    ) -> Result<u64, DbErr> {
         let backend = conn.get_database_backend();
         let mut inserted = 0;
         for chunk in rows.chunks(crate::sql::rows_per_statement(self.columns.len())) {
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", self.name, self.columns.join(", "));
+            let mut sql = format!("INSERT INTO {target} ({}) VALUES ", self.columns.join(", "));
             let mut n = 0;
             for (r, _) in chunk.iter().enumerate() {
                 sql.push_str(if r == 0 { "(" } else { ",(" });
@@ -84,11 +101,27 @@ impl Table {
         Ok(inserted)
     }
 
-    fn copy_statement(&self, target: &str) -> String {
+    fn copy_statement(&self, target: &str, frozen: bool) -> String {
         format!(
-            "COPY {target} ({}) FROM STDIN WITH (FORMAT csv)",
-            self.columns.join(", ")
+            "COPY {target} ({}) FROM STDIN WITH (FORMAT csv{})",
+            self.columns.join(", "),
+            if frozen { ", FREEZE" } else { "" }
         )
+    }
+}
+
+/// A COPY under way: [`CopyIn::send`] rows, then [`CopyIn::finish`].
+pub struct CopyIn<'c>(PgCopyIn<&'c mut PgConnection>);
+
+impl CopyIn<'_> {
+    pub async fn send(&mut self, rows: &[Vec<Value>]) -> Result<(), DbErr> {
+        self.0.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
+        Ok(())
+    }
+
+    pub async fn finish(self) -> Result<(), DbErr> {
+        self.0.finish().await.map_err(copy_error)?;
+        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@ pub mod lease;
 pub mod model;
 pub mod outreach;
 pub mod points;
+pub mod replace;
 pub mod runs;
 pub mod schedule;
 pub mod segments;

@@ -209,7 +209,8 @@ async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
     app.run_job("analytics", "2024-03-01").await.expect("first run");
     let before = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
 
-    // Make the last write of the run (tier history) fail, after the metrics were upserted.
+    // Make the run's write fail after the new metrics were written, before they replace the
+    // previous ones.
     let postgres = app.db.get_database_backend() == DbBackend::Postgres;
     let (create, drop) = if postgres {
         (vec![
@@ -262,4 +263,51 @@ async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
         .graphql(&admin, "{ members(filter:{ minRScore: 9 }) { totalCount } }", json!({}))
         .await;
     assert_eq!(first_error(&bad), ("BAD_USER_INPUT".into(), Some("minRScore".into())));
+}
+
+/// The metrics table is replaced whole by every run (jobs::replace): the table that takes its
+/// place has the same indexes under the same names, and its key still refuses a duplicate.
+#[tokio::test]
+async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    app.import("members", "member_no,name,joined_at\nM1,One,2023-01-01\n")
+        .await;
+    app.import("purchases", B_MEMBER).await;
+    let backend = app.db.get_database_backend();
+    let indexes = || async {
+        let sql = if backend == DbBackend::Postgres {
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'member_metrics' ORDER BY 1"
+        } else {
+            "SELECT name, COALESCE(sql, '') AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member_metrics' ORDER BY 1"
+        };
+        let rows = app
+            .db
+            .query_all(Statement::from_string(backend, sql))
+            .await
+            .expect("indexes");
+        rows.iter()
+            .map(|r| {
+                let name: String = r.try_get("", "name").expect("name");
+                let definition: String = r.try_get("", "definition").expect("definition");
+                format!("{name}: {definition}")
+            })
+            .collect::<Vec<_>>()
+    };
+    let migrated = indexes().await;
+    assert!(migrated.len() >= 7, "{migrated:?}");
+    app.run_job("analytics", "2024-03-01").await.expect("first run");
+    app.run_job("analytics", "2024-03-06").await.expect("next run");
+    assert_eq!(indexes().await, migrated);
+    let duplicate = app
+        .db
+        .execute(Statement::from_string(
+            backend,
+            "INSERT INTO member_metrics SELECT * FROM member_metrics",
+        ))
+        .await;
+    assert!(duplicate.is_err(), "the primary key holds");
+    let admin = app.admin().await;
+    let member = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
 }

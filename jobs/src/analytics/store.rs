@@ -11,6 +11,7 @@ use sea_orm::{
 use crate::analytics::facts::{MemberFacts, Tier, TierState};
 use crate::analytics::score::MemberScores;
 use crate::bulk::Table;
+use crate::replace;
 use crate::sql::statement;
 
 /// Members per bulk statement group: bounds the memory of the write.
@@ -184,7 +185,14 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
     let windows = Windows::new(as_of);
     let started = std::time::Instant::now();
     checkpoint(db).await?;
-    let returned = load_returns(db, as_of).await?;
+    // One snapshot for every read. PostgreSQL would compile these statements to machine code
+    // (their estimated cost is high), which costs about half a second each and saves nothing
+    // on a single streaming pass.
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL jit = off").await?;
+    }
+    let returned = load_returns(&txn, as_of).await?;
     tracing::debug!(elapsed = ?started.elapsed(), members = returned.len(), "returns loaded");
     let values = vec![
         as_of.into(),
@@ -193,7 +201,7 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
         windows.prior.into(),
         windows.previous_year.into(),
     ];
-    let mut rows = db.stream(statement(db, MEMBERS_SQL, values)).await?;
+    let mut rows = txn.stream(statement(&txn, MEMBERS_SQL, values)).await?;
     let mut facts = Vec::new();
     let mut recount = Vec::new();
     while let Some(row) = rows.next().await {
@@ -210,14 +218,15 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
     }
     drop(rows);
     tracing::debug!(elapsed = ?started.elapsed(), recount = recount.len(), "members aggregated");
-    recount_days(db, as_of, &windows, &returned, &mut facts, &recount).await?;
+    recount_days(&txn, as_of, &windows, &returned, &mut facts, &recount).await?;
+    txn.commit().await?;
     tracing::debug!(elapsed = ?started.elapsed(), "recounted");
     Ok(facts)
 }
 
 /// Recounts the given members from their purchase days, in batches.
 async fn recount_days(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     as_of: NaiveDate,
     windows: &Windows,
     returns: &HashMap<i64, Vec<Returned>>,
@@ -252,7 +261,7 @@ async fn recount_days(
     Ok(())
 }
 
-async fn load_returns(db: &DatabaseConnection, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
+async fn load_returns(db: &impl ConnectionTrait, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
     let rows = db.query_all(statement(db, RETURNS_SQL, vec![as_of.into()])).await?;
     let mut returned: HashMap<i64, Vec<Returned>> = HashMap::new();
     for row in rows {
@@ -360,15 +369,6 @@ const HISTORY: Table = Table::new(
     &["member_id", "old_tier", "new_tier", "reason", "run_id", "changed_at"],
 );
 
-/// `ON CONFLICT … DO UPDATE` of every metrics column but the key.
-fn upsert_clause() -> String {
-    let sets: Vec<String> = METRICS.columns[1..]
-        .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    format!(" ON CONFLICT (member_id) DO UPDATE SET {}", sets.join(", "))
-}
-
 const RUN_UPSERT: &str = "INSERT INTO analytics_runs (as_of, job_run_id, members, summary, config, timings, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
     ON CONFLICT (as_of) DO UPDATE SET job_run_id = excluded.job_run_id, members = excluded.members,
@@ -386,7 +386,9 @@ pub struct RunRecord {
 }
 
 /// Writes the run, every member's scores and the tier changes in one transaction: a crash
-/// before the commit leaves the previous results as they were. Returns the run id.
+/// before the commit leaves the previous results as they were. Every member's row changes each
+/// day (recency, the model's figures), so the metrics table is replaced whole rather than
+/// updated row by row (see [`crate::replace`]). Returns the run id.
 pub async fn save(
     db: &DatabaseConnection,
     run: &RunRecord,
@@ -432,10 +434,11 @@ async fn save_sqlite(
     let run_id: i64 = row
         .ok_or_else(|| DbErr::Custom("analytics run upsert returned nothing".into()))?
         .try_get("", "id")?;
-    let upsert = upsert_clause();
+    replace::create_sqlite(&txn, METRICS.name).await?;
+    let next = replace::successor(METRICS.name);
     for (facts, scores) in facts.chunks(CHUNK).zip(scores.chunks(CHUNK)) {
         METRICS
-            .insert(&txn, &metric_rows(run, run_id, facts, scores), &upsert)
+            .insert_into(&txn, &next, &metric_rows(run, run_id, facts, scores), "")
             .await?;
     }
     txn.execute(statement(
@@ -447,6 +450,7 @@ async fn save_sqlite(
     for scores in scores.chunks(CHUNK) {
         HISTORY.insert(&txn, &history_rows(run_id, scores), "").await?;
     }
+    replace::swap_sqlite(&txn, METRICS.name).await?;
     txn.commit().await?;
     checkpoint(db).await?;
     Ok(run_id)
@@ -480,32 +484,25 @@ async fn save_postgres(
         .fetch_one(&mut *tx)
         .await
         .map_err(sqlx_err)?;
-    // COPY into a staging table, then one upsert: far faster than row-by-row updates.
-    sqlx::query("CREATE TEMP TABLE metrics_staging (LIKE member_metrics) ON COMMIT DROP")
-        .execute(&mut *tx)
-        .await
-        .map_err(sqlx_err)?;
+    replace::create_postgres(&mut tx, METRICS.name).await?;
+    let mut copy = METRICS
+        .copy_into(&mut tx, &replace::successor(METRICS.name), true)
+        .await?;
     for (facts, scores) in facts.chunks(CHUNK).zip(scores.chunks(CHUNK)) {
-        METRICS
-            .copy_into(&mut tx, "metrics_staging", &metric_rows(run, run_id, facts, scores))
-            .await?;
+        copy.send(&metric_rows(run, run_id, facts, scores)).await?;
     }
-    let columns = METRICS.columns.join(", ");
-    let upsert = format!(
-        "INSERT INTO member_metrics ({columns}) SELECT {columns} FROM metrics_staging{}",
-        upsert_clause()
-    );
-    sqlx::query(&upsert).execute(&mut *tx).await.map_err(sqlx_err)?;
+    copy.finish().await?;
     sqlx::query("DELETE FROM tier_history WHERE run_id = $1")
         .bind(run_id)
         .execute(&mut *tx)
         .await
         .map_err(sqlx_err)?;
+    let mut copy = HISTORY.copy_into(&mut tx, HISTORY.name, false).await?;
     for scores in scores.chunks(CHUNK) {
-        HISTORY
-            .copy_into(&mut tx, "tier_history", &history_rows(run_id, scores))
-            .await?;
+        copy.send(&history_rows(run_id, scores)).await?;
     }
+    copy.finish().await?;
+    replace::swap_postgres(&mut tx, METRICS.name).await?;
     tx.commit().await.map_err(sqlx_err)?;
     Ok(run_id)
 }

@@ -1,4 +1,4 @@
-# What the delivery benchmarks (outreach.sh, sms.sh) share; sourced, with $WORK set.
+# What the benchmarks share; sourced, with $WORK set.
 
 # The binary to measure: $PATRON_BIN, else a fresh release build.
 patron_bin() {
