@@ -5,7 +5,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use futures_util::StreamExt;
 use sea_orm::sqlx::{self, Postgres};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, StreamTrait, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult, StreamTrait,
+    TransactionTrait, Value,
 };
 
 use crate::analytics::facts::{MemberFacts, Tier, TierState};
@@ -185,15 +186,43 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
     let windows = Windows::new(as_of);
     let started = std::time::Instant::now();
     checkpoint(db).await?;
-    // One snapshot for every read. PostgreSQL would compile these statements to machine code
-    // (their estimated cost is high), which costs about half a second each and saves nothing
-    // on a single streaming pass.
+    // The returns are read on a connection of their own while the members stream in.
+    let (returned, mut facts) = tokio::try_join!(load_returns(db, as_of), load_members(db, as_of, &windows))?;
+    tracing::debug!(elapsed = ?started.elapsed(), returned = returned.len(), "members and returns read");
+    let mut recount = Vec::new();
+    for (index, member) in facts.iter_mut().enumerate() {
+        let Some(returns) = returned.get(&member.member_id) else {
+            continue;
+        };
+        // Every return is applied (no short-circuit); any one may call for a recount.
+        let mut exact = true;
+        for r in returns {
+            exact &= windows.apply_returns(member, r);
+        }
+        if !exact {
+            recount.push(index);
+        }
+    }
+    let txn = reading(db).await?;
+    recount_days(&txn, as_of, &windows, &returned, &mut facts, &recount).await?;
+    txn.commit().await?;
+    tracing::debug!(elapsed = ?started.elapsed(), recount = recount.len(), "recounted");
+    Ok(facts)
+}
+
+/// A transaction for the run's reads. PostgreSQL would compile these statements to machine
+/// code (their estimated cost is high), which costs about half a second each and saves nothing
+/// on a single streaming pass.
+async fn reading(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db.begin().await?;
     if db.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL jit = off").await?;
     }
-    let returned = load_returns(&txn, as_of).await?;
-    tracing::debug!(elapsed = ?started.elapsed(), members = returned.len(), "returns loaded");
+    Ok(txn)
+}
+
+/// Every member's own fields, tier state and purchase figures before returns, in id order.
+async fn load_members(db: &DatabaseConnection, as_of: NaiveDate, windows: &Windows) -> Result<Vec<MemberFacts>, DbErr> {
     let values = vec![
         as_of.into(),
         windows.year.into(),
@@ -201,26 +230,14 @@ pub async fn load_facts(db: &DatabaseConnection, as_of: NaiveDate) -> Result<Vec
         windows.prior.into(),
         windows.previous_year.into(),
     ];
+    let txn = reading(db).await?;
     let mut rows = txn.stream(statement(&txn, MEMBERS_SQL, values)).await?;
     let mut facts = Vec::new();
-    let mut recount = Vec::new();
     while let Some(row) = rows.next().await {
-        let mut member = member_facts(&row?, as_of)?;
-        // Every return is applied (no short-circuit); any one may call for a recount.
-        let mut exact = true;
-        for r in returned.get(&member.member_id).into_iter().flatten() {
-            exact &= windows.apply_returns(&mut member, r);
-        }
-        if !exact {
-            recount.push(facts.len());
-        }
-        facts.push(member);
+        facts.push(member_facts(&row?, as_of)?);
     }
     drop(rows);
-    tracing::debug!(elapsed = ?started.elapsed(), recount = recount.len(), "members aggregated");
-    recount_days(&txn, as_of, &windows, &returned, &mut facts, &recount).await?;
     txn.commit().await?;
-    tracing::debug!(elapsed = ?started.elapsed(), "recounted");
     Ok(facts)
 }
 
@@ -261,8 +278,10 @@ async fn recount_days(
     Ok(())
 }
 
-async fn load_returns(db: &impl ConnectionTrait, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
-    let rows = db.query_all(statement(db, RETURNS_SQL, vec![as_of.into()])).await?;
+async fn load_returns(db: &DatabaseConnection, as_of: NaiveDate) -> Result<HashMap<i64, Vec<Returned>>, DbErr> {
+    let txn = reading(db).await?;
+    let rows = txn.query_all(statement(&txn, RETURNS_SQL, vec![as_of.into()])).await?;
+    txn.commit().await?;
     let mut returned: HashMap<i64, Vec<Returned>> = HashMap::new();
     for row in rows {
         returned
@@ -401,6 +420,7 @@ pub async fn save(
         save_sqlite(db, run, facts, scores).await?
     };
     refresh_statistics(db).await?;
+    tracing::debug!("statistics refreshed");
     Ok(run_id)
 }
 
@@ -428,6 +448,7 @@ async fn save_sqlite(
     facts: &[MemberFacts],
     scores: &[MemberScores],
 ) -> Result<i64, DbErr> {
+    let started = std::time::Instant::now();
     let txn = db.begin().await?;
     // The first statement writes, so SQLite takes the write lock up front.
     let row = txn.query_one(statement(&txn, RUN_UPSERT, run_values(run))).await?;
@@ -441,6 +462,7 @@ async fn save_sqlite(
             .insert_into(&txn, &next, &metric_rows(run, run_id, facts, scores), "")
             .await?;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "metrics written");
     txn.execute(statement(
         &txn,
         "DELETE FROM tier_history WHERE run_id = $1",
@@ -450,9 +472,13 @@ async fn save_sqlite(
     for scores in scores.chunks(CHUNK) {
         HISTORY.insert(&txn, &history_rows(run_id, scores), "").await?;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "tier changes written");
     replace::swap_sqlite(&txn, METRICS.name).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "metrics replaced");
     txn.commit().await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "committed");
     checkpoint(db).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "checkpointed");
     Ok(run_id)
 }
 
