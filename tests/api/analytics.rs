@@ -311,3 +311,60 @@ async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
     let member = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
     assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
 }
+
+/// A query still reading the metrics while the run replaces them sees the previous results
+/// throughout and does not make the run fail; on PostgreSQL the replacement waits for it.
+#[tokio::test]
+async fn a_reader_of_the_metrics_sees_the_previous_run_and_does_not_fail_the_next() {
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    use std::time::{Duration, Instant};
+    let app = spawn_app().await;
+    app.import("members", "member_no,name,joined_at\nM1,One,2023-01-01\n")
+        .await;
+    app.import("purchases", B_MEMBER).await;
+    app.run_job("analytics", "2024-03-01").await.expect("first run");
+    let backend = app.db.get_database_backend();
+    let reader = app.db.begin().await.expect("reader");
+    let before = metrics_seen(&reader).await;
+    assert_eq!(before.0, 1);
+    let (ran, released) = tokio::join!(
+        async {
+            let ran = app.run_job("analytics", "2024-03-06").await;
+            (ran, Instant::now())
+        },
+        async {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            assert_eq!(
+                metrics_seen(&reader).await,
+                before,
+                "the reader still sees the previous run"
+            );
+            let released = Instant::now();
+            reader.commit().await.expect("reader done");
+            released
+        }
+    );
+    let (ran, finished) = ran;
+    ran.expect("the run succeeds");
+    if backend == DbBackend::Postgres {
+        assert!(finished > released, "the replacement waited for the reader");
+    }
+    let admin = app.admin().await;
+    let member = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
+    assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
+}
+
+/// How many metrics rows `reader` sees, and of which run.
+async fn metrics_seen(reader: &sea_orm::DatabaseTransaction) -> (i64, i64) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = "SELECT COUNT(*) AS members, CAST(MAX(run_id) AS BIGINT) AS run FROM member_metrics";
+    let row = reader
+        .query_one(Statement::from_string(reader.get_database_backend(), sql))
+        .await
+        .expect("read")
+        .expect("a row");
+    (
+        row.try_get("", "members").expect("members"),
+        row.try_get("", "run").expect("run"),
+    )
+}
