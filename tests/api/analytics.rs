@@ -270,10 +270,7 @@ async fn a_run_that_fails_while_writing_leaves_the_previous_results() {
 #[tokio::test]
 async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let app = spawn_app().await;
-    app.import("members", "member_no,name,joined_at\nM1,One,2023-01-01\n")
-        .await;
-    app.import("purchases", B_MEMBER).await;
+    let (app, admin) = b_member().await;
     let backend = app.db.get_database_backend();
     let indexes = || async {
         let sql = if backend == DbBackend::Postgres {
@@ -307,7 +304,6 @@ async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
         ))
         .await;
     assert!(duplicate.is_err(), "the primary key holds");
-    let admin = app.admin().await;
     let member = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
     assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
 }
@@ -318,15 +314,12 @@ async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
 async fn a_reader_of_the_metrics_sees_the_previous_run_and_does_not_fail_the_next() {
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     use std::time::{Duration, Instant};
-    let app = spawn_app().await;
-    app.import("members", "member_no,name,joined_at\nM1,One,2023-01-01\n")
-        .await;
-    app.import("purchases", B_MEMBER).await;
+    let (app, admin) = b_member().await;
     app.run_job("analytics", "2024-03-01").await.expect("first run");
     let backend = app.db.get_database_backend();
     let reader = app.db.begin().await.expect("reader");
     let before = metrics_seen(&reader).await;
-    assert_eq!(before.0, 1);
+    assert_eq!(before.0, 2);
     let (ran, released) = tokio::join!(
         async {
             let ran = app.run_job("analytics", "2024-03-06").await;
@@ -349,7 +342,6 @@ async fn a_reader_of_the_metrics_sees_the_previous_run_and_does_not_fail_the_nex
     if backend == DbBackend::Postgres {
         assert!(finished > released, "the replacement waited for the reader");
     }
-    let admin = app.admin().await;
     let member = app.ok(&admin, MEMBER, json!({ "no": "M1" })).await;
     assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
 }
