@@ -88,10 +88,12 @@ pub async fn refresh(
         .filter(segment::Column::Id.eq(segment_id))
         .exec(&txn)
         .await?;
+    let turn = started.elapsed();
     let Some(row) = segment::Entity::find_by_id(segment_id).one(&txn).await? else {
         return Ok(None);
     };
     let condition = compile(&txn, &parse(&row)?, &format!("segment[{segment_id}]"), as_of, None).await?;
+    let compiled = started.elapsed();
     let refresh = segment_refresh::ActiveModel {
         segment_id: Set(segment_id),
         job_run_id: Set(requester.job_run_id),
@@ -115,8 +117,9 @@ pub async fn refresh(
     let entered = history.record_entered(&txn).await?;
     let left = history.record_left(&txn).await?;
     history.apply(&txn).await?;
-    // Where a refresh's time goes: evaluating the filter, or comparing with the membership.
-    tracing::debug!(segment = segment_id, members, entered, left, ?matched, compared = ?started.elapsed(), "segment refreshed");
+    // Where a refresh's time goes: waiting for its turn, compiling, evaluating the filter, or
+    // comparing with the membership (each figure counts from the start).
+    tracing::debug!(segment = segment_id, members, entered, left, ?turn, ?compiled, ?matched, compared = ?started.elapsed(), "segment refreshed");
     Matching::drop(&txn).await?;
     let refresh = segment_refresh::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(refresh.id),
