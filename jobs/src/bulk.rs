@@ -2,7 +2,7 @@
 //! Batch work uses these instead of a statement per member.
 use std::fmt::Write;
 
-use sea_orm::sqlx::postgres::{PgConnection, PgCopyIn, PgPoolCopyExt};
+use sea_orm::sqlx::postgres::{PgConnection, PgCopyIn};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value};
 
 /// A table and the columns each row gives values for, in order.
@@ -24,14 +24,10 @@ impl Table {
             return Ok(());
         }
         if db.get_database_backend() == DbBackend::Postgres {
-            let mut copy = db
-                .get_postgres_connection_pool()
-                .copy_in_raw(&self.copy_statement(self.name, false))
-                .await
-                .map_err(copy_error)?;
-            copy.send(csv(rows).as_bytes()).await.map_err(copy_error)?;
-            copy.finish().await.map_err(copy_error)?;
-            return Ok(());
+            let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(copy_error)?;
+            let mut copy = self.copy_into(&mut conn, self.name, false).await?;
+            copy.send(rows).await?;
+            return copy.finish().await;
         }
         let txn = db.begin().await?;
         self.insert(&txn, rows, "").await?;
