@@ -164,12 +164,9 @@ async fn send(outreach: &Outreach, recording: &Recording, channel: Channel, requ
         Channel::Sms => {
             let (rows, texts): (Vec<Row>, Vec<Sms>) = request
                 .into_iter()
-                .filter_map(|p| {
-                    if let Message::Sms(sms) = p.message {
-                        Some((p.row, sms))
-                    } else {
-                        None
-                    }
+                .filter_map(|Pending { row, message }| match message {
+                    Message::Sms(sms) => Some((row, sms)),
+                    _ => None,
                 })
                 .unzip();
             let answers = match &outreach.sms {
