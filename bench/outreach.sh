@@ -3,7 +3,8 @@
 # render, SMTP, mark sent — into postfix's smtp-sink on loopback, on SQLite and on PostgreSQL.
 # Prints messages per second and peak memory beside smtp-source's rate against the same sink
 # (the machine's ceiling). MEMBERS=20000 bench/outreach.sh for a quicker look; comparing peak
-# memory across MEMBERS shows whether it grows with the audience.
+# memory across MEMBERS shows whether it grows with the audience. LATENCY_MS=2 puts a relay that
+# delays each packet 2 ms each way between the sink and both senders, as a network would.
 # Needs postfix's smtp-sink and smtp-source (Debian package postfix; the daemon is not needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,15 @@ smtp-sink -u "$SINK_USER" "127.0.0.1:$PORT" 1024 &
 SINK=$!
 trap 'kill $SINK 2>/dev/null; rm -rf "$WORK"' EXIT
 sleep 0.5
+if [ -n "${LATENCY_MS:-}" ]; then
+  python3 bench/relay.py "$((PORT + 1))" "$PORT" "$LATENCY_MS" &
+  RELAY=$!
+  trap 'kill $SINK $RELAY 2>/dev/null; rm -rf "$WORK"' EXIT
+  PORT=$((PORT + 1))
+  sleep 0.5
+  kill -0 $RELAY  # the relay is up, so nothing reaches the sink around it
+  echo "== through a relay delaying each packet $LATENCY_MS ms each way"
+fi
 export PATRON_DATA_DIR="$WORK" RUST_LOG=warn SMTP_URL="smtp://127.0.0.1:$PORT"
 export PATRON_OUTREACH__SMTP_CONNECTIONS="$CONNECTIONS"
 # Mid-Autumn 2026 is on 25 September: its email goes three days before.
