@@ -11,6 +11,8 @@ pub mod campaign;
 pub mod campaign_occurrence;
 pub mod campaign_recipient;
 pub mod channel_template;
+pub mod coupon;
+pub mod coupon_definition;
 pub mod email_suppression;
 pub mod email_template;
 pub mod feedback;

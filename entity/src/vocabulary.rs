@@ -418,3 +418,31 @@ vocabulary! {
         WrongNumber = "wrong_number",
     }
 }
+
+vocabulary! {
+    /// What a coupon gives.
+    CouponKind {
+        /// A sum off the order.
+        AmountOff = "amount_off",
+        /// A percentage off the order, up to a cap when one is set.
+        PercentOff = "percent_off",
+        /// A gift handed over with the order (小礼物): nothing off.
+        Gift = "gift",
+    }
+}
+
+vocabulary! {
+    /// Where a coupon stands, as stored; an issued coupon past its last day is expired.
+    CouponStatus {
+        Issued = "issued",
+        Redeemed = "redeemed",
+    }
+}
+
+vocabulary! {
+    /// Who issued a coupon.
+    CouponSource {
+        /// A staff user or an app through the API (`issueCoupon`).
+        Api = "api",
+    }
+}

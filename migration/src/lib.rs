@@ -27,6 +27,7 @@ mod m20261206_000023_channels;
 mod m20261206_000024_member_preferences;
 mod m20261206_000025_email_confirmation;
 mod m20261207_000026_bulk_tables_without_foreign_keys;
+mod m20261208_000027_create_coupons;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_member_preferences::Migration),
             Box::new(m20261206_000025_email_confirmation::Migration),
             Box::new(m20261207_000026_bulk_tables_without_foreign_keys::Migration),
+            Box::new(m20261208_000027_create_coupons::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use crate::auth::viewer;
 use crate::error::AppError;
 use crate::graphql::activity::{FeedbackEntry, PointsEntry, Purchase};
 use crate::graphql::analytics::{Metrics, TierChange};
+use crate::graphql::coupon::Coupon;
 use crate::graphql::loaders::{Loaders, MemberList, Newest, PageKey};
 use crate::graphql::segment::Segment;
 use crate::graphql::store::{Staff, Store};
@@ -185,6 +186,12 @@ impl Member {
             .load_one(self.0.id)
             .await?
             .unwrap_or(0))
+    }
+    /// Coupons the member holds or held, newest first.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn coupons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Coupon>> {
+        let coupons = crate::service::coupon::of_member(db(ctx)?, self.0.id).await?;
+        Ok(coupons.into_iter().map(Coupon).collect())
     }
     /// Purchases and returns, newest first.
     #[graphql(complexity = "page::cost(first, 10, child_complexity)")]

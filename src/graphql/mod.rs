@@ -23,6 +23,7 @@ pub mod activity;
 pub mod analytics;
 pub mod campaign;
 pub mod channels;
+pub mod coupon;
 pub mod loaders;
 pub mod me;
 pub mod member;
@@ -42,6 +43,7 @@ pub struct Query(
     channels::ChannelsQuery,
     segment::SegmentQuery,
     campaign::CampaignQuery,
+    coupon::CouponQuery,
     session::SessionQuery,
     me::MeQuery,
 );
@@ -56,6 +58,7 @@ pub struct Mutation(
     channels::ChannelsMutation,
     segment::SegmentMutation,
     campaign::CampaignMutation,
+    coupon::CouponMutation,
     session::SessionMutation,
     me::MeMutation,
 );

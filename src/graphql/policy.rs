@@ -58,6 +58,13 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "redeemPoints", STORE_AND_MEMBER),
     ("Mutation", "adjustPoints", ADMINS),
     ("Mutation", "recordCallOutcome", Access::Roles(&[Associate, Admin])),
+    // Offers: marketing defines them; the store's people and marketing issue them; the store
+    // redeems them at the till.
+    ("Query", "couponDefinitions", STAFF),
+    ("Query", "coupon", STORE),
+    ("Mutation", "defineCoupon", PLANNERS),
+    ("Mutation", "issueCoupon", STAFF),
+    ("Mutation", "redeemCoupon", STORE),
     // The member's own app.
     ("Query", "me", EVERYONE),
     ("Query", "tierBenefits", EVERYONE),

@@ -6,6 +6,7 @@ pub mod call_list;
 pub mod campaign;
 pub mod confirmation;
 pub mod consent;
+pub mod coupon;
 pub mod feedback;
 pub mod lookup;
 pub mod member;

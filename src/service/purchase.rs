@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::auth::{Role, Viewer};
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
-use crate::service::{audit, member as members, points, store};
+use crate::service::{audit, coupon, member as members, points, store};
 use crate::{money, validate};
 
 #[derive(InputObject, Clone, Debug)]
@@ -182,7 +182,8 @@ pub async fn record_purchase(
     insert_once(conn, viewer, brand, &member.member_no, key, row).await
 }
 
-/// Records the return of (part of) an order, as a negative amount linked to that order.
+/// Records the return of (part of) an order, as a negative amount linked to that order; a full
+/// return gives back the coupon the order redeemed.
 pub async fn record_return(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -230,7 +231,7 @@ pub async fn record_return(
     )?;
     row.member_id = Set(original.member_id);
     row.store_id = Set(original.store_id);
-    insert_once(
+    let returned = insert_once(
         conn,
         viewer,
         brand,
@@ -238,5 +239,8 @@ pub async fn record_return(
         (order_key.0, PurchaseKind::Return),
         row,
     )
-    .await
+    .await?;
+    // Also when the return was recorded before: a crash may have come between the two.
+    coupon::restore_for_return(conn, viewer, brand, &original, &returned).await?;
+    Ok(returned)
 }

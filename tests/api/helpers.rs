@@ -87,6 +87,7 @@ pub struct TestApp {
     pub brand: Brand,
     pub jobs: JobContext,
     keys: TokenKeys,
+    settings: Settings,
     pub database: TestDatabase,
 }
 
@@ -128,6 +129,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         brand: Brand::from_settings(&settings).expect("brand"),
         jobs,
         keys: TokenKeys::from_settings(&settings).expect("keys"),
+        settings,
         database,
     }
 }
@@ -187,21 +189,34 @@ impl TestApp {
         self.token(Role::Admin, None, None, None).await
     }
 
+    /// A second server on the same database, as another replica would be: its address.
+    pub async fn replica(&self) -> String {
+        let app = Application::build(&self.settings).await.expect("build a replica");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     /// POSTs a GraphQL request and returns the whole JSON response.
     pub async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
-        self.post(
-            Some(token),
-            json!({ "query": query, "variables": variables }).to_string(),
-        )
-        .await
-        .1
+        self.graphql_at(&self.address, token, query, variables).await
+    }
+
+    /// POSTs a GraphQL request to the server at `address` (this one or a replica).
+    pub async fn graphql_at(&self, address: &str, token: &str, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.post_at(address, Some(token), body).await.1
     }
 
     /// POSTs a raw body; returns the HTTP status and the JSON response.
     pub async fn post(&self, token: Option<&str>, body: String) -> (u16, Value) {
+        self.post_at(&self.address, token, body).await
+    }
+
+    async fn post_at(&self, address: &str, token: Option<&str>, body: String) -> (u16, Value) {
         let mut request = self
             .client
-            .post(format!("{}/graphql", self.address))
+            .post(format!("{address}/graphql"))
             .header("content-type", "application/json");
         if let Some(token) = token {
             request = request.bearer_auth(token);

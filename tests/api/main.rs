@@ -9,6 +9,7 @@ mod campaigns;
 mod channels;
 mod cli;
 mod console;
+mod coupons;
 mod delivery;
 mod demo;
 mod erasure;

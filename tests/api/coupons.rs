@@ -1,0 +1,278 @@
+//! Offers: a coupon definition, codes issued within its stock and per-member limit, redeemed
+//! once with an order (its discount worked back from what was paid), refused with a reason
+//! (mistyped, already used, wrong store, below the minimum spend, outside its days), given back
+//! by a full return; and exactly once under concurrency on two replicas.
+use chrono::{Days, NaiveDate};
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error, spawn_app, TestApp};
+
+const DEFINE: &str = "mutation($in: CouponDefinitionInput!) { defineCoupon(input: $in) { id issued } }";
+const ISSUE: &str = "mutation($d: ID!, $no: String!, $ref: String) {
+    issueCoupon(definitionId: $d, memberNo: $no, reference: $ref) { code state validFrom validUntil } }";
+const REDEEM: &str = "mutation($code: String!, $order: String!) {
+    redeemCoupon(code: $code, orderId: $order) { code state orderId discount } }";
+const COUPON: &str = "query($code: String!) { coupon(code: $code) { state orderId discount member { memberNo } } }";
+
+async fn define(app: &TestApp, admin: &str, input: Value) -> String {
+    let data = app.ok(admin, DEFINE, json!({ "in": input })).await;
+    data["defineCoupon"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn issue(app: &TestApp, admin: &str, definition: &str, member_no: &str) -> Value {
+    let data = app.ok(admin, ISSUE, json!({ "d": definition, "no": member_no })).await;
+    data["issueCoupon"].clone()
+}
+
+async fn buy(app: &TestApp, admin: &str, member_no: &str, order: &str, day: NaiveDate, store: &str, amount: &str) {
+    let input = json!({
+        "memberNo": member_no, "orderId": order, "occurredAt": format!("{day}T04:00:00Z"),
+        "amount": amount, "storeCode": store,
+    });
+    app.ok(
+        admin,
+        "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }",
+        json!({ "in": input }),
+    )
+    .await;
+}
+
+/// The first error's field and message.
+async fn refused(app: &TestApp, token: &str, query: &str, variables: Value) -> (String, String) {
+    let response = app.graphql(token, query, variables).await;
+    let (code, field) = first_error(&response);
+    assert_eq!(code, "BAD_USER_INPUT", "{response}");
+    let message = response["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
+    (field.unwrap_or_default(), message)
+}
+
+#[tokio::test]
+async fn a_coupon_is_redeemed_once_within_its_rules_and_a_full_return_gives_it_back() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for store in ["SH01", "BJ01"] {
+        app.create_store(&admin, store).await;
+    }
+    app.create_member(&admin, "M1", json!({ "storeCode": "SH01" })).await;
+    let today = app.brand.today();
+    let autumn = define(
+        &app,
+        &admin,
+        json!({
+            "name": "Autumn 20% off", "kind": "PERCENT_OFF", "percentOff": 20, "maxDiscount": "100.00",
+            "minSpend": "200.00", "storeCodes": ["SH01"], "validDays": 30, "perMemberLimit": 2,
+        }),
+    )
+    .await;
+
+    let first = issue(&app, &admin, &autumn, "M1").await;
+    let code = first["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 13, "{code}");
+    assert_eq!(first["state"], "VALID");
+    assert_eq!(first["validFrom"], today.to_string());
+    assert_eq!(first["validUntil"], (today + Days::new(29)).to_string());
+
+    // 900.00 paid: uncapped 900 × 20 / 80 = 225.00, capped at 100.00.
+    buy(&app, &admin, "M1", "O1", today, "SH01", "900.00").await;
+    let typed = code.to_lowercase().replace('-', " ");
+    let redeemed = app.ok(&admin, REDEEM, json!({ "code": typed, "order": "O1" })).await;
+    assert_eq!(
+        redeemed["redeemCoupon"],
+        json!({ "code": code, "state": "REDEEMED", "orderId": "O1", "discount": "100.00" })
+    );
+    // Again with the same order: nothing changes; with another: refused.
+    let again = app.ok(&admin, REDEEM, json!({ "code": code, "order": "O1" })).await;
+    assert_eq!(again["redeemCoupon"]["discount"], "100.00");
+    buy(&app, &admin, "M1", "O2", today, "SH01", "300.00").await;
+    let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": code, "order": "O2" })).await;
+    assert_eq!(field, "code");
+    assert!(
+        message.contains("already redeemed") && message.contains("O1"),
+        "{message}"
+    );
+
+    // The second code: not with an order that took one, not at another store, not below the
+    // minimum spend (150.00 paid: 187.50 before the discount, under 200.00).
+    let second = issue(&app, &admin, &autumn, "M1").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (field, _) = refused(&app, &admin, REDEEM, json!({ "code": second, "order": "O1" })).await;
+    assert_eq!(field, "orderId");
+    buy(&app, &admin, "M1", "O3", today, "BJ01", "500.00").await;
+    let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": second, "order": "O3" })).await;
+    assert_eq!(field, "code");
+    assert!(message.contains("SH01") && message.contains("BJ01"), "{message}");
+    buy(&app, &admin, "M1", "O4", today, "SH01", "150.00").await;
+    let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": second, "order": "O4" })).await;
+    assert_eq!(field, "orderId");
+    assert!(message.contains("200.00") && message.contains("187.50"), "{message}");
+    // 200.00 paid: 200 × 20 / 80 = 50.00 off a 250.00 order.
+    buy(&app, &admin, "M1", "O5", today, "SH01", "200.00").await;
+    let redeemed = app.ok(&admin, REDEEM, json!({ "code": second, "order": "O5" })).await;
+    assert_eq!(redeemed["redeemCoupon"]["discount"], "50.00");
+
+    // Two codes per member at most; a mistyped code is not looked up.
+    let (field, _) = refused(&app, &admin, ISSUE, json!({ "d": autumn, "no": "M1" })).await;
+    assert_eq!(field, "memberNo");
+    let mut typo: Vec<char> = code.chars().collect();
+    typo[0] = if typo[0] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    let (field, _) = refused(&app, &admin, COUPON, json!({ "code": typo })).await;
+    assert_eq!(field, "code");
+
+    // A partial return keeps the coupon used; a full return gives it back.
+    let give_back = |order: &str, amount: &str| json!({ "in": { "orderId": order, "occurredAt": format!("{today}T06:00:00Z"), "amount": amount } });
+    const RETURN: &str = "mutation($in: ReturnInput!) { recordReturn(input: $in) { id } }";
+    app.ok(&admin, RETURN, give_back("O5", "100.00")).await;
+    app.ok(&admin, RETURN, give_back("O1", "900.00")).await;
+    let first_now = app.ok(&admin, COUPON, json!({ "code": code })).await;
+    assert_eq!(
+        first_now["coupon"],
+        json!({ "state": "VALID", "orderId": null, "discount": null, "member": { "memberNo": "M1" } })
+    );
+    let second_now = app.ok(&admin, COUPON, json!({ "code": second })).await;
+    assert_eq!(second_now["coupon"]["state"], "REDEEMED");
+    // Given back, it is redeemed again like any valid code.
+    let redeemed = app.ok(&admin, REDEEM, json!({ "code": code, "order": "O2" })).await;
+    assert_eq!(redeemed["redeemCoupon"]["discount"], "75.00");
+
+    // The member sees their own coupons in their app.
+    let member = app.token(patron::auth::Role::Member, Some("M1"), None, None).await;
+    let mine = app
+        .ok(&member, "{ me { member { coupons { code state } } } }", json!({}))
+        .await;
+    let states: Vec<&str> = mine["me"]["member"]["coupons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["REDEEMED", "REDEEMED"]);
+}
+
+#[tokio::test]
+async fn an_offer_says_what_is_wrong_with_it_and_its_days_hold() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    app.create_member(&admin, "M1", json!({})).await;
+    let today = app.brand.today();
+    let base = json!({ "name": "Gift", "kind": "GIFT", "gift": "A tote bag", "validDays": 7 });
+    let with = |changes: Value| {
+        let mut input = base.clone();
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(changes.as_object().unwrap().clone());
+        json!({ "in": input })
+    };
+    for (changes, field) in [
+        (json!({ "kind": "PERCENT_OFF", "percentOff": 100 }), "percentOff"),
+        (json!({ "kind": "AMOUNT_OFF" }), "amountOff"),
+        (json!({ "gift": " " }), "gift"),
+        (json!({ "validDays": null }), "validDays"),
+        (
+            json!({ "validFrom": "2026-12-10", "validUntil": "2026-12-01" }),
+            "validUntil",
+        ),
+        (json!({ "storeCodes": ["NOPE"] }), "storeCodes"),
+        (json!({ "stock": 0 }), "stock"),
+    ] {
+        assert_eq!(refused(&app, &admin, DEFINE, with(changes)).await.0, field);
+    }
+    define(&app, &admin, base.clone()).await;
+    assert_eq!(refused(&app, &admin, DEFINE, with(json!({}))).await.0, "name");
+
+    // A window that starts next week: issued now, upcoming, not redeemable with today's order.
+    let next_week = today + Days::new(7);
+    let later = define(
+        &app,
+        &admin,
+        json!({ "name": "Next week", "kind": "AMOUNT_OFF", "amountOff": "20", "validFrom": next_week, "validUntil": next_week + Days::new(6) }),
+    )
+    .await;
+    let coupon = issue(&app, &admin, &later, "M1").await;
+    assert_eq!(
+        (coupon["state"].as_str(), coupon["validFrom"].as_str()),
+        (Some("UPCOMING"), Some(next_week.to_string().as_str()))
+    );
+    buy(&app, &admin, "M1", "O1", today, "SH01", "80.00").await;
+    let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": coupon["code"], "order": "O1" })).await;
+    assert_eq!(field, "code");
+    assert!(message.contains(&next_week.to_string()), "{message}");
+    // An offer whose last day has passed issues nothing.
+    let over = define(
+        &app,
+        &admin,
+        json!({ "name": "Over", "kind": "AMOUNT_OFF", "amountOff": "20", "validUntil": today - Days::new(1) }),
+    )
+    .await;
+    let (field, message) = refused(&app, &admin, ISSUE, json!({ "d": over, "no": "M1" })).await;
+    assert_eq!(field, "definitionId");
+    assert!(message.contains("ended"), "{message}");
+}
+
+#[tokio::test]
+async fn twenty_redemptions_of_one_code_on_two_replicas_succeed_once_and_stock_holds() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let admin = app.admin().await;
+    let addresses = [app.address.clone(), replica];
+    app.create_store(&admin, "SH01").await;
+    let today = app.brand.today();
+    let offer = define(
+        &app,
+        &admin,
+        json!({ "name": "Ten off", "kind": "AMOUNT_OFF", "amountOff": "10", "validDays": 30, "stock": 5 }),
+    )
+    .await;
+    app.create_member(&admin, "M0", json!({})).await;
+    let code = issue(&app, &admin, &offer, "M0").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for n in 0..20 {
+        buy(&app, &admin, "M0", &format!("R{n}"), today, "SH01", "50.00").await;
+    }
+    let attempts = (0..20).map(|n| {
+        let (app, address, admin, code) = (&app, &addresses[n % 2], &admin, &code);
+        async move {
+            let variables = json!({ "code": code, "order": format!("R{n}") });
+            app.graphql_at(address, admin, REDEEM, variables).await
+        }
+    });
+    let answers = join_all(attempts).await;
+    let won: Vec<&Value> = answers.iter().filter(|a| a.get("errors").is_none()).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    for lost in answers.iter().filter(|a| a.get("errors").is_some()) {
+        assert_eq!(
+            first_error(lost),
+            ("BAD_USER_INPUT".to_owned(), Some("code".to_owned())),
+            "{lost}"
+        );
+    }
+    let order = won[0]["data"]["redeemCoupon"]["orderId"].clone();
+    let stored = app.ok(&admin, COUPON, json!({ "code": code })).await;
+    assert_eq!(stored["coupon"]["orderId"], order);
+
+    // Stock 5, one issued: of 20 members asking at once on both replicas, 4 get a code.
+    for n in 1..=20 {
+        app.create_member(&admin, &format!("M{n}"), json!({})).await;
+    }
+    let asks = (1..=20).map(|n| {
+        let (app, address, admin, offer) = (&app, &addresses[n % 2], &admin, &offer);
+        async move {
+            let variables = json!({ "d": offer, "no": format!("M{n}") });
+            app.graphql_at(address, admin, ISSUE, variables).await
+        }
+    });
+    let answers = join_all(asks).await;
+    let issued = answers.iter().filter(|a| a.get("errors").is_none()).count();
+    assert_eq!(issued, 4, "{answers:?}");
+    let definitions = app
+        .ok(&admin, "{ couponDefinitions { issued stock } }", json!({}))
+        .await;
+    assert_eq!(definitions["couponDefinitions"], json!([{ "issued": 5, "stock": 5 }]));
+}
