@@ -30,6 +30,8 @@ pub struct Model {
     /// How many codes may be issued in all; none: no limit.
     pub stock: Option<i32>,
     pub issued: i32,
+    /// What a member pays in points for a code; none: not in the rewards catalogue.
+    pub points_price: Option<i32>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
 }

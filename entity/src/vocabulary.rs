@@ -444,5 +444,7 @@ vocabulary! {
     CouponSource {
         /// A staff user or an app through the API (`issueCoupon`).
         Api = "api",
+        /// Bought with points from the rewards catalogue (`redeemReward`).
+        Reward = "reward",
     }
 }

@@ -1,4 +1,5 @@
-//! Coupons: what an offer gives (a definition) and the codes members hold. A code is redeemed at
+//! Coupons: what an offer gives (a definition; with a points price, a reward members buy with
+//! points) and the codes members hold. A code is redeemed at
 //! most once, with one order, and an order redeems at most one code: both are unique keys, so
 //! concurrent redemptions on any number of replicas cannot both succeed. Codes are written a
 //! campaign's audience at a time, so like the outbox they carry no foreign key to `members`.
@@ -27,6 +28,7 @@ enum CouponDefinitions {
     PerMemberLimit,
     Stock,
     Issued,
+    PointsPrice,
     CreatedBy,
     CreatedAt,
 }
@@ -74,6 +76,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(D::PerMemberLimit).integer().null())
                     .col(ColumnDef::new(D::Stock).integer().null())
                     .col(ColumnDef::new(D::Issued).integer().not_null().default(0))
+                    .col(ColumnDef::new(D::PointsPrice).integer().null())
                     .col(ColumnDef::new(D::CreatedBy).string_len(200).not_null())
                     .col(created_at_column(D::CreatedAt))
                     .to_owned(),

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::graphql::member::Member;
 use crate::graphql::{brand, db, page};
 use crate::money;
-use crate::service::coupon::{self as coupons, code, CouponDefinitionInput};
+use crate::service::coupon::{self as coupons, code, reward, CouponDefinitionInput};
 
 pub struct CouponDefinition(pub coupon_definition::Model);
 
@@ -65,6 +65,10 @@ impl CouponDefinition {
     /// Codes issued so far.
     async fn issued(&self) -> i32 {
         self.0.issued
+    }
+    /// What a code costs in points: the offer is in the rewards catalogue.
+    async fn points_price(&self) -> Option<i32> {
+        self.0.points_price
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -153,6 +157,18 @@ impl CouponQuery {
         Ok(definitions.into_iter().map(CouponDefinition).collect())
     }
 
+    /// The rewards catalogue: offers with a points price that can still be had, cheapest first;
+    /// with `memberNo`, only those the member can afford and may still hold.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn rewards(
+        &self,
+        ctx: &Context<'_>,
+        member_no: Option<String>,
+    ) -> async_graphql::Result<Vec<CouponDefinition>> {
+        let rewards = reward::catalogue(db(ctx)?, viewer(ctx)?, brand(ctx)?, member_no.as_deref()).await?;
+        Ok(rewards.into_iter().map(CouponDefinition).collect())
+    }
+
     /// A coupon by its code as typed (any case, with or without dashes): at the counter.
     async fn coupon(&self, ctx: &Context<'_>, code: String) -> async_graphql::Result<Coupon> {
         Ok(Coupon(coupons::by_code(db(ctx)?, viewer(ctx)?, &code).await?))
@@ -193,6 +209,19 @@ impl CouponMutation {
         )
         .await?;
         Ok(Coupon(issued))
+    }
+
+    /// Spends a member's points on a reward and issues its code, both or neither: never below a
+    /// zero balance, never past the offer's stock or per-member limit.
+    async fn redeem_reward(
+        &self,
+        ctx: &Context<'_>,
+        definition_id: ID,
+        member_no: String,
+    ) -> async_graphql::Result<Coupon> {
+        let definition_id = parse_id("definitionId", &definition_id)?;
+        let bought = reward::buy(db(ctx)?, viewer(ctx)?, brand(ctx)?, definition_id, &member_no).await?;
+        Ok(Coupon(bought))
     }
 
     /// Redeems a coupon with a recorded purchase of its holder: once; again with the same

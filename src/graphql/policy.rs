@@ -65,6 +65,9 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "defineCoupon", PLANNERS),
     ("Mutation", "issueCoupon", STAFF),
     ("Mutation", "redeemCoupon", STORE),
+    // Points buy rewards: in the member's app or at the counter.
+    ("Query", "rewards", EVERYONE),
+    ("Mutation", "redeemReward", STORE_AND_MEMBER),
     // The member's own app.
     ("Query", "me", EVERYONE),
     ("Query", "tierBenefits", EVERYONE),

@@ -276,3 +276,91 @@ async fn twenty_redemptions_of_one_code_on_two_replicas_succeed_once_and_stock_h
         .await;
     assert_eq!(definitions["couponDefinitions"], json!([{ "issued": 5, "stock": 5 }]));
 }
+
+#[tokio::test]
+async fn points_buy_rewards_never_below_zero_under_concurrency_on_two_replicas() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let admin = app.admin().await;
+    app.create_member(&admin, "M1", json!({})).await;
+    app.ok(
+        &admin,
+        "mutation { earnPoints(memberNo: \"M1\", points: 100, reason: \"welcome\") { id } }",
+        json!({}),
+    )
+    .await;
+    let tote = define(
+        &app,
+        &admin,
+        json!({ "name": "Tote bag", "kind": "GIFT", "gift": "A tote bag", "validDays": 90, "pointsPrice": 30, "stock": 10 }),
+    )
+    .await;
+    define(
+        &app,
+        &admin,
+        json!({ "name": "Fifty off", "kind": "AMOUNT_OFF", "amountOff": "50", "validDays": 30, "pointsPrice": 500 }),
+    )
+    .await;
+    let plain = define(
+        &app,
+        &admin,
+        json!({ "name": "Plain", "kind": "AMOUNT_OFF", "amountOff": "5", "validDays": 30 }),
+    )
+    .await;
+    let names = |data: &Value| -> Vec<String> {
+        data["rewards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let member = app.token(patron::auth::Role::Member, Some("M1"), None, None).await;
+    let everything = app.ok(&member, "{ rewards { name pointsPrice } }", json!({})).await;
+    assert_eq!(names(&everything), ["Tote bag", "Fifty off"]);
+    let affordable = app
+        .ok(&member, "{ rewards(memberNo: \"M1\") { name } }", json!({}))
+        .await;
+    assert_eq!(names(&affordable), ["Tote bag"]);
+
+    // 100 points, 30 a tote bag: of ten purchases at once on two replicas, three go through.
+    const BUY: &str = "mutation($d: ID!) { redeemReward(definitionId: $d, memberNo: \"M1\") { code state } }";
+    let addresses = [app.address.clone(), replica];
+    let buys = (0..10).map(|n| {
+        let (app, address, member, tote) = (&app, &addresses[n % 2], &member, &tote);
+        async move { app.graphql_at(address, member, BUY, json!({ "d": tote })).await }
+    });
+    let answers = join_all(buys).await;
+    let bought = answers.iter().filter(|a| a.get("errors").is_none()).count();
+    assert_eq!(bought, 3, "{answers:?}");
+    for refused in answers.iter().filter(|a| a.get("errors").is_some()) {
+        assert_eq!(
+            first_error(refused),
+            ("BAD_USER_INPUT".to_owned(), Some("points".to_owned())),
+            "{refused}"
+        );
+    }
+    let after = app
+        .ok(
+            &admin,
+            "{ member(memberNo: \"M1\") { pointsBalance coupons { state definition { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(after["member"]["pointsBalance"], 10);
+    assert_eq!(after["member"]["coupons"].as_array().unwrap().len(), 3);
+    let definitions = app.ok(&admin, "{ couponDefinitions { name issued } }", json!({})).await;
+    assert!(
+        definitions["couponDefinitions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "name": "Tote bag", "issued": 3 })),
+        "{definitions}"
+    );
+    let nothing_left = app
+        .ok(&member, "{ rewards(memberNo: \"M1\") { name } }", json!({}))
+        .await;
+    assert!(names(&nothing_left).is_empty());
+    let (field, _) = refused(&app, &member, BUY, json!({ "d": plain })).await;
+    assert_eq!(field, "definitionId");
+}

@@ -51,6 +51,7 @@ mod tests {
             per_member_limit: None,
             stock: None,
             issued: 0,
+            points_price: None,
             created_by: "test".to_owned(),
             created_at: chrono::Utc::now(),
         }

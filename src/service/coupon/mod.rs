@@ -12,8 +12,8 @@ use entity::{coupon, coupon_definition, member, purchase};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
 
 use crate::auth::Viewer;
@@ -24,6 +24,7 @@ use crate::{money, validate};
 
 pub mod code;
 pub mod discount;
+pub mod reward;
 
 /// A new offer.
 #[derive(InputObject, Clone, Debug)]
@@ -54,6 +55,8 @@ pub struct CouponDefinitionInput {
     pub per_member_limit: Option<i32>,
     /// Codes that may be issued in all.
     pub stock: Option<i32>,
+    /// Puts the offer in the rewards catalogue at this many points a code.
+    pub points_price: Option<i32>,
 }
 
 /// Saves a new offer.
@@ -110,6 +113,7 @@ pub async fn define(
     let valid_days = at_least_one("validDays", input.valid_days, 3660)?;
     let per_member_limit = at_least_one("perMemberLimit", input.per_member_limit, 1000)?;
     let stock = at_least_one("stock", input.stock, i32::MAX)?;
+    let points_price = at_least_one("pointsPrice", input.points_price, i32::MAX)?;
     let mut store_codes = Vec::new();
     for code in input.store_codes.unwrap_or_default() {
         store::id_for_code(conn, "storeCodes", &code).await?;
@@ -130,6 +134,7 @@ pub async fn define(
         per_member_limit: Set(per_member_limit),
         stock: Set(stock),
         issued: Set(0),
+        points_price: Set(points_price),
         created_by: Set(viewer.actor.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -155,7 +160,7 @@ pub async fn definitions(conn: &impl ConnectionTrait) -> AppResult<Vec<coupon_de
         .await?)
 }
 
-async fn definition(conn: &impl ConnectionTrait, id: i64) -> AppResult<coupon_definition::Model> {
+pub(crate) async fn definition(conn: &impl ConnectionTrait, id: i64) -> AppResult<coupon_definition::Model> {
     coupon_definition::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -163,7 +168,7 @@ async fn definition(conn: &impl ConnectionTrait, id: i64) -> AppResult<coupon_de
 }
 
 /// The days a code issued `today` is valid, or why none is left.
-fn validity(definition: &coupon_definition::Model, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
+pub(crate) fn validity(definition: &coupon_definition::Model, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
     let from = definition.valid_from.map_or(today, |from| from.max(today));
     let by_days = definition
         .valid_days
@@ -200,9 +205,69 @@ pub async fn issue(
     if let Some(issued) = by_reference(conn, definition.id, member.id, reference.as_deref()).await? {
         return Ok(issued);
     }
-    let (valid_from, valid_until) = validity(&definition, brand.today())?;
-
+    let validity = validity(&definition, brand.today())?;
     let txn = conn.begin().await?;
+    let issued = issue_within(
+        &txn,
+        viewer,
+        &member,
+        &definition,
+        validity,
+        CouponSource::Api,
+        reference.clone(),
+    )
+    .await;
+    let issued = match issued {
+        Err(Issuing::Db(err))
+            if reference.is_some() && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            // A concurrent request with the same reference issued it first.
+            drop(txn);
+            return by_reference(conn, definition.id, member.id, reference.as_deref())
+                .await?
+                .ok_or_else(|| AppError::Internal(err.into()));
+        }
+        Err(other) => return Err(other.into()),
+        Ok(issued) => issued,
+    };
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// Why `issue_within` issued nothing: an error to answer with as it is (a rule refused), or a
+/// database error, which the caller may tell apart (a duplicate reference).
+pub(crate) enum Issuing {
+    Answer(AppError),
+    Db(DbErr),
+}
+
+impl From<DbErr> for Issuing {
+    fn from(err: DbErr) -> Self {
+        Self::Db(err)
+    }
+}
+
+impl From<Issuing> for AppError {
+    fn from(issuing: Issuing) -> Self {
+        match issuing {
+            Issuing::Answer(err) => err,
+            Issuing::Db(err) => err.into(),
+        }
+    }
+}
+
+/// Issues a code inside the caller's transaction, within the offer's stock and per-member
+/// limit, and audits it. Taking from the stock first makes every issue of the offer wait its
+/// turn, so the limit is counted with every earlier issue committed.
+pub(crate) async fn issue_within(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    member: &member::Model,
+    definition: &coupon_definition::Model,
+    (valid_from, valid_until): (NaiveDate, NaiveDate),
+    source: CouponSource,
+    reference: Option<String>,
+) -> Result<coupon::Model, Issuing> {
     let taken = coupon_definition::Entity::update_many()
         .col_expr(
             coupon_definition::Column::Issued,
@@ -214,62 +279,52 @@ pub async fn issue(
                 .is_null()
                 .or(Expr::col(coupon_definition::Column::Issued).lt(Expr::col(coupon_definition::Column::Stock))),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(AppError::field(
+        return Err(Issuing::Answer(AppError::field(
             "definitionId",
             format!(
                 "the offer {:?} is out of stock: all {} codes are issued",
                 definition.name,
                 definition.stock.unwrap_or(0)
             ),
-        ));
+        )));
     }
     if let Some(limit) = definition.per_member_limit {
         let held = coupon::Entity::find()
             .filter(coupon::Column::DefinitionId.eq(definition.id))
             .filter(coupon::Column::MemberId.eq(member.id))
-            .count(&txn)
+            .count(txn)
             .await?;
         if held >= u64::try_from(limit).unwrap_or(0) {
-            return Err(AppError::field(
+            return Err(Issuing::Answer(AppError::field(
                 "memberNo",
                 format!(
                     "member {} already holds {held} of the offer {:?}, the most one member may",
                     member.member_no, definition.name
                 ),
-            ));
+            )));
         }
     }
-    let inserted = coupon::ActiveModel {
+    let issued = coupon::ActiveModel {
         definition_id: Set(definition.id),
         member_id: Set(member.id),
         code: Set(code::generate()),
         status: Set(CouponStatus::Issued),
-        source: Set(CouponSource::Api),
-        reference: Set(reference.clone()),
+        source: Set(source),
+        reference: Set(reference),
         valid_from: Set(valid_from),
         valid_until: Set(valid_until),
         issued_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
-    .await;
-    let issued = match inserted {
-        Ok(issued) => issued,
-        Err(err) if reference.is_some() && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // A concurrent request with the same reference issued it first.
-            drop(txn);
-            return by_reference(conn, definition.id, member.id, reference.as_deref())
-                .await?
-                .ok_or_else(|| AppError::Internal(err.into()));
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let detail = serde_json::json!({ "couponId": issued.id, "definitionId": definition.id });
-    audit::record(&txn, viewer, "coupon.issue", Some(&member.member_no), detail).await?;
-    txn.commit().await?;
+    .insert(txn)
+    .await?;
+    let detail = serde_json::json!({ "couponId": issued.id, "definitionId": definition.id, "source": source });
+    audit::record(txn, viewer, "coupon.issue", Some(&member.member_no), detail)
+        .await
+        .map_err(Issuing::Answer)?;
     Ok(issued)
 }
 
