@@ -1,5 +1,5 @@
 //! Offers: coupon definitions, the codes members hold, issuing and redeeming them.
-use async_graphql::{Context, Enum, Object, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::vocabulary::{CouponKind, CouponStatus};
 use entity::{coupon, coupon_definition};
@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::graphql::member::Member;
 use crate::graphql::{brand, db, page};
 use crate::money;
-use crate::service::coupon::{self as coupons, code, reward, CouponDefinitionInput};
+use crate::service::coupon::{self as coupons, code, reward, worth, CouponDefinitionInput};
 
 pub struct CouponDefinition(pub coupon_definition::Model);
 
@@ -73,6 +73,40 @@ impl CouponDefinition {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// What it has cost and brought, today. Marketers and admins.
+    async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<CouponReport> {
+        let worth = worth::of(db(ctx)?, self.0.id, brand(ctx)?.today()).await?;
+        Ok(CouponReport {
+            liability: worth.liability_cents(&self.0).map(money::from_cents),
+            redemption_rate: worth.redemption_rate(),
+            issued: worth.issued,
+            redeemed: worth.redeemed,
+            expired: worth.expired,
+            outstanding: worth.outstanding,
+            discounts: money::from_cents(worth.discount_cents),
+            revenue: money::from_cents(worth.revenue_cents),
+        })
+    }
+}
+
+/// An offer's figures as of today.
+#[derive(SimpleObject)]
+pub struct CouponReport {
+    issued: i64,
+    redeemed: i64,
+    /// Unredeemed past their last day.
+    expired: i64,
+    /// Unredeemed and still valid (or still to start).
+    outstanding: i64,
+    /// Redeemed of issued (none before the first code).
+    redemption_rate: Option<f64>,
+    /// What the redeemed codes took off.
+    discounts: Decimal,
+    /// What the orders that redeemed them came to, net of returns.
+    revenue: Decimal,
+    /// The most the outstanding codes can still take off: for an amount off, and a capped
+    /// percentage at its cap; none for a gift or an uncapped percentage.
+    liability: Option<Decimal>,
 }
 
 /// Where a coupon stands today, in the brand's time zone.

@@ -131,6 +131,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     // orders' profit, and who its associate is beyond their display name.
     ("Member", "metrics", STAFF),
     ("Member", "segments", PLANNERS),
+    ("CouponDefinition", "report", PLANNERS),
     ("Purchase", "profit", STAFF),
     ("Staff", "username", STAFF),
     ("Staff", "email", STAFF),

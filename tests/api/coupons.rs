@@ -4,6 +4,7 @@
 //! by a full return; and exactly once under concurrency on two replicas.
 use chrono::{Days, NaiveDate};
 use futures_util::future::join_all;
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::helpers::{first_error, spawn_app, TestApp};
@@ -150,7 +151,21 @@ async fn a_coupon_is_redeemed_once_within_its_rules_and_a_full_return_gives_it_b
         .map(|c| c["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["REDEEMED", "REDEEMED"]);
+
+    // What the offer cost and brought: 75.00 + 50.00 off; orders O2 (300.00) and O5 (200.00,
+    // 100.00 of it returned); nothing left outstanding.
+    let report = app.ok(&admin, REPORT, json!({})).await;
+    assert_eq!(
+        report["couponDefinitions"][0]["report"],
+        json!({
+            "issued": 2, "redeemed": 2, "expired": 0, "outstanding": 0, "redemptionRate": 1.0,
+            "discounts": "125.00", "revenue": "400.00", "liability": "0.00",
+        })
+    );
 }
+
+const REPORT: &str = "{ couponDefinitions { name report {
+    issued redeemed expired outstanding redemptionRate discounts revenue liability } } }";
 
 #[tokio::test]
 async fn an_offer_says_what_is_wrong_with_it_and_its_days_hold() {
@@ -194,6 +209,28 @@ async fn an_offer_says_what_is_wrong_with_it_and_its_days_hold() {
     )
     .await;
     let coupon = issue(&app, &admin, &later, "M1").await;
+    let gift =
+        app.ok(&admin, "{ couponDefinitions { id name } }", json!({})).await["couponDefinitions"][1]["id"].clone();
+    issue(&app, &admin, gift.as_str().unwrap(), "M1").await;
+    let yesterday = today - Days::new(1);
+    let lapse = format!(
+        "UPDATE coupons SET valid_from = '{yesterday}', valid_until = '{yesterday}' WHERE definition_id = {}",
+        gift.as_str().unwrap()
+    );
+    app.db.execute_unprepared(&lapse).await.unwrap();
+    // The upcoming code could still take 20.00 off; the lapsed gift nothing.
+    let reports = app.ok(&admin, REPORT, json!({})).await;
+    assert_eq!(
+        reports["couponDefinitions"],
+        json!([
+            { "name": "Next week", "report": {
+                "issued": 1, "redeemed": 0, "expired": 0, "outstanding": 1, "redemptionRate": 0.0,
+                "discounts": "0.00", "revenue": "0.00", "liability": "20.00" } },
+            { "name": "Gift", "report": {
+                "issued": 1, "redeemed": 0, "expired": 1, "outstanding": 0, "redemptionRate": 0.0,
+                "discounts": "0.00", "revenue": "0.00", "liability": null } },
+        ])
+    );
     assert_eq!(
         (coupon["state"].as_str(), coupon["validFrom"].as_str()),
         (Some("UPCOMING"), Some(next_week.to_string().as_str()))

@@ -25,6 +25,7 @@ use crate::{money, validate};
 pub mod code;
 pub mod discount;
 pub mod reward;
+pub mod worth;
 
 /// A new offer.
 #[derive(InputObject, Clone, Debug)]
