@@ -31,6 +31,8 @@ pub struct Model {
     /// many days early birthday and holiday emails go; `None`: the configured defaults.
     pub send_time: Option<Time>,
     pub days_before: Option<i32>,
+    /// The offer each recipient gets a code of (the held-out group none).
+    pub coupon_definition_id: Option<i64>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: DateTimeUtc,

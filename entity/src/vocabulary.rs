@@ -446,5 +446,7 @@ vocabulary! {
         Api = "api",
         /// Bought with points from the rewards catalogue (`redeemReward`).
         Reward = "reward",
+        /// Given to each recipient of a campaign's occurrence (the held-out group gets none).
+        Campaign = "campaign",
     }
 }

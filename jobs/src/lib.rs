@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
+pub mod coupons;
 pub mod lease;
 pub mod model;
 pub mod outreach;

@@ -1,11 +1,11 @@
 //! Coupons: what an offer gives (a definition; with a points price, a reward members buy with
-//! points) and the codes members hold. A code is redeemed at
+//! points) and the codes members hold; a campaign may give each recipient a code of an offer. A code is redeemed at
 //! most once, with one order, and an order redeems at most one code: both are unique keys, so
 //! concurrent redemptions on any number of replicas cannot both succeed. Codes are written a
 //! campaign's audience at a time, so like the outbox they carry no foreign key to `members`.
 use sea_orm_migration::prelude::*;
 
-use crate::{created_at_column, id_column, index};
+use crate::{add_column, created_at_column, drop_column, id_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -31,6 +31,12 @@ enum CouponDefinitions {
     PointsPrice,
     CreatedBy,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Campaigns {
+    Table,
+    CouponDefinitionId,
 }
 
 #[derive(DeriveIden)]
@@ -118,10 +124,15 @@ impl MigrationTrait for Migration {
         ] {
             manager.create_index(statement).await?;
         }
-        Ok(())
+        let offer = ColumnDef::new(Campaigns::CouponDefinitionId)
+            .big_integer()
+            .null()
+            .to_owned();
+        add_column(manager, Campaigns::Table, offer).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_column(manager, Campaigns::Table, Campaigns::CouponDefinitionId).await?;
         manager
             .drop_table(Table::drop().table(Coupons::Table).to_owned())
             .await?;

@@ -81,6 +81,11 @@ pub struct CampaignInput {
     /// Birthday: days early (default 0); holiday: days before each holiday without a lead time
     /// of its own (default 3). 0 to 60.
     pub days_before: Option<i32>,
+    /// Gives each recipient a code of this offer (`{{ coupon.code }}` in its templates); the
+    /// held-out group gets none.
+    pub coupon_definition_id: Option<ID>,
+    /// Takes the offer off.
+    pub no_coupon: Option<bool>,
 }
 
 impl CampaignInput {
@@ -99,7 +104,20 @@ impl CampaignInput {
             (None, Some(true)) => Some(None),
             (None, _) => None,
         };
+        let coupon_definition_id = match (self.coupon_definition_id, self.no_coupon) {
+            (Some(_), Some(true)) => {
+                return Err(AppError::field("input.noCoupon", "give an offer or noCoupon, not both"))
+            }
+            (Some(id), _) => {
+                Some(Some(id.parse::<i64>().map_err(|_| {
+                    AppError::field("input.couponDefinitionId", "not an offer id")
+                })?))
+            }
+            (None, Some(true)) => Some(None),
+            (None, _) => None,
+        };
         Ok(CampaignFields {
+            coupon_definition_id,
             name: self.name,
             kind: self.kind,
             segment_id,
@@ -133,6 +151,17 @@ impl Campaign {
     /// DRAFT, SCHEDULED, SENDING, PAUSED, FINISHED or CANCELLED (lower case).
     async fn status(&self) -> &str {
         self.0.status.as_str()
+    }
+    /// The offer each recipient gets a code of.
+    async fn coupon(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::coupon::CouponDefinition>> {
+        let Some(id) = self.0.coupon_definition_id else {
+            return Ok(None);
+        };
+        let offer = crate::service::coupon::definition(db(ctx)?, id).await?;
+        Ok(Some(crate::graphql::coupon::CouponDefinition(offer)))
     }
     /// The audience (`null`: every consenting member).
     async fn segment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segment>> {
@@ -337,6 +366,31 @@ impl Report {
     async fn uplift_cuped(&self) -> Option<UpliftEstimate> {
         self.earnings.uplift.map(|u| UpliftEstimate::from(&u.cuped))
     }
+    /// What the codes the occurrence gave took off the orders that redeemed them.
+    async fn discounts(&self) -> Decimal {
+        from_cents(self.earnings.discounts_cents)
+    }
+    /// Whether the offer paid: the incremental revenue less the discounts, with its 95%
+    /// interval (`null` while a group has fewer than two members).
+    async fn net_incremental(&self) -> Option<NetIncremental> {
+        let discounts = from_cents(self.earnings.discounts_cents);
+        self.earnings.uplift.map(|u| {
+            let estimate = UpliftEstimate::from(&u.raw);
+            NetIncremental {
+                revenue: estimate.incremental_revenue - discounts,
+                low: estimate.incremental_low - discounts,
+                high: estimate.incremental_high - discounts,
+            }
+        })
+    }
+}
+
+/// Incremental revenue less the discounts given, with its 95% interval.
+#[derive(SimpleObject)]
+pub struct NetIncremental {
+    revenue: Decimal,
+    low: Decimal,
+    high: Decimal,
 }
 
 #[derive(SimpleObject)]

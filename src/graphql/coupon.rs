@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::graphql::member::Member;
 use crate::graphql::{brand, db, page};
 use crate::money;
-use crate::service::coupon::{self as coupons, code, reward, worth, CouponDefinitionInput};
+use crate::service::coupon::{self as coupons, reward, worth, CouponDefinitionInput};
+use jobs::coupons::code;
 
 pub struct CouponDefinition(pub coupon_definition::Model);
 

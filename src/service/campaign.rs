@@ -40,6 +40,8 @@ pub struct CampaignFields {
     /// birthday and holiday emails go.
     pub send_time: Option<NaiveTime>,
     pub days_before: Option<i32>,
+    /// `Some(None)`: no offer.
+    pub coupon_definition_id: Option<Option<i64>>,
 }
 
 pub async fn list(conn: &impl ConnectionTrait) -> AppResult<Vec<campaign::Model>> {
@@ -158,6 +160,18 @@ async fn apply(
             }
         }
         row.segment_id = Set(segment_id);
+    }
+    if let Some(offer) = fields.coupon_definition_id {
+        if let Some(offer) = offer {
+            let exists = entity::coupon_definition::Entity::find_by_id(offer).one(conn).await?;
+            if exists.is_none() {
+                return Err(AppError::field(
+                    "input.couponDefinitionId",
+                    format!("no offer has the id {offer}"),
+                ));
+            }
+        }
+        row.coupon_definition_id = Set(offer);
     }
     if let Some(schedule) = &fields.schedule {
         schedule
@@ -479,5 +493,5 @@ pub async fn earnings(
     conn: &impl ConnectionTrait,
     occurrence: &campaign_occurrence::Model,
 ) -> AppResult<report::Earnings> {
-    Ok(report::earnings(conn, occurrence.id).await?)
+    Ok(report::earnings(conn, occurrence).await?)
 }

@@ -4,10 +4,12 @@
 //! by a full return; and exactly once under concurrency on two replicas.
 use chrono::{Days, NaiveDate};
 use futures_util::future::join_all;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 
+use crate::campaigns::{a_minute_ago, app_with_sink};
 use crate::helpers::{first_error, spawn_app, TestApp};
+use crate::smtp::SmtpSink;
 
 const DEFINE: &str = "mutation($in: CouponDefinitionInput!) { defineCoupon(input: $in) { id issued } }";
 const ISSUE: &str = "mutation($d: ID!, $no: String!, $ref: String) {
@@ -400,4 +402,130 @@ async fn points_buy_rewards_never_below_zero_under_concurrency_on_two_replicas()
     assert!(names(&nothing_left).is_empty());
     let (field, _) = refused(&app, &member, BUY, json!({ "d": plain })).await;
     assert_eq!(field, "definitionId");
+}
+
+#[tokio::test]
+async fn a_campaign_gives_each_recipient_one_code_in_their_email_and_the_held_out_none() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    for i in 0..20 {
+        let fields =
+            json!({ "email": format!("m{i}@example.com"), "emailConsent": true, "consentSource": "store-form" });
+        app.create_member(&admin, &format!("C{i:02}"), fields).await;
+    }
+    let offer = define(
+        &app,
+        &admin,
+        json!({ "name": "Come back", "kind": "AMOUNT_OFF", "amountOff": "20", "minSpend": "100", "validDays": 14 }),
+    )
+    .await;
+    let input = json!({ "name": "Autumn offer", "allMembers": true, "holdoutShare": "0.5",
+        "couponDefinitionId": offer, "schedule": { "at": a_minute_ago(&app) } });
+    let created = app
+        .ok(
+            &admin,
+            "mutation($in: CampaignInput!) { createCampaign(input: $in) { id templateKind coupon { name } } }",
+            json!({ "in": input }),
+        )
+        .await["createCampaign"]
+        .clone();
+    assert_eq!(created["coupon"]["name"], "Come back");
+    let template = json!({ "kind": created["templateKind"], "locale": "zh-CN", "subject": "给 {{ member.name }} 的券",
+        "text": "{% if coupon %}券码 {{ coupon.code }}，满 {{ coupon.min_spend }} 减 {{ coupon.amount_off }}，{{ coupon.valid_until }} 前有效{% endif %}\n退订: {{ unsubscribe_url }}",
+        "html": "<p>{% if coupon %}{{ coupon.code }}{% endif %}</p><a href=\"{{ unsubscribe_url }}\">退订</a>" });
+    app.ok(
+        &admin,
+        "mutation($in: TemplateInput!) { saveEmailTemplate(input: $in) }",
+        json!({ "in": template }),
+    )
+    .await;
+    let schedule = "mutation($id: ID!) { scheduleCampaign(id: $id) { status } }";
+    app.ok(&admin, schedule, json!({ "id": created["id"] })).await;
+    let today = app.jobs.today().to_string();
+    app.run_job("campaigns", &today).await.expect("campaigns job");
+
+    // One code for each member sent to, none for the held out.
+    let sql = "SELECT m.member_no, r.held_out, COUNT(c.id) AS codes FROM campaign_recipients r \
+               JOIN members m ON m.id = r.member_id LEFT JOIN coupons c ON c.member_id = r.member_id \
+               GROUP BY m.member_no, r.held_out ORDER BY m.member_no";
+    let backend = app.db.get_database_backend();
+    let rows = app.db.query_all(Statement::from_string(backend, sql)).await.unwrap();
+    let mut sent_to = Vec::new();
+    for row in &rows {
+        let (no, held_out, codes): (String, bool, i64) = (
+            row.try_get("", "member_no").unwrap(),
+            row.try_get("", "held_out").unwrap(),
+            row.try_get("", "codes").unwrap(),
+        );
+        assert_eq!(codes, i64::from(!held_out), "{no}");
+        if !held_out {
+            sent_to.push(no);
+        }
+    }
+    assert_eq!(rows.len(), 20);
+    assert!(
+        (4..=16).contains(&sent_to.len()),
+        "about half of 20 sent to: {}",
+        sent_to.len()
+    );
+    let definitions = app.ok(&admin, "{ couponDefinitions { issued } }", json!({})).await;
+    assert_eq!(definitions["couponDefinitions"][0]["issued"], sent_to.len());
+
+    // Each email carries its member's own code and its terms.
+    app.run_job("outbox", &today).await.expect("dispatch");
+    let emails = sink.messages();
+    assert_eq!(emails.len(), sent_to.len());
+    let last_day = app.brand.today() + Days::new(13);
+    let mut codes = Vec::new();
+    for no in &sent_to {
+        let held = app
+            .ok(
+                &admin,
+                "query($no: String!) { member(memberNo: $no) { email coupons { code } } }",
+                json!({ "no": no }),
+            )
+            .await;
+        let (email, code) = (
+            held["member"]["email"].as_str().unwrap(),
+            held["member"]["coupons"][0]["code"].as_str().unwrap(),
+        );
+        let message = emails
+            .iter()
+            .find(|m| m.rcpt_to.iter().any(|to| to == email))
+            .expect("an email");
+        let text = message.text.as_deref().unwrap_or_default();
+        assert!(
+            text.contains(&format!("券码 {code}，满 100.00 减 20.00，{last_day} 前有效")),
+            "{text}"
+        );
+        codes.push((no.clone(), code.to_owned()));
+    }
+
+    // Everyone buys: those sent to 150.00 with their code (130.00 paid), the held out 100.00. The
+    // uplift is 30.00 a member; net of the 20.00 each code took off, the offer earned 10.00 a
+    // member sent to, exactly (no variance within a group).
+    let now = chrono::Utc::now().to_rfc3339();
+    for i in 0..20 {
+        let no = format!("C{i:02}");
+        let code = codes.iter().find(|(member, _)| *member == no).map(|(_, code)| code);
+        let amount = if code.is_some() { "130.00" } else { "100.00" };
+        app.record_purchase(&admin, &no, &format!("P{i}"), &now, amount).await;
+        if let Some(code) = code {
+            app.ok(&admin, REDEEM, json!({ "code": code, "order": format!("P{i}") }))
+                .await;
+        }
+    }
+    let report = "query($id: ID!) { campaign(id: $id) { occurrences { report {
+        discounts uplift { incrementalRevenue } netIncremental { revenue low high } } } } }";
+    let report = app.ok(&admin, report, json!({ "id": created["id"] })).await;
+    let sent = sent_to.len();
+    assert_eq!(
+        report["campaign"]["occurrences"][0]["report"],
+        json!({
+            "discounts": format!("{}.00", 20 * sent),
+            "uplift": { "incrementalRevenue": format!("{}.00", 30 * sent) },
+            "netIncremental": { "revenue": format!("{}.00", 10 * sent), "low": format!("{}.00", 10 * sent), "high": format!("{}.00", 10 * sent) },
+        })
+    );
 }

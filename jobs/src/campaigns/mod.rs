@@ -27,7 +27,7 @@ use serde::Serialize;
 pub use builtin::Builtin;
 pub use content::Messages;
 pub use custom::start_on_entry;
-pub use occurrence::Started;
+pub use occurrence::{coupon_reference, Started};
 pub use schedule::Schedule;
 
 use crate::JobContext;

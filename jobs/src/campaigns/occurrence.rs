@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::holdout;
 use super::schedule::{DueAt, Schedule};
+use crate::coupons;
 use crate::outreach::outbox::OUTBOX;
 use crate::outreach::reach;
 use crate::segments::{self, AsOf, Filter, SegmentError};
@@ -237,6 +238,19 @@ impl Snapshot<'_> {
             .filter(|member| holdout::held_out(campaign.id, *member, campaign.holdout_basis_points))
             .collect();
         self.hold_out(&txn, &held).await?;
+        if let Some(offer) = campaign.coupon_definition_id {
+            let held: std::collections::HashSet<i64> = held.iter().copied().collect();
+            let sent: Vec<i64> = added.iter().copied().filter(|m| !held.contains(m)).collect();
+            let today = self.plan.as_of.date;
+            coupons::issue_to(
+                &txn,
+                offer,
+                &sent,
+                today,
+                &coupon_reference(campaign.id, &self.plan.key),
+            )
+            .await?;
+        }
         let queued = if added.is_empty() { 0 } else { self.queue(&txn).await? };
         txn.commit().await?;
         Ok(Started {
@@ -354,6 +368,11 @@ impl Snapshot<'_> {
         ];
         Ok(txn.execute(statement(txn, &sql, values)).await?.rows_affected())
     }
+}
+
+/// The reference of the codes an occurrence gives: its messages find theirs by it.
+pub fn coupon_reference(campaign_id: i64, key: &str) -> String {
+    format!("campaign:{campaign_id}:{key}")
 }
 
 /// One-off campaigns whose emails are all out (none queued or paused) are finished.

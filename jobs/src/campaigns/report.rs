@@ -5,8 +5,10 @@ use entity::vocabulary::{Channel, OutboxStatus};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde::Serialize;
 
+use super::occurrence::coupon_reference;
 use super::uplift::{self, Outcome, Uplift};
 use crate::sql::statement;
+use entity::campaign_occurrence;
 
 /// Delivery of one occurrence's emails, by outbox status.
 #[derive(Debug, Default, Serialize)]
@@ -57,6 +59,8 @@ pub struct Earnings {
     pub held_out: Group,
     /// `None` while either group has fewer than two members.
     pub uplift: Option<Uplift>,
+    /// What the codes the occurrence gave took off the orders that redeemed them.
+    pub discounts_cents: i64,
 }
 
 pub async fn delivery(
@@ -145,8 +149,10 @@ async fn by_channel(conn: &impl ConnectionTrait, campaign_id: i64, key: &str) ->
 }
 
 /// Each audience member's net spend and orders in (due, window end], with the expected value
-/// the snapshot recorded; grouped, and the uplift estimated from them.
-pub async fn earnings(conn: &impl ConnectionTrait, occurrence_id: i64) -> Result<Earnings, DbErr> {
+/// the snapshot recorded; grouped, and the uplift estimated from them; and the discounts its
+/// codes gave.
+pub async fn earnings(conn: &impl ConnectionTrait, occurrence: &campaign_occurrence::Model) -> Result<Earnings, DbErr> {
+    let occurrence_id = occurrence.id;
     let sql = "SELECT r.held_out, COALESCE(r.expected_value_cents, 0) AS expected, \
                  CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS spend, \
                  SUM(CASE WHEN p.kind = 'purchase' THEN 1 ELSE 0 END) AS orders \
@@ -169,10 +175,17 @@ pub async fn earnings(conn: &impl ConnectionTrait, occurrence_id: i64) -> Result
         )?;
         outcomes.push(outcome);
     }
+    let sql = "SELECT CAST(COALESCE(SUM(discount_cents), 0) AS BIGINT) AS discounts FROM coupons WHERE reference = $1";
+    let reference = coupon_reference(occurrence.campaign_id, &occurrence.key);
+    let discounts = conn.query_one(statement(conn, sql, vec![reference.into()])).await?;
     Ok(Earnings {
         uplift: uplift::uplift(&outcomes),
         sent,
         held_out,
+        discounts_cents: discounts
+            .map(|row| row.try_get("", "discounts"))
+            .transpose()?
+            .unwrap_or(0),
     })
 }
 

@@ -44,11 +44,12 @@ use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
 use super::suppression::Suppressions;
-use super::template::{self, MailContext, Occasion, Templates, CONFIRMATION_KIND};
+use super::template::{self, CouponContext, MailContext, Occasion, Templates, CONFIRMATION_KIND};
 use super::transport::Accepted;
 use super::wechat::WechatKind;
 use super::Outreach;
 use crate::calendar::local_hour;
+use crate::campaigns::coupon_reference;
 use crate::sql::{id_placeholders, statement, WriteTurns};
 use crate::{JobContext, JobError};
 
@@ -153,6 +154,7 @@ impl<'a> Pass<'a> {
         members.sort_unstable();
         members.dedup();
         let mut recipients = recipient::profiles(&self.ctx.db, &members).await?;
+        let coupons = crate::coupons::for_messages(&self.ctx.db, rows).await?;
         let _turn = turns.take().await;
         let txn = self.ctx.db.begin().await?;
         let turn = match txn.get_database_backend() {
@@ -172,6 +174,7 @@ impl<'a> Pass<'a> {
             now,
             recipients,
             top_priority,
+            coupons,
         };
         let letters: Vec<_> = rows.iter().map(|row| batch.decide(row)).collect();
         let mut reserved: HashMap<Channel, Vec<i64>> = HashMap::new();
@@ -407,6 +410,8 @@ struct Batch<'a> {
     /// The highest priority among each member's messages due within a day (only when
     /// priorities differ).
     top_priority: HashMap<i64, i32>,
+    /// The codes of the campaigns' offers, by member and reference.
+    coupons: HashMap<(i64, String), CouponContext>,
 }
 
 impl Batch<'_> {
@@ -458,14 +463,22 @@ impl Batch<'_> {
         }
         // Counted now, so a second row for the same member in this batch waits its turn.
         recipient.recent_sends.push(now);
+        let mut context = MailContext::new(
+            &config.brand_name,
+            recipient.member.clone(),
+            occasion,
+            today,
+            outreach.links.links(row.member_id),
+        );
+        context.coupon = row
+            .campaign_id
+            .and_then(|campaign| {
+                self.coupons
+                    .get(&(row.member_id, coupon_reference(campaign, &row.occurrence)))
+            })
+            .cloned();
         Ok(Letter {
-            context: MailContext::new(
-                &config.brand_name,
-                recipient.member.clone(),
-                occasion,
-                today,
-                outreach.links.links(row.member_id),
-            ),
+            context,
             kind,
             locale,
             channel,

@@ -118,6 +118,23 @@ pub struct MailContext {
     pub preferences_url: String,
     /// Only for the confirmation of email consent.
     pub confirmation: Option<ConfirmationContext>,
+    /// Only for a campaign that gives each recipient a code of an offer.
+    pub coupon: Option<CouponContext>,
+}
+
+/// The member's code of the campaign's offer.
+#[derive(Clone, Debug, Serialize)]
+pub struct CouponContext {
+    /// As typed at the till: `K7QM-3ZP9-XW4`.
+    pub code: String,
+    /// The offer's name.
+    pub name: String,
+    pub valid_until: NaiveDate,
+    /// What it takes off ("20.00") or gives, by its kind.
+    pub amount_off: Option<rust_decimal::Decimal>,
+    pub percent_off: Option<i32>,
+    pub gift: Option<String>,
+    pub min_spend: rust_decimal::Decimal,
 }
 
 /// What a message tells of beyond the member, as its sender knows it.
@@ -188,6 +205,7 @@ impl MailContext {
             unsubscribe_url: links.unsubscribe,
             preferences_url: links.preferences,
             confirmation,
+            coupon: None,
         }
     }
 }
@@ -328,6 +346,7 @@ pub(super) fn context_value(ctx: &MailContext) -> Value {
         member => Value::from_serialize(&ctx.member),
         holiday => Value::from_serialize(&ctx.holiday),
         points_expiry => Value::from_serialize(&ctx.points_expiry),
+        coupon => Value::from_serialize(&ctx.coupon),
         unsubscribe_url => Value::from_safe_string(ctx.unsubscribe_url.clone()),
         preferences_url => Value::from_safe_string(ctx.preferences_url.clone()),
         confirmation => ctx.confirmation.as_ref().map(|c| minijinja::context! {
@@ -388,7 +407,8 @@ fn missing_unsubscribe(part: &'static str) -> TemplateError {
 }
 
 /// The sample contexts `validate` renders with: a member with tier, store and points and one with
-/// none, and for holidays each of the days-until cases the built-ins tell apart.
+/// none, and for holidays each of the days-until cases the built-ins tell apart; and one with a
+/// campaign's coupon, so a template may show it inside `{% if coupon %}`.
 pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
     let full = MemberContext {
         name: "李娜".to_owned(),
@@ -422,13 +442,26 @@ pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
         unsubscribe: "https://patron.example/unsubscribe/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
         preferences: "https://patron.example/preferences/123.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
     };
-    days.iter()
+    let mut contexts: Vec<MailContext> = days
+        .iter()
         .flat_map(|days_until| {
             let today = on - chrono::Duration::days(*days_until);
             [&full, &bare]
                 .map(|member| MailContext::new("Patron", member.clone(), occasion.clone(), today, links.clone()))
         })
-        .collect()
+        .collect();
+    let mut with_coupon = MailContext::new("Patron", full, occasion, on, links);
+    with_coupon.coupon = Some(CouponContext {
+        code: "K7QM-3ZP9-XW4".to_owned(),
+        name: "秋季满减".to_owned(),
+        valid_until: on + chrono::Duration::days(13),
+        amount_off: Some(rust_decimal::Decimal::new(2000, 2)),
+        percent_off: None,
+        gift: None,
+        min_spend: rust_decimal::Decimal::new(10000, 2),
+    });
+    contexts.push(with_coupon);
+    contexts
 }
 
 /// Strict undefined behaviour, escaping by suffix, tidy block whitespace, and the extra filters.
@@ -643,6 +676,7 @@ mod tests {
                 url: "https://patron.example/confirm/42.1796000000123.abc&DEF".to_owned(),
                 days: CONFIRMATION_DAYS,
             }),
+            coupon: None,
         }
     }
 

@@ -6,7 +6,7 @@
 //! redemptions exactly one writes. Stock and the per-member limit are checked after the
 //! definition's row is updated, which makes every issue of one definition wait its turn.
 use async_graphql::InputObject;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::vocabulary::{CouponKind, CouponSource, CouponStatus, PurchaseKind};
 use entity::{coupon, coupon_definition, member, purchase};
 use rust_decimal::Decimal;
@@ -21,8 +21,8 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member as members, purchase as purchases, store};
 use crate::{money, validate};
+use jobs::coupons::{self, code};
 
-pub mod code;
 pub mod discount;
 pub mod reward;
 pub mod worth;
@@ -170,21 +170,12 @@ pub(crate) async fn definition(conn: &impl ConnectionTrait, id: i64) -> AppResul
 
 /// The days a code issued `today` is valid, or why none is left.
 pub(crate) fn validity(definition: &coupon_definition::Model, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
-    let from = definition.valid_from.map_or(today, |from| from.max(today));
-    let by_days = definition
-        .valid_days
-        .and_then(|days| today.checked_add_days(Days::new(u64::try_from(days - 1).unwrap_or(0))));
-    let until = match (definition.valid_until, by_days) {
-        (Some(fixed), Some(days)) => fixed.min(days),
-        (fixed, days) => fixed.or(days).unwrap_or(NaiveDate::MAX),
-    };
-    if until < from {
-        return Err(AppError::field(
+    coupons::days(definition, today).map_err(|until| {
+        AppError::field(
             "definitionId",
             format!("the offer {:?} ended on {until}", definition.name),
-        ));
-    }
-    Ok((from, until))
+        )
+    })
 }
 
 /// Issues a code of an offer to a member the viewer may see. With a `reference`, issuing again

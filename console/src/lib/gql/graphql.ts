@@ -43,6 +43,11 @@ export type CampaignInput = {
    */
   channels?: Array<Channel> | null | undefined;
   /**
+   * Gives each recipient a code of this offer (`{{ coupon.code }}` in its templates); the
+   * held-out group gets none.
+   */
+  couponDefinitionId?: string | null | undefined;
+  /**
    * Birthday: days early (default 0); holiday: days before each holiday without a lead time
    * of its own (default 3). 0 to 60.
    */
@@ -52,6 +57,8 @@ export type CampaignInput = {
   /** CUSTOM (default) or NEW_ARRIVALS; set when created. */
   kind?: CampaignKind | null | undefined;
   name?: string | null | undefined;
+  /** Takes the offer off. */
+  noCoupon?: boolean | null | undefined;
   /** Send at most once per member ever (default: once per occurrence). */
   oncePerMember?: boolean | null | undefined;
   /** Under the daily cap, the higher goes first. */
