@@ -26,6 +26,9 @@ pub struct PurchaseInput {
     pub profit: Option<Decimal>,
     pub store_code: Option<String>,
     pub category: Option<String>,
+    /// A coupon of the member's redeemed with the order: checked before the order is recorded,
+    /// so a coupon that does not apply records nothing.
+    pub coupon_code: Option<String>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -147,7 +150,8 @@ async fn insert_once(
     Ok(stored)
 }
 
-/// Records a purchase for a member the viewer may see; an associate, at their own store.
+/// Records a purchase for a member the viewer may see; an associate, at their own store; with a
+/// coupon, redeems it with the order.
 pub async fn record_purchase(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -179,7 +183,29 @@ pub async fn record_purchase(
     row.member_id = Set(member.id);
     row.store_id = Set(store_id);
     let key = (input.order_id.trim().to_owned(), PurchaseKind::Purchase);
-    insert_once(conn, viewer, brand, &member.member_no, key, row).await
+    let redemption = match input.coupon_code.as_deref() {
+        Some(typed) => {
+            let coupon = coupon::by_code(conn, viewer, typed).await?;
+            let order = coupon::Order {
+                order_id: &key.0,
+                member_id: member.id,
+                store_id,
+                day: brand.date_of(input.occurred_at),
+                paid_cents: money::to_cents("amount", input.amount)?,
+            };
+            if coupon.order_id.as_deref() == Some(key.0.as_str()) {
+                None // recorded with this order before: nothing more to do
+            } else {
+                Some(coupon::check(conn, coupon, &order).await?)
+            }
+        }
+        None => None,
+    };
+    let recorded = insert_once(conn, viewer, brand, &member.member_no, key, row).await?;
+    if let Some(redemption) = redemption {
+        coupon::write(conn, viewer, redemption).await?;
+    }
+    Ok(recorded)
 }
 
 /// Records the return of (part of) an order, as a negative amount linked to that order; a full

@@ -382,7 +382,7 @@ async fn points_buy_rewards_never_below_zero_under_concurrency_on_two_replicas()
     let after = app
         .ok(
             &admin,
-            "{ member(memberNo: \"M1\") { pointsBalance coupons { state definition { name } } } }",
+            "{ member(memberNo: \"M1\") { pointsBalance coupons { code state definition { name } } } }",
             json!({}),
         )
         .await;
@@ -396,6 +396,37 @@ async fn points_buy_rewards_never_below_zero_under_concurrency_on_two_replicas()
             .contains(&json!({ "name": "Tote bag", "issued": 3 })),
         "{definitions}"
     );
+    // At the till, the code comes with the order: a gift takes nothing off; recording the order
+    // again changes nothing; a coupon that does not apply records no order.
+    let gift = after["member"]["coupons"][0]["code"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now().to_rfc3339();
+    let with_code = |order: &str, amount: &str| {
+        json!({ "in": { "memberNo": "M1", "orderId": order, "occurredAt": now,
+            "amount": amount, "couponCode": gift } })
+    };
+    const RECORD: &str = "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { orderId } }";
+    for _ in 0..2 {
+        app.ok(&admin, RECORD, with_code("G1", "88.00")).await;
+    }
+    let (field, _) = refused(&app, &admin, RECORD, with_code("G2", "50.00")).await;
+    assert_eq!(field, "code");
+    let orders = "{ member(memberNo: \"M1\") { purchases { edges { node { orderId } } } } }";
+    let orders = app.ok(&admin, orders, json!({})).await;
+    assert_eq!(
+        orders["member"]["purchases"]["edges"].as_array().unwrap().len(),
+        1,
+        "{orders}"
+    );
+    let used = app.ok(&admin, COUPON, json!({ "code": gift })).await["coupon"].clone();
+    assert_eq!(
+        (
+            used["state"].as_str(),
+            used["orderId"].as_str(),
+            used["discount"].as_str()
+        ),
+        (Some("REDEEMED"), Some("G1"), Some("0.00"))
+    );
+
     let nothing_left = app
         .ok(&member, "{ rewards(memberNo: \"M1\") { name } }", json!({}))
         .await;

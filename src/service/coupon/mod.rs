@@ -302,7 +302,7 @@ pub(crate) async fn issue_within(
     let issued = coupon::ActiveModel {
         definition_id: Set(definition.id),
         member_id: Set(member.id),
-        code: Set(code::generate()),
+        code: Set(unused_code(txn).await?),
         status: Set(CouponStatus::Issued),
         source: Set(source),
         reference: Set(reference),
@@ -318,6 +318,21 @@ pub(crate) async fn issue_within(
         .await
         .map_err(Issuing::Answer)?;
     Ok(issued)
+}
+
+/// A new code no coupon has: one in about 10⁹ is taken at a million codes, and a key violation
+/// would fail the whole issue.
+async fn unused_code(txn: &DatabaseTransaction) -> Result<String, DbErr> {
+    loop {
+        let code = code::generate();
+        let taken = coupon::Entity::find()
+            .filter(coupon::Column::Code.eq(&code))
+            .count(txn)
+            .await?;
+        if taken == 0 {
+            return Ok(code);
+        }
+    }
 }
 
 async fn by_reference(
@@ -377,33 +392,110 @@ pub async fn redeem(
     order_id: &str,
 ) -> AppResult<coupon::Model> {
     let coupon = by_code(conn, viewer, typed_code).await?;
-    let shown = code::display(&coupon.code);
     let order_id = order_id.trim();
     if coupon.order_id.as_deref() == Some(order_id) {
         return Ok(coupon);
     }
+    let key = (order_id.to_owned(), PurchaseKind::Purchase);
+    let order = purchases::existing(conn, [key.clone()])
+        .await?
+        .remove(&key)
+        .ok_or_else(|| {
+            AppError::field(
+                "orderId",
+                format!("no purchase has the order id {order_id:?}: record it first"),
+            )
+        })?;
+    let redemption = check(conn, coupon, &Order::recorded(&order)).await?;
+    write(conn, viewer, redemption).await
+}
+
+/// A purchase a coupon is redeemed with, recorded or about to be.
+pub struct Order<'a> {
+    pub order_id: &'a str,
+    pub member_id: i64,
+    pub store_id: Option<i64>,
+    /// In the brand's time zone.
+    pub day: NaiveDate,
+    pub paid_cents: i64,
+}
+
+impl<'a> Order<'a> {
+    pub fn recorded(purchase: &'a purchase::Model) -> Self {
+        Self {
+            order_id: &purchase.order_id,
+            member_id: purchase.member_id,
+            store_id: purchase.store_id,
+            day: purchase.occurred_on,
+            paid_cents: purchase.amount_cents,
+        }
+    }
+}
+
+/// A coupon found fit for an order, with what it takes off.
+pub struct Redemption {
+    coupon: coupon::Model,
+    order_id: String,
+    discount_cents: i64,
+}
+
+/// Whether `coupon` may be redeemed with `order`: still issued, the holder's order, one that
+/// carries no other coupon, in the coupon's days and stores, reaching the minimum spend.
+pub async fn check(conn: &impl ConnectionTrait, coupon: coupon::Model, order: &Order<'_>) -> AppResult<Redemption> {
+    let shown = code::display(&coupon.code);
+    let order_id = order.order_id;
     if coupon.status == CouponStatus::Redeemed {
         return Err(already_redeemed(&shown, &coupon));
     }
-    let order = order_of(conn, order_id, coupon.member_id).await?;
+    if order.member_id != coupon.member_id {
+        return Err(AppError::field(
+            "orderId",
+            format!("order {order_id:?} is another member's than the coupon's holder"),
+        ));
+    }
+    let taken = coupon::Entity::find()
+        .filter(coupon::Column::OrderId.eq(order_id))
+        .count(conn)
+        .await?;
+    if taken > 0 {
+        return Err(order_taken(order_id));
+    }
     let definition = definition(conn, coupon.definition_id).await?;
-    applies_to(conn, &definition, &coupon, &order, &shown).await?;
-    let discount_cents = discount::of(&definition, order.amount_cents);
-    if order.amount_cents + discount_cents < definition.min_spend_cents {
+    applies_to(conn, &definition, &coupon, order, &shown).await?;
+    let discount_cents = discount::of(&definition, order.paid_cents);
+    if order.paid_cents + discount_cents < definition.min_spend_cents {
         return Err(AppError::field(
             "orderId",
             format!(
                 "coupon {shown} needs a spend of {}; order {order_id:?} came to {} before the discount",
                 money::from_cents(definition.min_spend_cents),
-                money::from_cents(order.amount_cents + discount_cents)
+                money::from_cents(order.paid_cents + discount_cents)
             ),
         ));
     }
+    Ok(Redemption {
+        coupon,
+        order_id: order_id.to_owned(),
+        discount_cents,
+    })
+}
 
+/// Writes a checked redemption: one conditional update, so of concurrent redemptions of a code
+/// exactly one writes; the others are answered as if they came after it.
+pub async fn write(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    redemption: Redemption,
+) -> AppResult<coupon::Model> {
+    let Redemption {
+        coupon,
+        order_id,
+        discount_cents,
+    } = redemption;
     let txn = conn.begin().await?;
     let redeemed = coupon::Entity::update_many()
         .col_expr(coupon::Column::Status, Expr::value(CouponStatus::Redeemed.as_str()))
-        .col_expr(coupon::Column::OrderId, Expr::value(order_id))
+        .col_expr(coupon::Column::OrderId, Expr::value(order_id.as_str()))
         .col_expr(coupon::Column::DiscountCents, Expr::value(discount_cents))
         .col_expr(coupon::Column::RedeemedAt, Expr::value(Utc::now()))
         .col_expr(coupon::Column::RedeemedBy, Expr::value(viewer.actor.clone()))
@@ -414,7 +506,7 @@ pub async fn redeem(
     let won = match redeemed {
         Ok(result) => result.rows_affected == 1,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(order_taken(order_id));
+            return Err(order_taken(&order_id));
         }
         Err(err) => return Err(err.into()),
     };
@@ -424,19 +516,13 @@ pub async fn redeem(
         let now = coupon::Entity::find_by_id(coupon.id).one(conn).await?.unwrap_or(coupon);
         return match now.order_id.as_deref() {
             Some(taken) if taken == order_id => Ok(now),
-            _ => Err(already_redeemed(&shown, &now)),
+            _ => Err(already_redeemed(&code::display(&now.code), &now)),
         };
     }
     let detail = serde_json::json!({ "couponId": coupon.id, "orderId": order_id, "discountCents": discount_cents });
     let holder = member::Entity::find_by_id(coupon.member_id).one(&txn).await?;
-    audit::record(
-        &txn,
-        viewer,
-        "coupon.redeem",
-        holder.as_ref().map(|m| m.member_no.as_str()),
-        detail,
-    )
-    .await?;
+    let target = holder.as_ref().map(|m| m.member_no.as_str());
+    audit::record(&txn, viewer, "coupon.redeem", target, detail).await?;
     let redeemed = coupon::Entity::find_by_id(coupon.id).one(&txn).await?;
     txn.commit().await?;
     redeemed.ok_or_else(|| AppError::Internal(anyhow::anyhow!("coupon {} vanished while redeemed", coupon.id)))
@@ -459,43 +545,15 @@ fn order_taken(order_id: &str) -> AppError {
     )
 }
 
-/// The recorded purchase `order_id`, which must be the holder's and carry no other coupon.
-async fn order_of(conn: &impl ConnectionTrait, order_id: &str, holder: i64) -> AppResult<purchase::Model> {
-    let key = (order_id.to_owned(), PurchaseKind::Purchase);
-    let order = purchases::existing(conn, [key.clone()])
-        .await?
-        .remove(&key)
-        .ok_or_else(|| {
-            AppError::field(
-                "orderId",
-                format!("no purchase has the order id {order_id:?}: record it first"),
-            )
-        })?;
-    if order.member_id != holder {
-        return Err(AppError::field(
-            "orderId",
-            format!("order {order_id:?} is another member's than the coupon's holder"),
-        ));
-    }
-    let taken = coupon::Entity::find()
-        .filter(coupon::Column::OrderId.eq(order_id))
-        .count(conn)
-        .await?;
-    if taken > 0 {
-        return Err(order_taken(order_id));
-    }
-    Ok(order)
-}
-
 /// Whether the order falls in the coupon's days and stores.
 async fn applies_to(
     conn: &impl ConnectionTrait,
     definition: &coupon_definition::Model,
     coupon: &coupon::Model,
-    order: &purchase::Model,
+    order: &Order<'_>,
     shown: &str,
 ) -> AppResult<()> {
-    let day = order.occurred_on;
+    let day = order.day;
     if day < coupon.valid_from || day > coupon.valid_until {
         return Err(AppError::field(
             "code",

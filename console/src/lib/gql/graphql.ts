@@ -256,6 +256,11 @@ export type PurchaseInput = {
   /** Net amount paid, not negative. */
   amount: string;
   category?: string | null | undefined;
+  /**
+   * A coupon of the member's redeemed with the order: checked before the order is recorded,
+   * so a coupon that does not apply records nothing.
+   */
+  couponCode?: string | null | undefined;
   memberNo: string;
   occurredAt: string;
   /** The order id: recording the same order twice changes nothing. */
