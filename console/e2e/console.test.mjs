@@ -382,3 +382,51 @@ test('an admin makes an app key, an app gets a member token with it, both are re
   await wangPage.context().close();
   await page.context().close();
 });
+
+test('a marketer defines an offer; an associate issues it at the counter and redeems it with an order', async () => {
+  const marketer = await stack.newPage();
+  await signIn(marketer, stack.base, 'mei');
+  await marketer.getByRole('link', { name: '优惠券' }).click();
+  const form = marketer.locator('form[aria-labelledby=define-offer]');
+  await form.getByLabel('名称').fill('会员满减');
+  await form.getByLabel('减免金额').fill('20');
+  await form.getByLabel('最低消费').fill('100');
+  await form.getByRole('button', { name: '保存' }).click();
+  await marketer.locator('[data-offer="会员满减"]').waitFor();
+
+  // The associate's member, and an order of theirs at the store.
+  const signInAs = 'mutation($u:String!,$p:String!){ signIn(username:$u, password:$p){ token } }';
+  const wang = (await stack.graphql(signInAs, { u: 'wang', p: PASSWORD })).signIn.token;
+  const memberNo = (await stack.graphql('{ members(first:1){ edges { node { memberNo } } } }', {}, wang)).members.edges[0].node
+    .memberNo;
+  const order = 'E2E-COUPON-1';
+  const purchase = 'mutation($in: PurchaseInput!){ recordPurchase(input: $in){ id } }';
+  await stack.graphql(purchase, { in: { memberNo, orderId: order, occurredAt: new Date().toISOString(), amount: '130.00' } }, wang);
+
+  const page = await stack.newPage({ viewport: { width: 820, height: 1180 } });
+  await signIn(page, stack.base, 'wang');
+  await page.getByRole('heading', { name: /呼叫|回访|call/i }).first().waitFor();
+  await page.goto(`${stack.base}/console/#/member/${encodeURIComponent(memberNo)}`);
+  const issue = page.locator('form[aria-label="发放优惠券"]');
+  await issue.getByLabel('优惠').selectOption({ label: '会员满减' });
+  await issue.getByRole('button', { name: '发放优惠券' }).click();
+  await page.getByRole('status').filter({ hasText: '已发放' }).waitFor();
+  const code = await page.locator('[data-coupon]').first().getAttribute('data-coupon');
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}$/);
+  await page.locator(`[data-coupon="${code}"]`).filter({ hasText: '可用' }).waitFor();
+
+  // Typed as a member reads it out: lower case, with spaces.
+  const redeem = page.locator('form[aria-label="到店核销"]');
+  await redeem.getByLabel('券码').fill(code.toLowerCase().replaceAll('-', ' '));
+  await redeem.getByLabel('订单').fill(order);
+  await redeem.getByRole('button', { name: '到店核销' }).click();
+  await page.getByRole('status').filter({ hasText: `已核销 ${code}` }).waitFor();
+  await page.locator(`[data-coupon="${code}"]`).filter({ hasText: '已核销' }).waitFor();
+  await page.screenshot({ path: `${shots}/coupons.png` });
+
+  // The offer's report counts it.
+  await marketer.reload();
+  await marketer.locator('[data-offer="会员满减"]').filter({ hasText: '100%' }).waitFor();
+  await marketer.context().close();
+  await page.context().close();
+});

@@ -337,3 +337,38 @@ export const PreviewWechat = graphql(`
     previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }
   }
 `);
+
+export const Offers = graphql(`
+  query Offers {
+    couponDefinitions {
+      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays
+      perMemberLimit stock issued pointsPrice
+      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }
+    }
+  }
+`);
+
+export const DefineCoupon = graphql(`
+  mutation DefineCoupon($input: CouponDefinitionInput!) {
+    defineCoupon(input: $input) { id }
+  }
+`);
+
+export const MemberCoupons = graphql(`
+  query MemberCoupons($memberNo: String!) {
+    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }
+    couponDefinitions { id name }
+  }
+`);
+
+export const IssueCoupon = graphql(`
+  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {
+    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }
+  }
+`);
+
+export const RedeemCoupon = graphql(`
+  mutation RedeemCoupon($code: String!, $orderId: String!) {
+    redeemCoupon(code: $code, orderId: $orderId) { code discount }
+  }
+`);

@@ -62,6 +62,11 @@ type Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": typeof types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": typeof types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": typeof types.PreviewWechatDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": typeof types.OffersDocument,
+    "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": typeof types.DefineCouponDocument,
+    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": typeof types.MemberCouponsDocument,
+    "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.IssueCouponDocument,
+    "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": typeof types.RedeemCouponDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -111,6 +116,11 @@ const documents: Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": types.PreviewWechatDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": types.OffersDocument,
+    "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": types.DefineCouponDocument,
+    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": types.MemberCouponsDocument,
+    "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.IssueCouponDocument,
+    "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": types.RedeemCouponDocument,
 };
 
 /**
@@ -301,6 +311,26 @@ export function graphql(source: "\n  query PreviewSms($kind: String!, $memberNo:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n"): typeof import('./graphql').PreviewWechatDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n"): typeof import('./graphql').OffersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n"): typeof import('./graphql').DefineCouponDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n"): typeof import('./graphql').MemberCouponsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n"): typeof import('./graphql').IssueCouponDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n"): typeof import('./graphql').RedeemCouponDocument;
 
 
 export function graphql(source: string) {

@@ -100,6 +100,59 @@ export type Channel =
   /** Official Account template messages or mini-program subscribe messages. */
   | 'WECHAT';
 
+/** A new offer. */
+export type CouponDefinitionInput = {
+  /** For AMOUNT_OFF: the sum taken off. */
+  amountOff?: string | null | undefined;
+  /** For GIFT: what is handed over. */
+  gift?: string | null | undefined;
+  kind: CouponKind;
+  /** For PERCENT_OFF: the most it takes off. */
+  maxDiscount?: string | null | undefined;
+  /** The order's amount before the discount must reach it. */
+  minSpend?: string | null | undefined;
+  /** Unique, as marketers and associates pick it from a list. */
+  name: string;
+  /** Codes one member may hold in all. */
+  perMemberLimit?: number | null | undefined;
+  /** For PERCENT_OFF: 1–99. */
+  percentOff?: number | null | undefined;
+  /** Puts the offer in the rewards catalogue at this many points a code. */
+  pointsPrice?: number | null | undefined;
+  /** Codes that may be issued in all. */
+  stock?: number | null | undefined;
+  /** Stores where it may be redeemed; none: every store. */
+  storeCodes?: Array<string> | null | undefined;
+  /**
+   * … or this many days from the day of issue, that day included (with `validUntil` too:
+   * whichever ends first). One of the two is required: an offer that never lapses is a
+   * liability nobody can count.
+   */
+  validDays?: number | null | undefined;
+  /** A fixed window, in the brand's time zone (either end may be open) … */
+  validFrom?: string | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+/** What a coupon gives. */
+export type CouponKind =
+  /** A sum off the order. */
+  | 'AMOUNT_OFF'
+  /** A gift handed over with the order (小礼物): nothing off. */
+  | 'GIFT'
+  /** A percentage off the order, up to a cap when one is set. */
+  | 'PERCENT_OFF';
+
+/** Where a coupon stands today, in the brand's time zone. */
+export type CouponState =
+  /** Its last day has passed unredeemed. */
+  | 'EXPIRED'
+  | 'REDEEMED'
+  /** Issued; its first day is still to come. */
+  | 'UPCOMING'
+  /** May be redeemed today. */
+  | 'VALID';
+
 export type FeedbackInput = {
   body?: string | null | undefined;
   kind: FeedbackKind;
@@ -753,6 +806,41 @@ export type PreviewWechatQueryVariables = Exact<{
 
 
 export type PreviewWechatQuery = { previewWechat: { templateId: string, link: string | null, fields: Array<{ name: string, value: string }> } };
+
+export type OffersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OffersQuery = { couponDefinitions: Array<{ id: string, name: string, kind: CouponKind, amountOff: string | null, percentOff: number | null, maxDiscount: string | null, gift: string | null, minSpend: string, storeCodes: Array<string>, validFrom: string | null, validUntil: string | null, validDays: number | null, perMemberLimit: number | null, stock: number | null, issued: number, pointsPrice: number | null, report: { issued: number, redeemed: number, expired: number, outstanding: number, redemptionRate: number | null, discounts: string, revenue: string, liability: string | null } }> };
+
+export type DefineCouponMutationVariables = Exact<{
+  input: CouponDefinitionInput;
+}>;
+
+
+export type DefineCouponMutation = { defineCoupon: { id: string } };
+
+export type MemberCouponsQueryVariables = Exact<{
+  memberNo: string;
+}>;
+
+
+export type MemberCouponsQuery = { member: { coupons: Array<{ id: string, code: string, state: CouponState, validUntil: string, orderId: string | null, discount: string | null, definition: { name: string } }> }, couponDefinitions: Array<{ id: string, name: string }> };
+
+export type IssueCouponMutationVariables = Exact<{
+  definitionId: string;
+  memberNo: string;
+}>;
+
+
+export type IssueCouponMutation = { issueCoupon: { code: string } };
+
+export type RedeemCouponMutationVariables = Exact<{
+  code: string;
+  orderId: string;
+}>;
+
+
+export type RedeemCouponMutation = { redeemCoupon: { code: string, discount: string | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1633,3 +1721,78 @@ export const PreviewWechatDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PreviewWechatQuery, PreviewWechatQueryVariables>;
+export const OffersDocument = new TypedDocumentString(`
+    query Offers {
+  couponDefinitions {
+    id
+    name
+    kind
+    amountOff
+    percentOff
+    maxDiscount
+    gift
+    minSpend
+    storeCodes
+    validFrom
+    validUntil
+    validDays
+    perMemberLimit
+    stock
+    issued
+    pointsPrice
+    report {
+      issued
+      redeemed
+      expired
+      outstanding
+      redemptionRate
+      discounts
+      revenue
+      liability
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<OffersQuery, OffersQueryVariables>;
+export const DefineCouponDocument = new TypedDocumentString(`
+    mutation DefineCoupon($input: CouponDefinitionInput!) {
+  defineCoupon(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<DefineCouponMutation, DefineCouponMutationVariables>;
+export const MemberCouponsDocument = new TypedDocumentString(`
+    query MemberCoupons($memberNo: String!) {
+  member(memberNo: $memberNo) {
+    coupons {
+      id
+      code
+      state
+      validUntil
+      orderId
+      discount
+      definition {
+        name
+      }
+    }
+  }
+  couponDefinitions {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<MemberCouponsQuery, MemberCouponsQueryVariables>;
+export const IssueCouponDocument = new TypedDocumentString(`
+    mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {
+  issueCoupon(definitionId: $definitionId, memberNo: $memberNo) {
+    code
+  }
+}
+    `) as unknown as TypedDocumentString<IssueCouponMutation, IssueCouponMutationVariables>;
+export const RedeemCouponDocument = new TypedDocumentString(`
+    mutation RedeemCoupon($code: String!, $orderId: String!) {
+  redeemCoupon(code: $code, orderId: $orderId) {
+    code
+    discount
+  }
+}
+    `) as unknown as TypedDocumentString<RedeemCouponMutation, RedeemCouponMutationVariables>;
