@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use async_graphql::InputObject;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::vocabulary::PurchaseKind;
 use entity::{member, purchase};
 use rust_decimal::Decimal;
@@ -66,8 +66,11 @@ pub fn validate_line(line: &LineItem<'_>, brand: &Brand) -> AppResult<purchase::
         PurchaseKind::Purchase => (line.amount, line.profit),
         PurchaseKind::Return => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
     };
+    // PostgreSQL keeps microseconds: a time given in nanoseconds would otherwise differ from
+    // its stored self, and recording the same order again would be refused as a conflict.
+    let occurred_at = line.occurred_at.trunc_subsecs(6);
     Ok(purchase::ActiveModel {
-        occurred_at: Set(line.occurred_at),
+        occurred_at: Set(occurred_at),
         occurred_on: Set(brand.date_of(line.occurred_at)),
         amount_cents: Set(money::to_cents("amount", amount)?),
         profit_cents: Set(profit.map(|p| money::to_cents("profit", p)).transpose()?),
