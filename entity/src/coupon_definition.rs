@@ -21,6 +21,8 @@ pub struct Model {
     pub min_spend_cents: i64,
     /// Comma-separated store codes where it may be redeemed; none: every store.
     pub store_codes: Option<String>,
+    /// Comma-separated purchase categories an order must be in; none: any order.
+    pub categories: Option<String>,
     /// A fixed window (either end open), …
     pub valid_from: Option<Date>,
     pub valid_until: Option<Date>,
@@ -39,11 +41,19 @@ pub struct Model {
 impl Model {
     /// The store codes it is limited to (empty: every store).
     pub fn stores(&self) -> Vec<&str> {
-        self.store_codes
-            .as_deref()
-            .map(|codes| codes.split(',').filter(|code| !code.is_empty()).collect())
-            .unwrap_or_default()
+        list(self.store_codes.as_deref())
     }
+
+    /// The purchase categories it is limited to (empty: every category).
+    pub fn categories(&self) -> Vec<&str> {
+        list(self.categories.as_deref())
+    }
+}
+
+fn list(stored: Option<&str>) -> Vec<&str> {
+    stored
+        .map(|items| items.split(',').filter(|item| !item.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ enum CouponDefinitions {
     Gift,
     MinSpendCents,
     StoreCodes,
+    Categories,
     ValidFrom,
     ValidUntil,
     ValidDays,
@@ -76,6 +77,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(D::MinSpendCents).big_integer().not_null().default(0))
                     // Comma-separated store codes; none: every store.
                     .col(ColumnDef::new(D::StoreCodes).text().null())
+                    // Comma-separated purchase categories; none: every category.
+                    .col(ColumnDef::new(D::Categories).text().null())
                     .col(ColumnDef::new(D::ValidFrom).date().null())
                     .col(ColumnDef::new(D::ValidUntil).date().null())
                     .col(ColumnDef::new(D::ValidDays).integer().null())

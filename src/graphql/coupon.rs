@@ -47,6 +47,10 @@ impl CouponDefinition {
     async fn store_codes(&self) -> Vec<&str> {
         self.0.stores()
     }
+    /// Purchase categories an order must be in; empty: any order.
+    async fn categories(&self) -> Vec<&str> {
+        self.0.categories()
+    }
     async fn valid_from(&self) -> Option<NaiveDate> {
         self.0.valid_from
     }

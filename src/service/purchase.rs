@@ -195,6 +195,7 @@ pub async fn record_purchase(
                 store_id,
                 day: brand.date_of(input.occurred_at),
                 paid_cents: money::to_cents("amount", input.amount)?,
+                category: input.category.as_deref().map(str::trim),
             };
             if coupon.order_id.as_deref() == Some(key.0.as_str()) {
                 None // recorded with this order before: nothing more to do

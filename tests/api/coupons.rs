@@ -241,6 +241,26 @@ async fn an_offer_says_what_is_wrong_with_it_and_its_days_hold() {
     let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": coupon["code"], "order": "O1" })).await;
     assert_eq!(field, "code");
     assert!(message.contains(&next_week.to_string()), "{message}");
+    // An offer for one category: an order in another is refused, one in it takes the code.
+    let bedding = define(
+        &app,
+        &admin,
+        json!({ "name": "Bedding", "kind": "AMOUNT_OFF", "amountOff": "10", "categories": ["床品"], "validDays": 7 }),
+    )
+    .await;
+    let code = issue(&app, &admin, &bedding, "M1").await["code"].clone();
+    let record = "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }";
+    for (order, category) in [("C1", "美妆"), ("C2", "床品")] {
+        let input = json!({ "memberNo": "M1", "orderId": order, "occurredAt": format!("{today}T04:00:00Z"),
+            "amount": "90.00", "category": category });
+        app.ok(&admin, record, json!({ "in": input })).await;
+    }
+    let (field, message) = refused(&app, &admin, REDEEM, json!({ "code": code, "order": "C1" })).await;
+    assert_eq!(field, "code");
+    assert!(message.contains("床品") && message.contains("美妆"), "{message}");
+    let redeemed = app.ok(&admin, REDEEM, json!({ "code": code, "order": "C2" })).await;
+    assert_eq!(redeemed["redeemCoupon"]["discount"], "10.00");
+
     // An offer whose last day has passed issues nothing.
     let over = define(
         &app,

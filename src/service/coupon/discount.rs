@@ -45,6 +45,7 @@ mod tests {
             gift: None,
             min_spend_cents: 0,
             store_codes: None,
+            categories: None,
             valid_from: None,
             valid_until: None,
             valid_days: None,

@@ -45,6 +45,8 @@ pub struct CouponDefinitionInput {
     pub min_spend: Option<Decimal>,
     /// Stores where it may be redeemed; none: every store.
     pub store_codes: Option<Vec<String>>,
+    /// Purchase categories an order must be in; none: any order.
+    pub categories: Option<Vec<String>>,
     /// A fixed window, in the brand's time zone (either end may be open) …
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
@@ -120,6 +122,17 @@ pub async fn define(
         store::id_for_code(conn, "storeCodes", &code).await?;
         store_codes.push(code.trim().to_owned());
     }
+    let mut categories = Vec::new();
+    for category in input.categories.unwrap_or_default() {
+        let category = validate::required_text("categories", &category, 100)?;
+        if category.contains(',') {
+            return Err(AppError::field(
+                "categories",
+                format!("a category has no comma: {category:?}"),
+            ));
+        }
+        categories.push(category);
+    }
     let definition = coupon_definition::ActiveModel {
         name: Set(name.clone()),
         kind: Set(input.kind),
@@ -129,6 +142,7 @@ pub async fn define(
         gift: Set(gift.filter(|_| input.kind == CouponKind::Gift)),
         min_spend_cents: Set(min_spend_cents),
         store_codes: Set((!store_codes.is_empty()).then(|| store_codes.join(","))),
+        categories: Set((!categories.is_empty()).then(|| categories.join(","))),
         valid_from: Set(input.valid_from),
         valid_until: Set(input.valid_until),
         valid_days: Set(valid_days),
@@ -418,6 +432,7 @@ pub struct Order<'a> {
     /// In the brand's time zone.
     pub day: NaiveDate,
     pub paid_cents: i64,
+    pub category: Option<&'a str>,
 }
 
 impl<'a> Order<'a> {
@@ -428,6 +443,7 @@ impl<'a> Order<'a> {
             store_id: purchase.store_id,
             day: purchase.occurred_on,
             paid_cents: purchase.amount_cents,
+            category: purchase.category.as_deref(),
         }
     }
 }
@@ -545,7 +561,7 @@ fn order_taken(order_id: &str) -> AppError {
     )
 }
 
-/// Whether the order falls in the coupon's days and stores.
+/// Whether the order falls in the coupon's days, stores and categories.
 async fn applies_to(
     conn: &impl ConnectionTrait,
     definition: &coupon_definition::Model,
@@ -560,6 +576,18 @@ async fn applies_to(
             format!(
                 "coupon {shown} is valid from {} to {}; order {:?} was on {day}",
                 coupon.valid_from, coupon.valid_until, order.order_id
+            ),
+        ));
+    }
+    let categories = definition.categories();
+    if !categories.is_empty() && !order.category.is_some_and(|c| categories.contains(&c)) {
+        return Err(AppError::field(
+            "code",
+            format!(
+                "coupon {shown} is for {} only; order {:?} is {}",
+                categories.join(", "),
+                order.order_id,
+                order.category.unwrap_or("in no category")
             ),
         ));
     }

@@ -104,6 +104,8 @@ export type Channel =
 export type CouponDefinitionInput = {
   /** For AMOUNT_OFF: the sum taken off. */
   amountOff?: string | null | undefined;
+  /** Purchase categories an order must be in; none: any order. */
+  categories?: Array<string> | null | undefined;
   /** For GIFT: what is handed over. */
   gift?: string | null | undefined;
   kind: CouponKind;
