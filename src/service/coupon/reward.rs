@@ -5,7 +5,8 @@ use entity::vocabulary::CouponSource;
 use entity::{coupon, coupon_definition};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
-use super::{definition, issue_within, validity};
+use super::issue::issue_within;
+use super::{definition, validity};
 use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};

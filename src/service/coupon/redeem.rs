@@ -1,0 +1,285 @@
+//! Redeeming a code with an order, once, and giving it back when the order is returned in full.
+use chrono::{NaiveDate, Utc};
+use entity::vocabulary::{CouponStatus, PurchaseKind};
+use entity::{coupon, coupon_definition, member, purchase};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, SqlErr, TransactionTrait};
+
+use super::{definition, discount};
+use crate::auth::Viewer;
+use crate::brand::Brand;
+use crate::error::{AppError, AppResult};
+use crate::money;
+use crate::service::{audit, purchase as purchases, store};
+use jobs::coupons::code;
+
+/// The coupon with a code as typed, held by a member the viewer may see.
+pub async fn by_code(conn: &impl ConnectionTrait, viewer: &Viewer, typed: &str) -> AppResult<coupon::Model> {
+    let not_found = || AppError::NotFound(format!("no coupon has the code {typed:?}"));
+    let code = code::normalize(typed).ok_or_else(|| {
+        AppError::field(
+            "code",
+            format!("{typed:?} is not a coupon code: check it for a mistyped character"),
+        )
+    })?;
+    let coupon = coupon::Entity::find()
+        .filter(coupon::Column::Code.eq(code))
+        .one(conn)
+        .await?
+        .ok_or_else(not_found)?;
+    let holder = member::Entity::find_by_id(coupon.member_id)
+        .one(conn)
+        .await?
+        .ok_or_else(not_found)?;
+    viewer.check_member_access(holder.id, holder.store_id, not_found)?;
+    Ok(coupon)
+}
+
+/// Redeems a coupon with a recorded purchase of its holder: once, and again with the same order
+/// changes nothing.
+pub async fn redeem(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    typed_code: &str,
+    order_id: &str,
+) -> AppResult<coupon::Model> {
+    let coupon = by_code(conn, viewer, typed_code).await?;
+    let order_id = order_id.trim();
+    if coupon.order_id.as_deref() == Some(order_id) {
+        return Ok(coupon);
+    }
+    let key = (order_id.to_owned(), PurchaseKind::Purchase);
+    let order = purchases::existing(conn, [key.clone()])
+        .await?
+        .remove(&key)
+        .ok_or_else(|| {
+            AppError::field(
+                "orderId",
+                format!("no purchase has the order id {order_id:?}: record it first"),
+            )
+        })?;
+    let redemption = check(conn, coupon, &Order::recorded(&order)).await?;
+    write(conn, viewer, redemption).await
+}
+
+/// A purchase a coupon is redeemed with, recorded or about to be.
+pub struct Order<'a> {
+    pub order_id: &'a str,
+    pub member_id: i64,
+    pub store_id: Option<i64>,
+    /// In the brand's time zone.
+    pub day: NaiveDate,
+    pub paid_cents: i64,
+    pub category: Option<&'a str>,
+}
+
+impl<'a> Order<'a> {
+    pub fn recorded(purchase: &'a purchase::Model) -> Self {
+        Self {
+            order_id: &purchase.order_id,
+            member_id: purchase.member_id,
+            store_id: purchase.store_id,
+            day: purchase.occurred_on,
+            paid_cents: purchase.amount_cents,
+            category: purchase.category.as_deref(),
+        }
+    }
+}
+
+/// A coupon found fit for an order, with what it takes off.
+pub struct Redemption {
+    coupon: coupon::Model,
+    order_id: String,
+    discount_cents: i64,
+}
+
+/// Whether `coupon` may be redeemed with `order`: still issued, the holder's order, one that
+/// carries no other coupon, in the coupon's days and stores, reaching the minimum spend.
+pub async fn check(conn: &impl ConnectionTrait, coupon: coupon::Model, order: &Order<'_>) -> AppResult<Redemption> {
+    let shown = code::display(&coupon.code);
+    let order_id = order.order_id;
+    if coupon.status == CouponStatus::Redeemed {
+        return Err(already_redeemed(&shown, &coupon));
+    }
+    if order.member_id != coupon.member_id {
+        return Err(AppError::field(
+            "orderId",
+            format!("order {order_id:?} is another member's than the coupon's holder"),
+        ));
+    }
+    let taken = coupon::Entity::find()
+        .filter(coupon::Column::OrderId.eq(order_id))
+        .count(conn)
+        .await?;
+    if taken > 0 {
+        return Err(order_taken(order_id));
+    }
+    let definition = definition(conn, coupon.definition_id).await?;
+    applies_to(conn, &definition, &coupon, order, &shown).await?;
+    let discount_cents = discount::of(&definition, order.paid_cents);
+    if order.paid_cents + discount_cents < definition.min_spend_cents {
+        return Err(AppError::field(
+            "orderId",
+            format!(
+                "coupon {shown} needs a spend of {}; order {order_id:?} came to {} before the discount",
+                money::from_cents(definition.min_spend_cents),
+                money::from_cents(order.paid_cents + discount_cents)
+            ),
+        ));
+    }
+    Ok(Redemption {
+        coupon,
+        order_id: order_id.to_owned(),
+        discount_cents,
+    })
+}
+
+/// Writes a checked redemption: one conditional update, so of concurrent redemptions of a code
+/// exactly one writes; the others are answered as if they came after it.
+pub async fn write(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    redemption: Redemption,
+) -> AppResult<coupon::Model> {
+    let Redemption {
+        coupon,
+        order_id,
+        discount_cents,
+    } = redemption;
+    let txn = conn.begin().await?;
+    let redeemed = coupon::Entity::update_many()
+        .col_expr(coupon::Column::Status, Expr::value(CouponStatus::Redeemed.as_str()))
+        .col_expr(coupon::Column::OrderId, Expr::value(order_id.as_str()))
+        .col_expr(coupon::Column::DiscountCents, Expr::value(discount_cents))
+        .col_expr(coupon::Column::RedeemedAt, Expr::value(Utc::now()))
+        .col_expr(coupon::Column::RedeemedBy, Expr::value(viewer.actor.clone()))
+        .filter(coupon::Column::Id.eq(coupon.id))
+        .filter(coupon::Column::Status.eq(CouponStatus::Issued))
+        .exec(&txn)
+        .await;
+    let won = match redeemed {
+        Ok(result) => result.rows_affected == 1,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Err(order_taken(&order_id));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if !won {
+        // Another redemption got there first.
+        drop(txn);
+        let now = coupon::Entity::find_by_id(coupon.id).one(conn).await?.unwrap_or(coupon);
+        return match now.order_id.as_deref() {
+            Some(taken) if taken == order_id => Ok(now),
+            _ => Err(already_redeemed(&code::display(&now.code), &now)),
+        };
+    }
+    let detail = serde_json::json!({ "couponId": coupon.id, "orderId": order_id, "discountCents": discount_cents });
+    let holder = member::Entity::find_by_id(coupon.member_id).one(&txn).await?;
+    let target = holder.as_ref().map(|m| m.member_no.as_str());
+    audit::record(&txn, viewer, "coupon.redeem", target, detail).await?;
+    let redeemed = coupon::Entity::find_by_id(coupon.id).one(&txn).await?;
+    txn.commit().await?;
+    redeemed.ok_or_else(|| AppError::Internal(anyhow::anyhow!("coupon {} vanished while redeemed", coupon.id)))
+}
+
+fn already_redeemed(shown: &str, coupon: &coupon::Model) -> AppError {
+    AppError::field(
+        "code",
+        format!(
+            "coupon {shown} was already redeemed, with order {:?}",
+            coupon.order_id.as_deref().unwrap_or_default()
+        ),
+    )
+}
+
+fn order_taken(order_id: &str) -> AppError {
+    AppError::field(
+        "orderId",
+        format!("order {order_id:?} already redeemed a coupon; an order takes one"),
+    )
+}
+
+/// Whether the order falls in the coupon's days, stores and categories.
+async fn applies_to(
+    conn: &impl ConnectionTrait,
+    definition: &coupon_definition::Model,
+    coupon: &coupon::Model,
+    order: &Order<'_>,
+    shown: &str,
+) -> AppResult<()> {
+    let day = order.day;
+    if day < coupon.valid_from || day > coupon.valid_until {
+        return Err(AppError::field(
+            "code",
+            format!(
+                "coupon {shown} is valid from {} to {}; order {:?} was on {day}",
+                coupon.valid_from, coupon.valid_until, order.order_id
+            ),
+        ));
+    }
+    let categories = definition.categories();
+    if !categories.is_empty() && !order.category.is_some_and(|c| categories.contains(&c)) {
+        return Err(AppError::field(
+            "code",
+            format!(
+                "coupon {shown} is for {} only; order {:?} is {}",
+                categories.join(", "),
+                order.order_id,
+                order.category.unwrap_or("in no category")
+            ),
+        ));
+    }
+    let stores = definition.stores();
+    if stores.is_empty() {
+        return Ok(());
+    }
+    let at = match order.store_id {
+        Some(id) => store::by_ids(conn, &[id]).await?.remove(&id).map(|s| s.code),
+        None => None,
+    };
+    if !at.as_deref().is_some_and(|code| stores.contains(&code)) {
+        return Err(AppError::field(
+            "code",
+            format!(
+                "coupon {shown} is for stores {} only; order {:?} was at {}",
+                stores.join(", "),
+                order.order_id,
+                at.as_deref().unwrap_or("no store")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Gives back the coupon an order redeemed once the order is returned in full, if it is still
+/// valid. Idempotent, so recording the same return again completes a restore a crash cut short.
+pub async fn restore_for_return(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    brand: &Brand,
+    order: &purchase::Model,
+    returned: &purchase::Model,
+) -> AppResult<()> {
+    if -returned.amount_cents < order.amount_cents {
+        return Ok(());
+    }
+    let restored = coupon::Entity::update_many()
+        .col_expr(coupon::Column::Status, Expr::value(CouponStatus::Issued.as_str()))
+        .col_expr(coupon::Column::OrderId, Expr::value(Option::<String>::None))
+        .col_expr(coupon::Column::DiscountCents, Expr::value(Option::<i64>::None))
+        .col_expr(
+            coupon::Column::RedeemedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(coupon::Column::RedeemedBy, Expr::value(Option::<String>::None))
+        .filter(coupon::Column::OrderId.eq(order.order_id.as_str()))
+        .filter(coupon::Column::Status.eq(CouponStatus::Redeemed))
+        .filter(coupon::Column::ValidUntil.gte(brand.today()))
+        .exec(conn)
+        .await?;
+    if restored.rows_affected > 0 {
+        let detail = serde_json::json!({ "orderId": order.order_id, "coupons": restored.rows_affected });
+        audit::record(conn, viewer, "coupon.restore", None, detail).await?;
+    }
+    Ok(())
+}
