@@ -427,6 +427,16 @@ test('a marketer defines an offer; an associate issues it at the counter and red
   // The offer's report counts it.
   await marketer.reload();
   await marketer.locator('[data-offer="会员满减"]').filter({ hasText: '100%' }).waitFor();
+
+  // A draft campaign gives each recipient a code of it, chosen on its form.
+  const create = 'mutation($in: CampaignInput!){ createCampaign(input: $in){ id } }';
+  const draft = (await stack.graphql(create, { in: { name: '回馈老客', allMembers: true } })).createCampaign.id;
+  await marketer.goto(`${stack.base}/console/#/campaigns/${draft}`);
+  await marketer.getByLabel('每位收件人一张优惠券').selectOption({ label: '会员满减' });
+  await marketer.getByRole('button', { name: '保存', exact: true }).click();
+  await marketer.getByRole('status').waitFor();
+  const saved = await stack.graphql('query($id: ID!){ campaign(id: $id){ coupon { name } } }', { id: draft });
+  assert.deepEqual(saved.campaign.coupon, { name: '会员满减' });
   await marketer.context().close();
   await page.context().close();
 });

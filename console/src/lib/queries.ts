@@ -237,6 +237,7 @@ export const Campaign = graphql(`
       id name kind status schedule nextStartAt templateKind templateLocales oncePerMember holdoutShare
       priority channels attributionDays category categoryWindowDays sendTime daysBefore createdBy updatedBy updatedAt
       segment { id name }
+      coupon { id name }
       occurrences {
         id key startedAt audience heldOut queued
         report {
@@ -250,6 +251,13 @@ export const Campaign = graphql(`
       }
     }
     segments { id name }
+    couponDefinitions { id name }
+  }
+`);
+
+export const OfferChoices = graphql(`
+  query OfferChoices {
+    couponDefinitions { id name }
   }
 `);
 

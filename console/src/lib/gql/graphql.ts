@@ -679,7 +679,12 @@ export type CampaignQueryVariables = Exact<{
 }>;
 
 
-export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, templateKind: string, templateLocales: Array<string>, oncePerMember: boolean, holdoutShare: string, priority: number, channels: Array<Channel>, attributionDays: number, category: string | null, categoryWindowDays: number | null, sendTime: string | null, daysBefore: number | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, channels: Array<{ channel: Channel, sent: number, delivered: number, failed: number, optedOut: number, smsParts: number, smsCost: string | null }>, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }> };
+export type CampaignQuery = { campaign: { id: string, name: string, kind: CampaignKind, status: string, schedule: unknown, nextStartAt: string | null, templateKind: string, templateLocales: Array<string>, oncePerMember: boolean, holdoutShare: string, priority: number, channels: Array<Channel>, attributionDays: number, category: string | null, categoryWindowDays: number | null, sendTime: string | null, daysBefore: number | null, createdBy: string, updatedBy: string, updatedAt: string, segment: { id: string, name: string } | null, coupon: { id: string, name: string } | null, occurrences: Array<{ id: string, key: string, startedAt: string, audience: number, heldOut: number, queued: number, report: { sent: number, deferred: number, failed: number, suppressed: number, paused: number, cancelled: number, unsubscribed: number, eta: string | null, channels: Array<{ channel: Channel, sent: number, delivered: number, failed: number, optedOut: number, smsParts: number, smsCost: string | null }>, sentGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldOutGroup: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, upliftCuped: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null } }> }, segments: Array<{ id: string, name: string }>, couponDefinitions: Array<{ id: string, name: string }> };
+
+export type OfferChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OfferChoicesQuery = { couponDefinitions: Array<{ id: string, name: string }> };
 
 export type CreateCampaignMutationVariables = Exact<{
   input: CampaignInput;
@@ -1481,6 +1486,10 @@ export const CampaignDocument = new TypedDocumentString(`
       id
       name
     }
+    coupon {
+      id
+      name
+    }
     occurrences {
       id
       key
@@ -1545,8 +1554,20 @@ export const CampaignDocument = new TypedDocumentString(`
     id
     name
   }
+  couponDefinitions {
+    id
+    name
+  }
 }
     `) as unknown as TypedDocumentString<CampaignQuery, CampaignQueryVariables>;
+export const OfferChoicesDocument = new TypedDocumentString(`
+    query OfferChoices {
+  couponDefinitions {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<OfferChoicesQuery, OfferChoicesQueryVariables>;
 export const CreateCampaignDocument = new TypedDocumentString(`
     mutation CreateCampaign($input: CampaignInput!) {
   createCampaign(input: $input) {

@@ -627,6 +627,8 @@ export const en = {
   navOffers: 'Offers',
   offersTitle: 'Offers and their worth',
   offerName: 'Name',
+  campOffer: 'A coupon for each recipient',
+  campNoOffer: 'None',
   offerGives: 'Gives',
   offerAmountOff: '{amount} off',
   offerPercentOff: '{percent}% off',

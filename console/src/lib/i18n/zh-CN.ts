@@ -626,6 +626,8 @@ export const zhCN: Dictionary = {
   navOffers: '优惠券',
   offersTitle: '优惠券及其成效',
   offerName: '名称',
+  campOffer: '每位收件人一张优惠券',
+  campNoOffer: '不发券',
   offerGives: '优惠内容',
   offerAmountOff: '减 {amount}',
   offerPercentOff: '减 {percent}%',
