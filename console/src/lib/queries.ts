@@ -349,7 +349,7 @@ export const PreviewWechat = graphql(`
 export const Offers = graphql(`
   query Offers {
     couponDefinitions {
-      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays
+      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays
       perMemberLimit stock issued pointsPrice
       report { issued redeemed expired outstanding redemptionRate discounts revenue liability }
     }

@@ -63,7 +63,7 @@ type Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": typeof types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": typeof types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": typeof types.PreviewWechatDocument,
-    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": typeof types.OffersDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": typeof types.OffersDocument,
     "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": typeof types.DefineCouponDocument,
     "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": typeof types.MemberCouponsDocument,
     "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.IssueCouponDocument,
@@ -118,7 +118,7 @@ const documents: Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": types.PreviewWechatDocument,
-    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": types.OffersDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": types.OffersDocument,
     "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": types.DefineCouponDocument,
     "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": types.MemberCouponsDocument,
     "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.IssueCouponDocument,
@@ -320,7 +320,7 @@ export function graphql(source: "\n  query PreviewWechat($kind: String!, $member
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n"): typeof import('./graphql').OffersDocument;
+export function graphql(source: "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n"): typeof import('./graphql').OffersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

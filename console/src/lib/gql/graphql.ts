@@ -817,7 +817,7 @@ export type PreviewWechatQuery = { previewWechat: { templateId: string, link: st
 export type OffersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OffersQuery = { couponDefinitions: Array<{ id: string, name: string, kind: CouponKind, amountOff: string | null, percentOff: number | null, maxDiscount: string | null, gift: string | null, minSpend: string, storeCodes: Array<string>, validFrom: string | null, validUntil: string | null, validDays: number | null, perMemberLimit: number | null, stock: number | null, issued: number, pointsPrice: number | null, report: { issued: number, redeemed: number, expired: number, outstanding: number, redemptionRate: number | null, discounts: string, revenue: string, liability: string | null } }> };
+export type OffersQuery = { couponDefinitions: Array<{ id: string, name: string, kind: CouponKind, amountOff: string | null, percentOff: number | null, maxDiscount: string | null, gift: string | null, minSpend: string, storeCodes: Array<string>, categories: Array<string>, validFrom: string | null, validUntil: string | null, validDays: number | null, perMemberLimit: number | null, stock: number | null, issued: number, pointsPrice: number | null, report: { issued: number, redeemed: number, expired: number, outstanding: number, redemptionRate: number | null, discounts: string, revenue: string, liability: string | null } }> };
 
 export type DefineCouponMutationVariables = Exact<{
   input: CouponDefinitionInput;
@@ -1756,6 +1756,7 @@ export const OffersDocument = new TypedDocumentString(`
     gift
     minSpend
     storeCodes
+    categories
     validFrom
     validUntil
     validDays
