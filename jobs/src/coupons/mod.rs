@@ -1,5 +1,7 @@
 //! Coupon codes and the days they hold, shared by the API's single issues and a campaign's
 //! issue to its whole audience.
+use std::collections::HashMap;
+
 use chrono::{Days, NaiveDate, Utc};
 use entity::coupon_definition;
 use entity::vocabulary::{CouponSource, CouponStatus};
@@ -8,7 +10,6 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Value};
 use crate::campaigns::coupon_reference;
 use crate::outreach::template::CouponContext;
 use crate::sql::{id_list, statement};
-use std::collections::HashMap;
 
 pub mod code;
 
@@ -30,7 +31,10 @@ pub async fn for_messages(
     references.dedup();
     let placeholders: Vec<String> = (1..=references.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT c.member_id, c.reference, c.code, c.valid_until, d.name, d.amount_off_cents, d.percent_off, d.gift,            d.min_spend_cents          FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id          WHERE c.reference IN ({}) AND c.member_id IN ({})",
+        "SELECT c.member_id, c.reference, c.code, c.valid_until, d.name, d.amount_off_cents, d.percent_off, \
+           d.gift, d.min_spend_cents \
+         FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id \
+         WHERE c.reference IN ({}) AND c.member_id IN ({})",
         placeholders.join(", "),
         id_list(wanted.iter().map(|(member, _)| *member))
     );
@@ -53,7 +57,7 @@ pub async fn for_messages(
     Ok(found)
 }
 
-/// Codes written per statement (eight values each, within both databases' limits).
+/// Codes written per statement (seven values each, within both databases' limits).
 const CODES_PER_STATEMENT: usize = 1000;
 /// Tries at members whose new code happened to be taken (about one in 10⁹ at a million codes).
 const TRIES: usize = 4;
