@@ -4,10 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::vocabulary::{CouponKind, CouponStatus};
 use entity::{coupon, coupon_definition};
 use rust_decimal::Decimal;
-use sea_orm::EntityTrait;
 
 use crate::auth::viewer;
 use crate::error::AppError;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::member::Member;
 use crate::graphql::{brand, db, page};
 use crate::money;
@@ -138,11 +138,8 @@ impl Coupon {
         code::display(&self.0.code)
     }
     async fn definition(&self, ctx: &Context<'_>) -> async_graphql::Result<CouponDefinition> {
-        let definition = coupon_definition::Entity::find_by_id(self.0.definition_id)
-            .one(db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::NotFound("the coupon's offer no longer exists".into()))?;
+        let definition = ctx.data::<Loaders>()?.offers().load_one(self.0.definition_id).await?;
+        let definition = definition.ok_or_else(|| AppError::NotFound("the coupon's offer no longer exists".into()))?;
         Ok(CouponDefinition(definition))
     }
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {

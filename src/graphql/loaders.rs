@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use entity::vocabulary::Tier;
-use entity::{feedback, member, member_metrics, points_entry, purchase, segment, staff_user, store, tier_change};
+use entity::{
+    coupon, coupon_definition, feedback, member, member_metrics, points_entry, purchase, segment, staff_user, store,
+    tier_change,
+};
 use sea_orm::sea_query::{Alias, Asterisk, Condition, Expr, Order, Query, WindowStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -20,7 +23,7 @@ fn to_gql(err: AppError) -> async_graphql::Error {
 }
 
 /// The loaders of one request (created per request, so nothing is cached across viewers),
-/// each made when first used: a member lookup uses two of the eleven.
+/// each made when first used: a member lookup uses two of the thirteen.
 macro_rules! loaders {
     ($($name:ident: $loader:ty = $make:expr;)*) => {
         pub struct Loaders {
@@ -59,6 +62,8 @@ loaders! {
     feedback: Newest<feedback::Entity> = Newest::new;
     points: Newest<points_entry::Entity> = Newest::new;
     segments: SegmentsOf = SegmentsOf;
+    coupons: CouponsOf = CouponsOf;
+    offers: ById<coupon_definition::Entity> = ById::new;
 }
 
 /// Rows by primary key.
@@ -90,7 +95,15 @@ macro_rules! keyed {
         }
     )*};
 }
-keyed!(store, staff_user, member, purchase, feedback, points_entry);
+keyed!(
+    store,
+    staff_user,
+    member,
+    purchase,
+    feedback,
+    points_entry,
+    coupon_definition
+);
 
 /// Metrics are keyed by their member.
 impl Keyed for member_metrics::Entity {
@@ -165,6 +178,18 @@ impl Loader<i64> for SegmentsOf {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<segment::Model>> {
         service::segment::segments_of(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// The coupons each member holds or held, newest first, by member id.
+pub struct CouponsOf(DatabaseConnection);
+
+impl Loader<i64> for CouponsOf {
+    type Value = Vec<coupon::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Vec<coupon::Model>> {
+        service::coupon::of_members(&self.0, keys).await.map_err(to_gql)
     }
 }
 

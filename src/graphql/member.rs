@@ -190,8 +190,8 @@ impl Member {
     /// Coupons the member holds or held, newest first.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn coupons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Coupon>> {
-        let coupons = crate::service::coupon::of_member(db(ctx)?, self.0.id).await?;
-        Ok(coupons.into_iter().map(Coupon).collect())
+        let coupons = ctx.data::<Loaders>()?.coupons().load_one(self.0.id).await?;
+        Ok(coupons.unwrap_or_default().into_iter().map(Coupon).collect())
     }
     /// Purchases and returns, newest first.
     #[graphql(complexity = "page::cost(first, 10, child_complexity)")]

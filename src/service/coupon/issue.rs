@@ -1,4 +1,6 @@
 //! Issuing codes to members, one at a time, within an offer's stock and per-member limit.
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use entity::vocabulary::{CouponSource, CouponStatus};
 use entity::{coupon, coupon_definition, member};
@@ -190,11 +192,19 @@ async fn by_reference(
         .await?)
 }
 
-/// A member's coupons, newest first.
-pub async fn of_member(conn: &impl ConnectionTrait, member_id: i64) -> AppResult<Vec<coupon::Model>> {
-    Ok(coupon::Entity::find()
-        .filter(coupon::Column::MemberId.eq(member_id))
+/// Each member's coupons, newest first.
+pub async fn of_members(
+    conn: &impl ConnectionTrait,
+    member_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<coupon::Model>>> {
+    let rows = coupon::Entity::find()
+        .filter(coupon::Column::MemberId.is_in(member_ids.iter().copied()))
         .order_by_desc(coupon::Column::Id)
         .all(conn)
-        .await?)
+        .await?;
+    let mut by_member: HashMap<i64, Vec<coupon::Model>> = HashMap::new();
+    for row in rows {
+        by_member.entry(row.member_id).or_default().push(row);
+    }
+    Ok(by_member)
 }

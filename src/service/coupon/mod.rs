@@ -15,5 +15,5 @@ pub mod worth;
 
 pub use definition::{define, definitions, CouponDefinitionInput};
 pub(crate) use definition::{definition, validity};
-pub use issue::{issue, of_member};
+pub use issue::{issue, of_members};
 pub use redeem::{by_code, check, redeem, restore_for_return, write, Order};
