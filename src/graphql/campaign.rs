@@ -9,6 +9,8 @@ use rust_decimal::Decimal;
 
 use crate::auth::viewer;
 use crate::error::AppError;
+use crate::graphql::coupon::CouponDefinition;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::outreach::jobs;
 use crate::graphql::segment::Segment;
 use crate::graphql::{brand, db, page};
@@ -153,15 +155,16 @@ impl Campaign {
         self.0.status.as_str()
     }
     /// The offer each recipient gets a code of.
-    async fn coupon(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<crate::graphql::coupon::CouponDefinition>> {
+    async fn coupon(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CouponDefinition>> {
         let Some(id) = self.0.coupon_definition_id else {
             return Ok(None);
         };
-        let offer = crate::service::coupon::definition(db(ctx)?, id).await?;
-        Ok(Some(crate::graphql::coupon::CouponDefinition(offer)))
+        Ok(ctx
+            .data::<Loaders>()?
+            .offers()
+            .load_one(id)
+            .await?
+            .map(CouponDefinition))
     }
     /// The audience (`null`: every consenting member).
     async fn segment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segment>> {

@@ -16,6 +16,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What a form shows of a failed request: the input field it names, then why. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError && e.field ? `${e.field}: ${e.message}` : (e as Error).message;
+}
+
 interface GraphQLError {
   message: string;
   extensions?: { code?: string; field?: string; key?: string; params?: Record<string, string | number> };

@@ -232,15 +232,11 @@ impl Snapshot<'_> {
         let campaign = self.plan.campaign;
         let txn = conn.begin().await?;
         let added = self.record(&txn, audience).await?;
-        let held: Vec<i64> = added
+        let (held, sent): (Vec<i64>, Vec<i64>) = added
             .iter()
-            .copied()
-            .filter(|member| holdout::held_out(campaign.id, *member, campaign.holdout_basis_points))
-            .collect();
+            .partition(|member| holdout::held_out(campaign.id, **member, campaign.holdout_basis_points));
         self.hold_out(&txn, &held).await?;
         if let Some(offer) = campaign.coupon_definition_id {
-            let held: std::collections::HashSet<i64> = held.iter().copied().collect();
-            let sent: Vec<i64> = added.iter().copied().filter(|m| !held.contains(m)).collect();
             let today = self.plan.as_of.date;
             coupons::issue_to(
                 &txn,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, Utc};
 use entity::coupon_definition;
 use entity::vocabulary::{CouponSource, CouponStatus};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QuerySelect, Value};
 
 use crate::campaigns::coupon_reference;
 use crate::outreach::template::CouponContext;
@@ -112,14 +112,16 @@ pub async fn issue_to(
     }
     let mut issued = 0;
     for _ in 0..TRIES {
+        let mut inserted = 0;
         for chunk in eligible.chunks(CODES_PER_STATEMENT) {
-            issued += insert(txn, &definition, chunk, (valid_from, valid_until), reference).await?;
+            inserted += insert(txn, &definition, chunk, (valid_from, valid_until), reference).await?;
+        }
+        issued += inserted;
+        if inserted == eligible.len() as u64 {
+            break;
         }
         // A code another coupon already had was skipped: those members try again with new ones.
         eligible = without_code(txn, definition.id, &eligible, None, reference).await?;
-        if eligible.is_empty() {
-            break;
-        }
     }
     let sql = "UPDATE coupon_definitions SET issued = issued + $1 WHERE id = $2";
     txn.execute(statement(txn, sql, vec![(issued as i64).into(), definition.id.into()]))
@@ -127,14 +129,13 @@ pub async fn issue_to(
     Ok(issued)
 }
 
-/// The offer, its row locked until the transaction ends (SQLite's writer holds the database).
+/// The offer, its row locked until the transaction ends (`FOR UPDATE`, which SQLite's query
+/// builder leaves out: its writer holds the whole database already).
 async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Option<coupon_definition::Model>, DbErr> {
-    use sea_orm::{EntityTrait, QuerySelect};
-    let mut find = coupon_definition::Entity::find_by_id(id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        find = find.lock_exclusive();
-    }
-    find.one(txn).await
+    coupon_definition::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
 }
 
 /// Of `members` (ascending), those without a code under `reference` and, with a limit, holding

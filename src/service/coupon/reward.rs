@@ -5,7 +5,7 @@ use entity::vocabulary::CouponSource;
 use entity::{coupon, coupon_definition};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
-use super::issue::issue_within;
+use super::issue::{issue_within, of_members};
 use super::{definition, validity};
 use crate::auth::Viewer;
 use crate::brand::Brand;
@@ -40,10 +40,10 @@ pub async fn catalogue(
         .get(&member.id)
         .copied()
         .unwrap_or(0);
-    let held = coupon::Entity::find()
-        .filter(coupon::Column::MemberId.eq(member.id))
-        .all(conn)
-        .await?;
+    let held = of_members(conn, &[member.id])
+        .await?
+        .remove(&member.id)
+        .unwrap_or_default();
     let holds = |d: &coupon_definition::Model| held.iter().filter(|c| c.definition_id == d.id).count();
     Ok(rewards
         .into_iter()
