@@ -70,6 +70,15 @@ pub enum Command {
 pub enum ImportKind {
     Members(ImportFile),
     Purchases(ImportFile),
+    /// A list of codes from the brand's POS (a `code` column) for an offer that issues imported
+    /// codes.
+    CouponCodes {
+        /// The offer's id.
+        #[arg(long)]
+        offer: i64,
+        #[command(flatten)]
+        file: ImportFile,
+    },
 }
 
 #[derive(clap::Args)]
@@ -161,6 +170,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 ImportKind::Purchases(ImportFile { file, encoding }) => {
                     import::purchases(&db, &brand, &file, encoding).await?
                 }
+                ImportKind::CouponCodes {
+                    offer,
+                    file: ImportFile { file, encoding },
+                } => import::coupon_codes(&db, offer, &file, encoding).await?,
             };
             print!("{report}");
             Ok(())

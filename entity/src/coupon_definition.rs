@@ -34,6 +34,9 @@ pub struct Model {
     pub issued: i32,
     /// What a member pays in points for a code; none: not in the rewards catalogue.
     pub points_price: Option<i32>,
+    /// Its codes come from a list the brand imported (its POS's), each issued once, rather than
+    /// being made by Patron.
+    pub imported_codes: bool,
     pub created_by: String,
     pub created_at: DateTimeUtc,
 }

@@ -28,6 +28,7 @@ mod m20261206_000024_member_preferences;
 mod m20261206_000025_email_confirmation;
 mod m20261207_000026_bulk_tables_without_foreign_keys;
 mod m20261208_000027_create_coupons;
+mod m20261209_000028_imported_coupon_codes;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_email_confirmation::Migration),
             Box::new(m20261207_000026_bulk_tables_without_foreign_keys::Migration),
             Box::new(m20261208_000027_create_coupons::Migration),
+            Box::new(m20261209_000028_imported_coupon_codes::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::member::Member;
 use crate::graphql::{brand, db, page};
 use crate::money;
-use crate::service::coupon::{self as coupons, reward, worth, CouponDefinitionInput};
+use crate::service::coupon::{self as coupons, imported, reward, worth, CouponDefinitionInput};
 use jobs::coupons::code;
 
 pub struct CouponDefinition(pub coupon_definition::Model);
@@ -75,6 +75,17 @@ impl CouponDefinition {
     async fn points_price(&self) -> Option<i32> {
         self.0.points_price
     }
+    /// Its codes come from a list imported from the brand's POS.
+    async fn imported_codes(&self) -> bool {
+        self.0.imported_codes
+    }
+    /// Imported codes not yet issued; none for an offer that makes its own.
+    async fn codes_left(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        if !self.0.imported_codes {
+            return Ok(None);
+        }
+        Ok(Some(jobs::coupons::imported::left(db(ctx)?, self.0.id).await?))
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -127,6 +138,37 @@ pub enum CouponState {
 }
 
 pub struct Coupon(pub coupon::Model);
+
+/// What an import did.
+#[derive(SimpleObject)]
+pub struct ImportReport {
+    added: u64,
+    /// Already there.
+    unchanged: u64,
+    rejected: Vec<Rejection>,
+}
+
+/// A row an import left out, and why.
+#[derive(SimpleObject)]
+pub struct Rejection {
+    /// The row's line in the file, or its position in the list sent.
+    line: u64,
+    message: String,
+}
+
+impl From<crate::import::Report> for ImportReport {
+    fn from(report: crate::import::Report) -> Self {
+        Self {
+            added: report.added,
+            unchanged: report.unchanged,
+            rejected: report
+                .rejected
+                .into_iter()
+                .map(|(line, message)| Rejection { line, message })
+                .collect(),
+        }
+    }
+}
 
 #[Object]
 impl Coupon {
@@ -258,6 +300,33 @@ impl CouponMutation {
         let definition_id = parse_id("definitionId", &definition_id)?;
         let bought = reward::buy(db(ctx)?, viewer(ctx)?, brand(ctx)?, definition_id, &member_no).await?;
         Ok(Coupon(bought))
+    }
+
+    /// Adds codes from the brand's POS to an offer defined with `importedCodes`, each issued
+    /// once; at most 1,000 a call (`patron import coupon-codes` takes a file of any size). A code
+    /// already in its list is unchanged; one that is not a code, or another offer's, is rejected
+    /// with its position in `codes` (from 1).
+    async fn import_coupon_codes(
+        &self,
+        ctx: &Context<'_>,
+        definition_id: ID,
+        codes: Vec<String>,
+    ) -> async_graphql::Result<ImportReport> {
+        if codes.len() > imported::BATCH {
+            let message = format!(
+                "at most {} codes a call; this call has {}",
+                imported::BATCH,
+                codes.len()
+            );
+            return Err(AppError::field("codes", message).into());
+        }
+        let db = db(ctx)?;
+        let definition = imported::importing(db, parse_id("definitionId", &definition_id)?).await?;
+        let mut report = crate::import::Report::default();
+        let numbered = (1..).zip(codes).collect();
+        imported::add(db, viewer(ctx)?, &definition, numbered, &mut report).await?;
+        report.rejected.sort_by_key(|(line, _)| *line);
+        Ok(ImportReport::from(report))
     }
 
     /// Redeems a coupon with a recorded purchase of its holder: once; again with the same

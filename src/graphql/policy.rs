@@ -63,6 +63,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "couponDefinitions", STAFF),
     ("Query", "coupon", STORE),
     ("Mutation", "defineCoupon", PLANNERS),
+    ("Mutation", "importCouponCodes", PLANNERS),
     ("Mutation", "issueCoupon", STAFF),
     ("Mutation", "redeemCoupon", STORE),
     // Points buy rewards: in the member's app or at the counter.

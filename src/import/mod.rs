@@ -1,4 +1,4 @@
-//! CSV import of members and purchases (formats in docs/commands.md).
+//! CSV import of members, purchases and coupon codes (formats in docs/commands.md).
 //!
 //! Rows are read as a stream (UTF-8 or GB18030, decoded on the fly) and written in batches:
 //! a few lookup queries and multi-row inserts per batch, each within both databases' limits.
@@ -7,11 +7,13 @@
 use std::fmt;
 
 mod batch;
+mod coupon_codes;
 mod csv;
 mod members;
 mod purchases;
 
 pub use self::csv::Encoding;
+pub use coupon_codes::coupon_codes;
 pub use members::members;
 pub use purchases::purchases;
 

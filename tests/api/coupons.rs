@@ -580,3 +580,86 @@ async fn a_campaign_gives_each_recipient_one_code_in_their_email_and_the_held_ou
         })
     );
 }
+
+#[tokio::test]
+async fn codes_imported_from_the_pos_are_issued_once_each_in_import_order() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for no in ["M1", "M2", "M3"] {
+        app.create_member(&admin, no, json!({})).await;
+    }
+    let pos = define(
+        &app,
+        &admin,
+        json!({ "name": "POS voucher", "kind": "AMOUNT_OFF", "amountOff": "15", "validDays": 30, "importedCodes": true }),
+    )
+    .await;
+    const IMPORT: &str = "mutation($d: ID!, $codes: [String!]!) {
+        importCouponCodes(definitionId: $d, codes: $codes) { added unchanged rejected { line message } } }";
+    let codes = json!(["POS-0001", "pos-0002", "bad code", "POS-0001"]);
+    let report = app.ok(&admin, IMPORT, json!({ "d": pos, "codes": codes })).await;
+    assert_eq!(report["importCouponCodes"]["added"], 2);
+    assert_eq!(report["importCouponCodes"]["unchanged"], 1);
+    assert_eq!(report["importCouponCodes"]["rejected"][0]["line"], 3, "{report}");
+    let again = app.ok(&admin, IMPORT, json!({ "d": pos, "codes": ["POS-0002"] })).await;
+    assert_eq!(
+        (
+            again["importCouponCodes"]["added"].as_u64(),
+            again["importCouponCodes"]["unchanged"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    // A file of any size goes through the command line's importer, a batch at a time.
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, b"code\nPOS-0003\nPOS 0004\n").unwrap();
+    let id: i64 = pos.parse().unwrap();
+    let report = patron::import::coupon_codes(&app.db, id, file.path(), None)
+        .await
+        .unwrap();
+    assert_eq!((report.added, report.rejected.len()), (1, 1), "{report}");
+    assert_eq!(report.rejected[0].0, 3, "{report}");
+    let left = "{ couponDefinitions { importedCodes codesLeft } }";
+    let left = app.ok(&admin, left, json!({})).await;
+    assert_eq!(
+        left["couponDefinitions"][0],
+        json!({ "importedCodes": true, "codesLeft": 3 })
+    );
+
+    // Issued in import order, shown as imported, found however it is typed; then none left.
+    let issued: Vec<Value> = [
+        issue(&app, &admin, &pos, "M1").await,
+        issue(&app, &admin, &pos, "M2").await,
+        issue(&app, &admin, &pos, "M3").await,
+    ]
+    .into();
+    let codes: Vec<&str> = issued.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["POS-0001", "POS-0002", "POS-0003"]);
+    let found = app.ok(&admin, COUPON, json!({ "code": " pos-0002 " })).await;
+    assert_eq!(found["coupon"]["member"]["memberNo"], "M2");
+    let (field, message) = refused(&app, &admin, ISSUE, json!({ "d": pos, "no": "M1" })).await;
+    assert_eq!(field, "definitionId");
+    assert!(message.contains("no imported codes left"), "{message}");
+
+    // A code is one offer's; an offer that makes its own codes takes none.
+    let other = define(
+        &app,
+        &admin,
+        json!({ "name": "Other POS", "kind": "GIFT", "gift": "A mug", "validDays": 30, "importedCodes": true }),
+    )
+    .await;
+    let taken = app
+        .ok(&admin, IMPORT, json!({ "d": other, "codes": ["POS-0001"] }))
+        .await;
+    let message = taken["importCouponCodes"]["rejected"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("another offer"), "{taken}");
+    let own = define(
+        &app,
+        &admin,
+        json!({ "name": "Own codes", "kind": "GIFT", "gift": "A pen", "validDays": 30 }),
+    )
+    .await;
+    let (field, _) = refused(&app, &admin, IMPORT, json!({ "d": own, "codes": ["X1"] })).await;
+    assert_eq!(field, "definitionId");
+}

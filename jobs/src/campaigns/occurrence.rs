@@ -3,7 +3,7 @@
 //! everyone else queued in the outbox (see [`start`] for what a crash leaves).
 use chrono::{Duration, Utc};
 use chrono_tz::Tz;
-use entity::vocabulary::{CampaignStatus, Channel, OutboxStatus};
+use entity::vocabulary::{CampaignStatus, Channel, CouponSource, OutboxStatus};
 use entity::{campaign, campaign_occurrence as occurrence, member, member_metrics as metrics};
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
@@ -237,15 +237,17 @@ impl Snapshot<'_> {
             .partition(|member| holdout::held_out(campaign.id, **member, campaign.holdout_basis_points));
         self.hold_out(&txn, &held).await?;
         if let Some(offer) = campaign.coupon_definition_id {
-            let today = self.plan.as_of.date;
-            coupons::issue_to(
-                &txn,
-                offer,
-                &sent,
-                today,
-                &coupon_reference(campaign.id, &self.plan.key),
-            )
-            .await?;
+            let reference = coupon_reference(campaign.id, &self.plan.key);
+            let issue = coupons::Issue {
+                definition_id: offer,
+                members: &sent,
+                today: self.plan.as_of.date,
+                source: CouponSource::Campaign,
+                reference: Some(&reference),
+            };
+            if let Some(last_day) = coupons::issue(&txn, issue).await?.ended {
+                tracing::warn!(campaign = campaign.id, offer, %last_day, "the offer has ended: no codes issued");
+            }
         }
         let queued = if added.is_empty() { 0 } else { self.queue(&txn).await? };
         txn.commit().await?;

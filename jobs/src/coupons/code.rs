@@ -37,14 +37,32 @@ pub fn normalize(typed: &str) -> Option<String> {
     Some(values.iter().map(|&i| ALPHABET[i] as char).collect())
 }
 
-/// A stored code as shown: groups of four.
+/// A stored code as shown: Patron's own in groups of four, an imported one as it is.
 pub fn display(code: &str) -> String {
+    if !is_generated(code) {
+        return code.to_owned();
+    }
     let symbols: Vec<char> = code.chars().collect();
     symbols
         .chunks(4)
         .map(|group| group.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// Whether a stored code is one of Patron's own.
+fn is_generated(code: &str) -> bool {
+    normalize(code).is_some_and(|normal| normal == code)
+}
+
+/// Whether typed text has the shape of Patron's codes (eleven symbols of its alphabet, however
+/// separated), whatever its check symbol says: a miss on such text is likely a typo.
+pub fn looks_generated(typed: &str) -> bool {
+    let symbols: Vec<char> = typed.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    symbols.len() == RANDOM_SYMBOLS + 1
+        && symbols.iter().all(|c| {
+            matches!(c.to_ascii_uppercase(), 'O' | 'I' | 'L') || ALPHABET.contains(&(c.to_ascii_uppercase() as u8))
+        })
 }
 
 /// Luhn mod N over symbol values: from the right, every second value doubled, its base-N digits
@@ -107,6 +125,13 @@ mod tests {
                     || pair.contains(&'0') && pair.contains(&'Z')
             });
         assert!(swaps_caught, "{code}");
+    }
+
+    #[test]
+    fn an_imported_code_is_shown_as_it_is() {
+        assert_eq!(display("POS-2026-000017"), "POS-2026-000017");
+        assert!(looks_generated("k7qm 3zp9 xw5"));
+        assert!(!looks_generated("POS-2026-000017"));
     }
 
     #[test]

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, Utc};
 use entity::coupon_definition;
 use entity::vocabulary::{CouponSource, CouponStatus};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QuerySelect, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, Value};
 
 use crate::campaigns::coupon_reference;
 use crate::outreach::template::CouponContext;
 use crate::sql::{id_list, statement};
 
 pub mod code;
+pub mod imported;
 
 /// The codes the messages of `rows` give, by member and reference (see
 /// `campaigns::coupon_reference`): one statement per batch.
@@ -80,75 +81,118 @@ pub fn days(definition: &coupon_definition::Model, today: NaiveDate) -> Result<(
     Ok((from, until))
 }
 
-/// Issues one code of `definition` to each of `members` who has none under `reference` yet,
-/// within the offer's stock (the first members by id while it lasts) and per-member limit, in
-/// the caller's transaction; how many it issued. Nothing once the offer has ended.
-pub async fn issue_to(
-    txn: &DatabaseTransaction,
-    definition_id: i64,
-    members: &[i64],
-    today: NaiveDate,
-    reference: &str,
-) -> Result<u64, DbErr> {
-    let Some(definition) = locked(txn, definition_id).await? else {
-        return Ok(0);
+/// Codes of one offer for some members: every way a code is issued (the API, a reward, a
+/// campaign's audience) goes through `issue`.
+pub struct Issue<'a> {
+    pub definition_id: i64,
+    pub members: &'a [i64],
+    pub today: NaiveDate,
+    pub source: CouponSource,
+    /// The issuer's key: a member gets one code per reference.
+    pub reference: Option<&'a str>,
+}
+
+/// What an issue did, member by member.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Issued {
+    /// The members who got a code.
+    pub members: Vec<i64>,
+    /// Members who already had a code under the reference.
+    pub already: usize,
+    /// Members who hold as many codes of the offer as one member may.
+    pub at_limit: usize,
+    /// Members left without a code because the offer's stock, or its imported codes, ran out.
+    pub short: usize,
+    /// The offer's last day, when it is before the first day a code could start: nothing issued.
+    pub ended: Option<NaiveDate>,
+}
+
+/// Issues one code of the offer to each of the members who has none under the reference, within
+/// its per-member limit and stock (the first members by id while it lasts), in the caller's
+/// transaction. The offer's row is locked first, so issues of one offer take turns and the limit
+/// and stock are counted with every earlier issue committed.
+pub async fn issue(txn: &DatabaseTransaction, issue: Issue<'_>) -> Result<Issued, DbErr> {
+    let mut outcome = Issued::default();
+    let Some(definition) = locked(txn, issue.definition_id).await? else {
+        return Err(DbErr::RecordNotFound(format!(
+            "no offer has the id {}",
+            issue.definition_id
+        )));
     };
-    let Ok((valid_from, valid_until)) = days(&definition, today) else {
-        tracing::warn!(offer = definition.id, "the offer has ended: no codes issued");
-        return Ok(0);
+    let validity = match days(&definition, issue.today) {
+        Ok(validity) => validity,
+        Err(last_day) => {
+            outcome.ended = Some(last_day);
+            return Ok(outcome);
+        }
     };
-    let mut eligible = without_code(txn, definition.id, members, definition.per_member_limit, reference).await?;
+    let mut eligible = without_code(txn, &definition, issue.members, issue.reference, &mut outcome).await?;
     if let Some(stock) = definition.stock {
         let left = usize::try_from(stock - definition.issued).unwrap_or(0);
         if eligible.len() > left {
-            tracing::warn!(
-                offer = definition.id,
-                wanted = eligible.len(),
-                left,
-                "the offer ran out of stock"
-            );
+            outcome.short += eligible.len() - left;
             eligible.truncate(left);
         }
     }
-    let mut issued = 0;
     for _ in 0..TRIES {
-        let mut inserted = 0;
-        for chunk in eligible.chunks(CODES_PER_STATEMENT) {
-            inserted += insert(txn, &definition, chunk, (valid_from, valid_until), reference).await?;
-        }
-        issued += inserted;
-        if inserted == eligible.len() as u64 {
+        if eligible.is_empty() {
             break;
         }
+        let mut codes = if definition.imported_codes {
+            imported::take(txn, definition.id, eligible.len()).await?
+        } else {
+            eligible.iter().map(|_| code::generate()).collect()
+        };
+        if codes.len() < eligible.len() {
+            outcome.short += eligible.len() - codes.len();
+            eligible.truncate(codes.len());
+        }
+        let mut coded: Vec<(i64, String)> = eligible.iter().copied().zip(codes.drain(..)).collect();
+        let mut inserted = Vec::with_capacity(coded.len());
+        for chunk in coded.chunks_mut(CODES_PER_STATEMENT) {
+            inserted.extend(insert(txn, &definition, &issue, chunk, validity).await?);
+        }
         // A code another coupon already had was skipped: those members try again with new ones.
-        eligible = without_code(txn, definition.id, &eligible, None, reference).await?;
+        let got: std::collections::HashSet<i64> = inserted.iter().copied().collect();
+        eligible.retain(|member| !got.contains(member));
+        outcome.members.extend(inserted);
     }
-    let sql = "UPDATE coupon_definitions SET issued = issued + $1 WHERE id = $2";
-    txn.execute(statement(txn, sql, vec![(issued as i64).into(), definition.id.into()]))
-        .await?;
-    Ok(issued)
+    if !outcome.members.is_empty() {
+        let sql = "UPDATE coupon_definitions SET issued = issued + $1 WHERE id = $2";
+        let values = vec![(outcome.members.len() as i64).into(), definition.id.into()];
+        txn.execute(statement(txn, sql, values)).await?;
+    }
+    if outcome.short > 0 {
+        tracing::warn!(
+            offer = definition.id,
+            short = outcome.short,
+            "the offer ran out of codes"
+        );
+    }
+    Ok(outcome)
 }
 
-/// The offer, its row locked until the transaction ends (`FOR UPDATE`, which SQLite's query
-/// builder leaves out: its writer holds the whole database already).
+/// The offer, its row locked until the transaction ends. The lock is taken by an update that
+/// changes nothing: a row lock on PostgreSQL, the write lock on SQLite, where a transaction that
+/// read first would fail, not wait, when it came to write after another writer.
 async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Option<coupon_definition::Model>, DbErr> {
-    coupon_definition::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(txn)
-        .await
+    let sql = "UPDATE coupon_definitions SET issued = issued WHERE id = $1";
+    txn.execute(statement(txn, sql, vec![id.into()])).await?;
+    coupon_definition::Entity::find_by_id(id).one(txn).await
 }
 
-/// Of `members` (ascending), those without a code under `reference` and, with a limit, holding
-/// fewer than it.
+/// Of `members`, ascending, those without a code under the reference and below the offer's
+/// per-member limit; the others are counted in `outcome`.
 async fn without_code(
     txn: &DatabaseTransaction,
-    definition_id: i64,
+    definition: &coupon_definition::Model,
     members: &[i64],
-    limit: Option<i32>,
-    reference: &str,
+    reference: Option<&str>,
+    outcome: &mut Issued,
 ) -> Result<Vec<i64>, DbErr> {
     let mut sorted = members.to_vec();
     sorted.sort_unstable();
+    sorted.dedup();
     let mut left = Vec::with_capacity(sorted.len());
     for chunk in sorted.chunks(CODES_PER_STATEMENT) {
         let sql = format!(
@@ -157,40 +201,45 @@ async fn without_code(
             id_list(chunk.iter().copied())
         );
         let rows = txn
-            .query_all(statement(txn, &sql, vec![definition_id.into(), reference.into()]))
+            .query_all(statement(txn, &sql, vec![definition.id.into(), reference.into()]))
             .await?;
         let mut full = std::collections::HashSet::new();
         for row in rows {
-            let (member, held, here): (i64, i64, i64) = (
+            let (member, held, here): (i64, i64, Option<i64>) = (
                 row.try_get("", "member_id")?,
                 row.try_get("", "held")?,
                 row.try_get("", "here")?,
             );
-            if here > 0 || limit.is_some_and(|limit| held >= i64::from(limit)) {
-                full.insert(member);
+            if here.unwrap_or(0) > 0 {
+                outcome.already += 1;
+            } else if definition
+                .per_member_limit
+                .is_some_and(|limit| held >= i64::from(limit))
+            {
+                outcome.at_limit += 1;
+            } else {
+                continue;
             }
+            full.insert(member);
         }
         left.extend(chunk.iter().filter(|m| !full.contains(m)));
     }
     Ok(left)
 }
 
-/// One multi-row INSERT; a row whose code is taken is skipped (any unique key: the reference
-/// was checked just before).
+/// One multi-row INSERT of `(member, code)` rows; the members whose row was written (a row
+/// whose code is taken is skipped: the reference was checked just before).
 async fn insert(
     txn: &DatabaseTransaction,
     definition: &coupon_definition::Model,
-    members: &[i64],
+    issue: &Issue<'_>,
+    coded: &mut [(i64, String)],
     (valid_from, valid_until): (NaiveDate, NaiveDate),
-    reference: &str,
-) -> Result<u64, DbErr> {
-    if members.is_empty() {
-        return Ok(0);
-    }
+) -> Result<Vec<i64>, DbErr> {
     let now = Utc::now();
-    let mut rows = Vec::with_capacity(members.len());
-    let mut values: Vec<Value> = Vec::with_capacity(members.len() * 8);
-    for member in members {
+    let mut rows = Vec::with_capacity(coded.len());
+    let mut values: Vec<Value> = Vec::with_capacity(coded.len() * 7);
+    for (member, code) in coded {
         let n = values.len();
         rows.push(format!(
             "(${}, ${}, ${}, '{}', '{}', ${}, ${}, ${}, ${})",
@@ -198,7 +247,7 @@ async fn insert(
             n + 2,
             n + 3,
             CouponStatus::Issued,
-            CouponSource::Campaign,
+            issue.source,
             n + 4,
             n + 5,
             n + 6,
@@ -207,8 +256,8 @@ async fn insert(
         values.extend([
             definition.id.into(),
             (*member).into(),
-            code::generate().into(),
-            reference.into(),
+            std::mem::take(code).into(),
+            issue.reference.into(),
             valid_from.into(),
             valid_until.into(),
             now.into(),
@@ -216,8 +265,9 @@ async fn insert(
     }
     let sql = format!(
         "INSERT INTO coupons (definition_id, member_id, code, status, source, reference, valid_from, valid_until, issued_at) \
-         VALUES {} ON CONFLICT DO NOTHING",
+         VALUES {} ON CONFLICT DO NOTHING RETURNING member_id",
         rows.join(", ")
     );
-    Ok(txn.execute(statement(txn, &sql, values)).await?.rows_affected())
+    let written = txn.query_all(statement(txn, &sql, values)).await?;
+    written.iter().map(|row| row.try_get("", "member_id")).collect()
 }

@@ -45,6 +45,9 @@ pub struct CouponDefinitionInput {
     pub stock: Option<i32>,
     /// Puts the offer in the rewards catalogue at this many points a code.
     pub points_price: Option<i32>,
+    /// Its codes come from a list imported from the brand's POS (`importCouponCodes`), each
+    /// issued once, rather than being made by Patron.
+    pub imported_codes: Option<bool>,
 }
 
 /// Saves a new offer.
@@ -135,6 +138,7 @@ pub async fn define(
         stock: Set(stock),
         issued: Set(0),
         points_price: Set(points_price),
+        imported_codes: Set(input.imported_codes.unwrap_or(false)),
         created_by: Set(viewer.actor.clone()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -169,10 +173,12 @@ pub(crate) async fn definition(conn: &impl ConnectionTrait, id: i64) -> AppResul
 
 /// The days a code issued `today` is valid, or why none is left.
 pub(crate) fn validity(definition: &coupon_definition::Model, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
-    coupons::days(definition, today).map_err(|until| {
-        AppError::field(
-            "definitionId",
-            format!("the offer {:?} ended on {until}", definition.name),
-        )
-    })
+    coupons::days(definition, today).map_err(|until| ended(definition, until))
+}
+
+pub(crate) fn ended(definition: &coupon_definition::Model, last_day: NaiveDate) -> AppError {
+    AppError::field(
+        "definitionId",
+        format!("the offer {:?} ended on {last_day}", definition.name),
+    )
 }

@@ -53,6 +53,7 @@ mod tests {
             stock: None,
             issued: 0,
             points_price: None,
+            imported_codes: false,
             created_by: "test".to_owned(),
             created_at: chrono::Utc::now(),
         }

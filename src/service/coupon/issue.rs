@@ -1,22 +1,21 @@
-//! Issuing codes to members, one at a time, within an offer's stock and per-member limit.
+//! Issuing a code to one member (through the API or for points), by the rules every issue keeps.
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
-use entity::vocabulary::{CouponSource, CouponStatus};
+use chrono::NaiveDate;
+use entity::vocabulary::CouponSource;
 use entity::{coupon, coupon_definition, member};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
+use super::definition::ended;
 use super::{definition, validity};
 use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::{audit, member as members};
 use crate::validate;
-use jobs::coupons::code;
+use jobs::coupons;
 
 /// Issues a code of an offer to a member the viewer may see. With a `reference`, issuing again
 /// returns the code that reference issued.
@@ -37,142 +36,87 @@ pub async fn issue(
     if let Some(issued) = by_reference(conn, definition.id, member.id, reference.as_deref()).await? {
         return Ok(issued);
     }
-    let validity = validity(&definition, brand.today())?;
+    validity(&definition, brand.today())?;
     let txn = conn.begin().await?;
     let issued = issue_within(
         &txn,
         viewer,
         &member,
         &definition,
-        validity,
+        brand.today(),
         CouponSource::Api,
-        reference.clone(),
+        reference.as_deref(),
     )
-    .await;
-    let issued = match issued {
-        Err(Issuing::Db(err))
-            if reference.is_some() && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-        {
-            // A concurrent request with the same reference issued it first.
-            drop(txn);
-            return by_reference(conn, definition.id, member.id, reference.as_deref())
-                .await?
-                .ok_or_else(|| AppError::Internal(err.into()));
-        }
-        Err(other) => return Err(other.into()),
-        Ok(issued) => issued,
-    };
+    .await?;
     txn.commit().await?;
     Ok(issued)
 }
 
-/// Why `issue_within` issued nothing: an error to answer with as it is (a rule refused), or a
-/// database error, which the caller may tell apart (a duplicate reference).
-pub(crate) enum Issuing {
-    Answer(AppError),
-    Db(DbErr),
-}
-
-impl From<DbErr> for Issuing {
-    fn from(err: DbErr) -> Self {
-        Self::Db(err)
-    }
-}
-
-impl From<Issuing> for AppError {
-    fn from(issuing: Issuing) -> Self {
-        match issuing {
-            Issuing::Answer(err) => err,
-            Issuing::Db(err) => err.into(),
-        }
-    }
-}
-
-/// Issues a code inside the caller's transaction, within the offer's stock and per-member
-/// limit, and audits it. Taking from the stock first makes every issue of the offer wait its
-/// turn, so the limit is counted with every earlier issue committed.
+/// Issues a code inside the caller's transaction and audits it; the rule that refused one as an
+/// error naming it. A code the reference issued before is returned as it is.
 pub(crate) async fn issue_within(
     txn: &DatabaseTransaction,
     viewer: &Viewer,
     member: &member::Model,
     definition: &coupon_definition::Model,
-    (valid_from, valid_until): (NaiveDate, NaiveDate),
+    today: NaiveDate,
     source: CouponSource,
-    reference: Option<String>,
-) -> Result<coupon::Model, Issuing> {
-    let taken = coupon_definition::Entity::update_many()
-        .col_expr(
-            coupon_definition::Column::Issued,
-            Expr::col(coupon_definition::Column::Issued).add(1),
-        )
-        .filter(coupon_definition::Column::Id.eq(definition.id))
-        .filter(
-            coupon_definition::Column::Stock
-                .is_null()
-                .or(Expr::col(coupon_definition::Column::Issued).lt(Expr::col(coupon_definition::Column::Stock))),
-        )
-        .exec(txn)
-        .await?;
-    if taken.rows_affected == 0 {
-        return Err(Issuing::Answer(AppError::field(
-            "definitionId",
+    reference: Option<&str>,
+) -> AppResult<coupon::Model> {
+    let issue = coupons::Issue {
+        definition_id: definition.id,
+        members: &[member.id],
+        today,
+        source,
+        reference,
+    };
+    let outcome = coupons::issue(txn, issue).await?;
+    if let Some(last_day) = outcome.ended {
+        return Err(ended(definition, last_day));
+    }
+    if outcome.at_limit > 0 {
+        return Err(AppError::field(
+            "memberNo",
             format!(
-                "the offer {:?} is out of stock: all {} codes are issued",
+                "member {} already holds as many of the offer {:?} as one member may ({})",
+                member.member_no,
                 definition.name,
-                definition.stock.unwrap_or(0)
+                definition.per_member_limit.unwrap_or(0)
             ),
-        )));
+        ));
     }
-    if let Some(limit) = definition.per_member_limit {
-        let held = coupon::Entity::find()
-            .filter(coupon::Column::DefinitionId.eq(definition.id))
-            .filter(coupon::Column::MemberId.eq(member.id))
-            .count(txn)
-            .await?;
-        if held >= u64::try_from(limit).unwrap_or(0) {
-            return Err(Issuing::Answer(AppError::field(
-                "memberNo",
-                format!(
-                    "member {} already holds {held} of the offer {:?}, the most one member may",
-                    member.member_no, definition.name
-                ),
-            )));
-        }
+    if outcome.short > 0 {
+        // As the issue found it, its row locked.
+        let now = super::definition(txn, definition.id).await?;
+        let message = match now.stock {
+            Some(stock) if now.issued >= stock => {
+                format!("the offer {:?} is out of stock: all {stock} codes are issued", now.name)
+            }
+            _ => format!(
+                "the offer {:?} has no imported codes left: import more with importCouponCodes",
+                now.name
+            ),
+        };
+        return Err(AppError::field("definitionId", message));
     }
-    let issued = coupon::ActiveModel {
-        definition_id: Set(definition.id),
-        member_id: Set(member.id),
-        code: Set(unused_code(txn).await?),
-        status: Set(CouponStatus::Issued),
-        source: Set(source),
-        reference: Set(reference),
-        valid_from: Set(valid_from),
-        valid_until: Set(valid_until),
-        issued_at: Set(Utc::now()),
-        ..Default::default()
+    let issued = coupon::Entity::find()
+        .filter(coupon::Column::DefinitionId.eq(definition.id))
+        .filter(coupon::Column::MemberId.eq(member.id))
+        .order_by_desc(coupon::Column::Id);
+    let issued = match reference {
+        Some(reference) => issued.filter(coupon::Column::Reference.eq(reference)),
+        None => issued,
+    };
+    let issued = issued
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the coupon issued to {} is missing", member.member_no)))?;
+    if outcome.members.is_empty() {
+        return Ok(issued); // the reference's code, issued before
     }
-    .insert(txn)
-    .await?;
     let detail = serde_json::json!({ "couponId": issued.id, "definitionId": definition.id, "source": source });
-    audit::record(txn, viewer, "coupon.issue", Some(&member.member_no), detail)
-        .await
-        .map_err(Issuing::Answer)?;
+    audit::record(txn, viewer, "coupon.issue", Some(&member.member_no), detail).await?;
     Ok(issued)
-}
-
-/// A new code no coupon has: one in about 10⁹ is taken at a million codes, and a key violation
-/// would fail the whole issue.
-async fn unused_code(txn: &DatabaseTransaction) -> Result<String, DbErr> {
-    loop {
-        let code = code::generate();
-        let taken = coupon::Entity::find()
-            .filter(coupon::Column::Code.eq(&code))
-            .count(txn)
-            .await?;
-        if taken == 0 {
-            return Ok(code);
-        }
-    }
 }
 
 async fn by_reference(

@@ -8,6 +8,7 @@
 
 pub mod definition;
 pub mod discount;
+pub mod imported;
 pub mod issue;
 pub mod redeem;
 pub mod reward;

@@ -11,22 +11,33 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::money;
 use crate::service::{audit, purchase as purchases, store};
-use jobs::coupons::code;
+use jobs::coupons::{code, imported};
 
-/// The coupon with a code as typed, held by a member the viewer may see.
+/// The coupon with a code as typed (one of Patron's, or one imported from the POS), held by a
+/// member the viewer may see.
 pub async fn by_code(conn: &impl ConnectionTrait, viewer: &Viewer, typed: &str) -> AppResult<coupon::Model> {
     let not_found = || AppError::NotFound(format!("no coupon has the code {typed:?}"));
-    let code = code::normalize(typed).ok_or_else(|| {
-        AppError::field(
-            "code",
-            format!("{typed:?} is not a coupon code: check it for a mistyped character"),
-        )
-    })?;
-    let coupon = coupon::Entity::find()
-        .filter(coupon::Column::Code.eq(code))
-        .one(conn)
-        .await?
-        .ok_or_else(not_found)?;
+    let mut candidates: Vec<String> = [code::normalize(typed), imported::normalize(typed)]
+        .into_iter()
+        .flatten()
+        .collect();
+    candidates.dedup();
+    let found = if candidates.is_empty() {
+        None
+    } else {
+        let matching = coupon::Entity::find().filter(coupon::Column::Code.is_in(candidates));
+        matching.one(conn).await?
+    };
+    let Some(coupon) = found else {
+        // Shaped like one of Patron's codes but failing its check: a mistyped symbol.
+        if code::normalize(typed).is_none() && code::looks_generated(typed) || imported::normalize(typed).is_none() {
+            return Err(AppError::field(
+                "code",
+                format!("{typed:?} is not a coupon code: check it for a mistyped character"),
+            ));
+        }
+        return Err(not_found());
+    };
     let holder = member::Entity::find_by_id(coupon.member_id)
         .one(conn)
         .await?

@@ -72,9 +72,18 @@ pub async fn buy(
             format!("the offer {:?} is not a reward: it has no points price", reward.name),
         ));
     };
-    let validity = validity(&reward, brand.today())?;
+    validity(&reward, brand.today())?;
     let txn = conn.begin().await?;
-    let issued = issue_within(&txn, viewer, &member, &reward, validity, CouponSource::Reward, None).await?;
+    let issued = issue_within(
+        &txn,
+        viewer,
+        &member,
+        &reward,
+        brand.today(),
+        CouponSource::Reward,
+        None,
+    )
+    .await?;
     let spend = PointsChange {
         member_no: &member.member_no,
         kind: PointsKind::Redeem,
