@@ -15,6 +15,7 @@ use super::{Encoding, Report};
 use crate::auth::Viewer;
 use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
+use crate::service::coupon::{self, batch::Presented};
 use crate::service::purchase::{self as purchases, LineItem};
 use crate::service::{audit, points};
 
@@ -49,6 +50,8 @@ struct PurchaseRow {
     line: u64,
     member_no: String,
     store_code: Option<String>,
+    /// A coupon code redeemed with the order, as typed.
+    coupon: Option<String>,
     key: (String, PurchaseKind),
     row: purchase::ActiveModel,
 }
@@ -81,10 +84,18 @@ fn parse_purchase(csv: &CsvFile, row: &Row, brand: &Brand) -> AppResult<Purchase
         category: cell("category"),
     };
     let parsed = purchases::validate_line(&line, brand)?;
+    let coupon = cell("coupon").map(str::to_owned);
+    if coupon.is_some() && kind == PurchaseKind::Return {
+        return Err(AppError::field(
+            "coupon",
+            "a return redeems no coupon; returning an order in full gives its coupon back",
+        ));
+    }
     Ok(PurchaseRow {
         line: row.line,
         member_no,
         store_code: cell("store").map(str::to_owned),
+        coupon,
         key: (order_id, kind),
         row: parsed,
     })
@@ -117,10 +128,14 @@ async fn store_purchases(
     let known = members_by_number(db, numbers).await?;
     let mut stored = purchases::existing(db, batch.iter().map(|p| p.key.clone())).await?;
     let mut new_rows: HashMap<(String, PurchaseKind), purchase::ActiveModel> = HashMap::new();
+    // New orders' lines that present a coupon (a line recorded before had its coupon then).
+    let mut presented: Vec<Presented> = Vec::new();
+    let mut order_of_line: HashMap<u64, (String, PurchaseKind)> = HashMap::new();
     for PurchaseRow {
         line,
         member_no,
         store_code,
+        coupon,
         key,
         mut row,
     } in batch
@@ -147,23 +162,57 @@ async fn store_purchases(
                 format!("order {:?} already has a {} with different details", key.0, key.1),
             )),
             None => {
+                if let Some(typed) = coupon {
+                    presented.push(Presented {
+                        line,
+                        typed,
+                        order_id: key.0.clone(),
+                        member_id: member.id,
+                        store_id: *row.store_id.as_ref(),
+                        day: *row.occurred_on.as_ref(),
+                        paid_cents: *row.amount_cents.as_ref(),
+                        category: row.category.as_ref().clone(),
+                    });
+                    order_of_line.insert(line, key.clone());
+                }
                 new_rows.insert(key, row);
             }
         }
+    }
+    let (fit, unfit) = coupon::batch::check(db, &presented).await?;
+    drop(presented);
+    // A coupon that does not apply records no order, as at the counter.
+    let mut refuse = |line: u64, reason: String, new_rows: &mut HashMap<_, _>| {
+        new_rows.remove(&order_of_line[&line]);
+        report.rejected.push((line, reason));
+    };
+    for (line, reason) in unfit {
+        refuse(line, reason, &mut new_rows);
     }
     stored.clear();
     let on_conflict = OnConflict::columns([purchase::Column::OrderId, purchase::Column::Kind])
         .do_nothing()
         .to_owned();
+    // The batch's rows, their coupons, audit entry and points together, or none of them.
+    let txn = db.begin().await?;
+    for line in coupon::batch::write(&txn, &Viewer::cli(), &fit).await? {
+        let reason = "coupon: another order redeemed it meanwhile".to_owned();
+        refuse(line, reason, &mut new_rows);
+    }
     let mut orders: Vec<String> = new_rows.keys().map(|(order_id, _)| order_id.clone()).collect();
     orders.sort_unstable();
     orders.dedup();
-    // The batch's rows, their audit entry and their points together, or none of them.
-    let txn = db.begin().await?;
+    let returns: Vec<String> = new_rows
+        .keys()
+        .filter(|(_, kind)| *kind == PurchaseKind::Return)
+        .map(|(order_id, _)| order_id.clone())
+        .collect();
     let added = sql::insert_chunked(&txn, new_rows.into_values().collect(), on_conflict).await?;
     let detail = serde_json::json!({ "fromLine": lines.first, "added": added });
     audit::record(&txn, &Viewer::cli(), "purchases.import", None, detail).await?;
     points::settle_orders(&txn, &Viewer::cli(), brand, &orders).await?;
+    let returns: Vec<&str> = returns.iter().map(String::as_str).collect();
+    coupon::restore_for_returns(&txn, &Viewer::cli(), brand.today(), &returns).await?;
     txn.commit().await?;
     report.added += added;
     Ok(())

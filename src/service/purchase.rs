@@ -271,6 +271,6 @@ pub async fn record_return(
     )
     .await?;
     // Also when the return was recorded before: a crash may have come between the two.
-    coupon::restore_for_return(conn, viewer, brand, &original, &returned).await?;
+    coupon::restore_for_returns(conn, viewer, brand.today(), &[original.order_id.as_str()]).await?;
     Ok(returned)
 }

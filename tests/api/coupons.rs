@@ -663,3 +663,76 @@ async fn codes_imported_from_the_pos_are_issued_once_each_in_import_order() {
     let (field, _) = refused(&app, &admin, IMPORT, json!({ "d": own, "codes": ["X1"] })).await;
     assert_eq!(field, "definitionId");
 }
+
+#[tokio::test]
+async fn an_imported_purchase_redeems_its_coupon_and_an_imported_full_return_gives_it_back() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    app.create_member(&admin, "M1", json!({ "storeCode": "SH01" })).await;
+    let offer = define(
+        &app,
+        &admin,
+        json!({ "name": "Twenty off", "kind": "AMOUNT_OFF", "amountOff": "20", "minSpend": "100", "validDays": 30 }),
+    )
+    .await;
+    let first = issue(&app, &admin, &offer, "M1").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = issue(&app, &admin, &offer, "M1").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = app.brand.today();
+    // Line 2 redeems the first code (120.00 paid, 140.00 before the discount); line 3 is below
+    // the minimum spend (70.00) and line 4 repeats a code another order took: neither order is
+    // recorded; line 5 names no coupon.
+    let file = format!(
+        "member_no,order_id,occurred_at,amount,coupon\n\
+         M1,P1,{today},120.00,{first}\n\
+         M1,P2,{today},50.00,{second}\n\
+         M1,P3,{today},300.00,{}\n\
+         M1,P4,{today},30.00,NOPE-0000\n",
+        first.to_lowercase()
+    );
+    let csv = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(csv.path(), &file).unwrap();
+    let import = || patron::import::purchases(&app.db, &app.brand, csv.path(), None);
+    let report = import().await.unwrap();
+    assert_eq!(report.added, 1, "{report}");
+    let lines: Vec<u64> = report.rejected.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [3, 4, 5], "{report}");
+    assert!(report.rejected[0].1.contains("100.00"), "{report}");
+    assert!(report.rejected[1].1.contains("line 2"), "{report}");
+    let orders = "{ member(memberNo: \"M1\") { purchases { edges { node { orderId } } } } }";
+    let orders = app.ok(&admin, orders, json!({})).await;
+    assert_eq!(
+        orders["member"]["purchases"]["edges"].as_array().unwrap().len(),
+        1,
+        "{orders}"
+    );
+    let used = app.ok(&admin, COUPON, json!({ "code": first })).await;
+    assert_eq!(
+        (used["coupon"]["orderId"].as_str(), used["coupon"]["discount"].as_str()),
+        (Some("P1"), Some("20.00"))
+    );
+    // Importing the file again changes nothing.
+    let again = import().await.unwrap();
+    assert_eq!(
+        (again.added, again.unchanged, again.rejected.len()),
+        (0, 1, 3),
+        "{again}"
+    );
+
+    // A full return, imported, gives the first code back; the second was never used.
+    let returned = format!("member_no,order_id,occurred_at,amount,kind\nM1,P1,{today},120.00,return\n");
+    assert_eq!(app.import("purchases", &returned).await.added, 1);
+    for code in [&first, &second] {
+        let now = app.ok(&admin, COUPON, json!({ "code": code })).await;
+        assert_eq!(
+            (now["coupon"]["state"].as_str(), now["coupon"]["orderId"].as_str()),
+            (Some("VALID"), None)
+        );
+    }
+}

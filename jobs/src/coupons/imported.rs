@@ -24,11 +24,17 @@ pub fn normalize(typed: &str) -> Option<String> {
 pub async fn take(txn: &DatabaseTransaction, definition_id: i64, n: usize) -> Result<Vec<String>, DbErr> {
     let sql = "DELETE FROM imported_coupon_codes WHERE id IN \
                (SELECT id FROM imported_coupon_codes WHERE definition_id = $1 ORDER BY id LIMIT $2) \
-               RETURNING code";
+               RETURNING id, code";
     let rows = txn
         .query_all(statement(txn, sql, vec![definition_id.into(), (n as i64).into()]))
         .await?;
-    rows.iter().map(|row| row.try_get("", "code")).collect()
+    let mut taken: Vec<(i64, String)> = rows
+        .iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "code")?)))
+        .collect::<Result<_, DbErr>>()?;
+    // RETURNING keeps no order.
+    taken.sort_unstable();
+    Ok(taken.into_iter().map(|(_, code)| code).collect())
 }
 
 /// How many imported codes the offer has left to issue.

@@ -71,8 +71,11 @@ pub async fn add(
         "INSERT INTO imported_coupon_codes (definition_id, code) VALUES {} ON CONFLICT DO NOTHING",
         rows.join(", ")
     );
+    // In the file's order, which is the order they are issued in.
+    let mut codes: Vec<(u64, String)> = codes.into_iter().map(|(code, line)| (line, code)).collect();
+    codes.sort_unstable();
     let mut values: Vec<Value> = vec![definition.id.into()];
-    values.extend(codes.into_keys().map(Value::from));
+    values.extend(codes.into_iter().map(|(_, code)| Value::from(code)));
     let txn = conn.begin().await?;
     let added = txn.execute(statement(&txn, &sql, values)).await?.rows_affected();
     let detail = serde_json::json!({ "definitionId": definition.id, "added": added });

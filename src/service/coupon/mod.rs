@@ -6,6 +6,7 @@
 //! redemptions exactly one writes. Stock and the per-member limit are checked after the
 //! definition's row is updated, which makes every issue of one definition wait its turn.
 
+pub mod batch;
 pub mod definition;
 pub mod discount;
 pub mod imported;
@@ -17,4 +18,4 @@ pub mod worth;
 pub use definition::{define, definitions, CouponDefinitionInput};
 pub(crate) use definition::{definition, validity};
 pub use issue::{issue, of_members};
-pub use redeem::{by_code, check, redeem, restore_for_return, write, Order};
+pub use redeem::{by_code, check, redeem, restore_for_returns, write, Order};

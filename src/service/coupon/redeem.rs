@@ -2,12 +2,14 @@
 use chrono::{NaiveDate, Utc};
 use entity::vocabulary::{CouponStatus, PurchaseKind};
 use entity::{coupon, coupon_definition, member, purchase};
+use jobs::sql::statement;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, SqlErr, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, SqlErr, TransactionTrait, Value,
+};
 
 use super::{definition, discount};
 use crate::auth::Viewer;
-use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::money;
 use crate::service::{audit, purchase as purchases, store};
@@ -107,10 +109,39 @@ pub struct Redemption {
 /// Whether `coupon` may be redeemed with `order`: still issued, the holder's order, one that
 /// carries no other coupon, in the coupon's days and stores, reaching the minimum spend.
 pub async fn check(conn: &impl ConnectionTrait, coupon: coupon::Model, order: &Order<'_>) -> AppResult<Redemption> {
+    if coupon.status == CouponStatus::Redeemed {
+        return Err(already_redeemed(&code::display(&coupon.code), &coupon));
+    }
+    let taken = coupon::Entity::find()
+        .filter(coupon::Column::OrderId.eq(order.order_id))
+        .count(conn)
+        .await?;
+    let definition = definition(conn, coupon.definition_id).await?;
+    let store_code = match order.store_id {
+        Some(id) => store::by_ids(conn, &[id]).await?.remove(&id).map(|s| s.code),
+        None => None,
+    };
+    let discount_cents = fits(&coupon, &definition, order, store_code.as_deref(), taken > 0)?;
+    Ok(Redemption {
+        coupon,
+        order_id: order.order_id.to_owned(),
+        discount_cents,
+    })
+}
+
+/// What `coupon` takes off `order` (at the store `store_code`), or why it may not be redeemed
+/// with it; `order_taken` when the order carries another coupon already.
+pub(super) fn fits(
+    coupon: &coupon::Model,
+    definition: &coupon_definition::Model,
+    order: &Order<'_>,
+    store_code: Option<&str>,
+    order_taken: bool,
+) -> AppResult<i64> {
     let shown = code::display(&coupon.code);
     let order_id = order.order_id;
     if coupon.status == CouponStatus::Redeemed {
-        return Err(already_redeemed(&shown, &coupon));
+        return Err(already_redeemed(&shown, coupon));
     }
     if order.member_id != coupon.member_id {
         return Err(AppError::field(
@@ -118,16 +149,11 @@ pub async fn check(conn: &impl ConnectionTrait, coupon: coupon::Model, order: &O
             format!("order {order_id:?} is another member's than the coupon's holder"),
         ));
     }
-    let taken = coupon::Entity::find()
-        .filter(coupon::Column::OrderId.eq(order_id))
-        .count(conn)
-        .await?;
-    if taken > 0 {
-        return Err(order_taken(order_id));
+    if order_taken {
+        return Err(order_taken_error(order_id));
     }
-    let definition = definition(conn, coupon.definition_id).await?;
-    applies_to(conn, &definition, &coupon, order, &shown).await?;
-    let discount_cents = discount::of(&definition, order.paid_cents);
+    applies_to(definition, coupon, order, store_code, &shown)?;
+    let discount_cents = discount::of(definition, order.paid_cents);
     if order.paid_cents + discount_cents < definition.min_spend_cents {
         return Err(AppError::field(
             "orderId",
@@ -138,11 +164,7 @@ pub async fn check(conn: &impl ConnectionTrait, coupon: coupon::Model, order: &O
             ),
         ));
     }
-    Ok(Redemption {
-        coupon,
-        order_id: order_id.to_owned(),
-        discount_cents,
-    })
+    Ok(discount_cents)
 }
 
 /// Writes a checked redemption: one conditional update, so of concurrent redemptions of a code
@@ -171,7 +193,7 @@ pub async fn write(
     let won = match redeemed {
         Ok(result) => result.rows_affected == 1,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(order_taken(&order_id));
+            return Err(order_taken_error(&order_id));
         }
         Err(err) => return Err(err.into()),
     };
@@ -203,7 +225,7 @@ fn already_redeemed(shown: &str, coupon: &coupon::Model) -> AppError {
     )
 }
 
-fn order_taken(order_id: &str) -> AppError {
+fn order_taken_error(order_id: &str) -> AppError {
     AppError::field(
         "orderId",
         format!("order {order_id:?} already redeemed a coupon; an order takes one"),
@@ -211,11 +233,11 @@ fn order_taken(order_id: &str) -> AppError {
 }
 
 /// Whether the order falls in the coupon's days, stores and categories.
-async fn applies_to(
-    conn: &impl ConnectionTrait,
+fn applies_to(
     definition: &coupon_definition::Model,
     coupon: &coupon::Model,
     order: &Order<'_>,
+    store_code: Option<&str>,
     shown: &str,
 ) -> AppResult<()> {
     let day = order.day;
@@ -241,55 +263,48 @@ async fn applies_to(
         ));
     }
     let stores = definition.stores();
-    if stores.is_empty() {
-        return Ok(());
-    }
-    let at = match order.store_id {
-        Some(id) => store::by_ids(conn, &[id]).await?.remove(&id).map(|s| s.code),
-        None => None,
-    };
-    if !at.as_deref().is_some_and(|code| stores.contains(&code)) {
+    if !stores.is_empty() && !store_code.is_some_and(|code| stores.contains(&code)) {
         return Err(AppError::field(
             "code",
             format!(
                 "coupon {shown} is for stores {} only; order {:?} was at {}",
                 stores.join(", "),
                 order.order_id,
-                at.as_deref().unwrap_or("no store")
+                store_code.unwrap_or("no store")
             ),
         ));
     }
     Ok(())
 }
 
-/// Gives back the coupon an order redeemed once the order is returned in full, if it is still
-/// valid. Idempotent, so recording the same return again completes a restore a crash cut short.
-pub async fn restore_for_return(
+/// Gives back the coupons these orders redeemed where the order is now returned in full (its
+/// purchase and returns sum to nothing), while the coupon is still valid: one statement.
+/// Idempotent, so recording a return again completes a restore a crash cut short.
+pub async fn restore_for_returns(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
-    brand: &Brand,
-    order: &purchase::Model,
-    returned: &purchase::Model,
+    today: NaiveDate,
+    order_ids: &[&str],
 ) -> AppResult<()> {
-    if -returned.amount_cents < order.amount_cents {
+    if order_ids.is_empty() {
         return Ok(());
     }
-    let restored = coupon::Entity::update_many()
-        .col_expr(coupon::Column::Status, Expr::value(CouponStatus::Issued.as_str()))
-        .col_expr(coupon::Column::OrderId, Expr::value(Option::<String>::None))
-        .col_expr(coupon::Column::DiscountCents, Expr::value(Option::<i64>::None))
-        .col_expr(
-            coupon::Column::RedeemedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .col_expr(coupon::Column::RedeemedBy, Expr::value(Option::<String>::None))
-        .filter(coupon::Column::OrderId.eq(order.order_id.as_str()))
-        .filter(coupon::Column::Status.eq(CouponStatus::Redeemed))
-        .filter(coupon::Column::ValidUntil.gte(brand.today()))
-        .exec(conn)
-        .await?;
-    if restored.rows_affected > 0 {
-        let detail = serde_json::json!({ "orderId": order.order_id, "coupons": restored.rows_affected });
+    let placeholders: Vec<String> = (0..order_ids.len()).map(|n| format!("${}", n + 2)).collect();
+    let sql = format!(
+        "UPDATE coupons SET status = '{issued}', order_id = NULL, discount_cents = NULL, redeemed_at = NULL, \
+           redeemed_by = NULL \
+         WHERE status = '{redeemed}' AND valid_until >= $1 AND order_id IN ({list}) \
+           AND (SELECT SUM(p.amount_cents) FROM purchases p WHERE p.order_id = coupons.order_id) <= 0 \
+         RETURNING id",
+        issued = CouponStatus::Issued,
+        redeemed = CouponStatus::Redeemed,
+        list = placeholders.join(", ")
+    );
+    let mut values: Vec<Value> = vec![today.into()];
+    values.extend(order_ids.iter().map(|id| Value::from(*id)));
+    let restored = conn.query_all(statement(conn, &sql, values)).await?;
+    if !restored.is_empty() {
+        let detail = serde_json::json!({ "orderIds": order_ids, "coupons": restored.len() });
         audit::record(conn, viewer, "coupon.restore", None, detail).await?;
     }
     Ok(())
