@@ -203,6 +203,12 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
         analytics: settings.analytics.clone(),
         outreach: Arc::new(outreach),
         points: settings.points.clone(),
+        birthday_gift_tiers: brand
+            .benefits
+            .by_tier()
+            .filter(|(_, benefits)| benefits.birthday_gift)
+            .map(|(tier, _)| tier)
+            .collect(),
         shutdown: CancellationToken::new(),
     })
 }

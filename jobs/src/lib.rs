@@ -77,6 +77,9 @@ pub struct JobContext {
     pub outreach: Arc<outreach::Outreach>,
     /// The points programme's rules.
     pub points: points::PointsConfig,
+    /// The tiers whose benefits include a birthday gift: the built-in birthday campaign's offer
+    /// gives its code to their members only.
+    pub birthday_gift_tiers: Vec<entity::vocabulary::Tier>,
     /// Cancelled when the process is asked to stop: long jobs (the dispatcher) wind down cleanly.
     pub shutdown: CancellationToken,
 }

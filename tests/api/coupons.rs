@@ -736,3 +736,49 @@ async fn an_imported_purchase_redeems_its_coupon_and_an_imported_full_return_giv
         );
     }
 }
+
+#[tokio::test]
+async fn the_birthday_gift_goes_to_the_tiers_whose_benefits_include_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = app.jobs.today();
+    let mut members = String::from("member_no,name,email,email_consent,birthday\n");
+    for i in 0..6 {
+        members.push_str(&format!(
+            "G{i},G{i},g{i}@example.com,true,1990-{}\n",
+            today.format("%m-%d")
+        ));
+    }
+    app.import("members", &members).await;
+    app.run_job("analytics", &today.to_string()).await.expect("analytics");
+    // By the default benefits, tiers A, B and C have a birthday gift and D has none.
+    let tiers = "UPDATE member_metrics SET tier = CASE WHEN member_id IN \
+                 (SELECT id FROM members WHERE member_no IN ('G0', 'G1', 'G2')) THEN 'A' ELSE 'D' END";
+    app.db.execute_unprepared(tiers).await.unwrap();
+    let gift = define(
+        &app,
+        &admin,
+        json!({ "name": "Birthday gift", "kind": "GIFT", "gift": "A scarf", "validDays": 30 }),
+    )
+    .await;
+    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
+    let birthday = campaigns["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "BIRTHDAY")
+        .unwrap()["id"]
+        .clone();
+    let update = "mutation($id: ID!, $in: CampaignInput!) { updateCampaign(id: $id, input: $in) { coupon { name } } }";
+    let input = json!({ "couponDefinitionId": gift, "holdoutShare": "0" });
+    app.ok(&admin, update, json!({ "id": birthday, "in": input })).await;
+
+    let counts = app.run_job("birthday", &today.to_string()).await.expect("birthday job");
+    assert_eq!(counts["queued"], 6, "{counts}");
+    let held = "query($no: String!) { member(memberNo: $no) { coupons { definition { name } } } }";
+    for i in 0..6 {
+        let coupons = app.ok(&admin, held, json!({ "no": format!("G{i}") })).await;
+        let count = coupons["member"]["coupons"].as_array().unwrap().len();
+        assert_eq!(count, usize::from(i < 3), "G{i}: {coupons}");
+    }
+}

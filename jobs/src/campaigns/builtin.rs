@@ -7,8 +7,8 @@
 //! a job twice, or on two replicas at once, queues nothing twice; a re-run the same day adds the
 //! members who qualified since.
 use chrono::{Duration, NaiveDate, NaiveTime};
-use entity::campaign;
 use entity::vocabulary::CampaignKind;
+use entity::{campaign, member_metrics};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -121,6 +121,7 @@ impl Builtin {
             },
             hold_quiet_hours: day.timing == Timing::Scheduled,
             holiday_key: audience.holiday_key,
+            offer_only: audience.offer_only,
             tops_up: true,
             run_id: Some(day.run_id),
         };
@@ -147,6 +148,8 @@ struct Audience {
     filter: Option<Filter>,
     only: Vec<SimpleExpr>,
     holiday_key: Option<String>,
+    /// Who of those sent to get a code of the campaign's offer (none: everyone).
+    offer_only: Vec<SimpleExpr>,
 }
 
 /// Members whose birthday, solar or lunar, falls the campaign's days early (else the configured
@@ -164,8 +167,11 @@ pub async fn birthday(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
             Filter::Not(Box::new(Filter::BirthdayWithin(early - 1))),
         ]),
     };
+    // The gift is a tier benefit: the offer's codes go to the tiers that have it.
+    let gift_tiers = ctx.birthday_gift_tiers.iter().map(|tier| tier.as_str());
     let audience = Audience {
         filter: Some(on_the_day),
+        offer_only: vec![Expr::col((member_metrics::Entity, member_metrics::Column::Tier)).is_in(gift_tiers)],
         ..Audience::default()
     };
     let key = (day.as_of + Duration::days(i64::from(days_early))).to_string();
@@ -201,7 +207,7 @@ pub async fn winback(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
     let audience = Audience {
         filter: Some(lapsed_repeat_buyers(config.winback_min_orders)),
         only: vec![Expr::exists(sent_since(CampaignKind::Winback, cooldown_start)).not()],
-        holiday_key: None,
+        ..Audience::default()
     };
     settings.queue(ctx, day, day.as_of.to_string(), audience).await
 }

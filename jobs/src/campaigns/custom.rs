@@ -74,6 +74,7 @@ fn plan<'a>(
         due: due.at,
         hold_quiet_hours: true,
         holiday_key: None,
+        offer_only: Vec::new(),
         dedupe_prefix,
         tops_up: false,
         run_id,

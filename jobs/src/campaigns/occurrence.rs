@@ -55,6 +55,9 @@ pub struct Plan<'a> {
     /// Held back by the member's quiet hours (an operator's catch-up is not).
     pub hold_quiet_hours: bool,
     pub holiday_key: Option<String>,
+    /// With the campaign's offer: who of those sent to get a code (none: all of them), over
+    /// `members` and their metrics.
+    pub offer_only: Vec<SimpleExpr>,
     /// A member's message is `<dedupe_prefix>:<member id>` in the outbox, which refuses a second.
     pub dedupe_prefix: String,
     /// Started again (a built-in's re-run), it adds the members who qualify and were not yet
@@ -238,9 +241,10 @@ impl Snapshot<'_> {
         self.hold_out(&txn, &held).await?;
         if let Some(offer) = campaign.coupon_definition_id {
             let reference = coupon_reference(campaign.id, &self.plan.key);
+            let offered = self.offered(&txn, &sent).await?;
             let issue = coupons::Issue {
                 definition_id: offer,
-                members: &sent,
+                members: &offered,
                 today: self.plan.as_of.date,
                 source: CouponSource::Campaign,
                 reference: Some(&reference),
@@ -258,6 +262,28 @@ impl Snapshot<'_> {
             held_out: held.len() as u64,
             queued,
         })
+    }
+
+    /// Those of `sent` the plan's offer is for.
+    async fn offered(&self, txn: &DatabaseTransaction, sent: &[i64]) -> Result<Vec<i64>, DbErr> {
+        if self.plan.offer_only.is_empty() || sent.is_empty() {
+            return Ok(sent.to_vec());
+        }
+        let mut offered = Vec::with_capacity(sent.len());
+        for chunk in sent.chunks(10_000) {
+            let mut condition =
+                Condition::all().add(Expr::col((member::Entity, member::Column::Id)).is_in(chunk.iter().copied()));
+            for only in &self.plan.offer_only {
+                condition = condition.add(only.clone());
+            }
+            let select = segments::matching(condition)
+                .column((member::Entity, member::Column::Id))
+                .to_owned();
+            for row in txn.query_all(txn.get_database_backend().build(&select)).await? {
+                offered.push(row.try_get_by_index::<i64>(0)?);
+            }
+        }
+        Ok(offered)
     }
 
     /// Records the audience's members not yet recorded, each due at the plan's time in their
