@@ -101,7 +101,7 @@ impl Topic {
             CampaignKind::Birthday => Some(Self::Birthday),
             CampaignKind::Holiday => Some(Self::Holidays),
             CampaignKind::NewArrivals => Some(Self::NewArrivals),
-            CampaignKind::Custom | CampaignKind::Winback => Some(Self::Offers),
+            CampaignKind::Custom | CampaignKind::Winback | CampaignKind::CouponExpiry => Some(Self::Offers),
             CampaignKind::PointsExpiry | CampaignKind::EmailConfirmation => None,
         }
     }
@@ -313,6 +313,8 @@ vocabulary! {
         Winback = "winback",
         /// The notice before a member's points lapse.
         PointsExpiry = "points_expiry",
+        /// The reminder before a coupon a member holds lapses unused.
+        CouponExpiry = "coupon_expiry",
         /// Not a campaign but a message the outbox sends all the same: the email asking a member
         /// to confirm they want marketing email (double opt-in). No campaign has this kind.
         EmailConfirmation = "email_confirmation",
@@ -348,7 +350,13 @@ vocabulary! {
 
 impl CampaignKind {
     /// The campaigns that exist once each, built in.
-    pub const BUILT_IN: &'static [Self] = &[Self::Birthday, Self::Holiday, Self::Winback, Self::PointsExpiry];
+    pub const BUILT_IN: &'static [Self] = &[
+        Self::Birthday,
+        Self::Holiday,
+        Self::Winback,
+        Self::PointsExpiry,
+        Self::CouponExpiry,
+    ];
 
     pub fn is_built_in(self) -> bool {
         Self::BUILT_IN.contains(&self)
@@ -380,6 +388,8 @@ vocabulary! {
         PointsExpiryNotice = "points-expiry-notice",
         /// Expire the points whose time is up.
         PointsExpiry = "points-expiry",
+        /// Queue the reminders before coupons lapse unused.
+        CouponExpiryNotice = "coupon-expiry-notice",
     }
 }
 

@@ -46,6 +46,7 @@ pub fn describe(job: Job) -> &'static str {
             "queue the notices to members whose points expire at the end of the month the set number of days ahead"
         }
         Job::PointsExpiry => "expire the points whose Nth month after earning has ended, oldest first",
+        Job::CouponExpiryNotice => "queue the reminders to members holding a coupon whose last day is the set number of days ahead",
     }
 }
 
@@ -238,6 +239,7 @@ async fn execute(
         Job::Holiday => json(builtin::holiday(ctx, day).await?),
         Job::Winback => json(builtin::winback(ctx, day).await?),
         Job::PointsExpiryNotice => json(builtin::points_expiry_notice(ctx, day).await?),
+        Job::CouponExpiryNotice => json(builtin::coupon_expiry_notice(ctx, day).await?),
         Job::Segments => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),

@@ -15,7 +15,7 @@ pub struct Schedules {
     /// The nightly analytics run, over yesterday, then the refresh of every segment's membership
     /// and the expiry of points whose time is up.
     pub analytics: String,
-    /// The birthday, holiday, win-back and points-expiry notice jobs, over today; each member's email is due at the
+    /// The birthday, holiday, win-back, points-expiry and coupon-expiry notice jobs, over today; each member's email is due at the
     /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
     pub outreach: String,
     /// Starting the campaign occurrences that are due.
@@ -57,7 +57,13 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
         ),
         (
             &schedules.outreach,
-            &[Job::Birthday, Job::Holiday, Job::Winback, Job::PointsExpiryNotice],
+            &[
+                Job::Birthday,
+                Job::Holiday,
+                Job::Winback,
+                Job::PointsExpiryNotice,
+                Job::CouponExpiryNotice,
+            ],
         ),
         (&schedules.campaigns, &[Job::Campaigns]),
     ];

@@ -29,6 +29,7 @@ mod m20261206_000025_email_confirmation;
 mod m20261207_000026_bulk_tables_without_foreign_keys;
 mod m20261208_000027_create_coupons;
 mod m20261209_000028_imported_coupon_codes;
+mod m20261209_000029_builtin_coupon_expiry_campaign;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_bulk_tables_without_foreign_keys::Migration),
             Box::new(m20261208_000027_create_coupons::Migration),
             Box::new(m20261209_000028_imported_coupon_codes::Migration),
+            Box::new(m20261209_000029_builtin_coupon_expiry_campaign::Migration),
         ]
     }
 }
@@ -117,4 +119,33 @@ pub(crate) async fn drop_column(
     manager
         .alter_table(Table::alter().table(table).drop_column(column).to_owned())
         .await
+}
+
+/// Adds a built-in campaign, on and scheduled as the others are. A marketer's own campaign may
+/// have the name already: that kind then runs without a campaign row, as the others would.
+pub(crate) async fn insert_builtin_campaign(manager: &SchemaManager<'_>, name: &str, kind: &str) -> Result<(), DbErr> {
+    let columns = ["name", "kind", "status", "created_by", "updated_by"].map(Alias::new);
+    let insert = Query::insert()
+        .into_table(Alias::new("campaigns"))
+        .columns(columns)
+        .values([
+            name.into(),
+            kind.into(),
+            "scheduled".into(),
+            "patron".into(),
+            "patron".into(),
+        ])
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(OnConflict::column(Alias::new("name")).do_nothing().to_owned())
+        .to_owned();
+    manager.exec_stmt(insert).await
+}
+
+/// Removes the built-in campaign of `kind`.
+pub(crate) async fn delete_builtin_campaign(manager: &SchemaManager<'_>, kind: &str) -> Result<(), DbErr> {
+    let delete = Query::delete()
+        .from_table(Alias::new("campaigns"))
+        .and_where(Expr::col(Alias::new("kind")).eq(kind))
+        .to_owned();
+    manager.exec_stmt(delete).await
 }

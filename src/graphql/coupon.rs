@@ -84,7 +84,8 @@ impl CouponDefinition {
         if !self.0.imported_codes {
             return Ok(None);
         }
-        Ok(Some(jobs::coupons::imported::left(db(ctx)?, self.0.id).await?))
+        let left = jobs::coupons::imported::left(db(ctx)?, &[self.0.id]).await?;
+        Ok(Some(left.get(&self.0.id).copied().unwrap_or(0)))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -139,37 +140,6 @@ pub enum CouponState {
 
 pub struct Coupon(pub coupon::Model);
 
-/// What an import did.
-#[derive(SimpleObject)]
-pub struct ImportReport {
-    added: u64,
-    /// Already there.
-    unchanged: u64,
-    rejected: Vec<Rejection>,
-}
-
-/// A row an import left out, and why.
-#[derive(SimpleObject)]
-pub struct Rejection {
-    /// The row's line in the file, or its position in the list sent.
-    line: u64,
-    message: String,
-}
-
-impl From<crate::import::Report> for ImportReport {
-    fn from(report: crate::import::Report) -> Self {
-        Self {
-            added: report.added,
-            unchanged: report.unchanged,
-            rejected: report
-                .rejected
-                .into_iter()
-                .map(|(line, message)| Rejection { line, message })
-                .collect(),
-        }
-    }
-}
-
 #[Object]
 impl Coupon {
     async fn id(&self) -> ID {
@@ -221,6 +191,34 @@ impl Coupon {
 fn parse_id(field: &str, id: &ID) -> Result<i64, AppError> {
     id.parse::<i64>()
         .map_err(|_| AppError::field(field, format!("{:?} is not an offer id", id.as_str())))
+}
+
+/// What an import did.
+pub struct ImportReport(crate::import::Report);
+
+#[Object]
+impl ImportReport {
+    async fn added(&self) -> u64 {
+        self.0.added
+    }
+    /// Already there.
+    async fn unchanged(&self) -> u64 {
+        self.0.unchanged
+    }
+    /// The rows left out, in order.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn rejected(&self) -> Vec<Rejection> {
+        let rows = self.0.rejected.iter().cloned();
+        rows.map(|(line, message)| Rejection { line, message }).collect()
+    }
+}
+
+/// A row an import left out, and why.
+#[derive(SimpleObject)]
+pub struct Rejection {
+    /// The row's line in the file, or its position in the list sent.
+    line: u64,
+    message: String,
 }
 
 #[derive(Default)]
@@ -326,7 +324,7 @@ impl CouponMutation {
         let numbered = (1..).zip(codes).collect();
         imported::add(db, viewer(ctx)?, &definition, numbered, &mut report).await?;
         report.rejected.sort_by_key(|(line, _)| *line);
-        Ok(ImportReport::from(report))
+        Ok(ImportReport(report))
     }
 
     /// Redeems a coupon with a recorded purchase of its holder: once; again with the same

@@ -126,7 +126,7 @@ pub struct OutboxOccurrence(service::OutboxOccurrence);
 /// campaign's occurrence), with where its emails stand.
 #[Object]
 impl OutboxOccurrence {
-    /// Its campaign's kind: `birthday`, `holiday`, `winback`, `points_expiry`, `custom` or
+    /// Its campaign's kind: `birthday`, `holiday`, `winback`, `points_expiry`, `coupon_expiry`, `custom` or
     /// `new_arrivals`.
     async fn kind(&self) -> &str {
         &self.0.kind

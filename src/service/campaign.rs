@@ -238,18 +238,18 @@ fn apply_timing(kind: CampaignKind, row: &mut campaign::ActiveModel, fields: &Ca
             return Err(AppError::keyed(
                 "input.sendTime",
                 "campaign.sendTimeBuiltInOnly",
-                "only the built-in birthday, holiday, win-back and points-expiry campaigns have a send time; give this one a schedule",
+                "only the built-in birthday, holiday, win-back, points-expiry and coupon-expiry campaigns have a send time; give this one a schedule",
             ));
         }
         row.send_time = Set(Some(time));
     }
     if let Some(days) = fields.days_before {
-        use CampaignKind::{Birthday, Holiday, PointsExpiry};
-        if ![Birthday, Holiday, PointsExpiry].contains(&kind) {
+        use CampaignKind::{Birthday, CouponExpiry, Holiday, PointsExpiry};
+        if ![Birthday, Holiday, PointsExpiry, CouponExpiry].contains(&kind) {
             return Err(AppError::keyed(
                 "input.daysBefore",
                 "campaign.daysBeforeNotForKind",
-                "only the birthday, holiday and points-expiry campaigns go days early",
+                "only the birthday, holiday, points-expiry and coupon-expiry campaigns go days early",
             ));
         }
         if !(0..=60).contains(&days) {

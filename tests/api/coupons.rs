@@ -591,7 +591,8 @@ async fn codes_imported_from_the_pos_are_issued_once_each_in_import_order() {
     let pos = define(
         &app,
         &admin,
-        json!({ "name": "POS voucher", "kind": "AMOUNT_OFF", "amountOff": "15", "validDays": 30, "importedCodes": true }),
+        json!({ "name": "POS voucher", "kind": "AMOUNT_OFF", "amountOff": "15", "validDays": 30, "importedCodes": true,
+            "pointsPrice": 10 }),
     )
     .await;
     const IMPORT: &str = "mutation($d: ID!, $codes: [String!]!) {
@@ -624,6 +625,8 @@ async fn codes_imported_from_the_pos_are_issued_once_each_in_import_order() {
         left["couponDefinitions"][0],
         json!({ "importedCodes": true, "codesLeft": 3 })
     );
+    let rewards = app.ok(&admin, "{ rewards { name } }", json!({})).await;
+    assert_eq!(rewards["rewards"], json!([{ "name": "POS voucher" }]));
 
     // Issued in import order, shown as imported, found however it is typed; then none left.
     let issued: Vec<Value> = [
@@ -639,6 +642,9 @@ async fn codes_imported_from_the_pos_are_issued_once_each_in_import_order() {
     let (field, message) = refused(&app, &admin, ISSUE, json!({ "d": pos, "no": "M1" })).await;
     assert_eq!(field, "definitionId");
     assert!(message.contains("no imported codes left"), "{message}");
+    // Its list spent, the reward is out of the catalogue.
+    let rewards = app.ok(&admin, "{ rewards { name } }", json!({})).await;
+    assert_eq!(rewards["rewards"], json!([]));
 
     // A code is one offer's; an offer that makes its own codes takes none.
     let other = define(
@@ -781,4 +787,70 @@ async fn the_birthday_gift_goes_to_the_tiers_whose_benefits_include_it() {
         let count = coupons["member"]["coupons"].as_array().unwrap().len();
         assert_eq!(count, usize::from(i < 3), "G{i}: {coupons}");
     }
+}
+
+#[tokio::test]
+async fn a_reminder_goes_before_an_unused_coupon_lapses_and_not_once_it_is_redeemed() {
+    let sink = SmtpSink::start();
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    for no in ["R1", "R2", "R3"] {
+        let fields = json!({ "email": format!("{}@example.com", no.to_lowercase()), "emailConsent": true,
+            "consentSource": "store-form" });
+        app.create_member(&admin, no, fields).await;
+    }
+    // Four days from issue, today included: the last day is three days ahead, the reminder's
+    // default lead.
+    let offer = define(
+        &app,
+        &admin,
+        json!({ "name": "Twenty off", "kind": "AMOUNT_OFF", "amountOff": "20", "validDays": 4 }),
+    )
+    .await;
+    let code = |coupon: Value| coupon["code"].as_str().unwrap().to_owned();
+    let codes = [
+        code(issue(&app, &admin, &offer, "R1").await),
+        code(issue(&app, &admin, &offer, "R2").await),
+        code(issue(&app, &admin, &offer, "R3").await),
+    ];
+    let today = app.jobs.today();
+    buy(&app, &admin, "R2", "O2", today, "SH01", "80.00").await;
+    app.ok(&admin, REDEEM, json!({ "code": codes[1], "order": "O2" })).await;
+    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
+    let reminder = campaigns["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "COUPON_EXPIRY")
+        .unwrap()["id"]
+        .clone();
+    let update = "mutation($id: ID!, $in: CampaignInput!) { updateCampaign(id: $id, input: $in) { holdoutShare } }";
+    app.ok(&admin, update, json!({ "id": reminder, "in": { "holdoutShare": "0" } }))
+        .await;
+
+    // R2 redeemed theirs: the job queues R1 and R3; R3 redeems before the send and gets none.
+    let counts = app
+        .run_job("coupon-expiry-notice", &today.to_string())
+        .await
+        .expect("reminders");
+    assert_eq!(counts["queued"], 2, "{counts}");
+    buy(&app, &admin, "R3", "O3", today, "SH01", "80.00").await;
+    app.ok(&admin, REDEEM, json!({ "code": codes[2], "order": "O3" })).await;
+    app.run_job("outbox", &today.to_string()).await.expect("dispatch");
+    let emails = sink.messages();
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert_eq!(emails[0].rcpt_to, ["r1@example.com"]);
+    let text = emails[0].text.as_deref().unwrap_or_default();
+    let last_day = today + Days::new(3);
+    assert!(
+        text.contains(&codes[0]) && text.contains(&last_day.to_string()) && text.contains("减 20.00"),
+        "{text}"
+    );
+    // Run again the same day: nobody is reminded twice.
+    let again = app
+        .run_job("coupon-expiry-notice", &today.to_string())
+        .await
+        .expect("reminders");
+    assert_eq!(again["queued"], 0, "{again}");
 }

@@ -7,8 +7,8 @@
 //! a job twice, or on two replicas at once, queues nothing twice; a re-run the same day adds the
 //! members who qualified since.
 use chrono::{Duration, NaiveDate, NaiveTime};
-use entity::vocabulary::CampaignKind;
-use entity::{campaign, member_metrics};
+use entity::vocabulary::{CampaignKind, CouponStatus};
+use entity::{campaign, coupon, member_metrics};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -237,6 +237,28 @@ pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
     let cutoff = expiry::start_of(earned_before, ctx.time_zone);
     let audience = Audience {
         only: vec![Expr::cust_with_values(lapsing, [cutoff])],
+        ..Audience::default()
+    };
+    settings.queue(ctx, day, last_day.to_string(), audience).await
+}
+
+/// Coupon reminders: every member holding an unredeemed coupon whose last day is the campaign's
+/// days before (else `coupon_notice_days_before`) ahead. The occurrence is that last day; the
+/// message shows the coupon, and is not sent if it was redeemed meanwhile.
+pub async fn coupon_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurrence, DbErr> {
+    let settings = Builtin::load(&ctx.db, CampaignKind::CouponExpiry, &ctx.outreach.config).await?;
+    let last_day = day.as_of
+        + Duration::days(i64::from(
+            settings.days_before(ctx.outreach.config.coupon_notice_days_before),
+        ));
+    let holders = Query::select()
+        .column(coupon::Column::MemberId)
+        .from(coupon::Entity)
+        .and_where(Expr::col(coupon::Column::Status).eq(CouponStatus::Issued))
+        .and_where(Expr::col(coupon::Column::ValidUntil).eq(last_day))
+        .to_owned();
+    let audience = Audience {
+        only: vec![Expr::col((entity::member::Entity, entity::member::Column::Id)).in_subquery(holders)],
         ..Audience::default()
     };
     settings.queue(ctx, day, last_day.to_string(), audience).await

@@ -2,7 +2,9 @@
 //! from there in import order, each exactly once (the offer's row is locked while it issues).
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
-use crate::sql::statement;
+use std::collections::HashMap;
+
+use crate::sql::{id_list, statement};
 
 /// The longest code a list may hold (the column's width).
 pub const MAX_LENGTH: usize = 64;
@@ -37,11 +39,20 @@ pub async fn take(txn: &DatabaseTransaction, definition_id: i64, n: usize) -> Re
     Ok(taken.into_iter().map(|(_, code)| code).collect())
 }
 
-/// How many imported codes the offer has left to issue.
-pub async fn left(conn: &impl ConnectionTrait, definition_id: i64) -> Result<i64, DbErr> {
-    let sql = "SELECT COUNT(*) AS left FROM imported_coupon_codes WHERE definition_id = $1";
-    let row = conn.query_one(statement(conn, sql, vec![definition_id.into()])).await?;
-    row.map_or(Ok(0), |row| row.try_get("", "left"))
+/// How many imported codes each of these offers has left to issue (none: absent).
+pub async fn left(conn: &impl ConnectionTrait, definition_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+    if definition_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT definition_id, COUNT(*) AS left FROM imported_coupon_codes WHERE definition_id IN ({}) \
+         GROUP BY definition_id",
+        id_list(definition_ids.iter().copied())
+    );
+    let rows = conn.query_all(statement(conn, &sql, vec![])).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "definition_id")?, row.try_get("", "left")?)))
+        .collect()
 }
 
 #[cfg(test)]

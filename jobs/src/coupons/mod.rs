@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate, Utc};
 use entity::coupon_definition;
-use entity::vocabulary::{CouponSource, CouponStatus};
+use entity::vocabulary::{CampaignKind, CouponSource, CouponStatus};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, Value};
 
 use crate::campaigns::coupon_reference;
@@ -14,48 +14,99 @@ use crate::sql::{id_list, statement};
 pub mod code;
 pub mod imported;
 
-/// The codes the messages of `rows` give, by member and reference (see
-/// `campaigns::coupon_reference`): one statement per batch.
+/// Which code a message shows, if any: for a campaign, the code of its offer it gave the member
+/// (`campaigns::coupon_reference`); for a coupon reminder, the member's unredeemed code whose
+/// last day is the occurrence's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Shown {
+    Given { member_id: i64, reference: String },
+    Lapsing { member_id: i64, last_day: NaiveDate },
+}
+
+impl Shown {
+    pub fn of(row: &crate::outreach::claim::Row) -> Option<Self> {
+        if row.kind == CampaignKind::CouponExpiry {
+            let last_day = row.occurrence.parse().ok()?;
+            return Some(Self::Lapsing {
+                member_id: row.member_id,
+                last_day,
+            });
+        }
+        Some(Self::Given {
+            member_id: row.member_id,
+            reference: coupon_reference(row.campaign_id?, &row.occurrence),
+        })
+    }
+}
+
+/// The codes the messages of `rows` show: at most two statements per batch.
 pub async fn for_messages(
     conn: &impl ConnectionTrait,
     rows: &[crate::outreach::claim::Row],
-) -> Result<HashMap<(i64, String), CouponContext>, DbErr> {
-    let wanted: Vec<(i64, String)> = rows
-        .iter()
-        .filter_map(|row| Some((row.member_id, coupon_reference(row.campaign_id?, &row.occurrence))))
-        .collect();
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
+) -> Result<HashMap<Shown, CouponContext>, DbErr> {
+    let wanted: Vec<Shown> = rows.iter().filter_map(Shown::of).collect();
+    let (mut given, mut lapsing) = (Vec::new(), Vec::new());
+    for shown in &wanted {
+        match shown {
+            Shown::Given { member_id, reference } => given.push((*member_id, Value::from(reference.as_str()))),
+            Shown::Lapsing { member_id, last_day } => lapsing.push((*member_id, Value::from(*last_day))),
+        }
     }
-    let mut references: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
-    references.sort_unstable();
-    references.dedup();
-    let placeholders: Vec<String> = (1..=references.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT c.member_id, c.reference, c.code, c.valid_until, d.name, d.amount_off_cents, d.percent_off, \
-           d.gift, d.min_spend_cents \
-         FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id \
-         WHERE c.reference IN ({}) AND c.member_id IN ({})",
-        placeholders.join(", "),
-        id_list(wanted.iter().map(|(member, _)| *member))
-    );
-    let values = references.iter().map(|r| Value::from(*r)).collect();
-    let cents = |c: i64| rust_decimal::Decimal::new(c, 2);
     let mut found = HashMap::new();
-    for row in conn.query_all(statement(conn, &sql, values)).await? {
-        let code: String = row.try_get("", "code")?;
-        let coupon = CouponContext {
-            code: code::display(&code),
-            name: row.try_get("", "name")?,
-            valid_until: row.try_get("", "valid_until")?,
-            amount_off: row.try_get::<Option<i64>>("", "amount_off_cents")?.map(cents),
-            percent_off: row.try_get("", "percent_off")?,
-            gift: row.try_get("", "gift")?,
-            min_spend: cents(row.try_get("", "min_spend_cents")?),
+    for (column, keys) in [("reference", given), ("valid_until", lapsing)] {
+        if keys.is_empty() {
+            continue;
+        }
+        let members = id_list(keys.iter().map(|(member, _)| *member));
+        let mut values: Vec<Value> = keys.into_iter().map(|(_, key)| key).collect();
+        values.dedup();
+        let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("${n}")).collect();
+        // A reminder is for a code still to be redeemed; the oldest first when several lapse.
+        let unredeemed = match column {
+            "valid_until" => format!("AND c.status = '{}'", CouponStatus::Issued),
+            _ => String::new(),
         };
-        found.insert((row.try_get("", "member_id")?, row.try_get("", "reference")?), coupon);
+        let sql = format!(
+            "SELECT c.member_id, c.reference, c.code, c.valid_until, d.name, d.amount_off_cents, d.percent_off, \
+               d.gift, d.min_spend_cents \
+             FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id \
+             WHERE c.{column} IN ({}) AND c.member_id IN ({members}) {unredeemed} ORDER BY c.id DESC",
+            placeholders.join(", ")
+        );
+        for row in conn.query_all(statement(conn, &sql, values)).await? {
+            let coupon = context(&row)?;
+            let member_id = row.try_get("", "member_id")?;
+            let shown = match column {
+                "valid_until" => Shown::Lapsing {
+                    member_id,
+                    last_day: coupon.valid_until,
+                },
+                _ => Shown::Given {
+                    member_id,
+                    reference: row.try_get::<Option<String>>("", "reference")?.unwrap_or_default(),
+                },
+            };
+            found.insert(shown, coupon);
+        }
     }
     Ok(found)
+}
+
+/// A code as a template shows it, from a row of `coupons` joined with its offer.
+fn context(row: &sea_orm::QueryResult) -> Result<CouponContext, DbErr> {
+    let cents = |c: i64| rust_decimal::Decimal::new(c, 2);
+    let code: String = row.try_get("", "code")?;
+    Ok(CouponContext {
+        code: code::display(&code),
+        name: row.try_get("", "name")?,
+        valid_until: row.try_get("", "valid_until")?,
+        amount_off: row.try_get::<Option<i64>>("", "amount_off_cents")?.map(cents),
+        percent_off: row.try_get("", "percent_off")?,
+        gift: row.try_get("", "gift")?,
+        min_spend: Some(row.try_get::<i64>("", "min_spend_cents")?)
+            .filter(|cents| *cents > 0)
+            .map(cents),
+    })
 }
 
 /// Codes written per statement (seven values each, within both databases' limits).

@@ -130,7 +130,7 @@ type Shipped = (
 );
 
 /// The shipped SMS wording of the built-in kinds.
-const SHIPPED_SMS: [Shipped; 8] = [
+const SHIPPED_SMS: [Shipped; 10] = [
     (
         "birthday",
         "zh-CN",
@@ -193,6 +193,26 @@ const SHIPPED_SMS: [Shipped; 8] = [
             ("name", "{{ member.name }}"),
             ("points", "{{ member.points }}"),
             ("date", "{{ points_expiry.last_day|date(\"%B %-d\") }}"),
+        ],
+    ),
+    (
+        "coupon_expiry",
+        "zh-CN",
+        "${name}您好，您的优惠券${code}将于${date}到期，还未使用，请尽快到店使用。拒收请回复R",
+        &[
+            ("name", "{{ member.name }}"),
+            ("code", "{{ coupon.code }}"),
+            ("date", "{{ coupon.valid_until|date(\"%-m月%-d日\") }}"),
+        ],
+    ),
+    (
+        "coupon_expiry",
+        "en",
+        "${name}, your coupon ${code} expires on ${date} unused. Reply STOP to opt out",
+        &[
+            ("name", "{{ member.name }}"),
+            ("code", "{{ coupon.code }}"),
+            ("date", "{{ coupon.valid_until|date(\"%B %-d\") }}"),
         ],
     ),
 ];

@@ -45,6 +45,8 @@ pub struct OutreachConfig {
     pub winback_cooldown_days: u32,
     /// Win-back is for lapsed members who bought at least this often.
     pub winback_min_orders: u32,
+    /// The reminder of a coupon about to lapse goes this many days before its last day.
+    pub coupon_notice_days_before: u32,
     /// Double opt-in: email consent given in the app, in store or on the preference page takes
     /// effect once the member confirms it from the link emailed to them (imports bring consent
     /// the brand already holds).
@@ -74,6 +76,7 @@ impl Default for OutreachConfig {
             holiday_days_before: 3,
             winback_cooldown_days: 90,
             winback_min_orders: 2,
+            coupon_notice_days_before: 3,
             double_opt_in: false,
         }
     }

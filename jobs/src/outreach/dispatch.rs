@@ -49,7 +49,7 @@ use super::transport::Accepted;
 use super::wechat::WechatKind;
 use super::Outreach;
 use crate::calendar::local_hour;
-use crate::campaigns::coupon_reference;
+use crate::coupons::Shown;
 use crate::sql::{id_placeholders, statement, WriteTurns};
 use crate::{JobContext, JobError};
 
@@ -410,8 +410,8 @@ struct Batch<'a> {
     /// The highest priority among each member's messages due within a day (only when
     /// priorities differ).
     top_priority: HashMap<i64, i32>,
-    /// The codes of the campaigns' offers, by member and reference.
-    coupons: HashMap<(i64, String), CouponContext>,
+    /// The codes the batch's messages show.
+    coupons: HashMap<Shown, CouponContext>,
 }
 
 impl Batch<'_> {
@@ -431,6 +431,11 @@ impl Batch<'_> {
             return self.confirmation(row, recipient, locale, today);
         }
         let occasion = self.pass.content.occasion(row, &locale).map_err(Outcome::Suppressed)?;
+        let coupon = Shown::of(row).and_then(|shown| self.coupons.get(&shown)).cloned();
+        if row.kind == CampaignKind::CouponExpiry && coupon.is_none() {
+            let reason = "the coupon it reminds of was redeemed meanwhile";
+            return Err(Outcome::Suppressed(reason.to_owned()));
+        }
         if let Some(reason) = recipient.preferences.refuse(row.kind, now) {
             return Err(Outcome::Suppressed(reason));
         }
@@ -470,13 +475,7 @@ impl Batch<'_> {
             today,
             outreach.links.links(row.member_id),
         );
-        context.coupon = row
-            .campaign_id
-            .and_then(|campaign| {
-                self.coupons
-                    .get(&(row.member_id, coupon_reference(campaign, &row.occurrence)))
-            })
-            .cloned();
+        context.coupon = coupon;
         Ok(Letter {
             context,
             kind,

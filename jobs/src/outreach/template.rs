@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::links::{Links, CONFIRMATION_DAYS};
 
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
-pub const KINDS: [&str; 4] = ["birthday", "holiday", "winback", "points_expiry"];
+pub const KINDS: [&str; 5] = ["birthday", "holiday", "winback", "points_expiry", "coupon_expiry"];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
 /// Instructions one part may execute (minijinja's fuel): the shipped templates take under 100,
@@ -62,7 +62,7 @@ pub const CONFIRMATION_KIND: &str = entity::vocabulary::CampaignKind::EmailConfi
 
 /// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE, and the
 /// confirmation.
-const BUILTINS: [(&str, &str, [&str; 3]); 10] = [
+const BUILTINS: [(&str, &str, [&str; 3]); 12] = [
     shipped!("birthday", "zh-CN"),
     shipped!("birthday", "en"),
     shipped!("holiday", "zh-CN"),
@@ -71,6 +71,8 @@ const BUILTINS: [(&str, &str, [&str; 3]); 10] = [
     shipped!("winback", "en"),
     shipped!("points_expiry", "zh-CN"),
     shipped!("points_expiry", "en"),
+    shipped!("coupon_expiry", "zh-CN"),
+    shipped!("coupon_expiry", "en"),
     shipped!("email_confirmation", "zh-CN"),
     shipped!("email_confirmation", "en"),
 ];
@@ -118,7 +120,8 @@ pub struct MailContext {
     pub preferences_url: String,
     /// Only for the confirmation of email consent.
     pub confirmation: Option<ConfirmationContext>,
-    /// Only for a campaign that gives each recipient a code of an offer.
+    /// For a campaign that gives each recipient a code of an offer, and for the reminder
+    /// before a coupon lapses: the member's code.
     pub coupon: Option<CouponContext>,
 }
 
@@ -134,7 +137,8 @@ pub struct CouponContext {
     pub amount_off: Option<rust_decimal::Decimal>,
     pub percent_off: Option<i32>,
     pub gift: Option<String>,
-    pub min_spend: rust_decimal::Decimal,
+    /// The spend an order needs; none when any order will do.
+    pub min_spend: Option<rust_decimal::Decimal>,
 }
 
 /// What a message tells of beyond the member, as its sender knows it.
@@ -458,8 +462,22 @@ pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
         amount_off: Some(rust_decimal::Decimal::new(2000, 2)),
         percent_off: None,
         gift: None,
-        min_spend: rust_decimal::Decimal::new(10000, 2),
+        min_spend: Some(rust_decimal::Decimal::new(10000, 2)),
     });
+    if kind == entity::vocabulary::CampaignKind::CouponExpiry.as_str() {
+        // A reminder always has its coupon: each kind of offer, with and without a minimum.
+        let mut percent = with_coupon.coupon.clone();
+        if let Some(coupon) = percent.as_mut() {
+            (coupon.amount_off, coupon.percent_off, coupon.min_spend) = (None, Some(20), None);
+        }
+        let mut gift = with_coupon.coupon.clone();
+        if let Some(coupon) = gift.as_mut() {
+            (coupon.amount_off, coupon.gift) = (None, Some("丝巾一条".to_owned()));
+        }
+        for (context, coupon) in contexts.iter_mut().zip([percent, gift].into_iter().cycle()) {
+            context.coupon = coupon;
+        }
+    }
     contexts.push(with_coupon);
     contexts
 }
@@ -676,7 +694,15 @@ mod tests {
                 url: "https://patron.example/confirm/42.1796000000123.abc&DEF".to_owned(),
                 days: CONFIRMATION_DAYS,
             }),
-            coupon: None,
+            coupon: (kind == "coupon_expiry").then(|| CouponContext {
+                code: "K7QM-3ZP9-XW4".to_owned(),
+                name: "Autumn 20 off".to_owned(),
+                valid_until: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(),
+                amount_off: Some(rust_decimal::Decimal::new(2000, 2)),
+                percent_off: None,
+                gift: None,
+                min_spend: None,
+            }),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::brand::Brand;
 use crate::error::{AppError, AppResult};
 use crate::service::member as members;
 use crate::service::points::{self, PointsChange, PointsKind};
+use jobs::coupons::imported;
 
 /// Rewards that can still be bought (not ended, not out of stock), cheapest first; with a
 /// member, only those they can afford and may still hold.
@@ -30,6 +31,13 @@ pub async fn catalogue(
         .await?
         .into_iter()
         .filter(|d| validity(d, today).is_ok() && d.stock.is_none_or(|stock| d.issued < stock))
+        .collect();
+    // An offer of imported codes lasts while its list does.
+    let importing: Vec<i64> = rewards.iter().filter(|d| d.imported_codes).map(|d| d.id).collect();
+    let codes_left = imported::left(conn, &importing).await?;
+    let rewards: Vec<_> = rewards
+        .into_iter()
+        .filter(|d| !d.imported_codes || codes_left.contains_key(&d.id))
         .collect();
     let Some(member_no) = member_no else {
         return Ok(rewards);

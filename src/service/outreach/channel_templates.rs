@@ -27,7 +27,7 @@ pub struct FieldInput {
 
 #[derive(InputObject, Debug)]
 pub struct SmsTemplateInput {
-    /// `birthday`, `holiday`, `winback`, `points_expiry` or a campaign's `campaign:<id>`.
+    /// `birthday`, `holiday`, `winback`, `points_expiry`, `coupon_expiry` or a campaign's `campaign:<id>`.
     pub kind: String,
     pub locale: String,
     /// The template code the provider approved (Aliyun `SMS_…`, Tencent's id); Twilio needs none.
