@@ -440,3 +440,76 @@ test('a marketer defines an offer; an associate issues it at the counter and red
   await marketer.context().close();
   await page.context().close();
 });
+
+test('a marketer imports an offer\u2019s codes from the POS; an associate redeems it as a reward for a member\u2019s points', async () => {
+  const marketer = await stack.newPage();
+  await signIn(marketer, stack.base, 'mei');
+  await marketer.getByRole('link', { name: '优惠券' }).click();
+  const form = marketer.locator('form[aria-labelledby=define-offer]');
+  await form.getByLabel('名称').fill('POS 代金券');
+  await form.getByLabel('减免金额').fill('10');
+  await form.getByLabel('积分价格').fill('200');
+  await form.getByLabel('券码从 POS 导入').check();
+  await form.getByRole('button', { name: '保存' }).click();
+  await marketer.locator('[data-offer="POS 代金券"] [data-codes-left="0"]').waitFor();
+
+  // A CSV with a header, a blank line and a bad row: the bad row is the third code sent but the
+  // file's fifth line.
+  const importer = marketer.locator('[data-import="POS 代金券"]');
+  const csv = 'code,note\nPOS-0001,first\npos-0002,second\n\nnot a code!,typo\nPOS-0003,third\n';
+  await importer.getByLabel('为“POS 代金券”导入券码').setInputFiles({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await importer.getByRole('status').filter({ hasText: '新增 3 个，已存在 0 个，拒绝 1 个。' }).waitFor();
+  assert.deepEqual(await importer.locator('[data-rejected] li').evaluateAll((items) => items.map((li) => li.dataset.line)), ['5']);
+  assert.match(await importer.locator('[data-rejected] li').innerText(), /^第 5 行：code: "not a code!" is not a code/);
+  await marketer.locator('[data-offer="POS 代金券"] [data-codes-left="3"]').waitFor();
+
+  // A plain list longer than one call: sent in two, a row of the second call still at its line.
+  const list = ['POS-0001', ...Array.from({ length: 1000 }, (_, i) => `BULK-${i + 1}`), 'bad code'].join('\n');
+  await importer.getByLabel('为“POS 代金券”导入券码').setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+  await importer.getByRole('status').filter({ hasText: '新增 1,000 个，已存在 1 个，拒绝 1 个。' }).waitFor();
+  assert.match(await importer.locator('[data-rejected] li').innerText(), /^第 1002 行：/);
+  await marketer.locator('[data-offer="POS 代金券"] [data-codes-left="1003"]').waitFor();
+
+  // The rewards catalogue lists it at its price, with the codes it can still give.
+  const listed = marketer.locator('[data-reward="POS 代金券"]');
+  assert.deepEqual(await listed.locator('td').allInnerTexts(), ['POS 代金券', '200', '1,003', '发放后 30 天']);
+
+  // The associate's member, with points to spend.
+  const signInAs = 'mutation($u:String!,$p:String!){ signIn(username:$u, password:$p){ token } }';
+  const wang = (await stack.graphql(signInAs, { u: 'wang', p: PASSWORD })).signIn.token;
+  const memberNo = (await stack.graphql('{ members(first:1){ edges { node { memberNo } } } }', {}, wang)).members.edges[0].node
+    .memberNo;
+  const balance = async () => (await stack.graphql('query($m:String!){ member(memberNo:$m){ pointsBalance } }', { m: memberNo })).member.pointsBalance;
+  await stack.graphql('mutation($m:String!){ earnPoints(memberNo:$m, points:500, reason:"e2e reward") { id } }', { m: memberNo });
+  const before = await balance();
+
+  const page = await stack.newPage({ viewport: { width: 820, height: 1180 } });
+  await signIn(page, stack.base, 'wang');
+  await page.getByRole('heading', { name: /呼叫|回访|call/i }).first().waitFor();
+  await page.goto(`${stack.base}/console/#/member/${encodeURIComponent(memberNo)}`);
+  const reward = page.locator('form[aria-label="积分兑换"]');
+  await reward.getByLabel('奖励').selectOption({ label: 'POS 代金券 · 200 积分' });
+  await reward.getByRole('button', { name: '积分兑换' }).click();
+  await page.getByRole('status').filter({ hasText: '已用 200 积分兑换 POS-0001' }).waitFor();
+  // The first imported code, and the balance 200 lower, on the card as in the API.
+  await page.locator('[data-coupon="POS-0001"]').filter({ hasText: 'POS 代金券' }).filter({ hasText: '可用' }).waitFor();
+  await page.getByText(`余额：${(before - 200).toLocaleString('zh-CN')}`).waitFor();
+  assert.equal(await balance(), before - 200);
+  await marketer.reload();
+  await marketer.locator('[data-offer="POS 代金券"] [data-codes-left="1002"]').waitFor();
+
+  // Points spent elsewhere meanwhile: the refusal shows by the form; after a reload the card
+  // offers nothing the member cannot afford.
+  await stack.graphql('mutation($m:String!, $p:Int!){ redeemPoints(memberNo:$m, points:$p, reason:"e2e") { id } }', {
+    m: memberNo,
+    p: before - 200,
+  });
+  await reward.getByRole('button', { name: '积分兑换' }).click();
+  await page.locator('form[aria-label="积分兑换"] + [role=alert]').filter({ hasText: /^points: / }).waitFor();
+  assert.equal(await balance(), 0);
+  await page.reload();
+  await page.locator('[data-no-reward]').filter({ hasText: '该会员的积分不足以兑换任何奖励。' }).waitFor();
+  assert.equal(await page.locator('form[aria-label="积分兑换"]').count(), 0);
+  await marketer.context().close();
+  await page.context().close();
+});

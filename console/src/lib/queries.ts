@@ -350,9 +350,10 @@ export const Offers = graphql(`
   query Offers {
     couponDefinitions {
       id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays
-      perMemberLimit stock issued pointsPrice
+      perMemberLimit stock issued pointsPrice importedCodes codesLeft
       report { issued redeemed expired outstanding redemptionRate discounts revenue liability }
     }
+    rewards { id name pointsPrice stock issued codesLeft validFrom validUntil validDays }
   }
 `);
 
@@ -366,12 +367,25 @@ export const MemberCoupons = graphql(`
   query MemberCoupons($memberNo: String!) {
     member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }
     couponDefinitions { id name }
+    rewards(memberNo: $memberNo) { id name pointsPrice }
   }
 `);
 
 export const IssueCoupon = graphql(`
   mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {
     issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }
+  }
+`);
+
+export const ImportCouponCodes = graphql(`
+  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {
+    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }
+  }
+`);
+
+export const RedeemReward = graphql(`
+  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {
+    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }
   }
 `);
 

@@ -63,10 +63,12 @@ type Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": typeof types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": typeof types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": typeof types.PreviewWechatDocument,
-    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": typeof types.OffersDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice importedCodes codesLeft\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n    rewards { id name pointsPrice stock issued codesLeft validFrom validUntil validDays }\n  }\n": typeof types.OffersDocument,
     "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": typeof types.DefineCouponDocument,
-    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": typeof types.MemberCouponsDocument,
+    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n    rewards(memberNo: $memberNo) { id name pointsPrice }\n  }\n": typeof types.MemberCouponsDocument,
     "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.IssueCouponDocument,
+    "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": typeof types.ImportCouponCodesDocument,
+    "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": typeof types.RedeemCouponDocument,
 };
 const documents: Documents = {
@@ -118,10 +120,12 @@ const documents: Documents = {
     "\n  mutation SaveWechatTemplate($input: WechatTemplateInput!) { saveWechatTemplate(input: $input) }\n": types.SaveWechatTemplateDocument,
     "\n  query PreviewSms($kind: String!, $memberNo: String!, $locale: String) {\n    previewSms(kind: $kind, memberNo: $memberNo, locale: $locale) { text length parts templateCode }\n  }\n": types.PreviewSmsDocument,
     "\n  query PreviewWechat($kind: String!, $memberNo: String!, $locale: String) {\n    previewWechat(kind: $kind, memberNo: $memberNo, locale: $locale) { templateId link fields { name value } }\n  }\n": types.PreviewWechatDocument,
-    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n": types.OffersDocument,
+    "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice importedCodes codesLeft\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n    rewards { id name pointsPrice stock issued codesLeft validFrom validUntil validDays }\n  }\n": types.OffersDocument,
     "\n  mutation DefineCoupon($input: CouponDefinitionInput!) {\n    defineCoupon(input: $input) { id }\n  }\n": types.DefineCouponDocument,
-    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n": types.MemberCouponsDocument,
+    "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n    rewards(memberNo: $memberNo) { id name pointsPrice }\n  }\n": types.MemberCouponsDocument,
     "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.IssueCouponDocument,
+    "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": types.ImportCouponCodesDocument,
+    "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": types.RedeemCouponDocument,
 };
 
@@ -320,7 +324,7 @@ export function graphql(source: "\n  query PreviewWechat($kind: String!, $member
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n  }\n"): typeof import('./graphql').OffersDocument;
+export function graphql(source: "\n  query Offers {\n    couponDefinitions {\n      id name kind amountOff percentOff maxDiscount gift minSpend storeCodes categories validFrom validUntil validDays\n      perMemberLimit stock issued pointsPrice importedCodes codesLeft\n      report { issued redeemed expired outstanding redemptionRate discounts revenue liability }\n    }\n    rewards { id name pointsPrice stock issued codesLeft validFrom validUntil validDays }\n  }\n"): typeof import('./graphql').OffersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -328,11 +332,19 @@ export function graphql(source: "\n  mutation DefineCoupon($input: CouponDefinit
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n  }\n"): typeof import('./graphql').MemberCouponsDocument;
+export function graphql(source: "\n  query MemberCoupons($memberNo: String!) {\n    member(memberNo: $memberNo) { coupons { id code state validUntil orderId discount definition { name } } }\n    couponDefinitions { id name }\n    rewards(memberNo: $memberNo) { id name pointsPrice }\n  }\n"): typeof import('./graphql').MemberCouponsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation IssueCoupon($definitionId: ID!, $memberNo: String!) {\n    issueCoupon(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n"): typeof import('./graphql').IssueCouponDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n"): typeof import('./graphql').ImportCouponCodesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n"): typeof import('./graphql').RedeemRewardDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

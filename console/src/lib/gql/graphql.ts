@@ -79,6 +79,8 @@ export type CampaignInput = {
  */
 export type CampaignKind =
   | 'BIRTHDAY'
+  /** The reminder before a coupon a member holds lapses unused. */
+  | 'COUPON_EXPIRY'
   | 'CUSTOM'
   /**
    * Not a campaign but a message the outbox sends all the same: the email asking a member
@@ -108,6 +110,11 @@ export type CouponDefinitionInput = {
   categories?: Array<string> | null | undefined;
   /** For GIFT: what is handed over. */
   gift?: string | null | undefined;
+  /**
+   * Its codes come from a list imported from the brand's POS (`importCouponCodes`), each
+   * issued once, rather than being made by Patron.
+   */
+  importedCodes?: boolean | null | undefined;
   kind: CouponKind;
   /** For PERCENT_OFF: the most it takes off. */
   maxDiscount?: string | null | undefined;
@@ -373,7 +380,7 @@ export type SegmentFilter =
   tierChange: TierChangeCondition; };
 
 export type SmsTemplateInput = {
-  /** `birthday`, `holiday`, `winback`, `points_expiry` or a campaign's `campaign:<id>`. */
+  /** `birthday`, `holiday`, `winback`, `points_expiry`, `coupon_expiry` or a campaign's `campaign:<id>`. */
   kind: string;
   locale: string;
   /** Each placeholder's value, e.g. `name` → `{{ member.name }}`. */
@@ -817,7 +824,7 @@ export type PreviewWechatQuery = { previewWechat: { templateId: string, link: st
 export type OffersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OffersQuery = { couponDefinitions: Array<{ id: string, name: string, kind: CouponKind, amountOff: string | null, percentOff: number | null, maxDiscount: string | null, gift: string | null, minSpend: string, storeCodes: Array<string>, categories: Array<string>, validFrom: string | null, validUntil: string | null, validDays: number | null, perMemberLimit: number | null, stock: number | null, issued: number, pointsPrice: number | null, report: { issued: number, redeemed: number, expired: number, outstanding: number, redemptionRate: number | null, discounts: string, revenue: string, liability: string | null } }> };
+export type OffersQuery = { couponDefinitions: Array<{ id: string, name: string, kind: CouponKind, amountOff: string | null, percentOff: number | null, maxDiscount: string | null, gift: string | null, minSpend: string, storeCodes: Array<string>, categories: Array<string>, validFrom: string | null, validUntil: string | null, validDays: number | null, perMemberLimit: number | null, stock: number | null, issued: number, pointsPrice: number | null, importedCodes: boolean, codesLeft: number | null, report: { issued: number, redeemed: number, expired: number, outstanding: number, redemptionRate: number | null, discounts: string, revenue: string, liability: string | null } }>, rewards: Array<{ id: string, name: string, pointsPrice: number | null, stock: number | null, issued: number, codesLeft: number | null, validFrom: string | null, validUntil: string | null, validDays: number | null }> };
 
 export type DefineCouponMutationVariables = Exact<{
   input: CouponDefinitionInput;
@@ -831,7 +838,7 @@ export type MemberCouponsQueryVariables = Exact<{
 }>;
 
 
-export type MemberCouponsQuery = { member: { coupons: Array<{ id: string, code: string, state: CouponState, validUntil: string, orderId: string | null, discount: string | null, definition: { name: string } }> }, couponDefinitions: Array<{ id: string, name: string }> };
+export type MemberCouponsQuery = { member: { coupons: Array<{ id: string, code: string, state: CouponState, validUntil: string, orderId: string | null, discount: string | null, definition: { name: string } }> }, couponDefinitions: Array<{ id: string, name: string }>, rewards: Array<{ id: string, name: string, pointsPrice: number | null }> };
 
 export type IssueCouponMutationVariables = Exact<{
   definitionId: string;
@@ -840,6 +847,22 @@ export type IssueCouponMutationVariables = Exact<{
 
 
 export type IssueCouponMutation = { issueCoupon: { code: string } };
+
+export type ImportCouponCodesMutationVariables = Exact<{
+  definitionId: string;
+  codes: Array<string> | string;
+}>;
+
+
+export type ImportCouponCodesMutation = { importCouponCodes: { added: number, unchanged: number, rejected: Array<{ line: number, message: string }> } };
+
+export type RedeemRewardMutationVariables = Exact<{
+  definitionId: string;
+  memberNo: string;
+}>;
+
+
+export type RedeemRewardMutation = { redeemReward: { code: string } };
 
 export type RedeemCouponMutationVariables = Exact<{
   code: string;
@@ -1764,6 +1787,8 @@ export const OffersDocument = new TypedDocumentString(`
     stock
     issued
     pointsPrice
+    importedCodes
+    codesLeft
     report {
       issued
       redeemed
@@ -1774,6 +1799,17 @@ export const OffersDocument = new TypedDocumentString(`
       revenue
       liability
     }
+  }
+  rewards {
+    id
+    name
+    pointsPrice
+    stock
+    issued
+    codesLeft
+    validFrom
+    validUntil
+    validDays
   }
 }
     `) as unknown as TypedDocumentString<OffersQuery, OffersQueryVariables>;
@@ -1803,6 +1839,11 @@ export const MemberCouponsDocument = new TypedDocumentString(`
     id
     name
   }
+  rewards(memberNo: $memberNo) {
+    id
+    name
+    pointsPrice
+  }
 }
     `) as unknown as TypedDocumentString<MemberCouponsQuery, MemberCouponsQueryVariables>;
 export const IssueCouponDocument = new TypedDocumentString(`
@@ -1812,6 +1853,25 @@ export const IssueCouponDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<IssueCouponMutation, IssueCouponMutationVariables>;
+export const ImportCouponCodesDocument = new TypedDocumentString(`
+    mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {
+  importCouponCodes(definitionId: $definitionId, codes: $codes) {
+    added
+    unchanged
+    rejected {
+      line
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportCouponCodesMutation, ImportCouponCodesMutationVariables>;
+export const RedeemRewardDocument = new TypedDocumentString(`
+    mutation RedeemReward($definitionId: ID!, $memberNo: String!) {
+  redeemReward(definitionId: $definitionId, memberNo: $memberNo) {
+    code
+  }
+}
+    `) as unknown as TypedDocumentString<RedeemRewardMutation, RedeemRewardMutationVariables>;
 export const RedeemCouponDocument = new TypedDocumentString(`
     mutation RedeemCoupon($code: String!, $orderId: String!) {
   redeemCoupon(code: $code, orderId: $orderId) {

@@ -1,14 +1,24 @@
-// What a campaign's kind decides on its page: the built-in birthday, holiday, win-back and
-// points-expiry-notice campaigns have no schedule (a send time instead) and are paused, not cancelled;
+// What a campaign's kind decides on its page: the built-in birthday, holiday, win-back,
+// points-expiry and coupon-expiry notice campaigns have no schedule (a send time instead) and are paused, not cancelled;
 // some of them go days early.
 import type { CampaignKind } from '../../lib/gql/graphql';
 
-/** A campaign the server runs by itself (birthday, holiday, win-back, points notice). */
+/** A campaign the server runs by itself (birthday, holiday, win-back, points and coupon notices). */
 export function isBuiltin(kind: CampaignKind): boolean {
-  return kind === 'BIRTHDAY' || kind === 'HOLIDAY' || kind === 'WINBACK' || kind === 'POINTS_EXPIRY';
+  return sendsEarly(kind) || kind === 'WINBACK';
 }
 
 /** A built-in kind whose emails go some days ahead of the day they are about. */
 export function sendsEarly(kind: CampaignKind): boolean {
-  return kind === 'BIRTHDAY' || kind === 'HOLIDAY' || kind === 'POINTS_EXPIRY';
+  return kind === 'BIRTHDAY' || kind === 'HOLIDAY' || kind === 'POINTS_EXPIRY' || kind === 'COUPON_EXPIRY';
+}
+
+/** How the lead time of a kind that goes early is labelled, and the server's default for it. */
+export function leadTime(kind: CampaignKind): { label: 'campDaysBeforeBirthday' | 'campDaysBeforePoints' | 'campDaysBeforeCoupon' | 'campDaysBeforeHoliday'; placeholder: string } {
+  switch (kind) {
+    case 'BIRTHDAY': return { label: 'campDaysBeforeBirthday', placeholder: '0' };
+    case 'POINTS_EXPIRY': return { label: 'campDaysBeforePoints', placeholder: '14' };
+    case 'COUPON_EXPIRY': return { label: 'campDaysBeforeCoupon', placeholder: '3' };
+    default: return { label: 'campDaysBeforeHoliday', placeholder: '3' };
+  }
 }
