@@ -123,6 +123,7 @@ impl Application {
                 // (`/unsubscribe/{token}`) costs a regular expression to rule out.
                 .configure(transport::routes)
                 .configure(crate::http::unsubscribe::routes)
+                .configure(crate::http::code_image::routes)
                 .configure(crate::http::preferences::routes)
                 .configure(crate::http::confirmation::routes)
                 .configure(crate::http::callbacks::routes)

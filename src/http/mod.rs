@@ -4,6 +4,7 @@
 //! unsubscribe pages), so `graphql/` holds only the schema and `http/` everything that speaks
 //! HTTP.
 pub mod callbacks;
+pub mod code_image;
 pub mod confirmation;
 pub mod console;
 pub mod documents;

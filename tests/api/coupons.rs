@@ -847,10 +847,43 @@ async fn a_reminder_goes_before_an_unused_coupon_lapses_and_not_once_it_is_redee
         text.contains(&codes[0]) && text.contains(&last_day.to_string()) && text.contains("减 20.00"),
         "{text}"
     );
+    // The email shows the code as a QR image the server draws, which scans back to the code.
+    // As minijinja escapes an attribute's slashes.
+    let html = emails[0].html.as_deref().unwrap_or_default().replace("&#x2f;", "/");
+    let src = html
+        .split("<img src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    let path = src
+        .split_once("/codes/")
+        .map(|(_, path)| format!("/codes/{path}"))
+        .unwrap_or_default();
+    let image = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+    assert_eq!(image.status(), 200, "{src}");
+    assert_eq!(image.headers()["content-type"], "image/png");
+    let scanned = read_qr(&image.bytes().await.unwrap());
+    assert_eq!(scanned, codes[0].replace('-', ""));
+    let forged = path.replacen(&codes[0].replace('-', ""), &codes[2].replace('-', ""), 1);
+    let refused = app.client.get(format!("{}{forged}", app.address)).send().await.unwrap();
+    assert_eq!(refused.status(), 404, "{forged}");
+
     // Run again the same day: nobody is reminded twice.
     let again = app
         .run_job("coupon-expiry-notice", &today.to_string())
         .await
         .expect("reminders");
     assert_eq!(again["queued"], 0, "{again}");
+}
+
+/// What a PNG's QR symbol says.
+fn read_qr(png: &[u8]) -> String {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR symbol");
+    grids[0].decode().unwrap().1
 }

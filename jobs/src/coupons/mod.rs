@@ -8,6 +8,7 @@ use entity::vocabulary::{CampaignKind, CouponSource, CouponStatus};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, Value};
 
 use crate::campaigns::coupon_reference;
+use crate::outreach::links::SignedLinks;
 use crate::outreach::template::CouponContext;
 use crate::sql::{id_list, statement};
 
@@ -42,6 +43,7 @@ impl Shown {
 /// The codes the messages of `rows` show: at most two statements per batch.
 pub async fn for_messages(
     conn: &impl ConnectionTrait,
+    links: &SignedLinks,
     rows: &[crate::outreach::claim::Row],
 ) -> Result<HashMap<Shown, CouponContext>, DbErr> {
     let wanted: Vec<Shown> = rows.iter().filter_map(Shown::of).collect();
@@ -74,7 +76,7 @@ pub async fn for_messages(
             placeholders.join(", ")
         );
         for row in conn.query_all(statement(conn, &sql, values)).await? {
-            let coupon = context(&row)?;
+            let coupon = context(&row, links)?;
             let member_id = row.try_get("", "member_id")?;
             let shown = match column {
                 "valid_until" => Shown::Lapsing {
@@ -93,11 +95,12 @@ pub async fn for_messages(
 }
 
 /// A code as a template shows it, from a row of `coupons` joined with its offer.
-fn context(row: &sea_orm::QueryResult) -> Result<CouponContext, DbErr> {
+fn context(row: &sea_orm::QueryResult, links: &SignedLinks) -> Result<CouponContext, DbErr> {
     let cents = |c: i64| rust_decimal::Decimal::new(c, 2);
     let code: String = row.try_get("", "code")?;
     Ok(CouponContext {
         code: code::display(&code),
+        image_url: links.code_image_url(&code),
         name: row.try_get("", "name")?,
         valid_until: row.try_get("", "valid_until")?,
         amount_off: row.try_get::<Option<i64>>("", "amount_off_cents")?.map(cents),

@@ -154,7 +154,7 @@ impl<'a> Pass<'a> {
         members.sort_unstable();
         members.dedup();
         let mut recipients = recipient::profiles(&self.ctx.db, &members).await?;
-        let coupons = crate::coupons::for_messages(&self.ctx.db, rows).await?;
+        let coupons = crate::coupons::for_messages(&self.ctx.db, &self.ctx.outreach.links, rows).await?;
         let _turn = turns.take().await;
         let txn = self.ctx.db.begin().await?;
         let turn = match txn.get_database_backend() {

@@ -4,7 +4,9 @@
 //!   (`/preferences/` with the same token);
 //! - the confirmation of email consent (double opt-in):
 //!   `<public url>/confirm/<member id>.<asked at, ms>.<signature>`, whose signature also covers the
-//!   address it went to, so it dies when the address changes or a newer request replaces it.
+//!   address it went to, so it dies when the address changes or a newer request replaces it;
+//! - a coupon's code as a QR image: `<public url>/codes/<code>.<signature>.png`, signed so the
+//!   server draws the codes it issued and is nobody's free QR generator.
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -132,6 +134,28 @@ impl SignedLinks {
             && now - confirmation.asked_at <= Duration::days(CONFIRMATION_DAYS)
     }
 
+    /// Where a message's image of a coupon code is drawn.
+    pub fn code_image_url(&self, code: &str) -> String {
+        let signature = self.code_mac(code).finalize().into_bytes();
+        let signature = URL_SAFE_NO_PAD.encode(&signature[..SIGNATURE_BYTES]);
+        format!("{}/codes/{code}.{signature}.png", self.base_url)
+    }
+
+    /// The code an image token (`<code>.<signature>`) was issued for, if its signature holds.
+    pub fn verify_code_image(&self, token: &str) -> Option<String> {
+        let (code, signature) = token.rsplit_once('.')?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        self.code_mac(code).verify_truncated_left(&signature).ok()?;
+        (signature.len() == SIGNATURE_BYTES).then(|| code.to_owned())
+    }
+
+    fn code_mac(&self, code: &str) -> HmacSha256 {
+        let mut mac = self.keyed.clone();
+        mac.update(b"patron-code:");
+        mac.update(code.as_bytes());
+        mac
+    }
+
     fn confirmation_mac(&self, member_id: i64, email: &str, asked_at: i64) -> HmacSha256 {
         let mut mac = self.keyed.clone();
         mac.update(format!("patron-confirm:{member_id}:{asked_at}:").as_bytes());
@@ -166,6 +190,22 @@ mod tests {
         for junk in ["", "42", "42.", "x.y", "42.!!!", PREVIEW_TOKEN] {
             assert_eq!(links.verify(junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn a_code_image_is_drawn_only_for_the_code_it_was_signed_for() {
+        let links = SignedLinks::new(b"secret-one", "https://brand.example");
+        let url = links.code_image_url("POS-2026_7");
+        let token = url
+            .strip_prefix("https://brand.example/codes/")
+            .and_then(|t| t.strip_suffix(".png"))
+            .unwrap();
+        assert_eq!(links.verify_code_image(token).as_deref(), Some("POS-2026_7"));
+        let signature = token.rsplit_once('.').unwrap().1;
+        assert_eq!(links.verify_code_image(&format!("POS-2026_8.{signature}")), None);
+        assert_eq!(SignedLinks::new(b"secret-two", "x").verify_code_image(token), None);
+        // An unsubscribe signature is not an image's.
+        assert_eq!(links.verify_code_image(&links.token(42)), None);
     }
 
     #[test]

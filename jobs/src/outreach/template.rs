@@ -130,6 +130,8 @@ pub struct MailContext {
 pub struct CouponContext {
     /// As typed at the till: `K7QM-3ZP9-XW4`.
     pub code: String,
+    /// The code as a QR image a till scans, for `<img src>` in an email.
+    pub image_url: String,
     /// The offer's name.
     pub name: String,
     pub valid_until: NaiveDate,
@@ -457,6 +459,7 @@ pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
     let mut with_coupon = MailContext::new("Patron", full, occasion, on, links);
     with_coupon.coupon = Some(CouponContext {
         code: "K7QM-3ZP9-XW4".to_owned(),
+        image_url: "https://patron.example/codes/K7QM3ZP9XW4.c2FtcGxlLXNpZ25hdHVyZQ.png".to_owned(),
         name: "秋季满减".to_owned(),
         valid_until: on + chrono::Duration::days(13),
         amount_off: Some(rust_decimal::Decimal::new(2000, 2)),
@@ -696,6 +699,7 @@ mod tests {
             }),
             coupon: (kind == "coupon_expiry").then(|| CouponContext {
                 code: "K7QM-3ZP9-XW4".to_owned(),
+                image_url: "https://patron.example/codes/K7QM3ZP9XW4.abcDEF.png".to_owned(),
                 name: "Autumn 20 off".to_owned(),
                 valid_until: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(),
                 amount_off: Some(rust_decimal::Decimal::new(2000, 2)),
