@@ -390,6 +390,8 @@ vocabulary! {
         PointsExpiry = "points-expiry",
         /// Queue the reminders before coupons lapse unused.
         CouponExpiryNotice = "coupon-expiry-notice",
+        /// Generate the associates' tasks due, and expire those whose moment passed.
+        Tasks = "tasks",
     }
 }
 
@@ -426,6 +428,42 @@ vocabulary! {
         WillVisit = "will_visit",
         Declined = "declined",
         WrongNumber = "wrong_number",
+    }
+}
+
+vocabulary! {
+    /// Why an associate calls a member.
+    TaskKind {
+        /// A greeting before an A or B member's birthday.
+        BirthdayCall = "birthday_call",
+        /// A lapsed repeat buyer: find out why, and bring them back.
+        WinbackCall = "winback_call",
+        /// A member who first reached A or B.
+        WelcomeCall = "welcome_call",
+        /// 回访: a few days after a large purchase.
+        AfterPurchaseCall = "after_purchase_call",
+    }
+}
+
+vocabulary! {
+    TaskStatus {
+        Open = "open",
+        Done = "done",
+        Skipped = "skipped",
+        /// Its moment passed before anyone did it.
+        Expired = "expired",
+    }
+}
+
+vocabulary! {
+    /// Why a lapsed member stopped coming, as they told the associate.
+    LapseReason {
+        Price = "price",
+        Product = "product",
+        Service = "service",
+        MovedAway = "moved_away",
+        Competitor = "competitor",
+        NoneGiven = "none_given",
     }
 }
 

@@ -15,6 +15,7 @@ pub mod runs;
 pub mod schedule;
 pub mod segments;
 pub mod sql;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub fn describe(job: Job) -> &'static str {
         }
         Job::PointsExpiry => "expire the points whose Nth month after earning has ended, oldest first",
         Job::CouponExpiryNotice => "queue the reminders to members holding a coupon whose last day is the set number of days ahead",
+        Job::Tasks => "generate the associates' tasks of every switched-on rule, and expire those whose moment passed",
     }
 }
 
@@ -240,6 +242,7 @@ async fn execute(
         Job::Winback => json(builtin::winback(ctx, day).await?),
         Job::PointsExpiryNotice => json(builtin::points_expiry_notice(ctx, day).await?),
         Job::CouponExpiryNotice => json(builtin::coupon_expiry_notice(ctx, day).await?),
+        Job::Tasks => json(tasks::run(ctx, as_of, Some(run_id)).await?),
         Job::Segments => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),

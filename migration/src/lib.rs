@@ -30,6 +30,7 @@ mod m20261207_000026_bulk_tables_without_foreign_keys;
 mod m20261208_000027_create_coupons;
 mod m20261209_000028_imported_coupon_codes;
 mod m20261209_000029_builtin_coupon_expiry_campaign;
+mod m20261210_000030_create_tasks;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000027_create_coupons::Migration),
             Box::new(m20261209_000028_imported_coupon_codes::Migration),
             Box::new(m20261209_000029_builtin_coupon_expiry_campaign::Migration),
+            Box::new(m20261210_000030_create_tasks::Migration),
         ]
     }
 }

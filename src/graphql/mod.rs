@@ -33,6 +33,7 @@ pub mod policy;
 pub mod segment;
 pub mod session;
 pub mod store;
+pub mod task;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -44,6 +45,7 @@ pub struct Query(
     segment::SegmentQuery,
     campaign::CampaignQuery,
     coupon::CouponQuery,
+    task::TaskQuery,
     session::SessionQuery,
     me::MeQuery,
 );
@@ -59,6 +61,7 @@ pub struct Mutation(
     segment::SegmentMutation,
     campaign::CampaignMutation,
     coupon::CouponMutation,
+    task::TaskMutation,
     session::SessionMutation,
     me::MeMutation,
 );

@@ -64,6 +64,11 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "coupon", STORE),
     ("Mutation", "defineCoupon", PLANNERS),
     ("Mutation", "importCouponCodes", PLANNERS),
+    ("Query", "openTasks", STORE),
+    ("Query", "taskRules", PLANNERS),
+    ("Mutation", "claimTask", ASSOCIATES),
+    ("Mutation", "closeTask", STORE),
+    ("Mutation", "updateTaskRule", PLANNERS),
     ("Mutation", "issueCoupon", STAFF),
     ("Mutation", "redeemCoupon", STORE),
     // Points buy rewards: in the member's app or at the counter.

@@ -19,3 +19,4 @@ pub mod segment;
 pub mod sign_in;
 pub mod staff;
 pub mod store;
+pub mod task;

@@ -29,3 +29,4 @@ mod security;
 mod segments;
 mod sign_in;
 mod smtp;
+mod tasks;

@@ -4,10 +4,15 @@ use sha2::{Digest, Sha256};
 
 /// Whether `member_id` is in `campaign_id`'s control group of `basis_points` (1,000 = 10%).
 pub fn held_out(campaign_id: i64, member_id: i64, basis_points: i32) -> bool {
+    held_out_of(&campaign_id.to_string(), member_id, basis_points)
+}
+
+/// Whether `member_id` is in the control group of `scope` (a campaign's id, a kind of task).
+pub fn held_out_of(scope: &str, member_id: i64, basis_points: i32) -> bool {
     if basis_points <= 0 {
         return false;
     }
-    let digest = Sha256::digest(format!("patron-holdout:{campaign_id}:{member_id}"));
+    let digest = Sha256::digest(format!("patron-holdout:{scope}:{member_id}"));
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_be_bytes(first) % 10_000 < u64::try_from(basis_points).unwrap_or(0)

@@ -1,0 +1,159 @@
+//! The associates' tasks: the day's list, claiming from the store's pool, outcomes; the rules
+//! that generate them.
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::vocabulary::{CallOutcome, LapseReason, TaskKind, TaskStatus, Tier};
+use entity::{task, task_rule};
+use rust_decimal::Decimal;
+
+use crate::auth::viewer;
+use crate::error::AppError;
+use crate::graphql::member::Member;
+use crate::graphql::{db, page};
+use crate::money;
+use crate::service::store;
+use crate::service::task::{self as tasks, TaskOutcomeInput, TaskRuleInput};
+
+pub struct Task(pub task::Model);
+
+#[Object]
+impl Task {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> TaskKind {
+        self.0.kind
+    }
+    /// The member to call; their contact details show once the task is the viewer's.
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        Member::by_id(ctx, self.0.member_id).await
+    }
+    /// Why it exists: the birthday, the order, the lapse.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn status(&self) -> TaskStatus {
+        self.0.status
+    }
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    /// The last day it may be done; after it, it expires.
+    async fn expires_on(&self) -> NaiveDate {
+        self.0.expires_on
+    }
+    /// In the store's pool, for any of its associates to claim.
+    async fn in_pool(&self) -> bool {
+        self.0.assignee_id.is_none()
+    }
+    /// The viewer's own.
+    async fn mine(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.0.assignee_id.is_some() && self.0.assignee_id == viewer(ctx)?.staff_id)
+    }
+    async fn outcome(&self) -> Option<CallOutcome> {
+        self.0.outcome
+    }
+    async fn lapse_reason(&self) -> Option<LapseReason> {
+        self.0.lapse_reason
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn done_at(&self) -> Option<DateTime<Utc>> {
+        self.0.done_at
+    }
+}
+
+pub struct TaskRule(pub task_rule::Model);
+
+#[Object]
+impl TaskRule {
+    async fn kind(&self) -> TaskKind {
+        self.0.kind
+    }
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+    /// Birthday: days before it; after a purchase: days after it.
+    async fn days(&self) -> Option<i32> {
+        self.0.days
+    }
+    /// After a purchase: the least amount that earns a call.
+    async fn min_amount(&self) -> Option<Decimal> {
+        self.0.min_amount_cents.map(money::from_cents)
+    }
+    /// The tiers it is for; empty: every tier.
+    async fn tiers(&self) -> Vec<Tier> {
+        self.0.tiers()
+    }
+    async fn open_days(&self) -> i32 {
+        self.0.open_days
+    }
+    async fn holdout_share(&self) -> Decimal {
+        Decimal::new(i64::from(self.0.holdout_basis_points), 4)
+    }
+}
+
+fn task_id(id: &ID) -> Result<i64, AppError> {
+    id.parse::<i64>()
+        .map_err(|_| AppError::field("id", format!("{:?} is not a task id", id.as_str())))
+}
+
+#[derive(Default)]
+pub struct TaskQuery;
+
+#[Object]
+impl TaskQuery {
+    /// Open tasks, soonest to lapse first: an associate's own and their store's pool; for an
+    /// admin every store's, or `storeCode`'s.
+    #[graphql(complexity = "page::cost(first, 50, child_complexity)")]
+    async fn open_tasks(
+        &self,
+        ctx: &Context<'_>,
+        store_code: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Task>> {
+        let db = db(ctx)?;
+        let store_id = match store_code.as_deref() {
+            Some(code) => Some(store::id_for_code(db, "storeCode", code).await?),
+            None => None,
+        };
+        let limit = page::page_size(first, 50)?;
+        let found = tasks::open_tasks(db, viewer(ctx)?, store_id, limit).await?;
+        Ok(found.into_iter().map(Task).collect())
+    }
+
+    /// The rules that generate tasks, one per kind.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn task_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TaskRule>> {
+        Ok(tasks::rules(db(ctx)?).await?.into_iter().map(TaskRule).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct TaskMutation;
+
+#[Object]
+impl TaskMutation {
+    /// Takes a task from the store's pool; the member becomes the associate's if no active
+    /// associate looks after them.
+    async fn claim_task(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Task> {
+        Ok(Task(tasks::claim(db(ctx)?, viewer(ctx)?, task_id(&id)?).await?))
+    }
+
+    /// Closes a task: done with an outcome (and, for a win-back call, the reason the member
+    /// gave), or skipped without one.
+    async fn close_task(&self, ctx: &Context<'_>, id: ID, input: TaskOutcomeInput) -> async_graphql::Result<Task> {
+        Ok(Task(tasks::close(db(ctx)?, viewer(ctx)?, task_id(&id)?, input).await?))
+    }
+
+    /// Switches a kind's rule on or off and tunes it.
+    async fn update_task_rule(
+        &self,
+        ctx: &Context<'_>,
+        kind: TaskKind,
+        input: TaskRuleInput,
+    ) -> async_graphql::Result<TaskRule> {
+        Ok(TaskRule(tasks::update_rule(db(ctx)?, viewer(ctx)?, kind, input).await?))
+    }
+}

@@ -1,0 +1,344 @@
+//! The associates' tasks: a day's run turns the switched-on rules into tasks for exactly the
+//! members a hand-made fixture says, each once; the member's associate gets theirs and the store's
+//! pool the rest; the held-back share is recorded and never shown; a pool task is claimed once
+//! and makes the claimer the member's associate; outcomes are checked; tasks past their moment
+//! expire.
+use chrono::Days;
+use futures_util::future::join_all;
+use patron::auth::Role;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error, spawn_app, TestApp};
+
+const RULE: &str =
+    "mutation($kind: TaskKind!, $in: TaskRuleInput!) { updateTaskRule(kind: $kind, input: $in) { enabled } }";
+const OPEN: &str = "{ openTasks { id kind reason dueOn expiresOn inPool mine member { memberNo phone } } }";
+
+/// (member no., kind) of every task stored, held back or not, in order.
+async fn stored(app: &TestApp) -> Vec<(String, String, bool)> {
+    let sql = "SELECT m.member_no, t.kind, t.held_out FROM tasks t JOIN members m ON m.id = t.member_id \
+               ORDER BY m.member_no, t.kind";
+    let rows = app
+        .db
+        .query_all(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "member_no").unwrap(),
+                r.try_get("", "kind").unwrap(),
+                r.try_get("", "held_out").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn listed(data: &Value) -> Vec<(String, String)> {
+    let mut tasks: Vec<(String, String)> = data["openTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["member"]["memberNo"].as_str().unwrap().to_owned(),
+                t["kind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    tasks.sort();
+    tasks
+}
+
+async fn sql(app: &TestApp, statement: &str) {
+    app.db.execute_unprepared(statement).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_days_run_makes_the_right_tasks_and_associates_work_them() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    let ann = app.token(Role::Associate, None, Some("SH01"), Some("ann")).await;
+    let bob = app.token(Role::Associate, None, Some("SH01"), Some("bob")).await;
+    let today = app.jobs.today();
+    let birthday = (today + Days::new(3)).format("%m-%d").to_string();
+    // Birthdays in three days: B1 (A, Ann's), B2 (C: no call), B3 (B, nobody's: the pool).
+    for (no, phone) in [("B1", "13800000001"), ("B2", "13800000002"), ("B3", "13800000003")] {
+        let fields = json!({ "storeCode": "SH01", "phone": phone, "birthday": format!("1990-{birthday}") });
+        app.create_member(&admin, no, fields).await;
+    }
+    // Three days ago: P1 bought 1,200.00 (a call), P2 800.00 (too little), P3 1,500.00 and
+    // returned it all (no call).
+    for no in ["P1", "P2", "P3", "W1", "F1", "F2"] {
+        app.create_member(&admin, no, json!({ "storeCode": "SH01" })).await;
+    }
+    let bought = today - Days::new(3);
+    let buy = "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }";
+    for (no, order, amount) in [("P1", "O1", "1200.00"), ("P2", "O2", "800.00"), ("P3", "O3", "1500.00")] {
+        let input =
+            json!({ "memberNo": no, "orderId": order, "occurredAt": format!("{bought}T04:00:00Z"), "amount": amount });
+        app.ok(&admin, buy, json!({ "in": input })).await;
+    }
+    let give_back =
+        json!({ "in": { "orderId": "O3", "occurredAt": format!("{today}T02:00:00Z"), "amount": "1500.00" } });
+    app.ok(
+        &admin,
+        "mutation($in: ReturnInput!) { recordReturn(input: $in) { id } }",
+        give_back,
+    )
+    .await;
+    let assign = "mutation($no: String!, $to: String) { assignAssociate(memberNo: $no, username: $to) { memberNo } }";
+    app.ok(&admin, assign, json!({ "no": "B1", "to": "ann" })).await;
+
+    // The run's figures, as the fixture has them: tiers, W1 lapsed after three orders, F1 first
+    // reaching A in the latest run, F2 reaching A again (it was A before).
+    app.run_job("analytics", &today.to_string()).await.expect("analytics");
+    sql(&app, "UPDATE member_metrics SET tier = 'D', lapsed = false").await;
+    for (no, set) in [
+        ("B1", "tier = 'A'"),
+        ("B2", "tier = 'C'"),
+        ("B3", "tier = 'B'"),
+        ("W1", "tier = 'C', lapsed = true, orders_total = 3"),
+        ("F1", "tier = 'A'"),
+        ("F2", "tier = 'A'"),
+    ] {
+        let member = format!("(SELECT id FROM members WHERE member_no = '{no}')");
+        sql(
+            &app,
+            &format!("UPDATE member_metrics SET {set} WHERE member_id = {member}"),
+        )
+        .await;
+    }
+    sql(&app, "DELETE FROM tier_history").await;
+    for (no, tier, latest) in [
+        ("F2", "A", false),
+        ("F2", "C", false),
+        ("F1", "A", true),
+        ("F2", "A", true),
+    ] {
+        let run = if latest {
+            "(SELECT MAX(run_id) FROM member_metrics)"
+        } else {
+            "NULL"
+        };
+        sql(
+            &app,
+            &format!(
+                "INSERT INTO tier_history (member_id, old_tier, new_tier, reason, run_id, changed_at) \
+             SELECT id, NULL, '{tier}', 'fixture', {run}, CURRENT_TIMESTAMP FROM members WHERE member_no = '{no}'"
+            ),
+        )
+        .await;
+    }
+    for kind in ["BIRTHDAY_CALL", "WINBACK_CALL", "WELCOME_CALL", "AFTER_PURCHASE_CALL"] {
+        app.ok(
+            &admin,
+            RULE,
+            json!({ "kind": kind, "in": { "enabled": true, "holdoutShare": "0" } }),
+        )
+        .await;
+    }
+
+    let counts = app.run_job("tasks", &today.to_string()).await.expect("tasks");
+    let expected = [
+        ("B1", "birthday_call"),
+        ("B3", "birthday_call"),
+        ("F1", "welcome_call"),
+        ("P1", "after_purchase_call"),
+        ("W1", "winback_call"),
+    ];
+    let want: Vec<(String, String, bool)> = expected
+        .iter()
+        .map(|(no, k)| (no.to_string(), k.to_string(), false))
+        .collect();
+    assert_eq!(stored(&app).await, want, "{counts}");
+    // Again (a second replica, the next hour): nothing new.
+    app.run_job("tasks", &today.to_string()).await.expect("tasks");
+    assert_eq!(stored(&app).await.len(), 5);
+
+    // Ann sees hers and the pool; Bob the pool. The pool's phones are masked until claimed.
+    let anns = app.ok(&ann, OPEN, json!({})).await;
+    let all: Vec<(String, String)> = expected
+        .iter()
+        .map(|(no, k)| (no.to_string(), k.to_uppercase()))
+        .collect();
+    assert_eq!(listed(&anns), all);
+    let bobs = app.ok(&bob, OPEN, json!({})).await;
+    assert_eq!(listed(&bobs), all[1..].to_vec());
+    let b3 = anns["openTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["member"]["memberNo"] == "B3")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (b3["inPool"].as_bool(), b3["member"]["phone"].as_str()),
+        (Some(true), Some("138****0003"))
+    );
+    assert_eq!(b3["expiresOn"], (today + Days::new(3)).to_string());
+
+    // Ann and Bob claim B3's call at once: one gets it, and B3 becomes their member.
+    const CLAIM: &str = "mutation($id: ID!) { claimTask(id: $id) { mine member { memberNo phone } } }";
+    let claims = join_all([&ann, &bob].map(|who| app.graphql(who, CLAIM, json!({ "id": b3["id"] })))).await;
+    let won: Vec<&Value> = claims.iter().filter(|c| c.get("errors").is_none()).collect();
+    assert_eq!(won.len(), 1, "{claims:?}");
+    assert_eq!(won[0]["data"]["claimTask"]["member"]["phone"], "13800000003");
+
+    // Outcomes: a lapse reason is for win-back calls only.
+    const CLOSE: &str =
+        "mutation($id: ID!, $in: TaskOutcomeInput!) { closeTask(id: $id, input: $in) { status outcome lapseReason } }";
+    let b1 = anns["openTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["member"]["memberNo"] == "B1")
+        .unwrap()["id"]
+        .clone();
+    let refused = app
+        .graphql(
+            &ann,
+            CLOSE,
+            json!({ "id": b1, "in": { "outcome": "REACHED", "lapseReason": "PRICE" } }),
+        )
+        .await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("input.lapseReason".to_owned()))
+    );
+    let done = app
+        .ok(
+            &ann,
+            CLOSE,
+            json!({ "id": b1, "in": { "outcome": "REACHED", "note": "生日快乐" } }),
+        )
+        .await;
+    assert_eq!(
+        done["closeTask"],
+        json!({ "status": "DONE", "outcome": "REACHED", "lapseReason": null })
+    );
+    let w1 = bobs["openTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["member"]["memberNo"] == "W1")
+        .unwrap()["id"]
+        .clone();
+    let done = app
+        .ok(
+            &bob,
+            CLOSE,
+            json!({ "id": w1, "in": { "outcome": "DECLINED", "lapseReason": "COMPETITOR" } }),
+        )
+        .await;
+    assert_eq!(done["closeTask"]["lapseReason"], "COMPETITOR");
+    let again = app
+        .graphql(&bob, CLOSE, json!({ "id": w1, "in": { "outcome": "REACHED" } }))
+        .await;
+    assert_eq!(
+        first_error(&again),
+        ("BAD_USER_INPUT".to_owned(), Some("id".to_owned())),
+        "{again}"
+    );
+
+    // A week-long call lasts from today to the sixth day after.
+    let p1 = anns["openTasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["member"]["memberNo"] == "P1")
+        .unwrap()
+        .clone();
+    assert_eq!(p1["expiresOn"], (today + Days::new(6)).to_string());
+    assert!(p1["reason"].as_str().unwrap().contains("O1"), "{p1}");
+
+    // Time passes (jobs do not run ahead of today, so the tasks' last days are moved back): the
+    // open birthday call (B3's) expires, then the week-long ones.
+    let yesterday = today - Days::new(1);
+    sql(
+        &app,
+        &format!("UPDATE tasks SET expires_on = '{yesterday}' WHERE kind = 'birthday_call'"),
+    )
+    .await;
+    let counts = app.run_job("tasks", &today.to_string()).await.expect("tasks");
+    assert_eq!(counts["expired"], 1, "{counts}");
+    let left = listed(&app.ok(&admin, OPEN, json!({})).await);
+    assert_eq!(
+        left,
+        [
+            ("F1".into(), "WELCOME_CALL".into()),
+            ("P1".into(), "AFTER_PURCHASE_CALL".into())
+        ]
+    );
+    sql(&app, &format!("UPDATE tasks SET expires_on = '{yesterday}'")).await;
+    assert_eq!(
+        app.run_job("tasks", &today.to_string()).await.expect("tasks")["expired"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_held_back_share_is_recorded_and_never_shown() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    let ann = app.token(Role::Associate, None, Some("SH01"), Some("ann")).await;
+    let today = app.jobs.today();
+    let bought = today - Days::new(3);
+    for i in 0..40 {
+        let no = format!("H{i:02}");
+        app.create_member(&admin, &no, json!({ "storeCode": "SH01" })).await;
+        let input = json!({ "memberNo": no, "orderId": format!("O{i}"), "occurredAt": format!("{bought}T04:00:00Z"), "amount": "2000.00" });
+        app.ok(
+            &admin,
+            "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }",
+            json!({ "in": input }),
+        )
+        .await;
+    }
+    let input = json!({ "enabled": true, "holdoutShare": "0.25" });
+    app.ok(&admin, RULE, json!({ "kind": "AFTER_PURCHASE_CALL", "in": input }))
+        .await;
+    app.run_job("tasks", &today.to_string()).await.expect("tasks");
+
+    // The split is the stable hash of (kind, member), as the test works it out for itself.
+    let ids = app
+        .db
+        .query_all(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id, member_no FROM members ORDER BY member_no",
+        ))
+        .await
+        .unwrap();
+    let mut expected_held = Vec::new();
+    for row in &ids {
+        let (id, no): (i64, String) = (row.try_get("", "id").unwrap(), row.try_get("", "member_no").unwrap());
+        if jobs::campaigns::holdout::held_out_of("task:after_purchase_call", id, 2500) {
+            expected_held.push(no);
+        }
+    }
+    let stored = stored(&app).await;
+    assert_eq!(stored.len(), 40);
+    let held: Vec<String> = stored
+        .iter()
+        .filter(|(_, _, h)| *h)
+        .map(|(no, ..)| no.clone())
+        .collect();
+    assert_eq!(held, expected_held);
+    assert!((3..=18).contains(&held.len()), "about a quarter of 40: {}", held.len());
+    let shown: Vec<String> = listed(
+        &app.ok(
+            &ann,
+            "{ openTasks(first: 100) { kind member { memberNo } } }",
+            json!({}),
+        )
+        .await,
+    )
+    .into_iter()
+    .map(|(no, _)| no)
+    .collect();
+    assert_eq!(shown.len(), 40 - held.len());
+    assert!(held.iter().all(|no| !shown.contains(no)));
+}
