@@ -66,6 +66,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "importCouponCodes", PLANNERS),
     ("Query", "openTasks", STORE),
     ("Query", "taskRules", PLANNERS),
+    ("Query", "taskReport", PLANNERS),
     ("Mutation", "claimTask", ASSOCIATES),
     ("Mutation", "closeTask", STORE),
     ("Mutation", "updateTaskRule", PLANNERS),

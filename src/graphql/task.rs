@@ -1,6 +1,6 @@
 //! The associates' tasks: the day's list, claiming from the store's pool, outcomes; the rules
 //! that generate them.
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::vocabulary::{CallOutcome, LapseReason, TaskKind, TaskStatus, Tier};
 use entity::{task, task_rule};
@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::auth::viewer;
 use crate::error::AppError;
+use crate::graphql::campaign::{GroupEarnings, UpliftEstimate};
 use crate::graphql::member::Member;
 use crate::graphql::{db, page};
 use crate::money;
@@ -94,6 +95,55 @@ impl TaskRule {
     }
 }
 
+/// What a kind's calls were worth: the tasks given out against those held back, by purchases
+/// from each task's due day through the window.
+pub struct TaskReport(jobs::tasks::report::Worth);
+
+#[Object]
+impl TaskReport {
+    /// Tasks given out (done or not), and their members' purchases in the window.
+    async fn tasked(&self) -> GroupEarnings {
+        GroupEarnings::from(&self.0.tasked)
+    }
+    /// Tasks held back (never shown), and their members' purchases in the window.
+    async fn held_back(&self) -> GroupEarnings {
+        GroupEarnings::from(&self.0.held_back)
+    }
+    /// Of the tasks given out, those done, with any outcome.
+    async fn done(&self) -> i64 {
+        self.0.done
+    }
+    /// Of those, the member was reached.
+    async fn reached(&self) -> i64 {
+        self.0.reached
+    }
+    /// Revenue per member, given out against held back, with its interval (`null` while a
+    /// group has fewer than two).
+    async fn uplift(&self) -> Option<UpliftEstimate> {
+        self.0.uplift.map(|u| UpliftEstimate::from(&u.raw))
+    }
+    /// The share who bought again, given out against held back.
+    async fn retention(&self) -> Option<ShareDifference> {
+        self.0.retention.map(|r| ShareDifference {
+            tasked: r.treated,
+            held_back: r.held_out,
+            difference: r.difference,
+            low: r.low,
+            high: r.high,
+        })
+    }
+}
+
+/// Two shares and their difference with its 95% interval.
+#[derive(SimpleObject)]
+pub struct ShareDifference {
+    tasked: f64,
+    held_back: f64,
+    difference: f64,
+    low: f64,
+    high: f64,
+}
+
 fn task_id(id: &ID) -> Result<i64, AppError> {
     id.parse::<i64>()
         .map_err(|_| AppError::field("id", format!("{:?} is not a task id", id.as_str())))
@@ -121,6 +171,29 @@ impl TaskQuery {
         let limit = page::page_size(first, 50)?;
         let found = tasks::open_tasks(db, viewer(ctx)?, store_id, limit).await?;
         Ok(found.into_iter().map(Task).collect())
+    }
+
+    /// What a kind's calls were worth, for the tasks due from `from` to `to`: purchases from
+    /// each task's due day through `windowDays` (30 by default). Planners and admins.
+    async fn task_report(
+        &self,
+        ctx: &Context<'_>,
+        kind: TaskKind,
+        from: NaiveDate,
+        to: NaiveDate,
+        window_days: Option<u32>,
+    ) -> async_graphql::Result<TaskReport> {
+        if to < from {
+            return Err(AppError::field("to", format!("{to} is before from, {from}")).into());
+        }
+        let window = window_days.unwrap_or(30);
+        if !(1..=365).contains(&window) {
+            return Err(AppError::field("windowDays", "from 1 to 365 days").into());
+        }
+        let worth = jobs::tasks::report::worth(db(ctx)?, kind, (from, to), window)
+            .await
+            .map_err(AppError::from)?;
+        Ok(TaskReport(worth))
     }
 
     /// The rules that generate tasks, one per kind.

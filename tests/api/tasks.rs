@@ -341,4 +341,56 @@ async fn a_held_back_share_is_recorded_and_never_shown() {
     .collect();
     assert_eq!(shown.len(), 40 - held.len());
     assert!(held.iter().all(|no| !shown.contains(no)));
+
+    // What the calls were worth: from the due day on, every other member given a task buys
+    // 100.00, and every fourth held back (the purchases that made the tasks came before).
+    let mut buyers = (0, 0);
+    for i in 0..40 {
+        let no = format!("H{i:02}");
+        let held_back = held.contains(&no);
+        if (held_back && i % 4 == 0) || (!held_back && i % 2 == 0) {
+            let input = json!({ "memberNo": no, "orderId": format!("N{i}"), "occurredAt": format!("{today}T04:00:00Z"), "amount": "100.00" });
+            app.ok(
+                &admin,
+                "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }",
+                json!({ "in": input }),
+            )
+            .await;
+            if held_back {
+                buyers.1 += 1
+            } else {
+                buyers.0 += 1
+            }
+        }
+    }
+    let one = app.ok(&ann, "{ openTasks(first: 1) { id } }", json!({})).await["openTasks"][0]["id"].clone();
+    let close =
+        "mutation($id: ID!) { claimTask(id: $id) { id } closeTask(id: $id, input: { outcome: REACHED }) { status } }";
+    app.ok(&ann, close, json!({ "id": one })).await;
+    const REPORT: &str = "query($from: NaiveDate!) { taskReport(kind: AFTER_PURCHASE_CALL, from: $from, to: $from) {
+        tasked { members buyers revenue revenuePerMember } heldBack { members buyers revenue }
+        done reached uplift { upliftPerMember } retention { difference low high } } }";
+    let report = app.ok(&admin, REPORT, json!({ "from": today })).await["taskReport"].clone();
+    let (n_t, n_h) = (40 - held.len() as i64, held.len() as i64);
+    let per_member = |buyers: i64, n: i64| rust_decimal::Decimal::from(buyers * 100) / rust_decimal::Decimal::from(n);
+    assert_eq!(report["tasked"]["members"], n_t);
+    assert_eq!(report["tasked"]["buyers"], buyers.0);
+    assert_eq!(report["tasked"]["revenue"], format!("{}.00", buyers.0 * 100));
+    assert_eq!(
+        report["heldBack"],
+        json!({ "members": n_h, "buyers": buyers.1, "revenue": format!("{}.00", buyers.1 * 100) })
+    );
+    assert_eq!(
+        (report["done"].as_i64(), report["reached"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let uplift = (per_member(buyers.0, n_t) - per_member(buyers.1, n_h)).round_dp(2);
+    assert_eq!(report["uplift"]["upliftPerMember"], format!("{uplift:.2}"), "{report}");
+    let difference = buyers.0 as f64 / n_t as f64 - buyers.1 as f64 / n_h as f64;
+    let retention = &report["retention"];
+    assert!(
+        (retention["difference"].as_f64().unwrap() - difference).abs() < 1e-9,
+        "{report}"
+    );
+    assert!(retention["low"].as_f64().unwrap() < difference && difference < retention["high"].as_f64().unwrap());
 }

@@ -189,7 +189,8 @@ pub async fn earnings(conn: &impl ConnectionTrait, occurrence: &campaign_occurre
     })
 }
 
-fn member_outcome(row: &QueryResult, group: &mut Group) -> Result<Outcome, DbErr> {
+/// Tallies a row (`held_out`, `spend`, `orders`, `expected`) into its group; the member's outcome.
+pub(crate) fn member_outcome(row: &QueryResult, group: &mut Group) -> Result<Outcome, DbErr> {
     let spend: i64 = row.try_get("", "spend")?;
     let orders: i64 = row.try_get::<Option<i64>>("", "orders")?.unwrap_or(0);
     group.members += 1;

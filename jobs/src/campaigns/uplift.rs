@@ -43,6 +43,35 @@ pub struct Uplift {
     pub theta: f64,
 }
 
+/// Two shares (buyers among members, say) and their difference with its 95% interval (the normal
+/// approximation, as for the uplift).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ShareDifference {
+    pub treated: f64,
+    pub held_out: f64,
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// `None` when either group has fewer than two members.
+pub fn share_difference(treated: (i64, i64), held_out: (i64, i64)) -> Option<ShareDifference> {
+    let ((hits_a, n_a), (hits_b, n_b)) = (treated, held_out);
+    if n_a < 2 || n_b < 2 {
+        return None;
+    }
+    let (p_a, p_b) = (hits_a as f64 / n_a as f64, hits_b as f64 / n_b as f64);
+    let standard_error = (p_a * (1.0 - p_a) / n_a as f64 + p_b * (1.0 - p_b) / n_b as f64).sqrt();
+    let difference = p_a - p_b;
+    Some(ShareDifference {
+        treated: p_a,
+        held_out: p_b,
+        difference,
+        low: difference - Z_95 * standard_error,
+        high: difference + Z_95 * standard_error,
+    })
+}
+
 pub fn uplift(outcomes: &[Outcome]) -> Option<Uplift> {
     let theta = theta(outcomes);
     let mean_x = mean(outcomes.iter().map(|o| o.expected));
@@ -105,6 +134,16 @@ fn variance(values: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_share_difference_matches_the_hand_computed_interval() {
+        // 30 of 100 against 20 of 100: 0.1 ± 1.959964 × √(0.3·0.7/100 + 0.2·0.8/100) = 0.1 ± 0.119220.
+        let d = super::share_difference((30, 100), (20, 100)).unwrap();
+        assert!((d.difference - 0.1).abs() < 1e-12);
+        assert!((d.low - (-0.019_220)).abs() < 1e-5, "{d:?}");
+        assert!((d.high - 0.219_220).abs() < 1e-5, "{d:?}");
+        assert_eq!(super::share_difference((1, 1), (3, 10)), None);
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {

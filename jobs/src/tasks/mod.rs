@@ -21,6 +21,8 @@ use crate::segments::{self, AsOf, Filter};
 use crate::sql::statement;
 use crate::JobContext;
 
+pub mod report;
+
 /// Tasks written per statement (twelve values each, within both databases' limits).
 const PER_STATEMENT: usize = 1000;
 
