@@ -123,6 +123,8 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "createStore", ADMINS),
     ("Mutation", "createStaffUser", ADMINS),
     ("Mutation", "disableStaffUser", ADMINS),
+    ("Mutation", "handOverMembers", ADMINS),
+    ("Query", "unattendedMembers", ADMINS),
     ("Mutation", "enableStaffUser", ADMINS),
     ("Mutation", "runAnalytics", ADMINS),
     ("Mutation", "runJob", ADMINS),

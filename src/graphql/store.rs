@@ -80,6 +80,22 @@ pub struct StoreQuery;
 
 #[Object]
 impl StoreQuery {
+    /// A store's active members nobody looks after — no associate, or one who was disabled —
+    /// the most valuable first: whom to hand over. Admins.
+    #[graphql(complexity = "page::cost(first, 50, child_complexity)")]
+    async fn unattended_members(
+        &self,
+        ctx: &Context<'_>,
+        store_code: String,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<crate::graphql::member::Member>> {
+        let db = db(ctx)?;
+        let store_id = service::store::id_for_code(db, "storeCode", &store_code).await?;
+        let limit = page::page_size(first, 50)?;
+        let members = service::staff::unattended(db, store_id, limit).await?;
+        Ok(members.into_iter().map(crate::graphql::member::Member).collect())
+    }
+
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Store>> {
         Ok(service::store::all(db(ctx)?).await?.into_iter().map(Store).collect())
@@ -104,6 +120,14 @@ impl StoreQuery {
         let entries = service::audit::latest(db(ctx)?, target.as_deref(), limit).await?;
         Ok(entries.into_iter().map(AuditEntry::from).collect())
     }
+}
+
+/// What a hand-over moved.
+#[derive(SimpleObject)]
+pub struct HandOverResult {
+    members: u64,
+    /// Open tasks.
+    tasks: u64,
 }
 
 #[derive(InputObject)]
@@ -148,6 +172,21 @@ impl StoreMutation {
     /// stops working (on every replica within seconds). Admins only.
     async fn disable_staff_user(&self, ctx: &Context<'_>, username: String) -> async_graphql::Result<Staff> {
         set_disabled(ctx, &username, true).await
+    }
+
+    /// Hands an associate's members and open tasks over in bulk: to another active associate of
+    /// their store, or without `toUsername` to the store's pool. Admins only.
+    async fn hand_over_members(
+        &self,
+        ctx: &Context<'_>,
+        from_username: String,
+        to_username: Option<String>,
+    ) -> async_graphql::Result<HandOverResult> {
+        let moved = service::staff::hand_over(db(ctx)?, viewer(ctx)?, &from_username, to_username.as_deref()).await?;
+        Ok(HandOverResult {
+            members: moved.members,
+            tasks: moved.tasks,
+        })
     }
 
     /// Lets a disabled staff user sign in again (their old tokens stay revoked). Admins only.

@@ -122,3 +122,95 @@ pub async fn set_disabled(
     txn.commit().await?;
     Ok(user)
 }
+
+/// What a hand-over moved.
+pub struct HandOver {
+    pub members: u64,
+    pub tasks: u64,
+}
+
+/// Hands an associate's members and open tasks over in bulk (someone who left, or moved on): to
+/// another active associate of the same store, or, without one, to the store's pool.
+pub async fn hand_over(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    from: &str,
+    to: Option<&str>,
+) -> AppResult<HandOver> {
+    use entity::vocabulary::TaskStatus;
+    use entity::{member, task};
+    use sea_orm::sea_query::Expr;
+    let leaving = named(conn, from).await.map_err(|_| unknown("fromUsername", from))?;
+    if leaving.role != Role::Associate.as_str() {
+        return Err(AppError::field("fromUsername", format!("{from:?} is not an associate")));
+    }
+    let taking = match to {
+        None => None,
+        Some(to) => {
+            let taking = named(conn, to).await.map_err(|_| unknown("toUsername", to))?;
+            let fit = taking.role == Role::Associate.as_str() && taking.disabled_at.is_none();
+            if !fit || taking.id == leaving.id {
+                return Err(AppError::field(
+                    "toUsername",
+                    format!("{to:?} is not another active associate"),
+                ));
+            }
+            if taking.store_id != leaving.store_id {
+                return Err(AppError::field(
+                    "toUsername",
+                    format!("{to:?} works at another store than {from:?}"),
+                ));
+            }
+            Some(taking.id)
+        }
+    };
+    let txn = conn.begin().await?;
+    let members = member::Entity::update_many()
+        .col_expr(member::Column::AssignedAssociateId, Expr::value(taking))
+        .filter(member::Column::AssignedAssociateId.eq(leaving.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let tasks = task::Entity::update_many()
+        .col_expr(task::Column::AssigneeId, Expr::value(taking))
+        .filter(task::Column::AssigneeId.eq(leaving.id))
+        .filter(task::Column::Status.eq(TaskStatus::Open))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let detail = serde_json::json!({ "from": leaving.username, "to": to, "members": members, "tasks": tasks });
+    audit::record(&txn, viewer, "staff.hand_over", None, detail).await?;
+    txn.commit().await?;
+    Ok(HandOver { members, tasks })
+}
+
+fn unknown(field: &str, username: &str) -> AppError {
+    AppError::field(field, format!("no staff user is called {:?}", username.trim()))
+}
+
+/// A store's active members nobody looks after: no associate, or one who was disabled; the most
+/// valuable (by CLV) first.
+pub async fn unattended(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    limit: u64,
+) -> AppResult<Vec<entity::member::Model>> {
+    use entity::{member, member_metrics};
+    use sea_orm::sea_query::{Expr, Func};
+    use sea_orm::{Condition, QuerySelect};
+    let nobody = Condition::any()
+        .add(member::Column::AssignedAssociateId.is_null())
+        .add(Expr::cust(
+        "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.id = members.assigned_associate_id AND s.disabled_at IS NULL)",
+    ));
+    let clv = Expr::col((member_metrics::Entity, member_metrics::Column::ClvCents));
+    let condition = jobs::segments::everyone()
+        .add(member::Column::StoreId.eq(store_id))
+        .add(nobody);
+    Ok(jobs::segments::members(condition)
+        .order_by_desc(Expr::expr(Func::coalesce([clv.into(), Expr::val(0).into()])))
+        .order_by_asc(member::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}

@@ -394,3 +394,93 @@ async fn a_held_back_share_is_recorded_and_never_shown() {
     );
     assert!(retention["low"].as_f64().unwrap() < difference && difference < retention["high"].as_f64().unwrap());
 }
+
+#[tokio::test]
+async fn a_leaving_associates_members_and_tasks_are_handed_over_in_bulk() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for store in ["SH01", "BJ01"] {
+        app.create_store(&admin, store).await;
+    }
+    for (name, store) in [("ann", "SH01"), ("bob", "SH01"), ("cat", "BJ01")] {
+        app.token(Role::Associate, None, Some(store), Some(name)).await;
+    }
+    let assign = "mutation($no: String!, $to: String) { assignAssociate(memberNo: $no, username: $to) { memberNo } }";
+    for (no, to) in [
+        ("A1", Some("ann")),
+        ("A2", Some("ann")),
+        ("A3", Some("bob")),
+        ("A4", None),
+    ] {
+        app.create_member(&admin, no, json!({ "storeCode": "SH01" })).await;
+        if let Some(to) = to {
+            app.ok(&admin, assign, json!({ "no": no, "to": to })).await;
+        }
+    }
+    // Ann's open task for A1 goes with her members.
+    let today = app.jobs.today();
+    sql(&app, &format!(
+        "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, status, held_out, reason, due_on, expires_on) \
+         SELECT m.id, 'winback_call', '{today}', m.store_id, m.assigned_associate_id, 'open', false, 'fixture', '{today}', '{today}' \
+         FROM members m WHERE m.member_no = 'A1'"
+    ))
+    .await;
+    let unattended = "query($store: String!) { unattendedMembers(storeCode: $store) { memberNo } }";
+    let numbers = |data: &Value| -> Vec<String> {
+        let list = data["unattendedMembers"].as_array().unwrap();
+        let mut numbers: Vec<String> = list
+            .iter()
+            .map(|m| m["memberNo"].as_str().unwrap().to_owned())
+            .collect();
+        numbers.sort();
+        numbers
+    };
+    assert_eq!(
+        numbers(&app.ok(&admin, unattended, json!({ "store": "SH01" })).await),
+        ["A4"]
+    );
+    app.ok(
+        &admin,
+        "mutation { disableStaffUser(username: \"ann\") { username } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        numbers(&app.ok(&admin, unattended, json!({ "store": "SH01" })).await),
+        ["A1", "A2", "A4"]
+    );
+
+    // Not to someone of another store, nor to herself; to Bob, everything of hers.
+    const HAND_OVER: &str = "mutation($from: String!, $to: String) { handOverMembers(fromUsername: $from, toUsername: $to) { members tasks } }";
+    for (to, field) in [("cat", "toUsername"), ("ann", "toUsername"), ("nobody", "toUsername")] {
+        let refused = app.graphql(&admin, HAND_OVER, json!({ "from": "ann", "to": to })).await;
+        assert_eq!(
+            first_error(&refused),
+            ("BAD_USER_INPUT".to_owned(), Some(field.to_owned())),
+            "{to}"
+        );
+    }
+    let moved = app.ok(&admin, HAND_OVER, json!({ "from": "ann", "to": "bob" })).await;
+    assert_eq!(moved["handOverMembers"], json!({ "members": 2, "tasks": 1 }));
+    assert_eq!(
+        numbers(&app.ok(&admin, unattended, json!({ "store": "SH01" })).await),
+        ["A4"]
+    );
+    let bob = app.token(Role::Associate, None, Some("SH01"), Some("bob")).await;
+    let tasks = app
+        .ok(&bob, "{ openTasks { mine member { memberNo } } }", json!({}))
+        .await;
+    assert_eq!(
+        tasks["openTasks"],
+        json!([{ "mine": true, "member": { "memberNo": "A1" } }])
+    );
+    // Bob's to the pool: his members are nobody's now.
+    let moved = app.ok(&admin, HAND_OVER, json!({ "from": "bob", "to": null })).await;
+    assert_eq!(moved["handOverMembers"], json!({ "members": 3, "tasks": 1 }));
+    assert_eq!(
+        numbers(&app.ok(&admin, unattended, json!({ "store": "SH01" })).await),
+        ["A1", "A2", "A3", "A4"]
+    );
+    let audit = app.ok(&admin, "{ auditLog(first: 5) { action } }", json!({})).await;
+    assert!(audit.to_string().contains("staff.hand_over"), "{audit}");
+}
