@@ -10,6 +10,7 @@ use jobs::outreach::sms::SmsConfig;
 use jobs::outreach::wechat::WechatConfig;
 use jobs::outreach::OutreachConfig;
 use jobs::points::PointsConfig;
+use jobs::tasks::TasksConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::idp::IdpConfig;
@@ -32,6 +33,8 @@ pub struct Settings {
     pub member_idp: IdpConfig,
     /// The points programme: earning rules and expiry.
     pub points: PointsConfig,
+    /// The associates' work: the complaints' service level.
+    pub tasks: TasksConfig,
     /// What each tier gives, as members' apps show it.
     pub tier_benefits: TierBenefitsConfig,
     /// The brand's time zone: analytics dates and defaults for new members.
@@ -76,6 +79,7 @@ impl Default for Settings {
             member_token_minutes: 60,
             member_idp: IdpConfig::default(),
             points: PointsConfig::default(),
+            tasks: TasksConfig::default(),
             tier_benefits: TierBenefitsConfig::default(),
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,

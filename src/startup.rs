@@ -204,6 +204,7 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
         analytics: settings.analytics.clone(),
         outreach: Arc::new(outreach),
         points: settings.points.clone(),
+        tasks: settings.tasks.clone(),
         birthday_gift_tiers: brand
             .benefits
             .by_tier()

@@ -18,6 +18,8 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub resolved_by_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// When a complaint still open past its service level was escalated.
+    pub escalated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

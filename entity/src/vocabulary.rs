@@ -442,6 +442,8 @@ vocabulary! {
         WelcomeCall = "welcome_call",
         /// 回访: a few days after a large purchase.
         AfterPurchaseCall = "after_purchase_call",
+        /// 回访: a few days after a complaint was resolved.
+        ComplaintFollowUp = "complaint_follow_up",
     }
 }
 

@@ -80,6 +80,8 @@ pub struct JobContext {
     pub outreach: Arc<outreach::Outreach>,
     /// The points programme's rules.
     pub points: points::PointsConfig,
+    /// The associates' work.
+    pub tasks: tasks::TasksConfig,
     /// The tiers whose benefits include a birthday gift: the built-in birthday campaign's offer
     /// gives its code to their members only.
     pub birthday_gift_tiers: Vec<entity::vocabulary::Tier>,

@@ -31,6 +31,7 @@ mod m20261208_000027_create_coupons;
 mod m20261209_000028_imported_coupon_codes;
 mod m20261209_000029_builtin_coupon_expiry_campaign;
 mod m20261210_000030_create_tasks;
+mod m20261210_000031_complaint_sla;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000028_imported_coupon_codes::Migration),
             Box::new(m20261209_000029_builtin_coupon_expiry_campaign::Migration),
             Box::new(m20261210_000030_create_tasks::Migration),
+            Box::new(m20261210_000031_complaint_sla::Migration),
         ]
     }
 }

@@ -78,6 +78,22 @@ impl FeedbackEntry {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Whose it is.
+    async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crate::graphql::member::Member>> {
+        crate::graphql::member::Member::by_id(ctx, self.0.member_id).await
+    }
+    /// For a complaint: when its service level lapses.
+    async fn due_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        if self.0.kind != FeedbackKind::Complaint {
+            return Ok(None);
+        }
+        let hours = crate::graphql::outreach::jobs(ctx)?.tasks.complaint_sla_hours;
+        Ok(Some(self.0.created_at + chrono::Duration::hours(i64::from(hours))))
+    }
+    /// When a complaint still open past its service level was escalated.
+    async fn escalated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.escalated_at
+    }
 }
 
 pub struct PointsEntry(pub points_entry::Model);

@@ -8,8 +8,11 @@ use rust_decimal::Decimal;
 
 use crate::auth::viewer;
 use crate::error::AppError;
+use crate::graphql::activity::FeedbackEntry;
 use crate::graphql::campaign::{GroupEarnings, UpliftEstimate};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::member::Member;
+use crate::graphql::store::{Staff, Store};
 use crate::graphql::{db, page};
 use crate::money;
 use crate::service::store;
@@ -42,6 +45,25 @@ impl Task {
     /// The last day it may be done; after it, it expires.
     async fn expires_on(&self) -> NaiveDate {
         self.0.expires_on
+    }
+    /// The store whose task it is.
+    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Store>> {
+        let Some(id) = self.0.store_id else {
+            return Ok(None);
+        };
+        Ok(ctx.data::<Loaders>()?.stores().load_one(id).await?.map(Store))
+    }
+    /// The staff user it is for; none in the store's pool.
+    async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
+        let Some(id) = self.0.assignee_id else {
+            return Ok(None);
+        };
+        Ok(ctx.data::<Loaders>()?.staff().load_one(id).await?.map(Staff))
+    }
+    /// What it is for: a birthday's date, an order id, `complaint:<id>`, the day a win-back
+    /// list was drawn, `first` for a welcome.
+    async fn occasion(&self) -> &str {
+        &self.0.occasion
     }
     /// In the store's pool, for any of its associates to claim.
     async fn in_pool(&self) -> bool {
@@ -194,6 +216,25 @@ impl TaskQuery {
             .await
             .map_err(AppError::from)?;
         Ok(TaskReport(worth))
+    }
+
+    /// Open complaints, oldest first, with when each one's service level lapses: an associate's
+    /// store's; for an admin every store's, or `storeCode`'s.
+    #[graphql(complexity = "page::cost(first, 50, child_complexity)")]
+    async fn open_complaints(
+        &self,
+        ctx: &Context<'_>,
+        store_code: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<FeedbackEntry>> {
+        let db = db(ctx)?;
+        let store_id = match store_code.as_deref() {
+            Some(code) => Some(store::id_for_code(db, "storeCode", code).await?),
+            None => None,
+        };
+        let limit = page::page_size(first, 50)?;
+        let found = crate::service::feedback::open_complaints(db, viewer(ctx)?, store_id, limit).await?;
+        Ok(found.into_iter().map(FeedbackEntry).collect())
     }
 
     /// The rules that generate tasks, one per kind.

@@ -100,3 +100,36 @@ pub async fn resolve(
     txn.commit().await?;
     Ok(resolved)
 }
+
+/// Open complaints, oldest first: an associate's store's; an admin's, every store's or one's.
+pub async fn open_complaints(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    store_id: Option<i64>,
+    limit: u64,
+) -> AppResult<Vec<feedback::Model>> {
+    use entity::vocabulary::FeedbackKind;
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let store_id = match viewer.role {
+        crate::auth::Role::Associate => Some(viewer.store_id.unwrap_or(-1)),
+        _ => store_id,
+    };
+    let mut query = feedback::Entity::find()
+        .filter(feedback::Column::Kind.eq(FeedbackKind::Complaint))
+        .filter(feedback::Column::Status.eq(FeedbackStatus::Open));
+    if let Some(store_id) = store_id {
+        let of_store = Query::select()
+            .column(entity::member::Column::Id)
+            .from(entity::member::Entity)
+            .and_where(Expr::col(entity::member::Column::StoreId).eq(store_id))
+            .to_owned();
+        query = query.filter(feedback::Column::MemberId.in_subquery(of_store));
+    }
+    Ok(query
+        .order_by_asc(feedback::Column::CreatedAt)
+        .order_by_asc(feedback::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}

@@ -202,7 +202,8 @@ pub async fn rules(conn: &impl ConnectionTrait) -> AppResult<Vec<task_rule::Mode
 #[derive(InputObject, Debug, Default)]
 pub struct TaskRuleInput {
     pub enabled: Option<bool>,
-    /// Birthday: days before it (0–30); after a purchase: days after it (0–60).
+    /// Birthday: days before it (0–30); after a purchase or a resolved complaint: days after it
+    /// (0–60).
     pub days: Option<i32>,
     /// After a purchase: the least amount that earns a call.
     pub min_amount: Option<rust_decimal::Decimal>,
@@ -242,11 +243,27 @@ pub async fn update_rule(
         row.enabled = Set(enabled);
     }
     if let Some(days) = input.days {
-        let most = if kind == TaskKind::BirthdayCall { 30 } else { 60 };
+        let most = match kind {
+            TaskKind::BirthdayCall => 30,
+            TaskKind::AfterPurchaseCall | TaskKind::ComplaintFollowUp => 60,
+            TaskKind::WinbackCall | TaskKind::WelcomeCall => {
+                return Err(AppError::field("input.days", format!("the {kind} rule counts no days")));
+            }
+        };
         row.days = Set(Some(within("input.days", days, 0..=most)?));
     }
     if let Some(amount) = input.min_amount {
-        row.min_amount_cents = Set(Some(money::to_cents("input.minAmount", amount)?.max(0)));
+        if kind != TaskKind::AfterPurchaseCall {
+            return Err(AppError::field(
+                "input.minAmount",
+                "only the after-purchase rule has a least amount",
+            ));
+        }
+        let cents = money::to_cents("input.minAmount", amount)?;
+        if cents < 0 {
+            return Err(AppError::field("input.minAmount", "the least amount is zero or more"));
+        }
+        row.min_amount_cents = Set(Some(cents));
     }
     if let Some(tiers) = input.tiers {
         let named: Vec<&str> = tiers.iter().map(|t| t.as_str()).collect();

@@ -484,3 +484,85 @@ async fn a_leaving_associates_members_and_tasks_are_handed_over_in_bulk() {
     let audit = app.ok(&admin, "{ auditLog(first: 5) { action } }", json!({})).await;
     assert!(audit.to_string().contains("staff.hand_over"), "{audit}");
 }
+
+#[tokio::test]
+async fn a_complaint_past_its_service_level_is_escalated_and_its_resolution_followed_up() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for store in ["SH01", "BJ01"] {
+        app.create_store(&admin, store).await;
+    }
+    let ann = app.token(Role::Associate, None, Some("SH01"), Some("ann")).await;
+    for (no, store) in [("C1", "SH01"), ("C2", "BJ01")] {
+        app.create_member(&admin, no, json!({ "storeCode": store })).await;
+        let input = json!({ "memberNo": no, "kind": "COMPLAINT", "body": "拉链坏了" });
+        app.ok(
+            &admin,
+            "mutation($in: FeedbackInput!) { recordFeedback(input: $in) { id } }",
+            json!({ "in": input }),
+        )
+        .await;
+    }
+    const QUEUE: &str = "{ openComplaints { id createdAt dueBy escalatedAt member { memberNo } } }";
+    let queue = app.ok(&ann, QUEUE, json!({})).await["openComplaints"].clone();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "Ann's store's only: {queue}");
+    let complaint = &queue[0];
+    let created: chrono::DateTime<chrono::Utc> = complaint["createdAt"].as_str().unwrap().parse().unwrap();
+    let due: chrono::DateTime<chrono::Utc> = complaint["dueBy"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due - created, chrono::Duration::hours(24));
+    assert_eq!(complaint["escalatedAt"], Value::Null);
+
+    // A day and an hour later, still open: escalated, once.
+    let today = app.jobs.today().to_string();
+    app.run_job("tasks", &today).await.expect("tasks");
+    let aged = chrono::Utc::now() - chrono::Duration::hours(25);
+    let c1 = "(SELECT id FROM members WHERE member_no = 'C1')";
+    sql(
+        &app,
+        &format!(
+            "UPDATE feedback SET created_at = '{}' WHERE member_id = {c1}",
+            aged.to_rfc3339()
+        ),
+    )
+    .await;
+    assert_eq!(app.run_job("tasks", &today).await.expect("tasks")["escalated"], 1);
+    assert_eq!(app.run_job("tasks", &today).await.expect("tasks")["escalated"], 0);
+    let queue = app.ok(&ann, QUEUE, json!({})).await["openComplaints"].clone();
+    assert!(queue[0]["escalatedAt"].is_string(), "{queue}");
+
+    // Resolved, it leaves the queue, and the follow-up rule (the same day here) calls back.
+    let input = json!({ "enabled": true, "days": 0, "holdoutShare": "0" });
+    app.ok(&admin, RULE, json!({ "kind": "COMPLAINT_FOLLOW_UP", "in": input }))
+        .await;
+    let resolve = "mutation($id: ID!) { resolveFeedback(id: $id, resolution: \"换了新拉链\") { status } }";
+    app.ok(&ann, resolve, json!({ "id": complaint["id"] })).await;
+    assert_eq!(app.ok(&ann, QUEUE, json!({})).await["openComplaints"], json!([]));
+    app.run_job("tasks", &today).await.expect("tasks");
+    let tasks = app
+        .ok(&ann, "{ openTasks { kind occasion member { memberNo } } }", json!({}))
+        .await;
+    let occasion = format!("complaint:{}", complaint["id"].as_str().unwrap());
+    assert_eq!(
+        tasks["openTasks"],
+        json!([{ "kind": "COMPLAINT_FOLLOW_UP", "occasion": occasion, "member": { "memberNo": "C1" } }])
+    );
+    // A rule's settings that do not apply are refused.
+    let refused = app
+        .graphql(&admin, RULE, json!({ "kind": "WINBACK_CALL", "in": { "days": 3 } }))
+        .await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("input.days".to_owned()))
+    );
+    let refused = app
+        .graphql(
+            &admin,
+            RULE,
+            json!({ "kind": "AFTER_PURCHASE_CALL", "in": { "minAmount": "-1" } }),
+        )
+        .await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("input.minAmount".to_owned()))
+    );
+}

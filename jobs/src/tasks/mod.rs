@@ -26,6 +26,22 @@ pub mod report;
 /// Tasks written per statement (twelve values each, within both databases' limits).
 const PER_STATEMENT: usize = 1000;
 
+/// `[tasks]` in `patron.toml`, or `PATRON_TASKS__…`.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TasksConfig {
+    /// A complaint still open this many hours after it was recorded is escalated.
+    pub complaint_sla_hours: u32,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        Self {
+            complaint_sla_hours: 24,
+        }
+    }
+}
+
 /// What one day's run did.
 #[derive(Debug, Default, Serialize)]
 pub struct Counts {
@@ -33,6 +49,8 @@ pub struct Counts {
     pub created: std::collections::BTreeMap<TaskKind, u64>,
     pub held_out: u64,
     pub expired: u64,
+    /// Complaints that passed their service level still open.
+    pub escalated: u64,
 }
 
 /// A task about to be written.
@@ -49,6 +67,7 @@ struct Candidate {
 pub async fn run(ctx: &JobContext, as_of: NaiveDate, run_id: Option<i64>) -> Result<Counts, DbErr> {
     let mut counts = Counts {
         expired: expire(&ctx.db, as_of).await?,
+        escalated: escalate(&ctx.db, &ctx.tasks).await?,
         ..Counts::default()
     };
     let rules = task_rule::Entity::find()
@@ -73,6 +92,18 @@ async fn expire(conn: &impl ConnectionTrait, as_of: NaiveDate) -> Result<u64, Db
     );
     Ok(conn
         .execute(statement(conn, &sql, vec![as_of.into()]))
+        .await?
+        .rows_affected())
+}
+
+/// Open complaints past their service level: escalated, once.
+async fn escalate(conn: &impl ConnectionTrait, config: &TasksConfig) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let cutoff = now - Duration::hours(i64::from(config.complaint_sla_hours));
+    let sql = "UPDATE feedback SET escalated_at = $1 \
+               WHERE kind = 'complaint' AND status = 'open' AND escalated_at IS NULL AND created_at < $2";
+    Ok(conn
+        .execute(statement(conn, sql, vec![now.into(), cutoff.into()]))
         .await?
         .rows_affected())
 }
@@ -113,6 +144,10 @@ async fn candidates(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate)
         TaskKind::AfterPurchaseCall => {
             let bought_on = as_of - Duration::days(i64::from(rule.days.unwrap_or(3).max(0)));
             after_purchase(ctx, rule, bought_on, open_until).await
+        }
+        TaskKind::ComplaintFollowUp => {
+            let resolved_on = as_of - Duration::days(i64::from(rule.days.unwrap_or(2).max(0)));
+            after_complaint(ctx, rule, resolved_on, open_until).await
         }
     }
 }
@@ -266,6 +301,53 @@ async fn after_purchase(
                 rust_decimal::Decimal::new(amount, 2)
             ),
             occasion: order,
+            expires_on,
+        });
+    }
+    Ok(candidates)
+}
+
+/// 回访 after a complaint: those resolved on `resolved_on` (in the brand's zone), one task per
+/// complaint and at most one open per member.
+async fn after_complaint(
+    ctx: &JobContext,
+    rule: &task_rule::Model,
+    resolved_on: NaiveDate,
+    expires_on: NaiveDate,
+) -> Result<Vec<Candidate>, DbErr> {
+    let (start, end) = (
+        crate::points::expiry::start_of(resolved_on, ctx.time_zone),
+        crate::points::expiry::start_of(resolved_on + Duration::days(1), ctx.time_zone),
+    );
+    let sql = format!(
+        "SELECT f.member_id, m.store_id, {assignee} AS assignee_id, f.id AS feedback_id \
+         FROM feedback f JOIN members m ON m.id = f.member_id \
+         WHERE f.kind = 'complaint' AND f.status = 'resolved' AND f.resolved_at >= $1 AND f.resolved_at < $2 \
+           AND m.status = '{active}' \
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.member_id = m.id AND t.kind = '{kind}' AND t.status = '{open}') \
+         ORDER BY f.member_id, f.id",
+        assignee = assignee_sql("m"),
+        active = MemberStatus::Active,
+        kind = rule.kind,
+        open = TaskStatus::Open,
+    );
+    let rows = ctx
+        .db
+        .query_all(statement(&ctx.db, &sql, vec![start.into(), end.into()]))
+        .await?;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for row in rows {
+        let member_id: i64 = row.try_get("", "member_id")?;
+        if candidates.last().is_some_and(|c| c.member_id == member_id) {
+            continue;
+        }
+        let feedback_id: i64 = row.try_get("", "feedback_id")?;
+        candidates.push(Candidate {
+            member_id,
+            store_id: row.try_get("", "store_id")?,
+            assignee_id: row.try_get("", "assignee_id")?,
+            occasion: format!("complaint:{feedback_id}"),
+            reason: format!("complaint {feedback_id} resolved on {resolved_on}"),
             expires_on,
         });
     }
