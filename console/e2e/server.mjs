@@ -90,7 +90,10 @@ export async function startServer({ dir, env: extra = {}, setup } = {}) {
   return { base, admin, patron, stop };
 }
 
-/** `startServer` with demo data, staff users and an SMTP sink, plus a browser. */
+/**
+ * `startServer` with demo data, staff users and an SMTP sink, plus a browser; `patron` runs
+ * `patron` commands against its database (a password for a staff user made through the API).
+ */
 export async function startStack() {
   const dir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
   const mail = join(dir, 'mail');
@@ -114,7 +117,7 @@ export async function startStack() {
       patron(['staff', 'create', 'lin', '--role', 'admin', '--name', 'Lin Admin'], `${PASSWORD}\n`);
     },
   });
-  const { base, admin } = server;
+  const { base, admin, patron } = server;
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -195,7 +198,7 @@ export async function startStack() {
     return serverLog;
   }
 
-  return { base, admin, newPage, graphql, mails, blocked, problems, stop };
+  return { base, admin, patron, newPage, graphql, mails, blocked, problems, stop };
 }
 
 /** Signs in through the form. */

@@ -394,3 +394,43 @@ export const RedeemCoupon = graphql(`
     redeemCoupon(code: $code, orderId: $orderId) { code discount }
   }
 `);
+
+// The associates' tasks: open ones (an associate's own and their store's pool; an admin's, every
+// store's or one store's), claiming from the pool, closing with an outcome.
+export const OpenTasks = graphql(`
+  query OpenTasks($storeCode: String) {
+    openTasks(storeCode: $storeCode, first: 50) {
+      id kind reason dueOn expiresOn inPool mine
+      member { memberNo name phone contactMasked tier store { code name } }
+    }
+  }
+`);
+
+export const TaskStores = graphql(`
+  query TaskStores { stores { code name } }
+`);
+
+export const ClaimTask = graphql(`
+  mutation ClaimTask($id: ID!) {
+    claimTask(id: $id) {
+      id kind reason dueOn expiresOn inPool mine
+      member { memberNo name phone contactMasked tier store { code name } }
+    }
+  }
+`);
+
+export const CloseTask = graphql(`
+  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {
+    closeTask(id: $id, input: $input) { id status outcome }
+  }
+`);
+
+export const TaskRules = graphql(`
+  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }
+`);
+
+export const UpdateTaskRule = graphql(`
+  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {
+    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }
+  }
+`);

@@ -70,6 +70,12 @@ type Documents = {
     "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": typeof types.ImportCouponCodesDocument,
     "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": typeof types.RedeemCouponDocument,
+    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.OpenTasksDocument,
+    "\n  query TaskStores { stores { code name } }\n": typeof types.TaskStoresDocument,
+    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.ClaimTaskDocument,
+    "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": typeof types.CloseTaskDocument,
+    "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": typeof types.TaskRulesDocument,
+    "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": typeof types.UpdateTaskRuleDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -127,6 +133,12 @@ const documents: Documents = {
     "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": types.ImportCouponCodesDocument,
     "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": types.RedeemCouponDocument,
+    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.OpenTasksDocument,
+    "\n  query TaskStores { stores { code name } }\n": types.TaskStoresDocument,
+    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.ClaimTaskDocument,
+    "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": types.CloseTaskDocument,
+    "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": types.TaskRulesDocument,
+    "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": types.UpdateTaskRuleDocument,
 };
 
 /**
@@ -349,6 +361,30 @@ export function graphql(source: "\n  mutation RedeemReward($definitionId: ID!, $
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n"): typeof import('./graphql').RedeemCouponDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').OpenTasksDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TaskStores { stores { code name } }\n"): typeof import('./graphql').TaskStoresDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').ClaimTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n"): typeof import('./graphql').CloseTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n"): typeof import('./graphql').TaskRulesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n"): typeof import('./graphql').UpdateTaskRuleDocument;
 
 
 export function graphql(source: string) {

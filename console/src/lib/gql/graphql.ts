@@ -228,6 +228,15 @@ export type HolidayInput = {
   nameZh: string;
 };
 
+/** Why a lapsed member stopped coming, as they told the associate. */
+export type LapseReason =
+  | 'COMPETITOR'
+  | 'MOVED_AWAY'
+  | 'NONE_GIVEN'
+  | 'PRICE'
+  | 'PRODUCT'
+  | 'SERVICE';
+
 /** How firmly a member is held. */
 export type Layer =
   /** 游离层: everyone else who bought. */
@@ -405,6 +414,53 @@ export type Strategy =
   | 'DEEP_MINING'
   /** 长期培育: strangers, dogs. */
   | 'LONG_TERM_CULTIVATION';
+
+/** Why an associate calls a member. */
+export type TaskKind =
+  /** 回访: a few days after a large purchase. */
+  | 'AFTER_PURCHASE_CALL'
+  /** A greeting before an A or B member's birthday. */
+  | 'BIRTHDAY_CALL'
+  /** 回访: a few days after a complaint was resolved. */
+  | 'COMPLAINT_FOLLOW_UP'
+  /** A member who first reached A or B. */
+  | 'WELCOME_CALL'
+  /** A lapsed repeat buyer: find out why, and bring them back. */
+  | 'WINBACK_CALL';
+
+/** How a task ended. */
+export type TaskOutcomeInput = {
+  /** For a win-back call: why the member stopped coming, as they said. */
+  lapseReason?: LapseReason | null | undefined;
+  note?: string | null | undefined;
+  /** Done with this outcome; none: skipped. */
+  outcome?: CallOutcome | null | undefined;
+};
+
+/** A rule's settings; what is left out stays as it is. */
+export type TaskRuleInput = {
+  /**
+   * Birthday: days before it (0–30); after a purchase or a resolved complaint: days after it
+   * (0–60).
+   */
+  days?: number | null | undefined;
+  enabled?: boolean | null | undefined;
+  /** The share held back to measure the calls' worth: 0 to 0.5, in steps of 0.0001. */
+  holdoutShare?: string | null | undefined;
+  /** After a purchase: the least amount that earns a call. */
+  minAmount?: string | null | undefined;
+  /** Days a task stays open (1–60); a birthday call stays open until the birthday. */
+  openDays?: number | null | undefined;
+  /** The tiers it is for; empty: every tier. */
+  tiers?: Array<TierLevel> | null | undefined;
+};
+
+export type TaskStatus =
+  | 'DONE'
+  /** Its moment passed before anyone did it. */
+  | 'EXPIRED'
+  | 'OPEN'
+  | 'SKIPPED';
 
 export type TemplateInput = {
   html: string;
@@ -871,6 +927,46 @@ export type RedeemCouponMutationVariables = Exact<{
 
 
 export type RedeemCouponMutation = { redeemCoupon: { code: string, discount: string | null } };
+
+export type OpenTasksQueryVariables = Exact<{
+  storeCode?: string | null | undefined;
+}>;
+
+
+export type OpenTasksQuery = { openTasks: Array<{ id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null }> };
+
+export type TaskStoresQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TaskStoresQuery = { stores: Array<{ code: string, name: string }> };
+
+export type ClaimTaskMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ClaimTaskMutation = { claimTask: { id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null } };
+
+export type CloseTaskMutationVariables = Exact<{
+  id: string;
+  input: TaskOutcomeInput;
+}>;
+
+
+export type CloseTaskMutation = { closeTask: { id: string, status: TaskStatus, outcome: CallOutcome | null } };
+
+export type TaskRulesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TaskRulesQuery = { taskRules: Array<{ kind: TaskKind, enabled: boolean, days: number | null, minAmount: string | null, tiers: Array<TierLevel>, openDays: number, holdoutShare: string }> };
+
+export type UpdateTaskRuleMutationVariables = Exact<{
+  kind: TaskKind;
+  input: TaskRuleInput;
+}>;
+
+
+export type UpdateTaskRuleMutation = { updateTaskRule: { kind: TaskKind, enabled: boolean, days: number | null, minAmount: string | null, tiers: Array<TierLevel>, openDays: number, holdoutShare: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1880,3 +1976,94 @@ export const RedeemCouponDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RedeemCouponMutation, RedeemCouponMutationVariables>;
+export const OpenTasksDocument = new TypedDocumentString(`
+    query OpenTasks($storeCode: String) {
+  openTasks(storeCode: $storeCode, first: 50) {
+    id
+    kind
+    reason
+    dueOn
+    expiresOn
+    inPool
+    mine
+    member {
+      memberNo
+      name
+      phone
+      contactMasked
+      tier
+      store {
+        code
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<OpenTasksQuery, OpenTasksQueryVariables>;
+export const TaskStoresDocument = new TypedDocumentString(`
+    query TaskStores {
+  stores {
+    code
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<TaskStoresQuery, TaskStoresQueryVariables>;
+export const ClaimTaskDocument = new TypedDocumentString(`
+    mutation ClaimTask($id: ID!) {
+  claimTask(id: $id) {
+    id
+    kind
+    reason
+    dueOn
+    expiresOn
+    inPool
+    mine
+    member {
+      memberNo
+      name
+      phone
+      contactMasked
+      tier
+      store {
+        code
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClaimTaskMutation, ClaimTaskMutationVariables>;
+export const CloseTaskDocument = new TypedDocumentString(`
+    mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {
+  closeTask(id: $id, input: $input) {
+    id
+    status
+    outcome
+  }
+}
+    `) as unknown as TypedDocumentString<CloseTaskMutation, CloseTaskMutationVariables>;
+export const TaskRulesDocument = new TypedDocumentString(`
+    query TaskRules {
+  taskRules {
+    kind
+    enabled
+    days
+    minAmount
+    tiers
+    openDays
+    holdoutShare
+  }
+}
+    `) as unknown as TypedDocumentString<TaskRulesQuery, TaskRulesQueryVariables>;
+export const UpdateTaskRuleDocument = new TypedDocumentString(`
+    mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {
+  updateTaskRule(kind: $kind, input: $input) {
+    kind
+    enabled
+    days
+    minAmount
+    tiers
+    openDays
+    holdoutShare
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateTaskRuleMutation, UpdateTaskRuleMutationVariables>;

@@ -1,0 +1,159 @@
+// The associates' tasks end to end in Debian's chromium, at a phone's size (390×844): an admin
+// switches on the after-purchase rule on the rules page (a refused holdout shown by its field);
+// an associate of a new store, its members and a large order three days ago go in through the
+// API; the tasks job runs; the associate sees the pool task's card with the phone masked, claims
+// it, gets the number to tap, taps an outcome, and the task is gone. No page scrolls sideways.
+// A screenshot for docs/console.md is taken on the way.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { PASSWORD, signIn, startStack } from './server.mjs';
+
+const shots = resolve(import.meta.dirname, '../../docs/console');
+/** The server's default brand zone (PATRON_BRAND_TIME_ZONE): purchases' days are its days. */
+const BRAND_ZONE = 'Asia/Shanghai';
+const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+let stack;
+
+before(async () => {
+  stack = await startStack();
+});
+
+after(async () => {
+  await stack?.stop();
+  assert.deepEqual(stack?.blocked ?? [], [], 'requests outside 127.0.0.1');
+  assert.deepEqual(stack?.problems ?? [], [], 'page errors');
+});
+
+/** `days` before today in the brand's zone, as YYYY-MM-DD. */
+function brandDay(days) {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: BRAND_ZONE }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
+}
+
+const zhDate = (day) => {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+};
+
+/** The page is no wider than the phone: nothing scrolls sideways. */
+async function fitsThePhone(page, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `${what}: ${width}px wide at a 390px viewport`);
+}
+
+test('on a phone: an admin switches on the after-purchase rule; an associate claims the pool task, calls, and closes it in a tap', async () => {
+  // The admin, on the rules page.
+  const admin = await stack.newPage(PHONE);
+  await signIn(admin, stack.base, 'lin');
+  await admin.getByRole('heading', { name: '概览' }).waitFor();
+  await admin.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '任务规则' }).tap();
+  await admin.getByRole('heading', { name: '任务规则' }).waitFor();
+  const rule = admin.locator('form[data-rule=AFTER_PURCHASE_CALL]');
+  await rule.getByRole('heading', { name: '购后回访' }).waitFor();
+  // Off by default; the birthday rule has no least amount, the win-back rule no days.
+  assert.equal(await rule.getByRole('checkbox', { name: '启用' }).isChecked(), false);
+  assert.equal(await admin.locator('form[data-rule=BIRTHDAY_CALL] input[name=minAmount]').count(), 0);
+  assert.equal(await admin.locator('form[data-rule=WINBACK_CALL] input[name=days]').count(), 0);
+  await fitsThePhone(admin, 'task rules');
+
+  await rule.getByRole('checkbox', { name: '启用' }).check();
+  await rule.getByLabel('消费后几天').fill('3');
+  await rule.getByLabel('最低消费金额（元）').fill('1000');
+  // More than the API allows is refused, by the field it names.
+  await rule.getByLabel('对照组比例（%，不致电）').fill('60');
+  await rule.getByRole('button', { name: '保存' }).tap();
+  await rule.getByRole('alert').filter({ hasText: '0.5' }).waitFor();
+  assert.equal(await rule.getByLabel('对照组比例（%，不致电）').getAttribute('aria-invalid'), 'true');
+  let { taskRules } = await stack.graphql('{ taskRules { kind enabled } }');
+  assert.equal(taskRules.find((r) => r.kind === 'AFTER_PURCHASE_CALL').enabled, false, 'nothing saved');
+
+  await rule.getByLabel('对照组比例（%，不致电）').fill('0');
+  await rule.getByRole('button', { name: '保存' }).tap();
+  await rule.getByRole('status').filter({ hasText: '已保存' }).waitFor();
+  assert.equal(await rule.getByRole('alert').count(), 0);
+  ({ taskRules } = await stack.graphql('{ taskRules { kind enabled days minAmount tiers openDays holdoutShare } }'));
+  const saved = taskRules.find((r) => r.kind === 'AFTER_PURCHASE_CALL');
+  assert.deepEqual(
+    { ...saved, holdoutShare: Number(saved.holdoutShare) },
+    { kind: 'AFTER_PURCHASE_CALL', enabled: true, days: 3, minAmount: '1000.00', tiers: [], openDays: 7, holdoutShare: 0 },
+  );
+  await admin.context().close();
+
+  // A store of its own, its associate (with a password to sign in), two members, and three days
+  // ago (in the brand's zone) a large order and a small one.
+  await stack.graphql('mutation { createStore(code: "TK01", name: "静安任务店", city: "上海") { code } }');
+  const staff = 'mutation($in: StaffInput!) { createStaffUser(input: $in) { username } }';
+  await stack.graphql(staff, { in: { username: 'zhao', displayName: '赵店员', role: 'ASSOCIATE', storeCode: 'TK01' } });
+  stack.patron(['staff', 'set-password', 'zhao'], `${PASSWORD}\n`);
+  const create = 'mutation($no: String!, $in: MemberFields!) { createMember(memberNo: $no, input: $in) { memberNo } }';
+  await stack.graphql(create, { no: 'TK-0001', in: { name: '钱多多', phone: '13800000003', storeCode: 'TK01' } });
+  await stack.graphql(create, { no: 'TK-0002', in: { name: '孙小小', phone: '13800000004', storeCode: 'TK01' } });
+  const bought = brandDay(3);
+  const buy = 'mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }';
+  // 04:00 UTC is noon in Shanghai: the brand's day `bought`.
+  for (const [memberNo, orderId, amount] of [['TK-0001', 'TK-ORDER-1', '1288.00'], ['TK-0002', 'TK-ORDER-2', '500.00']]) {
+    await stack.graphql(buy, { in: { memberNo, orderId, amount, storeCode: 'TK01', occurredAt: `${bought}T04:00:00Z` } });
+  }
+  const { runJob } = await stack.graphql('mutation { runJob(name: "tasks") { status } }');
+  assert.equal(runJob.status, 'succeeded');
+  const open = '{ openTasks(storeCode: "TK01") { id kind expiresOn inPool member { memberNo } } }';
+  const { openTasks } = await stack.graphql(open);
+  assert.deepEqual(
+    openTasks.map((x) => [x.kind, x.member.memberNo, x.inPool]),
+    [['AFTER_PURCHASE_CALL', 'TK-0001', true]],
+    'one pool task: the large order',
+  );
+  const task = openTasks[0];
+
+  // The associate, on their phone.
+  const page = await stack.newPage(PHONE);
+  await signIn(page, stack.base, 'zhao');
+  await page.getByRole('heading', { name: '我的回访名单' }).waitFor();
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  const links = await nav.getByRole('link').allInnerTexts();
+  assert.ok(links.indexOf('任务') >= 0 && links.indexOf('任务') < links.indexOf('回访名单'), `tasks before the call list: ${links}`);
+  assert.ok(!links.includes('任务规则'), 'associates do not tune the rules');
+  await nav.getByRole('link', { name: '任务', exact: true }).tap();
+  await page.getByRole('heading', { name: '任务', exact: true }).waitFor();
+  const card = page.locator(`[data-task="${task.id}"]`);
+  await card.waitFor();
+  assert.equal(await page.locator('[data-task]').count(), 1, 'the store\u2019s pool only');
+  await card.getByText('购后回访').waitFor();
+  await card.locator('[data-pool]').filter({ hasText: '任务池' }).waitFor();
+  await card.getByRole('link', { name: '钱多多' }).waitFor();
+  assert.equal(await card.getByRole('link', { name: '钱多多' }).getAttribute('href'), '#/member/TK-0001');
+  await card.getByText(`${zhDate(bought)}的订单 TK-ORDER-1，金额 ¥1,288.00`).waitFor();
+  await card.getByText(`截止 ${zhDate(task.expiresOn)}`).waitFor();
+  // Not the associate's member yet: the number is masked, nothing to tap but the claim.
+  const phone = card.locator('[data-field=phone]');
+  assert.equal(await phone.textContent(), '138****0003');
+  assert.equal(await card.locator('a[href^="tel:"]').count(), 0);
+  assert.equal(await card.getByRole('button', { name: '已联系' }).count(), 0);
+  await fitsThePhone(page, 'tasks');
+
+  await card.getByRole('button', { name: '认领' }).tap();
+  await page.getByRole('status').filter({ hasText: '已认领：钱多多 现由您负责。' }).waitFor();
+  const call = card.locator('a[href="tel:13800000003"]');
+  await call.waitFor();
+  assert.equal(await call.textContent(), '13800000003');
+  assert.equal(await card.getByRole('button', { name: '认领' }).count(), 0);
+  await card.locator('[data-pool]').waitFor({ state: 'detached' });
+  const { member } = await stack.graphql('{ member(memberNo: "TK-0001") { assignedAssociate { username } } }');
+  assert.deepEqual(member.assignedAssociate, { username: 'zhao' }, '专人负责: the member is the claimer\u2019s');
+  await fitsThePhone(page, 'a claimed task');
+  await page.screenshot({ path: `${shots}/tasks-phone.png` });
+
+  // One tap: the outcome closes it.
+  await card.getByRole('group', { name: '通话结果' }).getByRole('button', { name: '已联系' }).tap();
+  await page.getByRole('status').filter({ hasText: '已完成：钱多多（已联系）' }).waitFor();
+  await card.waitFor({ state: 'detached' });
+  await page.getByText('目前没有待办任务。').waitFor();
+  assert.deepEqual((await stack.graphql(open)).openTasks, []);
+  const { auditLog } = await stack.graphql('{ auditLog(target: "TK-0001", first: 5) { action actor } }');
+  assert.ok(auditLog.some((e) => e.action === 'task.close'), JSON.stringify(auditLog));
+  await page.reload();
+  await page.getByText('目前没有待办任务。').waitFor();
+  await page.context().close();
+});
