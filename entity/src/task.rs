@@ -28,6 +28,8 @@ pub struct Model {
     pub note: Option<String>,
     pub done_by: Option<String>,
     pub done_at: Option<DateTimeUtc>,
+    /// The brand's day it was closed on.
+    pub done_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub job_run_id: Option<i64>,
 }

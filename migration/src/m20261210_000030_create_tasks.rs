@@ -44,6 +44,7 @@ enum Tasks {
     Note,
     DoneBy,
     DoneAt,
+    DoneOn,
     CreatedAt,
     JobRunId,
 }
@@ -124,6 +125,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(T::Note).text().null())
                     .col(ColumnDef::new(T::DoneBy).string_len(200).null())
                     .col(ColumnDef::new(T::DoneAt).timestamp_with_time_zone().null())
+                    // The brand's day it was closed on: on time when not after `expires_on`.
+                    .col(ColumnDef::new(T::DoneOn).date().null())
                     .col(created_at_column(T::CreatedAt))
                     .col(ColumnDef::new(T::JobRunId).big_integer().null())
                     .to_owned(),

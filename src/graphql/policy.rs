@@ -68,6 +68,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "openComplaints", STORE),
     ("Query", "taskRules", PLANNERS),
     ("Query", "taskReport", PLANNERS),
+    ("Query", "associateScores", PLANNERS),
     ("Mutation", "claimTask", ASSOCIATES),
     ("Mutation", "closeTask", STORE),
     ("Mutation", "updateTaskRule", PLANNERS),

@@ -13,7 +13,7 @@ use crate::graphql::campaign::{GroupEarnings, UpliftEstimate};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::member::Member;
 use crate::graphql::store::{Staff, Store};
-use crate::graphql::{db, page};
+use crate::graphql::{brand, db, page};
 use crate::money;
 use crate::service::store;
 use crate::service::task::{self as tasks, TaskOutcomeInput, TaskRuleInput};
@@ -156,6 +156,56 @@ impl TaskReport {
     }
 }
 
+/// An associate's work over a period.
+pub struct AssociateScore(jobs::tasks::report::Score);
+
+#[Object]
+impl AssociateScore {
+    async fn associate(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Staff>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .staff()
+            .load_one(self.0.staff_id)
+            .await?
+            .map(Staff))
+    }
+    /// Active members they look after now.
+    async fn members(&self) -> i64 {
+        self.0.members
+    }
+    /// Their tasks due in the period (held-back ones aside).
+    async fn tasks(&self) -> i64 {
+        self.0.tasks
+    }
+    async fn done(&self) -> i64 {
+        self.0.done
+    }
+    /// Done by their last day.
+    async fn done_on_time(&self) -> i64 {
+        self.0.on_time
+    }
+    /// Done with the member reached.
+    async fn reached(&self) -> i64 {
+        self.0.reached
+    }
+    /// Complaints they resolved in the period.
+    async fn complaints_resolved(&self) -> i64 {
+        self.0.complaints_resolved
+    }
+    /// Of those, resolved within the service level.
+    async fn complaints_within_sla(&self) -> i64 {
+        self.0.within_sla
+    }
+    /// Their members who bought in the period.
+    async fn buyers(&self) -> i64 {
+        self.0.buyers
+    }
+    /// What their members' purchases came to in the period, net of returns.
+    async fn revenue(&self) -> Decimal {
+        money::from_cents(self.0.revenue_cents)
+    }
+}
+
 /// Two shares and their difference with its 95% interval.
 #[derive(SimpleObject)]
 pub struct ShareDifference {
@@ -237,6 +287,34 @@ impl TaskQuery {
         Ok(found.into_iter().map(FeedbackEntry).collect())
     }
 
+    /// Each associate of a store by the period's work: members looked after, tasks done and on
+    /// time, members reached, complaints resolved within the service level, and what their
+    /// members bought. Planners and admins.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn associate_scores(
+        &self,
+        ctx: &Context<'_>,
+        store_code: String,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> async_graphql::Result<Vec<AssociateScore>> {
+        if to < from {
+            return Err(AppError::field("to", format!("{to} is before from, {from}")).into());
+        }
+        let db = db(ctx)?;
+        let store_id = store::id_for_code(db, "storeCode", &store_code).await?;
+        let zone = brand(ctx)?.time_zone;
+        let instants = (
+            jobs::points::expiry::start_of(from, zone),
+            jobs::points::expiry::start_of(to + chrono::Duration::days(1), zone),
+        );
+        let sla = crate::graphql::outreach::jobs(ctx)?.tasks.complaint_sla_hours;
+        let scores = jobs::tasks::report::scores(db, store_id, (from, to), instants, sla)
+            .await
+            .map_err(AppError::from)?;
+        Ok(scores.into_iter().map(AssociateScore).collect())
+    }
+
     /// The rules that generate tasks, one per kind.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn task_rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TaskRule>> {
@@ -258,7 +336,10 @@ impl TaskMutation {
     /// Closes a task: done with an outcome (and, for a win-back call, the reason the member
     /// gave), or skipped without one.
     async fn close_task(&self, ctx: &Context<'_>, id: ID, input: TaskOutcomeInput) -> async_graphql::Result<Task> {
-        Ok(Task(tasks::close(db(ctx)?, viewer(ctx)?, task_id(&id)?, input).await?))
+        let today = brand(ctx)?.today();
+        Ok(Task(
+            tasks::close(db(ctx)?, viewer(ctx)?, today, task_id(&id)?, input).await?,
+        ))
     }
 
     /// Switches a kind's rule on or off and tunes it.

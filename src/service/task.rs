@@ -132,6 +132,7 @@ pub struct TaskOutcomeInput {
 pub async fn close(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
+    today: chrono::NaiveDate,
     id: i64,
     input: TaskOutcomeInput,
 ) -> AppResult<task::Model> {
@@ -166,6 +167,7 @@ pub async fn close(
         .col_expr(task::Column::Note, Expr::value(note))
         .col_expr(task::Column::DoneBy, Expr::value(viewer.actor.clone()))
         .col_expr(task::Column::DoneAt, Expr::value(Utc::now()))
+        .col_expr(task::Column::DoneOn, Expr::value(today))
         .col_expr(
             task::Column::AssigneeId,
             Expr::value(found.assignee_id.or(viewer.staff_id)),

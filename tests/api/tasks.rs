@@ -546,6 +546,27 @@ async fn a_complaint_past_its_service_level_is_escalated_and_its_resolution_foll
         tasks["openTasks"],
         json!([{ "kind": "COMPLAINT_FOLLOW_UP", "occasion": occasion, "member": { "memberNo": "C1" } }])
     );
+    // Ann calls back (claiming the pool task makes C1 hers), C1 buys: her scores for the day.
+    let follow_up = app.ok(&ann, "{ openTasks { id } }", json!({})).await["openTasks"][0]["id"].clone();
+    let close =
+        "mutation($id: ID!) { claimTask(id: $id) { id } closeTask(id: $id, input: { outcome: REACHED }) { status } }";
+    app.ok(&ann, close, json!({ "id": follow_up })).await;
+    let input = json!({ "memberNo": "C1", "orderId": "C1-1", "occurredAt": chrono::Utc::now().to_rfc3339(), "amount": "50.00" });
+    app.ok(
+        &admin,
+        "mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }",
+        json!({ "in": input }),
+    )
+    .await;
+    const SCORES: &str = "query($day: NaiveDate!) { associateScores(storeCode: \"SH01\", from: $day, to: $day) {
+        associate { username } members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue } }";
+    let scores = app.ok(&admin, SCORES, json!({ "day": today })).await;
+    assert_eq!(
+        scores["associateScores"],
+        json!([{ "associate": { "username": "ann" }, "members": 1, "tasks": 1, "done": 1, "doneOnTime": 1, "reached": 1,
+            "complaintsResolved": 1, "complaintsWithinSla": 0, "buyers": 1, "revenue": "50.00" }])
+    );
+
     // A rule's settings that do not apply are refused.
     let refused = app
         .graphql(&admin, RULE, json!({ "kind": "WINBACK_CALL", "in": { "days": 3 } }))

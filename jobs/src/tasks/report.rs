@@ -78,3 +78,121 @@ pub async fn worth(
         reached,
     })
 }
+
+/// One associate's figures over a period.
+#[derive(Debug, Default, Serialize)]
+pub struct Score {
+    pub staff_id: i64,
+    /// Active members they look after now.
+    pub members: i64,
+    /// Their tasks due in the period (held-back ones aside), done, done by the last day, and
+    /// with the member reached.
+    pub tasks: i64,
+    pub done: i64,
+    pub on_time: i64,
+    pub reached: i64,
+    /// Complaints they resolved in the period, and of those within the service level.
+    pub complaints_resolved: i64,
+    pub within_sla: i64,
+    /// Their members who bought in the period, and what those members' purchases came to net.
+    pub buyers: i64,
+    pub revenue_cents: i64,
+}
+
+/// Every associate of a store, by the work of the period from `from` to `to` (brand days;
+/// `until` is the instant `to` ends) and a complaint's service level.
+pub async fn scores(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    (from, to): (NaiveDate, NaiveDate),
+    (since, until): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    sla_hours: u32,
+) -> Result<Vec<Score>, DbErr> {
+    let staff = conn
+        .query_all(statement(
+            conn,
+            "SELECT id FROM staff_users WHERE role = 'associate' AND store_id = $1 ORDER BY id",
+            vec![store_id.into()],
+        ))
+        .await?;
+    let mut scores: std::collections::BTreeMap<i64, Score> = std::collections::BTreeMap::new();
+    for row in staff {
+        let staff_id: i64 = row.try_get("", "id")?;
+        scores.insert(
+            staff_id,
+            Score {
+                staff_id,
+                ..Score::default()
+            },
+        );
+    }
+    if scores.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = crate::sql::id_list(scores.keys().copied());
+    let within = match conn.get_database_backend() {
+        DbBackend::Postgres => "f.resolved_at <= f.created_at + make_interval(hours => CAST($3 AS INTEGER))",
+        _ => "julianday(f.resolved_at) <= julianday(f.created_at) + $3 / 24.0",
+    };
+    let queries: [(String, Vec<sea_orm::Value>); 4] = [
+        (
+            format!(
+                "SELECT assigned_associate_id AS staff_id, COUNT(*) AS members \
+                 FROM members WHERE status = 'active' AND assigned_associate_id IN ({ids}) GROUP BY assigned_associate_id"
+            ),
+            vec![],
+        ),
+        (
+            format!(
+                "SELECT assignee_id AS staff_id, COUNT(*) AS tasks, \
+                   SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS a, \
+                   SUM(CASE WHEN status = 'done' AND done_on <= expires_on THEN 1 ELSE 0 END) AS b, \
+                   SUM(CASE WHEN outcome = 'reached' THEN 1 ELSE 0 END) AS c \
+                 FROM tasks WHERE NOT held_out AND assignee_id IN ({ids}) AND due_on >= $1 AND due_on <= $2 \
+                 GROUP BY assignee_id"
+            ),
+            vec![from.into(), to.into()],
+        ),
+        (
+            format!(
+                "SELECT f.resolved_by_id AS staff_id, COUNT(*) AS resolved, \
+                   SUM(CASE WHEN {within} THEN 1 ELSE 0 END) AS a \
+                 FROM feedback f WHERE f.kind = 'complaint' AND f.resolved_by_id IN ({ids}) \
+                   AND f.resolved_at >= $1 AND f.resolved_at < $2 GROUP BY f.resolved_by_id"
+            ),
+            vec![since.into(), until.into(), i64::from(sla_hours).into()],
+        ),
+        (
+            format!(
+                "SELECT m.assigned_associate_id AS staff_id, \
+                   COUNT(DISTINCT CASE WHEN p.kind = 'purchase' THEN p.member_id END) AS buyers, \
+                   CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS a \
+                 FROM purchases p JOIN members m ON m.id = p.member_id \
+                 WHERE m.assigned_associate_id IN ({ids}) AND p.occurred_on >= $1 AND p.occurred_on <= $2 \
+                 GROUP BY m.assigned_associate_id"
+            ),
+            vec![from.into(), to.into()],
+        ),
+    ];
+    // The four queries in order: members, tasks, complaints, purchases.
+    for (i, (sql, values)) in queries.into_iter().enumerate() {
+        for row in conn.query_all(statement(conn, &sql, values)).await? {
+            let staff_id: i64 = row.try_get("", "staff_id")?;
+            let number =
+                |column: &str| -> Result<i64, DbErr> { Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)) };
+            let Some(score) = scores.get_mut(&staff_id) else {
+                continue;
+            };
+            match i {
+                0 => score.members = number("members")?,
+                1 => {
+                    (score.tasks, score.done, score.on_time, score.reached) =
+                        (number("tasks")?, number("a")?, number("b")?, number("c")?);
+                }
+                2 => (score.complaints_resolved, score.within_sla) = (number("resolved")?, number("a")?),
+                _ => (score.buyers, score.revenue_cents) = (number("buyers")?, number("a")?),
+            }
+        }
+    }
+    Ok(scores.into_values().collect())
+}
