@@ -197,16 +197,11 @@ pub async fn unattended(
 ) -> AppResult<Vec<entity::member::Model>> {
     use entity::{member, member_metrics};
     use sea_orm::sea_query::{Expr, Func};
-    use sea_orm::{Condition, QuerySelect};
-    let nobody = Condition::any()
-        .add(member::Column::AssignedAssociateId.is_null())
-        .add(Expr::cust(
-        "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.id = members.assigned_associate_id AND s.disabled_at IS NULL)",
-    ));
+    use sea_orm::QuerySelect;
     let clv = Expr::col((member_metrics::Entity, member_metrics::Column::ClvCents));
     let condition = jobs::segments::everyone()
         .add(member::Column::StoreId.eq(store_id))
-        .add(nobody);
+        .add(jobs::tasks::unattended());
     Ok(jobs::segments::members(condition)
         .order_by_desc(Expr::expr(Func::coalesce([clv.into(), Expr::val(0).into()])))
         .order_by_asc(member::Column::Id)

@@ -99,15 +99,10 @@ pub async fn claim(
         ));
     }
     // 专人负责: the member is now this associate's, unless someone active already looks after them.
-    let unattended = Condition::any()
-        .add(member::Column::AssignedAssociateId.is_null())
-        .add(Expr::cust(
-        "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.id = members.assigned_associate_id AND s.disabled_at IS NULL)",
-    ));
     member::Entity::update_many()
         .col_expr(member::Column::AssignedAssociateId, Expr::value(staff_id))
         .filter(member::Column::Id.eq(found.member_id))
-        .filter(unattended)
+        .filter(jobs::tasks::unattended())
         .exec(&txn)
         .await?;
     let detail = serde_json::json!({ "taskId": id, "kind": found.kind });

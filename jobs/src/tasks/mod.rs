@@ -283,24 +283,38 @@ async fn after_purchase(
     );
     let values = vec![bought_on.into(), rule.min_amount_cents.unwrap_or(0).into()];
     let rows = ctx.db.query_all(statement(&ctx.db, &sql, values)).await?;
+    // One open task per member and kind: their first large order of the day.
+    first_per_member(rows, expires_on, |row| {
+        let amount: i64 = row.try_get("", "amount_cents")?;
+        let order: String = row.try_get("", "order_id")?;
+        let reason = format!(
+            "order {order} of {} on {bought_on}",
+            rust_decimal::Decimal::new(amount, 2)
+        );
+        Ok((order, reason))
+    })
+}
+
+/// A candidate from each row (`member_id`, `store_id`, `assignee_id`, ordered by member) whose
+/// member had none before it, with the occasion and reason `describe` reads off the row.
+fn first_per_member(
+    rows: Vec<sea_orm::QueryResult>,
+    expires_on: NaiveDate,
+    describe: impl Fn(&sea_orm::QueryResult) -> Result<(String, String), DbErr>,
+) -> Result<Vec<Candidate>, DbErr> {
     let mut candidates: Vec<Candidate> = Vec::new();
     for row in rows {
         let member_id: i64 = row.try_get("", "member_id")?;
-        // One open task per member and kind: their first large order of the day.
         if candidates.last().is_some_and(|c| c.member_id == member_id) {
             continue;
         }
-        let amount: i64 = row.try_get("", "amount_cents")?;
-        let order: String = row.try_get("", "order_id")?;
+        let (occasion, reason) = describe(&row)?;
         candidates.push(Candidate {
             member_id,
             store_id: row.try_get("", "store_id")?,
             assignee_id: row.try_get("", "assignee_id")?,
-            reason: format!(
-                "order {order} of {} on {bought_on}",
-                rust_decimal::Decimal::new(amount, 2)
-            ),
-            occasion: order,
+            occasion,
+            reason,
             expires_on,
         });
     }
@@ -335,28 +349,25 @@ async fn after_complaint(
         .db
         .query_all(statement(&ctx.db, &sql, vec![start.into(), end.into()]))
         .await?;
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for row in rows {
-        let member_id: i64 = row.try_get("", "member_id")?;
-        if candidates.last().is_some_and(|c| c.member_id == member_id) {
-            continue;
-        }
+    first_per_member(rows, expires_on, |row| {
         let feedback_id: i64 = row.try_get("", "feedback_id")?;
-        candidates.push(Candidate {
-            member_id,
-            store_id: row.try_get("", "store_id")?,
-            assignee_id: row.try_get("", "assignee_id")?,
-            occasion: format!("complaint:{feedback_id}"),
-            reason: format!("complaint {feedback_id} resolved on {resolved_on}"),
-            expires_on,
-        });
-    }
-    Ok(candidates)
+        Ok((
+            format!("complaint:{feedback_id}"),
+            format!("complaint {feedback_id} resolved on {resolved_on}"),
+        ))
+    })
 }
 
 /// `assignee` as SQL over the members table called `members`.
 fn assignee_sql(members: &str) -> String {
     format!("(SELECT s.id FROM staff_users s WHERE s.id = {members}.assigned_associate_id AND s.disabled_at IS NULL)")
+}
+
+/// Members nobody looks after: no associate, or a disabled one.
+pub fn unattended() -> Condition {
+    Condition::any()
+        .add(Expr::col((member::Entity, member::Column::AssignedAssociateId)).is_null())
+        .add(Expr::cust(format!("NOT EXISTS {}", assignee_sql("members"))))
 }
 
 /// Writes the candidates, the held-back share marked; (written, of them held back).
