@@ -124,6 +124,10 @@ async fn a_coupon_is_redeemed_once_within_its_rules_and_a_full_return_gives_it_b
     let typo: String = typo.into_iter().collect();
     let (field, _) = refused(&app, &admin, COUPON, json!({ "code": typo })).await;
     assert_eq!(field, "code");
+    // A well-formed code nobody holds is not found.
+    let unissued = jobs::coupons::code::generate();
+    let response = app.graphql(&admin, COUPON, json!({ "code": unissued })).await;
+    assert_eq!(first_error(&response).0, "NOT_FOUND", "{response}");
 
     // A partial return keeps the coupon used; a full return gives it back.
     let give_back = |order: &str, amount: &str| json!({ "in": { "orderId": order, "occurredAt": format!("{today}T06:00:00Z"), "amount": amount } });

@@ -31,8 +31,10 @@ pub async fn by_code(conn: &impl ConnectionTrait, viewer: &Viewer, typed: &str) 
         matching.one(conn).await?
     };
     let Some(coupon) = found else {
-        // Shaped like one of Patron's codes but failing its check: a mistyped symbol.
-        if code::normalize(typed).is_none() && code::looks_generated(typed) || imported::normalize(typed).is_none() {
+        // Not a code at all: shaped like one of Patron's but failing its check (a mistyped
+        // symbol), or like no imported one either.
+        let valid = code::normalize(typed).is_some();
+        if !valid && (code::looks_generated(typed) || imported::normalize(typed).is_none()) {
             return Err(AppError::field(
                 "code",
                 format!("{typed:?} is not a coupon code: check it for a mistyped character"),
