@@ -30,3 +30,13 @@ export function number(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   return new Intl.NumberFormat(i18n.locale, { maximumFractionDigits: digits }).format(value);
 }
+
+/** How long ago a moment (RFC 3339) was, in the largest whole unit: `3 hours ago`, `2天前`. */
+export function ago(value: string | null | undefined, now: number = Date.now()): string {
+  if (!value) return '—';
+  const seconds = Math.max(0, (now - new Date(value).getTime()) / 1000);
+  const format = new Intl.RelativeTimeFormat(i18n.locale, { numeric: 'auto' });
+  if (seconds < 3600) return format.format(-Math.floor(seconds / 60), 'minute');
+  if (seconds < 86400) return format.format(-Math.floor(seconds / 3600), 'hour');
+  return format.format(-Math.floor(seconds / 86400), 'day');
+}

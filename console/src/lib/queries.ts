@@ -434,3 +434,50 @@ export const UpdateTaskRule = graphql(`
     updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }
   }
 `);
+
+// Open complaints, oldest first (an associate's store's; an admin's, every store's or one's), and
+// resolving one.
+export const OpenComplaints = graphql(`
+  query OpenComplaints($storeCode: String) {
+    openComplaints(storeCode: $storeCode, first: 50) {
+      id body createdAt dueBy escalatedAt
+      member { memberNo name phone contactMasked tier store { code name } }
+    }
+  }
+`);
+
+export const ResolveFeedback = graphql(`
+  mutation ResolveFeedback($id: ID!, $resolution: String!) {
+    resolveFeedback(id: $id, resolution: $resolution) { id status }
+  }
+`);
+
+// Admins: a store's members nobody looks after, and handing an associate's members over.
+export const UnattendedMembers = graphql(`
+  query UnattendedMembers($storeCode: String!) {
+    unattendedMembers(storeCode: $storeCode, first: 50) {
+      memberNo name tier
+      assignedAssociate { username displayName disabledAt }
+      metrics { clv }
+    }
+  }
+`);
+
+export const HandOverMembers = graphql(`
+  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {
+    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }
+  }
+`);
+
+// What a kind's calls were worth: tasks given out against those held back.
+export const TaskReport = graphql(`
+  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {
+    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {
+      tasked { members buyers orders revenue revenuePerMember }
+      heldBack { members buyers orders revenue revenuePerMember }
+      done reached
+      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }
+      retention { tasked heldBack difference low high }
+    }
+  }
+`);

@@ -76,6 +76,11 @@ type Documents = {
     "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": typeof types.CloseTaskDocument,
     "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": typeof types.TaskRulesDocument,
     "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": typeof types.UpdateTaskRuleDocument,
+    "\n  query OpenComplaints($storeCode: String) {\n    openComplaints(storeCode: $storeCode, first: 50) {\n      id body createdAt dueBy escalatedAt\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.OpenComplaintsDocument,
+    "\n  mutation ResolveFeedback($id: ID!, $resolution: String!) {\n    resolveFeedback(id: $id, resolution: $resolution) { id status }\n  }\n": typeof types.ResolveFeedbackDocument,
+    "\n  query UnattendedMembers($storeCode: String!) {\n    unattendedMembers(storeCode: $storeCode, first: 50) {\n      memberNo name tier\n      assignedAssociate { username displayName disabledAt }\n      metrics { clv }\n    }\n  }\n": typeof types.UnattendedMembersDocument,
+    "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": typeof types.HandOverMembersDocument,
+    "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": typeof types.TaskReportDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -139,6 +144,11 @@ const documents: Documents = {
     "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": types.CloseTaskDocument,
     "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": types.TaskRulesDocument,
     "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": types.UpdateTaskRuleDocument,
+    "\n  query OpenComplaints($storeCode: String) {\n    openComplaints(storeCode: $storeCode, first: 50) {\n      id body createdAt dueBy escalatedAt\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.OpenComplaintsDocument,
+    "\n  mutation ResolveFeedback($id: ID!, $resolution: String!) {\n    resolveFeedback(id: $id, resolution: $resolution) { id status }\n  }\n": types.ResolveFeedbackDocument,
+    "\n  query UnattendedMembers($storeCode: String!) {\n    unattendedMembers(storeCode: $storeCode, first: 50) {\n      memberNo name tier\n      assignedAssociate { username displayName disabledAt }\n      metrics { clv }\n    }\n  }\n": types.UnattendedMembersDocument,
+    "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": types.HandOverMembersDocument,
+    "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": types.TaskReportDocument,
 };
 
 /**
@@ -385,6 +395,26 @@ export function graphql(source: "\n  query TaskRules { taskRules { kind enabled 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n"): typeof import('./graphql').UpdateTaskRuleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OpenComplaints($storeCode: String) {\n    openComplaints(storeCode: $storeCode, first: 50) {\n      id body createdAt dueBy escalatedAt\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').OpenComplaintsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResolveFeedback($id: ID!, $resolution: String!) {\n    resolveFeedback(id: $id, resolution: $resolution) { id status }\n  }\n"): typeof import('./graphql').ResolveFeedbackDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnattendedMembers($storeCode: String!) {\n    unattendedMembers(storeCode: $storeCode, first: 50) {\n      memberNo name tier\n      assignedAssociate { username displayName disabledAt }\n      metrics { clv }\n    }\n  }\n"): typeof import('./graphql').UnattendedMembersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n"): typeof import('./graphql').HandOverMembersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n"): typeof import('./graphql').TaskReportDocument;
 
 
 export function graphql(source: string) {

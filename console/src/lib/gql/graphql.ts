@@ -968,6 +968,46 @@ export type UpdateTaskRuleMutationVariables = Exact<{
 
 export type UpdateTaskRuleMutation = { updateTaskRule: { kind: TaskKind, enabled: boolean, days: number | null, minAmount: string | null, tiers: Array<TierLevel>, openDays: number, holdoutShare: string } };
 
+export type OpenComplaintsQueryVariables = Exact<{
+  storeCode?: string | null | undefined;
+}>;
+
+
+export type OpenComplaintsQuery = { openComplaints: Array<{ id: string, body: string | null, createdAt: string, dueBy: string | null, escalatedAt: string | null, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null }> };
+
+export type ResolveFeedbackMutationVariables = Exact<{
+  id: string;
+  resolution: string;
+}>;
+
+
+export type ResolveFeedbackMutation = { resolveFeedback: { id: string, status: string } };
+
+export type UnattendedMembersQueryVariables = Exact<{
+  storeCode: string;
+}>;
+
+
+export type UnattendedMembersQuery = { unattendedMembers: Array<{ memberNo: string, name: string, tier: TierLevel | null, assignedAssociate: { username: string, displayName: string, disabledAt: string | null } | null, metrics: { clv: string | null } | null }> };
+
+export type HandOverMembersMutationVariables = Exact<{
+  fromUsername: string;
+  toUsername?: string | null | undefined;
+}>;
+
+
+export type HandOverMembersMutation = { handOverMembers: { members: number, tasks: number } };
+
+export type TaskReportQueryVariables = Exact<{
+  kind: TaskKind;
+  from: string;
+  to: string;
+  windowDays?: number | null | undefined;
+}>;
+
+
+export type TaskReportQuery = { taskReport: { done: number, reached: number, tasked: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldBack: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, retention: { tasked: number, heldBack: number, difference: number, low: number, high: number } | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -2067,3 +2107,95 @@ export const UpdateTaskRuleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateTaskRuleMutation, UpdateTaskRuleMutationVariables>;
+export const OpenComplaintsDocument = new TypedDocumentString(`
+    query OpenComplaints($storeCode: String) {
+  openComplaints(storeCode: $storeCode, first: 50) {
+    id
+    body
+    createdAt
+    dueBy
+    escalatedAt
+    member {
+      memberNo
+      name
+      phone
+      contactMasked
+      tier
+      store {
+        code
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<OpenComplaintsQuery, OpenComplaintsQueryVariables>;
+export const ResolveFeedbackDocument = new TypedDocumentString(`
+    mutation ResolveFeedback($id: ID!, $resolution: String!) {
+  resolveFeedback(id: $id, resolution: $resolution) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<ResolveFeedbackMutation, ResolveFeedbackMutationVariables>;
+export const UnattendedMembersDocument = new TypedDocumentString(`
+    query UnattendedMembers($storeCode: String!) {
+  unattendedMembers(storeCode: $storeCode, first: 50) {
+    memberNo
+    name
+    tier
+    assignedAssociate {
+      username
+      displayName
+      disabledAt
+    }
+    metrics {
+      clv
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UnattendedMembersQuery, UnattendedMembersQueryVariables>;
+export const HandOverMembersDocument = new TypedDocumentString(`
+    mutation HandOverMembers($fromUsername: String!, $toUsername: String) {
+  handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) {
+    members
+    tasks
+  }
+}
+    `) as unknown as TypedDocumentString<HandOverMembersMutation, HandOverMembersMutationVariables>;
+export const TaskReportDocument = new TypedDocumentString(`
+    query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {
+  taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {
+    tasked {
+      members
+      buyers
+      orders
+      revenue
+      revenuePerMember
+    }
+    heldBack {
+      members
+      buyers
+      orders
+      revenue
+      revenuePerMember
+    }
+    done
+    reached
+    uplift {
+      sentPerMember
+      heldOutPerMember
+      upliftPerMember
+      incrementalRevenue
+      incrementalLow
+      incrementalHigh
+    }
+    retention {
+      tasked
+      heldBack
+      difference
+      low
+      high
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TaskReportQuery, TaskReportQueryVariables>;
