@@ -436,6 +436,8 @@ vocabulary! {
     TaskKind {
         /// A greeting before an A or B member's birthday.
         BirthdayCall = "birthday_call",
+        /// A greeting before a holiday, for A members.
+        HolidayCall = "holiday_call",
         /// A lapsed repeat buyer: find out why, and bring them back.
         WinbackCall = "winback_call",
         /// A member who first reached A or B.

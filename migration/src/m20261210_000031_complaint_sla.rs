@@ -1,6 +1,7 @@
 //! Complaints have a service level: one still open past it is escalated (`feedback.escalated_at`,
 //! set once by the `tasks` job). A resolved complaint is followed by a call, by the
-//! `complaint_follow_up` rule.
+//! `complaint_follow_up` rule; and A members get a greeting call before each holiday, by the
+//! `holiday_call` rule.
 use sea_orm_migration::prelude::*;
 
 use crate::{add_column, drop_column};
@@ -22,20 +23,29 @@ impl MigrationTrait for Migration {
             .null()
             .to_owned();
         add_column(manager, Feedback::Table, escalated).await?;
-        // Two days after the resolution, a week to call.
-        let rule = Query::insert()
+        // Two days after the resolution, a week to call; three days before a holiday, A members,
+        // until the holiday.
+        let rules = Query::insert()
             .into_table(Alias::new("task_rules"))
-            .columns(["kind", "days", "open_days", "updated_by"].map(Alias::new))
-            .values(["complaint_follow_up".into(), 2.into(), 7.into(), "patron".into()])
+            .columns(["kind", "days", "tiers", "open_days", "updated_by"].map(Alias::new))
+            .values([
+                "complaint_follow_up".into(),
+                2.into(),
+                Option::<&str>::None.into(),
+                7.into(),
+                "patron".into(),
+            ])
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .values(["holiday_call".into(), 3.into(), "A".into(), 3.into(), "patron".into()])
             .map_err(|e| DbErr::Custom(e.to_string()))?
             .to_owned();
-        manager.exec_stmt(rule).await
+        manager.exec_stmt(rules).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let rule = Query::delete()
             .from_table(Alias::new("task_rules"))
-            .and_where(Expr::col(Alias::new("kind")).eq("complaint_follow_up"))
+            .and_where(Expr::col(Alias::new("kind")).is_in(["complaint_follow_up", "holiday_call"]))
             .to_owned();
         manager.exec_stmt(rule).await?;
         drop_column(manager, Feedback::Table, Feedback::EscalatedAt).await

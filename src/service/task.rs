@@ -241,7 +241,7 @@ pub async fn update_rule(
     }
     if let Some(days) = input.days {
         let most = match kind {
-            TaskKind::BirthdayCall => 30,
+            TaskKind::BirthdayCall | TaskKind::HolidayCall => 30,
             TaskKind::AfterPurchaseCall | TaskKind::ComplaintFollowUp => 60,
             TaskKind::WinbackCall | TaskKind::WelcomeCall => {
                 return Err(AppError::field("input.days", format!("the {kind} rule counts no days")));

@@ -587,3 +587,50 @@ async fn a_complaint_past_its_service_level_is_escalated_and_its_resolution_foll
         ("BAD_USER_INPUT".to_owned(), Some("input.minAmount".to_owned()))
     );
 }
+
+#[tokio::test]
+async fn a_members_get_a_greeting_call_before_a_holiday() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    for no in ["G1", "G2"] {
+        app.create_member(&admin, no, json!({ "storeCode": "SH01" })).await;
+    }
+    let today = app.jobs.today();
+    app.run_job("analytics", &today.to_string()).await.expect("analytics");
+    sql(&app, "UPDATE member_metrics SET tier = 'B'").await;
+    sql(
+        &app,
+        "UPDATE member_metrics SET tier = 'A' WHERE member_id = (SELECT id FROM members WHERE member_no = 'G1')",
+    )
+    .await;
+    // The store's anniversary, three days ahead (the rule's default lead).
+    let day = today + Days::new(3);
+    let holiday = json!({ "key": "store_anniversary", "nameZh": "店庆", "nameEn": "Store anniversary", "calendar": "SOLAR",
+        "month": chrono::Datelike::month(&day), "day": chrono::Datelike::day(&day) });
+    app.ok(
+        &admin,
+        "mutation($in: HolidayInput!) { saveHoliday(input: $in) { key } }",
+        json!({ "in": holiday }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        RULE,
+        json!({ "kind": "HOLIDAY_CALL", "in": { "enabled": true, "holdoutShare": "0" } }),
+    )
+    .await;
+    app.run_job("tasks", &today.to_string()).await.expect("tasks");
+    let open = app
+        .ok(
+            &admin,
+            "{ openTasks { kind occasion expiresOn member { memberNo } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        open["openTasks"],
+        json!([{ "kind": "HOLIDAY_CALL", "occasion": format!("store_anniversary:{day}"), "expiresOn": day.to_string(),
+            "member": { "memberNo": "G1" } }])
+    );
+}

@@ -126,6 +126,7 @@ async fn candidates(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate)
             let reason = format!("birthday on {birthday}");
             each_member(ctx, select, birthday.to_string(), reason, birthday).await
         }
+        TaskKind::HolidayCall => holiday(ctx, rule, as_of).await,
         TaskKind::WinbackCall => {
             let config = &ctx.outreach.config;
             let cooldown_start = as_of - Duration::days(i64::from(config.winback_cooldown_days));
@@ -150,6 +151,25 @@ async fn candidates(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate)
             after_complaint(ctx, rule, resolved_on, open_until).await
         }
     }
+}
+
+/// A greeting before each enabled holiday `days` after `as_of`, open until the holiday; a member
+/// with two such holidays gets the first.
+async fn holiday(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate) -> Result<Vec<Candidate>, DbErr> {
+    let date = as_of + Duration::days(i64::from(rule.days.unwrap_or(3).max(0)));
+    let calendar = crate::campaigns::holidays::load(&ctx.db, 0).await?;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for brand_holiday in calendar.iter().filter(|h| h.enabled && h.holiday.date.falls_on(date)) {
+        let select = members(ctx, rule, as_of, None, Vec::new())?;
+        let occasion = format!("{}:{date}", brand_holiday.holiday.key);
+        let reason = format!("holiday {} on {date}", brand_holiday.holiday.key);
+        for candidate in each_member(ctx, select, occasion, reason, date).await? {
+            if !candidates.iter().any(|c| c.member_id == candidate.member_id) {
+                candidates.push(candidate);
+            }
+        }
+    }
+    Ok(candidates)
 }
 
 /// Active members matching `filter` and `only`, in the rule's tiers, without an open task of the

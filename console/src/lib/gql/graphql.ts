@@ -423,6 +423,8 @@ export type TaskKind =
   | 'BIRTHDAY_CALL'
   /** 回访: a few days after a complaint was resolved. */
   | 'COMPLAINT_FOLLOW_UP'
+  /** A greeting before a holiday, for A members. */
+  | 'HOLIDAY_CALL'
   /** A member who first reached A or B. */
   | 'WELCOME_CALL'
   /** A lapsed repeat buyer: find out why, and bring them back. */

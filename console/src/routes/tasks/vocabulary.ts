@@ -4,7 +4,7 @@ import type { CallOutcome, LapseReason, TaskKind } from '../../lib/gql/graphql';
 import { t, type Key } from '../../lib/i18n/index.svelte';
 import { date, money } from '../../lib/format';
 
-export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP'];
+export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'HOLIDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP'];
 
 export const kindName = (kind: TaskKind): string => t(`taskKind.${kind}`);
 
@@ -32,6 +32,8 @@ export function reasonText(reason: string): string {
   if (birthday) return t('taskReasonBirthday', { date: date(birthday[1]) });
   const order = reason.match(/^order (.+) of (\d+(?:\.\d+)?) on (\d{4}-\d{2}-\d{2})$/);
   if (order) return t('taskReasonOrder', { order: order[1]!, amount: money(order[2]), date: date(order[3]) });
+  const holiday = reason.match(/^holiday (\S+) on (\d{4}-\d{2}-\d{2})$/);
+  if (holiday) return t('taskReasonHoliday', { date: date(holiday[2]) });
   const complaint = reason.match(/^complaint (\d+) resolved on (\d{4}-\d{2}-\d{2})$/);
   if (complaint) return t('taskReasonComplaint', { date: date(complaint[2]) });
   if (reason === 'lapsed after repeat purchases') return t('taskReasonLapsed');
