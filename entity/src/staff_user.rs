@@ -16,6 +16,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When an admin switched the user off: no sign-in, every token refused.
     pub disabled_at: Option<DateTimeUtc>,
+    /// An associate who manages their store: sees and assigns all of its tasks.
+    pub manager: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,8 @@
 //! Complaints have a service level: one still open past it is escalated (`feedback.escalated_at`,
 //! set once by the `tasks` job). A resolved complaint is followed by a call, by the
 //! `complaint_follow_up` rule; and A members get a greeting call before each holiday, by the
-//! `holiday_call` rule.
+//! `holiday_call` rule. An associate may be their store's manager (`staff_users.manager`): they
+//! see and assign all of the store's tasks.
 use sea_orm_migration::prelude::*;
 
 use crate::{add_column, drop_column};
@@ -15,6 +16,12 @@ enum Feedback {
     EscalatedAt,
 }
 
+#[derive(DeriveIden)]
+enum StaffUsers {
+    Table,
+    Manager,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -23,6 +30,12 @@ impl MigrationTrait for Migration {
             .null()
             .to_owned();
         add_column(manager, Feedback::Table, escalated).await?;
+        let manages = ColumnDef::new(StaffUsers::Manager)
+            .boolean()
+            .not_null()
+            .default(false)
+            .to_owned();
+        add_column(manager, StaffUsers::Table, manages).await?;
         // Two days after the resolution, a week to call; three days before a holiday, A members,
         // until the holiday.
         let rules = Query::insert()
@@ -48,6 +61,7 @@ impl MigrationTrait for Migration {
             .and_where(Expr::col(Alias::new("kind")).is_in(["complaint_follow_up", "holiday_call"]))
             .to_owned();
         manager.exec_stmt(rule).await?;
+        drop_column(manager, StaffUsers::Table, StaffUsers::Manager).await?;
         drop_column(manager, Feedback::Table, Feedback::EscalatedAt).await
     }
 }

@@ -126,6 +126,8 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "createStaffUser", ADMINS),
     ("Mutation", "disableStaffUser", ADMINS),
     ("Mutation", "handOverMembers", ADMINS),
+    ("Mutation", "setStoreManager", ADMINS),
+    ("Mutation", "assignTask", STORE),
     ("Query", "unattendedMembers", ADMINS),
     ("Mutation", "enableStaffUser", ADMINS),
     ("Mutation", "runAnalytics", ADMINS),

@@ -40,6 +40,10 @@ impl Staff {
         self.0.email.as_deref()
     }
     /// When an admin switched the user off; null while they may sign in.
+    /// An associate who manages their store.
+    async fn manager(&self) -> bool {
+        self.0.manager
+    }
     async fn disabled_at(&self) -> Option<DateTime<Utc>> {
         self.0.disabled_at
     }
@@ -187,6 +191,19 @@ impl StoreMutation {
             members: moved.members,
             tasks: moved.tasks,
         })
+    }
+
+    /// Makes an associate their store's manager (they see and assign all of its tasks), or no
+    /// longer. Admins only.
+    async fn set_store_manager(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        manager: bool,
+    ) -> async_graphql::Result<Staff> {
+        Ok(Staff(
+            service::staff::set_manager(db(ctx)?, viewer(ctx)?, &username, manager).await?,
+        ))
     }
 
     /// Lets a disabled staff user sign in again (their old tokens stay revoked). Admins only.

@@ -333,6 +333,13 @@ impl TaskMutation {
         Ok(Task(tasks::claim(db(ctx)?, viewer(ctx)?, task_id(&id)?).await?))
     }
 
+    /// Gives an open task to an associate of its store, or without `username` back to the
+    /// store's pool: the store's manager, or an admin.
+    async fn assign_task(&self, ctx: &Context<'_>, id: ID, username: Option<String>) -> async_graphql::Result<Task> {
+        let assigned = tasks::assign(db(ctx)?, viewer(ctx)?, task_id(&id)?, username.as_deref()).await?;
+        Ok(Task(assigned))
+    }
+
     /// Closes a task: done with an outcome (and, for a win-back call, the reason the member
     /// gave), or skipped without one.
     async fn close_task(&self, ctx: &Context<'_>, id: ID, input: TaskOutcomeInput) -> async_graphql::Result<Task> {

@@ -209,3 +209,34 @@ pub async fn unattended(
         .all(conn)
         .await?)
 }
+
+/// Makes an associate their store's manager, or no longer. Admins.
+pub async fn set_manager(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    username: &str,
+    manager: bool,
+) -> AppResult<staff_user::Model> {
+    let user = named(conn, username).await?;
+    if user.role != Role::Associate.as_str() {
+        return Err(AppError::field(
+            "username",
+            format!("{username:?} is not an associate: managers run a store"),
+        ));
+    }
+    let mut row: staff_user::ActiveModel = user.into();
+    row.manager = Set(manager);
+    let user = row.update(conn).await?;
+    let detail = serde_json::json!({ "username": user.username, "manager": manager });
+    audit::record(conn, viewer, "staff.manager", None, detail).await?;
+    Ok(user)
+}
+
+/// Whether the viewer is an active associate who manages their store.
+pub async fn manages_store(conn: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<bool> {
+    let (Role::Associate, Some(staff_id)) = (viewer.role, viewer.staff_id) else {
+        return Ok(false);
+    };
+    let user = staff_user::Entity::find_by_id(staff_id).one(conn).await?;
+    Ok(user.is_some_and(|u| u.manager && u.disabled_at.is_none()))
+}

@@ -13,11 +13,12 @@ use sea_orm::{
 
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
-use crate::service::audit;
+use crate::service::{audit, staff};
 use crate::{money, validate};
 
 /// The open tasks the viewer works, soonest due first: an associate's own and their store's
-/// pool; an admin's, every store's (or one store's). Held-back tasks are never listed.
+/// pool; a store manager's, all of their store's; an admin's, every store's (or one store's).
+/// Held-back tasks are never listed.
 pub async fn open_tasks(
     conn: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -27,7 +28,9 @@ pub async fn open_tasks(
     let mut query = task::Entity::find()
         .filter(task::Column::Status.eq(TaskStatus::Open))
         .filter(task::Column::HeldOut.eq(false));
+    let manager = staff::manages_store(conn, viewer).await?;
     query = match viewer.role {
+        Role::Associate if manager => query.filter(task::Column::StoreId.eq(viewer.store_id.unwrap_or(-1))),
         Role::Associate => {
             let staff_id = viewer
                 .staff_id
@@ -50,16 +53,19 @@ pub async fn open_tasks(
         .await?)
 }
 
-/// A task the viewer may act on: an associate's own or their store's pool's; any for an admin.
+/// A task the viewer may act on: an associate's own or their store's pool's, any of their store's
+/// for its manager; any for an admin.
 /// Another's, or a held-back one, is "not found" (its existence is not the viewer's business).
 async fn workable(conn: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> AppResult<task::Model> {
     let unseen = || AppError::NotFound(format!("no task has the id {id}"));
     let found = task::Entity::find_by_id(id).one(conn).await?.ok_or_else(unseen)?;
+    let in_store = found.store_id.is_some() && found.store_id == viewer.store_id;
     let mine = match viewer.role {
         Role::Admin => true,
         Role::Associate => {
             found.assignee_id == viewer.staff_id
-                || (found.assignee_id.is_none() && found.store_id.is_some() && found.store_id == viewer.store_id)
+                || (found.assignee_id.is_none() && in_store)
+                || (in_store && staff::manages_store(conn, viewer).await?)
         }
         _ => false,
     };
@@ -110,6 +116,48 @@ pub async fn claim(
     let claimed = task::Entity::find_by_id(id).one(&txn).await?;
     txn.commit().await?;
     claimed.ok_or_else(|| AppError::Internal(anyhow::anyhow!("task {id} vanished while claimed")))
+}
+
+/// Gives an open task to an active associate of its store, or back to the pool: the store's
+/// manager, or an admin.
+pub async fn assign(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    username: Option<&str>,
+) -> AppResult<task::Model> {
+    let found = workable(conn, viewer, id).await?;
+    if viewer.role == Role::Associate && !staff::manages_store(conn, viewer).await? {
+        return Err(AppError::Forbidden("a store's manager assigns its tasks".into()));
+    }
+    let assignee = match username {
+        None => None,
+        Some(username) => {
+            let user = staff::named(conn, username).await?;
+            let fit =
+                user.role == Role::Associate.as_str() && user.disabled_at.is_none() && user.store_id == found.store_id;
+            if !fit {
+                return Err(AppError::field(
+                    "username",
+                    format!("{username:?} is not an active associate of the task's store"),
+                ));
+            }
+            Some(user.id)
+        }
+    };
+    let moved = task::Entity::update_many()
+        .col_expr(task::Column::AssigneeId, Expr::value(assignee))
+        .filter(task::Column::Id.eq(id))
+        .filter(task::Column::Status.eq(TaskStatus::Open))
+        .exec(conn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::field("id", "the task is no longer open"));
+    }
+    let detail = serde_json::json!({ "taskId": id, "to": username });
+    audit::record(conn, viewer, "task.assign", None, detail).await?;
+    let assigned = task::Entity::find_by_id(id).one(conn).await?;
+    assigned.ok_or_else(|| AppError::Internal(anyhow::anyhow!("task {id} vanished while assigned")))
 }
 
 /// How a task ended.

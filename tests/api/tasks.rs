@@ -634,3 +634,78 @@ async fn a_members_get_a_greeting_call_before_a_holiday() {
             "member": { "memberNo": "G1" } }])
     );
 }
+
+#[tokio::test]
+async fn a_store_manager_sees_and_assigns_all_of_the_stores_tasks() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    let mia = app.token(Role::Associate, None, Some("SH01"), Some("mia")).await;
+    let ann = app.token(Role::Associate, None, Some("SH01"), Some("ann")).await;
+    app.token(Role::Associate, None, Some("SH01"), Some("bob")).await;
+    let today = app.jobs.today();
+    let assign = "mutation($no: String!, $to: String) { assignAssociate(memberNo: $no, username: $to) { memberNo } }";
+    for (no, to) in [("T1", "ann"), ("T2", "bob")] {
+        app.create_member(&admin, no, json!({ "storeCode": "SH01" })).await;
+        app.ok(&admin, assign, json!({ "no": no, "to": to })).await;
+        sql(&app, &format!(
+            "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, status, held_out, reason, due_on, expires_on) \
+             SELECT m.id, 'winback_call', '{today}', m.store_id, m.assigned_associate_id, 'open', false, 'fixture', '{today}', '{today}' \
+             FROM members m WHERE m.member_no = '{no}'"
+        ))
+        .await;
+    }
+    const OPEN: &str = "{ openTasks { id member { memberNo } assignee { username } } }";
+    const ASSIGN: &str =
+        "mutation($id: ID!, $to: String) { assignTask(id: $id, username: $to) { assignee { username } inPool } }";
+    // Before Mia manages the store she sees neither (both are someone's) and may assign nothing.
+    assert_eq!(app.ok(&mia, OPEN, json!({})).await["openTasks"], json!([]));
+    let set = "mutation($on: Boolean!) { setStoreManager(username: \"mia\", manager: $on) { manager } }";
+    let refused = app
+        .graphql(
+            &admin,
+            "mutation { setStoreManager(username: \"admin\", manager: true) { manager } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("username".to_owned()))
+    );
+    app.ok(&admin, set, json!({ "on": true })).await;
+
+    // As manager she sees both and moves Bob's to Ann, then Ann's to the pool.
+    let open = app.ok(&mia, OPEN, json!({})).await["openTasks"].clone();
+    assert_eq!(open.as_array().unwrap().len(), 2, "{open}");
+    let bobs = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["assignee"]["username"] == "bob")
+        .unwrap()["id"]
+        .clone();
+    let moved = app.ok(&mia, ASSIGN, json!({ "id": bobs, "to": "ann" })).await;
+    assert_eq!(
+        moved["assignTask"],
+        json!({ "assignee": { "username": "ann" }, "inPool": false })
+    );
+    let anns: Vec<Value> = app.ok(&ann, OPEN, json!({})).await["openTasks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(anns.len(), 2);
+    let pooled = app.ok(&mia, ASSIGN, json!({ "id": bobs, "to": null })).await;
+    assert_eq!(pooled["assignTask"]["inPool"], true);
+    // Ann is no manager; nobody outside the store takes a task.
+    let refused = app.graphql(&ann, ASSIGN, json!({ "id": bobs, "to": "ann" })).await;
+    assert_eq!(first_error(&refused).0, "FORBIDDEN", "{refused}");
+    let refused = app.graphql(&mia, ASSIGN, json!({ "id": bobs, "to": "admin" })).await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("username".to_owned()))
+    );
+    // No longer manager: back to her own and the pool.
+    app.ok(&admin, set, json!({ "on": false })).await;
+    let open = app.ok(&mia, OPEN, json!({})).await["openTasks"].clone();
+    assert_eq!(open.as_array().unwrap().len(), 1, "only the pool's: {open}");
+}
