@@ -65,6 +65,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "defineCoupon", PLANNERS),
     ("Mutation", "importCouponCodes", PLANNERS),
     ("Query", "openTasks", STORE),
+    ("Query", "storeAssociates", STORE),
     ("Query", "openComplaints", STORE),
     ("Query", "taskRules", PLANNERS),
     ("Query", "taskReport", PLANNERS),

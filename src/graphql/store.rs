@@ -84,6 +84,23 @@ pub struct StoreQuery;
 
 #[Object]
 impl StoreQuery {
+    /// A store's active associates: an associate's own store's; for an admin, `storeCode`'s.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn store_associates(
+        &self,
+        ctx: &Context<'_>,
+        store_code: Option<String>,
+    ) -> async_graphql::Result<Vec<Staff>> {
+        let (db, viewer) = (db(ctx)?, viewer(ctx)?);
+        let store_id = match (viewer.role, store_code.as_deref()) {
+            (crate::auth::Role::Associate, _) => viewer.store_id.unwrap_or(-1),
+            (_, Some(code)) => service::store::id_for_code(db, "storeCode", code).await?,
+            (_, None) => return Err(crate::error::AppError::field("storeCode", "name the store").into()),
+        };
+        let staff = service::staff::associates_of(db, store_id).await?;
+        Ok(staff.into_iter().map(Staff).collect())
+    }
+
     /// A store's active members nobody looks after — no associate, or one who was disabled —
     /// the most valuable first: whom to hand over. Admins.
     #[graphql(complexity = "page::cost(first, 50, child_complexity)")]

@@ -91,6 +91,17 @@ pub async fn all(conn: &impl ConnectionTrait) -> AppResult<Vec<staff_user::Model
         .await?)
 }
 
+/// A store's active associates, by name: whom its tasks and members may go to.
+pub async fn associates_of(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<Vec<staff_user::Model>> {
+    Ok(staff_user::Entity::find()
+        .filter(staff_user::Column::StoreId.eq(store_id))
+        .filter(staff_user::Column::Role.eq(Role::Associate.as_str()))
+        .filter(staff_user::Column::DisabledAt.is_null())
+        .order_by_asc(staff_user::Column::Username)
+        .all(conn)
+        .await?)
+}
+
 /// Switches a staff user off (someone who left) or on again. Disabling refuses their sign-in
 /// from now on and revokes every token they hold; their audit entries keep naming them.
 pub async fn set_disabled(

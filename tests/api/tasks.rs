@@ -674,6 +674,15 @@ async fn a_store_manager_sees_and_assigns_all_of_the_stores_tasks() {
     );
     app.ok(&admin, set, json!({ "on": true })).await;
 
+    // Whom the store's tasks may go to.
+    let colleagues = app
+        .ok(&mia, "{ storeAssociates { username manager } }", json!({}))
+        .await;
+    assert_eq!(
+        colleagues["storeAssociates"],
+        json!([{ "username": "ann", "manager": false }, { "username": "bob", "manager": false }, { "username": "mia", "manager": true }])
+    );
+
     // As manager she sees both and moves Bob's to Ann, then Ann's to the pool.
     let open = app.ok(&mia, OPEN, json!({})).await["openTasks"].clone();
     assert_eq!(open.as_array().unwrap().len(), 2, "{open}");
