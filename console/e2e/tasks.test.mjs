@@ -4,6 +4,8 @@
 // API; the tasks job runs; the associate sees the pool task's card with the phone masked, claims
 // it, gets the number to tap, taps an outcome, and the task is gone. No page scrolls sideways.
 // A screenshot for docs/console.md is taken on the way.
+// A store's manager: an admin makes an associate manager on the access page; they see a
+// colleague's task on the tasks page, with who holds it, and give it back to the store's pool.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -155,5 +157,77 @@ test('on a phone: an admin switches on the after-purchase rule; an associate cla
   assert.ok(auditLog.some((e) => e.action === 'task.close'), JSON.stringify(auditLog));
   await page.reload();
   await page.getByText('目前没有待办任务。').waitFor();
+  await page.context().close();
+});
+
+test('on a phone: an admin makes an associate store manager; they give a colleague\u2019s task back to the pool', async () => {
+  // A store, two associates (one to be its manager), a member looked after by the other, a large
+  // order three days ago, and the after-purchase rule on.
+  await stack.graphql('mutation { createStore(code: "TK02", name: "徐汇任务店", city: "上海") { code } }');
+  const staff = 'mutation($in: StaffInput!) { createStaffUser(input: $in) { username } }';
+  await stack.graphql(staff, { in: { username: 'qian', displayName: '钱店长', role: 'ASSOCIATE', storeCode: 'TK02' } });
+  await stack.graphql(staff, { in: { username: 'sun', displayName: '孙店员', role: 'ASSOCIATE', storeCode: 'TK02' } });
+  stack.patron(['staff', 'set-password', 'qian'], `${PASSWORD}\n`);
+  await stack.graphql('mutation($no: String!, $in: MemberFields!) { createMember(memberNo: $no, input: $in) { memberNo } }', {
+    no: 'TK-0101', in: { name: '周大方', phone: '13800000011', storeCode: 'TK02' },
+  });
+  await stack.graphql('mutation { assignAssociate(memberNo: "TK-0101", username: "sun") { memberNo } }');
+  await stack.graphql('mutation($in: PurchaseInput!) { recordPurchase(input: $in) { id } }', {
+    in: { memberNo: 'TK-0101', orderId: 'TK-ORDER-101', amount: '2000.00', storeCode: 'TK02', occurredAt: `${brandDay(3)}T04:00:00Z` },
+  });
+  await stack.graphql('mutation($in: TaskRuleInput!) { updateTaskRule(kind: AFTER_PURCHASE_CALL, input: $in) { enabled } }', {
+    in: { enabled: true, days: 3, minAmount: '1000', tiers: [], openDays: 7, holdoutShare: '0' },
+  });
+  assert.equal((await stack.graphql('mutation { runJob(name: "tasks") { status } }')).runJob.status, 'succeeded');
+  const open = '{ openTasks(storeCode: "TK02") { id inPool assignee { username } member { memberNo } } }';
+  const [task] = (await stack.graphql(open)).openTasks;
+  assert.deepEqual([task.member.memberNo, task.inPool, task.assignee], ['TK-0101', false, { username: 'sun' }], 'the colleague\u2019s task');
+
+  // The admin makes qian the store's manager.
+  const admin = await stack.newPage(PHONE);
+  await signIn(admin, stack.base, 'lin');
+  await admin.getByRole('heading', { name: '概览' }).waitFor();
+  await admin.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '访问' }).tap();
+  const row = admin.locator('tr[data-staff-user=qian]');
+  await row.getByText('否', { exact: true }).waitFor();
+  await row.getByRole('button', { name: '设为店长' }).tap();
+  await admin.getByRole('status').filter({ hasText: '钱店长 (qian) 现为门店 TK02 的店长' }).waitFor();
+  await row.getByText('店长', { exact: true }).waitFor();
+  await row.getByRole('button', { name: '取消店长' }).waitFor();
+  // An admin is no associate: nothing to make a manager of.
+  assert.equal(await admin.locator('tr[data-staff-user=lin]').getByRole('button', { name: '设为店长' }).count(), 0);
+  const { staffUsers } = await stack.graphql('{ staffUsers { username manager } }');
+  const managers = Object.fromEntries(staffUsers.map((u) => [u.username, u.manager]));
+  assert.deepEqual([managers.qian, managers.sun], [true, false]);
+  await admin.context().close();
+
+  // The manager, on their phone: the colleague's task, who holds it, and giving it to the pool.
+  const page = await stack.newPage(PHONE);
+  await signIn(page, stack.base, 'qian');
+  await page.getByRole('heading', { name: '我的回访名单' }).waitFor();
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '任务', exact: true }).tap();
+  await page.getByRole('heading', { name: '任务', exact: true }).waitFor();
+  const card = page.locator(`[data-task="${task.id}"]`);
+  await card.waitFor();
+  await card.locator('[data-holder]').filter({ hasText: '负责人：孙店员' }).waitFor();
+  assert.equal(await card.locator('[data-pool]').count(), 0);
+  // Not the manager's own: nothing to claim or close.
+  assert.equal(await card.getByRole('button', { name: '认领' }).count(), 0);
+  assert.equal(await card.getByRole('button', { name: '已联系' }).count(), 0);
+  const give = card.getByLabel('转交给');
+  const [pool, ...colleagues] = await give.locator('option').allInnerTexts();
+  assert.deepEqual([pool, colleagues.sort()], ['门店任务池', ['孙店员', '钱店长'].sort()], 'the pool and the store\u2019s associates');
+  assert.equal(await card.getByRole('button', { name: '转交' }).isDisabled(), true, 'already with 孙店员');
+  await fitsThePhone(page, 'a manager\u2019s tasks');
+
+  await give.selectOption({ label: '门店任务池' });
+  await card.getByRole('button', { name: '转交' }).tap();
+  await page.getByRole('status').filter({ hasText: '已放回任务池：周大方 的任务。' }).waitFor();
+  await card.locator('[data-holder]').filter({ hasText: '负责人：任务池' }).waitFor();
+  await card.locator('[data-pool]').filter({ hasText: '任务池' }).waitFor();
+  assert.equal(await card.getByRole('alert').count(), 0);
+  await fitsThePhone(page, 'a task given to the pool');
+  const after = (await stack.graphql(open)).openTasks.find((x) => x.id === task.id);
+  assert.deepEqual([after.inPool, after.assignee], [true, null], 'the task is in the pool');
   await page.context().close();
 });

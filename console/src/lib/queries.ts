@@ -9,7 +9,7 @@ export const SignIn = graphql(`
 
 export const Me = graphql(`
   query Me {
-    me { role actor staff { username displayName email store { code name } } }
+    me { role actor staff { username displayName email manager store { code name } } }
   }
 `);
 
@@ -287,7 +287,7 @@ export const CancelCampaign = graphql(`
 
 export const Access = graphql(`
   query Access {
-    staffUsers { username displayName role disabledAt store { code } }
+    staffUsers { username displayName role manager disabledAt store { code } }
     appKeys { id name createdBy createdAt lastUsedAt revokedAt }
   }
 `);
@@ -298,6 +298,12 @@ export const DisableStaffUser = graphql(`
 
 export const EnableStaffUser = graphql(`
   mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }
+`);
+
+export const SetStoreManager = graphql(`
+  mutation SetStoreManager($username: String!, $manager: Boolean!) {
+    setStoreManager(username: $username, manager: $manager) { username manager }
+  }
 `);
 
 export const CreateAppKey = graphql(`
@@ -401,6 +407,8 @@ export const OpenTasks = graphql(`
   query OpenTasks($storeCode: String) {
     openTasks(storeCode: $storeCode, first: 50) {
       id kind reason dueOn expiresOn inPool mine
+      assignee { username displayName }
+      store { code }
       member { memberNo name phone contactMasked tier store { code name } }
     }
   }
@@ -414,6 +422,24 @@ export const ClaimTask = graphql(`
   mutation ClaimTask($id: ID!) {
     claimTask(id: $id) {
       id kind reason dueOn expiresOn inPool mine
+      assignee { username displayName }
+      store { code }
+      member { memberNo name phone contactMasked tier store { code name } }
+    }
+  }
+`);
+
+// A manager's (or an admin's): a task to a colleague of its store, or back to the pool.
+export const StoreAssociates = graphql(`
+  query StoreAssociates($storeCode: String) { storeAssociates(storeCode: $storeCode) { username displayName } }
+`);
+
+export const AssignTask = graphql(`
+  mutation AssignTask($id: ID!, $username: String) {
+    assignTask(id: $id, username: $username) {
+      id kind reason dueOn expiresOn inPool mine
+      assignee { username displayName }
+      store { code }
       member { memberNo name phone contactMasked tier store { code name } }
     }
   }

@@ -16,7 +16,7 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": typeof types.SignInDocument,
-    "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n": typeof types.MeDocument,
+    "\n  query Me {\n    me { role actor staff { username displayName email manager store { code name } } }\n  }\n": typeof types.MeDocument,
     "\n  query Dashboard {\n    analyticsRuns(first: 30) {\n      asOf members\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n    }\n    analyticsRun {\n      asOf members finishedAt declining lapsed\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n      tierDistribution { key count }\n      tierMigration { from to count }\n      loyaltyQuadrants { key count }\n      valueQuadrants { key count }\n      layers { key count }\n      bgnbd { r alpha a b logLikelihood timeUnit }\n      gammaGamma { p q v logLikelihood }\n    }\n    jobRuns(first: 10) { id job asOf trigger status startedAt finishedAt error }\n  }\n": typeof types.DashboardDocument,
     "\n  query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {\n    members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        memberNo name city joinedAt phone contactMasked pointsBalance tier\n        store { code name }\n        metrics { recencyDays monetary365 pAlive clv lapsed declining }\n      } }\n    }\n    stores { code name }\n  }\n": typeof types.MembersDocument,
     "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent emailConsentPending consentSource consentAt smsConsent wechatConsent wechatBound\n      status pointsBalance tier\n      consents { channel granted source wording recordedAt }\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": typeof types.MemberDocument,
@@ -51,9 +51,10 @@ type Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": typeof types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": typeof types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": typeof types.CancelCampaignDocument,
-    "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": typeof types.AccessDocument,
+    "\n  query Access {\n    staffUsers { username displayName role manager disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": typeof types.AccessDocument,
     "\n  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }\n": typeof types.DisableStaffUserDocument,
     "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n": typeof types.EnableStaffUserDocument,
+    "\n  mutation SetStoreManager($username: String!, $manager: Boolean!) {\n    setStoreManager(username: $username, manager: $manager) { username manager }\n  }\n": typeof types.SetStoreManagerDocument,
     "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": typeof types.CreateAppKeyDocument,
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": typeof types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": typeof types.RevokeTokensOfDocument,
@@ -70,9 +71,11 @@ type Documents = {
     "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": typeof types.ImportCouponCodesDocument,
     "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": typeof types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": typeof types.RedeemCouponDocument,
-    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.OpenTasksDocument,
+    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.OpenTasksDocument,
     "\n  query TaskStores { stores { code name } }\n": typeof types.TaskStoresDocument,
-    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.ClaimTaskDocument,
+    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.ClaimTaskDocument,
+    "\n  query StoreAssociates($storeCode: String) { storeAssociates(storeCode: $storeCode) { username displayName } }\n": typeof types.StoreAssociatesDocument,
+    "\n  mutation AssignTask($id: ID!, $username: String) {\n    assignTask(id: $id, username: $username) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": typeof types.AssignTaskDocument,
     "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": typeof types.CloseTaskDocument,
     "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": typeof types.TaskRulesDocument,
     "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": typeof types.UpdateTaskRuleDocument,
@@ -84,7 +87,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
-    "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n": types.MeDocument,
+    "\n  query Me {\n    me { role actor staff { username displayName email manager store { code name } } }\n  }\n": types.MeDocument,
     "\n  query Dashboard {\n    analyticsRuns(first: 30) {\n      asOf members\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n    }\n    analyticsRun {\n      asOf members finishedAt declining lapsed\n      kpis { activeMembers repurchaseRate churnRate referralRate top20RevenueShare }\n      tierDistribution { key count }\n      tierMigration { from to count }\n      loyaltyQuadrants { key count }\n      valueQuadrants { key count }\n      layers { key count }\n      bgnbd { r alpha a b logLikelihood timeUnit }\n      gammaGamma { p q v logLikelihood }\n    }\n    jobRuns(first: 10) { id job asOf trigger status startedAt finishedAt error }\n  }\n": types.DashboardDocument,
     "\n  query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {\n    members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        memberNo name city joinedAt phone contactMasked pointsBalance tier\n        store { code name }\n        metrics { recencyDays monetary365 pAlive clv lapsed declining }\n      } }\n    }\n    stores { code name }\n  }\n": types.MembersDocument,
     "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent emailConsentPending consentSource consentAt smsConsent wechatConsent wechatBound\n      status pointsBalance tier\n      consents { channel granted source wording recordedAt }\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": types.MemberDocument,
@@ -119,9 +122,10 @@ const documents: Documents = {
     "\n  mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id status } }\n": types.PauseCampaignDocument,
     "\n  mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id status } }\n": types.ResumeCampaignDocument,
     "\n  mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id status } }\n": types.CancelCampaignDocument,
-    "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": types.AccessDocument,
+    "\n  query Access {\n    staffUsers { username displayName role manager disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n": types.AccessDocument,
     "\n  mutation DisableStaffUser($username: String!) { disableStaffUser(username: $username) { username disabledAt } }\n": types.DisableStaffUserDocument,
     "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n": types.EnableStaffUserDocument,
+    "\n  mutation SetStoreManager($username: String!, $manager: Boolean!) {\n    setStoreManager(username: $username, manager: $manager) { username manager }\n  }\n": types.SetStoreManagerDocument,
     "\n  mutation CreateAppKey($name: String!) { createAppKey(name: $name) { key appKey { id } } }\n": types.CreateAppKeyDocument,
     "\n  mutation RevokeAppKey($id: ID!) { revokeAppKey(id: $id) { id revokedAt } }\n": types.RevokeAppKeyDocument,
     "\n  mutation RevokeTokensOf($memberNo: String, $username: String) {\n    revokeTokensOf(memberNo: $memberNo, username: $username)\n  }\n": types.RevokeTokensOfDocument,
@@ -138,9 +142,11 @@ const documents: Documents = {
     "\n  mutation ImportCouponCodes($definitionId: ID!, $codes: [String!]!) {\n    importCouponCodes(definitionId: $definitionId, codes: $codes) { added unchanged rejected { line message } }\n  }\n": types.ImportCouponCodesDocument,
     "\n  mutation RedeemReward($definitionId: ID!, $memberNo: String!) {\n    redeemReward(definitionId: $definitionId, memberNo: $memberNo) { code }\n  }\n": types.RedeemRewardDocument,
     "\n  mutation RedeemCoupon($code: String!, $orderId: String!) {\n    redeemCoupon(code: $code, orderId: $orderId) { code discount }\n  }\n": types.RedeemCouponDocument,
-    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.OpenTasksDocument,
+    "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.OpenTasksDocument,
     "\n  query TaskStores { stores { code name } }\n": types.TaskStoresDocument,
-    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.ClaimTaskDocument,
+    "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.ClaimTaskDocument,
+    "\n  query StoreAssociates($storeCode: String) { storeAssociates(storeCode: $storeCode) { username displayName } }\n": types.StoreAssociatesDocument,
+    "\n  mutation AssignTask($id: ID!, $username: String) {\n    assignTask(id: $id, username: $username) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n": types.AssignTaskDocument,
     "\n  mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {\n    closeTask(id: $id, input: $input) { id status outcome }\n  }\n": types.CloseTaskDocument,
     "\n  query TaskRules { taskRules { kind enabled days minAmount tiers openDays holdoutShare } }\n": types.TaskRulesDocument,
     "\n  mutation UpdateTaskRule($kind: TaskKind!, $input: TaskRuleInput!) {\n    updateTaskRule(kind: $kind, input: $input) { kind enabled days minAmount tiers openDays holdoutShare }\n  }\n": types.UpdateTaskRuleDocument,
@@ -158,7 +164,7 @@ export function graphql(source: "\n  mutation SignIn($username: String!, $passwo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Me {\n    me { role actor staff { username displayName email store { code name } } }\n  }\n"): typeof import('./graphql').MeDocument;
+export function graphql(source: "\n  query Me {\n    me { role actor staff { username displayName email manager store { code name } } }\n  }\n"): typeof import('./graphql').MeDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -298,7 +304,7 @@ export function graphql(source: "\n  mutation CancelCampaign($id: ID!) { cancelC
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Access {\n    staffUsers { username displayName role disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n"): typeof import('./graphql').AccessDocument;
+export function graphql(source: "\n  query Access {\n    staffUsers { username displayName role manager disabledAt store { code } }\n    appKeys { id name createdBy createdAt lastUsedAt revokedAt }\n  }\n"): typeof import('./graphql').AccessDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -307,6 +313,10 @@ export function graphql(source: "\n  mutation DisableStaffUser($username: String
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation EnableStaffUser($username: String!) { enableStaffUser(username: $username) { username disabledAt } }\n"): typeof import('./graphql').EnableStaffUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetStoreManager($username: String!, $manager: Boolean!) {\n    setStoreManager(username: $username, manager: $manager) { username manager }\n  }\n"): typeof import('./graphql').SetStoreManagerDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -374,7 +384,7 @@ export function graphql(source: "\n  mutation RedeemCoupon($code: String!, $orde
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').OpenTasksDocument;
+export function graphql(source: "\n  query OpenTasks($storeCode: String) {\n    openTasks(storeCode: $storeCode, first: 50) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').OpenTasksDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -382,7 +392,15 @@ export function graphql(source: "\n  query TaskStores { stores { code name } }\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').ClaimTaskDocument;
+export function graphql(source: "\n  mutation ClaimTask($id: ID!) {\n    claimTask(id: $id) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').ClaimTaskDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StoreAssociates($storeCode: String) { storeAssociates(storeCode: $storeCode) { username displayName } }\n"): typeof import('./graphql').StoreAssociatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AssignTask($id: ID!, $username: String) {\n    assignTask(id: $id, username: $username) {\n      id kind reason dueOn expiresOn inPool mine\n      assignee { username displayName }\n      store { code }\n      member { memberNo name phone contactMasked tier store { code name } }\n    }\n  }\n"): typeof import('./graphql').AssignTaskDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -542,7 +542,7 @@ export type SignInMutation = { signIn: { token: string, role: Role, expiresAt: s
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { role: Role, actor: string, staff: { username: string, displayName: string, email: string | null, store: { code: string, name: string } | null } | null } };
+export type MeQuery = { me: { role: Role, actor: string, staff: { username: string, displayName: string, email: string | null, manager: boolean, store: { code: string, name: string } | null } | null } };
 
 export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -797,7 +797,7 @@ export type CancelCampaignMutation = { cancelCampaign: { id: string, status: str
 export type AccessQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AccessQuery = { staffUsers: Array<{ username: string, displayName: string, role: string, disabledAt: string | null, store: { code: string } | null }>, appKeys: Array<{ id: string, name: string, createdBy: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
+export type AccessQuery = { staffUsers: Array<{ username: string, displayName: string, role: string, manager: boolean, disabledAt: string | null, store: { code: string } | null }>, appKeys: Array<{ id: string, name: string, createdBy: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
 
 export type DisableStaffUserMutationVariables = Exact<{
   username: string;
@@ -812,6 +812,14 @@ export type EnableStaffUserMutationVariables = Exact<{
 
 
 export type EnableStaffUserMutation = { enableStaffUser: { username: string, disabledAt: string | null } };
+
+export type SetStoreManagerMutationVariables = Exact<{
+  username: string;
+  manager: boolean;
+}>;
+
+
+export type SetStoreManagerMutation = { setStoreManager: { username: string, manager: boolean } };
 
 export type CreateAppKeyMutationVariables = Exact<{
   name: string;
@@ -935,7 +943,7 @@ export type OpenTasksQueryVariables = Exact<{
 }>;
 
 
-export type OpenTasksQuery = { openTasks: Array<{ id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null }> };
+export type OpenTasksQuery = { openTasks: Array<{ id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, assignee: { username: string, displayName: string } | null, store: { code: string } | null, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null }> };
 
 export type TaskStoresQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -947,7 +955,22 @@ export type ClaimTaskMutationVariables = Exact<{
 }>;
 
 
-export type ClaimTaskMutation = { claimTask: { id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null } };
+export type ClaimTaskMutation = { claimTask: { id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, assignee: { username: string, displayName: string } | null, store: { code: string } | null, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null } };
+
+export type StoreAssociatesQueryVariables = Exact<{
+  storeCode?: string | null | undefined;
+}>;
+
+
+export type StoreAssociatesQuery = { storeAssociates: Array<{ username: string, displayName: string }> };
+
+export type AssignTaskMutationVariables = Exact<{
+  id: string;
+  username?: string | null | undefined;
+}>;
+
+
+export type AssignTaskMutation = { assignTask: { id: string, kind: TaskKind, reason: string, dueOn: string, expiresOn: string, inPool: boolean, mine: boolean, assignee: { username: string, displayName: string } | null, store: { code: string } | null, member: { memberNo: string, name: string, phone: string | null, contactMasked: boolean, tier: TierLevel | null, store: { code: string, name: string } | null } | null } };
 
 export type CloseTaskMutationVariables = Exact<{
   id: string;
@@ -1047,6 +1070,7 @@ export const MeDocument = new TypedDocumentString(`
       username
       displayName
       email
+      manager
       store {
         code
         name
@@ -1781,6 +1805,7 @@ export const AccessDocument = new TypedDocumentString(`
     username
     displayName
     role
+    manager
     disabledAt
     store {
       code
@@ -1812,6 +1837,14 @@ export const EnableStaffUserDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EnableStaffUserMutation, EnableStaffUserMutationVariables>;
+export const SetStoreManagerDocument = new TypedDocumentString(`
+    mutation SetStoreManager($username: String!, $manager: Boolean!) {
+  setStoreManager(username: $username, manager: $manager) {
+    username
+    manager
+  }
+}
+    `) as unknown as TypedDocumentString<SetStoreManagerMutation, SetStoreManagerMutationVariables>;
 export const CreateAppKeyDocument = new TypedDocumentString(`
     mutation CreateAppKey($name: String!) {
   createAppKey(name: $name) {
@@ -2028,6 +2061,13 @@ export const OpenTasksDocument = new TypedDocumentString(`
     expiresOn
     inPool
     mine
+    assignee {
+      username
+      displayName
+    }
+    store {
+      code
+    }
     member {
       memberNo
       name
@@ -2060,6 +2100,13 @@ export const ClaimTaskDocument = new TypedDocumentString(`
     expiresOn
     inPool
     mine
+    assignee {
+      username
+      displayName
+    }
+    store {
+      code
+    }
     member {
       memberNo
       name
@@ -2074,6 +2121,45 @@ export const ClaimTaskDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClaimTaskMutation, ClaimTaskMutationVariables>;
+export const StoreAssociatesDocument = new TypedDocumentString(`
+    query StoreAssociates($storeCode: String) {
+  storeAssociates(storeCode: $storeCode) {
+    username
+    displayName
+  }
+}
+    `) as unknown as TypedDocumentString<StoreAssociatesQuery, StoreAssociatesQueryVariables>;
+export const AssignTaskDocument = new TypedDocumentString(`
+    mutation AssignTask($id: ID!, $username: String) {
+  assignTask(id: $id, username: $username) {
+    id
+    kind
+    reason
+    dueOn
+    expiresOn
+    inPool
+    mine
+    assignee {
+      username
+      displayName
+    }
+    store {
+      code
+    }
+    member {
+      memberNo
+      name
+      phone
+      contactMasked
+      tier
+      store {
+        code
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AssignTaskMutation, AssignTaskMutationVariables>;
 export const CloseTaskDocument = new TypedDocumentString(`
     mutation CloseTask($id: ID!, $input: TaskOutcomeInput!) {
   closeTask(id: $id, input: $input) {
