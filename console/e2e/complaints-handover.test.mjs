@@ -11,12 +11,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { PASSWORD, signIn, startStack } from './server.mjs';
+import { BRAND_ZONE, PASSWORD, PHONE, brandDay, signIn, startStack } from './server.mjs';
 
 const shots = resolve(import.meta.dirname, '../../docs/console');
-/** The server's default brand zone: purchases' and tasks' days are its days, and the staff's. */
-const BRAND_ZONE = 'Asia/Shanghai';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, timezoneId: BRAND_ZONE };
 let stack;
 
 before(async () => {
@@ -28,13 +25,6 @@ after(async () => {
   assert.deepEqual(stack?.blocked ?? [], [], 'requests outside 127.0.0.1');
   assert.deepEqual(stack?.problems ?? [], [], 'page errors');
 });
-
-/** `days` before today in the brand's zone, as YYYY-MM-DD. */
-function brandDay(days) {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: BRAND_ZONE }).format(new Date());
-  const [y, m, d] = today.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
-}
 
 /** The page is no wider than the phone: nothing scrolls sideways. */
 async function fitsThePhone(page, what) {

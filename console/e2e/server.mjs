@@ -13,6 +13,17 @@ import { chromium } from 'playwright-core';
 const root = resolve(import.meta.dirname, '../..');
 const binary = process.env.PATRON_BIN ?? join(root, 'target/debug/patron');
 export const PASSWORD = 'demo password 1';
+/** The server's default brand zone (PATRON_BRAND_TIME_ZONE): purchases' and tasks' days are its days. */
+export const BRAND_ZONE = 'Asia/Shanghai';
+/** A phone's page (390×844, touch), its clock in the brand's zone. */
+export const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, timezoneId: BRAND_ZONE };
+
+/** `days` before today in the brand's zone, as YYYY-MM-DD. */
+export function brandDay(days) {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: BRAND_ZONE }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
+}
 
 /** Starts a process and resolves with the first stdout line matching `pattern`. */
 function startUntil(command, args, env, pattern) {

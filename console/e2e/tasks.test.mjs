@@ -9,12 +9,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { PASSWORD, signIn, startStack } from './server.mjs';
+import { BRAND_ZONE, PASSWORD, PHONE, brandDay, signIn, startStack } from './server.mjs';
 
 const shots = resolve(import.meta.dirname, '../../docs/console');
-/** The server's default brand zone (PATRON_BRAND_TIME_ZONE): purchases' days are its days. */
-const BRAND_ZONE = 'Asia/Shanghai';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 let stack;
 
 before(async () => {
@@ -26,13 +23,6 @@ after(async () => {
   assert.deepEqual(stack?.blocked ?? [], [], 'requests outside 127.0.0.1');
   assert.deepEqual(stack?.problems ?? [], [], 'page errors');
 });
-
-/** `days` before today in the brand's zone, as YYYY-MM-DD. */
-function brandDay(days) {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: BRAND_ZONE }).format(new Date());
-  const [y, m, d] = today.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
-}
 
 const zhDate = (day) => {
   const [y, m, d] = day.split('-').map(Number);
