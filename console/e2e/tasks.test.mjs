@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { BRAND_ZONE, PASSWORD, PHONE, brandDay, signIn, startStack } from './server.mjs';
+import { PASSWORD, PHONE, brandDay, signIn, startStack } from './server.mjs';
 
 const shots = resolve(import.meta.dirname, '../../docs/console');
 let stack;
