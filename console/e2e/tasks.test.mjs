@@ -221,3 +221,54 @@ test('on a phone: an admin makes an associate store manager; they give a colleag
   assert.deepEqual([after.inPool, after.assignee], [true, null], 'the task is in the pool');
   await page.context().close();
 });
+
+test('on a phone: an admin sees how each associate of a store did, as the API counts it', async () => {
+  // zhao (TK01, from the first test) closed the after-purchase task, member reached; an admin
+  // then disables them, and their row is marked.
+  await stack.graphql('mutation { disableStaffUser(username: "zhao") { username } }');
+  const admin = await stack.newPage(PHONE);
+  await signIn(admin, stack.base, 'lin');
+  await admin.getByRole('heading', { name: '概览' }).waitFor();
+  await admin.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '任务规则' }).tap();
+  const section = admin.getByRole('region', { name: '店员表现' });
+  await section.waitFor();
+  const from = await section.getByLabel('开始日期').inputValue();
+  const to = await section.getByLabel('结束日期').inputValue();
+  assert.deepEqual([from, to], [brandDay(29), brandDay(0)], 'the last 30 days');
+
+  // The end before the start is refused by the field.
+  await section.getByLabel('门店').selectOption({ label: '静安任务店' });
+  await section.getByLabel('结束日期').fill(brandDay(30));
+  await section.getByRole('button', { name: '查看' }).tap();
+  await section.getByRole('alert').waitFor();
+  assert.equal(await section.getByLabel('结束日期').getAttribute('aria-invalid'), 'true');
+  await section.getByLabel('结束日期').fill(to);
+  await section.getByRole('button', { name: '查看' }).tap();
+
+  const q = `query($s: String!, $f: NaiveDate!, $t: NaiveDate!) { associateScores(storeCode: $s, from: $f, to: $t) {
+    associate { username displayName disabledAt } members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue } }`;
+  const { associateScores } = await stack.graphql(q, { s: 'TK01', f: from, t: to });
+  const s = associateScores.find((x) => x.associate?.username === 'zhao');
+  assert.deepEqual([s.done, s.reached, s.buyers, Number(s.revenue)], [1, 1, 1, 1288], JSON.stringify(s));
+  assert.ok(s.associate.disabledAt);
+
+  const row = section.locator('tr[data-associate=zhao]');
+  await row.waitFor();
+  assert.equal(await section.getByRole('alert').count(), 0);
+  const pct = (x) => new Intl.NumberFormat('zh-CN', { style: 'percent', maximumFractionDigits: 1 }).format(x);
+  const shown = Object.fromEntries(await row.locator('[data-figure]').evaluateAll((cells) =>
+    cells.map((c) => [c.dataset.figure, c.textContent.trim().replace(/\s+/g, ' ')])));
+  assert.deepEqual(shown, {
+    name: '赵店员 已停用',
+    members: String(s.members),
+    tasks: String(s.tasks),
+    done: `${s.done}（按时 ${pct(s.doneOnTime / s.done)}）`,
+    reach: pct(s.reached / s.done),
+    complaints: `${s.complaintsWithinSla} / ${s.complaintsResolved}`,
+    buyers: String(s.buyers),
+    revenue: new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(Number(s.revenue)),
+  });
+  assert.equal(await row.getAttribute('data-disabled'), '');
+  await fitsThePhone(admin, 'associate scores');
+  await admin.context().close();
+});

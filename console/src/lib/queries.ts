@@ -507,3 +507,12 @@ export const TaskReport = graphql(`
     }
   }
 `);
+
+export const AssociateScores = graphql(`
+  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {
+    associateScores(storeCode: $storeCode, from: $from, to: $to) {
+      associate { username displayName disabledAt }
+      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue
+    }
+  }
+`);

@@ -84,6 +84,7 @@ type Documents = {
     "\n  query UnattendedMembers($storeCode: String!) {\n    unattendedMembers(storeCode: $storeCode, first: 50) {\n      memberNo name tier\n      assignedAssociate { username displayName disabledAt }\n      metrics { clv }\n    }\n  }\n": typeof types.UnattendedMembersDocument,
     "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": typeof types.HandOverMembersDocument,
     "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": typeof types.TaskReportDocument,
+    "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": typeof types.AssociateScoresDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -155,6 +156,7 @@ const documents: Documents = {
     "\n  query UnattendedMembers($storeCode: String!) {\n    unattendedMembers(storeCode: $storeCode, first: 50) {\n      memberNo name tier\n      assignedAssociate { username displayName disabledAt }\n      metrics { clv }\n    }\n  }\n": types.UnattendedMembersDocument,
     "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": types.HandOverMembersDocument,
     "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": types.TaskReportDocument,
+    "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": types.AssociateScoresDocument,
 };
 
 /**
@@ -433,6 +435,10 @@ export function graphql(source: "\n  mutation HandOverMembers($fromUsername: Str
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n"): typeof import('./graphql').TaskReportDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n"): typeof import('./graphql').AssociateScoresDocument;
 
 
 export function graphql(source: string) {

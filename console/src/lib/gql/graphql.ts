@@ -1033,6 +1033,15 @@ export type TaskReportQueryVariables = Exact<{
 
 export type TaskReportQuery = { taskReport: { done: number, reached: number, tasked: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, heldBack: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, retention: { tasked: number, heldBack: number, difference: number, low: number, high: number } | null } };
 
+export type AssociateScoresQueryVariables = Exact<{
+  storeCode: string;
+  from: string;
+  to: string;
+}>;
+
+
+export type AssociateScoresQuery = { associateScores: Array<{ members: number, tasks: number, done: number, doneOnTime: number, reached: number, complaintsResolved: number, complaintsWithinSla: number, buyers: number, revenue: string, associate: { username: string, displayName: string, disabledAt: string | null } | null }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -2287,3 +2296,23 @@ export const TaskReportDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TaskReportQuery, TaskReportQueryVariables>;
+export const AssociateScoresDocument = new TypedDocumentString(`
+    query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {
+  associateScores(storeCode: $storeCode, from: $from, to: $to) {
+    associate {
+      username
+      displayName
+      disabledAt
+    }
+    members
+    tasks
+    done
+    doneOnTime
+    reached
+    complaintsResolved
+    complaintsWithinSla
+    buyers
+    revenue
+  }
+}
+    `) as unknown as TypedDocumentString<AssociateScoresQuery, AssociateScoresQueryVariables>;
