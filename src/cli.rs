@@ -303,9 +303,7 @@ async fn staff(settings: &Settings, action: StaffAction) -> anyhow::Result<()> {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = db::connect(&settings.database_url, db::Workload::Batch).await?;
-    db::migrate(&db).await?;
-    Ok(db)
+    db::open(&settings.database_url, db::Workload::Batch).await
 }
 
 /// Runs a job to completion and prints its counts.

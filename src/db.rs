@@ -28,6 +28,22 @@ pub enum Workload {
 /// connection: with 64 MiB the analytics run over a million members was slower and used more
 /// memory (see docs/benchmarks.md).
 pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
+    let pool_size = if url.starts_with("sqlite") { 8 } else { 16 };
+    connect_with(url, workload, pool_size).await
+}
+
+/// The database brought up to date, then `connect`ed. The migrations run over a connection of
+/// their own, closed before the pool opens: a SQLite connection that saw a table before a
+/// migration altered it on another connection prepares its next statement against the old
+/// columns (a `RETURNING *` then lacks the new one).
+pub async fn open(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
+    let migrating = connect_with(url, workload, 1).await?;
+    migrate(&migrating).await?;
+    migrating.close().await?;
+    connect(url, workload).await
+}
+
+async fn connect_with(url: &str, workload: Workload, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
     if url.starts_with("postgres") {
         check_postgres(url).await?;
     }
@@ -37,7 +53,7 @@ pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseCo
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .max_connections(pool_size)
         .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

@@ -53,13 +53,12 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
 impl Application {
     /// Connects, migrates and binds; the server runs once awaited.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let mut db = db::connect(&settings.database_url, db::Workload::Requests).await?;
+        let mut db = db::open(&settings.database_url, db::Workload::Requests).await?;
         let statements = StatementCounter::default();
         let counter = statements.0.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        db::migrate(&db).await?;
         let brand = Brand::from_settings(settings)?;
         // Jobs have a pool of their own, planned for batch work.
         let batch = db::connect(&settings.database_url, db::Workload::Batch).await?;
