@@ -84,10 +84,8 @@ impl CouponDefinition {
         if !self.0.imported_codes {
             return Ok(None);
         }
-        let left = jobs::coupons::imported::left(db(ctx)?, &[self.0.id])
-            .await
-            .map_err(AppError::from)?;
-        Ok(Some(left.get(&self.0.id).copied().unwrap_or(0)))
+        let left = ctx.data::<Loaders>()?.codes_left().load_one(self.0.id).await?;
+        Ok(Some(left.unwrap_or(0)))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

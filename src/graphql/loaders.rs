@@ -64,6 +64,7 @@ loaders! {
     segments: SegmentsOf = SegmentsOf;
     coupons: CouponsOf = CouponsOf;
     offers: ById<coupon_definition::Entity> = ById::new;
+    codes_left: CodesLeft = CodesLeft;
 }
 
 /// Rows by primary key.
@@ -142,6 +143,20 @@ impl Loader<i64> for Balances {
 
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
         service::points::balances(&self.0, keys).await.map_err(to_gql)
+    }
+}
+
+/// Imported codes left to issue, by offer id (offers without any are absent).
+pub struct CodesLeft(DatabaseConnection);
+
+impl Loader<i64> for CodesLeft {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, i64> {
+        jobs::coupons::imported::left(&self.0, keys)
+            .await
+            .map_err(|e| to_gql(e.into()))
     }
 }
 

@@ -216,6 +216,14 @@ pub struct ShareDifference {
     high: f64,
 }
 
+/// A period's last day is not before its first.
+fn period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
+    if to < from {
+        return Err(AppError::field("to", format!("{to} is before from, {from}")));
+    }
+    Ok(())
+}
+
 fn task_id(id: &ID) -> Result<i64, AppError> {
     id.parse::<i64>()
         .map_err(|_| AppError::field("id", format!("{:?} is not a task id", id.as_str())))
@@ -236,10 +244,7 @@ impl TaskQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<Task>> {
         let db = db(ctx)?;
-        let store_id = match store_code.as_deref() {
-            Some(code) => Some(store::id_for_code(db, "storeCode", code).await?),
-            None => None,
-        };
+        let store_id = store::id_for_optional_code(db, "storeCode", store_code.as_deref()).await?;
         let limit = page::page_size(first, 50)?;
         let found = tasks::open_tasks(db, viewer(ctx)?, store_id, limit).await?;
         Ok(found.into_iter().map(Task).collect())
@@ -255,9 +260,7 @@ impl TaskQuery {
         to: NaiveDate,
         window_days: Option<u32>,
     ) -> async_graphql::Result<TaskReport> {
-        if to < from {
-            return Err(AppError::field("to", format!("{to} is before from, {from}")).into());
-        }
+        period(from, to)?;
         let window = window_days.unwrap_or(30);
         if !(1..=365).contains(&window) {
             return Err(AppError::field("windowDays", "from 1 to 365 days").into());
@@ -278,10 +281,7 @@ impl TaskQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<FeedbackEntry>> {
         let db = db(ctx)?;
-        let store_id = match store_code.as_deref() {
-            Some(code) => Some(store::id_for_code(db, "storeCode", code).await?),
-            None => None,
-        };
+        let store_id = store::id_for_optional_code(db, "storeCode", store_code.as_deref()).await?;
         let limit = page::page_size(first, 50)?;
         let found = crate::service::feedback::open_complaints(db, viewer(ctx)?, store_id, limit).await?;
         Ok(found.into_iter().map(FeedbackEntry).collect())
@@ -298,9 +298,7 @@ impl TaskQuery {
         from: NaiveDate,
         to: NaiveDate,
     ) -> async_graphql::Result<Vec<AssociateScore>> {
-        if to < from {
-            return Err(AppError::field("to", format!("{to} is before from, {from}")).into());
-        }
+        period(from, to)?;
         let db = db(ctx)?;
         let store_id = store::id_for_code(db, "storeCode", &store_code).await?;
         let zone = brand(ctx)?.time_zone;

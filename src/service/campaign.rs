@@ -180,19 +180,7 @@ async fn apply(
         row.schedule = Set(Some(serde_json::to_string(schedule).map_err(anyhow::Error::from)?));
     }
     if let Some(share) = fields.holdout_share {
-        let points = share * Decimal::from(10_000);
-        match points.to_i32() {
-            Some(whole) if (0..=5_000).contains(&whole) && points.fract().is_zero() => {
-                row.holdout_basis_points = Set(whole);
-            }
-            _ => {
-                return Err(AppError::keyed(
-                    "input.holdoutShare",
-                    "campaign.holdoutShare",
-                    "a share from 0 to 0.5, in steps of 0.0001",
-                ))
-            }
-        }
+        row.holdout_basis_points = Set(holdout_basis_points(share)?);
     }
     if let Some(days) = fields.attribution_days {
         if !(1..=365).contains(&days) {
@@ -228,6 +216,20 @@ async fn apply(
     }
     apply_timing(kind, &mut row, &fields)?;
     Ok(row)
+}
+
+/// A control group's share (0 to 0.5, in steps of 0.0001) in basis points, as stored; a
+/// campaign's and a task rule's alike.
+pub fn holdout_basis_points(share: Decimal) -> AppResult<i32> {
+    let points = share * Decimal::from(10_000);
+    match points.to_i32() {
+        Some(whole) if (0..=5_000).contains(&whole) && points.fract().is_zero() => Ok(whole),
+        _ => Err(AppError::keyed(
+            "input.holdoutShare",
+            "campaign.holdoutShare",
+            "a share from 0 to 0.5, in steps of 0.0001",
+        )),
+    }
 }
 
 /// A built-in campaign's send time and days early; the kinds a marketer schedules have a

@@ -2,7 +2,11 @@
 use async_graphql::InputObject;
 use chrono::Utc;
 use entity::feedback;
-use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
+};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
@@ -108,9 +112,6 @@ pub async fn open_complaints(
     store_id: Option<i64>,
     limit: u64,
 ) -> AppResult<Vec<feedback::Model>> {
-    use entity::vocabulary::FeedbackKind;
-    use sea_orm::sea_query::{Expr, Query};
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     let store_id = match viewer.role {
         crate::auth::Role::Associate => Some(viewer.store_id.unwrap_or(-1)),
         _ => store_id,

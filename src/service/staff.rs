@@ -2,10 +2,12 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::staff_user;
+use entity::vocabulary::TaskStatus;
+use entity::{member, member_metrics, staff_user, task};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use crate::auth::{Role, TokenKeys, Viewer};
@@ -148,9 +150,6 @@ pub async fn hand_over(
     from: &str,
     to: Option<&str>,
 ) -> AppResult<HandOver> {
-    use entity::vocabulary::TaskStatus;
-    use entity::{member, task};
-    use sea_orm::sea_query::Expr;
     let leaving = named(conn, from).await.map_err(|_| unknown("fromUsername", from))?;
     if leaving.role != Role::Associate.as_str() {
         return Err(AppError::field("fromUsername", format!("{from:?} is not an associate")));
@@ -206,9 +205,6 @@ pub async fn unattended(
     store_id: i64,
     limit: u64,
 ) -> AppResult<Vec<entity::member::Model>> {
-    use entity::{member, member_metrics};
-    use sea_orm::sea_query::{Expr, Func};
-    use sea_orm::QuerySelect;
     let clv = Expr::col((member_metrics::Entity, member_metrics::Column::ClvCents));
     let condition = jobs::segments::everyone()
         .add(member::Column::StoreId.eq(store_id))

@@ -32,6 +32,18 @@ pub async fn id_for_code(conn: &impl ConnectionTrait, field: &str, code: &str) -
         .ok_or_else(|| AppError::field(field, format!("no store has the code {code:?}")))
 }
 
+/// The id of the store `code` names, if one is named.
+pub async fn id_for_optional_code(
+    conn: &impl ConnectionTrait,
+    field: &str,
+    code: Option<&str>,
+) -> AppResult<Option<i64>> {
+    match code {
+        Some(code) => Ok(Some(id_for_code(conn, field, code).await?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, store::Model>> {
     let stores = store::Entity::find()
         .filter(store::Column::Id.is_in(ids.iter().copied()))

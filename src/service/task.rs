@@ -267,7 +267,6 @@ pub async fn update_rule(
     kind: TaskKind,
     input: TaskRuleInput,
 ) -> AppResult<task_rule::Model> {
-    use rust_decimal::prelude::ToPrimitive;
     let rule = task_rule::Entity::find()
         .filter(task_rule::Column::Kind.eq(kind))
         .one(conn)
@@ -318,18 +317,7 @@ pub async fn update_rule(
         row.open_days = Set(within("input.openDays", days, 1..=60)?);
     }
     if let Some(share) = input.holdout_share {
-        let points = share * rust_decimal::Decimal::from(10_000);
-        match points.to_i32() {
-            Some(whole) if (0..=5_000).contains(&whole) && points.fract().is_zero() => {
-                row.holdout_basis_points = Set(whole);
-            }
-            _ => {
-                return Err(AppError::field(
-                    "input.holdoutShare",
-                    "a share from 0 to 0.5, in steps of 0.0001",
-                ))
-            }
-        }
+        row.holdout_basis_points = Set(crate::service::campaign::holdout_basis_points(share)?);
     }
     row.updated_by = Set(viewer.actor.clone());
     row.updated_at = Set(Utc::now());

@@ -1,6 +1,6 @@
 //! Coupon codes and the days they hold, shared by the API's single issues and a campaign's
 //! issue to its whole audience.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate, Utc};
 use entity::coupon_definition;
@@ -15,6 +15,17 @@ use crate::sql::{id_list, statement};
 pub mod code;
 pub mod imported;
 
+/// How a code typed at a counter may be stored: as one of Patron's codes (its check holding), or
+/// as an imported one; none when it can be neither.
+pub fn stored_forms(typed: &str) -> Vec<String> {
+    let mut forms: Vec<String> = [code::normalize(typed), imported::normalize(typed)]
+        .into_iter()
+        .flatten()
+        .collect();
+    forms.dedup();
+    forms
+}
+
 /// Which code a message shows, if any: for a campaign, the code of its offer it gave the member
 /// (`campaigns::coupon_reference`); for a coupon reminder, the member's unredeemed code whose
 /// last day is the occurrence's.
@@ -25,6 +36,12 @@ pub enum Shown {
 }
 
 impl Shown {
+    fn member_id(&self) -> i64 {
+        match self {
+            Self::Given { member_id, .. } | Self::Lapsing { member_id, .. } => *member_id,
+        }
+    }
+
     pub fn of(row: &crate::outreach::claim::Row) -> Option<Self> {
         if row.kind == CampaignKind::CouponExpiry {
             let last_day = row.occurrence.parse().ok()?;
@@ -40,55 +57,62 @@ impl Shown {
     }
 }
 
-/// The codes the messages of `rows` show: at most two statements per batch.
+/// The codes the messages of `rows` show: one statement per batch.
 pub async fn for_messages(
     conn: &impl ConnectionTrait,
     links: &SignedLinks,
     rows: &[crate::outreach::claim::Row],
 ) -> Result<HashMap<Shown, CouponContext>, DbErr> {
-    let wanted: Vec<Shown> = rows.iter().filter_map(Shown::of).collect();
-    let (mut given, mut lapsing) = (Vec::new(), Vec::new());
+    let wanted: HashSet<Shown> = rows.iter().filter_map(Shown::of).collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut values: Vec<Value> = Vec::new();
+    let (mut references, mut days) = (Vec::new(), Vec::new());
     for shown in &wanted {
+        values.push(match shown {
+            Shown::Given { reference, .. } => Value::from(reference.as_str()),
+            Shown::Lapsing { last_day, .. } => Value::from(*last_day),
+        });
+        let placeholder = format!("${}", values.len());
         match shown {
-            Shown::Given { member_id, reference } => given.push((*member_id, Value::from(reference.as_str()))),
-            Shown::Lapsing { member_id, last_day } => lapsing.push((*member_id, Value::from(*last_day))),
+            Shown::Given { .. } => references.push(placeholder),
+            Shown::Lapsing { .. } => days.push(placeholder),
         }
     }
+    let mut matches = Vec::new();
+    if !references.is_empty() {
+        matches.push(format!("c.reference IN ({})", references.join(", ")));
+    }
+    if !days.is_empty() {
+        matches.push(format!("c.valid_until IN ({})", days.join(", ")));
+    }
+    let members = id_list(wanted.iter().map(Shown::member_id));
+    let sql = format!(
+        "SELECT c.member_id, c.reference, c.status, c.code, c.valid_until, d.name, d.amount_off_cents, \
+           d.percent_off, d.gift, d.min_spend_cents \
+         FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id \
+         WHERE c.member_id IN ({members}) AND ({}) ORDER BY c.id DESC",
+        matches.join(" OR ")
+    );
     let mut found = HashMap::new();
-    for (column, keys) in [("reference", given), ("valid_until", lapsing)] {
-        if keys.is_empty() {
-            continue;
-        }
-        let members = id_list(keys.iter().map(|(member, _)| *member));
-        let mut values: Vec<Value> = keys.into_iter().map(|(_, key)| key).collect();
-        values.dedup();
-        let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("${n}")).collect();
-        // A reminder is for a code still to be redeemed; the oldest first when several lapse.
-        let unredeemed = match column {
-            "valid_until" => format!("AND c.status = '{}'", CouponStatus::Issued),
-            _ => String::new(),
-        };
-        let sql = format!(
-            "SELECT c.member_id, c.reference, c.code, c.valid_until, d.name, d.amount_off_cents, d.percent_off, \
-               d.gift, d.min_spend_cents \
-             FROM coupons c JOIN coupon_definitions d ON d.id = c.definition_id \
-             WHERE c.{column} IN ({}) AND c.member_id IN ({members}) {unredeemed} ORDER BY c.id DESC",
-            placeholders.join(", ")
-        );
-        for row in conn.query_all(statement(conn, &sql, values)).await? {
-            let coupon = context(&row, links)?;
-            let member_id = row.try_get("", "member_id")?;
-            let shown = match column {
-                "valid_until" => Shown::Lapsing {
-                    member_id,
-                    last_day: coupon.valid_until,
-                },
-                _ => Shown::Given {
-                    member_id,
-                    reference: row.try_get::<Option<String>>("", "reference")?.unwrap_or_default(),
-                },
-            };
-            found.insert(shown, coupon);
+    for row in conn.query_all(statement(conn, &sql, values)).await? {
+        let coupon = context(&row, links)?;
+        let member_id = row.try_get("", "member_id")?;
+        let given = row
+            .try_get::<Option<String>>("", "reference")?
+            .map(|reference| Shown::Given { member_id, reference });
+        // A reminder is for a code still to be redeemed; the oldest when several lapse (rows
+        // come newest first, so the oldest is written last).
+        let issued = row.try_get::<String>("", "status")? == CouponStatus::Issued.as_str();
+        let lapsing = issued.then_some(Shown::Lapsing {
+            member_id,
+            last_day: coupon.valid_until,
+        });
+        for shown in [given, lapsing].into_iter().flatten() {
+            if wanted.contains(&shown) {
+                found.insert(shown, coupon.clone());
+            }
         }
     }
     Ok(found)

@@ -211,36 +211,35 @@ fn assignee(members: &str) -> SimpleExpr {
 
 /// An open task of `kind` for the member of the outer query.
 fn open_task(kind: TaskKind) -> SelectStatement {
-    let t = Alias::new("open_task");
-    Query::select()
-        .expr(Expr::val(1))
-        .from_as(entity::task::Entity, t.clone())
-        .and_where(Expr::col((t.clone(), entity::task::Column::MemberId)).equals((member::Entity, member::Column::Id)))
-        .and_where(Expr::col((t.clone(), entity::task::Column::Kind)).eq(kind.as_str()))
-        .and_where(Expr::col((t, entity::task::Column::Status)).eq(TaskStatus::Open.as_str()))
-        .to_owned()
+    task_of(
+        kind,
+        Expr::col((Alias::new("t"), entity::task::Column::Status)).eq(TaskStatus::Open.as_str()),
+    )
 }
 
 /// A task of `kind` for the member of the outer query whose occasion (a day) is after `day`.
 fn called_since(kind: TaskKind, day: NaiveDate) -> SelectStatement {
-    let t = Alias::new("recent_task");
+    task_of(
+        kind,
+        Expr::col((Alias::new("t"), entity::task::Column::Occasion)).gt(day.to_string()),
+    )
+}
+
+/// A task (`t`) of `kind` for the member of the outer query, meeting `condition`.
+fn task_of(kind: TaskKind, condition: SimpleExpr) -> SelectStatement {
+    let t = Alias::new("t");
     Query::select()
         .expr(Expr::val(1))
         .from_as(entity::task::Entity, t.clone())
         .and_where(Expr::col((t.clone(), entity::task::Column::MemberId)).equals((member::Entity, member::Column::Id)))
-        .and_where(Expr::col((t.clone(), entity::task::Column::Kind)).eq(kind.as_str()))
-        .and_where(Expr::col((t, entity::task::Column::Occasion)).gt(day.to_string()))
+        .and_where(Expr::col((t, entity::task::Column::Kind)).eq(kind.as_str()))
+        .and_where(condition)
         .to_owned()
 }
 
 /// The latest run moved the member into one of the rule's tiers, and no earlier change had.
 fn first_reached(rule: &task_rule::Model) -> SimpleExpr {
-    let tiers: Vec<String> = rule.tiers().iter().map(|t| format!("'{}'", t.as_str())).collect();
-    let tiers = if tiers.is_empty() {
-        "'A','B'".to_owned()
-    } else {
-        tiers.join(",")
-    };
+    let tiers = tier_list(rule).unwrap_or_else(|| "'A','B'".to_owned());
     Expr::cust(format!(
         "EXISTS (SELECT 1 FROM tier_history th WHERE th.member_id = members.id \
            AND th.run_id = member_metrics.run_id AND th.new_tier IN ({tiers}) \
@@ -280,26 +279,14 @@ async fn after_purchase(
     bought_on: NaiveDate,
     expires_on: NaiveDate,
 ) -> Result<Vec<Candidate>, DbErr> {
-    let tiers: Vec<String> = rule.tiers().iter().map(|t| format!("'{}'", t.as_str())).collect();
-    let in_tiers = match tiers.is_empty() {
-        true => String::new(),
-        false => format!(
-            "AND EXISTS (SELECT 1 FROM member_metrics mm WHERE mm.member_id = m.id AND mm.tier IN ({}))",
-            tiers.join(",")
-        ),
-    };
     let sql = format!(
         "SELECT p.member_id, m.store_id, {assignee} AS assignee_id, p.order_id, p.amount_cents \
          FROM purchases p JOIN members m ON m.id = p.member_id \
-         WHERE p.kind = 'purchase' AND p.occurred_on = $1 AND p.amount_cents >= $2 AND m.status = '{active}' \
-           AND (SELECT SUM(r.amount_cents) FROM purchases r WHERE r.order_id = p.order_id) > 0 \
-           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.member_id = m.id AND t.kind = '{kind}' AND t.status = '{open}') \
-           {in_tiers} \
+         WHERE p.kind = 'purchase' AND p.occurred_on = $1 AND p.amount_cents >= $2 \
+           AND (SELECT SUM(r.amount_cents) FROM purchases r WHERE r.order_id = p.order_id) > 0 AND {eligible} \
          ORDER BY p.member_id, p.id",
         assignee = assignee_sql("m"),
-        active = MemberStatus::Active,
-        kind = rule.kind,
-        open = TaskStatus::Open,
+        eligible = eligible_sql(rule),
     );
     let values = vec![bought_on.into(), rule.min_amount_cents.unwrap_or(0).into()];
     let rows = ctx.db.query_all(statement(&ctx.db, &sql, values)).await?;
@@ -357,13 +344,10 @@ async fn after_complaint(
         "SELECT f.member_id, m.store_id, {assignee} AS assignee_id, f.id AS feedback_id \
          FROM feedback f JOIN members m ON m.id = f.member_id \
          WHERE f.kind = 'complaint' AND f.status = 'resolved' AND f.resolved_at >= $1 AND f.resolved_at < $2 \
-           AND m.status = '{active}' \
-           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.member_id = m.id AND t.kind = '{kind}' AND t.status = '{open}') \
+           AND {eligible} \
          ORDER BY f.member_id, f.id",
         assignee = assignee_sql("m"),
-        active = MemberStatus::Active,
-        kind = rule.kind,
-        open = TaskStatus::Open,
+        eligible = eligible_sql(rule),
     );
     let rows = ctx
         .db
@@ -376,6 +360,31 @@ async fn after_complaint(
             format!("complaint {feedback_id} resolved on {resolved_on}"),
         ))
     })
+}
+
+/// What `members` asks of every member of a rule, as SQL over the members table called `m`, for
+/// the rules that start from rows of their own (orders, complaints): active, no open task of
+/// the kind, in the rule's tiers.
+fn eligible_sql(rule: &task_rule::Model) -> String {
+    let mut sql = format!(
+        "m.status = '{active}' AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.member_id = m.id \
+           AND t.kind = '{kind}' AND t.status = '{open}')",
+        active = MemberStatus::Active,
+        kind = rule.kind,
+        open = TaskStatus::Open,
+    );
+    if let Some(tiers) = tier_list(rule) {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM member_metrics mm WHERE mm.member_id = m.id AND mm.tier IN ({tiers}))"
+        ));
+    }
+    sql
+}
+
+/// The rule's tiers as SQL literals (`'A','B'`); none when it is for every tier.
+fn tier_list(rule: &task_rule::Model) -> Option<String> {
+    let tiers: Vec<String> = rule.tiers().iter().map(|t| format!("'{}'", t.as_str())).collect();
+    (!tiers.is_empty()).then(|| tiers.join(","))
 }
 
 /// `assignee` as SQL over the members table called `members`.

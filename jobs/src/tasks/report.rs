@@ -3,6 +3,8 @@
 //! due day through the window after it. The groups are compared as drawn (every task given out,
 //! done or not, against every one held back), so the associates' choice of whom to call does not
 //! flatter the figures; how many were done and reached is reported beside them.
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use entity::vocabulary::{CallOutcome, TaskKind, TaskStatus};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
@@ -108,91 +110,120 @@ pub async fn scores(
     (since, until): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
     sla_hours: u32,
 ) -> Result<Vec<Score>, DbErr> {
-    let staff = conn
-        .query_all(statement(
-            conn,
-            "SELECT id FROM staff_users WHERE role = 'associate' AND store_id = $1 ORDER BY id",
-            vec![store_id.into()],
-        ))
-        .await?;
-    let mut scores: std::collections::BTreeMap<i64, Score> = std::collections::BTreeMap::new();
-    for row in staff {
-        let staff_id: i64 = row.try_get("", "id")?;
-        scores.insert(
-            staff_id,
-            Score {
-                staff_id,
-                ..Score::default()
-            },
-        );
-    }
-    if scores.is_empty() {
+    let sql = "SELECT id FROM staff_users WHERE role = 'associate' AND store_id = $1 ORDER BY id";
+    let staff: Vec<i64> = conn
+        .query_all(statement(conn, sql, vec![store_id.into()]))
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "id"))
+        .collect::<Result<_, _>>()?;
+    if staff.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = crate::sql::id_list(scores.keys().copied());
+    let ids = crate::sql::id_list(staff.iter().copied());
     let within = match conn.get_database_backend() {
         DbBackend::Postgres => "f.resolved_at <= f.created_at + make_interval(hours => CAST($3 AS INTEGER))",
         _ => "julianday(f.resolved_at) <= julianday(f.created_at) + $3 / 24.0",
     };
-    let queries: [(String, Vec<sea_orm::Value>); 4] = [
-        (
-            format!(
-                "SELECT assigned_associate_id AS staff_id, COUNT(*) AS members \
-                 FROM members WHERE status = 'active' AND assigned_associate_id IN ({ids}) GROUP BY assigned_associate_id"
-            ),
-            vec![],
+    let members = by_staff(
+        conn,
+        format!(
+            "SELECT assigned_associate_id AS staff_id, COUNT(*) AS members \
+             FROM members WHERE status = 'active' AND assigned_associate_id IN ({ids}) GROUP BY assigned_associate_id"
         ),
-        (
-            format!(
-                "SELECT assignee_id AS staff_id, COUNT(*) AS tasks, \
-                   SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS a, \
-                   SUM(CASE WHEN status = 'done' AND done_on <= expires_on THEN 1 ELSE 0 END) AS b, \
-                   SUM(CASE WHEN outcome = 'reached' THEN 1 ELSE 0 END) AS c \
-                 FROM tasks WHERE NOT held_out AND assignee_id IN ({ids}) AND due_on >= $1 AND due_on <= $2 \
-                 GROUP BY assignee_id"
-            ),
-            vec![from.into(), to.into()],
+        vec![],
+        &["members"],
+    )
+    .await?;
+    let tasks = by_staff(
+        conn,
+        format!(
+            "SELECT assignee_id AS staff_id, COUNT(*) AS tasks, \
+               SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) AS done, \
+               SUM(CASE WHEN status = 'done' AND done_on <= expires_on THEN 1 ELSE 0 END) AS on_time, \
+               SUM(CASE WHEN outcome = 'reached' THEN 1 ELSE 0 END) AS reached \
+             FROM tasks WHERE NOT held_out AND assignee_id IN ({ids}) AND due_on >= $1 AND due_on <= $2 \
+             GROUP BY assignee_id"
         ),
-        (
-            format!(
-                "SELECT f.resolved_by_id AS staff_id, COUNT(*) AS resolved, \
-                   SUM(CASE WHEN {within} THEN 1 ELSE 0 END) AS a \
-                 FROM feedback f WHERE f.kind = 'complaint' AND f.resolved_by_id IN ({ids}) \
-                   AND f.resolved_at >= $1 AND f.resolved_at < $2 GROUP BY f.resolved_by_id"
-            ),
-            vec![since.into(), until.into(), i64::from(sla_hours).into()],
+        vec![from.into(), to.into()],
+        &["tasks", "done", "on_time", "reached"],
+    )
+    .await?;
+    let complaints = by_staff(
+        conn,
+        format!(
+            "SELECT f.resolved_by_id AS staff_id, COUNT(*) AS resolved, \
+               SUM(CASE WHEN {within} THEN 1 ELSE 0 END) AS within_sla \
+             FROM feedback f WHERE f.kind = 'complaint' AND f.resolved_by_id IN ({ids}) \
+               AND f.resolved_at >= $1 AND f.resolved_at < $2 GROUP BY f.resolved_by_id"
         ),
-        (
-            format!(
-                "SELECT m.assigned_associate_id AS staff_id, \
-                   COUNT(DISTINCT CASE WHEN p.kind = 'purchase' THEN p.member_id END) AS buyers, \
-                   CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS a \
-                 FROM purchases p JOIN members m ON m.id = p.member_id \
-                 WHERE m.assigned_associate_id IN ({ids}) AND p.occurred_on >= $1 AND p.occurred_on <= $2 \
-                 GROUP BY m.assigned_associate_id"
-            ),
-            vec![from.into(), to.into()],
+        vec![since.into(), until.into(), i64::from(sla_hours).into()],
+        &["resolved", "within_sla"],
+    )
+    .await?;
+    let purchases = by_staff(
+        conn,
+        format!(
+            "SELECT m.assigned_associate_id AS staff_id, \
+               COUNT(DISTINCT CASE WHEN p.kind = 'purchase' THEN p.member_id END) AS buyers, \
+               CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS revenue \
+             FROM purchases p JOIN members m ON m.id = p.member_id \
+             WHERE m.assigned_associate_id IN ({ids}) AND p.occurred_on >= $1 AND p.occurred_on <= $2 \
+             GROUP BY m.assigned_associate_id"
         ),
-    ];
-    // The four queries in order: members, tasks, complaints, purchases.
-    for (i, (sql, values)) in queries.into_iter().enumerate() {
-        for row in conn.query_all(statement(conn, &sql, values)).await? {
-            let staff_id: i64 = row.try_get("", "staff_id")?;
-            let number =
-                |column: &str| -> Result<i64, DbErr> { Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)) };
-            let Some(score) = scores.get_mut(&staff_id) else {
-                continue;
-            };
-            match i {
-                0 => score.members = number("members")?,
-                1 => {
-                    (score.tasks, score.done, score.on_time, score.reached) =
-                        (number("tasks")?, number("a")?, number("b")?, number("c")?);
-                }
-                2 => (score.complaints_resolved, score.within_sla) = (number("resolved")?, number("a")?),
-                _ => (score.buyers, score.revenue_cents) = (number("buyers")?, number("a")?),
+        vec![from.into(), to.into()],
+        &["buyers", "revenue"],
+    )
+    .await?;
+    Ok(staff
+        .into_iter()
+        .map(|staff_id| {
+            let [members] = figures(&members, staff_id);
+            let [tasks, done, on_time, reached] = figures(&tasks, staff_id);
+            let [complaints_resolved, within_sla] = figures(&complaints, staff_id);
+            let [buyers, revenue_cents] = figures(&purchases, staff_id);
+            Score {
+                staff_id,
+                members,
+                tasks,
+                done,
+                on_time,
+                reached,
+                complaints_resolved,
+                within_sla,
+                buyers,
+                revenue_cents,
             }
-        }
+        })
+        .collect())
+}
+
+/// A grouped query's `columns` (counts and sums) by its `staff_id`.
+async fn by_staff(
+    conn: &impl ConnectionTrait,
+    sql: String,
+    values: Vec<sea_orm::Value>,
+    columns: &[&str],
+) -> Result<HashMap<i64, Vec<i64>>, DbErr> {
+    let mut found = HashMap::new();
+    for row in conn.query_all(statement(conn, &sql, values)).await? {
+        let figures = columns
+            .iter()
+            .map(|column| Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0)))
+            .collect::<Result<Vec<i64>, DbErr>>()?;
+        found.insert(row.try_get("", "staff_id")?, figures);
     }
-    Ok(scores.into_values().collect())
+    Ok(found)
+}
+
+/// A staff user's figures of a `by_staff` query; zeros when it found nothing of theirs.
+fn figures<const N: usize>(by_staff: &HashMap<i64, Vec<i64>>, staff_id: i64) -> [i64; N] {
+    let mut figures = [0; N];
+    if let Some(found) = by_staff.get(&staff_id) {
+        figures
+            .iter_mut()
+            .zip(found)
+            .for_each(|(figure, found)| *figure = *found);
+    }
+    figures
 }

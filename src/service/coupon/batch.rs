@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use entity::vocabulary::CouponStatus;
 use entity::{coupon, coupon_definition};
-use jobs::coupons::{code, imported};
 use jobs::sql::statement;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Value};
 
@@ -52,8 +51,10 @@ pub struct Fit {
 /// The presented codes that fit their orders, and the lines of those that do not, with why. A
 /// code already redeemed with its own line's order is neither.
 pub async fn check(conn: &impl ConnectionTrait, presented: &[Presented]) -> AppResult<(Vec<Fit>, Vec<(u64, String)>)> {
-    let stored = |typed: &str| [code::normalize(typed), imported::normalize(typed)];
-    let codes: Vec<String> = presented.iter().flat_map(|p| stored(&p.typed)).flatten().collect();
+    let codes: Vec<String> = presented
+        .iter()
+        .flat_map(|p| jobs::coupons::stored_forms(&p.typed))
+        .collect();
     let coupons: HashMap<String, coupon::Model> = coupon::Entity::find()
         .filter(coupon::Column::Code.is_in(codes))
         .all(conn)
@@ -82,7 +83,9 @@ pub async fn check(conn: &impl ConnectionTrait, presented: &[Presented]) -> AppR
     let (mut fit, mut unfit) = (Vec::new(), Vec::new());
     let mut used: HashMap<i64, (u64, &String)> = HashMap::new();
     for p in presented {
-        let found = stored(&p.typed).into_iter().flatten().find_map(|c| coupons.get(&c));
+        let found = jobs::coupons::stored_forms(&p.typed)
+            .into_iter()
+            .find_map(|c| coupons.get(&c));
         let Some(coupon) = found else {
             unfit.push((p.line, format!("coupon: no coupon has the code {:?}", p.typed)));
             continue;

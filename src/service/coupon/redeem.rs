@@ -19,11 +19,7 @@ use jobs::coupons::{code, imported};
 /// member the viewer may see.
 pub async fn by_code(conn: &impl ConnectionTrait, viewer: &Viewer, typed: &str) -> AppResult<coupon::Model> {
     let not_found = || AppError::NotFound(format!("no coupon has the code {typed:?}"));
-    let mut candidates: Vec<String> = [code::normalize(typed), imported::normalize(typed)]
-        .into_iter()
-        .flatten()
-        .collect();
-    candidates.dedup();
+    let candidates = jobs::coupons::stored_forms(typed);
     let found = if candidates.is_empty() {
         None
     } else {
