@@ -10,6 +10,7 @@ use jobs::outreach::sms::SmsConfig;
 use jobs::outreach::wechat::WechatConfig;
 use jobs::outreach::OutreachConfig;
 use jobs::points::PointsConfig;
+use jobs::surveys::SurveysConfig;
 use jobs::tasks::TasksConfig;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,8 @@ pub struct Settings {
     pub points: PointsConfig,
     /// The associates' work: the complaints' service level.
     pub tasks: TasksConfig,
+    /// Satisfaction surveys: the scale, when they are asked, how long a link takes an answer.
+    pub surveys: SurveysConfig,
     /// What each tier gives, as members' apps show it.
     pub tier_benefits: TierBenefitsConfig,
     /// The brand's time zone: analytics dates and defaults for new members.
@@ -80,6 +83,7 @@ impl Default for Settings {
             member_idp: IdpConfig::default(),
             points: PointsConfig::default(),
             tasks: TasksConfig::default(),
+            surveys: SurveysConfig::default(),
             tier_benefits: TierBenefitsConfig::default(),
             brand_time_zone: "Asia/Shanghai".to_owned(),
             max_query_depth: 10,

@@ -99,6 +99,7 @@ impl Application {
             db: db.clone(),
             brand,
             links: jobs.outreach.links.clone(),
+            survey_answer_days: settings.surveys.answer_days,
         });
         let callbacks = web::Data::new(CallbackState {
             db: db.clone(),
@@ -125,6 +126,7 @@ impl Application {
                 .configure(crate::http::code_image::routes)
                 .configure(crate::http::preferences::routes)
                 .configure(crate::http::confirmation::routes)
+                .configure(crate::http::survey::routes)
                 .configure(crate::http::callbacks::routes)
                 .configure(health::routes)
                 .configure(prometheus::routes)
@@ -204,6 +206,7 @@ pub fn job_context(db: &DatabaseConnection, brand: &Brand, settings: &Settings) 
         outreach: Arc::new(outreach),
         points: settings.points.clone(),
         tasks: settings.tasks.clone(),
+        surveys: settings.surveys.clone(),
         birthday_gift_tiers: brand
             .benefits
             .by_tier()

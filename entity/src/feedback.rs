@@ -1,7 +1,7 @@
 //! An inquiry, complaint or satisfaction score, with its resolution.
 use sea_orm::entity::prelude::*;
 
-use crate::vocabulary::{FeedbackKind, FeedbackStatus};
+use crate::vocabulary::{FeedbackKind, FeedbackStatus, SurveyScale};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "feedback")]
@@ -10,8 +10,10 @@ pub struct Model {
     pub id: i64,
     pub member_id: i64,
     pub kind: FeedbackKind,
-    /// 1–5, for satisfaction scores.
+    /// A satisfaction score, on its scale.
     pub score: Option<i16>,
+    /// The scale of `score`: CSAT 1–5 unless a survey asked for NPS 0–10.
+    pub scale: Option<SurveyScale>,
     pub body: Option<String>,
     pub status: FeedbackStatus,
     pub resolution: Option<String>,

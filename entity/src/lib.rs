@@ -34,6 +34,7 @@ pub mod segment_refresh;
 pub mod staff_password;
 pub mod staff_user;
 pub mod store;
+pub mod survey;
 pub mod task;
 pub mod task_rule;
 pub mod tier_change;

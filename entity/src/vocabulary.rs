@@ -95,14 +95,14 @@ vocabulary! {
 
 impl Topic {
     /// The topic of a campaign kind's messages; `None` for notices about the member's own
-    /// account (points about to lapse), which consent alone governs.
+    /// account (points about to lapse, a survey of their visit), which consent alone governs.
     pub fn of(kind: CampaignKind) -> Option<Self> {
         match kind {
             CampaignKind::Birthday => Some(Self::Birthday),
             CampaignKind::Holiday => Some(Self::Holidays),
             CampaignKind::NewArrivals => Some(Self::NewArrivals),
             CampaignKind::Custom | CampaignKind::Winback | CampaignKind::CouponExpiry => Some(Self::Offers),
-            CampaignKind::PointsExpiry | CampaignKind::EmailConfirmation => None,
+            CampaignKind::PointsExpiry | CampaignKind::SatisfactionSurvey | CampaignKind::EmailConfirmation => None,
         }
     }
 }
@@ -315,6 +315,8 @@ vocabulary! {
         PointsExpiry = "points_expiry",
         /// The reminder before a coupon a member holds lapses unused.
         CouponExpiry = "coupon_expiry",
+        /// The one-question satisfaction survey after a purchase or a resolved complaint.
+        SatisfactionSurvey = "satisfaction_survey",
         /// Not a campaign but a message the outbox sends all the same: the email asking a member
         /// to confirm they want marketing email (double opt-in). No campaign has this kind.
         EmailConfirmation = "email_confirmation",
@@ -356,6 +358,7 @@ impl CampaignKind {
         Self::Winback,
         Self::PointsExpiry,
         Self::CouponExpiry,
+        Self::SatisfactionSurvey,
     ];
 
     pub fn is_built_in(self) -> bool {
@@ -392,6 +395,8 @@ vocabulary! {
         CouponExpiryNotice = "coupon-expiry-notice",
         /// Generate the associates' tasks due, and expire those whose moment passed.
         Tasks = "tasks",
+        /// Ask the day's satisfaction surveys.
+        SatisfactionSurvey = "satisfaction-survey",
     }
 }
 
@@ -446,6 +451,36 @@ vocabulary! {
         AfterPurchaseCall = "after_purchase_call",
         /// 回访: a few days after a complaint was resolved.
         ComplaintFollowUp = "complaint_follow_up",
+    }
+}
+
+vocabulary! {
+    /// How a satisfaction survey asks.
+    SurveyScale {
+        /// Customer satisfaction, 1 (very unhappy) to 5 (very happy).
+        Csat = "csat",
+        /// Net Promoter Score: how likely to recommend us, 0 to 10.
+        Nps = "nps",
+    }
+}
+
+impl SurveyScale {
+    /// The scores it accepts.
+    pub fn range(self) -> std::ops::RangeInclusive<i16> {
+        match self {
+            Self::Csat => 1..=5,
+            Self::Nps => 0..=10,
+        }
+    }
+}
+
+vocabulary! {
+    /// What a satisfaction survey asks about.
+    SurveyOccasion {
+        /// A purchase: the member's first order of the day.
+        Purchase = "purchase",
+        /// A complaint of theirs that was resolved.
+        Complaint = "complaint",
     }
 }
 

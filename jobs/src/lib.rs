@@ -15,6 +15,7 @@ pub mod runs;
 pub mod schedule;
 pub mod segments;
 pub mod sql;
+pub mod surveys;
 pub mod tasks;
 
 use std::future::Future;
@@ -49,6 +50,9 @@ pub fn describe(job: Job) -> &'static str {
         Job::PointsExpiry => "expire the points whose Nth month after earning has ended, oldest first",
         Job::CouponExpiryNotice => "queue the reminders to members holding a coupon whose last day is the set number of days ahead",
         Job::Tasks => "generate the associates' tasks of every switched-on rule, and expire those whose moment passed",
+        Job::SatisfactionSurvey => {
+            "ask the satisfaction survey of members who bought, or whose complaint was resolved, the set number of days before"
+        }
     }
 }
 
@@ -82,6 +86,8 @@ pub struct JobContext {
     pub points: points::PointsConfig,
     /// The associates' work.
     pub tasks: tasks::TasksConfig,
+    /// When satisfaction surveys are asked, and on which scale.
+    pub surveys: surveys::SurveysConfig,
     /// The tiers whose benefits include a birthday gift: the built-in birthday campaign's offer
     /// gives its code to their members only.
     pub birthday_gift_tiers: Vec<entity::vocabulary::Tier>,
@@ -245,6 +251,7 @@ async fn execute(
         Job::PointsExpiryNotice => json(builtin::points_expiry_notice(ctx, day).await?),
         Job::CouponExpiryNotice => json(builtin::coupon_expiry_notice(ctx, day).await?),
         Job::Tasks => json(tasks::run(ctx, as_of, Some(run_id)).await?),
+        Job::SatisfactionSurvey => json(builtin::satisfaction_survey(ctx, day).await?),
         Job::Segments => {
             let requester = segments::Requester {
                 job_run_id: Some(run_id),

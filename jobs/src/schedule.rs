@@ -15,8 +15,9 @@ pub struct Schedules {
     /// The nightly analytics run, over yesterday, then the refresh of every segment's membership
     /// and the expiry of points whose time is up.
     pub analytics: String,
-    /// The birthday, holiday, win-back, points-expiry and coupon-expiry notice jobs, over today; each member's email is due at the
-    /// send hour in their own time zone, and re-runs queue nothing twice, so hourly is safe.
+    /// The birthday, holiday, win-back, points-expiry and coupon-expiry notice, tasks and
+    /// satisfaction-survey jobs, over today; each member's message is due at the send hour in
+    /// their own time zone, and re-runs queue nothing twice, so hourly is safe.
     pub outreach: String,
     /// Starting the campaign occurrences that are due.
     pub campaigns: String,
@@ -64,6 +65,7 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
                 Job::PointsExpiryNotice,
                 Job::CouponExpiryNotice,
                 Job::Tasks,
+                Job::SatisfactionSurvey,
             ],
         ),
         (&schedules.campaigns, &[Job::Campaigns]),

@@ -32,6 +32,7 @@ mod m20261209_000028_imported_coupon_codes;
 mod m20261209_000029_builtin_coupon_expiry_campaign;
 mod m20261210_000030_create_tasks;
 mod m20261210_000031_complaint_sla;
+mod m20261211_000032_satisfaction_surveys;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000029_builtin_coupon_expiry_campaign::Migration),
             Box::new(m20261210_000030_create_tasks::Migration),
             Box::new(m20261210_000031_complaint_sla::Migration),
+            Box::new(m20261211_000032_satisfaction_surveys::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! What members do: purchases and returns, feedback, points.
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
+use entity::vocabulary::SurveyScale;
 use entity::{feedback, points_entry, purchase};
 use rust_decimal::Decimal;
 
@@ -59,8 +60,13 @@ impl FeedbackEntry {
     async fn kind(&self) -> Option<FeedbackKind> {
         Some(self.0.kind)
     }
+    /// A satisfaction score, on `scale`.
     async fn score(&self) -> Option<i16> {
         self.0.score
+    }
+    /// CSAT (1–5) or NPS (0–10), for a satisfaction score.
+    async fn scale(&self) -> Option<SurveyScale> {
+        self.0.scale
     }
     async fn body(&self) -> Option<&str> {
         self.0.body.as_deref()

@@ -33,6 +33,7 @@ pub mod policy;
 pub mod segment;
 pub mod session;
 pub mod store;
+pub mod survey;
 pub mod task;
 
 #[derive(MergedObject, Default)]
@@ -46,6 +47,7 @@ pub struct Query(
     campaign::CampaignQuery,
     coupon::CouponQuery,
     task::TaskQuery,
+    survey::SurveyQuery,
     session::SessionQuery,
     me::MeQuery,
 );

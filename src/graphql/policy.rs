@@ -69,6 +69,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "openComplaints", STORE),
     ("Query", "taskRules", PLANNERS),
     ("Query", "taskReport", PLANNERS),
+    ("Query", "satisfactionReport", PLANNERS),
     ("Query", "associateScores", PLANNERS),
     ("Mutation", "claimTask", ASSOCIATES),
     ("Mutation", "closeTask", STORE),

@@ -217,7 +217,7 @@ pub struct ShareDifference {
 }
 
 /// A period's last day is not before its first.
-fn period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
+pub fn period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
     if to < from {
         return Err(AppError::field("to", format!("{to} is before from, {from}")));
     }

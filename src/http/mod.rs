@@ -15,5 +15,6 @@ pub mod operations;
 pub mod preferences;
 pub mod prometheus;
 pub mod requests;
+pub mod survey;
 pub mod transport;
 pub mod unsubscribe;

@@ -10,11 +10,14 @@ use crate::brand::Brand;
 use crate::error::AppError;
 use crate::service::outreach;
 
-/// What the pages behind a message's links need: unsubscribe, preferences, confirmation.
+/// What the pages behind a message's links need: unsubscribe, preferences, confirmation,
+/// surveys.
 pub struct LinkPages {
     pub db: DatabaseConnection,
     pub brand: Brand,
     pub links: SignedLinks,
+    /// How many days a survey's link takes an answer.
+    pub survey_answer_days: u32,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::{audit, member};
 use crate::validate;
 
+use entity::vocabulary::SurveyScale;
 pub use entity::vocabulary::{FeedbackKind, FeedbackStatus};
 
 #[derive(InputObject, Clone, Debug)]
@@ -53,6 +54,7 @@ pub async fn record(
         member_id: Set(member.id),
         kind: Set(input.kind),
         score: Set(input.score.map(|s| s as i16)),
+        scale: Set(input.score.map(|_| SurveyScale::Csat)),
         body: Set(body),
         status: Set(status),
         created_at: Set(Utc::now()),

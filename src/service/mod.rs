@@ -19,4 +19,5 @@ pub mod segment;
 pub mod sign_in;
 pub mod staff;
 pub mod store;
+pub mod survey;
 pub mod task;

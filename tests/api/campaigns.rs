@@ -178,7 +178,7 @@ async fn only_marketers_and_admins_manage_campaigns_and_bad_input_names_its_fiel
         .iter()
         .map(|c| c["kind"].clone())
         .collect();
-    assert_eq!(kinds.len(), 5, "the built-in ones: {builtin}");
+    assert_eq!(kinds.len(), 6, "the built-in ones: {builtin}");
     for (input, field) in [
         (json!({ "name": "x", "holdoutShare": "0.6" }), "input.holdoutShare"),
         (

@@ -771,14 +771,7 @@ async fn the_birthday_gift_goes_to_the_tiers_whose_benefits_include_it() {
         json!({ "name": "Birthday gift", "kind": "GIFT", "gift": "A scarf", "validDays": 30 }),
     )
     .await;
-    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
-    let birthday = campaigns["campaigns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "BIRTHDAY")
-        .unwrap()["id"]
-        .clone();
+    let birthday = app.builtin_campaign(&admin, "BIRTHDAY").await;
     let update = "mutation($id: ID!, $in: CampaignInput!) { updateCampaign(id: $id, input: $in) { coupon { name } } }";
     let input = json!({ "couponDefinitionId": gift, "holdoutShare": "0" });
     app.ok(&admin, update, json!({ "id": birthday, "in": input })).await;
@@ -821,17 +814,7 @@ async fn a_reminder_goes_before_an_unused_coupon_lapses_and_not_once_it_is_redee
     let today = app.jobs.today();
     buy(&app, &admin, "R2", "O2", today, "SH01", "80.00").await;
     app.ok(&admin, REDEEM, json!({ "code": codes[1], "order": "O2" })).await;
-    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
-    let reminder = campaigns["campaigns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "COUPON_EXPIRY")
-        .unwrap()["id"]
-        .clone();
-    let update = "mutation($id: ID!, $in: CampaignInput!) { updateCampaign(id: $id, input: $in) { holdoutShare } }";
-    app.ok(&admin, update, json!({ "id": reminder, "in": { "holdoutShare": "0" } }))
-        .await;
+    app.without_holdout(&admin, "COUPON_EXPIRY").await;
 
     // R2 redeemed theirs: the job queues R1 and R3; R3 redeems before the send and gets none.
     let counts = app

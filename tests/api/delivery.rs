@@ -142,14 +142,7 @@ async fn send_holiday_on(app: &TestApp, receiver: &Receiver) {
         ),
     };
     app.ok(&admin, save, json!({ "in": template })).await;
-    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
-    let holiday = campaigns["campaigns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "HOLIDAY")
-        .unwrap()["id"]
-        .clone();
+    let holiday = app.builtin_campaign(&admin, "HOLIDAY").await;
     let update = "mutation($id:ID!, $in:CampaignInput!){ updateCampaign(id:$id, input:$in){ channels } }";
     app.ok(
         &admin,

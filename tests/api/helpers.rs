@@ -265,6 +265,22 @@ impl TestApp {
         .await;
     }
 
+    /// The id of the built-in campaign of `kind` (`BIRTHDAY`, `COUPON_EXPIRY`…).
+    pub async fn builtin_campaign(&self, admin: &str, kind: &str) -> Value {
+        let campaigns = self.ok(admin, "{ campaigns { id kind } }", json!({})).await;
+        let all = campaigns["campaigns"].as_array().cloned().unwrap_or_default();
+        let found = all.into_iter().find(|c| c["kind"] == kind);
+        found.unwrap_or_else(|| panic!("no built-in {kind} campaign"))["id"].clone()
+    }
+
+    /// Sends the built-in campaign of `kind` to everyone it is for, no control group held out.
+    pub async fn without_holdout(&self, admin: &str, kind: &str) {
+        let id = self.builtin_campaign(admin, kind).await;
+        let update = "mutation($id: ID!, $in: CampaignInput!) { updateCampaign(id: $id, input: $in) { id } }";
+        self.ok(admin, update, json!({ "id": id, "in": { "holdoutShare": "0" } }))
+            .await;
+    }
+
     pub async fn record_purchase(&self, admin: &str, member_no: &str, order_id: &str, at: &str, amount: &str) -> Value {
         self.graphql(
             admin,

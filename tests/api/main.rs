@@ -29,4 +29,5 @@ mod security;
 mod segments;
 mod sign_in;
 mod smtp;
+mod surveys;
 mod tasks;

@@ -689,7 +689,7 @@ async fn marketers_edit_preview_and_test_send_templates() {
             json!({}),
         )
         .await;
-    assert_eq!(templates["emailTemplates"].as_array().map(Vec::len), Some(10));
+    assert_eq!(templates["emailTemplates"].as_array().map(Vec::len), Some(12));
     let save = "mutation($in:TemplateInput!){ saveEmailTemplate(input:$in) }";
     let edit = json!({ "kind": "winback", "locale": "en",
         "subject": "We miss you, {{ member.name }}",

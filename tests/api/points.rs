@@ -262,14 +262,7 @@ async fn members_are_told_before_their_points_lapse() {
 
     // Campaigns, then the one's occurrences: a list in every campaign is past the complexity
     // limit.
-    let campaigns = app.ok(&admin, "{ campaigns { id kind } }", json!({})).await;
-    let id = campaigns["campaigns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "POINTS_EXPIRY")
-        .expect("the built-in notice campaign")["id"]
-        .clone();
+    let id = app.builtin_campaign(&admin, "POINTS_EXPIRY").await;
     let one = "query($id:ID!){ campaign(id:$id){ status occurrences { key audience queued } } }";
     let found = app.ok(&admin, one, json!({ "id": id })).await;
     let notice = &found["campaign"];

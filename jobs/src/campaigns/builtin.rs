@@ -8,7 +8,7 @@
 //! members who qualified since.
 use chrono::{Duration, NaiveDate, NaiveTime};
 use entity::vocabulary::{CampaignKind, CouponStatus};
-use entity::{campaign, coupon, member_metrics};
+use entity::{campaign, coupon, member_metrics, survey};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -262,6 +262,31 @@ pub async fn coupon_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
         ..Audience::default()
     };
     settings.queue(ctx, day, last_day.to_string(), audience).await
+}
+
+/// The satisfaction surveys of the day: writes them (see `surveys`), then queues one message to
+/// each member asked. The occurrence is the day: a member's link names it.
+pub async fn satisfaction_survey(ctx: &JobContext, day: Day) -> Result<Survey, DbErr> {
+    let settings = Builtin::load(&ctx.db, CampaignKind::SatisfactionSurvey, &ctx.outreach.config).await?;
+    let written = crate::surveys::write(ctx, day.as_of).await?;
+    let asked = Query::select()
+        .column(survey::Column::MemberId)
+        .from(survey::Entity)
+        .and_where(Expr::col(survey::Column::AskedOn).eq(day.as_of))
+        .to_owned();
+    let audience = Audience {
+        only: vec![Expr::col((entity::member::Entity, entity::member::Column::Id)).in_subquery(asked)],
+        ..Audience::default()
+    };
+    let occurrence = settings.queue(ctx, day, day.as_of.to_string(), audience).await?;
+    Ok(Survey { written, occurrence })
+}
+
+/// What a day's survey run wrote and queued.
+#[derive(Debug, Serialize)]
+pub struct Survey {
+    pub written: crate::surveys::Written,
+    pub occurrence: Occurrence,
 }
 
 /// Members the latest run found lapsed who bought at least `min_orders` times: the win-back

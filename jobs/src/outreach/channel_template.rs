@@ -130,7 +130,7 @@ type Shipped = (
 );
 
 /// The shipped SMS wording of the built-in kinds.
-const SHIPPED_SMS: [Shipped; 10] = [
+const SHIPPED_SMS: [Shipped; 12] = [
     (
         "birthday",
         "zh-CN",
@@ -213,6 +213,26 @@ const SHIPPED_SMS: [Shipped; 10] = [
             ("name", "{{ member.name }}"),
             ("code", "{{ coupon.code }}"),
             ("date", "{{ coupon.valid_until|date(\"%B %-d\") }}"),
+        ],
+    ),
+    (
+        "satisfaction_survey",
+        "zh-CN",
+        "${name}您好，感谢光临${brand}！请为我们的服务打分，只需一步：${url} 拒收请回复R",
+        &[
+            ("name", "{{ member.name }}"),
+            ("brand", "{{ brand }}"),
+            ("url", "{{ survey.url }}"),
+        ],
+    ),
+    (
+        "satisfaction_survey",
+        "en",
+        "${name}, thank you for visiting ${brand}! How did we do? One tap: ${url} Reply STOP to opt out",
+        &[
+            ("name", "{{ member.name }}"),
+            ("brand", "{{ brand }}"),
+            ("url", "{{ survey.url }}"),
         ],
     ),
 ];

@@ -44,7 +44,7 @@ use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
 use super::suppression::Suppressions;
-use super::template::{self, CouponContext, MailContext, Occasion, Templates, CONFIRMATION_KIND};
+use super::template::{self, CouponContext, MailContext, Occasion, SurveyContext, Templates, CONFIRMATION_KIND};
 use super::transport::Accepted;
 use super::wechat::WechatKind;
 use super::Outreach;
@@ -476,6 +476,9 @@ impl Batch<'_> {
             outreach.links.links(row.member_id),
         );
         context.coupon = coupon;
+        if row.kind == CampaignKind::SatisfactionSurvey {
+            context.survey = Some(self.survey(row)?);
+        }
         Ok(Letter {
             context,
             kind,
@@ -487,6 +490,18 @@ impl Batch<'_> {
 }
 
 impl Batch<'_> {
+    /// A survey's link: its occurrence is the day it was asked.
+    fn survey(&self, row: &Row) -> Result<SurveyContext, Outcome> {
+        let asked_on = row
+            .occurrence
+            .parse()
+            .map_err(|_| Outcome::Suppressed(format!("survey occurrence {:?} names no day", row.occurrence)))?;
+        Ok(SurveyContext {
+            url: self.pass.ctx.outreach.links.survey_url(row.member_id, asked_on),
+            scale: self.pass.ctx.surveys.scale.to_string(),
+        })
+    }
+
     /// The email that confirms a member's email consent goes out at once, whatever their
     /// preferences, the cap or the hour (they have just asked for it), to the address it
     /// confirms, while their request stands.

@@ -6,10 +6,12 @@
 //!   `<public url>/confirm/<member id>.<asked at, ms>.<signature>`, whose signature also covers the
 //!   address it went to, so it dies when the address changes or a newer request replaces it;
 //! - a coupon's code as a QR image: `<public url>/codes/<code>.<signature>.png`, signed so the
-//!   server draws the codes it issued and is nobody's free QR generator.
+//!   server draws the codes it issued and is nobody's free QR generator;
+//! - a satisfaction survey: `<public url>/survey/<member id>.<day asked>.<signature>`, the
+//!   member's survey of that day.
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -149,6 +151,36 @@ impl SignedLinks {
         (signature.len() == SIGNATURE_BYTES).then(|| code.to_owned())
     }
 
+    /// Where the member answers the survey they were asked on `asked_on`.
+    pub fn survey_url(&self, member_id: i64, asked_on: NaiveDate) -> String {
+        format!("{}/survey/{}", self.base_url, self.survey_token(member_id, asked_on))
+    }
+
+    /// The token of that survey: `<member id>.<day>.<signature>`.
+    pub fn survey_token(&self, member_id: i64, asked_on: NaiveDate) -> String {
+        let signature = self.survey_mac(member_id, asked_on).finalize().into_bytes();
+        let signature = URL_SAFE_NO_PAD.encode(&signature[..SIGNATURE_BYTES]);
+        format!("{member_id}.{asked_on}.{signature}")
+    }
+
+    /// The member and day a survey token names, if its signature holds.
+    pub fn verify_survey(&self, token: &str) -> Option<(i64, NaiveDate)> {
+        let mut parts = token.splitn(3, '.');
+        let member_id = parts.next()?.parse().ok()?;
+        let asked_on = parts.next()?.parse().ok()?;
+        let signature = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+        self.survey_mac(member_id, asked_on)
+            .verify_truncated_left(&signature)
+            .ok()?;
+        (signature.len() == SIGNATURE_BYTES).then_some((member_id, asked_on))
+    }
+
+    fn survey_mac(&self, member_id: i64, asked_on: NaiveDate) -> HmacSha256 {
+        let mut mac = self.keyed.clone();
+        mac.update(format!("patron-survey:{member_id}:{asked_on}").as_bytes());
+        mac
+    }
+
     fn code_mac(&self, code: &str) -> HmacSha256 {
         let mut mac = self.keyed.clone();
         mac.update(b"patron-code:");
@@ -206,6 +238,25 @@ mod tests {
         assert_eq!(SignedLinks::new(b"secret-two", "x").verify_code_image(token), None);
         // An unsubscribe signature is not an image's.
         assert_eq!(links.verify_code_image(&links.token(42)), None);
+    }
+
+    #[test]
+    fn a_survey_link_names_its_member_and_day_only() {
+        let links = SignedLinks::new(b"secret-one", "https://brand.example");
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let url = links.survey_url(42, day);
+        let token = url.strip_prefix("https://brand.example/survey/").unwrap();
+        assert!(token.starts_with("42.2026-12-06."), "{token}");
+        assert_eq!(links.verify_survey(token), Some((42, day)));
+        let signature = token.rsplit('.').next().unwrap();
+        for forged in [
+            format!("43.2026-12-06.{signature}"),
+            format!("42.2026-12-07.{signature}"),
+        ] {
+            assert_eq!(links.verify_survey(&forged), None, "{forged}");
+        }
+        assert_eq!(SignedLinks::new(b"secret-two", "x").verify_survey(token), None);
+        assert_eq!(links.verify_survey(&links.token(42)), None);
     }
 
     #[test]

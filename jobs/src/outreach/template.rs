@@ -23,7 +23,14 @@ use serde::{Deserialize, Serialize};
 use super::links::{Links, CONFIRMATION_DAYS};
 
 /// The built-in kinds; each campaign has its own kind besides, `campaign:<id>` (no shipped default).
-pub const KINDS: [&str; 5] = ["birthday", "holiday", "winback", "points_expiry", "coupon_expiry"];
+pub const KINDS: [&str; 6] = [
+    "birthday",
+    "holiday",
+    "winback",
+    "points_expiry",
+    "coupon_expiry",
+    "satisfaction_survey",
+];
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 
 /// Instructions one part may execute (minijinja's fuel): the shipped templates take under 100,
@@ -62,7 +69,7 @@ pub const CONFIRMATION_KIND: &str = entity::vocabulary::CampaignKind::EmailConfi
 
 /// The shipped templates: (kind, locale, [subject, text, html]) for every KIND × LOCALE, and the
 /// confirmation.
-const BUILTINS: [(&str, &str, [&str; 3]); 12] = [
+const BUILTINS: [(&str, &str, [&str; 3]); 14] = [
     shipped!("birthday", "zh-CN"),
     shipped!("birthday", "en"),
     shipped!("holiday", "zh-CN"),
@@ -73,6 +80,8 @@ const BUILTINS: [(&str, &str, [&str; 3]); 12] = [
     shipped!("points_expiry", "en"),
     shipped!("coupon_expiry", "zh-CN"),
     shipped!("coupon_expiry", "en"),
+    shipped!("satisfaction_survey", "zh-CN"),
+    shipped!("satisfaction_survey", "en"),
     shipped!("email_confirmation", "zh-CN"),
     shipped!("email_confirmation", "en"),
 ];
@@ -123,6 +132,17 @@ pub struct MailContext {
     /// For a campaign that gives each recipient a code of an offer, and for the reminder
     /// before a coupon lapses: the member's code.
     pub coupon: Option<CouponContext>,
+    /// Only for a satisfaction survey: where the member answers it.
+    pub survey: Option<SurveyContext>,
+}
+
+/// The member's satisfaction survey.
+#[derive(Clone, Debug, Serialize)]
+pub struct SurveyContext {
+    /// The page that asks the question, signed for this member and day.
+    pub url: String,
+    /// `csat` (1–5) or `nps` (0–10).
+    pub scale: String,
 }
 
 /// The member's code of the campaign's offer.
@@ -212,6 +232,7 @@ impl MailContext {
             preferences_url: links.preferences,
             confirmation,
             coupon: None,
+            survey: None,
         }
     }
 }
@@ -359,6 +380,10 @@ pub(super) fn context_value(ctx: &MailContext) -> Value {
             url => Value::from_safe_string(c.url.clone()),
             days => c.days,
         }),
+        survey => ctx.survey.as_ref().map(|s| minijinja::context! {
+            url => Value::from_safe_string(s.url.clone()),
+            scale => s.scale,
+        }),
     }
 }
 
@@ -482,6 +507,15 @@ pub(super) fn sample_contexts(kind: &str) -> Vec<MailContext> {
         }
     }
     contexts.push(with_coupon);
+    if kind == entity::vocabulary::CampaignKind::SatisfactionSurvey.as_str() {
+        // A survey always has its link, on either scale.
+        for (context, scale) in contexts.iter_mut().zip(["csat", "nps"].into_iter().cycle()) {
+            context.survey = Some(SurveyContext {
+                url: "https://patron.example/survey/123.2026-01-01.c2FtcGxlLXNpZ25hdHVyZQ".to_owned(),
+                scale: scale.to_owned(),
+            });
+        }
+    }
     contexts
 }
 
@@ -706,6 +740,10 @@ mod tests {
                 percent_off: None,
                 gift: None,
                 min_spend: None,
+            }),
+            survey: (kind == "satisfaction_survey").then(|| SurveyContext {
+                url: "https://patron.example/survey/42.2026-12-06.abcDEF".to_owned(),
+                scale: "nps".to_owned(),
             }),
         }
     }
