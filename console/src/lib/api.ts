@@ -11,6 +11,9 @@ export class ApiError extends Error {
     message: string,
     readonly code: string,
     readonly field: string | null,
+    /** The dictionary's name for the error (`input.phone`), and its parameters, when it has one. */
+    readonly key: string | null = null,
+    readonly params: Record<string, string | number> = {},
   ) {
     super(message);
   }
@@ -32,6 +35,15 @@ function described(error: GraphQLError): string {
   return error.extensions?.key && key in en ? t(key as Key, error.extensions.params) : error.message;
 }
 
+/**
+ * The error's text said of a field the form names itself: a keyed error's `{field}` as the form's
+ * label (`姓名 不能为空`, not `name 不能为空`); else as `described` gave it.
+ */
+export function fieldText(e: ApiError, fieldLabel: string): string {
+  const key = `error.${e.key}`;
+  return e.key && key in en ? t(key as Key, { ...e.params, field: fieldLabel }) : e.message;
+}
+
 export async function request<R, V>(document: TypedDocumentString<R, V>, variables?: V): Promise<R> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
@@ -47,7 +59,10 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
     signOut('sessionEnded');
     throw new ApiError(error?.message ?? 'unauthenticated', 'UNAUTHENTICATED', null);
   }
-  if (error) throw new ApiError(described(error), code, error.extensions?.field ?? null);
+  if (error) {
+    const { field = null, key = null, params = {} } = error.extensions ?? {};
+    throw new ApiError(described(error), code, field, key, params);
+  }
   if (!body.data) throw new ApiError(`HTTP ${response.status}`, 'INTERNAL', null);
   return body.data;
 }

@@ -88,6 +88,46 @@ export const RecordPurchase = graphql(`
   mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }
 `);
 
+// The member forms: a new member, a member's profile as the edit form reads it, the stores to
+// choose from, and the associates' workbench on the member card (the assigned associate, a return
+// against one of the member's orders).
+export const MemberFormChoices = graphql(`
+  query MemberFormChoices { stores { code name } }
+`);
+
+export const MemberProfile = graphql(`
+  query MemberProfile($memberNo: String!) {
+    member(memberNo: $memberNo) {
+      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt
+      interests locale timeZone
+      store { code name }
+      referredBy { memberNo name }
+    }
+  }
+`);
+
+export const CreateMember = graphql(`
+  mutation CreateMember($memberNo: String!, $input: MemberFields!) {
+    createMember(memberNo: $memberNo, input: $input) { memberNo name }
+  }
+`);
+
+export const UpdateMember = graphql(`
+  mutation UpdateMember($memberNo: String!, $input: MemberFields!) {
+    updateMember(memberNo: $memberNo, input: $input) { memberNo name }
+  }
+`);
+
+export const AssignAssociate = graphql(`
+  mutation AssignAssociate($memberNo: String!, $username: String) {
+    assignAssociate(memberNo: $memberNo, username: $username) { memberNo assignedAssociate { username displayName } }
+  }
+`);
+
+export const RecordReturn = graphql(`
+  mutation RecordReturn($input: ReturnInput!) { recordReturn(input: $input) { id orderId amount } }
+`);
+
 export const RecordFeedback = graphql(`
   mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }
 `);

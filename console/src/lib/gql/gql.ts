@@ -22,6 +22,12 @@ type Documents = {
     "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent emailConsentPending consentSource consentAt smsConsent wechatConsent wechatBound\n      status pointsBalance tier\n      consents { channel granted source wording recordedAt }\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": typeof types.MemberDocument,
     "\n  query MemberOutreach($memberNo: String!) {\n    member(memberNo: $memberNo) { segments { id name } }\n    outbox(filter: { memberNo: $memberNo }, first: 50) {\n      totalCount\n      edges { node { kind occurrence status dueAt sentAt attempts lastError } }\n    }\n  }\n": typeof types.MemberOutreachDocument,
     "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n": typeof types.RecordPurchaseDocument,
+    "\n  query MemberFormChoices { stores { code name } }\n": typeof types.MemberFormChoicesDocument,
+    "\n  query MemberProfile($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone\n      store { code name }\n      referredBy { memberNo name }\n    }\n  }\n": typeof types.MemberProfileDocument,
+    "\n  mutation CreateMember($memberNo: String!, $input: MemberFields!) {\n    createMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n": typeof types.CreateMemberDocument,
+    "\n  mutation UpdateMember($memberNo: String!, $input: MemberFields!) {\n    updateMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n": typeof types.UpdateMemberDocument,
+    "\n  mutation AssignAssociate($memberNo: String!, $username: String) {\n    assignAssociate(memberNo: $memberNo, username: $username) { memberNo assignedAssociate { username displayName } }\n  }\n": typeof types.AssignAssociateDocument,
+    "\n  mutation RecordReturn($input: ReturnInput!) { recordReturn(input: $input) { id orderId amount } }\n": typeof types.RecordReturnDocument,
     "\n  mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }\n": typeof types.RecordFeedbackDocument,
     "\n  mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {\n    earnPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": typeof types.EarnPointsDocument,
     "\n  mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {\n    redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": typeof types.RedeemPointsDocument,
@@ -94,6 +100,12 @@ const documents: Documents = {
     "\n  query Member($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone emailConsent emailConsentPending consentSource consentAt smsConsent wechatConsent wechatBound\n      status pointsBalance tier\n      consents { channel granted source wording recordedAt }\n      store { code name }\n      assignedAssociate { username displayName }\n      referredBy { memberNo name }\n      metrics {\n        asOf recencyDays frequency365 monetary365 profit365 ordersTotal spendTotal firstPurchase\n        lastPurchase avgOrderValue rScore fScore mScore qualifiedTier belowTierSince pAlive\n        expectedPurchases365 expectedValue365 clv simpleClv loyaltyQuadrant loyaltyStrategy\n        valueQuadrant valueStrategy layer declining lapsed\n      }\n      tierHistory { oldTier newTier reason changedAt }\n      purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }\n      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }\n      pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }\n    }\n  }\n": types.MemberDocument,
     "\n  query MemberOutreach($memberNo: String!) {\n    member(memberNo: $memberNo) { segments { id name } }\n    outbox(filter: { memberNo: $memberNo }, first: 50) {\n      totalCount\n      edges { node { kind occurrence status dueAt sentAt attempts lastError } }\n    }\n  }\n": types.MemberOutreachDocument,
     "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n": types.RecordPurchaseDocument,
+    "\n  query MemberFormChoices { stores { code name } }\n": types.MemberFormChoicesDocument,
+    "\n  query MemberProfile($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone\n      store { code name }\n      referredBy { memberNo name }\n    }\n  }\n": types.MemberProfileDocument,
+    "\n  mutation CreateMember($memberNo: String!, $input: MemberFields!) {\n    createMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n": types.CreateMemberDocument,
+    "\n  mutation UpdateMember($memberNo: String!, $input: MemberFields!) {\n    updateMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n": types.UpdateMemberDocument,
+    "\n  mutation AssignAssociate($memberNo: String!, $username: String) {\n    assignAssociate(memberNo: $memberNo, username: $username) { memberNo assignedAssociate { username displayName } }\n  }\n": types.AssignAssociateDocument,
+    "\n  mutation RecordReturn($input: ReturnInput!) { recordReturn(input: $input) { id orderId amount } }\n": types.RecordReturnDocument,
     "\n  mutation RecordFeedback($input: FeedbackInput!) { recordFeedback(input: $input) { id } }\n": types.RecordFeedbackDocument,
     "\n  mutation EarnPoints($memberNo: String!, $points: Int!, $reference: String) {\n    earnPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": types.EarnPointsDocument,
     "\n  mutation RedeemPoints($memberNo: String!, $points: Int!, $reference: String) {\n    redeemPoints(memberNo: $memberNo, points: $points, reference: $reference) { id }\n  }\n": types.RedeemPointsDocument,
@@ -187,6 +199,30 @@ export function graphql(source: "\n  query MemberOutreach($memberNo: String!) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RecordPurchase($input: PurchaseInput!) { recordPurchase(input: $input) { id } }\n"): typeof import('./graphql').RecordPurchaseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberFormChoices { stores { code name } }\n"): typeof import('./graphql').MemberFormChoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MemberProfile($memberNo: String!) {\n    member(memberNo: $memberNo) {\n      memberNo name gender birthday lunarBirthday phone email address contactMasked city joinedAt\n      interests locale timeZone\n      store { code name }\n      referredBy { memberNo name }\n    }\n  }\n"): typeof import('./graphql').MemberProfileDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateMember($memberNo: String!, $input: MemberFields!) {\n    createMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n"): typeof import('./graphql').CreateMemberDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMember($memberNo: String!, $input: MemberFields!) {\n    updateMember(memberNo: $memberNo, input: $input) { memberNo name }\n  }\n"): typeof import('./graphql').UpdateMemberDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AssignAssociate($memberNo: String!, $username: String) {\n    assignAssociate(memberNo: $memberNo, username: $username) { memberNo assignedAssociate { username displayName } }\n  }\n"): typeof import('./graphql').AssignAssociateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RecordReturn($input: ReturnInput!) { recordReturn(input: $input) { id orderId amount } }\n"): typeof import('./graphql').RecordReturnDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -262,6 +262,51 @@ export type LoyaltyQuadrant =
   /** 知己: high loyalty, high value. */
   | 'TRUE_FRIEND';
 
+/**
+ * Profile fields of a member. On create, `name` is required; on update, a field left out stays
+ * as it is and an empty string clears a text field.
+ */
+export type MemberFields = {
+  address?: string | null | undefined;
+  birthday?: string | null | undefined;
+  city?: string | null | undefined;
+  /** Where consent was given or withdrawn, e.g. `store-form`, `app`, `import`. */
+  consentSource?: string | null | undefined;
+  /** The wording the member was shown when they consented (kept as proof). */
+  consentWording?: string | null | undefined;
+  email?: string | null | undefined;
+  /**
+   * Marketing email to `email`. Under the brand's double opt-in, granting it emails the member
+   * a confirmation link and it takes effect once they confirm (`emailConsentPending` till then).
+   */
+  emailConsent?: boolean | null | undefined;
+  gender?: Gender | null | undefined;
+  interests?: Array<string> | null | undefined;
+  joinedAt?: string | null | undefined;
+  locale?: string | null | undefined;
+  /** Celebrate the lunar-calendar anniversary of the birthday. */
+  lunarBirthday?: boolean | null | undefined;
+  name?: string | null | undefined;
+  phone?: string | null | undefined;
+  /** Member number of the member who referred this one. */
+  referredBy?: string | null | undefined;
+  /** Marketing text messages to `phone`. */
+  smsConsent?: boolean | null | undefined;
+  /** Home store code. */
+  storeCode?: string | null | undefined;
+  timeZone?: string | null | undefined;
+  /** Marketing WeChat messages to a bound openid. */
+  wechatConsent?: boolean | null | undefined;
+  /** With the brand's mini-program. */
+  wechatMiniOpenid?: string | null | undefined;
+  /**
+   * The member's openid with the brand's Official Account (from the member app or the
+   * brand's backend); an empty string unbinds it.
+   */
+  wechatOpenid?: string | null | undefined;
+  wechatUnionid?: string | null | undefined;
+};
+
 /** Filters of the member list. All given filters must match. */
 export type MemberFilter = {
   /** Only members assigned to the calling associate. */
@@ -339,6 +384,16 @@ export type PurchaseInput = {
   /** Gross profit, when known. */
   profit?: string | null | undefined;
   storeCode?: string | null | undefined;
+};
+
+export type ReturnInput = {
+  /** Amount refunded, positive; at most what the order paid. */
+  amount: string;
+  occurredAt: string;
+  /** The order being returned. */
+  orderId: string;
+  /** Gross profit given back, positive, when known. */
+  profit?: string | null | undefined;
 };
 
 /**
@@ -579,6 +634,49 @@ export type RecordPurchaseMutationVariables = Exact<{
 
 
 export type RecordPurchaseMutation = { recordPurchase: { id: string } };
+
+export type MemberFormChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MemberFormChoicesQuery = { stores: Array<{ code: string, name: string }> };
+
+export type MemberProfileQueryVariables = Exact<{
+  memberNo: string;
+}>;
+
+
+export type MemberProfileQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, store: { code: string, name: string } | null, referredBy: { memberNo: string, name: string } | null } };
+
+export type CreateMemberMutationVariables = Exact<{
+  memberNo: string;
+  input: MemberFields;
+}>;
+
+
+export type CreateMemberMutation = { createMember: { memberNo: string, name: string } };
+
+export type UpdateMemberMutationVariables = Exact<{
+  memberNo: string;
+  input: MemberFields;
+}>;
+
+
+export type UpdateMemberMutation = { updateMember: { memberNo: string, name: string } };
+
+export type AssignAssociateMutationVariables = Exact<{
+  memberNo: string;
+  username?: string | null | undefined;
+}>;
+
+
+export type AssignAssociateMutation = { assignAssociate: { memberNo: string, assignedAssociate: { username: string, displayName: string } | null } };
+
+export type RecordReturnMutationVariables = Exact<{
+  input: ReturnInput;
+}>;
+
+
+export type RecordReturnMutation = { recordReturn: { id: string, orderId: string, amount: string } };
 
 export type RecordFeedbackMutationVariables = Exact<{
   input: FeedbackInput;
@@ -1358,6 +1456,78 @@ export const RecordPurchaseDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RecordPurchaseMutation, RecordPurchaseMutationVariables>;
+export const MemberFormChoicesDocument = new TypedDocumentString(`
+    query MemberFormChoices {
+  stores {
+    code
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<MemberFormChoicesQuery, MemberFormChoicesQueryVariables>;
+export const MemberProfileDocument = new TypedDocumentString(`
+    query MemberProfile($memberNo: String!) {
+  member(memberNo: $memberNo) {
+    memberNo
+    name
+    gender
+    birthday
+    lunarBirthday
+    phone
+    email
+    address
+    contactMasked
+    city
+    joinedAt
+    interests
+    locale
+    timeZone
+    store {
+      code
+      name
+    }
+    referredBy {
+      memberNo
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MemberProfileQuery, MemberProfileQueryVariables>;
+export const CreateMemberDocument = new TypedDocumentString(`
+    mutation CreateMember($memberNo: String!, $input: MemberFields!) {
+  createMember(memberNo: $memberNo, input: $input) {
+    memberNo
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CreateMemberMutation, CreateMemberMutationVariables>;
+export const UpdateMemberDocument = new TypedDocumentString(`
+    mutation UpdateMember($memberNo: String!, $input: MemberFields!) {
+  updateMember(memberNo: $memberNo, input: $input) {
+    memberNo
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateMemberMutation, UpdateMemberMutationVariables>;
+export const AssignAssociateDocument = new TypedDocumentString(`
+    mutation AssignAssociate($memberNo: String!, $username: String) {
+  assignAssociate(memberNo: $memberNo, username: $username) {
+    memberNo
+    assignedAssociate {
+      username
+      displayName
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AssignAssociateMutation, AssignAssociateMutationVariables>;
+export const RecordReturnDocument = new TypedDocumentString(`
+    mutation RecordReturn($input: ReturnInput!) {
+  recordReturn(input: $input) {
+    id
+    orderId
+    amount
+  }
+}
+    `) as unknown as TypedDocumentString<RecordReturnMutation, RecordReturnMutationVariables>;
 export const RecordFeedbackDocument = new TypedDocumentString(`
     mutation RecordFeedback($input: FeedbackInput!) {
   recordFeedback(input: $input) {
