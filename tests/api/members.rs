@@ -403,6 +403,15 @@ async fn an_associate_changes_contact_details_only_of_members_assigned_to_them()
         (&changed["phone"], &changed["city"]),
         (&json!("13900139000"), &json!("上海"))
     );
+    // A member the associate enrols is theirs at once: they see and keep up what they typed.
+    let enrol = "mutation($in: MemberFields!) { createMember(memberNo: \"C2\", input: $in) { memberNo } }";
+    let input = json!({ "name": "New", "phone": "13700137000" });
+    app.ok(&associate, enrol, json!({ "in": input })).await;
+    let theirs = "{ member(memberNo:\"C2\"){ phone assignedAssociate { username } store { code } } }";
+    assert_eq!(
+        app.ok(&associate, theirs, json!({})).await["member"],
+        json!({ "phone": "13700137000", "assignedAssociate": { "username": "associate-S1" }, "store": { "code": "S1" } })
+    );
 }
 
 const TOTAL: &str = "query($f:MemberFilter){ members(first:1, filter:$f){ totalCount } }";

@@ -33,7 +33,7 @@ async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields
     Ok(())
 }
 
-/// Creates a member. Associates create members of their own store.
+/// Creates a member. Associates create members of their own store, and become their associate.
 pub async fn create(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -53,6 +53,9 @@ pub async fn create(
             }
             _ => valid.row.store_id = Set(viewer.store_id),
         }
+        // The associate who enrols a member looks after them (专人负责), and so goes on seeing
+        // the contact details they just typed.
+        valid.row.assigned_associate_id = Set(viewer.staff_id);
     }
     if member::Entity::find()
         .filter(member::Column::MemberNo.eq(&member_no))
