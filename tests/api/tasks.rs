@@ -529,6 +529,13 @@ async fn a_complaint_past_its_service_level_is_escalated_and_its_resolution_foll
     assert_eq!(app.run_job("tasks", &today).await.expect("tasks")["escalated"], 0);
     let queue = app.ok(&ann, QUEUE, json!({})).await["openComplaints"].clone();
     assert!(queue[0]["escalatedAt"].is_string(), "{queue}");
+    // An open complaint is a risk a segment can find.
+    let at_risk = || async {
+        let preview = "query($f: SegmentFilter!) { segmentPreview(filter: $f) { count } }";
+        let filter = json!({ "f": { "field": { "field": "openComplaint", "op": "EQ", "value": true } } });
+        app.ok(&admin, preview, filter).await["segmentPreview"]["count"].clone()
+    };
+    assert_eq!(at_risk().await, 2);
 
     // Resolved, it leaves the queue, and the follow-up rule (the same day here) calls back.
     let input = json!({ "enabled": true, "days": 0, "holdoutShare": "0" });
@@ -537,6 +544,7 @@ async fn a_complaint_past_its_service_level_is_escalated_and_its_resolution_foll
     let resolve = "mutation($id: ID!) { resolveFeedback(id: $id, resolution: \"换了新拉链\") { status } }";
     app.ok(&ann, resolve, json!({ "id": complaint["id"] })).await;
     assert_eq!(app.ok(&ann, QUEUE, json!({})).await["openComplaints"], json!([]));
+    assert_eq!(at_risk().await, 1, "C2's is still open");
     app.run_job("tasks", &today).await.expect("tasks");
     let tasks = app
         .ok(&ann, "{ openTasks { kind occasion member { memberNo } } }", json!({}))

@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::TZ_VARIANTS;
-use entity::vocabulary::{Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
-use entity::{member, member_metrics as metrics, points_entry, purchase, store, tier_change};
+use entity::vocabulary::{FeedbackKind, FeedbackStatus, Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
+use entity::{feedback, member, member_metrics as metrics, points_entry, purchase, store, tier_change};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{Condition, Value};
@@ -89,6 +89,18 @@ fn points_balance() -> SimpleExpr {
     scalar(sum)
 }
 
+/// The member has a complaint still open.
+fn open_complaint() -> SimpleExpr {
+    let open = Query::select()
+        .expr(Expr::val(1))
+        .from(feedback::Entity)
+        .and_where(Expr::col((feedback::Entity, feedback::Column::MemberId)).equals((member::Entity, member::Column::Id)))
+        .and_where(Expr::col((feedback::Entity, feedback::Column::Kind)).eq(FeedbackKind::Complaint))
+        .and_where(Expr::col((feedback::Entity, feedback::Column::Status)).eq(FeedbackStatus::Open))
+        .to_owned();
+    Expr::exists(open)
+}
+
 macro_rules! fields {
     ($($name:literal => $expr:expr, $kind:expr, $nullable:literal;)*) => {
         /// Every field a filter can name.
@@ -114,6 +126,8 @@ fields! {
     "locale" => m(C::Locale), Kind::Text, false;
     "timeZone" => m(C::TimeZone), Kind::Text, false;
     "pointsBalance" => points_balance(), Kind::Int, false;
+    // A complaint not yet resolved: a risk (most complainers stay when it is resolved).
+    "openComplaint" => open_complaint(), Kind::Bool, false;
     // The latest analytics run (false for a member it has not scored yet).
     "tier" => x(X::Tier), Kind::Choice(TIERS), true;
     "qualifiedTier" => x(X::QualifiedTier), Kind::Choice(TIERS), true;
