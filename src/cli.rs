@@ -69,6 +69,8 @@ pub enum Command {
 #[derive(Subcommand)]
 pub enum ImportKind {
     Members(ImportFile),
+    /// Values of the brand's own member fields: `member_no`, then a column per field key.
+    MemberFields(ImportFile),
     Purchases(ImportFile),
     /// A list of codes from the brand's POS (a `code` column) for an offer that issues imported
     /// codes.
@@ -166,6 +168,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let report = match what {
                 ImportKind::Members(ImportFile { file, encoding }) => {
                     import::members(&db, &brand, &file, encoding).await?
+                }
+                ImportKind::MemberFields(ImportFile { file, encoding }) => {
+                    import::member_fields(&db, &file, encoding).await?
                 }
                 ImportKind::Purchases(ImportFile { file, encoding }) => {
                     import::purchases(&db, &brand, &file, encoding).await?

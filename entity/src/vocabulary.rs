@@ -455,6 +455,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a brand's own member field holds.
+    MemberFieldKind {
+        Text = "text",
+        Number = "number",
+        /// A day, `YYYY-MM-DD`.
+        Date = "date",
+        /// One of the field's words.
+        Choice = "choice",
+    }
+}
+
+vocabulary! {
     /// How a satisfaction survey asks.
     SurveyScale {
         /// Customer satisfaction, 1 (very unhappy) to 5 (very happy).

@@ -33,6 +33,7 @@ mod m20261209_000029_builtin_coupon_expiry_campaign;
 mod m20261210_000030_create_tasks;
 mod m20261210_000031_complaint_sla;
 mod m20261211_000032_satisfaction_surveys;
+mod m20261211_000033_member_fields_and_notes;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000030_create_tasks::Migration),
             Box::new(m20261210_000031_complaint_sla::Migration),
             Box::new(m20261211_000032_satisfaction_surveys::Migration),
+            Box::new(m20261211_000033_member_fields_and_notes::Migration),
         ]
     }
 }

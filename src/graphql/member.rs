@@ -203,6 +203,23 @@ impl Member {
     ) -> async_graphql::Result<Connection<String, Purchase>> {
         newest_first(ctx.data::<Loaders>()?.purchases(), self.0.id, first, after, Purchase).await
     }
+    /// The member's values of the brand's own fields.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::member_field::MemberFieldValue>> {
+        crate::graphql::member_field::of_member(ctx, self.0.id).await
+    }
+    /// Notes the store's people wrote, newest first.
+    #[graphql(complexity = "page::cost(first, 20, child_complexity)")]
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<crate::graphql::member_field::MemberNote>> {
+        crate::graphql::member_field::notes_of(ctx, self.0.id, first).await
+    }
     /// The saved segments the member was in at their last refresh, by name. Marketers and
     /// admins.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]

@@ -27,6 +27,7 @@ pub mod coupon;
 pub mod loaders;
 pub mod me;
 pub mod member;
+pub mod member_field;
 pub mod outreach;
 pub mod page;
 pub mod policy;
@@ -39,6 +40,7 @@ pub mod task;
 #[derive(MergedObject, Default)]
 pub struct Query(
     member::MemberQuery,
+    member_field::MemberFieldQuery,
     store::StoreQuery,
     analytics::AnalyticsQuery,
     outreach::OutreachQuery,
@@ -55,6 +57,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     member::MemberMutation,
+    member_field::MemberFieldMutation,
     activity::ActivityMutation,
     store::StoreMutation,
     analytics::AnalyticsMutation,

@@ -123,6 +123,10 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "auditLog", ADMINS),
     ("Query", "appKeys", ADMINS),
     ("Mutation", "assignAssociate", ADMINS),
+    ("Query", "memberFields", STAFF),
+    ("Mutation", "defineMemberField", PLANNERS),
+    ("Mutation", "setMemberFields", STORE),
+    ("Mutation", "addMemberNote", STORE),
     ("Mutation", "eraseMember", ADMINS),
     ("Mutation", "createStore", ADMINS),
     ("Mutation", "createStaffUser", ADMINS),
@@ -146,6 +150,9 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     // orders' profit, and who its associate is beyond their display name.
     ("Member", "metrics", STAFF),
     ("Member", "segments", PLANNERS),
+    ("Member", "customFields", STAFF),
+    // What the store's people write down about a member is theirs.
+    ("Member", "notes", STORE),
     ("CouponDefinition", "report", PLANNERS),
     ("Purchase", "profit", STAFF),
     ("Staff", "username", STAFF),

@@ -39,11 +39,11 @@ impl Staff {
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
-    /// When an admin switched the user off; null while they may sign in.
     /// An associate who manages their store.
     async fn manager(&self) -> bool {
         self.0.manager
     }
+    /// When an admin switched the user off; null while they may sign in.
     async fn disabled_at(&self) -> Option<DateTime<Utc>> {
         self.0.disabled_at
     }

@@ -138,7 +138,7 @@ impl SatisfactionReport {
         })
         .collect()
     }
-    /// The trend: each month of the period.
+    /// The trend: each month of the period that had surveys, in order.
     async fn by_month(&self) -> Vec<MonthSatisfaction> {
         let rows = self.report.by_month.iter();
         rows.map(|(month, f)| MonthSatisfaction {

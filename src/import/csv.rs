@@ -132,6 +132,11 @@ impl CsvFile {
         }
     }
 
+    /// The header's column names (lowercased), in no particular order.
+    pub(super) fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.keys().map(String::as_str)
+    }
+
     /// The trimmed cell of `column`, `None` when absent or empty.
     pub(super) fn cell<'r>(&self, row: &'r Row, column: &str) -> Option<&'r str> {
         self.columns

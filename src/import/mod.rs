@@ -1,4 +1,5 @@
-//! CSV import of members, purchases and coupon codes (formats in docs/commands.md).
+//! CSV import of members, their own fields' values, purchases and coupon codes (formats in
+//! docs/commands.md).
 //!
 //! Rows are read as a stream (UTF-8 or GB18030, decoded on the fly) and written in batches:
 //! a few lookup queries and multi-row inserts per batch, each within both databases' limits.
@@ -9,11 +10,13 @@ use std::fmt;
 mod batch;
 mod coupon_codes;
 mod csv;
+mod member_fields;
 mod members;
 mod purchases;
 
 pub use self::csv::Encoding;
 pub use coupon_codes::coupon_codes;
+pub use member_fields::member_fields;
 pub use members::members;
 pub use purchases::purchases;
 

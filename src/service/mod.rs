@@ -10,6 +10,8 @@ pub mod coupon;
 pub mod feedback;
 pub mod lookup;
 pub mod member;
+pub mod member_field;
+pub mod member_note;
 pub mod membership;
 pub mod outreach;
 pub mod points;

@@ -161,7 +161,7 @@ pub struct Report {
     pub overall: Figures,
     pub by_store: Vec<(Option<i64>, Figures)>,
     pub by_associate: Vec<(Option<i64>, Figures)>,
-    /// `YYYY-MM` of the day asked.
+    /// `YYYY-MM` of the day asked, the months with surveys in order.
     pub by_month: Vec<(String, Figures)>,
 }
 
@@ -176,12 +176,20 @@ pub async fn report(
     let by_store = grouped("s.store_id").await?;
     let by_associate = grouped("s.associate_id").await?;
     let by_month = grouped("SUBSTR(CAST(s.asked_on AS TEXT), 1, 7)").await?;
-    let id = |(key, figures): (Option<String>, Figures)| (key.and_then(|k| k.parse().ok()), figures);
+    // Ids in their order, the group without one last.
+    let by_id = |rows: Vec<(Option<String>, Figures)>| {
+        let mut rows: Vec<(Option<i64>, Figures)> = rows
+            .into_iter()
+            .map(|(key, figures)| (key.and_then(|k| k.parse().ok()), figures))
+            .collect();
+        rows.sort_by_key(|(id, _)| (id.is_none(), *id));
+        rows
+    };
     Ok(Report {
         // Every survey has one store (or none): the stores' figures add up to the whole.
         overall: by_store.iter().fold(Figures::default(), |sum, (_, f)| sum.plus(f)),
-        by_store: by_store.into_iter().map(id).collect(),
-        by_associate: by_associate.into_iter().map(id).collect(),
+        by_store: by_id(by_store),
+        by_associate: by_id(by_associate),
         by_month: by_month.into_iter().filter_map(|(key, f)| Some((key?, f))).collect(),
     })
 }

@@ -18,6 +18,7 @@ mod identity_provider;
 mod import;
 mod limits;
 mod me;
+mod member_fields;
 mod members;
 mod ops;
 mod outreach;

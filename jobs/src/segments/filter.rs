@@ -9,7 +9,9 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::TZ_VARIANTS;
-use entity::vocabulary::{FeedbackKind, FeedbackStatus, Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant};
+use entity::vocabulary::{
+    FeedbackKind, FeedbackStatus, Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant,
+};
 use entity::{feedback, member, member_metrics as metrics, points_entry, purchase, store, tier_change};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
@@ -94,7 +96,9 @@ fn open_complaint() -> SimpleExpr {
     let open = Query::select()
         .expr(Expr::val(1))
         .from(feedback::Entity)
-        .and_where(Expr::col((feedback::Entity, feedback::Column::MemberId)).equals((member::Entity, member::Column::Id)))
+        .and_where(
+            Expr::col((feedback::Entity, feedback::Column::MemberId)).equals((member::Entity, member::Column::Id)),
+        )
         .and_where(Expr::col((feedback::Entity, feedback::Column::Kind)).eq(FeedbackKind::Complaint))
         .and_where(Expr::col((feedback::Entity, feedback::Column::Status)).eq(FeedbackStatus::Open))
         .to_owned();
@@ -510,36 +514,97 @@ fn store_ids(codes: &[&str]) -> SelectStatement {
 }
 
 fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
+    if let Some(key) = c.field.strip_prefix(CUSTOM) {
+        let kind = custom_kind(c);
+        return condition(&c.field, kind, custom_value(key, kind), true, c, path, local);
+    }
     let Some(field) = FIELDS.iter().find(|f| f.name == c.field) else {
         let names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
-        let message = format!("no field is called {:?}; fields: {}", c.field, names.join(", "));
+        let message = format!(
+            "no field is called {:?}; fields: {}, or {CUSTOM}<key> of the brand's own",
+            c.field,
+            names.join(", ")
+        );
         return Err(invalid(&format!("{path}.field"), "segment.noSuchField", message).with("field", c.field.as_str()));
     };
-    if !field.kind.ops().contains(&c.op) {
-        let takes: Vec<_> = field.kind.ops().iter().map(|op| op_name(*op)).collect();
+    condition(field.name, field.kind, (field.expr)(), field.nullable, c, path, local)
+}
+
+/// The prefix of the brand's own member fields: `custom.family`.
+pub const CUSTOM: &str = "custom.";
+
+/// How a condition on one of the brand's own fields compares, read off its operands: numbers
+/// as numbers, days compared by order as days, anything else as text.
+fn custom_kind(c: &FieldCondition) -> Kind {
+    let operands: Vec<&serde_json::Value> = c.value.iter().chain(c.values.iter().flatten()).collect();
+    let ordered = matches!(c.op, Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between);
+    let is_day = |v: &serde_json::Value| {
+        v.as_str()
+            .is_some_and(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok())
+    };
+    match operands.first() {
+        Some(first) if first.is_number() => Kind::Float,
+        Some(first) if ordered && is_day(first) => Kind::Date,
+        _ => Kind::Text,
+    }
+}
+
+/// The member's value of the field `key`, in the column `kind` compares: none when they have
+/// none (or no field has the key).
+fn custom_value(key: &str, kind: Kind) -> SimpleExpr {
+    use entity::member_field_value::Column as V;
+    let v = Alias::new("cv");
+    let column = match kind {
+        Kind::Float => V::NumberValue,
+        Kind::Date => V::DateValue,
+        _ => V::Value,
+    };
+    let value = Query::select()
+        .column((v.clone(), column))
+        .from_as(entity::member_field_value::Entity, v.clone())
+        .inner_join(
+            entity::member_field::Entity,
+            Expr::col((entity::member_field::Entity, entity::member_field::Column::Id)).equals((v.clone(), V::FieldId)),
+        )
+        .and_where(Expr::col((v, V::MemberId)).equals((member::Entity, member::Column::Id)))
+        .and_where(Expr::col((entity::member_field::Entity, entity::member_field::Column::Key)).eq(key))
+        .to_owned();
+    scalar(value)
+}
+
+/// `c` on a field called `name`, of `kind`, whose value is `expr`.
+fn condition(
+    name: &str,
+    kind: Kind,
+    expr: SimpleExpr,
+    nullable: bool,
+    c: &FieldCondition,
+    path: &str,
+    local: &LocalDays,
+) -> Result<Condition, FilterError> {
+    if !kind.ops().contains(&c.op) {
+        let takes: Vec<_> = kind.ops().iter().map(|op| op_name(*op)).collect();
         let message = format!(
-            "{} does not apply to {}; it takes {}",
+            "{} does not apply to {name}; it takes {}",
             op_name(c.op),
-            field.name,
             takes.join(", ")
         );
         let refused = invalid(&format!("{path}.op"), "segment.opNotApplicable", message);
         return Err(refused
             .with("op", op_name(c.op))
-            .with("field", field.name)
+            .with("field", name)
             .with("takes", takes.join(", ")));
     }
-    let operands = Operands::read(field.kind, c, path)?;
-    let expr = (field.expr)();
+    let operands = Operands::read(kind, c, path)?;
     if c.op == Op::IsEmpty {
         let empty = Condition::any().add(Expr::expr(expr.clone()).is_null());
-        return Ok(match field.kind {
+        return Ok(match kind {
             Kind::Text | Kind::Topics => empty.add(Expr::expr(expr).eq("")),
             _ => empty,
         });
     }
-    let test = test(field.kind, c.op, operands.0, expr.clone(), local);
-    Ok(if field.nullable {
+    let test = test(kind, c.op, operands.0, expr.clone(), local);
+    Ok(if nullable {
         Condition::all().add(Expr::expr(expr).is_not_null()).add(test)
     } else {
         test
