@@ -65,8 +65,8 @@ async function waitForHttp(url) {
 /**
  * A real `patron serve` alone on a fresh SQLite database in `dir` (a new temporary folder unless
  * given), with an admin token. `setup(patron)` runs `patron` commands before the server starts;
- * `env` adds settings. `stop()` ends the server, removes the folder if it made it, and returns the
- * server's stderr.
+ * `env` adds settings (`patron(args, input, env)` more, for that command alone). `stop()` ends
+ * the server, removes the folder if it made it, and returns the server's stderr.
  */
 export async function startServer({ dir, env: extra = {}, setup } = {}) {
   const ownDir = !dir;
@@ -81,8 +81,8 @@ export async function startServer({ dir, env: extra = {}, setup } = {}) {
     RUST_LOG: 'warn',
     ...extra,
   };
-  const patron = (args, input) =>
-    execFileSync(binary, args, { env: { ...process.env, ...env }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const patron = (args, input, more = {}) =>
+    execFileSync(binary, args, { env: { ...process.env, ...env, ...more }, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   setup?.(patron);
   const admin = patron(['token', 'create', '--role', 'admin']).trim();
   const server = spawn(binary, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -104,8 +104,9 @@ export async function startServer({ dir, env: extra = {}, setup } = {}) {
 /**
  * `startServer` with demo data, staff users and an SMTP sink, plus a browser; `patron` runs
  * `patron` commands against its database (a password for a staff user made through the API).
+ * `env` adds settings (e.g. `PATRON_SURVEYS__DAYS_AFTER`).
  */
-export async function startStack() {
+export async function startStack({ env: extra = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
   const mail = join(dir, 'mail');
   execFileSync('mkdir', ['-p', mail]);
@@ -117,6 +118,7 @@ export async function startStack() {
       SMTP_URL: `smtp://127.0.0.1:${sink.match[1]}`,
       PATRON_OUTREACH__QUIET_START_HOUR: '0',
       PATRON_OUTREACH__QUIET_END_HOUR: '0',
+      ...extra,
     },
     setup: (patron) => {
       patron(['demo', '--members', '400', '--seed', '7']);

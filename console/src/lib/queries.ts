@@ -34,6 +34,21 @@ export const Dashboard = graphql(`
   }
 `);
 
+// The satisfaction surveys' answers over a period (planners and admins): on a scale (the
+// configured one when none is given), of one store or all; overall, per store, per associate and
+// per month. (No associate's `disabledAt`: admins only, and marketers read this too.)
+export const SatisfactionReport = graphql(`
+  query SatisfactionReport($scale: SurveyScale, $from: NaiveDate!, $to: NaiveDate!, $storeCode: String) {
+    satisfactionReport(scale: $scale, from: $from, to: $to, storeCode: $storeCode) {
+      scale
+      overall { asked answered responseRate average score high low }
+      byStore { store { code name } figures { asked answered responseRate average score high low } }
+      byAssociate { associate { username displayName } figures { asked answered responseRate average score high low } }
+      byMonth { month figures { asked answered responseRate average score high low } }
+    }
+  }
+`);
+
 export const Members = graphql(`
   query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {
     members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
@@ -67,7 +82,7 @@ export const Member = graphql(`
       }
       tierHistory { oldTier newTier reason changedAt }
       purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }
-      feedback(first: 20) { edges { node { id kind score body status resolution resolvedAt createdAt } } }
+      feedback(first: 20) { edges { node { id kind score scale body status resolution resolvedAt createdAt } } }
       pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }
     }
   }

@@ -92,6 +92,8 @@ export type CampaignKind =
   | 'NEW_ARRIVALS'
   /** The notice before a member's points lapse. */
   | 'POINTS_EXPIRY'
+  /** The one-question satisfaction survey after a purchase or a resolved complaint. */
+  | 'SATISFACTION_SURVEY'
   | 'WINBACK';
 
 /** How a message reaches a member. */
@@ -470,6 +472,13 @@ export type Strategy =
   /** 长期培育: strangers, dogs. */
   | 'LONG_TERM_CULTIVATION';
 
+/** How a satisfaction survey asks. */
+export type SurveyScale =
+  /** Customer satisfaction, 1 (very unhappy) to 5 (very happy). */
+  | 'CSAT'
+  /** Net Promoter Score: how likely to recommend us, 0 to 10. */
+  | 'NPS';
+
 /** Why an associate calls a member. */
 export type TaskKind =
   /** 回访: a few days after a large purchase. */
@@ -604,6 +613,16 @@ export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DashboardQuery = { analyticsRuns: Array<{ asOf: string, members: number, kpis: { activeMembers: number, repurchaseRate: number, churnRate: number, referralRate: number, top20RevenueShare: number } }>, analyticsRun: { asOf: string, members: number, finishedAt: string, declining: number, lapsed: number, kpis: { activeMembers: number, repurchaseRate: number, churnRate: number, referralRate: number, top20RevenueShare: number }, tierDistribution: Array<{ key: string, count: number }>, tierMigration: Array<{ from: string, to: string, count: number }>, loyaltyQuadrants: Array<{ key: string, count: number }>, valueQuadrants: Array<{ key: string, count: number }>, layers: Array<{ key: string, count: number }>, bgnbd: { r: number, alpha: number, a: number, b: number, logLikelihood: number, timeUnit: string } | null, gammaGamma: { p: number, q: number, v: number, logLikelihood: number } | null } | null, jobRuns: Array<{ id: number, job: string, asOf: string | null, trigger: string, status: string, startedAt: string, finishedAt: string | null, error: string | null }> };
 
+export type SatisfactionReportQueryVariables = Exact<{
+  scale?: SurveyScale | null | undefined;
+  from: string;
+  to: string;
+  storeCode?: string | null | undefined;
+}>;
+
+
+export type SatisfactionReportQuery = { satisfactionReport: { scale: SurveyScale, overall: { asked: number, answered: number, responseRate: string | null, average: string | null, score: string | null, high: number, low: number }, byStore: Array<{ store: { code: string, name: string } | null, figures: { asked: number, answered: number, responseRate: string | null, average: string | null, score: string | null, high: number, low: number } }>, byAssociate: Array<{ associate: { username: string, displayName: string } | null, figures: { asked: number, answered: number, responseRate: string | null, average: string | null, score: string | null, high: number, low: number } }>, byMonth: Array<{ month: string, figures: { asked: number, answered: number, responseRate: string | null, average: string | null, score: string | null, high: number, low: number } }> } };
+
 export type MembersQueryVariables = Exact<{
   filter?: MemberFilter | null | undefined;
   orderBy?: MemberOrder | null | undefined;
@@ -619,7 +638,7 @@ export type MemberQueryVariables = Exact<{
 }>;
 
 
-export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, emailConsentPending: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
+export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, emailConsentPending: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, scale: SurveyScale | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
 
 export type MemberOutreachQueryVariables = Exact<{
   memberNo: string;
@@ -1260,6 +1279,64 @@ export const DashboardDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const SatisfactionReportDocument = new TypedDocumentString(`
+    query SatisfactionReport($scale: SurveyScale, $from: NaiveDate!, $to: NaiveDate!, $storeCode: String) {
+  satisfactionReport(scale: $scale, from: $from, to: $to, storeCode: $storeCode) {
+    scale
+    overall {
+      asked
+      answered
+      responseRate
+      average
+      score
+      high
+      low
+    }
+    byStore {
+      store {
+        code
+        name
+      }
+      figures {
+        asked
+        answered
+        responseRate
+        average
+        score
+        high
+        low
+      }
+    }
+    byAssociate {
+      associate {
+        username
+        displayName
+      }
+      figures {
+        asked
+        answered
+        responseRate
+        average
+        score
+        high
+        low
+      }
+    }
+    byMonth {
+      month
+      figures {
+        asked
+        answered
+        responseRate
+        average
+        score
+        high
+        low
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SatisfactionReportQuery, SatisfactionReportQueryVariables>;
 export const MembersDocument = new TypedDocumentString(`
     query Members($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String) {
   members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
@@ -1402,6 +1479,7 @@ export const MemberDocument = new TypedDocumentString(`
           id
           kind
           score
+          scale
           body
           status
           resolution
