@@ -27,6 +27,7 @@ pub mod member_metrics;
 pub mod member_note;
 pub mod outbox;
 pub mod phone_suppression;
+pub mod playbook;
 pub mod points_entry;
 pub mod purchase;
 pub mod revoked_token;

@@ -451,6 +451,8 @@ vocabulary! {
         AfterPurchaseCall = "after_purchase_call",
         /// 回访: a few days after a complaint was resolved.
         ComplaintFollowUp = "complaint_follow_up",
+        /// A switched-on playbook's regular call to the members of its strategy.
+        CareCall = "care_call",
     }
 }
 

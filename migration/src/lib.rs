@@ -34,6 +34,7 @@ mod m20261210_000030_create_tasks;
 mod m20261210_000031_complaint_sla;
 mod m20261211_000032_satisfaction_surveys;
 mod m20261211_000033_member_fields_and_notes;
+mod m20261211_000034_playbooks;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000031_complaint_sla::Migration),
             Box::new(m20261211_000032_satisfaction_surveys::Migration),
             Box::new(m20261211_000033_member_fields_and_notes::Migration),
+            Box::new(m20261211_000034_playbooks::Migration),
         ]
     }
 }

@@ -125,6 +125,7 @@ impl MemberFieldMutation {
 
     /// Sets a member's values of the brand's fields (an empty value clears one), all or none;
     /// returns all the member's values.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn set_member_fields(
         &self,
         ctx: &Context<'_>,

@@ -30,6 +30,7 @@ pub mod member;
 pub mod member_field;
 pub mod outreach;
 pub mod page;
+pub mod playbook;
 pub mod policy;
 pub mod segment;
 pub mod session;
@@ -49,6 +50,7 @@ pub struct Query(
     campaign::CampaignQuery,
     coupon::CouponQuery,
     task::TaskQuery,
+    playbook::PlaybookQuery,
     survey::SurveyQuery,
     session::SessionQuery,
     me::MeQuery,
@@ -67,6 +69,7 @@ pub struct Mutation(
     campaign::CampaignMutation,
     coupon::CouponMutation,
     task::TaskMutation,
+    playbook::PlaybookMutation,
     session::SessionMutation,
     me::MeMutation,
 );

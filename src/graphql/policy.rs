@@ -70,6 +70,8 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Query", "taskRules", PLANNERS),
     ("Query", "taskReport", PLANNERS),
     ("Query", "satisfactionReport", PLANNERS),
+    ("Query", "playbooks", PLANNERS),
+    ("Mutation", "setPlaybook", PLANNERS),
     ("Query", "associateScores", PLANNERS),
     ("Mutation", "claimTask", ASSOCIATES),
     ("Mutation", "closeTask", STORE),

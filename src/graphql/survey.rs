@@ -122,6 +122,7 @@ impl SatisfactionReport {
     async fn overall(&self) -> SatisfactionFigures {
         self.figures(&self.report.overall)
     }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn by_store(&self) -> Vec<StoreSatisfaction> {
         let rows = self.report.by_store.iter();
         rows.map(|(store_id, f)| StoreSatisfaction {
@@ -130,6 +131,7 @@ impl SatisfactionReport {
         })
         .collect()
     }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn by_associate(&self) -> Vec<AssociateSatisfaction> {
         let rows = self.report.by_associate.iter();
         rows.map(|(associate_id, f)| AssociateSatisfaction {
@@ -139,6 +141,7 @@ impl SatisfactionReport {
         .collect()
     }
     /// The trend: each month of the period that had surveys, in order.
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn by_month(&self) -> Vec<MonthSatisfaction> {
         let rows = self.report.by_month.iter();
         rows.map(|(month, f)| MonthSatisfaction {
@@ -156,7 +159,6 @@ pub struct SurveyQuery;
 impl SurveyQuery {
     /// The answers to the surveys asked from `from` to `to` on `scale` (the configured one when
     /// omitted), of one store or all. Planners and admins.
-    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
     async fn satisfaction_report(
         &self,
         ctx: &Context<'_>,

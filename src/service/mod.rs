@@ -14,6 +14,7 @@ pub mod member_field;
 pub mod member_note;
 pub mod membership;
 pub mod outreach;
+pub mod playbook;
 pub mod points;
 pub mod preferences;
 pub mod purchase;

@@ -290,8 +290,13 @@ pub async fn update_rule(
         let most = match kind {
             TaskKind::BirthdayCall | TaskKind::HolidayCall => 30,
             TaskKind::AfterPurchaseCall | TaskKind::ComplaintFollowUp => 60,
-            TaskKind::WinbackCall | TaskKind::WelcomeCall => {
-                return Err(AppError::field("input.days", format!("the {kind} rule counts no days")));
+            TaskKind::WinbackCall | TaskKind::WelcomeCall | TaskKind::CareCall => {
+                let reason = match kind {
+                    // How often comes from each playbook.
+                    TaskKind::CareCall => format!("the {kind} rule calls as often as each playbook says"),
+                    _ => format!("the {kind} rule counts no days"),
+                };
+                return Err(AppError::field("input.days", reason));
             }
         };
         row.days = Set(Some(within("input.days", days, 0..=most)?));

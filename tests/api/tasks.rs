@@ -726,3 +726,129 @@ async fn a_store_manager_sees_and_assigns_all_of_the_stores_tasks() {
     let open = app.ok(&mia, OPEN, json!({})).await["openTasks"].clone();
     assert_eq!(open.as_array().unwrap().len(), 1, "only the pool's: {open}");
 }
+
+#[tokio::test]
+async fn a_switched_on_playbook_makes_its_segment_and_campaign_and_calls_its_members() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_store(&admin, "SH01").await;
+    let marketer = app.token(Role::Marketer, None, None, None).await;
+    let ann = app.token(Role::Associate, None, Some("SH01"), Some("ann")).await;
+    // P1 a true friend and P2 a star (deep care, by either quadrant); P3 a barnacle and cash cow
+    // (deep mining: no calls); P4 a butterfly (deep acquisition); P5 a stranger and dog.
+    let quadrants = [
+        ("P1", "true_friend", "dog"),
+        ("P2", "stranger", "star"),
+        ("P3", "barnacle", "cash_cow"),
+        ("P4", "butterfly", "dog"),
+        ("P5", "stranger", "dog"),
+    ];
+    for (no, _, _) in quadrants {
+        app.create_member(&admin, no, json!({ "storeCode": "SH01", "phone": "13800000000" }))
+            .await;
+    }
+    let today = app.jobs.today().to_string();
+    app.run_job("analytics", &today).await.expect("analytics");
+    for (no, loyalty, value) in quadrants {
+        let member = format!("(SELECT id FROM members WHERE member_no = '{no}')");
+        sql(
+            &app,
+            &format!("UPDATE member_metrics SET loyalty_quadrant = '{loyalty}', value_quadrant = '{value}' WHERE member_id = {member}"),
+        )
+        .await;
+    }
+    const SET: &str = "mutation($s: Strategy!, $on: Boolean!) { setPlaybook(strategy: $s, enabled: $on) {
+        strategy enabled callEveryDays loyaltyQuadrants valueQuadrants segment { name } campaign { name status holdoutShare channels } } }";
+    assert_eq!(
+        app.error_code(&ann, SET, json!({ "s": "DEEP_CARE", "on": true })).await,
+        "FORBIDDEN"
+    );
+    let care = app.ok(&marketer, SET, json!({ "s": "DEEP_CARE", "on": true })).await;
+    assert_eq!(
+        care["setPlaybook"],
+        json!({ "strategy": "DEEP_CARE", "enabled": true, "callEveryDays": 90,
+            "loyaltyQuadrants": ["TRUE_FRIEND"], "valueQuadrants": ["STAR"],
+            "segment": { "name": "Playbook · 深度关爱 Deep care" },
+            "campaign": { "name": "Playbook · 深度关爱 Deep care", "status": "draft", "holdoutShare": "0.1",
+                "channels": ["WECHAT", "SMS", "EMAIL"] } })
+    );
+    let rules = app.ok(&marketer, "{ taskRules { kind enabled } }", json!({})).await;
+    let care_rule = rules["taskRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "CARE_CALL")
+        .cloned();
+    assert_eq!(care_rule, Some(json!({ "kind": "CARE_CALL", "enabled": true })));
+    let input = json!({ "holdoutShare": "0" });
+    app.ok(&admin, RULE, json!({ "kind": "CARE_CALL", "in": input })).await;
+
+    // The deep-care members get a call; a second run the same day adds none.
+    app.run_job("tasks", &today).await.expect("tasks");
+    let called = |stored: Vec<(String, String, bool)>| -> Vec<String> {
+        stored
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "care_call")
+            .map(|(no, _, _)| no)
+            .collect()
+    };
+    assert_eq!(called(stored(&app).await), ["P1", "P2"]);
+    app.run_job("tasks", &today).await.expect("tasks");
+    assert_eq!(called(stored(&app).await), ["P1", "P2"]);
+    let reasons = app.ok(&ann, "{ openTasks { kind reason } }", json!({})).await;
+    assert!(
+        reasons["openTasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["reason"] == "playbook deep_care: a call every 90 days"),
+        "{reasons}"
+    );
+
+    // Deep acquisition calls too; deep care's members were called within their 90 days, even
+    // once their tasks are done.
+    for task in app.ok(&ann, "{ openTasks { id } }", json!({})).await["openTasks"]
+        .as_array()
+        .unwrap()
+    {
+        let close = "mutation($id: ID!) { claimTask(id: $id) { id } closeTask(id: $id, input: { outcome: REACHED }) { status } }";
+        app.ok(&ann, close, json!({ "id": task["id"] })).await;
+    }
+    app.ok(&marketer, SET, json!({ "s": "DEEP_ACQUISITION", "on": true }))
+        .await;
+    app.run_job("tasks", &today).await.expect("tasks");
+    assert_eq!(called(stored(&app).await), ["P1", "P2", "P4"]);
+
+    // Deep mining calls nobody; with both calling playbooks off, the calls stop.
+    let mining = app.ok(&marketer, SET, json!({ "s": "DEEP_MINING", "on": true })).await;
+    assert_eq!(mining["setPlaybook"]["callEveryDays"], Value::Null);
+    for strategy in ["DEEP_CARE", "DEEP_ACQUISITION"] {
+        app.ok(&marketer, SET, json!({ "s": strategy, "on": false })).await;
+    }
+    let rules = app.ok(&marketer, "{ taskRules { kind enabled } }", json!({})).await;
+    let care_rule = rules["taskRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "CARE_CALL")
+        .cloned();
+    assert_eq!(care_rule, Some(json!({ "kind": "CARE_CALL", "enabled": false })));
+    // Switched on again, it keeps the segment and campaign it made.
+    app.ok(&marketer, SET, json!({ "s": "DEEP_CARE", "on": true })).await;
+    let segments = app.ok(&marketer, "{ segments { name } }", json!({})).await;
+    let made = segments["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().starts_with("Playbook"))
+        .count();
+    assert_eq!(made, 3, "{segments}");
+    let preview = "query($f: SegmentFilter!) { segmentPreview(filter: $f) { count } }";
+    let filter = json!({ "or": [
+        { "field": { "field": "loyaltyStrategy", "op": "EQ", "value": "deep_care" } },
+        { "field": { "field": "valueStrategy", "op": "EQ", "value": "deep_care" } } ] });
+    assert_eq!(
+        app.ok(&marketer, preview, json!({ "f": filter })).await["segmentPreview"]["count"],
+        2
+    );
+}

@@ -195,7 +195,9 @@ pub async fn compile(
 /// Compiles a tree that names no saved segment, without [`compile`]'s erased-member guard: for
 /// a caller that adds its own (the member list shows admins erased records when asked).
 pub fn compile_fields(filter: &Filter, path: &str, as_of: AsOf) -> Result<Condition, FilterError> {
-    filter::Compiler::new(as_of, &HashMap::new(), None).compile(filter, path)
+    let compiled = filter::Compiler::new(as_of, &HashMap::new(), None).compile(filter, path)?;
+    // Always an `all`: a caller adding its own conditions must not add them to an `any`.
+    Ok(Condition::all().add(compiled))
 }
 
 /// Every member a filter may match: erased members never do.

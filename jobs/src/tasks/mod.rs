@@ -1,7 +1,8 @@
 //! The associates' tasks (专人负责): each day the brand's switched-on rules turn what Patron
 //! knows into calls for a person — a greeting before an A or B member's birthday, a win-back
 //! call to a lapsed repeat buyer, a welcome when a member first reaches A or B, a 回访 a few days
-//! after a large purchase — and the tasks whose moment passed expire.
+//! after a large purchase or a resolved complaint, a switched-on playbook's regular call — and the
+//! tasks whose moment passed expire.
 //!
 //! A task goes to the member's associate while they are an active staff user, else to the
 //! store's pool. A stable share of each kind is held back (recorded, never shown), as a
@@ -9,15 +10,15 @@
 //! and occasion (a unique key), and none while the member has an open one of the kind: a re-run,
 //! or a second replica, adds nothing twice.
 use chrono::{Duration, NaiveDate, Utc};
-use entity::vocabulary::{MemberStatus, TaskKind, TaskStatus};
-use entity::{member, member_metrics, task_rule};
+use entity::vocabulary::{MemberStatus, Strategy, TaskKind, TaskStatus};
+use entity::{member, member_metrics, playbook, task_rule};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Value};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Value};
 use serde::Serialize;
 
 use crate::campaigns::builtin::lapsed_repeat_buyers;
 use crate::campaigns::holdout;
-use crate::segments::{self, AsOf, Filter};
+use crate::segments::{self, AsOf, Filter, Op};
 use crate::sql::statement;
 use crate::JobContext;
 
@@ -150,7 +151,51 @@ async fn candidates(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate)
             let resolved_on = as_of - Duration::days(i64::from(rule.days.unwrap_or(2).max(0)));
             after_complaint(ctx, rule, resolved_on, open_until).await
         }
+        TaskKind::CareCall => care(ctx, rule, as_of, open_until).await,
     }
+}
+
+/// The switched-on calling playbooks' calls: each member of a playbook's strategy (by either
+/// quadrant) not called by one within its days; a member of two strategies gets the first.
+async fn care(
+    ctx: &JobContext,
+    rule: &task_rule::Model,
+    as_of: NaiveDate,
+    expires_on: NaiveDate,
+) -> Result<Vec<Candidate>, DbErr> {
+    let playbooks = playbook::Entity::find()
+        .filter(playbook::Column::Enabled.eq(true))
+        .order_by_asc(playbook::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (strategy, every) in playbooks
+        .iter()
+        .filter_map(|p| p.call_every_days.map(|every| (p.strategy, every)))
+    {
+        let called = Expr::exists(called_since(
+            TaskKind::CareCall,
+            as_of - Duration::days(i64::from(every.max(1))),
+        ))
+        .not();
+        let select = members(ctx, rule, as_of, Some(&of_strategy(strategy)), vec![called])?;
+        // The day, as for win-back calls, so `called_since` reads it.
+        let reason = format!("playbook {strategy}: a call every {every} days");
+        for candidate in each_member(ctx, select, as_of.to_string(), reason, expires_on).await? {
+            if !candidates.iter().any(|c| c.member_id == candidate.member_id) {
+                candidates.push(candidate);
+            }
+        }
+    }
+    Ok(candidates)
+}
+
+/// Members whose loyalty or value quadrant calls for `strategy`.
+pub fn of_strategy(strategy: Strategy) -> Filter {
+    Filter::Or(vec![
+        Filter::field("loyaltyStrategy", Op::Eq, strategy.as_str().into()),
+        Filter::field("valueStrategy", Op::Eq, strategy.as_str().into()),
+    ])
 }
 
 /// A greeting before each enabled holiday `days` after `as_of`, open until the holiday; a member
