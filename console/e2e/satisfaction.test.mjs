@@ -224,9 +224,10 @@ test('surveys asked by the real jobs, mailed, and answered through their links; 
   assert.equal(nps.scale, 'NPS');
   assert.deepEqual(nps.overall, f(5, 4, '80.0', '7.25', '25.0', 2, 1));
   assert.deepEqual(nps.byStore, [{ store: { code: 'SV01', name: '静安满意店' }, figures: nps.overall }]);
+  // Associates in id order, the surveys without one last.
   assert.deepEqual(nps.byAssociate, [
-    { associate: null, figures: f(2, 2, '100.0', '8.00', '50.0', 1, 0) },
     { associate: { username: 'zhou', displayName: '周店员' }, figures: f(3, 2, '66.7', '6.50', '0.0', 1, 1) },
+    { associate: null, figures: f(2, 2, '100.0', '8.00', '50.0', 1, 0) },
   ]);
   assert.deepEqual(nps.byMonth, [{ month: day.slice(0, 7), figures: nps.overall }]);
   // By hand, SV01 on CSAT: 5, 4, 2 answered (one of four did not): 2 of 3 answered 4 or 5 = 66.7%;
@@ -234,8 +235,8 @@ test('surveys asked by the real jobs, mailed, and answered through their links; 
   const csat = await report({ scale: 'CSAT', store: 'SV01' });
   assert.deepEqual(csat.overall, f(4, 3, '75.0', '3.67', '66.7', 2, 1));
   assert.deepEqual(csat.byAssociate, [
-    { associate: null, figures: f(2, 1, '50.0', '4.00', '100.0', 1, 0) },
     { associate: { username: 'zhou', displayName: '周店员' }, figures: f(2, 2, '100.0', '3.50', '50.0', 1, 1) },
+    { associate: null, figures: f(2, 1, '50.0', '4.00', '100.0', 1, 0) },
   ]);
   // Every store: the test's two (the demo's members may have been asked today too).
   const all = await report({});

@@ -84,7 +84,41 @@ export const Member = graphql(`
       purchases(first: 20) { edges { node { id orderId kind occurredAt amount profit category store { name } } } }
       feedback(first: 20) { edges { node { id kind score scale body status resolution resolvedAt createdAt } } }
       pointsLedger(first: 20) { edges { node { id kind points reason reference createdAt } } }
+      customFields { key label kind value updatedAt }
     }
+    memberFields { key label kind choices }
+  }
+`);
+
+// The brand's own member fields (any staff reads them; planners and admins define them) and a
+// member's values of them (admins and associates set them, all or none; an empty value clears).
+export const MemberFields = graphql(`
+  query MemberFields { memberFields { key label kind choices } }
+`);
+
+export const DefineMemberField = graphql(`
+  mutation DefineMemberField($input: MemberFieldInput!) {
+    defineMemberField(input: $input) { key label kind choices }
+  }
+`);
+
+export const SetMemberFields = graphql(`
+  mutation SetMemberFields($memberNo: String!, $values: [MemberFieldValueInput!]!) {
+    setMemberFields(memberNo: $memberNo, values: $values) { key label kind value updatedAt }
+  }
+`);
+
+// Staff notes on a member: admins and associates only (a marketer asking is refused the whole
+// query, so the card asks for them apart).
+export const MemberNotes = graphql(`
+  query MemberNotes($memberNo: String!, $first: Int) {
+    member(memberNo: $memberNo) { notes(first: $first) { id author body createdAt writtenBy { username displayName } } }
+  }
+`);
+
+export const AddMemberNote = graphql(`
+  mutation AddMemberNote($memberNo: String!, $body: String!) {
+    addMemberNote(memberNo: $memberNo, body: $body) { id }
   }
 `);
 
@@ -228,6 +262,7 @@ export const SegmentChoices = graphql(`
     segments { id name }
     stores { code name }
     segmentFields { name kind operators choices nullable }
+    memberFields { key label kind choices }
   }
 `);
 

@@ -3,18 +3,53 @@
 // the path the server names in its errors (`filter.and[2].or[0]`), so an error lands at its node.
 import type { Key } from './i18n/index.svelte';
 import type {
-  BoughtCondition, SegmentChoicesQuery, FieldCondition, FilterOp, SegmentFilter, TierChangeCondition, TierDirection, TierLevel, TimeWindow,
+  BoughtCondition, SegmentChoicesQuery, FieldCondition, FilterOp, MemberFieldKind, SegmentFilter, TierChangeCondition, TierDirection, TierLevel, TimeWindow,
 } from './gql/graphql';
 
-/** A filterable field as the API describes it (`segmentFields`): its kind, operators and choices. */
-export type FieldInfo = SegmentChoicesQuery['segmentFields'][number];
+/**
+ * A filterable field as the API describes it (`segmentFields`): its kind, operators and choices;
+ * a brand's own field (`custom.<key>`) also has the label the brand gave it.
+ */
+export type FieldInfo = SegmentChoicesQuery['segmentFields'][number] & { label?: string };
+
+/** The prefix a condition names the brand's own member fields by (`custom.family`). */
+export const CUSTOM = 'custom.';
+
+// What the server lets a condition on a brand's field do (`segmentFields` does not list them):
+// numbers compare as numbers when the operand is one, days by their order; words as text.
+const TEXT_OPS: FilterOp[] = ['EQ', 'NE', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY'];
+const ORDERED_OPS: FilterOp[] = ['EQ', 'NE', 'LT', 'LE', 'GT', 'GE', 'BETWEEN', 'IN', 'NOT_IN', 'IS_EMPTY'];
+const CUSTOM_KINDS: Record<MemberFieldKind, { kind: string; operators: FilterOp[] }> = {
+  TEXT: { kind: 'text', operators: TEXT_OPS },
+  NUMBER: { kind: 'float', operators: ORDERED_OPS },
+  DATE: { kind: 'date', operators: ORDERED_OPS },
+  CHOICE: { kind: 'choice', operators: ['EQ', 'NE', 'IN', 'NOT_IN', 'IS_EMPTY'] },
+};
+
+/** The API's fields and, after them, the brand's own (`memberFields`) as the builder offers them. */
+export function withMemberFields(
+  fields: readonly FieldInfo[],
+  memberFields: readonly { key: string; label: string; kind: MemberFieldKind; choices: readonly string[] }[],
+): FieldInfo[] {
+  return [
+    ...fields,
+    ...memberFields.map((f) => ({
+      name: `${CUSTOM}${f.key}`,
+      label: f.label,
+      kind: CUSTOM_KINDS[f.kind].kind,
+      operators: CUSTOM_KINDS[f.kind].operators,
+      choices: f.kind === 'CHOICE' ? [...f.choices] : [],
+      nullable: true,
+    })),
+  ];
+}
 
 // What the API cannot say: which heading a field is listed under (its label comes from the
 // dictionaries, `field_<name>`). A field the API adds later is listed under "other fields",
 // by its name.
 const PROFILE = new Set([
   'memberNo', 'store', 'city', 'gender', 'age', 'birthday', 'birthMonth', 'joinedAt', 'interests',
-  'emailConsent', 'locale', 'timeZone', 'pointsBalance',
+  'emailConsent', 'locale', 'timeZone', 'pointsBalance', 'openComplaint',
 ]);
 const ANALYTICS = new Set([
   'tier', 'qualifiedTier', 'rScore', 'fScore', 'mScore', 'loyaltyQuadrant', 'valueQuadrant',
@@ -22,8 +57,9 @@ const ANALYTICS = new Set([
   'expectedValue365', 'clv', 'simpleClv', 'recencyDays', 'frequency365', 'monetary365', 'profit365',
   'ordersTotal', 'spendTotal', 'avgOrderValue', 'firstPurchase', 'lastPurchase',
 ]);
-export type FieldGroup = 'profile' | 'analytics' | 'other';
+export type FieldGroup = 'profile' | 'analytics' | 'custom' | 'other';
 export function fieldGroup(name: string): FieldGroup {
+  if (name.startsWith(CUSTOM)) return 'custom';
   return PROFILE.has(name) ? 'profile' : ANALYTICS.has(name) ? 'analytics' : 'other';
 }
 
@@ -174,6 +210,13 @@ export function toInput(node: Node, fields: readonly FieldInfo[], path = 'filter
         const condition: FieldCondition = { field: n.field, op: n.op };
         const lacking = missing(n.op, n.value, n.values);
         if (lacking) incomplete.push({ path: `${at}.field.${lacking.part}`, message: lacking.message });
+        // A brand's number field compares as a number only given one (else as text, and the
+        // server would refuse the operator): said here, at the operand.
+        if (!lacking && kind === 'float' && n.field.startsWith(CUSTOM)) {
+          const list = n.op === 'BETWEEN' || n.op === 'IN' || n.op === 'NOT_IN';
+          const operands = list ? n.values : n.op === 'IS_EMPTY' ? [] : [n.value];
+          if (operands.some((v) => !NUMBER.test(v.trim()))) problems.push({ path: `${at}.field.${list ? 'values' : 'value'}`, message: 'segNumber' });
+        }
         if (n.op === 'BETWEEN' || n.op === 'IN' || n.op === 'NOT_IN') {
           condition.values = n.values.map((v) => operand(kind, v));
         } else if (n.op !== 'IS_EMPTY') {

@@ -264,6 +264,33 @@ export type LoyaltyQuadrant =
   /** 知己: high loyalty, high value. */
   | 'TRUE_FRIEND';
 
+export type MemberFieldInput = {
+  /** A choice's words. */
+  choices?: Array<string> | null | undefined;
+  /**
+   * Lowercase letters, digits and `_`, starting with a letter: `family`, `shoe_size`. Fixed
+   * once defined.
+   */
+  key: string;
+  kind: MemberFieldKind;
+  label: string;
+};
+
+/** What a brand's own member field holds. */
+export type MemberFieldKind =
+  /** One of the field's words. */
+  | 'CHOICE'
+  /** A day, `YYYY-MM-DD`. */
+  | 'DATE'
+  | 'NUMBER'
+  | 'TEXT';
+
+/** One value to set; none or empty clears it. */
+export type MemberFieldValueInput = {
+  key: string;
+  value?: string | null | undefined;
+};
+
 /**
  * Profile fields of a member. On create, `name` is required; on update, a field left out stays
  * as it is and an empty string clears a text field.
@@ -638,7 +665,43 @@ export type MemberQueryVariables = Exact<{
 }>;
 
 
-export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, emailConsentPending: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, scale: SurveyScale | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> } } };
+export type MemberQuery = { member: { memberNo: string, name: string, gender: Gender | null, birthday: string | null, lunarBirthday: boolean, phone: string | null, email: string | null, address: string | null, contactMasked: boolean, city: string | null, joinedAt: string, interests: Array<string>, locale: string, timeZone: string, emailConsent: boolean, emailConsentPending: boolean, consentSource: string | null, consentAt: string | null, smsConsent: boolean, wechatConsent: boolean, wechatBound: boolean, status: string, pointsBalance: number, tier: TierLevel | null, consents: Array<{ channel: Channel, granted: boolean, source: string, wording: string | null, recordedAt: string }>, store: { code: string, name: string } | null, assignedAssociate: { username: string, displayName: string } | null, referredBy: { memberNo: string, name: string } | null, metrics: { asOf: string, recencyDays: number | null, frequency365: number, monetary365: string, profit365: string, ordersTotal: number, spendTotal: string, firstPurchase: string | null, lastPurchase: string | null, avgOrderValue: string | null, rScore: number | null, fScore: number | null, mScore: number | null, qualifiedTier: TierLevel | null, belowTierSince: string | null, pAlive: number | null, expectedPurchases365: number | null, expectedValue365: string | null, clv: string | null, simpleClv: string, loyaltyQuadrant: LoyaltyQuadrant | null, loyaltyStrategy: Strategy | null, valueQuadrant: ValueQuadrant | null, valueStrategy: Strategy | null, layer: Layer | null, declining: boolean, lapsed: boolean } | null, tierHistory: Array<{ oldTier: TierLevel | null, newTier: TierLevel | null, reason: string, changedAt: string }>, purchases: { edges: Array<{ node: { id: string, orderId: string, kind: string, occurredAt: string, amount: string, profit: string | null, category: string | null, store: { name: string } | null } }> }, feedback: { edges: Array<{ node: { id: string, kind: FeedbackKind | null, score: number | null, scale: SurveyScale | null, body: string | null, status: string, resolution: string | null, resolvedAt: string | null, createdAt: string } }> }, pointsLedger: { edges: Array<{ node: { id: string, kind: PointsKind | null, points: number, reason: string | null, reference: string | null, createdAt: string } }> }, customFields: Array<{ key: string, label: string, kind: MemberFieldKind, value: string, updatedAt: string }> }, memberFields: Array<{ key: string, label: string, kind: MemberFieldKind, choices: Array<string> }> };
+
+export type MemberFieldsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MemberFieldsQuery = { memberFields: Array<{ key: string, label: string, kind: MemberFieldKind, choices: Array<string> }> };
+
+export type DefineMemberFieldMutationVariables = Exact<{
+  input: MemberFieldInput;
+}>;
+
+
+export type DefineMemberFieldMutation = { defineMemberField: { key: string, label: string, kind: MemberFieldKind, choices: Array<string> } };
+
+export type SetMemberFieldsMutationVariables = Exact<{
+  memberNo: string;
+  values: Array<MemberFieldValueInput> | MemberFieldValueInput;
+}>;
+
+
+export type SetMemberFieldsMutation = { setMemberFields: Array<{ key: string, label: string, kind: MemberFieldKind, value: string, updatedAt: string }> };
+
+export type MemberNotesQueryVariables = Exact<{
+  memberNo: string;
+  first?: number | null | undefined;
+}>;
+
+
+export type MemberNotesQuery = { member: { notes: Array<{ id: string, author: string, body: string, createdAt: string, writtenBy: { username: string, displayName: string } | null }> } };
+
+export type AddMemberNoteMutationVariables = Exact<{
+  memberNo: string;
+  body: string;
+}>;
+
+
+export type AddMemberNoteMutation = { addMemberNote: { id: string } };
 
 export type MemberOutreachQueryVariables = Exact<{
   memberNo: string;
@@ -799,7 +862,7 @@ export type SegmentsQuery = { segments: Array<{ id: string, name: string, descri
 export type SegmentChoicesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SegmentChoicesQuery = { segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }>, segmentFields: Array<{ name: string, kind: string, operators: Array<FilterOp>, choices: Array<string>, nullable: boolean }> };
+export type SegmentChoicesQuery = { segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }>, segmentFields: Array<{ name: string, kind: string, operators: Array<FilterOp>, choices: Array<string>, nullable: boolean }>, memberFields: Array<{ key: string, label: string, kind: MemberFieldKind, choices: Array<string> }> };
 
 export type SegmentPreviewQueryVariables = Exact<{
   filter: SegmentFilter;
@@ -1500,9 +1563,76 @@ export const MemberDocument = new TypedDocumentString(`
         }
       }
     }
+    customFields {
+      key
+      label
+      kind
+      value
+      updatedAt
+    }
+  }
+  memberFields {
+    key
+    label
+    kind
+    choices
   }
 }
     `) as unknown as TypedDocumentString<MemberQuery, MemberQueryVariables>;
+export const MemberFieldsDocument = new TypedDocumentString(`
+    query MemberFields {
+  memberFields {
+    key
+    label
+    kind
+    choices
+  }
+}
+    `) as unknown as TypedDocumentString<MemberFieldsQuery, MemberFieldsQueryVariables>;
+export const DefineMemberFieldDocument = new TypedDocumentString(`
+    mutation DefineMemberField($input: MemberFieldInput!) {
+  defineMemberField(input: $input) {
+    key
+    label
+    kind
+    choices
+  }
+}
+    `) as unknown as TypedDocumentString<DefineMemberFieldMutation, DefineMemberFieldMutationVariables>;
+export const SetMemberFieldsDocument = new TypedDocumentString(`
+    mutation SetMemberFields($memberNo: String!, $values: [MemberFieldValueInput!]!) {
+  setMemberFields(memberNo: $memberNo, values: $values) {
+    key
+    label
+    kind
+    value
+    updatedAt
+  }
+}
+    `) as unknown as TypedDocumentString<SetMemberFieldsMutation, SetMemberFieldsMutationVariables>;
+export const MemberNotesDocument = new TypedDocumentString(`
+    query MemberNotes($memberNo: String!, $first: Int) {
+  member(memberNo: $memberNo) {
+    notes(first: $first) {
+      id
+      author
+      body
+      createdAt
+      writtenBy {
+        username
+        displayName
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MemberNotesQuery, MemberNotesQueryVariables>;
+export const AddMemberNoteDocument = new TypedDocumentString(`
+    mutation AddMemberNote($memberNo: String!, $body: String!) {
+  addMemberNote(memberNo: $memberNo, body: $body) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<AddMemberNoteMutation, AddMemberNoteMutationVariables>;
 export const MemberOutreachDocument = new TypedDocumentString(`
     query MemberOutreach($memberNo: String!) {
   member(memberNo: $memberNo) {
@@ -1762,6 +1892,12 @@ export const SegmentChoicesDocument = new TypedDocumentString(`
     operators
     choices
     nullable
+  }
+  memberFields {
+    key
+    label
+    kind
+    choices
   }
 }
     `) as unknown as TypedDocumentString<SegmentChoicesQuery, SegmentChoicesQueryVariables>;
