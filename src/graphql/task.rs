@@ -219,7 +219,10 @@ pub struct ShareDifference {
 /// A period's last day is not before its first.
 pub fn period(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {
     if to < from {
-        return Err(AppError::field("to", format!("{to} is before from, {from}")));
+        let message = format!("{to} is before from, {from}");
+        return Err(AppError::keyed("to", "input.periodReversed", message)
+            .with("from", from.to_string())
+            .with("to", to.to_string()));
     }
     Ok(())
 }
@@ -263,7 +266,8 @@ impl TaskQuery {
         period(from, to)?;
         let window = window_days.unwrap_or(30);
         if !(1..=365).contains(&window) {
-            return Err(AppError::field("windowDays", "from 1 to 365 days").into());
+            let refused = AppError::keyed("windowDays", "input.range", "from 1 to 365 days");
+            return Err(refused.with("min", 1).with("max", 365).into());
         }
         let worth = jobs::tasks::report::worth(db(ctx)?, kind, (from, to), window)
             .await

@@ -86,7 +86,10 @@ async fn write(
         let read: Result<Vec<_>, String> = columns
             .iter()
             .filter_map(|field| csv.cell(row, &field.key).map(|value| (field, value)))
-            .map(|(field, value)| fields::read(field, value).map(|stored| (field.id, stored)))
+            .map(|(field, value)| {
+                let stored = fields::read(field, value, &field.key).map_err(|refused| refused.message());
+                stored.map(|stored| (field.id, stored))
+            })
             .collect();
         match read {
             Ok(values) => changes.extend(values.into_iter().map(|(field, v)| ((member.id, field), v))),

@@ -35,11 +35,16 @@ pub async fn record(
     let member = member::find_visible(conn, viewer, &input.member_no).await?;
     if let Some(score) = input.score {
         if !(1..=5).contains(&score) {
-            return Err(AppError::field("score", format!("score must be 1–5, not {score}")));
+            let message = format!("score must be 1–5, not {score}");
+            return Err(AppError::keyed("score", "feedback.score", message).with("got", score));
         }
     }
     if input.kind == FeedbackKind::Satisfaction && input.score.is_none() {
-        return Err(AppError::field("score", "a satisfaction entry needs a score of 1–5"));
+        return Err(AppError::keyed(
+            "score",
+            "feedback.scoreNeeded",
+            "a satisfaction entry needs a score of 1–5",
+        ));
     }
     let body = validate::optional_text(input.body)
         .map(|b| validate::bounded("body", &b, 5000))
@@ -81,7 +86,11 @@ pub async fn resolve(
     let owner = owner.ok_or_else(|| AppError::NotFound("the feedback's member no longer exists".into()))?;
     viewer.check_member_access(owner.id, owner.store_id, unseen)?;
     if entry.status == FeedbackStatus::Resolved {
-        return Err(AppError::input(format!("feedback {id} is already resolved")));
+        return Err(AppError::keyed(
+            "id",
+            "feedback.resolvedAlready",
+            format!("feedback {id} is already resolved"),
+        ));
     }
     let resolution = validate::required_text("resolution", resolution, 5000)?;
     let txn = conn.begin().await?;

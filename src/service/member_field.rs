@@ -63,10 +63,9 @@ pub async fn define(
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid_key {
-        return Err(AppError::field(
-            "input.key",
-            format!("{key:?} is not a field key: lowercase letters, digits and _, starting with a letter, at most 40"),
-        ));
+        let message =
+            format!("{key:?} is not a field key: lowercase letters, digits and _, starting with a letter, at most 40");
+        return Err(AppError::keyed("input.key", "memberField.key", message).with("key", key));
     }
     let label = validate::required_text("input.label", &input.label, 100)?;
     let choices = choices(input.kind, input.choices)?;
@@ -77,10 +76,10 @@ pub async fn define(
     let txn = conn.begin().await?;
     let saved = match existing {
         Some(field) if field.kind != input.kind => {
-            return Err(AppError::field(
-                "input.kind",
-                format!("{key} holds {}; a field's kind is fixed once defined", field.kind),
-            ))
+            let message = format!("{key} holds {}; a field's kind is fixed once defined", field.kind);
+            return Err(AppError::keyed("input.kind", "memberField.kindFixed", message)
+                .with("key", key)
+                .with("kind", field.kind.as_str()));
         }
         Some(field) => {
             let mut row: member_field::ActiveModel = field.into();
@@ -91,9 +90,8 @@ pub async fn define(
         }
         None => {
             if member_field::Entity::find().count(&txn).await? >= MAX_FIELDS {
-                return Err(AppError::input(format!(
-                    "a brand may define at most {MAX_FIELDS} fields"
-                )));
+                let message = format!("a brand may define at most {MAX_FIELDS} fields");
+                return Err(AppError::keyed("input.key", "memberField.tooMany", message).with("max", MAX_FIELDS));
             }
             member_field::ActiveModel {
                 key: Set(key.clone()),
@@ -129,29 +127,30 @@ fn choices(kind: MemberFieldKind, words: Option<Vec<String>>) -> AppResult<Optio
         .filter(|w| !w.is_empty())
         .collect();
     match kind {
-        MemberFieldKind::Choice if words.is_empty() => {
-            Err(AppError::field("input.choices", "a choice field needs its words"))
-        }
+        MemberFieldKind::Choice if words.is_empty() => Err(AppError::keyed(
+            "input.choices",
+            "memberField.needsChoices",
+            "a choice field needs its words",
+        )),
         MemberFieldKind::Choice => {
             if let Some(word) = words.iter().find(|w| w.chars().count() > 100) {
-                return Err(AppError::field(
-                    "input.choices",
-                    format!("{word:?} is longer than 100 characters"),
-                ));
+                let message = format!("{word:?} is longer than 100 characters");
+                return Err(
+                    AppError::keyed("input.choices", "memberField.choiceTooLong", message).with("word", word.as_str())
+                );
             }
             let mut seen = std::collections::HashSet::new();
             if let Some(repeated) = words.iter().find(|w| !seen.insert(w.as_str())) {
-                return Err(AppError::field(
-                    "input.choices",
-                    format!("{repeated:?} is listed twice"),
-                ));
+                let message = format!("{repeated:?} is listed twice");
+                return Err(AppError::keyed("input.choices", "memberField.choiceTwice", message)
+                    .with("word", repeated.as_str()));
             }
             Ok(Some(words.join("\n")))
         }
-        _ if !words.is_empty() => Err(AppError::field(
-            "input.choices",
-            format!("a {kind} field has no choices"),
-        )),
+        _ if !words.is_empty() => {
+            let message = format!("a {kind} field has no choices");
+            Err(AppError::keyed("input.choices", "memberField.noChoices", message).with("kind", kind.as_str()))
+        }
         _ => Ok(None),
     }
 }
@@ -164,11 +163,17 @@ pub struct Stored {
     pub date: Option<NaiveDate>,
 }
 
-/// Reads `value` as `field` holds it, or says why it does not fit.
-pub fn read(field: &member_field::Model, value: &str) -> Result<Stored, String> {
+/// Reads `value` as `field` holds it, or says why it does not fit (an error about input `at`).
+pub fn read(field: &member_field::Model, value: &str, at: &str) -> AppResult<Stored> {
     let text = value.trim();
+    let misfit = |key: &'static str, message: String| {
+        AppError::keyed(at, key, message)
+            .with("key", field.key.as_str())
+            .with("got", text)
+    };
     if text.chars().count() > MAX_VALUE_CHARS {
-        return Err(format!("{} is longer than {MAX_VALUE_CHARS} characters", field.key));
+        let message = format!("{} is longer than {MAX_VALUE_CHARS} characters", field.key);
+        return Err(misfit("memberField.tooLong", message).with("max", MAX_VALUE_CHARS));
     }
     let plain = |text: String| Stored {
         text,
@@ -178,9 +183,12 @@ pub fn read(field: &member_field::Model, value: &str) -> Result<Stored, String> 
     match field.kind {
         MemberFieldKind::Text => Ok(plain(text.to_owned())),
         MemberFieldKind::Number => {
-            let number: Decimal = text
-                .parse()
-                .map_err(|_| format!("{} takes a number, not {text:?}", field.key))?;
+            let number: Decimal = text.parse().map_err(|_| {
+                misfit(
+                    "memberField.notNumber",
+                    format!("{} takes a number, not {text:?}", field.key),
+                )
+            })?;
             Ok(Stored {
                 text: number.normalize().to_string(),
                 number: number.to_f64(),
@@ -188,8 +196,12 @@ pub fn read(field: &member_field::Model, value: &str) -> Result<Stored, String> 
             })
         }
         MemberFieldKind::Date => {
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| format!("{} takes a day YYYY-MM-DD, not {text:?}", field.key))?;
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                misfit(
+                    "memberField.notDay",
+                    format!("{} takes a day YYYY-MM-DD, not {text:?}", field.key),
+                )
+            })?;
             Ok(Stored {
                 text: day.to_string(),
                 number: None,
@@ -200,7 +212,10 @@ pub fn read(field: &member_field::Model, value: &str) -> Result<Stored, String> 
             let words = field.words();
             match words.iter().find(|w| **w == text) {
                 Some(word) => Ok(plain((*word).to_owned())),
-                None => Err(format!("{} is one of {}, not {text:?}", field.key, words.join(" | "))),
+                None => {
+                    let message = format!("{} is one of {}, not {text:?}", field.key, words.join(" | "));
+                    Err(misfit("memberField.notChoice", message).with("choices", words.join(" | ")))
+                }
             }
         }
     }
@@ -222,20 +237,17 @@ pub async fn set(
     for (i, input) in values.iter().enumerate() {
         let at = format!("values[{i}]");
         if !seen.insert(input.key.trim()) {
-            return Err(AppError::field(
-                &format!("{at}.key"),
-                format!("{} is given twice", input.key),
-            ));
+            let message = format!("{} is given twice", input.key);
+            return Err(AppError::keyed(&format!("{at}.key"), "memberField.givenTwice", message)
+                .with("key", input.key.as_str()));
         }
         let field = fields.get(input.key.trim()).ok_or_else(|| {
-            AppError::field(
-                &format!("{at}.key"),
-                format!("no member field is called {:?}", input.key),
-            )
+            let message = format!("no member field is called {:?}", input.key);
+            AppError::keyed(&format!("{at}.key"), "memberField.unknown", message).with("key", input.key.as_str())
         })?;
         match input.value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             Some(value) => {
-                let stored = read(field, value).map_err(|reason| AppError::field(&format!("{at}.value"), reason))?;
+                let stored = read(field, value, &format!("{at}.value"))?;
                 writes.push(row(member.id, field.id, stored));
             }
             None => cleared.push(field.id),

@@ -58,10 +58,8 @@ pub fn validate_line(line: &LineItem<'_>, brand: &Brand) -> AppResult<purchase::
     let order_id = validate::required_text("orderId", line.order_id, 128)?;
     let (amount, profit) = match line.kind {
         PurchaseKind::Purchase if line.amount < Decimal::ZERO => {
-            return Err(AppError::field(
-                "amount",
-                format!("amount must not be negative: {}", line.amount),
-            ))
+            let message = format!("amount must not be negative: {}", line.amount);
+            return Err(AppError::keyed("amount", "purchase.negative", message).with("got", line.amount.to_string()));
         }
         PurchaseKind::Purchase => (line.amount, line.profit),
         PurchaseKind::Return => (-line.amount.abs(), line.profit.map(|p| -p.abs())),
@@ -138,10 +136,10 @@ async fn insert_once(
         if same_line(&stored, &row) {
             return Ok(stored);
         }
-        return Err(AppError::field(
-            "orderId",
-            format!("order {:?} already has a {} with different details", key.0, key.1),
-        ));
+        let message = format!("order {:?} already has a {} with different details", key.0, key.1);
+        return Err(AppError::keyed("orderId", "purchase.orderTaken", message)
+            .with("orderId", key.0.as_str())
+            .with("kind", key.1.as_str()));
     }
     let txn = conn.begin().await?;
     let stored = row.insert(&txn).await?;
@@ -221,7 +219,10 @@ pub async fn record_return(
     input: ReturnInput,
 ) -> AppResult<purchase::Model> {
     let order_key = (input.order_id.trim().to_owned(), PurchaseKind::Purchase);
-    let unseen = || AppError::field("orderId", format!("no purchase has the order id {:?}", order_key.0));
+    let unseen = || {
+        let message = format!("no purchase has the order id {:?}", order_key.0);
+        AppError::keyed("orderId", "purchase.noSuchOrder", message).with("orderId", order_key.0.as_str())
+    };
     let original = existing(conn, [order_key.clone()])
         .await?
         .remove(&order_key)
@@ -232,21 +233,21 @@ pub async fn record_return(
         .ok_or_else(|| AppError::NotFound("the order's member no longer exists".into()))?;
     viewer.check_member_access(member.id, member.store_id, unseen)?;
     if input.amount <= Decimal::ZERO {
-        return Err(AppError::field(
+        return Err(AppError::keyed(
             "amount",
+            "purchase.returnPositive",
             "a return's amount is the positive sum refunded",
         ));
     }
     if money::to_cents("amount", input.amount)? > original.amount_cents {
-        return Err(AppError::field(
-            "amount",
-            format!(
-                "the refund {} exceeds what order {:?} paid ({})",
-                input.amount,
-                order_key.0,
-                money::from_cents(original.amount_cents)
-            ),
-        ));
+        let paid = money::from_cents(original.amount_cents);
+        let message = format!(
+            "the refund {} exceeds what order {:?} paid ({paid})",
+            input.amount, order_key.0
+        );
+        return Err(AppError::keyed("amount", "purchase.refundTooLarge", message)
+            .with("orderId", order_key.0.as_str())
+            .with("paid", paid.to_string()));
     }
     let mut row = validate_line(
         &LineItem {

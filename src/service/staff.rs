@@ -26,7 +26,7 @@ pub async fn by_username(conn: &impl ConnectionTrait, username: &str) -> AppResu
 pub async fn named(conn: &impl ConnectionTrait, username: &str) -> AppResult<staff_user::Model> {
     by_username(conn, username)
         .await?
-        .ok_or_else(|| AppError::field("username", format!("no staff user is called {:?}", username.trim())))
+        .ok_or_else(|| unknown("username", username))
 }
 
 pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, staff_user::Model>> {
@@ -50,19 +50,24 @@ pub struct NewStaff {
 pub async fn create(conn: &impl ConnectionTrait, viewer: &Viewer, new: NewStaff) -> AppResult<staff_user::Model> {
     let username = validate::member_no("username", &new.username)?;
     if new.role == Role::Member {
-        return Err(AppError::field(
+        return Err(AppError::keyed(
             "role",
+            "staff.role",
             "staff users are admins, marketers or associates",
         ));
     }
     if by_username(conn, &username).await?.is_some() {
-        return Err(AppError::field(
-            "username",
-            format!("the username {username:?} is taken"),
-        ));
+        let message = format!("the username {username:?} is taken");
+        return Err(AppError::keyed("username", "staff.usernameTaken", message).with("username", username));
     }
     let store_id = match (new.role, new.store_code.as_deref()) {
-        (Role::Associate, None) => return Err(AppError::field("storeCode", "an associate needs a store")),
+        (Role::Associate, None) => {
+            return Err(AppError::keyed(
+                "storeCode",
+                "staff.associateNeedsStore",
+                "an associate needs a store",
+            ))
+        }
         (_, Some(code)) => Some(store::id_for_code(conn, "storeCode", code).await?),
         (_, None) => None,
     };
@@ -116,7 +121,11 @@ pub async fn set_disabled(
     let txn = db.begin().await?;
     let user = named(&txn, username).await?;
     if disabled && viewer.staff_id == Some(user.id) {
-        return Err(AppError::field("username", "you cannot disable yourself"));
+        return Err(AppError::keyed(
+            "username",
+            "staff.notYourself",
+            "you cannot disable yourself",
+        ));
     }
     // Disabling twice keeps the first time.
     let disabled_at = disabled.then(|| user.disabled_at.unwrap_or_else(Utc::now));
@@ -152,7 +161,8 @@ pub async fn hand_over(
 ) -> AppResult<HandOver> {
     let leaving = named(conn, from).await.map_err(|_| unknown("fromUsername", from))?;
     if leaving.role != Role::Associate.as_str() {
-        return Err(AppError::field("fromUsername", format!("{from:?} is not an associate")));
+        let message = format!("{from:?} is not an associate");
+        return Err(AppError::keyed("fromUsername", "staff.notAssociate", message).with("username", from));
     }
     let taking = match to {
         None => None,
@@ -160,16 +170,16 @@ pub async fn hand_over(
             let taking = named(conn, to).await.map_err(|_| unknown("toUsername", to))?;
             let fit = taking.role == Role::Associate.as_str() && taking.disabled_at.is_none();
             if !fit || taking.id == leaving.id {
-                return Err(AppError::field(
-                    "toUsername",
-                    format!("{to:?} is not another active associate"),
-                ));
+                let message = format!("{to:?} is not another active associate");
+                return Err(
+                    AppError::keyed("toUsername", "staff.notOtherActiveAssociate", message).with("username", to)
+                );
             }
             if taking.store_id != leaving.store_id {
-                return Err(AppError::field(
-                    "toUsername",
-                    format!("{to:?} works at another store than {from:?}"),
-                ));
+                let message = format!("{to:?} works at another store than {from:?}");
+                return Err(AppError::keyed("toUsername", "staff.otherStore", message)
+                    .with("username", to)
+                    .with("from", from));
             }
             Some(taking.id)
         }
@@ -195,7 +205,8 @@ pub async fn hand_over(
 }
 
 fn unknown(field: &str, username: &str) -> AppError {
-    AppError::field(field, format!("no staff user is called {:?}", username.trim()))
+    let message = format!("no staff user is called {:?}", username.trim());
+    AppError::keyed(field, "staff.noSuchUser", message).with("username", username.trim())
 }
 
 /// A store's active members nobody looks after: no associate, or one who was disabled; the most
@@ -226,10 +237,8 @@ pub async fn set_manager(
 ) -> AppResult<staff_user::Model> {
     let user = named(conn, username).await?;
     if user.role != Role::Associate.as_str() {
-        return Err(AppError::field(
-            "username",
-            format!("{username:?} is not an associate: managers run a store"),
-        ));
+        let message = format!("{username:?} is not an associate: managers run a store");
+        return Err(AppError::keyed("username", "staff.managerIsAssociate", message).with("username", username));
     }
     let mut row: staff_user::ActiveModel = user.into();
     row.manager = Set(manager);

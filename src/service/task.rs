@@ -99,8 +99,9 @@ pub async fn claim(
         .exec(&txn)
         .await?;
     if taken.rows_affected == 0 {
-        return Err(AppError::field(
+        return Err(AppError::keyed(
             "id",
+            "task.claimedFirst",
             "another associate claimed this task first, or it is closed",
         ));
     }
@@ -137,10 +138,8 @@ pub async fn assign(
             let fit =
                 user.role == Role::Associate.as_str() && user.disabled_at.is_none() && user.store_id == found.store_id;
             if !fit {
-                return Err(AppError::field(
-                    "username",
-                    format!("{username:?} is not an active associate of the task's store"),
-                ));
+                let message = format!("{username:?} is not an active associate of the task's store");
+                return Err(AppError::keyed("username", "task.notStoreAssociate", message).with("username", username));
             }
             Some(user.id)
         }
@@ -152,7 +151,7 @@ pub async fn assign(
         .exec(conn)
         .await?;
     if moved.rows_affected == 0 {
-        return Err(AppError::field("id", "the task is no longer open"));
+        return Err(AppError::keyed("id", "task.notOpen", "the task is no longer open"));
     }
     let detail = serde_json::json!({ "taskId": id, "to": username });
     audit::record(conn, viewer, "task.assign", None, detail).await?;
@@ -181,11 +180,13 @@ pub async fn close(
 ) -> AppResult<task::Model> {
     let found = workable(conn, viewer, id).await?;
     if found.status != TaskStatus::Open {
-        return Err(AppError::field("id", format!("the task is {} already", found.status)));
+        let message = format!("the task is {} already", found.status);
+        return Err(AppError::keyed("id", "task.closedAlready", message).with("status", found.status.as_str()));
     }
     if input.lapse_reason.is_some() && found.kind != TaskKind::WinbackCall {
-        return Err(AppError::field(
+        return Err(AppError::keyed(
             "input.lapseReason",
+            "task.lapseReasonWinbackOnly",
             "a lapse reason is for win-back calls only",
         ));
     }
@@ -220,7 +221,11 @@ pub async fn close(
         .exec(conn)
         .await?;
     if closed.rows_affected == 0 {
-        return Err(AppError::field("id", "the task was closed meanwhile"));
+        return Err(AppError::keyed(
+            "id",
+            "task.closedMeanwhile",
+            "the task was closed meanwhile",
+        ));
     }
     let detail = serde_json::json!({ "taskId": id, "status": status, "outcome": input.outcome });
     let holder = member::Entity::find_by_id(found.member_id).one(conn).await?;
@@ -277,10 +282,10 @@ pub async fn update_rule(
         if range.contains(&value) {
             Ok(value)
         } else {
-            Err(AppError::field(
-                field,
-                format!("from {} to {}", range.start(), range.end()),
-            ))
+            let message = format!("from {} to {}", range.start(), range.end());
+            Err(AppError::keyed(field, "input.range", message)
+                .with("min", *range.start())
+                .with("max", *range.end()))
         }
     };
     if let Some(enabled) = input.enabled {
@@ -296,21 +301,26 @@ pub async fn update_rule(
                     TaskKind::CareCall => format!("the {kind} rule calls as often as each playbook says"),
                     _ => format!("the {kind} rule counts no days"),
                 };
-                return Err(AppError::field("input.days", reason));
+                return Err(AppError::keyed("input.days", "task.noDays", reason).with("kind", kind.as_str()));
             }
         };
         row.days = Set(Some(within("input.days", days, 0..=most)?));
     }
     if let Some(amount) = input.min_amount {
         if kind != TaskKind::AfterPurchaseCall {
-            return Err(AppError::field(
+            return Err(AppError::keyed(
                 "input.minAmount",
+                "task.minAmountAfterPurchaseOnly",
                 "only the after-purchase rule has a least amount",
             ));
         }
         let cents = money::to_cents("input.minAmount", amount)?;
         if cents < 0 {
-            return Err(AppError::field("input.minAmount", "the least amount is zero or more"));
+            return Err(AppError::keyed(
+                "input.minAmount",
+                "input.notNegative",
+                "the least amount is zero or more",
+            ));
         }
         row.min_amount_cents = Set(Some(cents));
     }

@@ -25,9 +25,10 @@ async fn resolve_references(conn: &impl ConnectionTrait, valid: &mut ValidFields
         valid.row.store_id = Set(Some(store::id_for_code(conn, "storeCode", code).await?));
     }
     if let Some(referrer) = &valid.referred_by {
-        let referrer = find(conn, referrer)
-            .await
-            .map_err(|_| AppError::field("referredBy", format!("no member has the number {referrer:?}")))?;
+        let referrer = find(conn, referrer).await.map_err(|_| {
+            let message = format!("no member has the number {referrer:?}");
+            AppError::keyed("referredBy", "member.noSuchReferrer", message).with("memberNo", referrer.as_str())
+        })?;
         valid.row.referred_by_id = Set(Some(referrer.id));
     }
     Ok(())
@@ -63,10 +64,8 @@ pub async fn create(
         .await?
         > 0
     {
-        return Err(AppError::field(
-            "memberNo",
-            format!("a member with the number {member_no:?} already exists"),
-        ));
+        let message = format!("a member with the number {member_no:?} already exists");
+        return Err(AppError::keyed("memberNo", "member.numberTaken", message).with("memberNo", member_no));
     }
     let mut row = with_defaults(valid.row, member_no.clone(), brand)?;
     let asked = confirmation::hold(brand, None, &mut row, fields.consent_source.as_deref());
@@ -115,7 +114,11 @@ pub async fn update(
     let mut valid = validate_fields(&fields, brand.today())?;
     resolve_references(conn, &mut valid).await?;
     if valid.row.referred_by_id.clone().into_value() == Some(current.id.into()) {
-        return Err(AppError::field("referredBy", "a member cannot refer themself"));
+        return Err(AppError::keyed(
+            "referredBy",
+            "member.selfReferral",
+            "a member cannot refer themself",
+        ));
     }
     let consent = Consent {
         source: fields.consent_source.as_deref(),
@@ -251,17 +254,19 @@ pub async fn assign_associate(
     ensure_active(&current)?;
     let associate = match username {
         Some(username) => {
-            let staff = staff::by_username(conn, username)
-                .await?
-                .ok_or_else(|| AppError::field("username", format!("no staff user is called {username:?}")))?;
+            let staff = staff::by_username(conn, username).await?.ok_or_else(|| {
+                let message = format!("no staff user is called {username:?}");
+                AppError::keyed("username", "staff.noSuchUser", message).with("username", username)
+            })?;
             if staff.role != Role::Associate.as_str() {
-                return Err(AppError::field("username", format!("{username:?} is not an associate")));
+                let message = format!("{username:?} is not an associate");
+                return Err(AppError::keyed("username", "staff.notAssociate", message).with("username", username));
             }
             if staff.store_id != current.store_id {
-                return Err(AppError::field(
-                    "username",
-                    format!("{username:?} does not work at this member's store"),
-                ));
+                let message = format!("{username:?} does not work at this member's store");
+                return Err(
+                    AppError::keyed("username", "member.associateOtherStore", message).with("username", username)
+                );
             }
             Some(staff.id)
         }
