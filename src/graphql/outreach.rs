@@ -345,8 +345,13 @@ impl OutreachQuery {
         Ok(connection)
     }
 
-    /// The calling associate's win-back call list, most valuable first.
-    #[graphql(complexity = "page::cost(first, 50, child_complexity)")]
+    /// The calling associate's win-back call list, most valuable first. The win-back call task
+    /// rule gives the same members as tasks, with the store's pool, outcomes and the measured
+    /// worth of the calls.
+    #[graphql(
+        complexity = "page::cost(first, 50, child_complexity)",
+        deprecation = "switch on the WINBACK_CALL task rule and use openTasks"
+    )]
     async fn my_call_list(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Member>> {
         let limit = page::page_size(first, 50)?;
         let config = &jobs(ctx)?.outreach.config;

@@ -56,7 +56,6 @@ pub async fn set(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no playbook for {strategy}")))?;
-    let mut row: playbook::ActiveModel = current.clone().into();
     if enabled {
         let title = format!("Playbook · {}", name(strategy));
         let segment_id = match current.segment_id {
@@ -65,7 +64,7 @@ pub async fn set(
                 let filter = jobs::tasks::of_strategy(strategy);
                 let description = format!("Members whose loyalty or value quadrant calls for {strategy}");
                 let made = segment::create(conn, viewer, &title, Some(&description), &filter, as_of).await?;
-                row.segment_id = Set(Some(made.id));
+                keep(conn, current.id, playbook::Column::SegmentId, made.id).await?;
                 made.id
             }
         };
@@ -77,13 +76,15 @@ pub async fn set(
                 channels: Some(channels(strategy)),
                 ..CampaignFields::default()
             };
-            row.campaign_id = Set(Some(campaign::create(conn, viewer, fields).await?.id));
+            let made = campaign::create(conn, viewer, fields).await?;
+            keep(conn, current.id, playbook::Column::CampaignId, made.id).await?;
         }
     } else if let Some(id) = current.campaign_id {
         if campaign::find(conn, id).await?.status.is_live() {
             campaign::pause(conn, viewer, id).await?;
         }
     }
+    let mut row: playbook::ActiveModel = current.into();
     row.enabled = Set(enabled);
     row.updated_by = Set(viewer.actor.clone());
     row.updated_at = Set(Utc::now());
@@ -103,4 +104,15 @@ pub async fn set(
     audit::record(&txn, viewer, "playbook.set", Some(strategy.as_str()), detail).await?;
     txn.commit().await?;
     Ok(saved)
+}
+
+/// Records what a playbook made the moment it is made: a failure after it (the campaign, say)
+/// then finds it on the next try instead of making it twice.
+async fn keep(conn: &impl ConnectionTrait, id: i64, column: playbook::Column, made: i64) -> AppResult<()> {
+    playbook::Entity::update_many()
+        .col_expr(column, made.into())
+        .filter(playbook::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
