@@ -15,6 +15,9 @@ pub struct Model {
     pub store_id: Option<i64>,
     /// The staff user it is for; none: the store's pool.
     pub assignee_id: Option<i64>,
+    /// The member's associate when it was drawn (none: the pool), kept through claims and
+    /// reassignment: an associate's calls are measured against their own held-back tasks.
+    pub drawn_for_id: Option<i64>,
     pub status: TaskStatus,
     /// In the control group: recorded, never shown, so a call's worth can be measured.
     pub held_out: bool,

@@ -35,6 +35,7 @@ mod m20261210_000031_complaint_sla;
 mod m20261211_000032_satisfaction_surveys;
 mod m20261211_000033_member_fields_and_notes;
 mod m20261211_000034_playbooks;
+mod m20261211_000035_task_drawn_for;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000032_satisfaction_surveys::Migration),
             Box::new(m20261211_000033_member_fields_and_notes::Migration),
             Box::new(m20261211_000034_playbooks::Migration),
+            Box::new(m20261211_000035_task_drawn_for::Migration),
         ]
     }
 }

@@ -254,7 +254,9 @@ impl TaskQuery {
     }
 
     /// What a kind's calls were worth, for the tasks due from `from` to `to`: purchases from
-    /// each task's due day through `windowDays` (30 by default). Planners and admins.
+    /// each task's due day through `windowDays` (30 by default). With `associate`, the tasks
+    /// drawn for that associate's members, given out against held back: what their calls were
+    /// worth. Planners and admins.
     async fn task_report(
         &self,
         ctx: &Context<'_>,
@@ -262,6 +264,7 @@ impl TaskQuery {
         from: NaiveDate,
         to: NaiveDate,
         window_days: Option<u32>,
+        associate: Option<String>,
     ) -> async_graphql::Result<TaskReport> {
         period(from, to)?;
         let window = window_days.unwrap_or(30);
@@ -269,7 +272,18 @@ impl TaskQuery {
             let refused = AppError::keyed("windowDays", "input.range", "from 1 to 365 days");
             return Err(refused.with("min", 1).with("max", 365).into());
         }
-        let worth = jobs::tasks::report::worth(db(ctx)?, kind, (from, to), window)
+        let drawn_for = match associate {
+            Some(username) => {
+                let found = crate::service::staff::by_username(db(ctx)?, &username).await?;
+                Some(
+                    found
+                        .ok_or_else(|| crate::service::staff::unknown("associate", &username))?
+                        .id,
+                )
+            }
+            None => None,
+        };
+        let worth = jobs::tasks::report::worth(db(ctx)?, kind, (from, to), window, drawn_for)
             .await
             .map_err(AppError::from)?;
         Ok(TaskReport(worth))

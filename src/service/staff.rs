@@ -204,7 +204,8 @@ pub async fn hand_over(
     Ok(HandOver { members, tasks })
 }
 
-fn unknown(field: &str, username: &str) -> AppError {
+/// The refusal of a username no staff user has, about input `field`.
+pub fn unknown(field: &str, username: &str) -> AppError {
     let message = format!("no staff user is called {:?}", username.trim());
     AppError::keyed(field, "staff.noSuchUser", message).with("username", username.trim())
 }

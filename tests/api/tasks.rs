@@ -298,6 +298,11 @@ async fn a_held_back_share_is_recorded_and_never_shown() {
         )
         .await;
     }
+    // Ann looks after the first twenty.
+    let assign = "mutation($no: String!) { assignAssociate(memberNo: $no, username: \"ann\") { memberNo } }";
+    for i in 0..20 {
+        app.ok(&admin, assign, json!({ "no": format!("H{i:02}") })).await;
+    }
     let input = json!({ "enabled": true, "holdoutShare": "0.25" });
     app.ok(&admin, RULE, json!({ "kind": "AFTER_PURCHASE_CALL", "in": input }))
         .await;
@@ -393,6 +398,31 @@ async fn a_held_back_share_is_recorded_and_never_shown() {
         "{report}"
     );
     assert!(retention["low"].as_f64().unwrap() < difference && difference < retention["high"].as_f64().unwrap());
+
+    // Ann's calls: the tasks drawn for her twenty members, given out against held back, whoever
+    // claimed a pool task since.
+    const ANNS: &str = "query($from: NaiveDate!) { taskReport(kind: AFTER_PURCHASE_CALL, from: $from, to: $from,
+        associate: \"ann\") { tasked { members buyers } heldBack { members buyers } } }";
+    let hers = app.ok(&admin, ANNS, json!({ "from": today })).await["taskReport"].clone();
+    let mut expected = [(0, 0), (0, 0)];
+    for i in 0..20 {
+        let held_back = held.contains(&format!("H{i:02}"));
+        let group = &mut expected[usize::from(held_back)];
+        group.0 += 1;
+        group.1 += i64::from(if held_back { i % 4 == 0 } else { i % 2 == 0 });
+    }
+    assert_eq!(
+        hers,
+        json!({ "tasked": { "members": expected[0].0, "buyers": expected[0].1 },
+            "heldBack": { "members": expected[1].0, "buyers": expected[1].1 } })
+    );
+    let nobody = "query($from: NaiveDate!) { taskReport(kind: AFTER_PURCHASE_CALL, from: $from, to: $from,
+        associate: \"zed\") { done } }";
+    let refused = app.graphql(&admin, nobody, json!({ "from": today })).await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("associate".to_owned()))
+    );
 }
 
 #[tokio::test]

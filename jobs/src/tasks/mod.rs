@@ -24,7 +24,7 @@ use crate::JobContext;
 
 pub mod report;
 
-/// Tasks written per statement (twelve values each, within both databases' limits).
+/// Tasks written per statement (thirteen values each, within both databases' limits).
 const PER_STATEMENT: usize = 1000;
 
 /// `[tasks]` in `patron.toml`, or `PATRON_TASKS__…`.
@@ -456,17 +456,18 @@ async fn write(
     let now = Utc::now();
     for chunk in candidates.chunks(PER_STATEMENT) {
         let mut rows = Vec::with_capacity(chunk.len());
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 12);
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 13);
         for c in chunk {
             let held_out = held_back(rule, c.member_id);
             let n = values.len();
-            let marks: Vec<String> = (1..=12).map(|i| format!("${}", n + i)).collect();
+            let marks: Vec<String> = (1..=13).map(|i| format!("${}", n + i)).collect();
             rows.push(format!("({})", marks.join(", ")));
             values.extend([
                 c.member_id.into(),
                 rule.kind.as_str().into(),
                 c.occasion.clone().into(),
                 c.store_id.into(),
+                c.assignee_id.into(),
                 c.assignee_id.into(),
                 TaskStatus::Open.as_str().into(),
                 held_out.into(),
@@ -478,7 +479,7 @@ async fn write(
             ]);
         }
         let sql = format!(
-            "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, status, held_out, reason, \
+            "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, drawn_for_id, status, held_out, reason, \
                due_on, expires_on, created_at, job_run_id) VALUES {} ON CONFLICT DO NOTHING RETURNING held_out",
             rows.join(", ")
         );

@@ -29,13 +29,14 @@ pub struct Worth {
     pub retention: Option<ShareDifference>,
 }
 
-/// The tasks of `kind` due from `from` to `to`, each member's purchases from its due day for
-/// `window_days` days.
+/// The tasks of `kind` due from `from` to `to` (of one associate's members when
+/// `drawn_for` names them), each member's purchases from its due day for `window_days` days.
 pub async fn worth(
     conn: &impl ConnectionTrait,
     kind: TaskKind,
     (from, to): (NaiveDate, NaiveDate),
     window_days: u32,
+    drawn_for: Option<i64>,
 ) -> Result<Worth, DbErr> {
     let window_end = match conn.get_database_backend() {
         DbBackend::Postgres => "t.due_on + CAST($4 AS INTEGER)",
@@ -47,7 +48,7 @@ pub async fn worth(
            SUM(CASE WHEN p.kind = 'purchase' THEN 1 ELSE 0 END) AS orders \
          FROM tasks t LEFT JOIN purchases p ON p.member_id = t.member_id \
            AND p.occurred_on >= t.due_on AND p.occurred_on < {window_end} \
-         WHERE t.kind = $1 AND t.due_on >= $2 AND t.due_on <= $3 \
+         WHERE t.kind = $1 AND t.due_on >= $2 AND t.due_on <= $3 AND ($5 IS NULL OR t.drawn_for_id = $5) \
          GROUP BY t.id, t.held_out, t.status, t.outcome"
     );
     let values = vec![
@@ -55,6 +56,7 @@ pub async fn worth(
         from.into(),
         to.into(),
         i64::from(window_days).into(),
+        drawn_for.into(),
     ];
     let rows = conn.query_all(statement(conn, &sql, values)).await?;
     let (mut tasked, mut held_back) = (Group::default(), Group::default());
