@@ -82,7 +82,8 @@ async fn asked(state: &LinkPages, token: &str) -> Result<Asked, HttpResponse> {
         )
     };
     let (member_id, asked_on) = state.links.verify_survey(token).ok_or_else(invalid)?;
-    match survey::find(&state.db, member_id, asked_on, state.survey_answer_days).await {
+    let today = state.brand.today();
+    match survey::find(&state.db, member_id, asked_on, state.survey_answer_days, today).await {
         Ok(asked) => Ok(asked),
         Err(AppError::NotFound(_)) => Err(invalid()),
         Err(error) => {

@@ -23,12 +23,13 @@ pub struct Asked {
     pub closed: Option<&'static str>,
 }
 
-/// The survey `member_id` was asked on `asked_on`.
+/// The survey `member_id` was asked on `asked_on`, as it stands on the brand's `today`.
 pub async fn find(
     conn: &impl ConnectionTrait,
     member_id: i64,
     asked_on: NaiveDate,
     answer_days: u32,
+    today: NaiveDate,
 ) -> AppResult<Asked> {
     let missing = || AppError::NotFound("this survey no longer exists".to_owned());
     let survey = survey::Entity::find()
@@ -43,7 +44,7 @@ pub async fn find(
         .ok_or_else(missing)?;
     let closed = if survey.answered_at.is_some() {
         Some("already answered")
-    } else if Utc::now().date_naive() > asked_on + Duration::days(i64::from(answer_days)) {
+    } else if today > asked_on + Duration::days(i64::from(answer_days)) {
         Some("closed")
     } else {
         None

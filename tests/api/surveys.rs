@@ -300,6 +300,35 @@ async fn an_nps_survey_asks_zero_to_ten_and_reports_promoters_minus_detractors()
         json!({ "asked": 5, "answered": 4, "responseRate": "80.0", "average": "7.25", "score": "25.0",
             "high": 2, "low": 1 })
     );
+    // A link takes an answer for 14 days: N5's survey, moved three weeks back, is closed.
+    let n5 = "(SELECT id FROM members WHERE member_no = 'N5')";
+    let day = |d: chrono::NaiveDate| d.to_string();
+    let today_day: chrono::NaiveDate = today.parse().unwrap();
+    let weeks_ago = today_day - chrono::Days::new(21);
+    let moved = format!(
+        "UPDATE surveys SET asked_on = '{}' WHERE member_id = {n5}",
+        day(weeks_ago)
+    );
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, &moved)
+        .await
+        .unwrap();
+    let member_id = links[4]
+        .1
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let old_link = app.jobs.outreach.links.survey_url(member_id, weeks_ago);
+    let (_, closed) = answer(&app, &old_link, "9", "").await;
+    assert!(closed.contains("has closed"), "{closed}");
+    let back = format!("UPDATE surveys SET asked_on = '{today}' WHERE member_id = {n5}");
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, &back)
+        .await
+        .unwrap();
     assert!(answer(&app, &links[4].1, "0", "").await.1.contains("Thank you"));
     let overall = self::overall(&app, &admin, &today).await;
     assert_eq!(
