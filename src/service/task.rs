@@ -289,6 +289,10 @@ pub async fn update_rule(
         }
     };
     if let Some(enabled) = input.enabled {
+        if kind == TaskKind::CareCall {
+            let message = "the care calls are on while a calling playbook is: switch playbooks instead";
+            return Err(AppError::keyed("input.enabled", "task.careCallByPlaybooks", message));
+        }
         row.enabled = Set(enabled);
     }
     if let Some(days) = input.days {

@@ -805,6 +805,14 @@ async fn a_switched_on_playbook_makes_its_segment_and_campaign_and_calls_its_mem
     assert!(care_calls_on(&app, &marketer).await);
     let input = json!({ "holdoutShare": "0" });
     app.ok(&admin, RULE, json!({ "kind": "CARE_CALL", "in": input })).await;
+    let switched = app
+        .graphql(&admin, RULE, json!({ "kind": "CARE_CALL", "in": { "enabled": false } }))
+        .await;
+    assert_eq!(
+        first_error(&switched).1.as_deref(),
+        Some("input.enabled"),
+        "playbooks switch it"
+    );
 
     // The deep-care members get a call; a second run the same day adds none.
     app.run_job("tasks", &today).await.expect("tasks");
