@@ -375,10 +375,11 @@ test('an admin makes an app key, an app gets a member token with it, both are re
   await wangPage.locator('form button[type=submit]').click();
   await wangPage.getByRole('heading', { name: '我的回访名单' }).waitFor();
 
-  // Nobody disables themself: the refusal shows as the page's other errors do.
+  // Nobody disables themself: the refusal shows as the page's other errors do, in the
+  // console's words (the API names it by its key, staff.notYourself).
   page.once('dialog', (dialog) => dialog.accept());
   await page.locator('[data-staff-user=lin]').getByRole('button', { name: /停用|Disable/ }).click();
-  await page.getByRole('alert').filter({ hasText: 'username: you cannot disable yourself' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'username: You cannot disable yourself' }).waitFor();
   await wangPage.context().close();
   await page.context().close();
 });

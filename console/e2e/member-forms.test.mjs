@@ -239,14 +239,16 @@ test('an associate creates a member of their store, and records a return against
   await order.selectOption('MF-ORDER-1');
   assert.equal(await amount.inputValue(), '880.00');
 
-  // More than the order paid: refused by the amount, as the API says it.
+  // More than the order paid: refused by the amount, as the console says the API's refusal.
   await amount.fill('1000');
   await form.getByRole('button', { name: '登记退货' }).tap();
   const tooMuch = await attempt('mutation($in: ReturnInput!) { recordReturn(input: $in) { id } }', {
     in: { orderId: 'MF-ORDER-1', amount: '1000', occurredAt: new Date().toISOString() },
   }, wang);
   assert.equal(tooMuch.errors[0].extensions.field, 'amount');
-  await form.locator('[data-input=amount]').getByRole('alert').filter({ hasText: tooMuch.errors[0].message }).waitFor();
+  assert.equal(tooMuch.errors[0].extensions.key, 'purchase.refundTooLarge');
+  const { orderId, paid } = tooMuch.errors[0].extensions.params;
+  await form.locator('[data-input=amount]').getByRole('alert').filter({ hasText: `退款金额超过订单 ${orderId} 的实付金额（${paid}）` }).waitFor();
   assert.equal(await amount.getAttribute('aria-invalid'), 'true');
 
   await amount.fill('300');
@@ -272,7 +274,8 @@ test('an associate creates a member of their store, and records a return against
     in: { orderId: 'MF-ORDER-1', amount: '200', occurredAt: new Date().toISOString() },
   }, wang);
   assert.equal(again.errors[0].extensions.field, 'orderId');
-  await form.locator('[data-input=orderId]').getByRole('alert').filter({ hasText: again.errors[0].message }).waitFor();
+  assert.equal(again.errors[0].extensions.key, 'purchase.orderTaken');
+  await form.locator('[data-input=orderId]').getByRole('alert').filter({ hasText: '订单 MF-ORDER-1 已有一条内容不同的记录' }).waitFor();
   assert.equal(await order.getAttribute('aria-invalid'), 'true');
   assert.equal((await lines()).filter((l) => l.kind === 'return').length, 1, 'still one return');
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);

@@ -68,10 +68,11 @@ test('a marketer defines a choice field and a number field; a bad key is refused
   await form.getByLabel('可选值', { exact: true }).fill('已婚\n未婚\n\n  有孩子 ');
   await form.getByRole('button', { name: '保存' }).click();
 
-  // Refused by the key, and said beside it, as the API says it.
+  // Refused by the key, and said beside it in Chinese: the API names the refusal by its key.
   const refused = await attempt(DEFINE, { in: { key: 'Family Status', label: '家庭状况', kind: 'CHOICE', choices: ['已婚', '未婚', '有孩子'] } }, mei);
   assert.equal(refused.errors[0].extensions.field, 'input.key');
-  await form.locator('[data-input=key]').getByRole('alert').filter({ hasText: refused.errors[0].message }).waitFor();
+  assert.deepEqual([refused.errors[0].extensions.key, refused.errors[0].extensions.params.key], ['memberField.key', 'Family Status']);
+  await form.locator('[data-input=key]').getByRole('alert').filter({ hasText: 'Family Status 不能作为标识：只能用小写字母、数字和 _' }).waitFor();
   assert.equal(await form.getByLabel('标识', { exact: true }).getAttribute('aria-invalid'), 'true');
   assert.equal(await form.getByRole('alert').count(), 1, 'one refusal, by the key');
   assert.deepEqual((await stack.graphql(FIELDS, {}, mei)).memberFields, [], 'nothing defined');
@@ -153,10 +154,12 @@ test('an associate on a phone fills in a member\u2019s fields and writes notes; 
   await shoe.fill('abc');
   await form.getByRole('button', { name: '保存' }).tap();
 
-  // Refused by the number, as the API refuses the same values; nothing saved (all or none).
+  // Refused by the number, as the API refuses the same values (in Chinese, by its key);
+  // nothing saved (all or none).
   const refused = await attempt(SET, { m: memberNo, v: [{ key: 'family', value: '已婚' }, { key: 'shoe_size', value: 'abc' }] }, wang);
   assert.equal(refused.errors[0].extensions.field, 'values[1].value');
-  await form.locator('[data-input=shoe_size]').getByRole('alert').filter({ hasText: refused.errors[0].message }).waitFor();
+  assert.deepEqual([refused.errors[0].extensions.key, refused.errors[0].extensions.params.got], ['memberField.notNumber', 'abc']);
+  await form.locator('[data-input=shoe_size]').getByRole('alert').filter({ hasText: '应为数字，而不是 abc' }).waitFor();
   assert.equal(await shoe.getAttribute('aria-invalid'), 'true');
   assert.equal(await family.getAttribute('aria-invalid'), 'false');
   assert.equal(await form.getByRole('alert').count(), 1, 'one refusal, by the number');
@@ -182,6 +185,8 @@ test('an associate on a phone fills in a member\u2019s fields and writes notes; 
   assert.equal(await shoe.inputValue(), '38.5');
   await family.selectOption({ label: '— 未填 —' });
   await form.getByRole('button', { name: '保存' }).tap();
+  // Saved (the list is away while the form is open, so wait for the save, then the list).
+  await about.getByRole('status').filter({ hasText: '已保存' }).waitFor();
   await about.locator('dl dt').filter({ hasText: '家庭状况' }).waitFor({ state: 'detached' });
   ({ customFields } = (await stack.graphql(CARD, { m: memberNo }, wang)).member);
   assert.deepEqual(customFields.map((v) => [v.key, v.value]), [['shoe_size', '38.5']]);

@@ -606,3 +606,25 @@ export const AssociateScores = graphql(`
     }
   }
 `);
+
+// The strategy playbooks: each one's quadrants, calls, and what it made when first switched on;
+// switching one on or off.
+export const Playbooks = graphql(`
+  query Playbooks {
+    playbooks {
+      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants
+      segment { id name }
+      campaign { id name status channels }
+    }
+  }
+`);
+
+export const SetPlaybook = graphql(`
+  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {
+    setPlaybook(strategy: $strategy, enabled: $enabled) {
+      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants
+      segment { id name }
+      campaign { id name status channels }
+    }
+  }
+`);

@@ -97,6 +97,8 @@ type Documents = {
     "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": typeof types.HandOverMembersDocument,
     "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": typeof types.TaskReportDocument,
     "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": typeof types.AssociateScoresDocument,
+    "\n  query Playbooks {\n    playbooks {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": typeof types.PlaybooksDocument,
+    "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": typeof types.SetPlaybookDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -181,6 +183,8 @@ const documents: Documents = {
     "\n  mutation HandOverMembers($fromUsername: String!, $toUsername: String) {\n    handOverMembers(fromUsername: $fromUsername, toUsername: $toUsername) { members tasks }\n  }\n": types.HandOverMembersDocument,
     "\n  query TaskReport($kind: TaskKind!, $from: NaiveDate!, $to: NaiveDate!, $windowDays: Int) {\n    taskReport(kind: $kind, from: $from, to: $to, windowDays: $windowDays) {\n      tasked { members buyers orders revenue revenuePerMember }\n      heldBack { members buyers orders revenue revenuePerMember }\n      done reached\n      uplift { sentPerMember heldOutPerMember upliftPerMember incrementalRevenue incrementalLow incrementalHigh }\n      retention { tasked heldBack difference low high }\n    }\n  }\n": types.TaskReportDocument,
     "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": types.AssociateScoresDocument,
+    "\n  query Playbooks {\n    playbooks {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": types.PlaybooksDocument,
+    "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": types.SetPlaybookDocument,
 };
 
 /**
@@ -511,6 +515,14 @@ export function graphql(source: "\n  query TaskReport($kind: TaskKind!, $from: N
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n"): typeof import('./graphql').AssociateScoresDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Playbooks {\n    playbooks {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n"): typeof import('./graphql').PlaybooksDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n"): typeof import('./graphql').SetPlaybookDocument;
 
 
 export function graphql(source: string) {

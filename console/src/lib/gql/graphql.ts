@@ -512,6 +512,8 @@ export type TaskKind =
   | 'AFTER_PURCHASE_CALL'
   /** A greeting before an A or B member's birthday. */
   | 'BIRTHDAY_CALL'
+  /** A switched-on playbook's regular call to the members of its strategy. */
+  | 'CARE_CALL'
   /** 回访: a few days after a complaint was resolved. */
   | 'COMPLAINT_FOLLOW_UP'
   /** A greeting before a holiday, for A members. */
@@ -1221,6 +1223,19 @@ export type AssociateScoresQueryVariables = Exact<{
 
 
 export type AssociateScoresQuery = { associateScores: Array<{ members: number, tasks: number, done: number, doneOnTime: number, reached: number, complaintsResolved: number, complaintsWithinSla: number, buyers: number, revenue: string, associate: { username: string, displayName: string, disabledAt: string | null } | null }> };
+
+export type PlaybooksQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlaybooksQuery = { playbooks: Array<{ strategy: Strategy, name: string, enabled: boolean, callEveryDays: number | null, loyaltyQuadrants: Array<LoyaltyQuadrant>, valueQuadrants: Array<ValueQuadrant>, segment: { id: string, name: string } | null, campaign: { id: string, name: string, status: string, channels: Array<Channel> } | null }> };
+
+export type SetPlaybookMutationVariables = Exact<{
+  strategy: Strategy;
+  enabled: boolean;
+}>;
+
+
+export type SetPlaybookMutation = { setPlaybook: { strategy: Strategy, name: string, enabled: boolean, callEveryDays: number | null, loyaltyQuadrants: Array<LoyaltyQuadrant>, valueQuadrants: Array<ValueQuadrant>, segment: { id: string, name: string } | null, campaign: { id: string, name: string, status: string, channels: Array<Channel> } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -2700,3 +2715,47 @@ export const AssociateScoresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AssociateScoresQuery, AssociateScoresQueryVariables>;
+export const PlaybooksDocument = new TypedDocumentString(`
+    query Playbooks {
+  playbooks {
+    strategy
+    name
+    enabled
+    callEveryDays
+    loyaltyQuadrants
+    valueQuadrants
+    segment {
+      id
+      name
+    }
+    campaign {
+      id
+      name
+      status
+      channels
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaybooksQuery, PlaybooksQueryVariables>;
+export const SetPlaybookDocument = new TypedDocumentString(`
+    mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {
+  setPlaybook(strategy: $strategy, enabled: $enabled) {
+    strategy
+    name
+    enabled
+    callEveryDays
+    loyaltyQuadrants
+    valueQuadrants
+    segment {
+      id
+      name
+    }
+    campaign {
+      id
+      name
+      status
+      channels
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetPlaybookMutation, SetPlaybookMutationVariables>;

@@ -1,10 +1,10 @@
 // The words of a task: its kind, the outcomes of a call, why a lapsed member stopped coming, and
 // why the task exists, in the console's language.
 import type { CallOutcome, LapseReason, TaskKind } from '../../lib/gql/graphql';
-import { t, type Key } from '../../lib/i18n/index.svelte';
+import { label, t, type Key } from '../../lib/i18n/index.svelte';
 import { date, money } from '../../lib/format';
 
-export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'HOLIDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP'];
+export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'HOLIDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP', 'CARE_CALL'];
 
 export const kindName = (kind: TaskKind): string => t(`taskKind.${kind}`);
 
@@ -24,7 +24,8 @@ export const lapseReasons: LapseReason[] = ['PRICE', 'PRODUCT', 'SERVICE', 'MOVE
 export const lapseName = (reason: LapseReason): string => t(`lapse.${reason}`);
 
 /**
- * The API's reason (English: `birthday on 2026-12-09`, `order O1 of 1200.00 on 2026-12-03`, …)
+ * The API's reason (English: `birthday on 2026-12-09`, `order O1 of 1200.00 on 2026-12-03`,
+ * `playbook deep_care: a call every 90 days`, …)
  * in the console's language; one it does not know, as it came.
  */
 export function reasonText(reason: string): string {
@@ -36,6 +37,8 @@ export function reasonText(reason: string): string {
   if (holiday) return t('taskReasonHoliday', { date: date(holiday[2]) });
   const complaint = reason.match(/^complaint (\d+) resolved on (\d{4}-\d{2}-\d{2})$/);
   if (complaint) return t('taskReasonComplaint', { date: date(complaint[2]) });
+  const care = reason.match(/^playbook (\w+): a call every (\d+) days$/);
+  if (care) return t('taskReasonCare', { playbook: label(care[1]), days: care[2]! });
   if (reason === 'lapsed after repeat purchases') return t('taskReasonLapsed');
   if (reason === 'first reached the tier') return t('taskReasonFirstTier');
   return reason;
