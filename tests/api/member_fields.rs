@@ -128,7 +128,8 @@ async fn brands_define_fields_that_staff_fill_in_import_and_segment_on() {
         Some(json!({ "key": "shoe_size", "label": "鞋码", "kind": "NUMBER", "value": "39" }))
     );
 
-    // Segments: F1 已婚有孩 39 2015-05-20; F2 已婚 36; F3 单身; F4 none.
+    // Segments, each field compared as its kind: F1 已婚有孩 39 2015-05-20; F2 已婚 36; F3 单身;
+    // F4 none.
     let cases = [
         (
             json!({ "field": "custom.family", "op": "IN", "values": ["已婚", "已婚有孩"] }),
@@ -146,10 +147,30 @@ async fn brands_define_fields_that_staff_fill_in_import_and_segment_on() {
             1,
         ),
         (json!({ "field": "custom.work", "op": "CONTAINS", "value": "医" }), 1),
-        (json!({ "field": "custom.nothing", "op": "EQ", "value": "x" }), 0),
     ];
     for (condition, expected) in cases {
         assert_eq!(count(&app, &marketer, condition.clone()).await, expected, "{condition}");
+    }
+    // A key no field has, and a value that does not fit the field's kind, are refused by place.
+    let preview = "query($f: SegmentFilter!) { segmentPreview(filter: $f) { count } }";
+    for (condition, place) in [
+        (
+            json!({ "field": "custom.nothing", "op": "EQ", "value": "x" }),
+            "filter.field.field",
+        ),
+        (
+            json!({ "field": "custom.shoe_size", "op": "GE", "value": "大" }),
+            "filter.field.value",
+        ),
+        (
+            json!({ "field": "custom.anniversary", "op": "LT", "value": 2016 }),
+            "filter.field.value",
+        ),
+    ] {
+        let refused = app
+            .graphql(&marketer, preview, json!({ "f": { "field": condition } }))
+            .await;
+        assert_eq!(first_error(&refused).1.as_deref(), Some(place), "{refused}");
     }
 
     // Clearing a value.

@@ -16,7 +16,7 @@ export type FieldInfo = SegmentChoicesQuery['segmentFields'][number] & { label?:
 export const CUSTOM = 'custom.';
 
 // What the server lets a condition on a brand's field do (`segmentFields` does not list them):
-// numbers compare as numbers when the operand is one, days by their order; words as text.
+// each compares as its kind — numbers as numbers, days by their order, words as text.
 const TEXT_OPS: FilterOp[] = ['EQ', 'NE', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY'];
 const ORDERED_OPS: FilterOp[] = ['EQ', 'NE', 'LT', 'LE', 'GT', 'GE', 'BETWEEN', 'IN', 'NOT_IN', 'IS_EMPTY'];
 const CUSTOM_KINDS: Record<MemberFieldKind, { kind: string; operators: FilterOp[] }> = {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::TZ_VARIANTS;
 use entity::vocabulary::{
-    FeedbackKind, FeedbackStatus, Gender, Layer, LoyaltyQuadrant, PurchaseKind, Tier, ValueQuadrant,
+    FeedbackKind, FeedbackStatus, Gender, Layer, LoyaltyQuadrant, MemberFieldKind, PurchaseKind, Tier, ValueQuadrant,
 };
 use entity::{feedback, member, member_metrics as metrics, points_entry, purchase, store, tier_change};
 use rust_decimal::Decimal;
@@ -292,6 +292,9 @@ pub struct Compiler<'a> {
     local: LocalDays,
     saved: &'a HashMap<i64, Filter>,
     expanding: Vec<i64>,
+    /// The brand's own fields by key, when known: a condition on one compares as its kind holds,
+    /// and a key no field has is refused. Unknown, the operands say how to compare.
+    custom: Option<&'a HashMap<String, MemberFieldKind>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -301,7 +304,14 @@ impl<'a> Compiler<'a> {
             local: LocalDays::new(as_of),
             saved,
             expanding: saving.into_iter().collect(),
+            custom: None,
         }
+    }
+
+    /// Checks conditions on the brand's own fields against `fields`.
+    pub fn with_custom_fields(mut self, fields: &'a HashMap<String, MemberFieldKind>) -> Self {
+        self.custom = Some(fields);
+        self
     }
 
     pub fn compile(&mut self, filter: &Filter, path: &str) -> Result<Condition, FilterError> {
@@ -321,7 +331,7 @@ impl<'a> Compiler<'a> {
             Filter::And(nodes) => self.group(Condition::all(), nodes, &format!("{path}.and"), depth),
             Filter::Or(nodes) => self.group(Condition::any(), nodes, &format!("{path}.or"), depth),
             Filter::Not(node) => Ok(self.node(node, &format!("{path}.not"), depth + 1)?.not()),
-            Filter::Field(c) => field(c, &format!("{path}.field"), &self.local),
+            Filter::Field(c) => field(c, &format!("{path}.field"), &self.local, self.custom),
             Filter::BirthdayWithin(days) => birthday_within(*days, &format!("{path}.birthdayWithin"), &self.local),
             Filter::TierChange(change) => tier_change(change, &format!("{path}.tierChange")),
             Filter::Bought(bought) => self.bought(bought, &format!("{path}.bought")),
@@ -513,9 +523,24 @@ fn store_ids(codes: &[&str]) -> SelectStatement {
         .to_owned()
 }
 
-fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition, FilterError> {
+fn field(
+    c: &FieldCondition,
+    path: &str,
+    local: &LocalDays,
+    custom: Option<&HashMap<String, MemberFieldKind>>,
+) -> Result<Condition, FilterError> {
     if let Some(key) = c.field.strip_prefix(CUSTOM) {
-        let kind = custom_kind(c);
+        let kind = match custom.map(|fields| fields.get(key)) {
+            None => custom_kind(c),
+            Some(Some(MemberFieldKind::Number)) => Kind::Float,
+            Some(Some(MemberFieldKind::Date)) => Kind::Date,
+            Some(Some(MemberFieldKind::Text | MemberFieldKind::Choice)) => Kind::Text,
+            Some(None) => {
+                let message = format!("no member field is called {key:?}");
+                let refused = invalid(&format!("{path}.field"), "segment.noSuchField", message);
+                return Err(refused.with("field", c.field.as_str()));
+            }
+        };
         return condition(&c.field, kind, custom_value(key, kind), true, c, path, local);
     }
     let Some(field) = FIELDS.iter().find(|f| f.name == c.field) else {
@@ -533,8 +558,8 @@ fn field(c: &FieldCondition, path: &str, local: &LocalDays) -> Result<Condition,
 /// The prefix of the brand's own member fields: `custom.family`.
 pub const CUSTOM: &str = "custom.";
 
-/// How a condition on one of the brand's own fields compares, read off its operands: numbers
-/// as numbers, days compared by order as days, anything else as text.
+/// How a condition on one of the brand's own fields compares when its kind is not known, read
+/// off its operands: numbers as numbers, days compared by order as days, anything else as text.
 fn custom_kind(c: &FieldCondition) -> Kind {
     let operands: Vec<&serde_json::Value> = c.value.iter().chain(c.values.iter().flatten()).collect();
     let ordered = matches!(c.op, Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between);

@@ -9,7 +9,7 @@ mod refresh;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::vocabulary::MemberStatus;
+use entity::vocabulary::{MemberFieldKind, MemberStatus};
 use entity::{member, member_metrics, segment};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
@@ -188,7 +188,15 @@ pub async fn compile(
     saving: Option<i64>,
 ) -> Result<Condition, SegmentError> {
     let saved = load_referenced(conn, filter).await?;
-    let condition = filter::Compiler::new(as_of, &saved, saving).compile(filter, path)?;
+    let custom: HashMap<String, MemberFieldKind> = entity::member_field::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|field| (field.key, field.kind))
+        .collect();
+    let condition = filter::Compiler::new(as_of, &saved, saving)
+        .with_custom_fields(&custom)
+        .compile(filter, path)?;
     Ok(everyone().add(condition))
 }
 
