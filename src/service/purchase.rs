@@ -35,6 +35,9 @@ pub struct PurchaseInput {
 pub struct ReturnInput {
     /// The order being returned.
     pub order_id: String,
+    /// The member the return is recorded for, when the client knows it: an order of another
+    /// member's is refused rather than returned.
+    pub member_no: Option<String>,
     pub occurred_at: DateTime<Utc>,
     /// Amount refunded, positive; at most what the order paid.
     pub amount: Decimal,
@@ -232,6 +235,14 @@ pub async fn record_return(
         .await?
         .ok_or_else(|| AppError::NotFound("the order's member no longer exists".into()))?;
     viewer.check_member_access(member.id, member.store_id, unseen)?;
+    if let Some(given) = input.member_no.as_deref().map(str::trim) {
+        if given != member.member_no {
+            let message = format!("order {:?} is not member {given:?}'s", order_key.0);
+            return Err(AppError::keyed("memberNo", "purchase.otherMembersOrder", message)
+                .with("orderId", order_key.0.as_str())
+                .with("memberNo", given));
+        }
+    }
     if input.amount <= Decimal::ZERO {
         return Err(AppError::keyed(
             "amount",

@@ -76,11 +76,20 @@ async fn a_return_is_negative_linked_and_at_most_the_order() {
         )
         .await;
     assert_eq!(first_error(&unknown), ("BAD_USER_INPUT".into(), Some("orderId".into())));
+    // Recorded from another member's card, the order is refused rather than returned.
+    app.create_member(&admin, "M2", json!({})).await;
+    let elsewhere =
+        json!({ "in": { "orderId": "O-1", "memberNo": "M2", "occurredAt": "2026-03-02T10:00:00Z", "amount": "1" } });
+    let refused = app.graphql(&admin, record, elsewhere).await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".into(), Some("memberNo".into()))
+    );
     let returned = app
         .ok(
             &admin,
             record,
-            json!({ "in": { "orderId": "O-1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "120.50" } }),
+            json!({ "in": { "orderId": "O-1", "memberNo": "M1", "occurredAt": "2026-03-02T10:00:00Z", "amount": "120.50" } }),
         )
         .await;
     assert_eq!(

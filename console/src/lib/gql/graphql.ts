@@ -418,6 +418,11 @@ export type PurchaseInput = {
 export type ReturnInput = {
   /** Amount refunded, positive; at most what the order paid. */
   amount: string;
+  /**
+   * The member the return is recorded for, when the client knows it: an order of another
+   * member's is refused rather than returned.
+   */
+  memberNo?: string | null | undefined;
   occurredAt: string;
   /** The order being returned. */
   orderId: string;

@@ -788,6 +788,7 @@ export const en = {
   'error.member.noSuchReferrer': 'No member has the number {memberNo}',
   'error.member.selfReferral': 'A member cannot refer themself',
   'error.member.associateOtherStore': '{username} does not work at this member\u2019s store',
+  'error.purchase.otherMembersOrder': 'Order {orderId} is not member {memberNo}’s',
   'error.purchase.negative': 'The amount must not be negative: {got}',
   'error.purchase.orderTaken': 'Order {orderId} already has a {kind} with different details',
   'error.purchase.noSuchOrder': 'No purchase has the order number {orderId}',

@@ -787,6 +787,7 @@ export const zhCN: Dictionary = {
   'error.member.noSuchReferrer': '没有会员编号为 {memberNo} 的会员',
   'error.member.selfReferral': '会员不能推荐自己',
   'error.member.associateOtherStore': '{username} 不在该会员所属的门店',
+  'error.purchase.otherMembersOrder': '订单 {orderId} 不属于会员 {memberNo}',
   'error.purchase.negative': '金额不能为负数：{got}',
   'error.purchase.orderTaken': '订单 {orderId} 已有一条内容不同的记录',
   'error.purchase.noSuchOrder': '没有订单号为 {orderId} 的消费',
