@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::points::expiry::start_of;
 use crate::sql::statement;
+use crate::tasks::assignee_sql;
 use crate::JobContext;
 
 /// `[surveys]` in `patron.toml`, or `PATRON_SURVEYS__…`.
@@ -84,7 +85,7 @@ async fn after_complaints(ctx: &JobContext, as_of: NaiveDate, resolved_on: Naive
          WHERE f.kind = '{complaint}' AND f.status = '{resolved}' AND f.resolved_at >= $4 AND f.resolved_at < $5 \
            AND {askable}",
         occasion = SurveyOccasion::Complaint,
-        associate = ASSOCIATE,
+        associate = assignee_sql("m"),
         scale = ctx.surveys.scale,
         complaint = FeedbackKind::Complaint,
         resolved = FeedbackStatus::Resolved,
@@ -112,7 +113,7 @@ async fn after_purchases(ctx: &JobContext, as_of: NaiveDate, bought_on: NaiveDat
            AND (SELECT SUM(r.amount_cents) FROM purchases r WHERE r.order_id = p.order_id) > 0 \
            AND {askable}",
         occasion = SurveyOccasion::Purchase,
-        associate = ASSOCIATE,
+        associate = assignee_sql("m"),
         scale = ctx.surveys.scale,
         first = qualifies("p"),
         second = qualifies("q"),
@@ -120,10 +121,6 @@ async fn after_purchases(ctx: &JobContext, as_of: NaiveDate, bought_on: NaiveDat
     );
     insert(ctx, &source, as_of, vec![bought_on.into(), min_cents.into()]).await
 }
-
-/// The member's associate while an active staff user, over the members table called `m`.
-const ASSOCIATE: &str =
-    "(SELECT s.id FROM staff_users s WHERE s.id = m.assigned_associate_id AND s.disabled_at IS NULL)";
 
 /// An active member not asked within the cooldown (`$3` is its first day), over `m`.
 fn askable() -> String {

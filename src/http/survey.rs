@@ -52,15 +52,11 @@ async fn save(state: web::Data<LinkPages>, token: web::Path<String>, answer: web
             "谢谢您 · Thank you",
             "<p>您的评价已收到，感谢您的反馈！<br>We have your answer: thank you for telling us.</p>",
         ),
-        Err(AppError::BadInput { .. }) if asked.closed.is_some() => closed(&asked),
-        Err(AppError::BadInput { message, .. }) => {
-            let refreshed = self::asked(&state, &token).await;
-            match refreshed {
-                // Answered meanwhile, from another tab: say so.
-                Ok(now) if now.closed.is_some() => closed(&now),
-                _ => form(&state, &asked, Some(score), Some(&message)),
-            }
-        }
+        // Closed, or answered meanwhile from another tab: say so; else the refusal by the form.
+        Err(AppError::BadInput { message, .. }) => match self::asked(&state, &token).await {
+            Ok(now) if now.closed.is_some() => closed(&now),
+            _ => form(&state, &asked, Some(score), Some(&message)),
+        },
         Err(error) => {
             tracing::error!(?error, survey_id = asked.survey.id, "recording a survey answer failed");
             page(

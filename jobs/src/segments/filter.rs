@@ -292,8 +292,8 @@ pub struct Compiler<'a> {
     local: LocalDays,
     saved: &'a HashMap<i64, Filter>,
     expanding: Vec<i64>,
-    /// The brand's own fields by key, when known: a condition on one compares as its kind holds,
-    /// and a key no field has is refused. Unknown, the operands say how to compare.
+    /// The brand's own fields by key: a condition on one compares as its kind holds, and a key
+    /// no field has is refused (none are known to a compiler without a database to ask).
     custom: Option<&'a HashMap<String, MemberFieldKind>>,
 }
 
@@ -530,12 +530,11 @@ fn field(
     custom: Option<&HashMap<String, MemberFieldKind>>,
 ) -> Result<Condition, FilterError> {
     if let Some(key) = c.field.strip_prefix(CUSTOM) {
-        let kind = match custom.map(|fields| fields.get(key)) {
-            None => custom_kind(c),
-            Some(Some(MemberFieldKind::Number)) => Kind::Float,
-            Some(Some(MemberFieldKind::Date)) => Kind::Date,
-            Some(Some(MemberFieldKind::Text | MemberFieldKind::Choice)) => Kind::Text,
-            Some(None) => {
+        let kind = match custom.and_then(|fields| fields.get(key)) {
+            Some(MemberFieldKind::Number) => Kind::Float,
+            Some(MemberFieldKind::Date) => Kind::Date,
+            Some(MemberFieldKind::Text | MemberFieldKind::Choice) => Kind::Text,
+            None => {
                 let message = format!("no member field is called {key:?}");
                 let refused = invalid(&format!("{path}.field"), "segment.noSuchField", message);
                 return Err(refused.with("field", c.field.as_str()));
@@ -557,22 +556,6 @@ fn field(
 
 /// The prefix of the brand's own member fields: `custom.family`.
 pub const CUSTOM: &str = "custom.";
-
-/// How a condition on one of the brand's own fields compares when its kind is not known, read
-/// off its operands: numbers as numbers, days compared by order as days, anything else as text.
-fn custom_kind(c: &FieldCondition) -> Kind {
-    let operands: Vec<&serde_json::Value> = c.value.iter().chain(c.values.iter().flatten()).collect();
-    let ordered = matches!(c.op, Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between);
-    let is_day = |v: &serde_json::Value| {
-        v.as_str()
-            .is_some_and(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").is_ok())
-    };
-    match operands.first() {
-        Some(first) if first.is_number() => Kind::Float,
-        Some(first) if ordered && is_day(first) => Kind::Date,
-        _ => Kind::Text,
-    }
-}
 
 /// The member's value of the field `key`, in the column `kind` compares: none when they have
 /// none (or no field has the key).

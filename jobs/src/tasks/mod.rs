@@ -168,7 +168,7 @@ async fn care(
         .order_by_asc(playbook::Column::Id)
         .all(&ctx.db)
         .await?;
-    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut firsts = FirstPerMember::default();
     for (strategy, every) in playbooks
         .iter()
         .filter_map(|p| p.call_every_days.map(|every| (p.strategy, every)))
@@ -181,13 +181,24 @@ async fn care(
         let select = members(ctx, rule, as_of, Some(&of_strategy(strategy)), vec![called])?;
         // The day, as for win-back calls, so `called_since` reads it.
         let reason = format!("playbook {strategy}: a call every {every} days");
-        for candidate in each_member(ctx, select, as_of.to_string(), reason, expires_on).await? {
-            if !candidates.iter().any(|c| c.member_id == candidate.member_id) {
-                candidates.push(candidate);
-            }
-        }
+        firsts.add(each_member(ctx, select, as_of.to_string(), reason, expires_on).await?);
     }
-    Ok(candidates)
+    Ok(firsts.candidates)
+}
+
+/// Candidates of several occasions, a member's first only (one open task of a kind at a time).
+#[derive(Default)]
+struct FirstPerMember {
+    candidates: Vec<Candidate>,
+    seen: std::collections::HashSet<i64>,
+}
+
+impl FirstPerMember {
+    fn add(&mut self, more: Vec<Candidate>) {
+        let seen = &mut self.seen;
+        self.candidates
+            .extend(more.into_iter().filter(|c| seen.insert(c.member_id)));
+    }
 }
 
 /// Members whose loyalty or value quadrant calls for `strategy`.
@@ -203,18 +214,14 @@ pub fn of_strategy(strategy: Strategy) -> Filter {
 async fn holiday(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate) -> Result<Vec<Candidate>, DbErr> {
     let date = as_of + Duration::days(i64::from(rule.days.unwrap_or(3).max(0)));
     let calendar = crate::campaigns::holidays::load(&ctx.db, 0).await?;
-    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut firsts = FirstPerMember::default();
     for brand_holiday in calendar.iter().filter(|h| h.enabled && h.holiday.date.falls_on(date)) {
         let select = members(ctx, rule, as_of, None, Vec::new())?;
         let occasion = format!("{}:{date}", brand_holiday.holiday.key);
         let reason = format!("holiday {} on {date}", brand_holiday.holiday.key);
-        for candidate in each_member(ctx, select, occasion, reason, date).await? {
-            if !candidates.iter().any(|c| c.member_id == candidate.member_id) {
-                candidates.push(candidate);
-            }
-        }
+        firsts.add(each_member(ctx, select, occasion, reason, date).await?);
     }
-    Ok(candidates)
+    Ok(firsts.candidates)
 }
 
 /// Active members matching `filter` and `only`, in the rule's tiers, without an open task of the
@@ -433,7 +440,7 @@ fn tier_list(rule: &task_rule::Model) -> Option<String> {
 }
 
 /// `assignee` as SQL over the members table called `members`.
-fn assignee_sql(members: &str) -> String {
+pub(crate) fn assignee_sql(members: &str) -> String {
     format!("(SELECT s.id FROM staff_users s WHERE s.id = {members}.assigned_associate_id AND s.disabled_at IS NULL)")
 }
 
