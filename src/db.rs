@@ -39,6 +39,7 @@ pub async fn connect(url: &str, workload: Workload) -> anyhow::Result<DatabaseCo
 pub async fn open(url: &str, workload: Workload) -> anyhow::Result<DatabaseConnection> {
     let migrating = connect_with(url, workload, 1).await?;
     migrate(&migrating).await?;
+    jobs::journeys::shipped::install(&migrating).await?;
     migrating.close().await?;
     connect(url, workload).await
 }

@@ -101,7 +101,9 @@ impl Topic {
             CampaignKind::Birthday => Some(Self::Birthday),
             CampaignKind::Holiday => Some(Self::Holidays),
             CampaignKind::NewArrivals => Some(Self::NewArrivals),
-            CampaignKind::Custom | CampaignKind::Winback | CampaignKind::CouponExpiry => Some(Self::Offers),
+            CampaignKind::Custom | CampaignKind::Winback | CampaignKind::CouponExpiry | CampaignKind::Journey => {
+                Some(Self::Offers)
+            }
             CampaignKind::PointsExpiry | CampaignKind::SatisfactionSurvey | CampaignKind::EmailConfirmation => None,
         }
     }
@@ -317,6 +319,9 @@ vocabulary! {
         CouponExpiry = "coupon_expiry",
         /// The one-question satisfaction survey after a purchase or a resolved complaint.
         SatisfactionSurvey = "satisfaction_survey",
+        /// A message a journey's send step sends: its own templates, no audience or schedule of
+        /// its own (the journey says who and when).
+        Journey = "journey",
         /// Not a campaign but a message the outbox sends all the same: the email asking a member
         /// to confirm they want marketing email (double opt-in). No campaign has this kind.
         EmailConfirmation = "email_confirmation",
@@ -397,6 +402,8 @@ vocabulary! {
         Tasks = "tasks",
         /// Ask the day's satisfaction surveys.
         SatisfactionSurvey = "satisfaction-survey",
+        /// Move every journey's members along: entries, exits, and the steps that are due.
+        Journeys = "journeys",
     }
 }
 
@@ -453,6 +460,8 @@ vocabulary! {
         ComplaintFollowUp = "complaint_follow_up",
         /// A switched-on playbook's regular call to the members of its strategy.
         CareCall = "care_call",
+        /// A journey's call step: no rule of its own, the journey says who and when.
+        JourneyCall = "journey_call",
     }
 }
 
@@ -549,5 +558,33 @@ vocabulary! {
         Reward = "reward",
         /// Given to each recipient of a campaign's occurrence (the held-out group gets none).
         Campaign = "campaign",
+        /// Given by a journey's coupon step.
+        Journey = "journey",
+    }
+}
+
+vocabulary! {
+    /// Whether a journey takes members in.
+    JourneyStatus {
+        /// Being written: nobody enters.
+        Draft = "draft",
+        /// Its current version takes members in, and everyone in it moves on.
+        Live = "live",
+        /// Nobody enters and nobody moves on until it is live again.
+        Paused = "paused",
+    }
+}
+
+vocabulary! {
+    /// Where a member's visit of a journey stands.
+    JourneyPositionStatus {
+        /// On a step, waiting for its time or its event.
+        Active = "active",
+        /// In the journey's control group: recorded at entry, never sent anything.
+        HeldOut = "held_out",
+        /// Went through the last step, or an exit step.
+        Done = "done",
+        /// Met the journey's exit criteria on the way.
+        Exited = "exited",
     }
 }

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod campaigns;
 pub mod coupons;
+pub mod journeys;
 pub mod lease;
 pub mod model;
 pub mod outreach;
@@ -50,6 +51,7 @@ pub fn describe(job: Job) -> &'static str {
         Job::PointsExpiry => "expire the points whose Nth month after earning has ended, oldest first",
         Job::CouponExpiryNotice => "queue the reminders to members holding a coupon whose last day is the set number of days ahead",
         Job::Tasks => "generate the associates' tasks of every switched-on rule, and expire those whose moment passed",
+        Job::Journeys => "move every live journey's members along: entries, exits and the steps that are due",
         Job::SatisfactionSurvey => {
             "ask the satisfaction survey of members who bought, or whose complaint was resolved, the set number of days before"
         }
@@ -264,23 +266,37 @@ async fn execute(
             serde_json::json!({ "segments": refreshed, "campaigns": started })
         }
         Job::Campaigns => {
-            let today = ctx.today();
-            // A run for a past date catches up on that day's occurrences.
-            let (now, catch_up) = if as_of >= today {
-                (Utc::now(), false)
-            } else {
-                let midnight = (as_of + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN);
-                (
-                    calendar::local_time(midnight, ctx.time_zone) - chrono::Duration::seconds(1),
-                    true,
-                )
-            };
+            let (now, catch_up) = moment(ctx, as_of);
             json(campaigns::run(ctx, now, catch_up, run_id).await?)
+        }
+        Job::Journeys => {
+            let (now, catch_up) = moment(ctx, as_of);
+            let tick = journeys::Tick {
+                ctx,
+                now,
+                as_of,
+                hold_quiet_hours: !catch_up && timing == Timing::Scheduled,
+                run_id: Some(run_id),
+            };
+            json(journeys::run(&tick).await?)
         }
         Job::Outbox => json(send_outbox(ctx).await?),
         Job::PointsExpiry => json(points::expiry::run(&ctx.db, &ctx.points, ctx.time_zone, as_of).await?),
     };
     Ok(counts)
+}
+
+/// The moment a run as of `as_of` counts as: now, or for a past date the end of that day (a
+/// catch-up, `true`).
+fn moment(ctx: &JobContext, as_of: NaiveDate) -> (DateTime<Utc>, bool) {
+    if as_of >= ctx.today() {
+        return (Utc::now(), false);
+    }
+    let midnight = (as_of + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+    (
+        calendar::local_time(midnight, ctx.time_zone) - chrono::Duration::seconds(1),
+        true,
+    )
 }
 
 /// Sends every queued message that is due: delivery, told by the campaign engine what each

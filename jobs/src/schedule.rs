@@ -68,7 +68,7 @@ pub async fn start(ctx: JobContext, schedules: &Schedules) -> Result<Scheduler, 
                 Job::SatisfactionSurvey,
             ],
         ),
-        (&schedules.campaigns, &[Job::Campaigns]),
+        (&schedules.campaigns, &[Job::Campaigns, Job::Journeys]),
     ];
     for (cron, names) in jobs {
         let (ctx, running, ticks) = (ctx.clone(), running.clone(), Ticks::parse(cron)?);

@@ -36,6 +36,7 @@ mod m20261211_000032_satisfaction_surveys;
 mod m20261211_000033_member_fields_and_notes;
 mod m20261211_000034_playbooks;
 mod m20261211_000035_task_drawn_for;
+mod m20261212_000036_journeys;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000033_member_fields_and_notes::Migration),
             Box::new(m20261211_000034_playbooks::Migration),
             Box::new(m20261211_000035_task_drawn_for::Migration),
+            Box::new(m20261212_000036_journeys::Migration),
         ]
     }
 }

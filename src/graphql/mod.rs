@@ -24,6 +24,7 @@ pub mod analytics;
 pub mod campaign;
 pub mod channels;
 pub mod coupon;
+pub mod journey;
 pub mod loaders;
 pub mod me;
 pub mod member;
@@ -51,6 +52,7 @@ pub struct Query(
     coupon::CouponQuery,
     task::TaskQuery,
     playbook::PlaybookQuery,
+    journey::JourneyQuery,
     survey::SurveyQuery,
     session::SessionQuery,
     me::MeQuery,
@@ -70,6 +72,7 @@ pub struct Mutation(
     coupon::CouponMutation,
     task::TaskMutation,
     playbook::PlaybookMutation,
+    journey::JourneyMutation,
     session::SessionMutation,
     me::MeMutation,
 );

@@ -146,13 +146,7 @@ impl TaskReport {
     }
     /// The share who bought again, given out against held back.
     async fn retention(&self) -> Option<ShareDifference> {
-        self.0.retention.map(|r| ShareDifference {
-            tasked: r.treated,
-            held_back: r.held_out,
-            difference: r.difference,
-            low: r.low,
-            high: r.high,
-        })
+        self.0.retention.map(ShareDifference::from)
     }
 }
 
@@ -214,6 +208,18 @@ pub struct ShareDifference {
     difference: f64,
     low: f64,
     high: f64,
+}
+
+impl From<jobs::campaigns::uplift::ShareDifference> for ShareDifference {
+    fn from(r: jobs::campaigns::uplift::ShareDifference) -> Self {
+        Self {
+            tasked: r.treated,
+            held_back: r.held_out,
+            difference: r.difference,
+            low: r.low,
+            high: r.high,
+        }
+    }
 }
 
 /// A period's last day is not before its first.

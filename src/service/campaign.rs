@@ -64,10 +64,13 @@ pub async fn create(
     fields: CampaignFields,
 ) -> AppResult<campaign::Model> {
     let kind = fields.kind.unwrap_or(CampaignKind::Custom);
-    if !matches!(kind, CampaignKind::Custom | CampaignKind::NewArrivals) {
+    if !matches!(
+        kind,
+        CampaignKind::Custom | CampaignKind::NewArrivals | CampaignKind::Journey
+    ) {
         return Err(AppError::field(
             "input.kind",
-            "a new campaign is CUSTOM or NEW_ARRIVALS",
+            "a new campaign is CUSTOM, NEW_ARRIVALS, or JOURNEY (a journey's message)",
         ));
     }
     let now = Utc::now();

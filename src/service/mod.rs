@@ -8,6 +8,7 @@ pub mod confirmation;
 pub mod consent;
 pub mod coupon;
 pub mod feedback;
+pub mod journey;
 pub mod lookup;
 pub mod member;
 pub mod member_field;

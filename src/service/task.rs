@@ -299,7 +299,7 @@ pub async fn update_rule(
         let most = match kind {
             TaskKind::BirthdayCall | TaskKind::HolidayCall => 30,
             TaskKind::AfterPurchaseCall | TaskKind::ComplaintFollowUp => 60,
-            TaskKind::WinbackCall | TaskKind::WelcomeCall | TaskKind::CareCall => {
+            TaskKind::WinbackCall | TaskKind::WelcomeCall | TaskKind::CareCall | TaskKind::JourneyCall => {
                 let reason = match kind {
                     // How often comes from each playbook.
                     TaskKind::CareCall => format!("the {kind} rule calls as often as each playbook says"),

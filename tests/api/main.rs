@@ -16,6 +16,7 @@ mod erasure;
 mod http;
 mod identity_provider;
 mod import;
+mod journeys;
 mod limits;
 mod me;
 mod member_fields;

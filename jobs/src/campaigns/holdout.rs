@@ -9,13 +9,16 @@ pub fn held_out(campaign_id: i64, member_id: i64, basis_points: i32) -> bool {
 
 /// Whether `member_id` is in the control group of `scope` (a campaign's id, a kind of task).
 pub fn held_out_of(scope: &str, member_id: i64, basis_points: i32) -> bool {
-    if basis_points <= 0 {
-        return false;
-    }
+    basis_points > 0 && bucket(scope, member_id) < u64::try_from(basis_points).unwrap_or(0)
+}
+
+/// The member's stable bucket in `scope`, 0–9,999: the control group is the buckets below its
+/// share, a journey's A/B split gives each arm a run of buckets.
+pub fn bucket(scope: &str, member_id: i64) -> u64 {
     let digest = Sha256::digest(format!("patron-holdout:{scope}:{member_id}"));
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first) % 10_000 < u64::try_from(basis_points).unwrap_or(0)
+    u64::from_be_bytes(first) % 10_000
 }
 
 #[cfg(test)]

@@ -27,8 +27,8 @@ use serde::Serialize;
 pub use builtin::Builtin;
 pub use content::Messages;
 pub use custom::start_on_entry;
-pub use occurrence::{coupon_reference, Started};
-pub use schedule::Schedule;
+pub use occurrence::{coupon_reference, start as start_occurrence, Plan, Started};
+pub use schedule::{DueAt, Schedule};
 
 use crate::JobContext;
 

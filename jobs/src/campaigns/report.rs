@@ -53,6 +53,16 @@ pub struct Group {
     pub revenue_cents: i64,
 }
 
+impl Group {
+    /// Counts a member who spent `spend` net over `orders` orders.
+    pub fn add(&mut self, spend: i64, orders: i64) {
+        self.members += 1;
+        self.orders += orders;
+        self.buyers += i64::from(orders > 0);
+        self.revenue_cents += spend;
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Earnings {
     pub sent: Group,
@@ -193,10 +203,7 @@ pub async fn earnings(conn: &impl ConnectionTrait, occurrence: &campaign_occurre
 pub(crate) fn member_outcome(row: &QueryResult, group: &mut Group) -> Result<Outcome, DbErr> {
     let spend: i64 = row.try_get("", "spend")?;
     let orders: i64 = row.try_get::<Option<i64>>("", "orders")?.unwrap_or(0);
-    group.members += 1;
-    group.orders += orders;
-    group.buyers += i64::from(orders > 0);
-    group.revenue_cents += spend;
+    group.add(spend, orders);
     Ok(Outcome {
         held_out: row.try_get("", "held_out")?,
         spend: spend as f64,

@@ -152,6 +152,8 @@ async fn candidates(ctx: &JobContext, rule: &task_rule::Model, as_of: NaiveDate)
             after_complaint(ctx, rule, resolved_on, open_until).await
         }
         TaskKind::CareCall => care(ctx, rule, as_of, open_until).await,
+        // A journey's call step writes its own tasks.
+        TaskKind::JourneyCall => Ok(Vec::new()),
     }
 }
 

@@ -1,0 +1,334 @@
+//! Journeys, stepped through days with `jobs run journeys --as-of D`: the shipped win-back
+//! journey sends its email, waits a week, takes out who bought, sends the SMS with the offer,
+//! waits two weeks, and gives the rest to their associate, for exactly the members a
+//! hand-computed fixture says; runs cut short at any point, or doubled as two replicas would,
+//! never run a step twice; and the report's uplift is the test's own arithmetic.
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate};
+use jobs::campaigns::holdout::held_out_of;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error, spawn_app, TestApp};
+
+const JOURNEYS: &str = "{ journeys { id key status draft } }";
+const SAVE: &str = "mutation($id: ID!, $d: JSON!) { saveJourney(id: $id, definition: $d) { id } }";
+const PUBLISH: &str = "mutation($id: ID!) { publishJourney(id: $id) { status version { number } } }";
+const REPORT: &str = "query($id: ID!) { journey(id: $id) { report {
+    entered heldOut active done exited
+    steps { version node path kind waiting passed }
+    treated { members buyers revenue } control { members buyers revenue }
+    uplift { upliftPerMember } } } }";
+
+/// Lapsed repeat buyers in the fixture.
+const LAPSED: usize = 40;
+
+/// The fixture: who is who, and the journey as published.
+struct Fixture {
+    app: TestApp,
+    admin: String,
+    journey: String,
+    email: i64,
+    sms: i64,
+    /// Members of the control group, and the rest (sent to), by member number, in id order.
+    held: Vec<String>,
+    sent: Vec<String>,
+    /// The first day.
+    d0: NaiveDate,
+}
+
+async fn fixture() -> Fixture {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut csv = "member_no,name,email,email_consent,phone,sms_consent\n".to_owned();
+    for n in 1..=LAPSED {
+        csv.push_str(&format!("W{n:02},会员{n},w{n}@example.com,true,139{n:08},true\n"));
+    }
+    csv.push_str("N1,没流失,n1@example.com,true,13700000001,true\n");
+    app.import("members", &csv).await;
+    let today = app.jobs.today();
+    app.run_job("analytics", &today.to_string()).await.expect("analytics");
+    // The run's figures as the fixture has them: every W lapsed after three orders.
+    sql(&app, "UPDATE member_metrics SET lapsed = false").await;
+    sql(
+        &app,
+        "UPDATE member_metrics SET lapsed = true, orders_total = 3 \
+         WHERE member_id IN (SELECT id FROM members WHERE member_no LIKE 'W%')",
+    )
+    .await;
+    let offer = app
+        .ok(
+            &admin,
+            "mutation($in: CouponDefinitionInput!) { defineCoupon(input: $in) { id } }",
+            json!({ "in": { "name": "Come back 50", "kind": "AMOUNT_OFF", "amountOff": "50.00", "validDays": 30 } }),
+        )
+        .await["defineCoupon"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    let journeys = app.ok(&admin, JOURNEYS, json!({})).await;
+    let winback = journeys["journeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["key"] == "winback")
+        .unwrap()
+        .clone();
+    assert_eq!(winback["status"], "DRAFT", "shipped journeys are off");
+    let journey = winback["id"].as_str().unwrap().to_owned();
+    let mut draft = winback["draft"].clone();
+    let (email, sms) = (
+        draft["steps"][0]["campaignId"].as_i64().unwrap(),
+        draft["steps"][2]["campaignId"].as_i64().unwrap(),
+    );
+    assert_eq!(draft["steps"][4]["type"], "task");
+
+    // A coupon step without its offer is refused at its place.
+    let mut broken = draft.clone();
+    broken["steps"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "type": "coupon" }));
+    app.ok(&admin, SAVE, json!({ "id": journey, "d": broken })).await;
+    let refused = app.graphql(&admin, PUBLISH, json!({ "id": journey })).await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("steps[5].offerId".to_owned()))
+    );
+    assert_eq!(refused["errors"][0]["extensions"]["key"], "journey.noOffer");
+
+    // The SMS carries the offer; a quarter of those who enter are the control group.
+    draft["steps"][2]["offerId"] = json!(offer);
+    draft["holdoutBasisPoints"] = json!(2_500);
+    app.ok(&admin, SAVE, json!({ "id": journey, "d": draft })).await;
+    let published = app.ok(&admin, PUBLISH, json!({ "id": journey })).await;
+    assert_eq!(published["publishJourney"]["status"], "LIVE");
+    assert_eq!(published["publishJourney"]["version"]["number"], 1);
+
+    let journey_id: i64 = journey.parse().unwrap();
+    let (mut held, mut sent) = (Vec::new(), Vec::new());
+    for (id, no) in members(&app).await {
+        if no.starts_with('W') {
+            let group = if held_out_of(&format!("journey:{journey_id}"), id, 2_500) {
+                &mut held
+            } else {
+                &mut sent
+            };
+            group.push(no);
+        }
+    }
+    assert!(held.len() >= 2 && sent.len() >= 10, "held {held:?}, sent {sent:?}");
+    Fixture {
+        app,
+        admin,
+        journey,
+        email,
+        sms,
+        held,
+        sent,
+        d0: today - Days::new(30),
+    }
+}
+
+async fn sql(app: &TestApp, statement: &str) {
+    app.db.execute_unprepared(statement).await.unwrap();
+}
+
+/// (id, member number) of every member, by id.
+async fn members(app: &TestApp) -> Vec<(i64, String)> {
+    rows(app, "SELECT id, member_no FROM members ORDER BY id")
+        .await
+        .into_iter()
+        .map(|row| (row.0, row.1))
+        .collect()
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<(i64, String)> {
+    let backend = app.db.get_database_backend();
+    let rows = app.db.query_all(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter()
+        .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap()))
+        .collect()
+}
+
+/// Member numbers a query of `member_no`s gives, as a set (a duplicate fails the test).
+async fn who(app: &TestApp, sql: &str) -> BTreeSet<String> {
+    let backend = app.db.get_database_backend();
+    let rows = app.db.query_all(Statement::from_string(backend, sql)).await.unwrap();
+    let numbers: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let set: BTreeSet<String> = numbers.iter().cloned().collect();
+    assert_eq!(set.len(), numbers.len(), "twice: {numbers:?}");
+    set
+}
+
+impl Fixture {
+    fn day(&self, n: u64) -> NaiveDate {
+        self.d0 + Days::new(n)
+    }
+
+    async fn buy(&self, no: &str, order: &str, day: NaiveDate, amount: &str) {
+        let bought = self
+            .app
+            .record_purchase(&self.admin, no, order, &format!("{day}T04:00:00Z"), amount)
+            .await;
+        assert!(bought["errors"].is_null(), "{bought}");
+    }
+
+    /// Who the outbox has a message of `campaign` for.
+    async fn messaged(&self, campaign: i64) -> BTreeSet<String> {
+        who(
+            &self.app,
+            &format!("SELECT m.member_no FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.campaign_id = {campaign}"),
+        )
+        .await
+    }
+
+    /// Who holds a code the SMS step gave (its message's occurrence is the step's).
+    async fn coupons(&self) -> BTreeSet<String> {
+        who(
+            &self.app,
+            &format!(
+                "SELECT m.member_no FROM coupons c JOIN members m ON m.id = c.member_id \
+                 WHERE c.reference LIKE 'campaign:{}:journey:%'",
+                self.sms
+            ),
+        )
+        .await
+    }
+
+    async fn tasks(&self) -> BTreeSet<String> {
+        who(
+            &self.app,
+            "SELECT m.member_no FROM tasks t JOIN members m ON m.id = t.member_id \
+             WHERE t.kind = 'journey_call' AND NOT t.held_out",
+        )
+        .await
+    }
+
+    async fn report(&self) -> Value {
+        self.app.ok(&self.admin, REPORT, json!({ "id": self.journey })).await["journey"]["report"].clone()
+    }
+
+    /// What the hand-computed fixture says after each step of the days.
+    async fn expect(&self, emailed: &[String], texted: &[String], called: &[String]) {
+        let set = |list: &[String]| list.iter().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(self.messaged(self.email).await, set(emailed), "emailed");
+        assert_eq!(self.messaged(self.sms).await, set(texted), "texted");
+        assert_eq!(self.coupons().await, set(texted), "given the offer with the SMS");
+        assert_eq!(self.tasks().await, set(called), "called");
+    }
+}
+
+/// The fixture's days: D0 every lapsed member enters; five of those sent to buy on D0+3, and a
+/// held-out member on D0+5; on D0+7 the five exit and the rest get the SMS and a code; one
+/// more buys on D0+10; on D0+21 they exit and the rest get a call. `run` runs the job for a day.
+async fn step_through<F, Fut>(f: &Fixture, run: F)
+where
+    F: Fn(NaiveDate) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (sent, held) = (&f.sent, &f.held);
+    run(f.day(0)).await;
+    f.expect(sent, &[], &[]).await;
+    for (i, no) in sent.iter().take(5).enumerate() {
+        f.buy(no, &format!("B{i}"), f.day(3), &format!("{}.00", 100 * (i + 1)))
+            .await;
+    }
+    f.buy(&held[0], "H0", f.day(5), "300.00").await;
+    run(f.day(3)).await;
+    f.expect(sent, &[], &[]).await;
+    run(f.day(7)).await;
+    f.expect(sent, &sent[5..], &[]).await;
+    f.buy(&sent[5], "B5", f.day(10), "500.00").await;
+    run(f.day(21)).await;
+    f.expect(sent, &sent[5..], &sent[6..]).await;
+    run(f.day(21)).await;
+    f.expect(sent, &sent[5..], &sent[6..]).await;
+}
+
+#[tokio::test]
+async fn the_shipped_winback_journey_reaches_exactly_whom_the_fixture_says_and_reports_its_uplift() {
+    let f = fixture().await;
+    let app = &f.app;
+    step_through(&f, |day| async move {
+        app.run_job("journeys", &day.to_string()).await.expect("journeys");
+    })
+    .await;
+
+    let report = f.report().await;
+    let (sent, held) = (f.sent.len() as i64, f.held.len() as i64);
+    assert_eq!(report["entered"], json!(sent + held));
+    assert_eq!(report["heldOut"], json!(held));
+    assert_eq!(report["exited"], 6, "six bought and left");
+    assert_eq!(report["done"], json!(sent - 6), "the rest went through to the call");
+    assert_eq!(report["active"], 0);
+    // Who went through each step of version 1: a buyer leaves during the wait after their
+    // message, before going through it.
+    let passed: Vec<(String, i64)> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["kind"].as_str().unwrap().to_owned(), s["passed"].as_i64().unwrap()))
+        .collect();
+    let kinds = ["send", "wait", "send", "wait", "task"].map(str::to_owned);
+    let expected: Vec<(String, i64)> = kinds
+        .into_iter()
+        .zip([sent, sent - 5, sent - 5, sent - 6, sent - 6])
+        .collect();
+    assert_eq!(passed, expected);
+    // Revenue in the 30 days after entry: 100+200+300+400+500 and 500 among those sent to,
+    // 300 in the control group.
+    assert_eq!(
+        report["treated"],
+        json!({ "members": sent, "buyers": 6, "revenue": "2000.00" })
+    );
+    assert_eq!(
+        report["control"],
+        json!({ "members": held, "buyers": 1, "revenue": "300.00" })
+    );
+    let uplift = Decimal::from(2000) / Decimal::from(sent) - Decimal::from(300) / Decimal::from(held);
+    let reported: Decimal = report["uplift"]["upliftPerMember"].as_str().unwrap().parse().unwrap();
+    assert_eq!(reported, uplift.round_dp(2));
+}
+
+#[tokio::test]
+async fn runs_cut_short_at_any_point_or_doubled_as_replicas_never_run_a_step_twice() {
+    let f = fixture().await;
+    step_through(&f, |day| {
+        let f = &f;
+        async move {
+            let tick = |ms: u64| {
+                async move {
+                    let (now, as_of) = end_of(f, day);
+                    let tick = jobs::journeys::Tick {
+                        ctx: &f.app.jobs,
+                        now,
+                        as_of,
+                        hold_quiet_hours: false,
+                        run_id: None,
+                    };
+                    // Cut short after `ms` (as a kill between two statements would), or run out.
+                    let _ = tokio::time::timeout(Duration::from_millis(ms), jobs::journeys::run(&tick)).await;
+                }
+            };
+            for ms in [1, 3, 5, 8, 13, 21] {
+                tick(ms).await;
+            }
+            // Two replicas at once, without the job's lease: the keys alone keep each step once.
+            tokio::join!(tick(60_000), tick(60_000));
+        }
+    })
+    .await;
+    assert_eq!(f.report().await["done"], json!(f.sent.len() as i64 - 6));
+}
+
+/// The moment a run as of `day` counts as: the end of that day in the brand's zone.
+fn end_of(f: &Fixture, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, NaiveDate) {
+    let midnight = (day + Days::new(1)).and_time(chrono::NaiveTime::MIN);
+    let end = jobs::calendar::local_time(midnight, f.app.jobs.time_zone) - chrono::Duration::seconds(1);
+    (end, day)
+}
