@@ -18,6 +18,8 @@ pub struct Model {
     pub draft: String,
     /// The published version members enter; none until first published.
     pub version_id: Option<i64>,
+    /// The brand's day a filter or birthday entry was last checked: once a day.
+    pub entries_checked_on: Option<Date>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: DateTimeUtc,

@@ -19,6 +19,7 @@ enum Journeys {
     Status,
     Draft,
     VersionId,
+    EntriesCheckedOn,
     CreatedBy,
     UpdatedBy,
     CreatedAt,
@@ -98,6 +99,8 @@ async fn journeys(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(ColumnDef::new(J::Status).string_len(16).not_null())
                 .col(ColumnDef::new(J::Draft).text().not_null())
                 .col(ColumnDef::new(J::VersionId).big_integer().null())
+                // The brand's day a filter or birthday entry was last checked: once a day.
+                .col(ColumnDef::new(J::EntriesCheckedOn).date().null())
                 .col(ColumnDef::new(J::CreatedBy).string_len(200).not_null())
                 .col(ColumnDef::new(J::UpdatedBy).string_len(200).not_null())
                 .col(created_at_column(J::CreatedAt))

@@ -176,6 +176,8 @@ pub async fn publish(
     .await?;
     let mut row: journey::ActiveModel = current.into();
     row.version_id = Set(Some(version.id));
+    // The new version's daily entry is checked at the next tick, even if the last one's was today.
+    row.entries_checked_on = Set(None);
     row.status = Set(JourneyStatus::Live);
     row.updated_by = Set(viewer.actor.clone());
     row.updated_at = Set(Utc::now());

@@ -332,3 +332,186 @@ fn end_of(f: &Fixture, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, NaiveD
     let end = jobs::calendar::local_time(midnight, f.app.jobs.time_zone) - chrono::Duration::seconds(1);
     (end, day)
 }
+
+const CREATE: &str = "mutation($name: String!, $d: JSON!) { createJourney(name: $name, definition: $d) { id status } }";
+
+/// A journey message: a campaign of kind JOURNEY.
+async fn message(app: &TestApp, admin: &str, name: &str) -> i64 {
+    let input = json!({ "name": name, "kind": "JOURNEY", "channels": ["EMAIL"] });
+    let made = app
+        .ok(
+            admin,
+            "mutation($in: CampaignInput!) { createCampaign(input: $in) { id kind } }",
+            json!({ "in": input }),
+        )
+        .await;
+    assert_eq!(made["createCampaign"]["kind"], "JOURNEY");
+    made["createCampaign"]["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// A purchase enters it; tier A members get a code; an A/B split sends one of two messages; a
+/// redeemed code within the wait leads to a thank-you call and then the follow-up, the rest
+/// leave. Published again mid-way, the members already in finish on version 1 and a new one
+/// enters version 2.
+#[tokio::test]
+async fn branches_splits_waits_for_events_and_versions_move_each_member_their_own_way() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut csv = "member_no,name,email,email_consent\n".to_owned();
+    for n in 1..=7 {
+        csv.push_str(&format!("E{n},会员{n},e{n}@example.com,true\n"));
+    }
+    app.import("members", &csv).await;
+    let today = app.jobs.today();
+    app.run_job("analytics", &today.to_string()).await.expect("analytics");
+    sql(&app, "UPDATE member_metrics SET tier = 'D'").await;
+    sql(
+        &app,
+        "UPDATE member_metrics SET tier = 'A' WHERE member_id IN (SELECT id FROM members WHERE member_no IN ('E1', 'E2'))",
+    )
+    .await;
+    let offer: i64 = app
+        .ok(
+            &admin,
+            "mutation($in: CouponDefinitionInput!) { defineCoupon(input: $in) { id } }",
+            json!({ "in": { "name": "Thanks 20", "kind": "AMOUNT_OFF", "amountOff": "20.00", "validDays": 30 } }),
+        )
+        .await["defineCoupon"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (a, b) = (
+        message(&app, &admin, "Arm A").await,
+        message(&app, &admin, "Arm B").await,
+    );
+    let definition = |timeout: u32| {
+        json!({
+            "entry": { "type": "event", "event": "purchased" },
+            "steps": [
+                { "type": "branch", "filter": { "field": { "field": "tier", "op": "IN", "values": ["A"] } },
+                  "then": [{ "type": "coupon", "offerId": offer }] },
+                { "type": "split", "arms": [
+                    { "name": "A", "percent": 50, "steps": [{ "type": "send", "campaignId": a }] },
+                    { "name": "B", "percent": 50, "steps": [{ "type": "send", "campaignId": b }] } ] },
+                { "type": "waitFor", "event": { "type": "redeemedCoupon" }, "timeoutDays": timeout,
+                  "then": [{ "type": "task", "reason": "Thank them for coming back", "openDays": 3 }],
+                  "timeout": [{ "type": "exit" }] },
+                { "type": "task", "reason": "Follow up", "openDays": 3 }
+            ]
+        })
+    };
+    let created = app
+        .ok(&admin, CREATE, json!({ "name": "Thank-you", "d": definition(1) }))
+        .await;
+    let journey = created["createJourney"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["createJourney"]["status"], "DRAFT");
+    let published = app.ok(&admin, PUBLISH, json!({ "id": journey })).await;
+    assert_eq!(published["publishJourney"]["version"]["number"], 1);
+    let version_of = |n: i64| {
+        let app = &app;
+        let journey = journey.clone();
+        async move {
+            rows(
+                app,
+                &format!("SELECT id, CAST(number AS TEXT) FROM journey_versions WHERE journey_id = {journey} AND number = {n}"),
+            )
+            .await[0]
+                .0
+        }
+    };
+    let v1 = version_of(1).await;
+
+    // Two days ago E1–E6 bought; E7 buys only today.
+    let d0 = today - Days::new(2);
+    for n in 1..=6 {
+        let bought = app
+            .record_purchase(
+                &admin,
+                &format!("E{n}"),
+                &format!("P{n}"),
+                &format!("{d0}T04:00:00Z"),
+                "80.00",
+            )
+            .await;
+        assert!(bought["errors"].is_null(), "{bought}");
+    }
+    app.run_job("journeys", &d0.to_string()).await.expect("journeys");
+    let coupon_holders = who(
+        &app,
+        "SELECT m.member_no FROM coupons c JOIN members m ON m.id = c.member_id WHERE c.source = 'journey'",
+    )
+    .await;
+    assert_eq!(coupon_holders, ["E1", "E2"].map(str::to_owned).into());
+    // The split: the stable hash's bucket below 5,000 takes arm A, the step being number 1.
+    let (mut arm_a, mut arm_b) = (BTreeSet::new(), BTreeSet::new());
+    for (id, no) in members(&app).await {
+        let bucket = jobs::campaigns::holdout::bucket(&format!("journey:{v1}:split:1"), id);
+        if no != "E7" {
+            if bucket < 5_000 { &mut arm_a } else { &mut arm_b }.insert(no);
+        }
+    }
+    let messaged = |campaign: i64| {
+        let app = &app;
+        async move {
+            who(
+                app,
+                &format!("SELECT m.member_no FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.campaign_id = {campaign}"),
+            )
+            .await
+        }
+    };
+    assert_eq!(messaged(a).await, arm_a);
+    assert_eq!(messaged(b).await, arm_b);
+
+    // E1 redeems their code today; version 2 waits five days instead of one; E7 buys.
+    let code = rows(
+        &app,
+        "SELECT c.id, c.code FROM coupons c JOIN members m ON m.id = c.member_id WHERE m.member_no = 'E1'",
+    )
+    .await[0]
+        .1
+        .clone();
+    let now = chrono::Utc::now().to_rfc3339();
+    app.record_purchase(&admin, "E1", "P1-again", &now, "120.00").await;
+    app.ok(
+        &admin,
+        "mutation($code: String!, $order: String!) { redeemCoupon(code: $code, orderId: $order) { state } }",
+        json!({ "code": code, "order": "P1-again" }),
+    )
+    .await;
+    app.ok(&admin, SAVE, json!({ "id": journey, "d": definition(5) })).await;
+    app.ok(&admin, PUBLISH, json!({ "id": journey })).await;
+    app.record_purchase(&admin, "E7", "P7", &now, "60.00").await;
+    app.run_job("journeys", &today.to_string()).await.expect("journeys");
+
+    let tasks = rows(
+        &app,
+        "SELECT t.id, m.member_no || ':' || t.reason FROM tasks t JOIN members m ON m.id = t.member_id \
+         WHERE t.kind = 'journey_call' ORDER BY t.id",
+    )
+    .await;
+    let tasks: Vec<&str> = tasks.iter().map(|t| t.1.as_str()).collect();
+    assert_eq!(tasks, ["E1:Thank them for coming back", "E1:Follow up"]);
+    let report = app.ok(&admin, REPORT, json!({ "id": journey })).await["journey"]["report"].clone();
+    assert_eq!(
+        (&report["entered"], &report["done"], &report["active"]),
+        (&json!(7), &json!(6), &json!(1)),
+        "E1 went through; E2–E6 timed out and left; E7 waits on version 2"
+    );
+    let step = |version: i64, path: &str| {
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["version"] == version && s["path"] == path)
+            .map(|s| (s["waiting"].as_i64().unwrap(), s["passed"].as_i64().unwrap()))
+            .unwrap()
+    };
+    assert_eq!(step(1, "steps[2]"), (0, 6), "all six waited for the redemption");
+    assert_eq!(step(1, "steps[2].then[0]"), (0, 1));
+    assert_eq!(step(1, "steps[2].timeout[0]"), (0, 5));
+    assert_eq!(step(1, "steps[3]"), (0, 1));
+    assert_eq!(step(2, "steps[2]"), (1, 0), "E7 waits five days on version 2");
+    assert_eq!(step(1, "steps[0].then[0]"), (0, 2), "the code for A members");
+}

@@ -46,6 +46,19 @@ pub enum Entry {
     Event { event: EntryEvent },
 }
 
+impl Entry {
+    /// Checked once a day (a filter, birthdays), not at every tick as events of the day are.
+    pub fn is_daily(&self) -> bool {
+        matches!(
+            self,
+            Self::Filter { .. }
+                | Self::Event {
+                    event: EntryEvent::Birthday
+                }
+        )
+    }
+}
+
 /// What happened to a member that starts a journey.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -115,12 +115,17 @@ async fn candidates(tick: &Tick<'_>, entry: &Entry) -> Result<Condition, Segment
                 segments::everyone().add(Expr::col((member::Entity, member::Column::JoinedAt)).eq(tick.as_of))
             }
             EntryEvent::Birthday => compiled(Filter::BirthdayWithin(0), "entry.event").await?,
-            EntryEvent::Purchased => happened(format!(
-                "SELECT member_id FROM purchases WHERE kind = '{}' AND occurred_at >= $1 AND occurred_at <= $2",
-                PurchaseKind::Purchase
+            // By the brand's day the purchase is on (indexed), up to now.
+            EntryEvent::Purchased => segments::everyone().add(custom(
+                backend,
+                &format!(
+                    "members.id IN (SELECT member_id FROM purchases WHERE occurred_on = $1 AND kind = '{}' AND occurred_at <= $2)",
+                    PurchaseKind::Purchase
+                ),
+                vec![tick.as_of.into(), tick.now.into()],
             )),
             EntryEvent::TierChanged => {
-                happened("SELECT member_id FROM tier_changes WHERE changed_at >= $1 AND changed_at <= $2".to_owned())
+                happened("SELECT member_id FROM tier_history WHERE changed_at >= $1 AND changed_at <= $2".to_owned())
             }
             EntryEvent::ComplaintResolved => happened(format!(
                 "SELECT member_id FROM feedback WHERE kind = '{}' AND status = '{}' AND resolved_at >= $1 AND resolved_at <= $2",

@@ -97,6 +97,10 @@ pub async fn run(tick: &Tick<'_>) -> Result<Counts, DbErr> {
         let Some(version) = load(&tick.ctx.db, version).await? else {
             continue;
         };
+        let daily = version.definition.entry.is_daily();
+        if daily && journey.entries_checked_on.is_some_and(|day| day >= tick.as_of) {
+            continue;
+        }
         match entry::enter(tick, &version, &zones).await {
             Ok((entered, held_out)) => {
                 counts.entered += entered;
@@ -106,6 +110,13 @@ pub async fn run(tick: &Tick<'_>) -> Result<Counts, DbErr> {
             Err(SegmentError::Invalid(error)) => {
                 tracing::warn!(journey = journey.id, %error, "journey entry does not compile; nobody enters")
             }
+        }
+        if daily {
+            journey::Entity::update_many()
+                .col_expr(journey::Column::EntriesCheckedOn, Expr::value(tick.as_of))
+                .filter(journey::Column::Id.eq(journey.id))
+                .exec(&tick.ctx.db)
+                .await?;
         }
     }
     let live: Vec<i64> = live.iter().map(|j| j.id).collect();
@@ -238,9 +249,9 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     async fn run(&self, counts: &mut Counts) -> Result<(), DbErr> {
-        counts.exited += self.exit().await?;
         // Each pass moves members at least one step, and no flow is longer than its steps.
         for _ in 0..=self.version.flow.nodes.len() {
+            counts.exited += self.exit().await?;
             let mut moved = 0;
             for node in self.occupied().await? {
                 let left = self.step(node, counts).await?;
@@ -287,8 +298,8 @@ impl Walk<'_> {
         self.tick.ctx.db.get_database_backend()
     }
 
-    /// Takes out the members the exit criteria say are done: a purchase since entering, the
-    /// exit filter.
+    /// Takes out the members about to take a step whom the exit criteria say are done: a
+    /// purchase since entering, the exit filter. Members who wait are not looked at.
     async fn exit(&self) -> Result<u64, DbErr> {
         let exit = &self.version.definition.exit;
         let mut any = Condition::any();
@@ -310,6 +321,7 @@ impl Walk<'_> {
         let on = Condition::all()
             .add(col(P::VersionId).eq(self.version.id))
             .add(col(P::Status).eq(Status::Active.as_str()))
+            .add(col(P::DueAt).lte(self.tick.now))
             .add(any);
         let update = Query::update()
             .table(Positions)
