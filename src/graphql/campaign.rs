@@ -56,7 +56,8 @@ impl ScheduleInput {
 #[derive(InputObject, Debug, Default)]
 pub struct CampaignInput {
     pub name: Option<String>,
-    /// CUSTOM (default) or NEW_ARRIVALS; set when created.
+    /// CUSTOM (default), NEW_ARRIVALS, or JOURNEY (a journey's message: its templates and
+    /// channels, sent by a journey's send steps); set when created.
     pub kind: Option<CampaignKind>,
     /// The audience; without one, every consenting member.
     pub segment_id: Option<ID>,

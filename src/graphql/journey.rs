@@ -145,6 +145,16 @@ impl JourneyReport {
     async fn conversion(&self) -> Option<ShareDifference> {
         self.0.conversion.map(ShareDifference::from)
     }
+    /// The A/B arm with the most revenue per member against the runner-up; once `clears`, it
+    /// may be promoted.
+    async fn leader(&self) -> Option<JourneyLeader> {
+        self.0.leader.as_ref().map(|l| JourneyLeader {
+            name: l.name.clone(),
+            runner_up: l.runner_up.clone(),
+            against_runner_up: UpliftEstimate::from(&l.against_runner_up),
+            clears: l.clears,
+        })
+    }
     /// Each A/B arm against the control group.
     #[graphql(complexity = "page::cost(None, 10, child_complexity)")]
     async fn arms(&self) -> Vec<JourneyArm> {
@@ -190,6 +200,16 @@ pub struct JourneyStepCount {
     /// Went through it.
     passed: i64,
     passed_by_day: Vec<DayCount>,
+}
+
+/// The leading arm: `againstRunnerUp` counts the leader as sent to and the runner-up as held out.
+#[derive(SimpleObject)]
+pub struct JourneyLeader {
+    name: String,
+    runner_up: String,
+    against_runner_up: UpliftEstimate,
+    /// The interval of the difference is above zero.
+    clears: bool,
 }
 
 #[derive(SimpleObject)]
@@ -260,6 +280,22 @@ impl JourneyMutation {
         Ok(Journey(
             service::publish(db(ctx)?, viewer(ctx)?, parse_id(&id)?, today).await?,
         ))
+    }
+
+    /// Ends an A/B test once an arm leads with its interval above zero: its steps replace the
+    /// split and the journey is published again. Audited.
+    async fn promote_journey_arm(&self, ctx: &Context<'_>, id: ID, arm: String) -> async_graphql::Result<Journey> {
+        let brand = brand(ctx)?;
+        let promoted = service::promote(
+            db(ctx)?,
+            viewer(ctx)?,
+            parse_id(&id)?,
+            &arm,
+            brand.time_zone,
+            brand.today(),
+        )
+        .await?;
+        Ok(Journey(promoted))
     }
 
     /// PAUSED: nobody enters or moves on; LIVE: again. Audited.

@@ -78,6 +78,7 @@ pub const POLICIES: &[(&str, &str, Access)] = &[
     ("Mutation", "saveJourney", PLANNERS),
     ("Mutation", "publishJourney", PLANNERS),
     ("Mutation", "setJourneyStatus", PLANNERS),
+    ("Mutation", "promoteJourneyArm", PLANNERS),
     ("Query", "associateScores", PLANNERS),
     ("Mutation", "claimTask", ASSOCIATES),
     ("Mutation", "closeTask", STORE),

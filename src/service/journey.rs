@@ -188,6 +188,40 @@ pub async fn publish(
     Ok(published)
 }
 
+/// Ends an A/B test: the winning arm's steps take the split's place in the draft, which is
+/// published as the next version. Only once the arm leads with its interval clear of zero.
+pub async fn promote(
+    conn: &(impl ConnectionTrait + TransactionTrait),
+    viewer: &Viewer,
+    id: i64,
+    arm: &str,
+    zone: chrono_tz::Tz,
+    today: NaiveDate,
+) -> AppResult<journey::Model> {
+    let current = find(conn, id).await?;
+    let report = journeys::report::report(conn, id, zone).await?;
+    let leader = report.leader.filter(|l| l.name == arm && l.clears);
+    if leader.is_none() {
+        let message = "this arm does not lead the others with its interval above zero yet";
+        return Err(AppError::keyed("arm", "journey.notClear", message).with("arm", arm));
+    }
+    let mut draft = parse(serde_json::from_str(&current.draft).map_err(|e| AppError::Internal(e.into()))?)?;
+    if !definition::promote(&mut draft.steps, arm) {
+        let message = "the draft has no split with this arm";
+        return Err(AppError::keyed("arm", "journey.noArm", message).with("arm", arm));
+    }
+    save(conn, viewer, id, None, &draft).await?;
+    audit::record(
+        conn,
+        viewer,
+        "journey.promote",
+        Some(&current.name),
+        serde_json::json!({ "id": id, "arm": arm }),
+    )
+    .await?;
+    publish(conn, viewer, id, today).await
+}
+
 /// Pauses a journey (nobody enters or moves on) or makes it live again.
 pub async fn set_status(
     conn: &(impl ConnectionTrait + TransactionTrait),

@@ -514,4 +514,37 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
     assert_eq!(step(1, "steps[3]"), (0, 1));
     assert_eq!(step(2, "steps[2]"), (1, 0), "E7 waits five days on version 2");
     assert_eq!(step(1, "steps[0].then[0]"), (0, 2), "the code for A members");
+
+    // The A/B test: no arm clears the other yet; after each of arm A's members spends 300.00,
+    // A leads with its interval above zero and replaces the split.
+    const PROMOTE: &str = "mutation($id: ID!, $arm: String!) { promoteJourneyArm(id: $id, arm: $arm) {
+        draft version { number } } }";
+    let refused = app.graphql(&admin, PROMOTE, json!({ "id": journey, "arm": "A" })).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["key"], "journey.notClear",
+        "{refused}"
+    );
+    assert!(arm_a.len() >= 2 && arm_b.len() >= 2, "A {arm_a:?}, B {arm_b:?}");
+    for no in &arm_a {
+        app.record_purchase(&admin, no, &format!("A-{no}"), &now, "300.00")
+            .await;
+    }
+    let leader = app
+        .ok(
+            &admin,
+            "query($id: ID!) { journey(id: $id) { report { leader { name runnerUp clears } } } }",
+            json!({ "id": journey }),
+        )
+        .await;
+    assert_eq!(
+        leader["journey"]["report"]["leader"],
+        json!({ "name": "A", "runnerUp": "B", "clears": true })
+    );
+    let promoted = app.ok(&admin, PROMOTE, json!({ "id": journey, "arm": "A" })).await["promoteJourneyArm"].clone();
+    assert_eq!(promoted["version"]["number"], 3);
+    assert_eq!(
+        promoted["draft"]["steps"][1],
+        json!({ "type": "send", "campaignId": a, "offerId": null })
+    );
+    assert_eq!(promoted["draft"]["steps"].as_array().unwrap().len(), 4);
 }

@@ -315,6 +315,34 @@ fn flatten(steps: &[Step], path: &str, after: Target, nodes: &mut Vec<Node>) -> 
     Some(first)
 }
 
+/// Replaces the first split with an arm called `arm` by that arm's steps: the A/B test is over
+/// and the winner is what everyone gets. Whether a split had such an arm.
+pub fn promote(steps: &mut Vec<Step>, arm: &str) -> bool {
+    for i in 0..steps.len() {
+        if let Step::Split { arms } = &mut steps[i] {
+            if let Some(a) = arms.iter().position(|a| a.name == arm) {
+                let winner = arms.remove(a).steps;
+                steps.splice(i..=i, winner);
+                return true;
+            }
+        }
+        if inner_lists(&mut steps[i]).into_iter().any(|list| promote(list, arm)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The step lists a step holds (a branch's, a wait for an event's, a split's arms').
+fn inner_lists(step: &mut Step) -> Vec<&mut Vec<Step>> {
+    match step {
+        Step::WaitFor { then, timeout, .. } => vec![then, timeout],
+        Step::Branch { then, otherwise, .. } => vec![then, otherwise],
+        Step::Split { arms } => arms.iter_mut().map(|a| &mut a.steps).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Refuses what cannot run, at its place (`steps[1].days`): what the definition says on its
 /// own. What it names in the database (messages, offers, segments, filters) is checked by
 /// [`super::check_references`].
@@ -494,6 +522,25 @@ mod tests {
             "an empty branch goes on after the branch"
         );
         assert_eq!(flow.nodes[4].path, "steps[1].then[1]");
+    }
+
+    #[test]
+    fn promoting_an_arm_puts_its_steps_where_the_split_was() {
+        let arm = |name: &str, days| Arm {
+            name: name.to_owned(),
+            percent: 50,
+            steps: vec![wait(days)],
+        };
+        let mut steps = vec![
+            wait(1),
+            Step::Split {
+                arms: vec![arm("A", 2), arm("B", 3)],
+            },
+            Step::Exit,
+        ];
+        assert!(!promote(&mut steps.clone(), "C"));
+        assert!(promote(&mut steps, "B"));
+        assert_eq!(steps, [wait(1), wait(3), Step::Exit]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{load, Flow};
 use crate::campaigns::report::Group;
-use crate::campaigns::uplift::{self, share_difference, Outcome, ShareDifference, Uplift};
+use crate::campaigns::uplift::{self, share_difference, Estimate, Outcome, ShareDifference, Uplift};
 use crate::sql::statement;
 
 #[derive(Debug, Default, Serialize)]
@@ -33,6 +33,19 @@ pub struct Report {
     /// The share who bought, treated against control.
     pub conversion: Option<ShareDifference>,
     pub arms: Vec<ArmReport>,
+    /// The A/B arm with the most revenue per member, against the runner-up.
+    pub leader: Option<Leader>,
+}
+
+/// The leading arm: revenue per member against the runner-up's, with its interval. Once the
+/// interval is above zero (`clears`) the arm may be promoted.
+#[derive(Debug, Serialize)]
+pub struct Leader {
+    pub name: String,
+    pub runner_up: String,
+    /// `sent` is the leader, `held_out` the runner-up.
+    pub against_runner_up: Estimate,
+    pub clears: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -212,6 +225,7 @@ async fn earnings(conn: &impl ConnectionTrait, journey_id: i64, report: &mut Rep
         (report.treated.buyers, report.treated.members),
         (report.control.buyers, report.control.members),
     );
+    report.leader = leader(&arms);
     let control: Vec<Outcome> = outcomes.iter().copied().filter(|o| o.held_out).collect();
     report.arms = arms
         .into_iter()
@@ -225,4 +239,24 @@ async fn earnings(conn: &impl ConnectionTrait, journey_id: i64, report: &mut Rep
         })
         .collect();
     Ok(())
+}
+
+/// The two arms with the most revenue per member, compared as treated (the leader) against
+/// held out (the runner-up); `None` with fewer than two arms of two members each.
+fn leader(arms: &BTreeMap<String, (Group, Vec<Outcome>)>) -> Option<Leader> {
+    let per_member = |g: &Group| g.revenue_cents as f64 / g.members.max(1) as f64;
+    let mut ranked: Vec<(&String, &(Group, Vec<Outcome>))> = arms.iter().collect();
+    ranked.sort_by(|a, b| per_member(&b.1 .0).total_cmp(&per_member(&a.1 .0)));
+    let [(name, (_, first)), (runner_up, (_, second)), ..] = ranked.as_slice() else {
+        return None;
+    };
+    let mut outcomes: Vec<Outcome> = first.iter().map(|o| Outcome { held_out: false, ..*o }).collect();
+    outcomes.extend(second.iter().map(|o| Outcome { held_out: true, ..*o }));
+    let estimate = uplift::uplift(&outcomes)?.raw;
+    Some(Leader {
+        name: (*name).clone(),
+        runner_up: (*runner_up).clone(),
+        clears: estimate.incremental_low > 0.0,
+        against_runner_up: estimate,
+    })
 }
