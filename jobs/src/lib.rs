@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod coupons;
 pub mod journeys;
 pub mod lease;
+pub mod member_fields;
 pub mod model;
 pub mod outreach;
 pub mod points;

@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use async_graphql::InputObject;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entity::vocabulary::MemberFieldKind;
 use entity::{member_field, member_field_value};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -21,7 +19,6 @@ use crate::service::{audit, member};
 use crate::validate;
 
 /// Characters a value may have.
-const MAX_VALUE_CHARS: usize = 500;
 /// Fields a brand may define: a card, a filter list and an import header stay readable.
 const MAX_FIELDS: u64 = 100;
 
@@ -155,70 +152,11 @@ fn choices(kind: MemberFieldKind, words: Option<Vec<String>>) -> AppResult<Optio
     }
 }
 
-/// A value as stored: its text (a number and a day in their plain forms) and its typed copy.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Stored {
-    pub text: String,
-    pub number: Option<f64>,
-    pub date: Option<NaiveDate>,
-}
+pub use jobs::member_fields::Stored;
 
 /// Reads `value` as `field` holds it, or says why it does not fit (an error about input `at`).
 pub fn read(field: &member_field::Model, value: &str, at: &str) -> AppResult<Stored> {
-    let text = value.trim();
-    let misfit = |key: &'static str, message: String| {
-        AppError::keyed(at, key, message)
-            .with("key", field.key.as_str())
-            .with("got", text)
-    };
-    if text.chars().count() > MAX_VALUE_CHARS {
-        let message = format!("{} is longer than {MAX_VALUE_CHARS} characters", field.key);
-        return Err(misfit("memberField.tooLong", message).with("max", MAX_VALUE_CHARS));
-    }
-    let plain = |text: String| Stored {
-        text,
-        number: None,
-        date: None,
-    };
-    match field.kind {
-        MemberFieldKind::Text => Ok(plain(text.to_owned())),
-        MemberFieldKind::Number => {
-            let number: Decimal = text.parse().map_err(|_| {
-                misfit(
-                    "memberField.notNumber",
-                    format!("{} takes a number, not {text:?}", field.key),
-                )
-            })?;
-            Ok(Stored {
-                text: number.normalize().to_string(),
-                number: number.to_f64(),
-                date: None,
-            })
-        }
-        MemberFieldKind::Date => {
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                misfit(
-                    "memberField.notDay",
-                    format!("{} takes a day YYYY-MM-DD, not {text:?}", field.key),
-                )
-            })?;
-            Ok(Stored {
-                text: day.to_string(),
-                number: None,
-                date: Some(day),
-            })
-        }
-        MemberFieldKind::Choice => {
-            let words = field.words();
-            match words.iter().find(|w| **w == text) {
-                Some(word) => Ok(plain((*word).to_owned())),
-                None => {
-                    let message = format!("{} is one of {}, not {text:?}", field.key, words.join(" | "));
-                    Err(misfit("memberField.notChoice", message).with("choices", words.join(" | ")))
-                }
-            }
-        }
-    }
+    Ok(jobs::member_fields::read(field, value, at)?)
 }
 
 /// Sets (or, empty, clears) a member's values: all or none.

@@ -385,7 +385,14 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
         message(&app, &admin, "Arm A").await,
         message(&app, &admin, "Arm B").await,
     );
-    let definition = |timeout: u32| {
+    let stage = json!({ "key": "stage", "label": "阶段", "kind": "CHOICE", "choices": ["returned", "lapsed"] });
+    app.ok(
+        &admin,
+        "mutation($in: MemberFieldInput!) { defineMemberField(input: $in) { key } }",
+        json!({ "in": stage }),
+    )
+    .await;
+    let definition = |timeout: u32, stage: &str| {
         json!({
             "entry": { "type": "event", "event": "purchased" },
             "steps": [
@@ -395,17 +402,31 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
                     { "name": "A", "percent": 50, "steps": [{ "type": "send", "campaignId": a }] },
                     { "name": "B", "percent": 50, "steps": [{ "type": "send", "campaignId": b }] } ] },
                 { "type": "waitFor", "event": { "type": "redeemedCoupon" }, "timeoutDays": timeout,
-                  "then": [{ "type": "task", "reason": "Thank them for coming back", "openDays": 3 }],
+                  "then": [{ "type": "setField", "key": "stage", "value": stage },
+                           { "type": "task", "reason": "Thank them for coming back", "openDays": 3 }],
                   "timeout": [{ "type": "exit" }] },
                 { "type": "task", "reason": "Follow up", "openDays": 3 }
             ]
         })
     };
     let created = app
-        .ok(&admin, CREATE, json!({ "name": "Thank-you", "d": definition(1) }))
+        .ok(
+            &admin,
+            CREATE,
+            json!({ "name": "Thank-you", "d": definition(1, "back") }),
+        )
         .await;
     let journey = created["createJourney"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["createJourney"]["status"], "DRAFT");
+    // A value the field does not take is refused where it is written.
+    let refused = app.graphql(&admin, PUBLISH, json!({ "id": journey })).await;
+    assert_eq!(
+        first_error(&refused),
+        ("BAD_USER_INPUT".to_owned(), Some("steps[2].then[0].value".to_owned()))
+    );
+    assert_eq!(refused["errors"][0]["extensions"]["key"], "memberField.notChoice");
+    app.ok(&admin, SAVE, json!({ "id": journey, "d": definition(1, "returned") }))
+        .await;
     let published = app.ok(&admin, PUBLISH, json!({ "id": journey })).await;
     assert_eq!(published["publishJourney"]["version"]["number"], 1);
     let version_of = |n: i64| {
@@ -480,7 +501,8 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
         json!({ "code": code, "order": "P1-again" }),
     )
     .await;
-    app.ok(&admin, SAVE, json!({ "id": journey, "d": definition(5) })).await;
+    app.ok(&admin, SAVE, json!({ "id": journey, "d": definition(5, "returned") }))
+        .await;
     app.ok(&admin, PUBLISH, json!({ "id": journey })).await;
     app.record_purchase(&admin, "E7", "P7", &now, "60.00").await;
     app.run_job("journeys", &today.to_string()).await.expect("journeys");
@@ -510,6 +532,13 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
     };
     assert_eq!(step(1, "steps[2]"), (0, 6), "all six waited for the redemption");
     assert_eq!(step(1, "steps[2].then[0]"), (0, 1));
+    assert_eq!(step(1, "steps[2].then[1]"), (0, 1));
+    let staged = rows(
+        &app,
+        "SELECT v.member_id, m.member_no || ':' || v.value FROM member_field_values v JOIN members m ON m.id = v.member_id",
+    )
+    .await;
+    assert_eq!(staged.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["E1:returned"]);
     assert_eq!(step(1, "steps[2].timeout[0]"), (0, 5));
     assert_eq!(step(1, "steps[3]"), (0, 1));
     assert_eq!(step(2, "steps[2]"), (1, 0), "E7 waits five days on version 2");

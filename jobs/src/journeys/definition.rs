@@ -132,6 +132,8 @@ pub enum Step {
     Coupon { offer_id: Option<i64> },
     /// A call for the member's associate (else the store's pool).
     Task { reason: String, open_days: u32 },
+    /// Sets one of the brand's member fields (a tag, a stage) to a value; empty, clears it.
+    SetField { key: String, value: String },
     /// Leaves the journey here.
     Exit,
 }
@@ -205,6 +207,10 @@ pub enum Action {
         reason: String,
         open_days: u32,
     },
+    SetField {
+        key: String,
+        value: String,
+    },
     Exit,
 }
 
@@ -220,6 +226,7 @@ impl Action {
             Self::Split { .. } => "split",
             Self::Coupon { .. } => "coupon",
             Self::Task { .. } => "task",
+            Self::SetField { .. } => "setField",
             Self::Exit => "exit",
         }
     }
@@ -306,6 +313,10 @@ fn flatten(steps: &[Step], path: &str, after: Target, nodes: &mut Vec<Node>) -> 
             Step::Task { reason, open_days } => Action::Task {
                 reason: reason.clone(),
                 open_days: *open_days,
+            },
+            Step::SetField { key, value } => Action::SetField {
+                key: key.clone(),
+                value: value.clone(),
             },
             Step::Exit => Action::Exit,
         };
@@ -421,6 +432,13 @@ fn check_steps(steps: &[Step], path: &str, count: &mut usize) -> Result<(), Filt
                     &at("reason"),
                     "journey.noReason",
                     "say why the associate calls",
+                ));
+            }
+            Step::SetField { key, .. } if key.trim().is_empty() => {
+                return Err(refusal(
+                    &at("key"),
+                    "journey.noField",
+                    "choose the member field this step sets",
                 ));
             }
             Step::Task { open_days: 0, .. } => {

@@ -426,7 +426,83 @@ impl Walk<'_> {
                 txn.commit().await?;
                 Ok(moved)
             }
+            Action::SetField { key, value } => {
+                let txn = db.begin().await?;
+                self.set_field(&txn, node, key, value).await?;
+                let moved = self.advance(&txn, node, None, true, next).await?;
+                txn.commit().await?;
+                Ok(moved)
+            }
         }
+    }
+
+    /// Sets the field `key` of the members due on `node` to `value` (empty: clears it).
+    async fn set_field(&self, txn: &DatabaseTransaction, node: usize, key: &str, value: &str) -> Result<(), DbErr> {
+        use entity::member_field_value::{Column as V, Entity as Values};
+        let field = entity::member_field::Entity::find()
+            .filter(entity::member_field::Column::Key.eq(key))
+            .one(txn)
+            .await?;
+        let Some(field) = field else {
+            tracing::warn!(
+                version = self.version.id,
+                node,
+                key,
+                "journey field is missing; set nothing"
+            );
+            return Ok(());
+        };
+        let due = Query::select()
+            .column(P::MemberId)
+            .from(Positions)
+            .cond_where(self.on(node, true))
+            .to_owned();
+        let backend = txn.get_database_backend();
+        if value.trim().is_empty() {
+            let clear = Query::delete()
+                .from_table(Values)
+                .and_where(Expr::col(V::FieldId).eq(field.id))
+                .and_where(Expr::col(V::MemberId).in_subquery(due))
+                .to_owned();
+            txn.execute(backend.build(&clear)).await?;
+            return Ok(());
+        }
+        let stored = match crate::member_fields::read(&field, value, key) {
+            Ok(stored) => stored,
+            Err(refused) => {
+                // The field changed kind since publishing: the members go on without it.
+                tracing::warn!(version = self.version.id, node, %refused, "journey field value no longer fits");
+                return Ok(());
+            }
+        };
+        let rows = due
+            .clone()
+            .expr(Expr::val(field.id))
+            .expr(Expr::val(stored.text))
+            .expr(Expr::val(stored.number))
+            .expr(Expr::val(stored.date))
+            .expr(Expr::val(self.tick.now))
+            .to_owned();
+        let set = Query::insert()
+            .into_table(Values)
+            .columns([
+                V::MemberId,
+                V::FieldId,
+                V::Value,
+                V::NumberValue,
+                V::DateValue,
+                V::UpdatedAt,
+            ])
+            .select_from(rows)
+            .map_err(|e| DbErr::Custom(format!("setting a journey field: {e}")))?
+            .on_conflict(
+                OnConflict::columns([V::MemberId, V::FieldId])
+                    .update_columns([V::Value, V::NumberValue, V::DateValue, V::UpdatedAt])
+                    .to_owned(),
+            )
+            .to_owned();
+        txn.execute(backend.build(&set)).await?;
+        Ok(())
     }
 
     /// Records that the members on `node` (narrowed by `only`; `due`: those due) ran it, and moves
@@ -733,6 +809,20 @@ pub async fn check_references(
                 }
             }
             Action::Coupon { offer_id } => offer_exists(conn, *offer_id, &at("offerId")).await?,
+            Action::SetField { key, value } => {
+                let field = entity::member_field::Entity::find()
+                    .filter(entity::member_field::Column::Key.eq(key.as_str()))
+                    .one(conn)
+                    .await?;
+                let Some(field) = field else {
+                    let refused =
+                        definition::refusal(&at("key"), "journey.unknownField", "no member field has this key");
+                    return Err(refused.with("key", key.as_str()).into());
+                };
+                if !value.trim().is_empty() {
+                    crate::member_fields::read(&field, value, &at("value"))?;
+                }
+            }
             Action::Branch { filter, .. } => drop(segments::compile(conn, filter, &at("filter"), as_of, None).await?),
             Action::WaitFor {
                 event: WaitEvent::EnteredSegment { segment_id } | WaitEvent::LeftSegment { segment_id },
