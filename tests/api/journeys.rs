@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use jobs::campaigns::holdout::held_out_of;
+use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
@@ -295,42 +296,68 @@ async fn the_shipped_winback_journey_reaches_exactly_whom_the_fixture_says_and_r
     assert_eq!(reported, uplift.round_dp(2));
 }
 
+/// Each day's run is killed (SIGKILL) three times once it has started, at a random moment, its
+/// lease then cleared as its expiry would; then two runs start at once, as two replicas'
+/// schedulers would. Whatever a kill interrupted, every step reaches each member once.
 #[tokio::test]
-async fn runs_cut_short_at_any_point_or_doubled_as_replicas_never_run_a_step_twice() {
+async fn runs_killed_mid_way_or_started_twice_at_once_never_run_a_step_twice() {
     let f = fixture().await;
+    let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+    let delays: Vec<u64> = (0..15).map(|_| random.gen_range(0..6)).collect();
+    let kills = std::sync::atomic::AtomicUsize::new(0);
     step_through(&f, |day| {
-        let f = &f;
+        let (f, delays, kills) = (&f, &delays, &kills);
         async move {
-            let tick = |ms: u64| {
-                async move {
-                    let (now, as_of) = end_of(f, day);
-                    let tick = jobs::journeys::Tick {
-                        ctx: &f.app.jobs,
-                        now,
-                        as_of,
-                        hold_quiet_hours: false,
-                        run_id: None,
-                    };
-                    // Cut short after `ms` (as a kill between two statements would), or run out.
-                    let _ = tokio::time::timeout(Duration::from_millis(ms), jobs::journeys::run(&tick)).await;
-                }
-            };
-            for ms in [1, 3, 5, 8, 13, 21] {
-                tick(ms).await;
+            for _ in 0..3 {
+                let delay = delays[kills.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % delays.len()];
+                kill_mid_run(&f.app, day, delay).await;
             }
-            // Two replicas at once, without the job's lease: the keys alone keep each step once.
-            tokio::join!(tick(60_000), tick(60_000));
+            let mut replicas: Vec<_> = (0..2)
+                .map(|_| run_cli(&f.app, day).spawn().expect("start a run"))
+                .collect();
+            let finished: Vec<bool> = replicas.iter_mut().map(|r| r.wait().expect("wait").success()).collect();
+            assert!(
+                finished.contains(&true),
+                "one of two runs at once completes: {finished:?}"
+            );
         }
     })
     .await;
     assert_eq!(f.report().await["done"], json!(f.sent.len() as i64 - 6));
+    let cut = rows(
+        &f.app,
+        "SELECT COUNT(*), 'cut' FROM job_runs WHERE job = 'journeys' AND finished_at IS NULL",
+    )
+    .await;
+    eprintln!("{} of 15 killed runs were cut short before finishing", cut[0].0);
 }
 
-/// The moment a run as of `day` counts as: the end of that day in the brand's zone.
-fn end_of(f: &Fixture, day: NaiveDate) -> (chrono::DateTime<chrono::Utc>, NaiveDate) {
-    let midnight = (day + Days::new(1)).and_time(chrono::NaiveTime::MIN);
-    let end = jobs::calendar::local_time(midnight, f.app.jobs.time_zone) - chrono::Duration::seconds(1);
-    (end, day)
+/// `patron jobs run journeys --as-of day` against the test's database.
+fn run_cli(app: &TestApp, day: NaiveDate) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_patron"));
+    command
+        .args(["jobs", "run", "journeys", "--as-of", &day.to_string()])
+        .envs(app.database.env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Starts `patron jobs run journeys --as-of day`, waits until its run is recorded as started,
+/// kills it `delay_ms` later, and clears the lease it held.
+async fn kill_mid_run(app: &TestApp, day: NaiveDate, delay_ms: u64) {
+    let runs = || async { rows(app, "SELECT COUNT(*), 'runs' FROM job_runs WHERE job = 'journeys'").await[0].0 };
+    let before = runs().await;
+    let mut child = run_cli(app, day).spawn().expect("start a run");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while runs().await == before && child.try_wait().expect("poll the run").is_none() {
+        assert!(std::time::Instant::now() < deadline, "the run never started");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    child.kill().expect("SIGKILL"); // no chance to clean up
+    child.wait().expect("reap");
+    sql(app, "DELETE FROM job_leases").await;
 }
 
 const CREATE: &str = "mutation($name: String!, $d: JSON!) { createJourney(name: $name, definition: $d) { id status } }";

@@ -412,23 +412,43 @@ impl Walk<'_> {
                 Ok(moved)
             }
             Action::Split { arms } => self.split(node, arms).await,
+            // What these steps read comes first, so each transaction starts by writing: on
+            // SQLite a transaction that reads, then writes after another connection wrote, is
+            // refused rather than made to wait.
             Action::Coupon { offer_id } => {
+                let mut due = Vec::new();
+                for visit in self.visits(db, node).await? {
+                    due.push((visit, self.due_members(node, visit).await?));
+                }
                 let txn = db.begin().await?;
-                counts.coupons += self.coupon(&txn, node, *offer_id).await?;
+                counts.coupons += self.coupon(&txn, node, *offer_id, &due).await?;
                 let moved = self.advance(&txn, node, None, true, next).await?;
                 txn.commit().await?;
                 Ok(moved)
             }
             Action::Task { reason, open_days } => {
+                let visits = self.visits(db, node).await?;
                 let txn = db.begin().await?;
-                counts.tasks += self.task(&txn, node, reason, *open_days).await?;
+                counts.tasks += self.task(&txn, node, reason, *open_days, &visits).await?;
                 let moved = self.advance(&txn, node, None, true, next).await?;
                 txn.commit().await?;
                 Ok(moved)
             }
             Action::SetField { key, value } => {
+                let field = entity::member_field::Entity::find()
+                    .filter(entity::member_field::Column::Key.eq(key))
+                    .one(db)
+                    .await?;
                 let txn = db.begin().await?;
-                self.set_field(&txn, node, key, value).await?;
+                match field {
+                    Some(field) => self.set_field(&txn, node, &field, value).await?,
+                    None => tracing::warn!(
+                        version = self.version.id,
+                        node,
+                        key,
+                        "journey field is missing; set nothing"
+                    ),
+                }
                 let moved = self.advance(&txn, node, None, true, next).await?;
                 txn.commit().await?;
                 Ok(moved)
@@ -437,21 +457,14 @@ impl Walk<'_> {
     }
 
     /// Sets the field `key` of the members due on `node` to `value` (empty: clears it).
-    async fn set_field(&self, txn: &DatabaseTransaction, node: usize, key: &str, value: &str) -> Result<(), DbErr> {
+    async fn set_field(
+        &self,
+        txn: &DatabaseTransaction,
+        node: usize,
+        field: &entity::member_field::Model,
+        value: &str,
+    ) -> Result<(), DbErr> {
         use entity::member_field_value::{Column as V, Entity as Values};
-        let field = entity::member_field::Entity::find()
-            .filter(entity::member_field::Column::Key.eq(key))
-            .one(txn)
-            .await?;
-        let Some(field) = field else {
-            tracing::warn!(
-                version = self.version.id,
-                node,
-                key,
-                "journey field is missing; set nothing"
-            );
-            return Ok(());
-        };
         let due = Query::select()
             .column(P::MemberId)
             .from(Positions)
@@ -467,7 +480,7 @@ impl Walk<'_> {
             txn.execute(backend.build(&clear)).await?;
             return Ok(());
         }
-        let stored = match crate::member_fields::read(&field, value, key) {
+        let stored = match crate::member_fields::read(field, value, &field.key) {
             Ok(stored) => stored,
             Err(refused) => {
                 // The field changed kind since publishing: the members go on without it.
@@ -664,17 +677,30 @@ impl Walk<'_> {
         Ok(queued)
     }
 
-    /// A code of the offer for each member due on `node`, once per visit. How many were issued.
-    async fn coupon(&self, txn: &DatabaseTransaction, node: usize, offer_id: i64) -> Result<u64, DbErr> {
+    /// The members due on `node` on their `visit`, by id.
+    async fn due_members(&self, node: usize, visit: i32) -> Result<Vec<i64>, DbErr> {
+        let db = &self.tick.ctx.db;
+        let rows = db
+            .query_all(db.get_database_backend().build(&self.due_on_visit(node, visit)))
+            .await?;
+        rows.iter().map(|r| r.try_get_by_index(0)).collect()
+    }
+
+    /// A code of the offer for each member `due` on `node` (by visit), once per visit. How many
+    /// were issued.
+    async fn coupon(
+        &self,
+        txn: &DatabaseTransaction,
+        node: usize,
+        offer_id: i64,
+        due: &[(i32, Vec<i64>)],
+    ) -> Result<u64, DbErr> {
         let mut issued = 0;
-        for visit in self.visits(txn, node).await? {
-            let select = self.due_on_visit(node, visit);
-            let rows = txn.query_all(txn.get_database_backend().build(&select)).await?;
-            let members: Vec<i64> = rows.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
-            let reference = self.key(node, visit);
+        for (visit, members) in due {
+            let reference = self.key(node, *visit);
             let issue = coupons::Issue {
                 definition_id: offer_id,
-                members: &members,
+                members,
                 today: self.tick.as_of,
                 source: CouponSource::Journey,
                 reference: Some(&reference),
@@ -691,12 +717,19 @@ impl Walk<'_> {
         Ok(issued)
     }
 
-    /// A call for each member due on `node`: to their associate while active, else the store's
-    /// pool, once per visit. How many were created.
-    async fn task(&self, txn: &DatabaseTransaction, node: usize, reason: &str, open_days: u32) -> Result<u64, DbErr> {
+    /// A call for each member due on `node` on one of `visits`: to their associate while
+    /// active, else the store's pool, once per visit. How many were created.
+    async fn task(
+        &self,
+        txn: &DatabaseTransaction,
+        node: usize,
+        reason: &str,
+        open_days: u32,
+        visits: &[i32],
+    ) -> Result<u64, DbErr> {
         let mut created = 0;
         let expires_on = self.tick.as_of + Duration::days(i64::from(open_days.max(1)) - 1);
-        for visit in self.visits(txn, node).await? {
+        for &visit in visits {
             let sql = format!(
                 "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, drawn_for_id, status, held_out, reason, \
                    due_on, expires_on, created_at, job_run_id) \
