@@ -468,11 +468,11 @@ pub struct CampaignQuery;
 
 #[Object]
 impl CampaignQuery {
-    /// Every campaign, newest first (the built-in birthday, holiday and win-back ones too).
-    /// Marketers and admins.
+    /// Every campaign, newest first (the built-in birthday, holiday and win-back ones, and the
+    /// journeys' messages, too), or those of one `kind`. Marketers and admins.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
-    async fn campaigns(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Campaign>> {
-        let rows = service::list(db(ctx)?).await?;
+    async fn campaigns(&self, ctx: &Context<'_>, kind: Option<CampaignKind>) -> async_graphql::Result<Vec<Campaign>> {
+        let rows = service::list(db(ctx)?, kind).await?;
         Ok(rows.into_iter().map(Campaign).collect())
     }
 

@@ -113,20 +113,8 @@ impl JourneyReport {
     }
     /// Every version's steps, the newest version first.
     #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
-    async fn steps(&self) -> Vec<JourneyStepCount> {
-        self.0
-            .steps
-            .iter()
-            .map(|s| JourneyStepCount {
-                version: s.version,
-                node: s.node as i32,
-                path: s.path.clone(),
-                kind: s.kind.to_owned(),
-                waiting: s.waiting,
-                passed: s.passed,
-                passed_by_day: days(&s.passed_by_day),
-            })
-            .collect()
+    async fn steps(&self) -> Vec<JourneyStepCount<'_>> {
+        self.0.steps.iter().map(JourneyStepCount).collect()
     }
     /// Purchases in the attribution window after entry: those who went through the journey…
     async fn treated(&self) -> GroupEarnings {
@@ -187,19 +175,38 @@ pub struct DayCount {
 }
 
 /// One step of one version.
-#[derive(SimpleObject)]
-pub struct JourneyStepCount {
-    version: i32,
+pub struct JourneyStepCount<'a>(&'a report::StepCount);
+
+#[Object]
+impl JourneyStepCount<'_> {
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The step's number in its version.
-    node: i32,
+    async fn node(&self) -> i32 {
+        self.0.node as i32
+    }
     /// Where it is written in the definition, e.g. `steps[2].then[0]`.
-    path: String,
-    kind: String,
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+    /// `send`, `wait`, `waitUntil`, `waitFor`, `branch`, `split`, `coupon`, `task`, `setField`
+    /// or `exit`, as in the definition.
+    async fn kind(&self) -> &str {
+        self.0.kind
+    }
     /// On it now.
-    waiting: i64,
+    async fn waiting(&self) -> i64 {
+        self.0.waiting
+    }
     /// Went through it.
-    passed: i64,
-    passed_by_day: Vec<DayCount>,
+    async fn passed(&self) -> i64 {
+        self.0.passed
+    }
+    #[graphql(complexity = "page::cost(None, page::MAX_PAGE, child_complexity)")]
+    async fn passed_by_day(&self) -> Vec<DayCount> {
+        days(&self.0.passed_by_day)
+    }
 }
 
 /// The leading arm: `againstRunnerUp` counts the leader as sent to and the runner-up as held out.

@@ -44,11 +44,13 @@ pub struct CampaignFields {
     pub coupon_definition_id: Option<Option<i64>>,
 }
 
-pub async fn list(conn: &impl ConnectionTrait) -> AppResult<Vec<campaign::Model>> {
-    Ok(campaign::Entity::find()
-        .order_by_desc(campaign::Column::Id)
-        .all(conn)
-        .await?)
+/// Every campaign, or those of one kind, newest first.
+pub async fn list(conn: &impl ConnectionTrait, kind: Option<CampaignKind>) -> AppResult<Vec<campaign::Model>> {
+    let mut select = campaign::Entity::find().order_by_desc(campaign::Column::Id);
+    if let Some(kind) = kind {
+        select = select.filter(campaign::Column::Kind.eq(kind));
+    }
+    Ok(select.all(conn).await?)
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<campaign::Model> {
@@ -302,12 +304,23 @@ fn detail(campaign: &campaign::Model) -> serde_json::Value {
 
 /// draft → scheduled, once it has a schedule, an audience that fits its kind and a template in
 /// the fallback locale.
+/// A journey message is sent by its journeys' steps: it is never scheduled, paused or cancelled
+/// on its own (its journey is).
+fn has_a_life_of_its_own(campaign: &campaign::Model) -> AppResult<()> {
+    if campaign.kind == CampaignKind::Journey {
+        let message = "a journey message is sent by its journeys: pause or edit the journey instead";
+        return Err(AppError::keyed("id", "campaign.journeyMessage", message));
+    }
+    Ok(())
+}
+
 pub async fn schedule(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
+    has_a_life_of_its_own(&current)?;
     if current.status != CampaignStatus::Draft {
         let message = format!("only a draft can be scheduled; this one is {}", current.status);
         return Err(
@@ -360,6 +373,7 @@ pub async fn pause(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
+    has_a_life_of_its_own(&current)?;
     if !current.status.is_live() {
         let message = format!("a {} campaign cannot be paused", current.status);
         return Err(AppError::keyed("id", "campaign.notPausable", message).with("status", current.status.as_str()));
@@ -381,6 +395,7 @@ pub async fn resume(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
+    has_a_life_of_its_own(&current)?;
     if current.status != CampaignStatus::Paused {
         return Err(AppError::keyed(
             "id",
@@ -416,6 +431,7 @@ pub async fn cancel(
     id: i64,
 ) -> AppResult<campaign::Model> {
     let current = find(conn, id).await?;
+    has_a_life_of_its_own(&current)?;
     if [CampaignStatus::Finished, CampaignStatus::Cancelled].contains(&current.status) {
         let message = format!("the campaign is already {}", current.status);
         return Err(AppError::keyed("id", "campaign.alreadyOver", message).with("status", current.status.as_str()));

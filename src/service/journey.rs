@@ -150,8 +150,24 @@ pub async fn save(
     Ok(saved)
 }
 
+/// Refuses a draft that cannot run: the first problem as the error, with every problem (its
+/// `field`, `key`, `params` and `message`) in `params.problems`, so an editor marks them all.
+async fn check(conn: &impl ConnectionTrait, draft: &Definition, today: NaiveDate) -> AppResult<()> {
+    let mut problems = definition::problems(draft);
+    problems.extend(journeys::check_references(conn, draft, today).await?);
+    let Some(first) = problems.first().cloned() else {
+        return Ok(());
+    };
+    let all: Vec<serde_json::Value> = problems
+        .into_iter()
+        .map(|p| serde_json::json!({ "field": p.path, "key": p.key, "params": p.params, "message": p.message }))
+        .collect();
+    Err(AppError::from(first).with("problems", all))
+}
+
 /// Checks the draft and publishes it as the next version, which members enter from now on; the
-/// journey goes live. Members on an earlier version finish on it.
+/// journey goes live. Members on an earlier version finish on it. A draft the same as the
+/// current version publishes nothing new.
 pub async fn publish(
     conn: &(impl ConnectionTrait + TransactionTrait),
     viewer: &Viewer,
@@ -160,10 +176,20 @@ pub async fn publish(
 ) -> AppResult<journey::Model> {
     let current = find(conn, id).await?;
     let draft = parse(serde_json::from_str(&current.draft).map_err(|e| AppError::Internal(e.into()))?)?;
-    definition::check(&draft)?;
-    journeys::check_references(conn, &draft, today).await?;
+    check(conn, &draft, today).await?;
     let txn = conn.begin().await?;
-    let number = versions(&txn, id).await?.first().map_or(1, |v| v.number + 1);
+    let latest = versions(&txn, id).await?.into_iter().next();
+    if let Some(same) = latest
+        .as_ref()
+        .filter(|v| Some(v.id) == current.version_id && v.definition == current.draft)
+    {
+        let number = same.number;
+        let live = set_status(&txn, viewer, id, JourneyStatus::Live).await?;
+        txn.commit().await?;
+        tracing::debug!(journey = id, number, "draft unchanged: no new version");
+        return Ok(live);
+    }
+    let number = latest.map_or(1, |v| v.number + 1);
     let version = journey_version::ActiveModel {
         journey_id: Set(id),
         number: Set(number),

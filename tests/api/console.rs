@@ -304,8 +304,9 @@ async fn preview_template_renders_a_draft_or_names_the_line_of_its_problem() {
             .as_array()
             .expect("templates")
             .iter()
+            .filter(|t| !t["kind"].as_str().unwrap_or_default().starts_with("campaign:"))
             .all(|t| t["custom"] == false),
-        "a preview saves nothing"
+        "a preview saves nothing (the shipped journeys' messages have theirs)"
     );
     let marketer = app.token(patron::auth::Role::Marketer, None, None, None).await;
     app.ok(&marketer, query, json!({ "in": draft })).await;

@@ -88,12 +88,11 @@ async fn fixture() -> Fixture {
     );
     assert_eq!(draft["steps"][4]["type"], "task");
 
-    // A coupon step without its offer is refused at its place.
+    // A coupon step without its offer is refused at its place, and so is an empty wait after it.
     let mut broken = draft.clone();
-    broken["steps"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({ "type": "coupon" }));
+    let steps = broken["steps"].as_array_mut().unwrap();
+    steps.push(json!({ "type": "coupon" }));
+    steps.push(json!({ "type": "wait" }));
     app.ok(&admin, SAVE, json!({ "id": journey, "d": broken })).await;
     let refused = app.graphql(&admin, PUBLISH, json!({ "id": journey })).await;
     assert_eq!(
@@ -101,6 +100,13 @@ async fn fixture() -> Fixture {
         ("BAD_USER_INPUT".to_owned(), Some("steps[5].offerId".to_owned()))
     );
     assert_eq!(refused["errors"][0]["extensions"]["key"], "journey.noOffer");
+    let fields: Vec<&str> = refused["errors"][0]["extensions"]["params"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["steps[5].offerId", "steps[6].days"]);
 
     // The SMS carries the offer; a quarter of those who enter are the control group.
     draft["steps"][2]["offerId"] = json!(offer);
@@ -362,18 +368,30 @@ async fn kill_mid_run(app: &TestApp, day: NaiveDate, delay_ms: u64) {
 
 const CREATE: &str = "mutation($name: String!, $d: JSON!) { createJourney(name: $name, definition: $d) { id status } }";
 
-/// A journey message: a campaign of kind JOURNEY.
-async fn message(app: &TestApp, admin: &str, name: &str) -> i64 {
+/// A journey message (a campaign of kind JOURNEY) and, with `template`, its email template.
+async fn message(app: &TestApp, admin: &str, name: &str, template: bool) -> i64 {
     let input = json!({ "name": name, "kind": "JOURNEY", "channels": ["EMAIL"] });
     let made = app
         .ok(
             admin,
-            "mutation($in: CampaignInput!) { createCampaign(input: $in) { id kind } }",
+            "mutation($in: CampaignInput!) { createCampaign(input: $in) { id kind templateKind } }",
+            json!({ "in": input }),
+        )
+        .await["createCampaign"]
+        .clone();
+    assert_eq!(made["kind"], "JOURNEY");
+    if template {
+        let input = json!({ "kind": made["templateKind"], "locale": "zh-CN", "subject": "谢谢 {{ member.name }}",
+            "text": "你好 {{ member.name }}\n退订: {{ unsubscribe_url }}",
+            "html": "<p>你好 {{ member.name }}</p><a href=\"{{ unsubscribe_url }}\">退订</a>" });
+        app.ok(
+            admin,
+            "mutation($in: TemplateInput!) { saveEmailTemplate(input: $in) }",
             json!({ "in": input }),
         )
         .await;
-    assert_eq!(made["createCampaign"]["kind"], "JOURNEY");
-    made["createCampaign"]["id"].as_str().unwrap().parse().unwrap()
+    }
+    made["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// A purchase enters it; tier A members get a code; an A/B split sends one of two messages; a
@@ -409,8 +427,8 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
         .parse()
         .unwrap();
     let (a, b) = (
-        message(&app, &admin, "Arm A").await,
-        message(&app, &admin, "Arm B").await,
+        message(&app, &admin, "Arm A", true).await,
+        message(&app, &admin, "Arm B", false).await,
     );
     let stage = json!({ "key": "stage", "label": "阶段", "kind": "CHOICE", "choices": ["returned", "lapsed"] });
     app.ok(
@@ -445,13 +463,60 @@ async fn branches_splits_waits_for_events_and_versions_move_each_member_their_ow
         .await;
     let journey = created["createJourney"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["createJourney"]["status"], "DRAFT");
-    // A value the field does not take is refused where it is written.
+    // A message without its template, and a value the field does not take, are refused where
+    // they are written.
     let refused = app.graphql(&admin, PUBLISH, json!({ "id": journey })).await;
     assert_eq!(
         first_error(&refused),
-        ("BAD_USER_INPUT".to_owned(), Some("steps[2].then[0].value".to_owned()))
+        (
+            "BAD_USER_INPUT".to_owned(),
+            Some("steps[1].arms[1].steps[0].campaignId".to_owned())
+        )
     );
-    assert_eq!(refused["errors"][0]["extensions"]["key"], "memberField.notChoice");
+    let problems: Vec<(String, String)> = refused["errors"][0]["extensions"]["params"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["field"].as_str().unwrap().to_owned(),
+                p["key"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                "steps[1].arms[1].steps[0].campaignId".to_owned(),
+                "journey.noTemplate".to_owned()
+            ),
+            ("steps[2].then[0].value".to_owned(), "memberField.notChoice".to_owned()),
+        ]
+    );
+    // A journey message lives by its journeys.
+    let cancel = "mutation($id: ID!) { cancelCampaign(id: $id) { status } }";
+    let refused = app.graphql(&admin, cancel, json!({ "id": b.to_string() })).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["key"], "campaign.journeyMessage",
+        "{refused}"
+    );
+    let template = app
+        .ok(
+            &admin,
+            "query($id: ID!) { campaign(id: $id) { templateKind } }",
+            json!({ "id": b.to_string() }),
+        )
+        .await;
+    let input = json!({ "kind": template["campaign"]["templateKind"], "locale": "en", "subject": "Thanks",
+        "text": "Hi {{ member.name }}\nUnsubscribe: {{ unsubscribe_url }}",
+        "html": "<p>Hi</p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a>" });
+    app.ok(
+        &admin,
+        "mutation($in: TemplateInput!) { saveEmailTemplate(input: $in) }",
+        json!({ "in": input }),
+    )
+    .await;
     app.ok(&admin, SAVE, json!({ "id": journey, "d": definition(1, "returned") }))
         .await;
     let published = app.ok(&admin, PUBLISH, json!({ "id": journey })).await;

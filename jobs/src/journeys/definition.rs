@@ -39,7 +39,7 @@ fn default_attribution_days() -> u32 {
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Entry {
     /// Members who enter a saved segment at one of its refreshes.
-    Segment { segment_id: i64 },
+    Segment { segment_id: Option<i64> },
     /// Members who match a filter, checked every day.
     Filter { filter: Filter },
     /// Something that happened that day.
@@ -94,7 +94,7 @@ pub enum Step {
     /// A journey message (a campaign of kind `journey`: its templates and channel preference),
     /// with a code of the offer for each member sent to when given.
     Send {
-        campaign_id: i64,
+        campaign_id: Option<i64>,
         #[serde(default)]
         offer_id: Option<i64>,
     },
@@ -108,7 +108,7 @@ pub enum Step {
         at: Option<NaiveTime>,
     },
     /// Until the start of a day in the brand's zone.
-    WaitUntil { date: NaiveDate },
+    WaitUntil { date: Option<NaiveDate> },
     /// Until the event, down `then`; or the timeout, down `timeout`.
     WaitFor {
         event: WaitEvent,
@@ -145,8 +145,8 @@ pub enum WaitEvent {
     Purchased,
     RedeemedCoupon,
     CompletedTask,
-    EnteredSegment { segment_id: i64 },
-    LeftSegment { segment_id: i64 },
+    EnteredSegment { segment_id: Option<i64> },
+    LeftSegment { segment_id: Option<i64> },
 }
 
 /// One arm of a split.
@@ -268,7 +268,7 @@ fn flatten(steps: &[Step], path: &str, after: Target, nodes: &mut Vec<Node>) -> 
         let here = format!("{path}[{i}]");
         let action = match step {
             Step::Send { campaign_id, offer_id } => Action::Send {
-                campaign_id: *campaign_id,
+                campaign_id: campaign_id.unwrap_or_default(),
                 offer_id: *offer_id,
             },
             Step::Wait { days, hours, at } => Action::Wait {
@@ -276,7 +276,9 @@ fn flatten(steps: &[Step], path: &str, after: Target, nodes: &mut Vec<Node>) -> 
                 hours: *hours,
                 at: *at,
             },
-            Step::WaitUntil { date } => Action::WaitUntil { date: *date },
+            Step::WaitUntil { date } => Action::WaitUntil {
+                date: date.unwrap_or_default(),
+            },
             Step::WaitFor {
                 event,
                 timeout_days,
@@ -354,109 +356,128 @@ fn inner_lists(step: &mut Step) -> Vec<&mut Vec<Step>> {
     }
 }
 
-/// Refuses what cannot run, at its place (`steps[1].days`): what the definition says on its
-/// own. What it names in the database (messages, offers, segments, filters) is checked by
-/// [`super::check_references`].
-pub fn check(definition: &Definition) -> Result<(), FilterError> {
+/// Everything that keeps the definition from running, each at its place (`steps[1].days`):
+/// what the definition says on its own. What it names in the database (messages and their
+/// templates, offers, segments, fields, filters) is checked by [`super::check_references`].
+pub fn problems(definition: &Definition) -> Vec<FilterError> {
+    let mut problems = Vec::new();
     if definition.reentry_days == Some(0) {
-        return Err(refusal(
-            "reentryDays",
-            "journey.reentryDays",
-            "a member may enter again after at least 1 day",
-        ));
+        let message = "a member may enter again after at least 1 day";
+        problems.push(refusal("reentryDays", "journey.reentryDays", message));
     }
     if definition.holdout_basis_points > 5_000 {
-        return Err(refusal(
-            "holdoutBasisPoints",
-            "journey.holdout",
-            "the control group is at most 50% of those who enter",
-        ));
+        let message = "the control group is at most 50% of those who enter";
+        problems.push(refusal("holdoutBasisPoints", "journey.holdout", message));
     }
     if !(1..=MAX_ATTRIBUTION_DAYS).contains(&definition.attribution_days) {
-        return Err(refusal(
-            "attributionDays",
-            "journey.attributionDays",
-            "purchases count for 1 to 365 days after entry",
-        )
-        .with("max", MAX_ATTRIBUTION_DAYS));
+        let message = "purchases count for 1 to 365 days after entry";
+        problems.push(refusal("attributionDays", "journey.attributionDays", message).with("max", MAX_ATTRIBUTION_DAYS));
+    }
+    if let Entry::Segment { segment_id: None } = definition.entry {
+        problems.push(refusal(
+            "entry.segmentId",
+            "journey.noSegment",
+            "choose the segment members enter from",
+        ));
     }
     if definition.steps.is_empty() {
-        return Err(refusal("steps", "journey.noSteps", "a journey needs at least one step"));
+        problems.push(refusal("steps", "journey.noSteps", "a journey needs at least one step"));
     }
     let mut count = 0;
-    check_steps(&definition.steps, "steps", &mut count)?;
+    check_steps(&definition.steps, "steps", &mut count, &mut problems);
     if count > MAX_STEPS {
-        return Err(refusal("steps", "journey.tooManySteps", "a journey has at most 100 steps").with("max", MAX_STEPS));
+        let message = "a journey has at most 100 steps";
+        problems.push(refusal("steps", "journey.tooManySteps", message).with("max", MAX_STEPS));
     }
-    Ok(())
+    problems
 }
 
-fn check_steps(steps: &[Step], path: &str, count: &mut usize) -> Result<(), FilterError> {
+fn check_steps(steps: &[Step], path: &str, count: &mut usize, problems: &mut Vec<FilterError>) {
     for (i, step) in steps.iter().enumerate() {
         *count += 1;
         let here = format!("{path}[{i}]");
         let at = |field: &str| format!("{here}.{field}");
-        match step {
-            Step::Wait { days, hours, at: time } if *days == 0 && *hours == 0 && time.is_none() => {
-                return Err(refusal(
-                    &at("days"),
-                    "journey.emptyWait",
-                    "a wait needs days, hours or a time of day",
-                ));
+        let problem = match step {
+            Step::Send { campaign_id: None, .. } => Some(refusal(
+                &at("campaignId"),
+                "journey.noMessage",
+                "choose one of the journey messages",
+            )),
+            Step::Wait {
+                days: 0,
+                hours: 0,
+                at: None,
+            } => Some(refusal(
+                &at("days"),
+                "journey.emptyWait",
+                "a wait needs days, hours or a time of day",
+            )),
+            Step::WaitUntil { date: None } => {
+                Some(refusal(&at("date"), "journey.noDate", "choose the day to wait for"))
             }
+            Step::WaitFor {
+                event: WaitEvent::EnteredSegment { segment_id: None } | WaitEvent::LeftSegment { segment_id: None },
+                ..
+            } => Some(refusal(
+                &at("event.segmentId"),
+                "journey.noSegment",
+                "choose the segment to wait for",
+            )),
             Step::WaitFor { timeout_days: 0, .. } => {
-                return Err(refusal(
-                    &at("timeoutDays"),
-                    "journey.timeout",
-                    "a wait for an event times out after at least 1 day",
-                ));
+                let message = "a wait for an event times out after at least 1 day";
+                Some(refusal(&at("timeoutDays"), "journey.timeout", message))
             }
-            Step::WaitFor { then, timeout, .. } => {
-                check_steps(then, &at("then"), count)?;
-                check_steps(timeout, &at("timeout"), count)?;
-            }
-            Step::Branch { then, otherwise, .. } => {
-                check_steps(then, &at("then"), count)?;
-                check_steps(otherwise, &at("otherwise"), count)?;
-            }
-            Step::Split { arms } => check_split(arms, &here, count)?,
-            Step::Coupon { offer_id: None } => {
-                return Err(refusal(
-                    &at("offerId"),
-                    "journey.noOffer",
-                    "choose the offer this step gives",
-                ));
-            }
-            Step::Task { reason, .. } if reason.trim().is_empty() => {
-                return Err(refusal(
-                    &at("reason"),
-                    "journey.noReason",
-                    "say why the associate calls",
-                ));
-            }
-            Step::SetField { key, .. } if key.trim().is_empty() => {
-                return Err(refusal(
-                    &at("key"),
-                    "journey.noField",
-                    "choose the member field this step sets",
-                ));
-            }
-            Step::Task { open_days: 0, .. } => {
-                return Err(refusal(
-                    &at("openDays"),
-                    "journey.openDays",
-                    "a task stays open at least 1 day",
-                ));
-            }
-            _ => {}
+            Step::Split { arms } => check_split(arms, &here),
+            Step::Coupon { offer_id: None } => Some(refusal(
+                &at("offerId"),
+                "journey.noOffer",
+                "choose the offer this step gives",
+            )),
+            Step::Task { reason, .. } if reason.trim().is_empty() => Some(refusal(
+                &at("reason"),
+                "journey.noReason",
+                "say why the associate calls",
+            )),
+            Step::Task { open_days: 0, .. } => Some(refusal(
+                &at("openDays"),
+                "journey.openDays",
+                "a task stays open at least 1 day",
+            )),
+            Step::SetField { key, .. } if key.trim().is_empty() => Some(refusal(
+                &at("key"),
+                "journey.noField",
+                "choose the member field this step sets",
+            )),
+            _ => None,
+        };
+        problems.extend(problem);
+        for (name, list) in nested(step, &here) {
+            check_steps(list, &name, count, problems);
         }
     }
-    Ok(())
 }
 
-fn check_split(arms: &[Arm], here: &str, count: &mut usize) -> Result<(), FilterError> {
+/// The step lists a step holds, with their places.
+fn nested<'a>(step: &'a Step, here: &str) -> Vec<(String, &'a [Step])> {
+    match step {
+        Step::WaitFor { then, timeout, .. } => {
+            vec![(format!("{here}.then"), then), (format!("{here}.timeout"), timeout)]
+        }
+        Step::Branch { then, otherwise, .. } => {
+            vec![(format!("{here}.then"), then), (format!("{here}.otherwise"), otherwise)]
+        }
+        Step::Split { arms } => arms
+            .iter()
+            .enumerate()
+            .map(|(a, arm)| (format!("{here}.arms[{a}].steps"), arm.steps.as_slice()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn check_split(arms: &[Arm], here: &str) -> Option<FilterError> {
     if arms.len() < 2 {
-        return Err(refusal(
+        return Some(refusal(
             &format!("{here}.arms"),
             "journey.splitArms",
             "a split needs at least two arms",
@@ -464,25 +485,17 @@ fn check_split(arms: &[Arm], here: &str, count: &mut usize) -> Result<(), Filter
     }
     let total: u32 = arms.iter().map(|arm| arm.percent).sum();
     if total != 100 || arms.iter().any(|arm| arm.percent == 0) {
-        return Err(refusal(
-            &format!("{here}.arms"),
-            "journey.splitShares",
-            "each arm takes a share, and the shares add up to 100%",
-        )
-        .with("total", total));
+        let message = "each arm takes a share, and the shares add up to 100%";
+        return Some(refusal(&format!("{here}.arms"), "journey.splitShares", message).with("total", total));
     }
-    for (a, arm) in arms.iter().enumerate() {
+    arms.iter().enumerate().find_map(|(a, arm)| {
         let name = arm.name.trim();
-        if name.is_empty() || name.len() > 60 || arms[..a].iter().any(|other| other.name.trim() == name) {
-            return Err(refusal(
-                &format!("{here}.arms[{a}].name"),
-                "journey.armName",
-                "each arm needs its own name of up to 60 characters",
-            ));
-        }
-        check_steps(&arm.steps, &format!("{here}.arms[{a}].steps"), count)?;
-    }
-    Ok(())
+        let taken = arms[..a].iter().any(|other| other.name.trim() == name);
+        (name.is_empty() || name.len() > 60 || taken).then(|| {
+            let message = "each arm needs its own name of up to 60 characters";
+            refusal(&format!("{here}.arms[{a}].name"), "journey.armName", message)
+        })
+    })
 }
 
 /// A refusal at `path`, with its key.
@@ -527,7 +540,7 @@ mod tests {
                 Step::Exit,
             ],
         };
-        check(&definition).unwrap();
+        assert_eq!(problems(&definition), []);
         let flow = Flow::of(&definition);
         let next: Vec<Target> = flow.nodes.iter().map(|n| n.next).collect();
         assert_eq!(next, [Some(1), Some(2), None, Some(4), Some(2)]);
@@ -572,14 +585,34 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(definition.attribution_days, 30);
-        let refused = check(&definition).unwrap_err();
+        let places = |definition: &Definition| -> Vec<(String, &'static str)> {
+            problems(definition).into_iter().map(|p| (p.path, p.key)).collect()
+        };
         assert_eq!(
-            (refused.path.as_str(), refused.key),
-            ("steps[0].arms[0].steps[0].days", "journey.emptyWait")
+            places(&definition),
+            [("steps[0].arms[0].steps[0].days".to_owned(), "journey.emptyWait")]
         );
-        definition.steps = vec![Step::Split { arms: vec![] }];
-        assert_eq!(check(&definition).unwrap_err().key, "journey.splitArms");
+        definition.steps = vec![
+            Step::Split { arms: vec![] },
+            Step::WaitUntil { date: None },
+            Step::Coupon { offer_id: None },
+            Step::Wait {
+                days: 0,
+                hours: 0,
+                at: None,
+            },
+        ];
+        definition.reentry_days = Some(0);
+        let every = [
+            "reentryDays",
+            "steps[0].arms",
+            "steps[1].date",
+            "steps[2].offerId",
+            "steps[3].days",
+        ];
+        let found: Vec<String> = places(&definition).into_iter().map(|p| p.0).collect();
+        assert_eq!(found, every.map(str::to_owned), "every problem at once");
         definition.steps = vec![];
-        assert_eq!(check(&definition).unwrap_err().key, "journey.noSteps");
+        assert_eq!(places(&definition)[1].1, "journey.noSteps");
     }
 }

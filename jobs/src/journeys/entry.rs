@@ -108,7 +108,8 @@ async fn candidates(tick: &Tick<'_>, entry: &Entry) -> Result<Condition, Segment
     Ok(match entry {
         Entry::Filter { filter } => compiled(filter.clone(), "entry.filter").await?,
         Entry::Segment { segment_id } => happened(format!(
-            "SELECT member_id FROM segment_changes WHERE segment_id = {segment_id} AND entered = TRUE AND at >= $1 AND at <= $2"
+            "SELECT member_id FROM segment_changes WHERE segment_id = {} AND entered = TRUE AND at >= $1 AND at <= $2",
+            segment_id.unwrap_or_default()
         )),
         Entry::Event { event } => match event {
             EntryEvent::Joined => {

@@ -16,6 +16,7 @@
 //! written in one transaction.
 pub mod definition;
 mod entry;
+mod references;
 pub mod report;
 pub mod shipped;
 
@@ -24,9 +25,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::journey_position::{Column as P, Entity as Positions};
-use entity::vocabulary::{
-    CampaignKind, CouponSource, JourneyPositionStatus as Status, JourneyStatus, TaskKind, TaskStatus,
-};
+use entity::vocabulary::{CouponSource, JourneyPositionStatus as Status, JourneyStatus, TaskKind, TaskStatus};
 use entity::{campaign, journey, journey_version, member};
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
@@ -36,13 +35,14 @@ use sea_orm::{
 use serde::Serialize;
 
 pub use definition::{Action, Definition, Flow, Step};
+pub use references::check_references;
 
 use crate::calendar::local_time;
 use crate::campaigns::holdout;
 use crate::campaigns::{start_occurrence, DueAt, Plan};
 use crate::coupons;
 use crate::points::expiry::start_of;
-use crate::segments::{self, AsOf, FilterError, SegmentError};
+use crate::segments::{self, AsOf, SegmentError};
 use crate::sql::{id_list, statement};
 use crate::JobContext;
 
@@ -590,12 +590,18 @@ impl Walk<'_> {
             E::EnteredSegment { segment_id } => (
                 "segment_changes",
                 "at",
-                format!(" AND e.segment_id = {segment_id} AND e.entered = TRUE"),
+                format!(
+                    " AND e.segment_id = {} AND e.entered = TRUE",
+                    segment_id.unwrap_or_default()
+                ),
             ),
             E::LeftSegment { segment_id } => (
                 "segment_changes",
                 "at",
-                format!(" AND e.segment_id = {segment_id} AND e.entered = FALSE"),
+                format!(
+                    " AND e.segment_id = {} AND e.entered = FALSE",
+                    segment_id.unwrap_or_default()
+                ),
             ),
         };
         custom(
@@ -805,82 +811,4 @@ fn arm_of(scope: &str, member: i64, arms: &[(String, u32, definition::Target)]) 
         }
     }
     arms.len() - 1
-}
-
-/// What a definition names in the database, checked: its messages are journey messages, its
-/// offers, segments and filters exist and compile.
-pub async fn check_references(
-    conn: &impl ConnectionTrait,
-    definition: &Definition,
-    today: NaiveDate,
-) -> Result<(), SegmentError> {
-    use definition::{refusal, Entry, WaitEvent};
-    let as_of = AsOf::new(today, today);
-    match &definition.entry {
-        Entry::Segment { segment_id } => segment_exists(conn, *segment_id, "entry.segmentId").await?,
-        Entry::Filter { filter } => drop(segments::compile(conn, filter, "entry.filter", as_of, None).await?),
-        Entry::Event { .. } => {}
-    }
-    if let Some(filter) = &definition.exit.filter {
-        segments::compile(conn, filter, "exit.filter", as_of, None).await?;
-    }
-    for node in &Flow::of(definition).nodes {
-        let at = |field: &str| format!("{}.{field}", node.path);
-        match &node.action {
-            Action::Send { campaign_id, offer_id } => {
-                let message = campaign::Entity::find_by_id(*campaign_id).one(conn).await?;
-                if message.is_none_or(|m| m.kind != CampaignKind::Journey) {
-                    return Err(refusal(
-                        &at("campaignId"),
-                        "journey.noMessage",
-                        "choose one of the journey messages",
-                    )
-                    .into());
-                }
-                if let Some(offer) = offer_id {
-                    offer_exists(conn, *offer, &at("offerId")).await?;
-                }
-            }
-            Action::Coupon { offer_id } => offer_exists(conn, *offer_id, &at("offerId")).await?,
-            Action::SetField { key, value } => {
-                let field = entity::member_field::Entity::find()
-                    .filter(entity::member_field::Column::Key.eq(key.as_str()))
-                    .one(conn)
-                    .await?;
-                let Some(field) = field else {
-                    let refused =
-                        definition::refusal(&at("key"), "journey.unknownField", "no member field has this key");
-                    return Err(refused.with("key", key.as_str()).into());
-                };
-                if !value.trim().is_empty() {
-                    crate::member_fields::read(&field, value, &at("value"))?;
-                }
-            }
-            Action::Branch { filter, .. } => drop(segments::compile(conn, filter, &at("filter"), as_of, None).await?),
-            Action::WaitFor {
-                event: WaitEvent::EnteredSegment { segment_id } | WaitEvent::LeftSegment { segment_id },
-                ..
-            } => segment_exists(conn, *segment_id, &at("event.segmentId")).await?,
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-async fn segment_exists(conn: &impl ConnectionTrait, id: i64, path: &str) -> Result<(), SegmentError> {
-    match entity::segment::Entity::find_by_id(id).one(conn).await? {
-        Some(_) => Ok(()),
-        None => Err(refusal_with_id(path, "journey.unknownSegment", "no saved segment has this id", id).into()),
-    }
-}
-
-async fn offer_exists(conn: &impl ConnectionTrait, id: i64, path: &str) -> Result<(), SegmentError> {
-    match entity::coupon_definition::Entity::find_by_id(id).one(conn).await? {
-        Some(_) => Ok(()),
-        None => Err(refusal_with_id(path, "journey.unknownOffer", "no offer has this id", id).into()),
-    }
-}
-
-fn refusal_with_id(path: &str, key: &'static str, message: &str, id: i64) -> FilterError {
-    definition::refusal(path, key, message).with("id", id)
 }

@@ -69,7 +69,7 @@ async fn journey_of(conn: &impl ConnectionTrait, key: &str) -> Result<(&'static 
                 wait(7),
                 // The offer is the brand's to choose; without one the SMS goes without a code.
                 Step::Send {
-                    campaign_id: sms,
+                    campaign_id: Some(sms),
                     offer_id: None,
                 },
                 wait(14),
@@ -133,7 +133,7 @@ async fn journey_of(conn: &impl ConnectionTrait, key: &str) -> Result<(&'static 
 
 fn send(campaign_id: i64) -> Step {
     Step::Send {
-        campaign_id,
+        campaign_id: Some(campaign_id),
         offer_id: None,
     }
 }
