@@ -218,25 +218,29 @@ fn arrival(
             let Some(time) = at else {
                 return Expr::val(after).into();
             };
-            // The first `time` in the member's zone at or after the wait's duration.
-            let local = |tz: Tz| {
-                let day = after.with_timezone(&tz).date_naive();
-                let at = local_time(day.and_time(*time), tz);
-                if at < after {
-                    local_time((day + Duration::days(1)).and_time(*time), tz)
-                } else {
-                    at
-                }
-            };
             let mut case = CaseStatement::new();
             for (name, tz) in zones {
-                case = case.case(zone.clone().eq(name.as_str()), Expr::val(local(*tz)));
+                case = case.case(
+                    zone.clone().eq(name.as_str()),
+                    Expr::val(first_local(after, *time, *tz)),
+                );
             }
-            case.finally(Expr::val(local(brand))).into()
+            case.finally(Expr::val(first_local(after, *time, brand))).into()
         }
         Action::WaitUntil { date } => Expr::val(start_of(*date, brand).max(now)).into(),
         Action::WaitFor { timeout_days, .. } => Expr::val(now + Duration::days(i64::from(*timeout_days))).into(),
         _ => Expr::val(now).into(),
+    }
+}
+
+/// The first `time` of day in `zone` at or after `after`.
+fn first_local(after: DateTime<Utc>, time: chrono::NaiveTime, zone: Tz) -> DateTime<Utc> {
+    let day = after.with_timezone(&zone).date_naive();
+    let at = local_time(day.and_time(time), zone);
+    if at < after {
+        local_time((day + Duration::days(1)).and_time(time), zone)
+    } else {
+        at
     }
 }
 
@@ -811,4 +815,31 @@ fn arm_of(scope: &str, member: i64, arms: &[(String, u32, definition::Target)]) 
         }
     }
     arms.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_until_a_time_of_day_ends_at_its_next_coming_in_the_members_zone() {
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        let ten = chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        // 09:00 in Shanghai: 10:00 the same day; 11:00: 10:00 the next.
+        assert_eq!(
+            first_local(at("2026-12-05T01:00:00Z"), ten, shanghai),
+            at("2026-12-05T02:00:00Z")
+        );
+        assert_eq!(
+            first_local(at("2026-12-05T03:00:00Z"), ten, shanghai),
+            at("2026-12-06T02:00:00Z")
+        );
+        // New York, on the day daylight saving ends: 10:00 EST.
+        let new_york: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            first_local(at("2026-11-01T12:00:00Z"), ten, new_york),
+            at("2026-11-01T15:00:00Z")
+        );
+    }
 }
