@@ -4,7 +4,6 @@
 //! drawn at entry by the stable hash and recorded, never sent anything. One statement adds
 //! them all; the positions' key (journey, member, visit) refuses a second replica's.
 use chrono::Duration;
-use chrono_tz::Tz;
 use entity::journey_position::{Column as P, Entity as Positions};
 use entity::vocabulary::{FeedbackKind, FeedbackStatus, JourneyPositionStatus as Status, PurchaseKind};
 use entity::{member, member_metrics as metrics};
@@ -12,17 +11,13 @@ use sea_orm::sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{Condition, ConnectionTrait, DbErr, TransactionTrait};
 
 use super::definition::{Entry, EntryEvent};
-use super::{arrival, custom, Tick, Version, IDS_PER_STATEMENT};
+use super::{arrival, custom, Tick, Version, Zones, IDS_PER_STATEMENT};
 use crate::campaigns::holdout;
 use crate::points::expiry::start_of;
 use crate::segments::{self, AsOf, Filter, SegmentError};
 
 /// Lets in who may enter `version`'s journey now; (entered, of them held out).
-pub(super) async fn enter(
-    tick: &Tick<'_>,
-    version: &Version,
-    zones: &[(String, Tz)],
-) -> Result<(u64, u64), SegmentError> {
+pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> Result<(u64, u64), SegmentError> {
     let db = &tick.ctx.db;
     let candidates = candidates(tick, &version.definition.entry).await?;
     let condition = candidates.add(may_enter(tick, version));
@@ -31,7 +26,7 @@ pub(super) async fn enter(
         "COALESCE((SELECT MAX(v.visit) FROM journey_positions v WHERE v.journey_id = {journey_id} AND v.member_id = members.id), 0) + 1"
     ));
     let zone: SimpleExpr = Expr::col((member::Entity, member::Column::TimeZone)).into();
-    let due = arrival(&version.flow, Some(0), tick.now, tick.ctx.time_zone, zones, zone);
+    let due = arrival(db, &version.flow, Some(0), tick.now, zones, zone).await?;
     let select = segments::matching(condition)
         .expr(Expr::val(journey_id))
         .expr(Expr::val(version.id))

@@ -91,33 +91,9 @@ pub async fn run(tick: &Tick<'_>) -> Result<Counts, DbErr> {
         .filter(journey::Column::Status.eq(JourneyStatus::Live))
         .all(&tick.ctx.db)
         .await?;
-    let zones = zones(&tick.ctx.db, tick.ctx.time_zone).await?;
+    let zones = Zones::new(tick.ctx.time_zone);
     for journey in &live {
-        let Some(version) = journey.version_id else { continue };
-        let Some(version) = load(&tick.ctx.db, version).await? else {
-            continue;
-        };
-        let daily = version.definition.entry.is_daily();
-        if daily && journey.entries_checked_on.is_some_and(|day| day >= tick.as_of) {
-            continue;
-        }
-        match entry::enter(tick, &version, &zones).await {
-            Ok((entered, held_out)) => {
-                counts.entered += entered;
-                counts.held_out += held_out;
-            }
-            Err(SegmentError::Db(e)) => return Err(e),
-            Err(SegmentError::Invalid(error)) => {
-                tracing::warn!(journey = journey.id, %error, "journey entry does not compile; nobody enters")
-            }
-        }
-        if daily {
-            journey::Entity::update_many()
-                .col_expr(journey::Column::EntriesCheckedOn, Expr::value(tick.as_of))
-                .filter(journey::Column::Id.eq(journey.id))
-                .exec(&tick.ctx.db)
-                .await?;
-        }
+        let_in(tick, journey, &zones, &mut counts).await?;
     }
     let live: Vec<i64> = live.iter().map(|j| j.id).collect();
     for version_id in on_the_way(&tick.ctx.db, &live).await? {
@@ -132,6 +108,39 @@ pub async fn run(tick: &Tick<'_>) -> Result<Counts, DbErr> {
         }
     }
     Ok(counts)
+}
+
+/// Lets members into the journey's current version: at every tick for the day's events, once a
+/// brand day for a filter or birthdays.
+async fn let_in(tick: &Tick<'_>, journey: &journey::Model, zones: &Zones, counts: &mut Counts) -> Result<(), DbErr> {
+    let Some(version) = journey.version_id else {
+        return Ok(());
+    };
+    let Some(version) = load(&tick.ctx.db, version).await? else {
+        return Ok(());
+    };
+    let daily = version.definition.entry.is_daily();
+    if daily && journey.entries_checked_on.is_some_and(|day| day >= tick.as_of) {
+        return Ok(());
+    }
+    match entry::enter(tick, &version, zones).await {
+        Ok((entered, held_out)) => {
+            counts.entered += entered;
+            counts.held_out += held_out;
+        }
+        Err(SegmentError::Db(e)) => return Err(e),
+        Err(SegmentError::Invalid(error)) => {
+            tracing::warn!(journey = journey.id, %error, "journey entry does not compile; nobody enters")
+        }
+    }
+    if daily {
+        journey::Entity::update_many()
+            .col_expr(journey::Column::EntriesCheckedOn, Expr::value(tick.as_of))
+            .filter(journey::Column::Id.eq(journey.id))
+            .exec(&tick.ctx.db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A version and its flow; `None` when missing or unreadable (logged).
@@ -167,18 +176,35 @@ async fn on_the_way(conn: &impl ConnectionTrait, journeys: &[i64]) -> Result<Vec
     rows.iter().map(|row| row.try_get_by_index(0)).collect()
 }
 
-/// The time zones members have, parsed (one that does not parse is the brand's).
-async fn zones(conn: &impl ConnectionTrait, brand: Tz) -> Result<Vec<(String, Tz)>, DbErr> {
-    let rows = conn
-        .query_all(statement(conn, "SELECT DISTINCT time_zone FROM members", Vec::new()))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let name: String = row.try_get_by_index(0)?;
-            let zone = name.parse().unwrap_or(brand);
-            Ok((name, zone))
-        })
-        .collect()
+/// The time zones members have (one that does not parse is the brand's): read at most once a
+/// tick, and only when a step waits until a time of day, since it reads every member.
+struct Zones {
+    brand: Tz,
+    read: tokio::sync::OnceCell<Vec<(String, Tz)>>,
+}
+
+impl Zones {
+    fn new(brand: Tz) -> Self {
+        Self {
+            brand,
+            read: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn get(&self, conn: &impl ConnectionTrait) -> Result<&[(String, Tz)], DbErr> {
+        let read = self.read.get_or_try_init(|| async {
+            let sql = "SELECT DISTINCT time_zone FROM members";
+            let rows = conn.query_all(statement(conn, sql, Vec::new())).await?;
+            rows.iter()
+                .map(|row| {
+                    let name: String = row.try_get_by_index(0)?;
+                    let zone = name.parse().unwrap_or(self.brand);
+                    Ok::<_, DbErr>((name, zone))
+                })
+                .collect()
+        });
+        Ok(read.await?.as_slice())
+    }
 }
 
 /// Custom SQL written with `$1, $2…` in order, in the database's own placeholders.
@@ -201,25 +227,26 @@ fn col(column: P) -> Expr {
 }
 
 /// When a member who reaches `target` is next due, given their zone (`zone`: SQL naming it).
-fn arrival(
+async fn arrival(
+    conn: &impl ConnectionTrait,
     flow: &Flow,
     target: definition::Target,
     now: DateTime<Utc>,
-    brand: Tz,
-    zones: &[(String, Tz)],
+    zones: &Zones,
     zone: SimpleExpr,
-) -> SimpleExpr {
+) -> Result<SimpleExpr, DbErr> {
     let Some(node) = target else {
-        return Expr::val(now).into();
+        return Ok(Expr::val(now).into());
     };
-    match &flow.nodes[node].action {
+    let brand = zones.brand;
+    Ok(match &flow.nodes[node].action {
         Action::Wait { days, hours, at } => {
             let after = now + Duration::days(i64::from(*days)) + Duration::hours(i64::from(*hours));
             let Some(time) = at else {
-                return Expr::val(after).into();
+                return Ok(Expr::val(after).into());
             };
             let mut case = CaseStatement::new();
-            for (name, tz) in zones {
+            for (name, tz) in zones.get(conn).await? {
                 case = case.case(
                     zone.clone().eq(name.as_str()),
                     Expr::val(first_local(after, *time, *tz)),
@@ -230,7 +257,7 @@ fn arrival(
         Action::WaitUntil { date } => Expr::val(start_of(*date, brand).max(now)).into(),
         Action::WaitFor { timeout_days, .. } => Expr::val(now + Duration::days(i64::from(*timeout_days))).into(),
         _ => Expr::val(now).into(),
-    }
+    })
 }
 
 /// The first `time` of day in `zone` at or after `after`.
@@ -248,7 +275,7 @@ fn first_local(after: DateTime<Utc>, time: chrono::NaiveTime, zone: Tz) -> DateT
 struct Walk<'a> {
     tick: &'a Tick<'a>,
     version: &'a Version,
-    zones: &'a [(String, Tz)],
+    zones: &'a Zones,
 }
 
 impl Walk<'_> {
@@ -562,14 +589,7 @@ impl Walk<'_> {
         match to {
             Some(next) => {
                 let zone = Expr::cust("(SELECT m.time_zone FROM members m WHERE m.id = journey_positions.member_id)");
-                let due = arrival(
-                    &self.version.flow,
-                    to,
-                    self.tick.now,
-                    self.tick.ctx.time_zone,
-                    self.zones,
-                    zone,
-                );
+                let due = arrival(txn, &self.version.flow, to, self.tick.now, self.zones, zone).await?;
                 update
                     .value(P::Node, next as i32)
                     .value(P::StepAt, self.tick.now)
