@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A journey over every member (1,000,000 by default), on SQLite and on PostgreSQL: the shipped
-# welcome journey (a message on day 0, 3 and 14) published for members who all joined on one
-# day, stepped through days with `jobs run journeys --as-of D`, beside a campaign occurrence to
-# the same members (the holiday job queueing its email: the same recording and queueing path)
-# and beside a run with no live journey (the process's own start and the job's bookkeeping):
-# - the day they join: everyone enters and the day-0 message is queued;
-# - the next day, everyone waits: what a minute's tick costs with a million members waiting;
-# - day 3: everyone's wait is over and the day-3 message is queued.
+# Journeys over every member (1,000,000 by default), on SQLite and on PostgreSQL, for members
+# who all joined on one day, stepped through days with `jobs run journeys --as-of D`, beside a
+# campaign occurrence to the same members (the holiday job queueing its email: the same recording
+# and queueing path) and beside a run with no live journey (the process's own start and the
+# job's bookkeeping). Two journeys: the shipped welcome journey (a message on day 0, 3 and 14),
+# and one that waits up to 30 days for a purchase (a wait for an event, looked at every tick).
+# - the day they join: everyone enters both, and the day-0 message is queued;
+# - the next day, everyone waits: what a minute's tick costs with a million members waiting on
+#   a timed wait and a million waiting for an event;
+# - day 3: everyone's welcome wait is over and the day-3 message is queued.
 # MEMBERS=100000 bench/journeys.sh for a quicker look; DATABASES=postgres for one half.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,13 +34,16 @@ for n in range(int(sys.argv[1])):
     print(f"J{n:07d},会员{n},member{n}@example.com,true,{sys.argv[2]}")
 PY
 
-# Publishes the shipped welcome journey as version 1, by SQL (the API's publishJourney does
-# the same after its checks).
-PUBLISH="INSERT INTO journey_versions (journey_id, number, definition, published_by)
-           SELECT id, 1, draft, 'bench' FROM journeys WHERE key = 'welcome';
+# Publishes the shipped welcome journey, and a journey waiting for a purchase, as version 1 each,
+# by SQL (the API's createJourney and publishJourney do the same after their checks).
+WAIT_FOR='{"entry": {"type": "event", "event": "joined"}, "holdoutBasisPoints": 1000, "steps": [{"type": "waitFor", "event": {"type": "purchased"}, "timeoutDays": 30, "then": [], "timeout": [{"type": "exit"}]}]}'
+PUBLISH="INSERT INTO journeys (name, status, draft, created_by, updated_by)
+           VALUES ('Waits for a purchase', 'draft', '$WAIT_FOR', 'bench', 'bench');
+         INSERT INTO journey_versions (journey_id, number, definition, published_by)
+           SELECT id, 1, draft, 'bench' FROM journeys WHERE key = 'welcome' OR name = 'Waits for a purchase';
          UPDATE journeys SET status = 'live',
-           version_id = (SELECT v.id FROM journey_versions v JOIN journeys j ON j.id = v.journey_id WHERE j.key = 'welcome')
-           WHERE key = 'welcome';"
+           version_id = (SELECT v.id FROM journey_versions v WHERE v.journey_id = journeys.id)
+           WHERE key = 'welcome' OR name = 'Waits for a purchase';"
 
 # After `measure … jobs run journeys`: who entered and how many messages were queued.
 counts() {
@@ -58,7 +63,7 @@ bench() {
   $sql "$PUBLISH" >/dev/null
   measure "journeys, day 0: all enter + send" "$BIN" jobs run journeys --as-of "$(day 0)"
   counts
-  measure "journeys, day 1: all wait" "$BIN" jobs run journeys --as-of "$(day 1)"
+  measure "journeys, day 1: all wait, twice" "$BIN" jobs run journeys --as-of "$(day 1)"
   counts
   measure "journeys, day 3: all due + send" "$BIN" jobs run journeys --as-of "$(day 3)"
   counts
