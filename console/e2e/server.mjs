@@ -168,7 +168,16 @@ export async function startStack({ env: extra = {} } = {}) {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, ...options });
     if (routed) await context.route('**/*', async (route) => {
       const url = new URL(route.request().url());
-      if (fromDisk && url.hostname === '127.0.0.1' && url.pathname.startsWith('/console/')) return route.fulfill(await fromDisk(route, url));
+      if (fromDisk && url.hostname === '127.0.0.1' && url.pathname.startsWith('/console/')) {
+        // A request still in flight (the page's icon) when a test closes its context: nothing
+        // to answer any more.
+        try {
+          return await route.fulfill(await fromDisk(route, url));
+        } catch (e) {
+          if (/disposed|closed/i.test(String(e?.message))) return;
+          throw e;
+        }
+      }
       if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'about:') return route.continue();
       blocked.push(url.href);
       return route.abort('blockedbyclient');

@@ -11,7 +11,10 @@ export class ApiError extends Error {
     message: string,
     readonly code: string,
     readonly field: string | null,
-    /** The dictionary's name for the error (`input.phone`), and its parameters, when it has one. */
+    /**
+     * The dictionary's name for the error (`input.phone`), and its parameters, when it has one
+     * (a list too: a journey's refusal gives every problem in `problems`).
+     */
     readonly key: string | null = null,
     readonly params: Record<string, string | number> = {},
   ) {
@@ -29,10 +32,29 @@ interface GraphQLError {
   extensions?: { code?: string; field?: string; key?: string; params?: Record<string, string | number> };
 }
 
+/** The channels a parameter may name (`"sms"`), in the console's words (`短信`). */
+const CHANNELS = new Set(['email', 'sms', 'wechat']);
+
+/**
+ * A keyed error's text: the dictionary's for its key (a `channel` parameter in the console's
+ * language), else the server's English.
+ */
+export function keyedText(key: string | null | undefined, params: Record<string, unknown> | null | undefined, fallback: string): string {
+  const name = `error.${key}`;
+  if (!key || !(name in en)) return fallback;
+  const filled: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (typeof v === 'string' || typeof v === 'number') filled[k] = v;
+  }
+  if (typeof filled.channel === 'string' && CHANNELS.has(filled.channel.toLowerCase())) {
+    filled.channel = t(`channel.${filled.channel.toUpperCase()}` as Key);
+  }
+  return t(name as Key, filled);
+}
+
 /** The error's text: the dictionary's for its key, else the server's English. */
 function described(error: GraphQLError): string {
-  const key = `error.${error.extensions?.key}`;
-  return error.extensions?.key && key in en ? t(key as Key, error.extensions.params) : error.message;
+  return keyedText(error.extensions?.key, error.extensions?.params, error.message);
 }
 
 /**

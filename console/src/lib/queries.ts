@@ -628,3 +628,95 @@ export const SetPlaybook = graphql(`
     }
   }
 `);
+
+// Journeys (marketers, admins): the list, one journey with its draft, versions and report, what
+// its steps may name (journey messages, offers, segments, the filter builder's fields), and its
+// life: create, save the draft, publish it as the next version, pause and resume.
+export const Journeys = graphql(`
+  query Journeys {
+    journeys {
+      id key name status updatedBy updatedAt
+      version { number publishedAt }
+      report { entered active }
+    }
+  }
+`);
+
+export const Journey = graphql(`
+  query Journey($id: ID!) {
+    journey(id: $id) {
+      id key name status draft updatedBy updatedAt
+      version { id number definition publishedAt publishedBy }
+      versions { id number publishedAt publishedBy }
+      report {
+        entered heldOut active done exited
+        entriesByDay { date count }
+        steps { version node path kind waiting passed }
+        treated { members buyers orders revenue revenuePerMember }
+        control { members buyers orders revenue revenuePerMember }
+        uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }
+        conversion { tasked heldBack difference low high }
+        arms {
+          name
+          group { members buyers orders revenue revenuePerMember }
+          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }
+        }
+        leader {
+          name runnerUp clears
+          againstRunnerUp { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }
+        }
+      }
+    }
+  }
+`);
+
+// The journey messages with what tells which of their channels lack a template: the email
+// template's locales, the saved SMS and WeChat templates' kinds.
+export const JourneyChoices = graphql(`
+  query JourneyChoices {
+    campaigns(kind: JOURNEY) { id name channels templateKind templateLocales }
+    smsTemplates { kind }
+    wechatTemplates { kind }
+    couponDefinitions { id name }
+    segments { id name }
+    stores { code name }
+    segmentFields { name kind operators choices nullable }
+    memberFields { key label kind choices }
+  }
+`);
+
+export const CreateJourney = graphql(`
+  mutation CreateJourney($name: String!, $definition: JSON!) {
+    createJourney(name: $name, definition: $definition) { id }
+  }
+`);
+
+export const SaveJourney = graphql(`
+  mutation SaveJourney($id: ID!, $name: String, $definition: JSON!) {
+    saveJourney(id: $id, name: $name, definition: $definition) { id }
+  }
+`);
+
+export const PublishJourney = graphql(`
+  mutation PublishJourney($id: ID!) {
+    publishJourney(id: $id) { id status version { number } }
+  }
+`);
+
+export const SetJourneyStatus = graphql(`
+  mutation SetJourneyStatus($id: ID!, $status: JourneyStatus!) {
+    setJourneyStatus(id: $id, status: $status) { id status }
+  }
+`);
+
+export const PromoteJourneyArm = graphql(`
+  mutation PromoteJourneyArm($id: ID!, $arm: String!) {
+    promoteJourneyArm(id: $id, arm: $arm) { id status version { number } }
+  }
+`);
+
+export const CreateJourneyMessage = graphql(`
+  mutation CreateJourneyMessage($input: CampaignInput!) {
+    createCampaign(input: $input) { id name kind channels templateKind }
+  }
+`);

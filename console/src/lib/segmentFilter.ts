@@ -304,11 +304,14 @@ export function paths(node: Node, path = 'filter', out = new Map<number, string>
   return out;
 }
 
-/** The node an error path belongs to (the deepest node whose path starts it), and the rest. */
-export function owner(node: Node, errorPath: string): { id: number; rest: string } | null {
+/**
+ * The node an error path belongs to (the deepest node whose path starts it), and the rest; the
+ * tree's root is at `root` (a journey's filters: `entry.filter`, `steps[2].filter`).
+ */
+export function owner(node: Node, errorPath: string, root = 'filter'): { id: number; rest: string } | null {
   let best: { id: number; rest: string } | null = null;
   let longest = -1;
-  for (const [id, path] of paths(node)) {
+  for (const [id, path] of paths(node, root)) {
     const after = errorPath.slice(path.length);
     if (errorPath.startsWith(path) && (after === '' || after.startsWith('.')) && path.length > longest) {
       longest = path.length;

@@ -35,7 +35,10 @@ pub async fn check_references(
         let at = |field: &str| format!("{}.{field}", node.path);
         match &node.action {
             Action::Send { campaign_id, offer_id } => {
-                problems.extend(check.message(*campaign_id, &at("campaignId")).await?);
+                // An unchosen message (0) is the definition's own problem, named once there.
+                if *campaign_id != 0 {
+                    problems.extend(check.message(*campaign_id, &at("campaignId")).await?);
+                }
                 if let Some(offer) = offer_id {
                     problems.extend(check.offer(*offer, &at("offerId")).await?);
                 }

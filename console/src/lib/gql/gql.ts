@@ -99,6 +99,15 @@ type Documents = {
     "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": typeof types.AssociateScoresDocument,
     "\n  query Playbooks {\n    playbooks {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": typeof types.PlaybooksDocument,
     "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": typeof types.SetPlaybookDocument,
+    "\n  query Journeys {\n    journeys {\n      id key name status updatedBy updatedAt\n      version { number publishedAt }\n      report { entered active }\n    }\n  }\n": typeof types.JourneysDocument,
+    "\n  query Journey($id: ID!) {\n    journey(id: $id) {\n      id key name status draft updatedBy updatedAt\n      version { id number definition publishedAt publishedBy }\n      versions { id number publishedAt publishedBy }\n      report {\n        entered heldOut active done exited\n        entriesByDay { date count }\n        steps { version node path kind waiting passed }\n        treated { members buyers orders revenue revenuePerMember }\n        control { members buyers orders revenue revenuePerMember }\n        uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        conversion { tasked heldBack difference low high }\n        arms {\n          name\n          group { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n        leader {\n          name runnerUp clears\n          againstRunnerUp { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n  }\n": typeof types.JourneyDocument,
+    "\n  query JourneyChoices {\n    campaigns(kind: JOURNEY) { id name channels templateKind templateLocales }\n    smsTemplates { kind }\n    wechatTemplates { kind }\n    couponDefinitions { id name }\n    segments { id name }\n    stores { code name }\n    segmentFields { name kind operators choices nullable }\n    memberFields { key label kind choices }\n  }\n": typeof types.JourneyChoicesDocument,
+    "\n  mutation CreateJourney($name: String!, $definition: JSON!) {\n    createJourney(name: $name, definition: $definition) { id }\n  }\n": typeof types.CreateJourneyDocument,
+    "\n  mutation SaveJourney($id: ID!, $name: String, $definition: JSON!) {\n    saveJourney(id: $id, name: $name, definition: $definition) { id }\n  }\n": typeof types.SaveJourneyDocument,
+    "\n  mutation PublishJourney($id: ID!) {\n    publishJourney(id: $id) { id status version { number } }\n  }\n": typeof types.PublishJourneyDocument,
+    "\n  mutation SetJourneyStatus($id: ID!, $status: JourneyStatus!) {\n    setJourneyStatus(id: $id, status: $status) { id status }\n  }\n": typeof types.SetJourneyStatusDocument,
+    "\n  mutation PromoteJourneyArm($id: ID!, $arm: String!) {\n    promoteJourneyArm(id: $id, arm: $arm) { id status version { number } }\n  }\n": typeof types.PromoteJourneyArmDocument,
+    "\n  mutation CreateJourneyMessage($input: CampaignInput!) {\n    createCampaign(input: $input) { id name kind channels templateKind }\n  }\n": typeof types.CreateJourneyMessageDocument,
 };
 const documents: Documents = {
     "\n  mutation SignIn($username: String!, $password: String!) {\n    signIn(username: $username, password: $password) { token role expiresAt }\n  }\n": types.SignInDocument,
@@ -185,6 +194,15 @@ const documents: Documents = {
     "\n  query AssociateScores($storeCode: String!, $from: NaiveDate!, $to: NaiveDate!) {\n    associateScores(storeCode: $storeCode, from: $from, to: $to) {\n      associate { username displayName disabledAt }\n      members tasks done doneOnTime reached complaintsResolved complaintsWithinSla buyers revenue\n    }\n  }\n": types.AssociateScoresDocument,
     "\n  query Playbooks {\n    playbooks {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": types.PlaybooksDocument,
     "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n": types.SetPlaybookDocument,
+    "\n  query Journeys {\n    journeys {\n      id key name status updatedBy updatedAt\n      version { number publishedAt }\n      report { entered active }\n    }\n  }\n": types.JourneysDocument,
+    "\n  query Journey($id: ID!) {\n    journey(id: $id) {\n      id key name status draft updatedBy updatedAt\n      version { id number definition publishedAt publishedBy }\n      versions { id number publishedAt publishedBy }\n      report {\n        entered heldOut active done exited\n        entriesByDay { date count }\n        steps { version node path kind waiting passed }\n        treated { members buyers orders revenue revenuePerMember }\n        control { members buyers orders revenue revenuePerMember }\n        uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        conversion { tasked heldBack difference low high }\n        arms {\n          name\n          group { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n        leader {\n          name runnerUp clears\n          againstRunnerUp { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n  }\n": types.JourneyDocument,
+    "\n  query JourneyChoices {\n    campaigns(kind: JOURNEY) { id name channels templateKind templateLocales }\n    smsTemplates { kind }\n    wechatTemplates { kind }\n    couponDefinitions { id name }\n    segments { id name }\n    stores { code name }\n    segmentFields { name kind operators choices nullable }\n    memberFields { key label kind choices }\n  }\n": types.JourneyChoicesDocument,
+    "\n  mutation CreateJourney($name: String!, $definition: JSON!) {\n    createJourney(name: $name, definition: $definition) { id }\n  }\n": types.CreateJourneyDocument,
+    "\n  mutation SaveJourney($id: ID!, $name: String, $definition: JSON!) {\n    saveJourney(id: $id, name: $name, definition: $definition) { id }\n  }\n": types.SaveJourneyDocument,
+    "\n  mutation PublishJourney($id: ID!) {\n    publishJourney(id: $id) { id status version { number } }\n  }\n": types.PublishJourneyDocument,
+    "\n  mutation SetJourneyStatus($id: ID!, $status: JourneyStatus!) {\n    setJourneyStatus(id: $id, status: $status) { id status }\n  }\n": types.SetJourneyStatusDocument,
+    "\n  mutation PromoteJourneyArm($id: ID!, $arm: String!) {\n    promoteJourneyArm(id: $id, arm: $arm) { id status version { number } }\n  }\n": types.PromoteJourneyArmDocument,
+    "\n  mutation CreateJourneyMessage($input: CampaignInput!) {\n    createCampaign(input: $input) { id name kind channels templateKind }\n  }\n": types.CreateJourneyMessageDocument,
 };
 
 /**
@@ -523,6 +541,42 @@ export function graphql(source: "\n  query Playbooks {\n    playbooks {\n      s
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetPlaybook($strategy: Strategy!, $enabled: Boolean!) {\n    setPlaybook(strategy: $strategy, enabled: $enabled) {\n      strategy name enabled callEveryDays loyaltyQuadrants valueQuadrants\n      segment { id name }\n      campaign { id name status channels }\n    }\n  }\n"): typeof import('./graphql').SetPlaybookDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Journeys {\n    journeys {\n      id key name status updatedBy updatedAt\n      version { number publishedAt }\n      report { entered active }\n    }\n  }\n"): typeof import('./graphql').JourneysDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Journey($id: ID!) {\n    journey(id: $id) {\n      id key name status draft updatedBy updatedAt\n      version { id number definition publishedAt publishedBy }\n      versions { id number publishedAt publishedBy }\n      report {\n        entered heldOut active done exited\n        entriesByDay { date count }\n        steps { version node path kind waiting passed }\n        treated { members buyers orders revenue revenuePerMember }\n        control { members buyers orders revenue revenuePerMember }\n        uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        conversion { tasked heldBack difference low high }\n        arms {\n          name\n          group { members buyers orders revenue revenuePerMember }\n          uplift { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n        leader {\n          name runnerUp clears\n          againstRunnerUp { sentPerMember heldOutPerMember upliftPerMember standardError incrementalRevenue incrementalLow incrementalHigh }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').JourneyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query JourneyChoices {\n    campaigns(kind: JOURNEY) { id name channels templateKind templateLocales }\n    smsTemplates { kind }\n    wechatTemplates { kind }\n    couponDefinitions { id name }\n    segments { id name }\n    stores { code name }\n    segmentFields { name kind operators choices nullable }\n    memberFields { key label kind choices }\n  }\n"): typeof import('./graphql').JourneyChoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateJourney($name: String!, $definition: JSON!) {\n    createJourney(name: $name, definition: $definition) { id }\n  }\n"): typeof import('./graphql').CreateJourneyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveJourney($id: ID!, $name: String, $definition: JSON!) {\n    saveJourney(id: $id, name: $name, definition: $definition) { id }\n  }\n"): typeof import('./graphql').SaveJourneyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PublishJourney($id: ID!) {\n    publishJourney(id: $id) { id status version { number } }\n  }\n"): typeof import('./graphql').PublishJourneyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetJourneyStatus($id: ID!, $status: JourneyStatus!) {\n    setJourneyStatus(id: $id, status: $status) { id status }\n  }\n"): typeof import('./graphql').SetJourneyStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PromoteJourneyArm($id: ID!, $arm: String!) {\n    promoteJourneyArm(id: $id, arm: $arm) { id status version { number } }\n  }\n"): typeof import('./graphql').PromoteJourneyArmDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateJourneyMessage($input: CampaignInput!) {\n    createCampaign(input: $input) { id name kind channels templateKind }\n  }\n"): typeof import('./graphql').CreateJourneyMessageDocument;
 
 
 export function graphql(source: string) {

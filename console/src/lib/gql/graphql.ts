@@ -54,7 +54,10 @@ export type CampaignInput = {
   daysBefore?: number | null | undefined;
   /** The share held out as a control group, 0 to 0.5 (e.g. 0.1). */
   holdoutShare?: string | null | undefined;
-  /** CUSTOM (default) or NEW_ARRIVALS; set when created. */
+  /**
+   * CUSTOM (default), NEW_ARRIVALS, or JOURNEY (a journey's message: its templates and
+   * channels, sent by a journey's send steps); set when created.
+   */
   kind?: CampaignKind | null | undefined;
   name?: string | null | undefined;
   /** Takes the offer off. */
@@ -88,6 +91,11 @@ export type CampaignKind =
    */
   | 'EMAIL_CONFIRMATION'
   | 'HOLIDAY'
+  /**
+   * A message a journey's send step sends: its own templates, no audience or schedule of
+   * its own (the journey says who and when).
+   */
+  | 'JOURNEY'
   /** New products in a category, for members interested in it or who bought in it lately. */
   | 'NEW_ARRIVALS'
   /** The notice before a member's points lapse. */
@@ -229,6 +237,15 @@ export type HolidayInput = {
   nameEn: string;
   nameZh: string;
 };
+
+/** Whether a journey takes members in. */
+export type JourneyStatus =
+  /** Being written: nobody enters. */
+  | 'DRAFT'
+  /** Its current version takes members in, and everyone in it moves on. */
+  | 'LIVE'
+  /** Nobody enters and nobody moves on until it is live again. */
+  | 'PAUSED';
 
 /** Why a lapsed member stopped coming, as they told the associate. */
 export type LapseReason =
@@ -523,6 +540,8 @@ export type TaskKind =
   | 'COMPLAINT_FOLLOW_UP'
   /** A greeting before a holiday, for A members. */
   | 'HOLIDAY_CALL'
+  /** A journey's call step: no rule of its own, the journey says who and when. */
+  | 'JOURNEY_CALL'
   /** A member who first reached A or B. */
   | 'WELCOME_CALL'
   /** A lapsed repeat buyer: find out why, and bring them back. */
@@ -1241,6 +1260,70 @@ export type SetPlaybookMutationVariables = Exact<{
 
 
 export type SetPlaybookMutation = { setPlaybook: { strategy: Strategy, name: string, enabled: boolean, callEveryDays: number | null, loyaltyQuadrants: Array<LoyaltyQuadrant>, valueQuadrants: Array<ValueQuadrant>, segment: { id: string, name: string } | null, campaign: { id: string, name: string, status: string, channels: Array<Channel> } | null } };
+
+export type JourneysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type JourneysQuery = { journeys: Array<{ id: string, key: string | null, name: string, status: JourneyStatus, updatedBy: string, updatedAt: string, version: { number: number, publishedAt: string } | null, report: { entered: number, active: number } }> };
+
+export type JourneyQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type JourneyQuery = { journey: { id: string, key: string | null, name: string, status: JourneyStatus, draft: unknown, updatedBy: string, updatedAt: string, version: { id: string, number: number, definition: unknown, publishedAt: string, publishedBy: string } | null, versions: Array<{ id: string, number: number, publishedAt: string, publishedBy: string }>, report: { entered: number, heldOut: number, active: number, done: number, exited: number, entriesByDay: Array<{ date: string, count: number }>, steps: Array<{ version: number, node: number, path: string, kind: string, waiting: number, passed: number }>, treated: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, control: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null, conversion: { tasked: number, heldBack: number, difference: number, low: number, high: number } | null, arms: Array<{ name: string, group: { members: number, buyers: number, orders: number, revenue: string, revenuePerMember: string }, uplift: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } | null }>, leader: { name: string, runnerUp: string, clears: boolean, againstRunnerUp: { sentPerMember: string, heldOutPerMember: string, upliftPerMember: string, standardError: string, incrementalRevenue: string, incrementalLow: string, incrementalHigh: string } } | null } } };
+
+export type JourneyChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type JourneyChoicesQuery = { campaigns: Array<{ id: string, name: string, channels: Array<Channel>, templateKind: string, templateLocales: Array<string> }>, smsTemplates: Array<{ kind: string }>, wechatTemplates: Array<{ kind: string }>, couponDefinitions: Array<{ id: string, name: string }>, segments: Array<{ id: string, name: string }>, stores: Array<{ code: string, name: string }>, segmentFields: Array<{ name: string, kind: string, operators: Array<FilterOp>, choices: Array<string>, nullable: boolean }>, memberFields: Array<{ key: string, label: string, kind: MemberFieldKind, choices: Array<string> }> };
+
+export type CreateJourneyMutationVariables = Exact<{
+  name: string;
+  definition: unknown;
+}>;
+
+
+export type CreateJourneyMutation = { createJourney: { id: string } };
+
+export type SaveJourneyMutationVariables = Exact<{
+  id: string;
+  name?: string | null | undefined;
+  definition: unknown;
+}>;
+
+
+export type SaveJourneyMutation = { saveJourney: { id: string } };
+
+export type PublishJourneyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PublishJourneyMutation = { publishJourney: { id: string, status: JourneyStatus, version: { number: number } | null } };
+
+export type SetJourneyStatusMutationVariables = Exact<{
+  id: string;
+  status: JourneyStatus;
+}>;
+
+
+export type SetJourneyStatusMutation = { setJourneyStatus: { id: string, status: JourneyStatus } };
+
+export type PromoteJourneyArmMutationVariables = Exact<{
+  id: string;
+  arm: string;
+}>;
+
+
+export type PromoteJourneyArmMutation = { promoteJourneyArm: { id: string, status: JourneyStatus, version: { number: number } | null } };
+
+export type CreateJourneyMessageMutationVariables = Exact<{
+  input: CampaignInput;
+}>;
+
+
+export type CreateJourneyMessageMutation = { createCampaign: { id: string, name: string, kind: CampaignKind, channels: Array<Channel>, templateKind: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -2764,3 +2847,228 @@ export const SetPlaybookDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SetPlaybookMutation, SetPlaybookMutationVariables>;
+export const JourneysDocument = new TypedDocumentString(`
+    query Journeys {
+  journeys {
+    id
+    key
+    name
+    status
+    updatedBy
+    updatedAt
+    version {
+      number
+      publishedAt
+    }
+    report {
+      entered
+      active
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JourneysQuery, JourneysQueryVariables>;
+export const JourneyDocument = new TypedDocumentString(`
+    query Journey($id: ID!) {
+  journey(id: $id) {
+    id
+    key
+    name
+    status
+    draft
+    updatedBy
+    updatedAt
+    version {
+      id
+      number
+      definition
+      publishedAt
+      publishedBy
+    }
+    versions {
+      id
+      number
+      publishedAt
+      publishedBy
+    }
+    report {
+      entered
+      heldOut
+      active
+      done
+      exited
+      entriesByDay {
+        date
+        count
+      }
+      steps {
+        version
+        node
+        path
+        kind
+        waiting
+        passed
+      }
+      treated {
+        members
+        buyers
+        orders
+        revenue
+        revenuePerMember
+      }
+      control {
+        members
+        buyers
+        orders
+        revenue
+        revenuePerMember
+      }
+      uplift {
+        sentPerMember
+        heldOutPerMember
+        upliftPerMember
+        standardError
+        incrementalRevenue
+        incrementalLow
+        incrementalHigh
+      }
+      conversion {
+        tasked
+        heldBack
+        difference
+        low
+        high
+      }
+      arms {
+        name
+        group {
+          members
+          buyers
+          orders
+          revenue
+          revenuePerMember
+        }
+        uplift {
+          sentPerMember
+          heldOutPerMember
+          upliftPerMember
+          standardError
+          incrementalRevenue
+          incrementalLow
+          incrementalHigh
+        }
+      }
+      leader {
+        name
+        runnerUp
+        clears
+        againstRunnerUp {
+          sentPerMember
+          heldOutPerMember
+          upliftPerMember
+          standardError
+          incrementalRevenue
+          incrementalLow
+          incrementalHigh
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JourneyQuery, JourneyQueryVariables>;
+export const JourneyChoicesDocument = new TypedDocumentString(`
+    query JourneyChoices {
+  campaigns(kind: JOURNEY) {
+    id
+    name
+    channels
+    templateKind
+    templateLocales
+  }
+  smsTemplates {
+    kind
+  }
+  wechatTemplates {
+    kind
+  }
+  couponDefinitions {
+    id
+    name
+  }
+  segments {
+    id
+    name
+  }
+  stores {
+    code
+    name
+  }
+  segmentFields {
+    name
+    kind
+    operators
+    choices
+    nullable
+  }
+  memberFields {
+    key
+    label
+    kind
+    choices
+  }
+}
+    `) as unknown as TypedDocumentString<JourneyChoicesQuery, JourneyChoicesQueryVariables>;
+export const CreateJourneyDocument = new TypedDocumentString(`
+    mutation CreateJourney($name: String!, $definition: JSON!) {
+  createJourney(name: $name, definition: $definition) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateJourneyMutation, CreateJourneyMutationVariables>;
+export const SaveJourneyDocument = new TypedDocumentString(`
+    mutation SaveJourney($id: ID!, $name: String, $definition: JSON!) {
+  saveJourney(id: $id, name: $name, definition: $definition) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<SaveJourneyMutation, SaveJourneyMutationVariables>;
+export const PublishJourneyDocument = new TypedDocumentString(`
+    mutation PublishJourney($id: ID!) {
+  publishJourney(id: $id) {
+    id
+    status
+    version {
+      number
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PublishJourneyMutation, PublishJourneyMutationVariables>;
+export const SetJourneyStatusDocument = new TypedDocumentString(`
+    mutation SetJourneyStatus($id: ID!, $status: JourneyStatus!) {
+  setJourneyStatus(id: $id, status: $status) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<SetJourneyStatusMutation, SetJourneyStatusMutationVariables>;
+export const PromoteJourneyArmDocument = new TypedDocumentString(`
+    mutation PromoteJourneyArm($id: ID!, $arm: String!) {
+  promoteJourneyArm(id: $id, arm: $arm) {
+    id
+    status
+    version {
+      number
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PromoteJourneyArmMutation, PromoteJourneyArmMutationVariables>;
+export const CreateJourneyMessageDocument = new TypedDocumentString(`
+    mutation CreateJourneyMessage($input: CampaignInput!) {
+  createCampaign(input: $input) {
+    id
+    name
+    kind
+    channels
+    templateKind
+  }
+}
+    `) as unknown as TypedDocumentString<CreateJourneyMessageMutation, CreateJourneyMessageMutationVariables>;

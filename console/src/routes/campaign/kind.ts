@@ -8,6 +8,14 @@ export function isBuiltin(kind: CampaignKind): boolean {
   return sendsEarly(kind) || kind === 'WINBACK';
 }
 
+/**
+ * A journey message: sent by the journeys whose send steps name it, so it has no audience,
+ * schedule or life cycle of its own; only a name, its channels and its templates.
+ */
+export function isJourneyMessage(kind: CampaignKind): boolean {
+  return kind === 'JOURNEY';
+}
+
 /** A built-in kind whose emails go some days ahead of the day they are about. */
 export function sendsEarly(kind: CampaignKind): boolean {
   return kind === 'BIRTHDAY' || kind === 'HOLIDAY' || kind === 'POINTS_EXPIRY' || kind === 'COUPON_EXPIRY';

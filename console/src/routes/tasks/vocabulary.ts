@@ -4,7 +4,7 @@ import type { CallOutcome, LapseReason, TaskKind } from '../../lib/gql/graphql';
 import { label, t, type Key } from '../../lib/i18n/index.svelte';
 import { date, money } from '../../lib/format';
 
-export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'HOLIDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP', 'CARE_CALL'];
+export const kinds: TaskKind[] = ['BIRTHDAY_CALL', 'HOLIDAY_CALL', 'WINBACK_CALL', 'WELCOME_CALL', 'AFTER_PURCHASE_CALL', 'COMPLAINT_FOLLOW_UP', 'CARE_CALL', 'JOURNEY_CALL'];
 
 export const kindName = (kind: TaskKind): string => t(`taskKind.${kind}`);
 
