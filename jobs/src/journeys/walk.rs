@@ -1,5 +1,5 @@
 //! Moving one version's members along in one tick: the exit criteria for those about to take a
-//! step, then each occupied step for the members due on it, a statement or a few per step, again
+//! step, then each step for the members due on it, a statement or a few per step, again
 //! until nobody moves.
 use chrono::{Duration, Utc};
 use entity::journey_position::{Column as P, Entity as Positions};
@@ -28,16 +28,17 @@ pub(super) struct Walk<'a> {
 
 impl Walk<'_> {
     pub async fn run(&self, counts: &mut Counts) -> Result<(), DbErr> {
-        // Each pass moves members at least one step, and no flow is longer than its steps.
+        let exit = self.exit_criteria().await?;
+        // Each pass moves members at least one step, and no flow is longer than its steps. A
+        // step nobody is due on costs one index lookup per statement, however many wait on it.
         for _ in 0..=self.version.flow.nodes.len() {
-            counts.exited += self.exit().await?;
             let mut moved = 0;
-            for node in self.occupied().await? {
+            for (node, step) in self.version.flow.nodes.iter().enumerate() {
+                if let Some(exit) = &exit {
+                    counts.exited += self.exit(node, exit.clone()).await?;
+                }
                 let left = self.step(node, counts).await?;
-                *counts
-                    .moved
-                    .entry(self.version.flow.nodes[node].action.kind())
-                    .or_default() += left;
+                *counts.moved.entry(step.action.kind()).or_default() += left;
                 moved += left;
             }
             if moved == 0 {
@@ -47,26 +48,12 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The steps members of the version are on.
-    async fn occupied(&self) -> Result<Vec<usize>, DbErr> {
-        let db = &self.tick.ctx.db;
-        let sql = format!(
-            "SELECT DISTINCT node FROM journey_positions WHERE version_id = $1 AND status = '{}' ORDER BY node",
-            Status::Active
-        );
-        let rows = db.query_all(statement(db, &sql, vec![self.version.id.into()])).await?;
-        rows.iter()
-            .map(|row| Ok(usize::try_from(row.try_get_by_index::<i32>(0)?).unwrap_or(usize::MAX)))
-            .filter(|node| !matches!(node, Ok(n) if *n >= self.version.flow.nodes.len()))
-            .collect()
-    }
-
     /// Members of the version on `node`: all of them, or (`due`) those whose step is due.
     fn on(&self, node: usize, due: bool) -> Condition {
         let mut on = Condition::all()
             .add(col(P::VersionId).eq(self.version.id))
-            .add(col(P::Node).eq(node as i32))
-            .add(col(P::Status).eq(Status::Active.as_str()));
+            .add(col(P::Status).eq(Status::Active.as_str()))
+            .add(col(P::Node).eq(node as i32));
         if due {
             on = on.add(col(P::DueAt).lte(self.tick.now));
         }
@@ -77,9 +64,8 @@ impl Walk<'_> {
         self.tick.ctx.db.get_database_backend()
     }
 
-    /// Takes out the members about to take a step whom the exit criteria say are done: a
-    /// purchase since entering, the exit filter. Members who wait are not looked at.
-    async fn exit(&self) -> Result<u64, DbErr> {
+    /// What takes a member out: a purchase since entering, the exit filter; none without either.
+    async fn exit_criteria(&self) -> Result<Option<Condition>, DbErr> {
         let exit = &self.version.definition.exit;
         let mut any = Condition::any();
         if exit.on_purchase {
@@ -94,19 +80,17 @@ impl Walk<'_> {
                 }
             }
         }
-        if any.is_empty() {
-            return Ok(0);
-        }
-        let on = Condition::all()
-            .add(col(P::VersionId).eq(self.version.id))
-            .add(col(P::Status).eq(Status::Active.as_str()))
-            .add(col(P::DueAt).lte(self.tick.now))
-            .add(any);
+        Ok((!any.is_empty()).then_some(any))
+    }
+
+    /// Takes out the members about to take `node` whom the exit criteria say are done. Members
+    /// who wait are not looked at.
+    async fn exit(&self, node: usize, criteria: Condition) -> Result<u64, DbErr> {
         let update = Query::update()
             .table(Positions)
             .value(P::Status, Status::Exited.as_str())
             .value(P::FinishedAt, self.tick.now)
-            .cond_where(on)
+            .cond_where(self.on(node, true).add(criteria))
             .to_owned();
         let db = &self.tick.ctx.db;
         Ok(db
