@@ -174,11 +174,11 @@ async fn positions(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         )
         .unique()
         .to_owned(),
-        // A tick reads a version's active members by step.
+        // A tick reads the members due on each step of a version: nothing to read when nobody is.
         index(
             P::Table,
-            "ix_journey_positions_version_status_node",
-            &["version_id", "status", "node"],
+            "ix_journey_positions_version_status_node_due",
+            &["version_id", "status", "node", "due_at"],
         ),
     ] {
         manager.create_index(statement).await?;

@@ -53,6 +53,7 @@ pub async fn members(
     write_members(db, brand, &mut stores, batch, &mut report).await?;
     csv.progress.finish_and_clear();
     report.rejected.sort_by_key(|(line, _)| *line);
+    super::analyze_after(db, "members", &report).await?;
     Ok(report)
 }
 

@@ -43,6 +43,7 @@ pub async fn purchases(
     write_purchases(db, brand, &mut stores, batch, &mut report).await?;
     csv.progress.finish_and_clear();
     report.rejected.sort_by_key(|(line, _)| *line);
+    super::analyze_after(db, "purchases", &report).await?;
     Ok(report)
 }
 
