@@ -125,23 +125,10 @@ impl Walk<'_> {
         match &self.version.flow.nodes[node].action {
             Action::Send { campaign_id, offer_id } => {
                 counts.queued += self.send(node, *campaign_id, *offer_id).await?;
-                let txn = db.begin().await?;
-                let moved = self.advance(&txn, node, None, true, next).await?;
-                txn.commit().await?;
-                Ok(moved)
+                self.pass(node, next).await
             }
-            Action::Wait { .. } | Action::WaitUntil { .. } => {
-                let txn = db.begin().await?;
-                let moved = self.advance(&txn, node, None, true, next).await?;
-                txn.commit().await?;
-                Ok(moved)
-            }
-            Action::Exit => {
-                let txn = db.begin().await?;
-                let moved = self.advance(&txn, node, None, true, None).await?;
-                txn.commit().await?;
-                Ok(moved)
-            }
+            Action::Wait { .. } | Action::WaitUntil { .. } => self.pass(node, next).await,
+            Action::Exit => self.pass(node, None).await,
             Action::WaitFor {
                 event, then, timeout, ..
             } => {
@@ -217,6 +204,14 @@ impl Walk<'_> {
                 Ok(moved)
             }
         }
+    }
+
+    /// Moves the members due on `node` to `to`, the step done.
+    async fn pass(&self, node: usize, to: definition::Target) -> Result<u64, DbErr> {
+        let txn = self.tick.ctx.db.begin().await?;
+        let moved = self.advance(&txn, node, None, true, to).await?;
+        txn.commit().await?;
+        Ok(moved)
     }
 
     /// Sets the field `key` of the members due on `node` to `value` (empty: clears it).
