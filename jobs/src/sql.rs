@@ -96,6 +96,18 @@ pub fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> 
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// A custom expression written with PostgreSQL's `$1, $2…`, in order, for sea-query to place
+/// in a larger statement: SQLite's are `?`, bound in the same order.
+pub fn custom_expr(backend: DbBackend, sql: &str, values: Vec<Value>) -> sea_orm::sea_query::SimpleExpr {
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => (1..=values.len())
+            .rev()
+            .fold(sql.to_owned(), |text, n| text.replace(&format!("${n}"), "?")),
+    };
+    sea_orm::sea_query::Expr::cust_with_values(sql, values)
+}
+
 /// Ids written into SQL as literals: they are integers, and a batch can exceed SQLite's limit on
 /// bound parameters.
 pub fn id_list(ids: impl Iterator<Item = i64>) -> String {

@@ -55,6 +55,11 @@ pub fn parse(json: serde_json::Value) -> AppResult<Definition> {
     })
 }
 
+/// A journey's saved draft, read.
+fn draft_of(journey: &journey::Model) -> AppResult<Definition> {
+    parse(serde_json::from_str(&journey.draft).map_err(|e| AppError::Internal(e.into()))?)
+}
+
 fn text(definition: &Definition) -> AppResult<String> {
     serde_json::to_string(definition).map_err(|e| AppError::Internal(e.into()))
 }
@@ -175,7 +180,7 @@ pub async fn publish(
     today: NaiveDate,
 ) -> AppResult<journey::Model> {
     let current = find(conn, id).await?;
-    let draft = parse(serde_json::from_str(&current.draft).map_err(|e| AppError::Internal(e.into()))?)?;
+    let draft = draft_of(&current)?;
     check(conn, &draft, today).await?;
     let txn = conn.begin().await?;
     let latest = versions(&txn, id).await?.into_iter().next();
@@ -231,7 +236,7 @@ pub async fn promote(
         let message = "this arm does not lead the others with its interval above zero yet";
         return Err(AppError::keyed("arm", "journey.notClear", message).with("arm", arm));
     }
-    let mut draft = parse(serde_json::from_str(&current.draft).map_err(|e| AppError::Internal(e.into()))?)?;
+    let mut draft = draft_of(&current)?;
     if !definition::promote(&mut draft.steps, arm) {
         let message = "the draft has no split with this arm";
         return Err(AppError::keyed("arm", "journey.noArm", message).with("arm", arm));

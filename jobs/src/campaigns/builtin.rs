@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use entity::vocabulary::{CampaignKind, CouponStatus};
 use entity::{campaign, coupon, member_metrics, survey};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::holidays::{self, BrandHoliday};
@@ -225,18 +225,17 @@ pub async fn points_expiry_notice(ctx: &JobContext, day: Day) -> Result<Occurren
     let Some(earned_before) = earned_before else {
         return Ok(Occurrence::none(CampaignKind::PointsExpiry, last_day.to_string()));
     };
-    // Custom SQL takes the database's own placeholder.
-    let placeholder = match ctx.db.get_database_backend() {
-        DbBackend::Postgres => "$1",
-        _ => "?",
-    };
     let lapsing = format!(
         "members.id IN (SELECT member_id FROM ({}) AS lapsing)",
-        expiry::lapsing_members(placeholder)
+        expiry::lapsing_members("$1")
     );
     let cutoff = expiry::start_of(earned_before, ctx.time_zone);
     let audience = Audience {
-        only: vec![Expr::cust_with_values(lapsing, [cutoff])],
+        only: vec![crate::sql::custom_expr(
+            ctx.db.get_database_backend(),
+            &lapsing,
+            vec![cutoff.into()],
+        )],
         ..Audience::default()
     };
     settings.queue(ctx, day, last_day.to_string(), audience).await

@@ -11,10 +11,11 @@ use sea_orm::sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{Condition, ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 
 use super::definition::{Entry, EntryEvent};
-use super::{arrival, custom, Tick, Version, Zones, IDS_PER_STATEMENT};
+use super::{arrival, Tick, Version, Zones, IDS_PER_STATEMENT};
 use crate::campaigns::holdout;
 use crate::points::expiry::start_of;
 use crate::segments::{self, AsOf, Filter, SegmentError};
+use crate::sql::custom_expr as custom;
 
 /// Lets in who may enter `version`'s journey now; (entered, of them held out).
 pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> Result<(u64, u64), SegmentError> {

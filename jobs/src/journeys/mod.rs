@@ -21,7 +21,7 @@ pub mod report;
 pub mod shipped;
 mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -29,7 +29,7 @@ use entity::journey_position::{Column as P, Entity as Positions};
 use entity::vocabulary::{JourneyPositionStatus as Status, JourneyStatus};
 use entity::{journey, journey_version};
 use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 pub use definition::{Action, Definition, Flow, Step};
@@ -87,38 +87,49 @@ pub async fn run(tick: &Tick<'_>) -> Result<Counts, DbErr> {
         .all(&tick.ctx.db)
         .await?;
     let zones = Zones::new(tick.ctx.time_zone);
+    // Each version read once a tick: the current ones for entries, kept for the walk.
+    let mut versions = HashMap::new();
     for journey in &live {
-        let_in(tick, journey, &zones, &mut counts).await?;
+        let Some(id) = journey.version_id else { continue };
+        if let Some(version) = load(&tick.ctx.db, id).await? {
+            let_in(tick, journey, &version, &zones, &mut counts).await?;
+            versions.insert(id, version);
+        }
     }
     let live: Vec<i64> = live.iter().map(|j| j.id).collect();
     for version_id in on_the_way(&tick.ctx.db, &live).await? {
-        if let Some(version) = load(&tick.ctx.db, version_id).await? {
-            walk::Walk {
-                tick,
-                version: &version,
-                zones: &zones,
-            }
-            .run(&mut counts)
-            .await?;
+        let version = match versions.remove(&version_id) {
+            Some(version) => version,
+            None => match load(&tick.ctx.db, version_id).await? {
+                Some(version) => version,
+                None => continue,
+            },
+        };
+        walk::Walk {
+            tick,
+            version: &version,
+            zones: &zones,
         }
+        .run(&mut counts)
+        .await?;
     }
     Ok(counts)
 }
 
 /// Lets members into the journey's current version: at every tick for the day's events, once a
 /// brand day for a filter or birthdays.
-async fn let_in(tick: &Tick<'_>, journey: &journey::Model, zones: &Zones, counts: &mut Counts) -> Result<(), DbErr> {
-    let Some(version) = journey.version_id else {
-        return Ok(());
-    };
-    let Some(version) = load(&tick.ctx.db, version).await? else {
-        return Ok(());
-    };
+async fn let_in(
+    tick: &Tick<'_>,
+    journey: &journey::Model,
+    version: &Version,
+    zones: &Zones,
+    counts: &mut Counts,
+) -> Result<(), DbErr> {
     let daily = version.definition.entry.is_daily();
     if daily && journey.entries_checked_on.is_some_and(|day| day >= tick.as_of) {
         return Ok(());
     }
-    match entry::enter(tick, &version, zones).await {
+    match entry::enter(tick, version, zones).await {
         Ok((entered, held_out)) => {
             counts.entered += entered;
             counts.held_out += held_out;
@@ -200,21 +211,6 @@ impl Zones {
         });
         Ok(read.await?.as_slice())
     }
-}
-
-/// Custom SQL written with `$1, $2…` in order, in the database's own placeholders.
-fn custom(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> SimpleExpr {
-    let sql = match backend {
-        DbBackend::Postgres => sql.to_owned(),
-        _ => {
-            let mut text = sql.to_owned();
-            for n in (1..=values.len()).rev() {
-                text = text.replace(&format!("${n}"), "?");
-            }
-            text
-        }
-    };
-    Expr::cust_with_values(sql, values)
 }
 
 fn col(column: P) -> Expr {

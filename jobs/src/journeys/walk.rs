@@ -12,12 +12,12 @@ use sea_orm::{
 };
 
 use super::definition::{self, Action};
-use super::{arrival, col, custom, Counts, Tick, Version, Zones, IDS_PER_STATEMENT};
+use super::{arrival, col, Counts, Tick, Version, Zones, IDS_PER_STATEMENT};
 use crate::campaigns::holdout;
 use crate::campaigns::{start_occurrence, DueAt, Plan};
 use crate::coupons;
 use crate::segments::{self, AsOf, SegmentError};
-use crate::sql::statement;
+use crate::sql::custom_expr as custom;
 
 /// Moving one version's members along in one tick.
 pub(super) struct Walk<'a> {
@@ -223,11 +223,7 @@ impl Walk<'_> {
         value: &str,
     ) -> Result<(), DbErr> {
         use entity::member_field_value::{Column as V, Entity as Values};
-        let due = Query::select()
-            .column(P::MemberId)
-            .from(Positions)
-            .cond_where(self.on(node, true))
-            .to_owned();
+        let due = self.due(node, None);
         let backend = txn.get_database_backend();
         if value.trim().is_empty() {
             let clear = Query::delete()
@@ -377,12 +373,16 @@ impl Walk<'_> {
         rows.iter().map(|row| row.try_get_by_index(0)).collect()
     }
 
-    /// The members due on `node` on their `visit`.
-    fn due_on_visit(&self, node: usize, visit: i32) -> sea_orm::sea_query::SelectStatement {
+    /// `SELECT member_id` of the members due on `node` (on their `visit`, when given).
+    fn due(&self, node: usize, visit: Option<i32>) -> sea_orm::sea_query::SelectStatement {
+        let mut on = self.on(node, true);
+        if let Some(visit) = visit {
+            on = on.add(col(P::Visit).eq(visit));
+        }
         Query::select()
-            .column(P::MemberId)
+            .column((Positions, P::MemberId))
             .from(Positions)
-            .cond_where(self.on(node, true).add(col(P::Visit).eq(visit)))
+            .cond_where(on)
             .to_owned()
     }
 
@@ -417,7 +417,7 @@ impl Walk<'_> {
                 campaign: &message,
                 key: key.clone(),
                 audience: None,
-                only: vec![Expr::col((member::Entity, member::Column::Id)).in_subquery(self.due_on_visit(node, visit))],
+                only: vec![Expr::col((member::Entity, member::Column::Id)).in_subquery(self.due(node, Some(visit)))],
                 as_of: AsOf::new(self.tick.as_of, ctx.today()),
                 due: DueAt::Instant(self.tick.now),
                 hold_quiet_hours: self.tick.hold_quiet_hours,
@@ -438,7 +438,7 @@ impl Walk<'_> {
     async fn due_members(&self, node: usize, visit: i32) -> Result<Vec<i64>, DbErr> {
         let db = &self.tick.ctx.db;
         let rows = db
-            .query_all(db.get_database_backend().build(&self.due_on_visit(node, visit)))
+            .query_all(db.get_database_backend().build(&self.due(node, Some(visit))))
             .await?;
         rows.iter().map(|r| r.try_get_by_index(0)).collect()
     }
@@ -484,34 +484,59 @@ impl Walk<'_> {
         open_days: u32,
         visits: &[i32],
     ) -> Result<u64, DbErr> {
+        use entity::task::{Column as T, Entity as Tasks};
         let mut created = 0;
         let expires_on = self.tick.as_of + Duration::days(i64::from(open_days.max(1)) - 1);
+        let assignee = || Expr::cust(crate::tasks::assignee_sql("members"));
         for &visit in visits {
-            let sql = format!(
-                "INSERT INTO tasks (member_id, kind, occasion, store_id, assignee_id, drawn_for_id, status, held_out, reason, \
-                   due_on, expires_on, created_at, job_run_id) \
-                 SELECT p.member_id, '{kind}', $1, m.store_id, {assignee}, {assignee}, '{open}', FALSE, $2, $3, $4, $5, $6 \
-                 FROM journey_positions p JOIN members m ON m.id = p.member_id \
-                 WHERE p.version_id = $7 AND p.node = $8 AND p.status = '{active}' AND p.due_at <= $9 AND p.visit = $10 \
-                 ON CONFLICT DO NOTHING",
-                kind = TaskKind::JourneyCall,
-                assignee = crate::tasks::assignee_sql("m"),
-                open = TaskStatus::Open,
-                active = Status::Active,
-            );
-            let values = vec![
-                self.key(node, visit).into(),
-                reason.into(),
-                self.tick.as_of.into(),
-                expires_on.into(),
-                Utc::now().into(),
-                self.tick.run_id.into(),
-                self.version.id.into(),
-                (node as i32).into(),
-                self.tick.now.into(),
-                visit.into(),
-            ];
-            created += txn.execute(statement(txn, &sql, values)).await?.rows_affected();
+            let rows = self
+                .due(node, Some(visit))
+                .expr(Expr::val(TaskKind::JourneyCall.as_str()))
+                .expr(Expr::val(self.key(node, visit)))
+                .column((member::Entity, member::Column::StoreId))
+                .expr(assignee())
+                .expr(assignee())
+                .expr(Expr::val(TaskStatus::Open.as_str()))
+                .expr(Expr::val(false))
+                .expr(Expr::val(reason))
+                .expr(Expr::val(self.tick.as_of))
+                .expr(Expr::val(expires_on))
+                .expr(Expr::val(Utc::now()))
+                .expr(Expr::val(self.tick.run_id))
+                .inner_join(
+                    member::Entity,
+                    Expr::col((member::Entity, member::Column::Id)).equals((Positions, P::MemberId)),
+                )
+                .to_owned();
+            let insert = Query::insert()
+                .into_table(Tasks)
+                .columns([
+                    T::MemberId,
+                    T::Kind,
+                    T::Occasion,
+                    T::StoreId,
+                    T::AssigneeId,
+                    T::DrawnForId,
+                    T::Status,
+                    T::HeldOut,
+                    T::Reason,
+                    T::DueOn,
+                    T::ExpiresOn,
+                    T::CreatedAt,
+                    T::JobRunId,
+                ])
+                .select_from(rows)
+                .map_err(|e| DbErr::Custom(format!("a journey's tasks: {e}")))?
+                .on_conflict(
+                    OnConflict::columns([T::MemberId, T::Kind, T::Occasion])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .to_owned();
+            created += txn
+                .execute(txn.get_database_backend().build(&insert))
+                .await?
+                .rows_affected();
         }
         Ok(created)
     }
@@ -520,12 +545,9 @@ impl Walk<'_> {
     /// member takes the same arm however often they pass.
     async fn split(&self, node: usize, arms: &[(String, u32, definition::Target)]) -> Result<u64, DbErr> {
         let db = &self.tick.ctx.db;
-        let select = Query::select()
-            .column(P::MemberId)
-            .from(Positions)
-            .cond_where(self.on(node, true))
-            .to_owned();
-        let rows = db.query_all(db.get_database_backend().build(&select)).await?;
+        let rows = db
+            .query_all(db.get_database_backend().build(&self.due(node, None)))
+            .await?;
         let scope = format!("journey:{}:split:{node}", self.version.id);
         let mut by_arm: Vec<Vec<i64>> = vec![Vec::new(); arms.len()];
         for row in rows {
