@@ -833,6 +833,30 @@ async fn membership_is_refreshed_with_who_entered_and_who_left() {
     let log = app.ok(&admin, "{ auditLog(first: 5) { action } }", json!({})).await;
     assert_eq!(log["auditLog"][0]["action"], "segment.refresh");
 
+    // Two refreshes of a new segment at once: each evaluates the filter, then they take turns,
+    // so everyone enters once, at whichever came first.
+    let created = app
+        .ok(
+            &marketer,
+            create,
+            json!({ "n": "A and B again", "f": fields("tier", "IN", json!(["A", "B"])) }),
+        )
+        .await;
+    let again_id = created["createSegment"]["id"].as_str().unwrap().to_owned();
+    let vars = json!({ "id": again_id, "d": D });
+    let (one, other) = tokio::join!(
+        app.ok(&marketer, refresh, vars.clone()),
+        app.ok(&marketer, refresh, vars)
+    );
+    let mut entered = [&one, &other].map(|r| r["refreshSegment"]["entered"].as_i64().unwrap());
+    entered.sort_unstable();
+    assert_eq!(entered, [0, 3], "{one} {other}");
+    let seg = history(&again_id, None).await;
+    assert_eq!(numbers(&seg["entered"]), ["M1", "M2", "M7"], "{seg}");
+    assert_eq!(seg["lastCount"], 3);
+    let delete = "mutation($id:ID!){ deleteSegment(id:$id) }";
+    app.ok(&marketer, delete, json!({ "id": again_id })).await;
+
     // A member's segments, by name; only marketing sees them.
     let of = "query($no:String!){ member(memberNo:$no){ segments { name } } }";
     let names = |data: Value| -> Vec<String> {
@@ -852,12 +876,7 @@ async fn membership_is_refreshed_with_who_entered_and_who_left() {
     );
 
     // Deleting a segment takes its membership and history with it.
-    app.ok(
-        &marketer,
-        "mutation($id:ID!){ deleteSegment(id:$id) }",
-        json!({ "id": bedding }),
-    )
-    .await;
+    app.ok(&marketer, delete, json!({ "id": bedding })).await;
     assert_eq!(names(app.ok(&marketer, of, json!({ "no": "M2" })).await), ["A and B"]);
 }
 

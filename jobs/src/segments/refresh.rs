@@ -1,18 +1,22 @@
 //! Membership refresh: each saved segment's filter is evaluated in the database and compared
 //! with its stored membership, set-based; who entered and who left is written as history.
 //!
-//! One transaction per segment. It starts by writing the segment's row, which makes refreshes
-//! of one segment take turns (a row lock on PostgreSQL, the write lock on SQLite), so two
-//! replicas or a marketer's refresh during the nightly one never record a change twice.
+//! Several segments are refreshed at once, one per core. Each writes in one transaction that
+//! starts by writing the segment's row, which makes refreshes of one segment take turns (a row
+//! lock on PostgreSQL, the write lock on SQLite), so two replicas or a marketer's refresh during
+//! the nightly one never record a change twice: each compares with the membership as the turn
+//! before it left it. On SQLite, where that lock is the whole database's, a refresh evaluates
+//! its filter before its turn, reading only (see [`Matches`]).
 //!
-//! The filter is evaluated once, into a temporary table of the matching member ids: who entered
-//! and who left are then two anti-joins on primary keys, and the new size is that table's.
+//! In its turn the matching ids go into a temporary table: who entered and who left are then
+//! two anti-joins on primary keys, and the new size is that table's.
 use chrono::{DateTime, Utc};
 use entity::{segment, segment_change as change, segment_member as membership, segment_refresh};
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::sea_query::{Alias, ColumnDef, Expr, InsertStatement, Query, SelectStatement, SimpleExpr, Table};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set, StreamTrait, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -41,9 +45,10 @@ pub struct RefreshCounts {
     pub refreshes: Vec<(i64, i64)>,
 }
 
-/// Refreshes every saved segment as of `as_of`, one after another.
+/// Refreshes every saved segment as of `as_of`, as many at once as the machine has cores (at
+/// most four): evaluating a filter is one core's work.
 pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Requester) -> Result<RefreshCounts, DbErr> {
-    let mut counts = RefreshCounts::default();
+    let at_once = std::thread::available_parallelism().map_or(1, |cores| cores.get().min(4));
     let ids: Vec<i64> = segment::Entity::find()
         .order_by_asc(segment::Column::Id)
         .all(db)
@@ -51,8 +56,12 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
         .into_iter()
         .map(|s| s.id)
         .collect();
-    for id in ids {
-        match refresh(db, id, as_of, requester).await {
+    let mut refreshes = std::pin::pin!(futures_util::stream::iter(ids)
+        .map(|id| async move { (id, refresh(db, id, as_of, requester).await) })
+        .buffered(at_once));
+    let mut counts = RefreshCounts::default();
+    while let Some((id, refreshed)) = refreshes.next().await {
+        match refreshed {
             Ok(Some(done)) => {
                 if done.entered > 0 {
                     counts.refreshes.push((id, done.id));
@@ -79,64 +88,99 @@ pub async fn refresh(
     as_of: AsOf,
     requester: &Requester,
 ) -> Result<Option<segment_refresh::Model>, SegmentError> {
-    let now = Utc::now();
     let started = std::time::Instant::now();
-    let txn = db.begin().await?;
-    // The turn-taking write (see the module comment).
-    segment::Entity::update_many()
-        .col_expr(segment::Column::LastRefreshedAt, Expr::val(now).into())
-        .filter(segment::Column::Id.eq(segment_id))
-        .exec(&txn)
+    loop {
+        let Some(row) = segment::Entity::find_by_id(segment_id).one(db).await? else {
+            return Ok(None);
+        };
+        let condition = compile(db, &parse(&row)?, &format!("segment[{segment_id}]"), as_of, None).await?;
+        let matches = Matches::before_turn(db, member_ids(condition)).await?;
+        let evaluated = started.elapsed();
+        let txn = db.begin().await?;
+        // The turn-taking write (see the module comment).
+        let now = Utc::now();
+        segment::Entity::update_many()
+            .col_expr(segment::Column::LastRefreshedAt, Expr::val(now).into())
+            .filter(segment::Column::Id.eq(segment_id))
+            .exec(&txn)
+            .await?;
+        let turn = started.elapsed();
+        let Some(current) = segment::Entity::find_by_id(segment_id).one(&txn).await? else {
+            return Ok(None);
+        };
+        if current.filter != row.filter {
+            continue; // edited since it was evaluated: evaluate the new filter
+        }
+        let refresh = segment_refresh::ActiveModel {
+            segment_id: Set(segment_id),
+            job_run_id: Set(requester.job_run_id),
+            requested_by: Set(requester.actor.clone()),
+            as_of: Set(as_of.date),
+            refreshed_at: Set(now),
+            members: Set(0),
+            entered: Set(0),
+            left: Set(0),
+            ..Default::default()
+        }
+        .insert(&txn)
         .await?;
-    let turn = started.elapsed();
-    let Some(row) = segment::Entity::find_by_id(segment_id).one(&txn).await? else {
-        return Ok(None);
-    };
-    let condition = compile(&txn, &parse(&row)?, &format!("segment[{segment_id}]"), as_of, None).await?;
-    let compiled = started.elapsed();
-    let refresh = segment_refresh::ActiveModel {
-        segment_id: Set(segment_id),
-        job_run_id: Set(requester.job_run_id),
-        requested_by: Set(requester.actor.clone()),
-        as_of: Set(as_of.date),
-        refreshed_at: Set(now),
-        members: Set(0),
-        entered: Set(0),
-        left: Set(0),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let history = History {
-        segment_id,
-        refresh_id: refresh.id,
-        at: now,
-    };
-    let members = Matching::fill(&txn, member_ids(condition)).await? as i64;
-    let matched = started.elapsed();
-    let entered = history.record_entered(&txn).await?;
-    let left = history.record_left(&txn).await?;
-    history.apply(&txn).await?;
-    // Where a refresh's time goes: waiting for its turn, compiling, evaluating the filter, or
-    // comparing with the membership (each figure counts from the start).
-    tracing::debug!(segment = segment_id, members, entered, left, ?turn, ?compiled, ?matched, compared = ?started.elapsed(), "segment refreshed");
-    Matching::drop(&txn).await?;
-    let refresh = segment_refresh::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(refresh.id),
-        members: Set(members),
-        entered: Set(entered as i64),
-        left: Set(left as i64),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    segment::Entity::update_many()
-        .col_expr(segment::Column::LastCount, Expr::val(members).into())
-        .filter(segment::Column::Id.eq(segment_id))
-        .exec(&txn)
+        let history = History {
+            segment_id,
+            refresh_id: refresh.id,
+            at: now,
+        };
+        let members = Matching::fill(&txn, matches).await? as i64;
+        let entered = history.record_entered(&txn).await?;
+        let left = history.record_left(&txn).await?;
+        history.apply(&txn).await?;
+        // Where a refresh's time goes: evaluating the filter (on SQLite), waiting for the turn,
+        // or filling and comparing with the membership (each figure counts from the start).
+        tracing::debug!(segment = segment_id, members, entered, left, ?evaluated, ?turn, compared = ?started.elapsed(), "segment refreshed");
+        Matching::drop(&txn).await?;
+        let refresh = segment_refresh::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(refresh.id),
+            members: Set(members),
+            entered: Set(entered as i64),
+            left: Set(left as i64),
+            ..Default::default()
+        }
+        .update(&txn)
         .await?;
-    txn.commit().await?;
-    Ok(Some(refresh))
+        segment::Entity::update_many()
+            .col_expr(segment::Column::LastCount, Expr::val(members).into())
+            .filter(segment::Column::Id.eq(segment_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        return Ok(Some(refresh));
+    }
+}
+
+/// A segment's matching members, as its refresh carries them into its turn.
+enum Matches {
+    /// Read before the turn: on SQLite the turn is the database's one write lock, which other
+    /// segments' refreshes hold meanwhile, and reading never waits for it.
+    Read(Vec<i64>),
+    /// The select of their ids, run in the turn: on PostgreSQL the turn locks only the
+    /// segment's row, and the ids need not leave the server.
+    ToSelect(Box<SelectStatement>),
+}
+
+impl Matches {
+    async fn before_turn(db: &DatabaseConnection, select: SelectStatement) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(Self::ToSelect(Box::new(select)));
+        }
+        let statement = db.get_database_backend().build(&select);
+        tracing::trace!(%statement, "evaluating a segment");
+        let ids = db
+            .stream(statement)
+            .await?
+            .and_then(|row| async move { row.try_get_by_index::<i64>(0) })
+            .try_collect()
+            .await?;
+        Ok(Self::Read(ids))
+    }
 }
 
 /// The changes of one refresh of one segment.
@@ -254,16 +298,21 @@ async fn exec(conn: &impl ConnectionTrait, insert: &InsertStatement) -> Result<u
 struct Matching;
 
 impl Matching {
+    const TABLE: &'static str = "segment_matching";
+    const MEMBER_ID: &'static str = "member_id";
+
     fn table() -> Alias {
-        Alias::new("segment_matching")
+        Alias::new(Self::TABLE)
     }
 
     fn member_id() -> (Alias, Alias) {
-        (Self::table(), Alias::new("member_id"))
+        (Self::table(), Alias::new(Self::MEMBER_ID))
     }
 
-    /// Creates the table and fills it with `ids` (a select of member ids); returns how many.
-    async fn fill(conn: &impl ConnectionTrait, ids: SelectStatement) -> Result<u64, DbErr> {
+    /// Creates the table and fills it with the matching members; returns how many. Ids read
+    /// before are written as literals: they are integers, and binding is quadratic on SQLite
+    /// (see `sql::id_placeholders`).
+    async fn fill(conn: &impl ConnectionTrait, matches: Matches) -> Result<u64, DbErr> {
         let create = Table::create()
             .table(Self::table())
             .temporary()
@@ -275,13 +324,30 @@ impl Matching {
             )
             .to_owned();
         conn.execute(conn.get_database_backend().build(&create)).await?;
-        let insert = Query::insert()
-            .into_table(Self::table())
-            .columns([Self::member_id().1])
-            .select_from(ids)
-            .map_err(|e| DbErr::Custom(e.to_string()))?
-            .to_owned();
-        exec(conn, &insert).await
+        match matches {
+            Matches::ToSelect(select) => {
+                let insert = Query::insert()
+                    .into_table(Self::table())
+                    .columns([Self::member_id().1])
+                    .select_from(*select)
+                    .map_err(|e| DbErr::Custom(e.to_string()))?
+                    .to_owned();
+                exec(conn, &insert).await
+            }
+            Matches::Read(ids) => {
+                for chunk in ids.chunks(10_000) {
+                    let rows: Vec<String> = chunk.iter().map(|id| format!("({id})")).collect();
+                    let insert = format!(
+                        "INSERT INTO {} ({}) VALUES {}",
+                        Self::TABLE,
+                        Self::MEMBER_ID,
+                        rows.join(",")
+                    );
+                    conn.execute_unprepared(&insert).await?;
+                }
+                Ok(ids.len() as u64)
+            }
+        }
     }
 
     async fn drop(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
