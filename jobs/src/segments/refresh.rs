@@ -15,8 +15,8 @@ use entity::{segment, segment_change as change, segment_member as membership, se
 use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::sea_query::{Alias, ColumnDef, Expr, InsertStatement, Query, SelectStatement, SimpleExpr, Table};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set, StreamTrait, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, Set, StreamTrait, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -111,49 +111,62 @@ pub async fn refresh(
         if current.filter != row.filter {
             continue; // edited since it was evaluated: evaluate the new filter
         }
-        let refresh = segment_refresh::ActiveModel {
-            segment_id: Set(segment_id),
-            job_run_id: Set(requester.job_run_id),
-            requested_by: Set(requester.actor.clone()),
-            as_of: Set(as_of.date),
-            refreshed_at: Set(now),
-            members: Set(0),
-            entered: Set(0),
-            left: Set(0),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let history = History {
-            segment_id,
-            refresh_id: refresh.id,
-            at: now,
-        };
-        let members = Matching::fill(&txn, matches).await? as i64;
-        let entered = history.record_entered(&txn).await?;
-        let left = history.record_left(&txn).await?;
-        history.apply(&txn).await?;
+        let refresh = record(&txn, segment_id, now, as_of, requester, matches).await?;
+        txn.commit().await?;
         // Where a refresh's time goes: evaluating the filter (on SQLite), waiting for the turn,
         // or filling and comparing with the membership (each figure counts from the start).
-        tracing::debug!(segment = segment_id, members, entered, left, ?evaluated, ?turn, compared = ?started.elapsed(), "segment refreshed");
-        Matching::drop(&txn).await?;
-        let refresh = segment_refresh::ActiveModel {
-            id: sea_orm::ActiveValue::Unchanged(refresh.id),
-            members: Set(members),
-            entered: Set(entered as i64),
-            left: Set(left as i64),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
-        segment::Entity::update_many()
-            .col_expr(segment::Column::LastCount, Expr::val(members).into())
-            .filter(segment::Column::Id.eq(segment_id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+        tracing::debug!(segment = segment_id, refresh.members, refresh.entered, refresh.left, ?evaluated, ?turn, compared = ?started.elapsed(), "segment refreshed");
         return Ok(Some(refresh));
     }
+}
+
+/// Records one refresh in the segment's turn: who entered and who left, the membership that
+/// follows, and the refresh's row with its counts.
+async fn record(
+    txn: &DatabaseTransaction,
+    segment_id: i64,
+    at: DateTime<Utc>,
+    as_of: AsOf,
+    requester: &Requester,
+    matches: Matches,
+) -> Result<segment_refresh::Model, DbErr> {
+    let refresh = segment_refresh::ActiveModel {
+        segment_id: Set(segment_id),
+        job_run_id: Set(requester.job_run_id),
+        requested_by: Set(requester.actor.clone()),
+        as_of: Set(as_of.date),
+        refreshed_at: Set(at),
+        members: Set(0),
+        entered: Set(0),
+        left: Set(0),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let history = History {
+        segment_id,
+        refresh_id: refresh.id,
+        at,
+    };
+    let members = Matching::fill(txn, matches).await? as i64;
+    let entered = history.record_entered(txn).await?;
+    let left = history.record_left(txn).await?;
+    history.apply(txn).await?;
+    Matching::drop(txn).await?;
+    segment::Entity::update_many()
+        .col_expr(segment::Column::LastCount, Expr::val(members).into())
+        .filter(segment::Column::Id.eq(segment_id))
+        .exec(txn)
+        .await?;
+    segment_refresh::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(refresh.id),
+        members: Set(members),
+        entered: Set(entered as i64),
+        left: Set(left as i64),
+        ..Default::default()
+    }
+    .update(txn)
+    .await
 }
 
 /// A segment's matching members, as its refresh carries them into its turn.
