@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, Select, Statement, Value,
+    QueryFilter, Select, Statement, TryGetable, Value,
 };
 
 /// Bound parameters one statement may carry on both databases: SQLite takes 32,766 and
@@ -83,6 +83,12 @@ impl WriteTurns {
             None => None,
         }
     }
+}
+
+/// The first column of every row `statement` gives: ids, visits, versions.
+pub async fn first_column<T: TryGetable>(conn: &impl ConnectionTrait, statement: Statement) -> Result<Vec<T>, DbErr> {
+    let rows = conn.query_all(statement).await?;
+    rows.iter().map(|row| row.try_get_by_index(0)).collect()
 }
 
 /// Builds a statement written with PostgreSQL's `$n` placeholders; SQLite reads the same numbers

@@ -18,7 +18,7 @@ use crate::coupons;
 use crate::outreach::outbox::OUTBOX;
 use crate::outreach::reach;
 use crate::segments::{self, AsOf, Filter, SegmentError};
-use crate::sql::{id_list, statement};
+use crate::sql::{first_column, id_list, statement};
 use crate::JobContext;
 
 /// Members of the control group marked per statement (their ids are written into it).
@@ -279,9 +279,7 @@ impl Snapshot<'_> {
             let select = segments::matching(condition)
                 .column((member::Entity, member::Column::Id))
                 .to_owned();
-            for row in txn.query_all(txn.get_database_backend().build(&select)).await? {
-                offered.push(row.try_get_by_index::<i64>(0)?);
-            }
+            offered.extend(first_column::<i64>(txn, txn.get_database_backend().build(&select)).await?);
         }
         Ok(offered)
     }
@@ -318,8 +316,7 @@ impl Snapshot<'_> {
             )
             .returning_col(R::MemberId)
             .to_owned();
-        let rows = txn.query_all(txn.get_database_backend().build(&insert)).await?;
-        rows.iter().map(|row| row.try_get_by_index(0)).collect()
+        first_column(txn, txn.get_database_backend().build(&insert)).await
     }
 
     /// When a member's message is due, and their attribution window ends, as SQL over their time

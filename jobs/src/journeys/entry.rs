@@ -15,7 +15,7 @@ use super::{arrival, Tick, Version, Zones, IDS_PER_STATEMENT};
 use crate::campaigns::holdout;
 use crate::points::expiry::start_of;
 use crate::segments::{self, AsOf, Filter, SegmentError};
-use crate::sql::custom_expr as custom;
+use crate::sql::{custom_expr as custom, first_column};
 
 /// Lets in who may enter `version`'s journey now; (entered, of them held out).
 pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> Result<(u64, u64), SegmentError> {
@@ -68,8 +68,7 @@ pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> 
         .returning_col(P::MemberId)
         .to_owned();
     let txn = db.begin().await?;
-    let rows = txn.query_all(txn.get_database_backend().build(&insert)).await?;
-    let entered: Vec<i64> = rows.iter().map(|r| r.try_get_by_index(0)).collect::<Result<_, _>>()?;
+    let entered: Vec<i64> = first_column(&txn, txn.get_database_backend().build(&insert)).await?;
     let scope = format!("journey:{journey_id}");
     let basis_points = i32::try_from(version.definition.holdout_basis_points).unwrap_or(0);
     let held: Vec<i64> = entered

@@ -38,7 +38,7 @@ pub use references::check_references;
 use crate::calendar::local_time;
 use crate::points::expiry::start_of;
 use crate::segments::SegmentError;
-use crate::sql::{id_list, statement};
+use crate::sql::{first_column, id_list, statement};
 use crate::JobContext;
 
 /// Positions updated per statement when a split names them.
@@ -178,8 +178,7 @@ async fn on_the_way(conn: &impl ConnectionTrait, journeys: &[i64]) -> Result<Vec
         Status::Active,
         id_list(journeys.iter().copied())
     );
-    let rows = conn.query_all(statement(conn, &sql, Vec::new())).await?;
-    rows.iter().map(|row| row.try_get_by_index(0)).collect()
+    first_column(conn, statement(conn, &sql, Vec::new())).await
 }
 
 /// The time zones members have (one that does not parse is the brand's): read at most once a

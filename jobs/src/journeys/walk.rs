@@ -17,7 +17,7 @@ use crate::campaigns::holdout;
 use crate::campaigns::{start_occurrence, DueAt, Plan};
 use crate::coupons;
 use crate::segments::{self, AsOf, SegmentError};
-use crate::sql::custom_expr as custom;
+use crate::sql::{custom_expr as custom, first_column};
 
 /// Moving one version's members along in one tick.
 pub(super) struct Walk<'a> {
@@ -369,8 +369,7 @@ impl Walk<'_> {
             .from(Positions)
             .cond_where(self.on(node, true))
             .to_owned();
-        let rows = conn.query_all(conn.get_database_backend().build(&select)).await?;
-        rows.iter().map(|row| row.try_get_by_index(0)).collect()
+        first_column(conn, conn.get_database_backend().build(&select)).await
     }
 
     /// `SELECT member_id` of the members due on `node` (on their `visit`, when given).
@@ -437,10 +436,7 @@ impl Walk<'_> {
     /// The members due on `node` on their `visit`, by id.
     async fn due_members(&self, node: usize, visit: i32) -> Result<Vec<i64>, DbErr> {
         let db = &self.tick.ctx.db;
-        let rows = db
-            .query_all(db.get_database_backend().build(&self.due(node, Some(visit))))
-            .await?;
-        rows.iter().map(|r| r.try_get_by_index(0)).collect()
+        first_column(db, db.get_database_backend().build(&self.due(node, Some(visit)))).await
     }
 
     /// A code of the offer for each member `due` on `node` (by visit), once per visit. How many
