@@ -37,6 +37,7 @@ mod m20261211_000033_member_fields_and_notes;
 mod m20261211_000034_playbooks;
 mod m20261211_000035_task_drawn_for;
 mod m20261212_000036_journeys;
+mod m20261213_000037_analytics_tables_for_segments;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000034_playbooks::Migration),
             Box::new(m20261211_000035_task_drawn_for::Migration),
             Box::new(m20261212_000036_journeys::Migration),
+            Box::new(m20261213_000037_analytics_tables_for_segments::Migration),
         ]
     }
 }

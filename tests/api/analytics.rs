@@ -308,6 +308,73 @@ async fn the_replaced_metrics_table_keeps_its_indexes_and_key() {
     assert_eq!(member["member"]["metrics"]["asOf"], "2024-03-06");
 }
 
+/// Migration 37 keys SQLite's metrics by the member id as the rowid and indexes tier changes by
+/// run; undone and redone over a run's results, it keeps every row and the shape follows.
+#[tokio::test]
+async fn the_metrics_key_migration_goes_down_and_up_with_the_rows() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, DbBackend};
+    const MIGRATION: &str = "m20261213_000037_analytics_tables_for_segments";
+    let (app, _admin) = b_member().await;
+    app.run_job("analytics", "2024-03-01").await.expect("run");
+    // On SQLite, the metrics table's key and whether its member id is checked.
+    let sqlite = app.db.get_database_backend() == DbBackend::Sqlite;
+    let keyed = |table: &str, key: &str, checked: bool| {
+        if sqlite {
+            assert!(
+                table.contains(&format!(r#""member_id" {key} NOT NULL PRIMARY KEY"#)),
+                "{table}"
+            );
+            assert_eq!(
+                table.contains(r#"FOREIGN KEY ("member_id") REFERENCES "members""#),
+                checked,
+                "{table}"
+            );
+        }
+    };
+    let migrated = metrics_shape(&app.db).await;
+    assert_eq!((migrated.0.as_str(), migrated.1.as_str()), ("2 1", "1"));
+    keyed(&migrated.2, "integer", false);
+    let later = Migrator::migrations()
+        .iter()
+        .rev()
+        .take_while(|m| m.name() != MIGRATION)
+        .count();
+    Migrator::down(&app.db, Some(u32::try_from(later).unwrap() + 1))
+        .await
+        .expect("down");
+    let undone = metrics_shape(&app.db).await;
+    assert_eq!((undone.0.as_str(), undone.1.as_str()), ("2 1", "0"));
+    keyed(&undone.2, "bigint", true);
+    Migrator::up(&app.db, None).await.expect("up again");
+    assert_eq!(metrics_shape(&app.db).await, migrated);
+    app.run_job("analytics", "2024-03-06")
+        .await
+        .expect("a run on the migrated table");
+}
+
+/// The metrics' row count and first member, whether tier changes are indexed by run, and on
+/// SQLite the metrics table's definition.
+async fn metrics_shape(db: &sea_orm::DatabaseConnection) -> (String, String, String) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let text = |sql: &str| {
+        let statement = Statement::from_string(backend, sql.to_owned());
+        async move {
+            let row = db.query_one(statement).await.expect("query").expect("a row");
+            row.try_get_by_index::<String>(0).expect("text")
+        }
+    };
+    let rows = text("SELECT CAST(COUNT(*) AS TEXT) || ' ' || CAST(MIN(member_id) AS TEXT) FROM member_metrics").await;
+    if backend == DbBackend::Postgres {
+        let by_run = text("SELECT CAST(COUNT(*) AS TEXT) FROM pg_indexes WHERE indexname = 'idx_tier_history_run'");
+        return (rows, by_run.await, String::new());
+    }
+    let by_run = text("SELECT CAST(COUNT(*) AS TEXT) FROM sqlite_master WHERE name = 'idx_tier_history_run'").await;
+    let table = text("SELECT sql FROM sqlite_master WHERE name = 'member_metrics'").await;
+    (rows, by_run, table)
+}
+
 /// A query still reading the metrics while the run replaces them sees the previous results
 /// throughout and does not make the run fail; on PostgreSQL the replacement waits for it.
 #[tokio::test]

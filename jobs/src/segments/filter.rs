@@ -947,9 +947,11 @@ fn birthdays(as_of: NaiveDate, days: i32) -> Condition {
         .add(Condition::all().add(col(C::LunarBirthday).eq(true)).add(lunar))
 }
 
-/// A change the member's latest run wrote (`tier_history.run_id` is the run of the member's
-/// metrics). A first tier (no old tier) is neither an upgrade nor a downgrade; A is best, so an
-/// upgrade goes to an earlier letter.
+/// A change the latest run wrote: the run of the member's metrics. Each run replaces the metrics
+/// table whole, so every metrics row carries that one run's id, and the condition reads the run's
+/// few changes off `tier_history`'s run index rather than probing every member's history. A
+/// first tier (no old tier) is neither an upgrade nor a downgrade; A is best, so an upgrade goes
+/// to an earlier letter.
 fn tier_change(change: &TierChange, path: &str) -> Result<Condition, FilterError> {
     let col = |c: tier_change::Column| Expr::col((Alias::new("tc"), c));
     let tiers = |list: &Option<Vec<String>>, at: &str| -> Result<Option<Vec<&'static str>>, FilterError> {
@@ -973,11 +975,15 @@ fn tier_change(change: &TierChange, path: &str) -> Result<Condition, FilterError
     };
     let from = tiers(&change.from, "from")?;
     let to = tiers(&change.to, "to")?;
+    let latest_run = Query::select()
+        .column(X::RunId)
+        .from(metrics::Entity)
+        .limit(1)
+        .to_owned();
     let mut rows = Query::select()
-        .expr(Expr::val(1))
+        .column((Alias::new("tc"), tier_change::Column::MemberId))
         .from_as(tier_change::Entity, Alias::new("tc"))
-        .and_where(col(tier_change::Column::MemberId).equals((member::Entity, member::Column::Id)))
-        .and_where(col(tier_change::Column::RunId).equals((metrics::Entity, X::RunId)))
+        .and_where(col(tier_change::Column::RunId).in_subquery(latest_run))
         .and_where(col(tier_change::Column::OldTier).is_not_null())
         .to_owned();
     match change.direction {
@@ -995,7 +1001,7 @@ fn tier_change(change: &TierChange, path: &str) -> Result<Condition, FilterError
     if let Some(to) = to {
         rows.and_where(col(tier_change::Column::NewTier).is_in(to));
     }
-    Ok(Condition::all().add(Expr::exists(rows)))
+    Ok(Condition::all().add(Expr::col((member::Entity, member::Column::Id)).in_subquery(rows)))
 }
 
 #[cfg(test)]
