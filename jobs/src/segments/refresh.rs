@@ -46,7 +46,9 @@ pub struct RefreshCounts {
 }
 
 /// Refreshes every saved segment as of `as_of`, as many at once as the machine has cores (at
-/// most four): evaluating a filter is one core's work.
+/// most four): evaluating a filter is one core's work. A core that finishes a segment takes the
+/// next at once, whatever the others are still doing; the refreshes that someone entered at are
+/// reported in segment order.
 pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Requester) -> Result<RefreshCounts, DbErr> {
     let at_once = std::thread::available_parallelism().map_or(1, |cores| cores.get().min(4));
     let ids: Vec<i64> = segment::Entity::find()
@@ -58,7 +60,7 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
         .collect();
     let mut refreshes = std::pin::pin!(futures_util::stream::iter(ids)
         .map(|id| async move { (id, refresh(db, id, as_of, requester).await) })
-        .buffered(at_once));
+        .buffer_unordered(at_once));
     let mut counts = RefreshCounts::default();
     while let Some((id, refreshed)) = refreshes.next().await {
         match refreshed {
@@ -78,6 +80,7 @@ pub async fn refresh_all(db: &DatabaseConnection, as_of: AsOf, requester: &Reque
             Err(SegmentError::Db(error)) => return Err(error),
         }
     }
+    counts.refreshes.sort_unstable();
     Ok(counts)
 }
 
