@@ -93,8 +93,8 @@ async fn rebuild_metrics(manager: &SchemaManager<'_>, reshape: impl Fn(&str) -> 
         "CREATE TABLE member_metrics_rebuilt",
         1,
     );
-    // One script on one connection, as one savepoint: another connection of the pool could
-    // still read the schema as it was.
+    // One script on one connection, in one savepoint: each statement must see the schema the
+    // one before left, which another connection of the pool, still reading, may not.
     let script = [
         "SAVEPOINT rebuild_metrics".to_owned(),
         rebuilt,
