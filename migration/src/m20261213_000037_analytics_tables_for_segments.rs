@@ -38,27 +38,14 @@ impl MigrationTrait for Migration {
             .create_index(index(TierHistory::Table, BY_RUN, &["run_id", "member_id"]))
             .await?;
         if manager.get_database_backend() == DbBackend::Sqlite {
-            rebuild_metrics(manager, |sql| {
-                sql.contains(BIGINT_KEY)
-                    .then(|| sql.replacen(BIGINT_KEY, ROWID_KEY, 1).replacen(MEMBER_CHECK, " ", 1))
-            })
-            .await?;
+            rebuild_metrics(manager, BIGINT_KEY, ROWID_KEY, false).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Sqlite {
-            rebuild_metrics(manager, |sql| {
-                let columns = sql.replacen(ROWID_KEY, BIGINT_KEY, 1);
-                let end = columns.rfind(')')?;
-                Some(format!(
-                    "{}{MEMBER_CHECK}{}",
-                    columns[..end].trim_end(),
-                    &columns[end..]
-                ))
-            })
-            .await?;
+            rebuild_metrics(manager, ROWID_KEY, BIGINT_KEY, true).await?;
         }
         manager
             .drop_index(Index::drop().name(BY_RUN).table(TierHistory::Table).to_owned())
@@ -66,9 +53,9 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Rebuilds SQLite's `member_metrics` with the definition `reshape` makes of the current one
-/// (`None`: it has no such shape), keeping its rows and indexes.
-async fn rebuild_metrics(manager: &SchemaManager<'_>, reshape: impl Fn(&str) -> Option<String>) -> Result<(), DbErr> {
+/// Rebuilds SQLite's `member_metrics` with its key `from` made `to`, its member id checked or
+/// not, keeping its rows and indexes.
+async fn rebuild_metrics(manager: &SchemaManager<'_>, from: &str, to: &str, checked: bool) -> Result<(), DbErr> {
     let conn = manager.get_connection();
     let schema = |kind: &str| {
         Statement::from_string(
@@ -83,7 +70,7 @@ async fn rebuild_metrics(manager: &SchemaManager<'_>, reshape: impl Fn(&str) -> 
     };
     let table = definitions(conn.query_all(schema("table")).await?)?;
     let indexes = definitions(conn.query_all(schema("index")).await?)?;
-    let Some(rebuilt) = table.first().and_then(|sql| reshape(sql)) else {
+    let Some(rebuilt) = table.first().and_then(|sql| rekeyed(sql, from, to, checked)) else {
         return Err(DbErr::Migration(format!(
             "member_metrics has an unexpected definition: {table:?}"
         )));
@@ -113,4 +100,22 @@ async fn rebuild_metrics(manager: &SchemaManager<'_>, reshape: impl Fn(&str) -> 
     .join(";\n");
     conn.execute_unprepared(&script).await?;
     Ok(())
+}
+
+/// A table definition with its key `from` made `to` and the member check dropped or added;
+/// `None` when it has no key `from`.
+fn rekeyed(definition: &str, from: &str, to: &str, checked: bool) -> Option<String> {
+    if !definition.contains(from) {
+        return None;
+    }
+    let unchecked = definition.replacen(from, to, 1).replacen(MEMBER_CHECK, " ", 1);
+    if !checked {
+        return Some(unchecked);
+    }
+    let end = unchecked.rfind(')')?;
+    Some(format!(
+        "{}{MEMBER_CHECK}{}",
+        unchecked[..end].trim_end(),
+        &unchecked[end..]
+    ))
 }
