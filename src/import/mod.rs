@@ -20,15 +20,12 @@ pub use member_fields::member_fields;
 pub use members::members;
 pub use purchases::purchases;
 
-/// Rows after which an import brings the table's statistics up to date.
-const ANALYZE_AFTER: u64 = 10_000;
-
 /// After a large import, the database's statistics of `table`: the statements that follow
 /// (a journey's entry, a campaign's audience) are planned for its new size, not the old one (a
 /// plan for a few rows probed a million-row table once per member).
 async fn analyze_after(db: &sea_orm::DatabaseConnection, table: &str, report: &Report) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;
-    if report.added + report.updated >= ANALYZE_AFTER {
+    if report.added + report.updated >= jobs::sql::ANALYZE_AFTER {
         db.execute_unprepared(&format!("ANALYZE {table}")).await?;
     }
     Ok(())

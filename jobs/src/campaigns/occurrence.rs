@@ -75,13 +75,19 @@ pub struct Plan<'a> {
 /// later run: its record stands on its own, and each run adds whom it did not have in one
 /// transaction of its own.
 pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>, DbErr> {
-    if plan.tops_up {
-        return fill(&ctx.db, ctx, plan).await;
-    }
-    let txn = ctx.db.begin().await?;
-    let started = fill(&txn, ctx, plan).await?;
-    if started.is_some() {
-        txn.commit().await?;
+    let started = if plan.tops_up {
+        fill(&ctx.db, ctx, plan).await?
+    } else {
+        let txn = ctx.db.begin().await?;
+        let started = fill(&txn, ctx, plan).await?;
+        if started.is_some() {
+            txn.commit().await?;
+        }
+        started
+    };
+    if let Some(started) = &started {
+        // The dispatcher claims what was just queued, and reads its members' recent sends.
+        crate::sql::analyze_after(&ctx.db, "outbox", started.queued).await?;
     }
     Ok(started)
 }

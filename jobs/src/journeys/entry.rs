@@ -8,7 +8,7 @@ use entity::journey_position::{Column as P, Entity as Positions};
 use entity::vocabulary::{FeedbackKind, FeedbackStatus, JourneyPositionStatus as Status, PurchaseKind};
 use entity::{member, member_metrics as metrics};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
-use sea_orm::{Condition, ConnectionTrait, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{Condition, ConnectionTrait, DbErr, TransactionTrait};
 
 use super::definition::{Entry, EntryEvent};
 use super::{arrival, Tick, Version, Zones, IDS_PER_STATEMENT};
@@ -87,16 +87,11 @@ pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> 
         txn.execute(txn.get_database_backend().build(&update)).await?;
     }
     txn.commit().await?;
-    if entered.len() >= ANALYZE_AFTER && db.get_database_backend() == DbBackend::Postgres {
-        // A tick's next statements probe the positions member by member; with statistics from
-        // before a large entry the planner would scan the whole table for each member instead.
-        db.execute_unprepared("ANALYZE journey_positions").await?;
-    }
+    // A tick's next statements probe the positions member by member; with statistics from
+    // before a large entry the planner would scan the whole table for each member instead.
+    crate::sql::analyze_after(db, "journey_positions", entered.len() as u64).await?;
     Ok((entered.len() as u64, held.len() as u64))
 }
-
-/// Entrants after which PostgreSQL's statistics of the positions are brought up to date.
-const ANALYZE_AFTER: usize = 10_000;
 
 /// Members the entry names on the tick's day, as a condition over `members`.
 async fn candidates(tick: &Tick<'_>, entry: &Entry) -> Result<Condition, SegmentError> {

@@ -66,15 +66,18 @@ impl Claimant {
     /// Claims up to `limit` due rows that nobody alive holds, oldest due first, forgetting any
     /// cap reservation a dead dispatcher left on them.
     pub async fn claim(&self, db: &DatabaseConnection, now: DateTime<Utc>, limit: u32) -> Result<Vec<Row>, DbErr> {
-        let lock = match db.get_database_backend() {
-            DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            _ => "",
+        // On PostgreSQL the ids are locked as they are picked, and go to the UPDATE as an array:
+        // `id IN (…)` was planned as a hash join over a scan of the whole outbox (26 ms a batch
+        // at 100,000 rows), `= ANY(ARRAY(…))` looks each id up by its key.
+        let (open, close) = match db.get_database_backend() {
+            DbBackend::Postgres => ("= ANY(ARRAY(", "FOR UPDATE SKIP LOCKED))"),
+            _ => ("IN (", ")"),
         };
         let queued = OutboxStatus::Queued;
         let sql = format!(
             "UPDATE outbox SET claimed_by = $1, attempts = attempts + 1, channel = NULL \
-             WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = '{queued}' AND o.due_at <= $2 \
-               AND NOT {live} ORDER BY o.due_at LIMIT $3 {lock}) \
+             WHERE id {open}SELECT o.id FROM outbox o WHERE o.status = '{queued}' AND o.due_at <= $2 \
+               AND NOT {live} ORDER BY o.due_at LIMIT $3 {close} \
              RETURNING id, dedupe_key, kind, occurrence, member_id, holiday_key, hold_quiet_hours, attempts, created_at, \
                campaign_id, priority, channels",
             live = held_by_live_dispatcher("$2"),

@@ -290,7 +290,10 @@ impl Composer {
                     dedupe_key: &row.dedupe_key,
                     unsubscribe_url: &ctx.unsubscribe_url,
                 };
-                Ok(Message::Email(compose(&outreach.from, &email).map_err(permanent)?))
+                let eight_bit = outreach.mailer.takes_eight_bit();
+                Ok(Message::Email(
+                    compose(&outreach.from, &email, eight_bit).map_err(permanent)?,
+                ))
             }
             Channel::Sms => {
                 let sign_name = outreach.sms.as_ref().map_or("", |sms| sms.sender.sign_name());

@@ -15,6 +15,7 @@
 //! one write and their replies are read after it: a message costs two round trips instead of
 //! three plus one per recipient, which bounds the rate of a connection on a fast server.
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -56,6 +57,9 @@ pub struct SmtpPool {
     /// Idle connections, most recently used last.
     idle: Mutex<Vec<Idle>>,
     max_idle: usize,
+    /// Whether the server offered 8BITMIME when a connection was last opened: until one is,
+    /// messages are composed 7-bit.
+    eight_bit: AtomicBool,
 }
 
 /// An idle connection, with the write of the outcome of the last message it carried until that
@@ -79,7 +83,13 @@ impl SmtpPool {
             timeout,
             idle: Mutex::new(Vec::new()),
             max_idle: max_idle.max(1),
+            eight_bit: AtomicBool::new(false),
         })
+    }
+
+    /// Whether messages may go with an 8-bit body (RFC 6152), as the server last said.
+    pub fn takes_eight_bit(&self) -> bool {
+        self.eight_bit.load(Ordering::Relaxed)
     }
 
     /// Sends one message over an idle connection, or a new one, and waits until it is accepted.
@@ -151,7 +161,7 @@ impl SmtpPool {
             }
         }
         self.within_timeout(async {
-            connection.session.message(message).await.map_err(classify)?;
+            send_data(&mut connection.session, message).await?;
             Ok(connection)
         })
         .await
@@ -228,6 +238,8 @@ impl SmtpPool {
             .command(Ehlo::new(server.hello.clone()))
             .await
             .map_err(classify)?;
+        let eight_bit = connection.server_info().supports_feature(Extension::EightBitMime);
+        self.eight_bit.store(eight_bit, Ordering::Relaxed);
         let pipelining = hello.message().any(|line| {
             line.split_whitespace()
                 .next()
@@ -301,6 +313,36 @@ async fn send_envelope(connection: &mut Connection, envelope: &Envelope, message
     Ok(())
 }
 
+/// The message and its end-of-data, then the server's reply. lettre's `message` dot-stuffs the
+/// message byte by byte and writes the end-of-data on its own (two writes, two packets without
+/// Nagle); the section built by `data_section` goes out as one write through `command`, which
+/// writes its argument whole and reads the reply. A message that is not UTF-8 (never one of
+/// ours: the bodies are encoded) takes lettre's way.
+async fn send_data(session: &mut AsyncSmtpConnection, message: &[u8]) -> Result<(), SendError> {
+    let sent = match std::str::from_utf8(message) {
+        Ok(text) => session.command(data_section(text)).await,
+        Err(_) => session.message(message).await,
+    };
+    sent.map(drop).map_err(classify)
+}
+
+/// The DATA section of a message (RFC 5321 4.5.2): a dot that starts a line is doubled, and
+/// `CRLF . CRLF` ends it, after the message as lettre ends it.
+fn data_section(message: &str) -> String {
+    let mut section = String::with_capacity(message.len() + message.len() / 64 + 6);
+    if message.starts_with('.') {
+        section.push('.');
+    }
+    let mut lines = message.split("\r\n.");
+    section.push_str(lines.next().unwrap_or_default());
+    for rest in lines {
+        section.push_str("\r\n..");
+        section.push_str(rest);
+    }
+    section.push_str("\r\n.\r\n");
+    section
+}
+
 /// 5xx replies are permanent; everything else (4xx, network, TLS) is worth another try.
 pub fn classify(err: Error) -> SendError {
     if err.is_permanent() {
@@ -361,7 +403,8 @@ mod tests {
 
     use super::*;
 
-    /// An SMTP server that notes each connection, command and end of data it receives. Offering
+    /// An SMTP server that notes each connection, command, line of data (with the dot that
+    /// stuffing added taken off) and end of data it receives. Offering
     /// PIPELINING, it holds its replies to MAIL and RCPT until DATA arrives, so a client that
     /// waits for each reply never gets one; not offering it, it notes any command that came
     /// before the reply to the one before ("ahead").
@@ -391,6 +434,9 @@ mod tests {
                     in_data = false;
                     note.lock().unwrap().push("end of data".to_owned());
                     write.write_all(b"250 accepted\r\n").await.unwrap();
+                } else {
+                    let line = line.strip_prefix('.').unwrap_or(&line);
+                    note.lock().unwrap().push(format!("data: {line}"));
                 }
                 continue;
             }
@@ -484,6 +530,26 @@ mod tests {
         first_written.send(()).unwrap();
         assert!(second.await.unwrap().is_ok());
         assert_eq!(count("end of data"), 2);
+    }
+
+    #[test]
+    fn the_data_section_doubles_a_leading_dot_and_ends_the_message() {
+        assert_eq!(data_section("a\r\nb\r\n"), "a\r\nb\r\n\r\n.\r\n");
+        assert_eq!(
+            data_section(".top\r\n.\r\n..two\r\nmid.dle\r\n."),
+            "..top\r\n..\r\n...two\r\nmid.dle\r\n..\r\n.\r\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn lines_that_start_with_a_dot_arrive_as_they_were_written() {
+        let (port, noted) = noting_server(true).await;
+        let pool = SmtpPool::new(&format!("smtp://127.0.0.1:{port}"), Duration::from_secs(5), 1).unwrap();
+        let message = b"Subject: dots\r\n\r\n.\r\n..two\r\n.end\r\n";
+        assert!(pool.send(&envelope(), message).await.is_ok());
+        let noted = noted.lock().unwrap().clone();
+        let body: Vec<&str> = noted.iter().filter_map(|n| n.strip_prefix("data: ")).collect();
+        assert_eq!(body, ["Subject: dots", "", ".", "..two", ".end", ""]);
     }
 
     #[test]

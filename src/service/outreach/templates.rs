@@ -315,7 +315,8 @@ pub async fn send_test(
         dedupe_key: &key,
         unsubscribe_url: &unsubscribe_url,
     };
-    let message = compose(&outreach.from, &email).map_err(|err| AppError::field("to", err))?;
+    let eight_bit = outreach.mailer.takes_eight_bit();
+    let message = compose(&outreach.from, &email, eight_bit).map_err(|err| AppError::field("to", err))?;
     outreach
         .mailer
         .send(&message)
