@@ -122,8 +122,8 @@ impl Email {
 
 /// Builds a multipart/alternative (plain text + HTML) UTF-8 message with RFC 8058 one-click
 /// unsubscribe headers. With `eight_bit` the parts go as they are (8bit), where their lines
-/// allow; otherwise lettre encodes them quoted-printable or base64, which cost a fifth of the
-/// CPU of sending a message and made it larger.
+/// allow; otherwise lettre encodes them quoted-printable or base64 (quoted-printable alone took
+/// about 6% of the dispatcher's CPU, and makes a Chinese text three times its size).
 pub fn compose(from: &Mailbox, email: &Outgoing<'_>, eight_bit: bool) -> Result<Email, String> {
     let to: Mailbox = format!("{} <{}>", quote_name(email.to_name), email.to_address)
         .parse()

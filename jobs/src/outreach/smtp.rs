@@ -7,9 +7,9 @@
 //! SMTP dialogue, STARTTLS and AUTH remain lettre's.
 //!
 //! A connection carries the write of its last message's outcome with it (see `deliver`): the
-//! next message's envelope goes out while that outcome is being written, and only its
-//! end-of-data waits, so a crash still leaves at most one accepted-but-unrecorded message per
-//! connection.
+//! next message's envelope goes out while that outcome is being written, and only its data,
+//! which ends with the `.` that makes the server accept it, waits; so a crash still leaves at
+//! most one accepted-but-unrecorded message per connection.
 //!
 //! Where the server offers PIPELINING (RFC 2920), the envelope's MAIL, RCPTs and DATA go out as
 //! one write and their replies are read after it: a message costs two round trips instead of
@@ -99,7 +99,7 @@ impl SmtpPool {
 
     /// Sends one message, then hands its answer to `record`, whose write the connection carries
     /// to its next message: that one's envelope (MAIL, RCPT, DATA) goes out meanwhile, and only
-    /// its end-of-data, which makes the server accept it, waits for the write. A connection
+    /// its data, whose end makes the server accept it, waits for the write. A connection
     /// that saw any error is dropped, once its outcome is written, so the next message starts a
     /// clean session and no connection ever has two outcomes unwritten.
     pub async fn deliver(
@@ -135,7 +135,7 @@ impl SmtpPool {
         answer
     }
 
-    /// One mail transaction; the end-of-data waits for `previous` (taken from it).
+    /// One mail transaction; the data waits for `previous` (taken from it).
     async fn transact(
         &self,
         connection: Option<Connection>,
@@ -317,7 +317,7 @@ async fn send_envelope(connection: &mut Connection, envelope: &Envelope, message
 /// message byte by byte and writes the end-of-data on its own (two writes, two packets without
 /// Nagle); the section built by `data_section` goes out as one write through `command`, which
 /// writes its argument whole and reads the reply. A message that is not UTF-8 (never one of
-/// ours: the bodies are encoded) takes lettre's way.
+/// ours: parts are UTF-8 text, 8bit or encoded) takes lettre's way.
 async fn send_data(session: &mut AsyncSmtpConnection, message: &[u8]) -> Result<(), SendError> {
     let sent = match std::str::from_utf8(message) {
         Ok(text) => session.command(data_section(text)).await,
