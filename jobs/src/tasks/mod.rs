@@ -292,11 +292,14 @@ fn task_of(kind: TaskKind, condition: SimpleExpr) -> SelectStatement {
 }
 
 /// The latest run moved the member into one of the rule's tiers, and no earlier change had.
+/// The run's few changes are read by `tier_history`'s run index, as the segments' `tierChange`
+/// reads them (each run replaces the metrics table whole, so every metrics row carries the
+/// latest run's id), rather than probing every member's history.
 fn first_reached(rule: &task_rule::Model) -> SimpleExpr {
     let tiers = tier_list(rule).unwrap_or_else(|| "'A','B'".to_owned());
     Expr::cust(format!(
-        "EXISTS (SELECT 1 FROM tier_history th WHERE th.member_id = members.id \
-           AND th.run_id = member_metrics.run_id AND th.new_tier IN ({tiers}) \
+        "members.id IN (SELECT th.member_id FROM tier_history th \
+           WHERE th.run_id IN (SELECT run_id FROM member_metrics LIMIT 1) AND th.new_tier IN ({tiers}) \
            AND NOT EXISTS (SELECT 1 FROM tier_history e WHERE e.member_id = th.member_id \
              AND e.id < th.id AND e.new_tier IN ({tiers})))"
     ))
