@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use sea_orm::sea_query::OnConflict;
+use sea_orm::sqlx::pool::PoolOptions;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, Select, Statement, TryGetable, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    Iterable, QueryFilter, Select, SqlxPostgresConnector, Statement, TryGetable, Value,
 };
 
 /// Bound parameters one statement may carry on both databases: SQLite takes 32,766 and
@@ -83,6 +84,26 @@ impl WriteTurns {
             None => None,
         }
     }
+}
+
+/// On PostgreSQL, a connection to `db`'s database, with its settings, for one writer alone: one
+/// that writes many small statements in a row (the dispatcher's outcomes). A pool checks a
+/// connection with a round trip to the server before each loan, which doubled the round trips
+/// of every small write; a connection nobody else borrows needs no check (broken, it fails its
+/// writer's next statement). On SQLite the check is a round trip to the connection's thread
+/// and the pool is kept: a connection of its own gained unevenly there (0–22% in four pairs of
+/// runs), and its memory grew by 50 MiB over 100,000 sends before it levelled off, where the
+/// peak is otherwise flat in the audience.
+pub fn own_connection(db: &DatabaseConnection) -> Option<DatabaseConnection> {
+    let DatabaseConnection::SqlxPostgresPoolConnection(_) = db else {
+        return None;
+    };
+    let options = db.get_postgres_connection_pool().connect_options();
+    let pool = PoolOptions::new()
+        .max_connections(1)
+        .test_before_acquire(false)
+        .connect_lazy_with((*options).clone());
+    Some(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 
 /// Rows written at once after which a table's statistics are brought up to date.

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::suppression::Suppressions;
 use super::transport::Accepted;
-use crate::sql::{id_placeholders, statement, WriteTurns};
+use crate::sql::{id_placeholders, own_connection, statement, WriteTurns};
 
 /// Rows written per statement at most (bound parameters, within both databases' limits).
 const MOST_PER_WRITE: usize = 1024;
@@ -87,7 +87,8 @@ impl Recording {
 ///
 /// One writer, on both databases: on PostgreSQL four writers each wrote groups of 3 outcomes
 /// (median), and their statements cost the busy server more than overlapping them won; one
-/// writes groups of 6–8, and sending at 100,000 went from 21–22 s to 16–20 s.
+/// writes groups of 6–8, and sending at 100,000 went from 21–22 s to 16–20 s. On PostgreSQL
+/// it writes over a connection of its own (see `own_connection`).
 pub struct Recorder {
     entries: mpsc::UnboundedSender<Entry>,
     writer: JoinHandle<Result<Dispatched, DbErr>>,
@@ -98,7 +99,14 @@ impl Recorder {
         let (entries, received) = mpsc::unbounded_channel();
         Self {
             entries,
-            writer: tokio::spawn(write_until_closed(db, turns, received)),
+            writer: tokio::spawn(async move {
+                let own = own_connection(&db);
+                let written = write_until_closed(own.as_ref().unwrap_or(&db), turns, received).await;
+                if let Some(own) = own {
+                    own.close().await?;
+                }
+                written
+            }),
         }
     }
 
@@ -122,7 +130,7 @@ impl Recorder {
 
 /// Writes what arrives, everything that arrived during a write together in the next one.
 async fn write_until_closed(
-    db: DatabaseConnection,
+    db: &DatabaseConnection,
     turns: WriteTurns,
     mut received: mpsc::UnboundedReceiver<Entry>,
 ) -> Result<Dispatched, DbErr> {
@@ -131,7 +139,7 @@ async fn write_until_closed(
     while received.recv_many(&mut group, MOST_PER_WRITE).await > 0 {
         let started = std::time::Instant::now();
         let turn = turns.take().await;
-        write(&db, &group, &mut done).await?;
+        write(db, &group, &mut done).await?;
         drop(turn);
         tracing::debug!(rows = group.len(), took = ?started.elapsed(), "outcomes written");
         for entry in group.drain(..) {
