@@ -109,14 +109,20 @@ pub fn own_connection(db: &DatabaseConnection) -> Option<DatabaseConnection> {
 /// Rows written at once after which a table's statistics are brought up to date.
 pub const ANALYZE_AFTER: u64 = 10_000;
 
-/// After `written` rows went into `table` at once, PostgreSQL's statistics of it: until
-/// autovacuum gets to it (a minute or more), the statements that follow are planned for its old
-/// size, and a plan for a few rows then scans or sorts the whole table again for each batch
-/// (after a holiday email was queued to 100,000 members: a dispatcher's claim sorted every
-/// queued row on disk, and its look at the members' recent sends scanned them all). SQLite
-/// plans these statements from their indexes and is left alone.
-pub async fn analyze_after(conn: &impl ConnectionTrait, table: &str, written: u64) -> Result<(), DbErr> {
-    if written >= ANALYZE_AFTER && conn.get_database_backend() == DbBackend::Postgres {
+/// After `written` rows went into `table` at once, its statistics, on the databases named in
+/// `on` whose plans of the statements that follow depend on them. Until autovacuum gets to it
+/// (a minute or more), PostgreSQL plans those statements for the table's old size, and a plan
+/// for a few rows then scans or sorts the whole table again for each batch (after a holiday
+/// email was queued to 100,000 members: a dispatcher's claim sorted every queued row on disk,
+/// and its look at the members' recent sends scanned them all). SQLite plans most statements
+/// from their indexes; an import refreshes its statistics too (see `import`).
+pub async fn analyze_after(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    written: u64,
+    on: &[DbBackend],
+) -> Result<(), DbErr> {
+    if written >= ANALYZE_AFTER && on.contains(&conn.get_database_backend()) {
         conn.execute_unprepared(&format!("ANALYZE {table}")).await?;
     }
     Ok(())

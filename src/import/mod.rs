@@ -20,15 +20,13 @@ pub use member_fields::member_fields;
 pub use members::members;
 pub use purchases::purchases;
 
-/// After a large import, the database's statistics of `table`: the statements that follow
-/// (a journey's entry, a campaign's audience) are planned for its new size, not the old one (a
-/// plan for a few rows probed a million-row table once per member).
+/// After a large import, the database's statistics of `table`, on either database: the
+/// statements that follow (a journey's entry, a campaign's audience) are planned for its new
+/// size, not the old one (a plan for a few rows probed a million-row table once per member).
 async fn analyze_after(db: &sea_orm::DatabaseConnection, table: &str, report: &Report) -> Result<(), sea_orm::DbErr> {
-    use sea_orm::ConnectionTrait;
-    if report.added + report.updated >= jobs::sql::ANALYZE_AFTER {
-        db.execute_unprepared(&format!("ANALYZE {table}")).await?;
-    }
-    Ok(())
+    use sea_orm::DbBackend;
+    let both = [DbBackend::Postgres, DbBackend::Sqlite];
+    jobs::sql::analyze_after(db, table, report.added + report.updated, &both).await
 }
 
 /// What an import did.

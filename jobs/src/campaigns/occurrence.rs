@@ -87,7 +87,7 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
     };
     if let Some(started) = &started {
         // The dispatcher claims what was just queued, and reads its members' recent sends.
-        crate::sql::analyze_after(&ctx.db, "outbox", started.queued).await?;
+        crate::sql::analyze_after(&ctx.db, "outbox", started.queued, &[sea_orm::DbBackend::Postgres]).await?;
     }
     Ok(started)
 }

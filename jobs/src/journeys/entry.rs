@@ -8,7 +8,7 @@ use entity::journey_position::{Column as P, Entity as Positions};
 use entity::vocabulary::{FeedbackKind, FeedbackStatus, JourneyPositionStatus as Status, PurchaseKind};
 use entity::{member, member_metrics as metrics};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
-use sea_orm::{Condition, ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{Condition, ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 
 use super::definition::{Entry, EntryEvent};
 use super::{arrival, Tick, Version, Zones, IDS_PER_STATEMENT};
@@ -89,8 +89,9 @@ pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> 
     txn.commit().await?;
     // A tick's next statements probe the positions member by member; with statistics from
     // before a large entry the planner would scan the whole table for each member instead.
-    crate::sql::analyze_after(db, "journey_positions", entered.len() as u64).await?;
-    Ok((entered.len() as u64, held.len() as u64))
+    let entered_count = entered.len() as u64;
+    crate::sql::analyze_after(db, "journey_positions", entered_count, &[DbBackend::Postgres]).await?;
+    Ok((entered_count, held.len() as u64))
 }
 
 /// Members the entry names on the tick's day, as a condition over `members`.

@@ -39,7 +39,7 @@ use super::channel_template::{self, ChannelTemplate, ChannelTemplates};
 use super::claim::{Claimant, Row};
 use super::content::Content;
 use super::deliver::{deliver, Message, Pending};
-use super::mailer::{compose, Outgoing};
+use super::mailer::Outgoing;
 use super::recipient::{self, Recipient};
 pub use super::recorder::Dispatched;
 use super::recorder::{Recorded, Recorder, Update};
@@ -290,10 +290,7 @@ impl Composer {
                     dedupe_key: &row.dedupe_key,
                     unsubscribe_url: &ctx.unsubscribe_url,
                 };
-                let eight_bit = outreach.mailer.takes_eight_bit();
-                Ok(Message::Email(
-                    compose(&outreach.from, &email, eight_bit).map_err(permanent)?,
-                ))
+                Ok(Message::Email(outreach.compose_email(&email).map_err(permanent)?))
             }
             Channel::Sms => {
                 let sign_name = outreach.sms.as_ref().map_or("", |sms| sms.sender.sign_name());

@@ -41,7 +41,7 @@ impl Mailer {
     }
 
     /// Whether a message may have an 8-bit body: in a folder always; over SMTP once the server
-    /// offered 8BITMIME (see `compose`).
+    /// offered 8BITMIME (see `compose`, and `Outreach::compose_email`, which asks).
     pub fn takes_eight_bit(&self) -> bool {
         match self {
             Self::Smtp(pool) => pool.takes_eight_bit(),

@@ -106,6 +106,11 @@ impl Outreach {
         }
     }
 
+    /// An email from the brand's sender, its parts 8bit where the mail server takes them.
+    pub fn compose_email(&self, email: &mailer::Outgoing<'_>) -> Result<mailer::Email, String> {
+        mailer::compose(&self.from, email, self.mailer.takes_eight_bit())
+    }
+
     /// Requests in flight at once, all channels together.
     fn in_flight(&self) -> usize {
         let smtp = usize::try_from(self.config.smtp_connections.max(1)).unwrap_or(1);

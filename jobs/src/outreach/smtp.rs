@@ -333,9 +333,10 @@ fn data_section(message: &str) -> String {
     if message.starts_with('.') {
         section.push('.');
     }
-    let mut lines = message.split("\r\n.");
-    section.push_str(lines.next().unwrap_or_default());
-    for rest in lines {
+    // The pieces between line starts that are a dot.
+    let mut pieces = message.split("\r\n.");
+    section.push_str(pieces.next().unwrap_or_default());
+    for rest in pieces {
         section.push_str("\r\n..");
         section.push_str(rest);
     }

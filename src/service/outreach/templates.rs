@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::vocabulary::CampaignKind;
 use entity::{email_template, member};
 use jobs::campaigns::Messages;
-use jobs::outreach::mailer::{compose, Outgoing};
+use jobs::outreach::mailer::Outgoing;
 use jobs::outreach::recipient;
 use jobs::outreach::template::{self, MailContext, Rendered, TemplateSource, Templates};
 use jobs::JobContext;
@@ -315,8 +315,9 @@ pub async fn send_test(
         dedupe_key: &key,
         unsubscribe_url: &unsubscribe_url,
     };
-    let eight_bit = outreach.mailer.takes_eight_bit();
-    let message = compose(&outreach.from, &email, eight_bit).map_err(|err| AppError::field("to", err))?;
+    let message = outreach
+        .compose_email(&email)
+        .map_err(|err| AppError::field("to", err))?;
     outreach
         .mailer
         .send(&message)
