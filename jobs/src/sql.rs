@@ -109,8 +109,10 @@ pub fn own_connection(db: &DatabaseConnection) -> Option<DatabaseConnection> {
 /// Rows written at once after which a table's statistics are brought up to date.
 pub const ANALYZE_AFTER: u64 = 10_000;
 
-/// After `written` rows went into `table` at once, its statistics, on the databases named in
-/// `on` whose plans of the statements that follow depend on them. Until autovacuum gets to it
+/// After `written` rows went into a table at once, its statistics, on the databases named in
+/// `on` whose plans of the statements that follow depend on them. `target` is the table, or on
+/// PostgreSQL alone the table with the columns those plans read (`outbox (status, due_at)`):
+/// the other columns' statistics then wait for autovacuum, and the refresh costs less. Until autovacuum gets to it
 /// (a minute or more), PostgreSQL plans those statements for the table's old size, and a plan
 /// for a few rows then scans or sorts the whole table again for each batch (after a holiday
 /// email was queued to 100,000 members: a dispatcher's claim sorted every queued row on disk,
@@ -118,12 +120,12 @@ pub const ANALYZE_AFTER: u64 = 10_000;
 /// from their indexes; an import refreshes its statistics too (see `import`).
 pub async fn analyze_after(
     conn: &impl ConnectionTrait,
-    table: &str,
+    target: &str,
     written: u64,
     on: &[DbBackend],
 ) -> Result<(), DbErr> {
     if written >= ANALYZE_AFTER && on.contains(&conn.get_database_backend()) {
-        conn.execute_unprepared(&format!("ANALYZE {table}")).await?;
+        conn.execute_unprepared(&format!("ANALYZE {target}")).await?;
     }
     Ok(())
 }
