@@ -112,12 +112,12 @@ pub const ANALYZE_AFTER: u64 = 10_000;
 /// After `written` rows went into a table at once, its statistics, on the databases named in
 /// `on` whose plans of the statements that follow depend on them. `target` is the table, or on
 /// PostgreSQL alone the table with the columns those plans read (`outbox (status, due_at)`):
-/// the other columns' statistics then wait for autovacuum, and the refresh costs less. Until autovacuum gets to it
-/// (a minute or more), PostgreSQL plans those statements for the table's old size, and a plan
-/// for a few rows then scans or sorts the whole table again for each batch (after a holiday
-/// email was queued to 100,000 members: a dispatcher's claim sorted every queued row on disk,
-/// and its look at the members' recent sends scanned them all). SQLite plans most statements
-/// from their indexes; an import refreshes its statistics too (see `import`).
+/// the other columns' statistics then wait for autovacuum, and the refresh costs less. Until
+/// autovacuum gets to it (a minute or more), PostgreSQL plans those statements for the table's
+/// old size, and a plan for a few rows then scans or sorts the whole table again for each batch
+/// (after a holiday email was queued to 100,000 members: a dispatcher's claim sorted every
+/// queued row on disk, and its look at the members' recent sends scanned them all). SQLite plans
+/// most statements from their indexes; an import refreshes its statistics too (see `import`).
 pub async fn analyze_after(
     conn: &impl ConnectionTrait,
     target: &str,

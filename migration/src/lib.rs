@@ -39,6 +39,7 @@ mod m20261211_000035_task_drawn_for;
 mod m20261212_000036_journeys;
 mod m20261213_000037_analytics_tables_for_segments;
 mod m20261214_000038_partial_provider_ref_index;
+mod m20261214_000039_index_purchases_by_store;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000036_journeys::Migration),
             Box::new(m20261213_000037_analytics_tables_for_segments::Migration),
             Box::new(m20261214_000038_partial_provider_ref_index::Migration),
+            Box::new(m20261214_000039_index_purchases_by_store::Migration),
         ]
     }
 }
