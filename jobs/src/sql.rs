@@ -109,24 +109,31 @@ pub fn own_connection(db: &DatabaseConnection) -> Option<DatabaseConnection> {
 /// Rows written at once after which a table's statistics are brought up to date.
 pub const ANALYZE_AFTER: u64 = 10_000;
 
-/// After `written` rows went into a table at once, its statistics, on the databases named in
-/// `on` whose plans of the statements that follow depend on them. `target` is the table, or on
-/// PostgreSQL alone the table with the columns those plans read (`outbox (status, due_at)`):
-/// the other columns' statistics then wait for autovacuum, and the refresh costs less. Until
-/// autovacuum gets to it (a minute or more), PostgreSQL plans those statements for the table's
-/// old size, and a plan for a few rows then scans or sorts the whole table again for each batch
-/// (after a holiday email was queued to 100,000 members: a dispatcher's claim sorted every
-/// queued row on disk, and its look at the members' recent sends scanned them all). SQLite plans
-/// most statements from their indexes; an import refreshes its statistics too (see `import`).
+/// After `written` rows went into `table` at once, its statistics, on the databases named in
+/// `on` whose plans of the statements that follow depend on them. On PostgreSQL `columns`
+/// (none: all of them) narrows the refresh to the columns those plans filter on, and the others
+/// wait for autovacuum; SQLite's `ANALYZE` takes no columns. Until autovacuum gets to it (a
+/// minute or more), PostgreSQL plans those statements for the table's old size, and a plan for
+/// a few rows then scans or sorts the whole table again for each batch (after a holiday email
+/// was queued to 100,000 members: a dispatcher's claim sorted every queued row on disk, and its
+/// look at the members' recent sends scanned them all). SQLite plans most statements from their
+/// indexes; an import refreshes its statistics too (see `import`).
 pub async fn analyze_after(
     conn: &impl ConnectionTrait,
-    target: &str,
+    table: &str,
+    columns: &[&str],
     written: u64,
     on: &[DbBackend],
 ) -> Result<(), DbErr> {
-    if written >= ANALYZE_AFTER && on.contains(&conn.get_database_backend()) {
-        conn.execute_unprepared(&format!("ANALYZE {target}")).await?;
+    let backend = conn.get_database_backend();
+    if written < ANALYZE_AFTER || !on.contains(&backend) {
+        return Ok(());
     }
+    let target = match backend {
+        DbBackend::Postgres if !columns.is_empty() => format!("{table} ({})", columns.join(", ")),
+        _ => table.to_owned(),
+    };
+    conn.execute_unprepared(&format!("ANALYZE {target}")).await?;
     Ok(())
 }
 

@@ -26,7 +26,7 @@ pub use purchases::purchases;
 async fn analyze_after(db: &sea_orm::DatabaseConnection, table: &str, report: &Report) -> Result<(), sea_orm::DbErr> {
     use sea_orm::DbBackend;
     let both = [DbBackend::Postgres, DbBackend::Sqlite];
-    jobs::sql::analyze_after(db, table, report.added + report.updated, &both).await
+    jobs::sql::analyze_after(db, table, &[], report.added + report.updated, &both).await
 }
 
 /// What an import did.

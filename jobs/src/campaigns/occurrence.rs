@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::holdout;
 use super::schedule::{DueAt, Schedule};
 use crate::coupons;
-use crate::outreach::outbox::OUTBOX;
+use crate::outreach::outbox::{DISPATCH_READS, OUTBOX};
 use crate::outreach::reach;
 use crate::segments::{self, AsOf, Filter, SegmentError};
 use crate::sql::{first_column, id_list, statement};
@@ -86,11 +86,9 @@ pub async fn start(ctx: &JobContext, plan: &Plan<'_>) -> Result<Option<Started>,
         started
     };
     if let Some(started) = &started {
-        // The dispatcher claims what was just queued, and reads its members' recent sends: the
-        // columns those statements filter on (all of them took 110-130 ms at 100,000 rows, these
-        // 40-50 ms).
-        let dispatch_reads = "outbox (status, due_at, claimed_by, member_id, kind, sent_at, channel)";
-        crate::sql::analyze_after(&ctx.db, dispatch_reads, started.queued, &[sea_orm::DbBackend::Postgres]).await?;
+        // The dispatcher claims what was just queued, and reads its members' recent sends.
+        let postgres = [sea_orm::DbBackend::Postgres];
+        crate::sql::analyze_after(&ctx.db, OUTBOX.name, DISPATCH_READS, started.queued, &postgres).await?;
     }
     Ok(started)
 }

@@ -90,7 +90,7 @@ pub(super) async fn enter(tick: &Tick<'_>, version: &Version, zones: &Zones) -> 
     // A tick's next statements probe the positions member by member; with statistics from
     // before a large entry the planner would scan the whole table for each member instead.
     let entered_count = entered.len() as u64;
-    crate::sql::analyze_after(db, "journey_positions", entered_count, &[DbBackend::Postgres]).await?;
+    crate::sql::analyze_after(db, "journey_positions", &[], entered_count, &[DbBackend::Postgres]).await?;
     Ok((entered_count, held.len() as u64))
 }
 

@@ -22,3 +22,16 @@ pub(crate) const OUTBOX: Table = Table::new(
         "channels",
     ],
 );
+
+/// The columns the dispatcher's statements filter on (its claim, its read of the members'
+/// recent sends): their statistics are refreshed after a large queueing (all of the outbox's
+/// took 103-130 ms at 100,000 rows, these 41-51 ms).
+pub(crate) const DISPATCH_READS: &[&str] = &[
+    "status",
+    "due_at",
+    "claimed_by",
+    "member_id",
+    "kind",
+    "sent_at",
+    "channel",
+];
