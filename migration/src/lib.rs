@@ -119,6 +119,13 @@ pub(crate) fn index(table: impl IntoTableRef, name: &str, columns: &[&'static st
     index.to_owned()
 }
 
+/// Drops the index `name` that `index` made on `table`.
+pub(crate) async fn drop_index(manager: &SchemaManager<'_>, table: impl IntoTableRef, name: &str) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(name).table(table).to_owned())
+        .await
+}
+
 /// Adds one column (SQLite alters one column per statement).
 pub(crate) async fn add_column(
     manager: &SchemaManager<'_>,

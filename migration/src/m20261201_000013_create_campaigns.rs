@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::m20261124_000002_create_members::Members;
-use crate::{created_at_column, id_column, index};
+use crate::{created_at_column, drop_index, id_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -262,14 +262,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_outbox_campaign_id")
-                    .table(Outbox::Table)
-                    .to_owned(),
-            )
-            .await?;
+        drop_index(manager, Outbox::Table, "idx_outbox_campaign_id").await?;
         for column in [Outbox::Priority, Outbox::CampaignId] {
             manager
                 .alter_table(Table::alter().table(Outbox::Table).drop_column(column).to_owned())

@@ -3,7 +3,7 @@
 //! the scenario segment's count on SQLite several times faster; see docs/benchmarks.md).
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -28,8 +28,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name(NAME).table(Purchases::Table).to_owned())
-            .await
+        drop_index(manager, Purchases::Table, NAME).await
     }
 }

@@ -4,7 +4,7 @@
 //! in groups, so their ids do not follow time).
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -51,30 +51,22 @@ impl MigrationTrait for Migration {
         for (name, columns) in METRIC_ORDERS {
             manager.create_index(index(MemberMetrics::Table, name, columns)).await?;
         }
-        manager
-            .drop_index(Index::drop().name(OLD_TIER).table(MemberMetrics::Table).to_owned())
-            .await?;
+        drop_index(manager, MemberMetrics::Table, OLD_TIER).await?;
         manager
             .create_index(index(AuditLog::Table, AUDIT_TIME, &["created_at", "id"]))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name(AUDIT_TIME).table(AuditLog::Table).to_owned())
-            .await?;
+        drop_index(manager, AuditLog::Table, AUDIT_TIME).await?;
         manager
             .create_index(index(MemberMetrics::Table, OLD_TIER, &["tier"]))
             .await?;
         for (name, _) in METRIC_ORDERS {
-            manager
-                .drop_index(Index::drop().name(*name).table(MemberMetrics::Table).to_owned())
-                .await?;
+            drop_index(manager, MemberMetrics::Table, name).await?;
         }
         for (name, _) in MEMBER_ORDERS {
-            manager
-                .drop_index(Index::drop().name(*name).table(Members::Table).to_owned())
-                .await?;
+            drop_index(manager, Members::Table, name).await?;
         }
         Ok(())
     }

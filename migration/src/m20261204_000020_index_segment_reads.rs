@@ -14,7 +14,7 @@
 //! probes each one's purchases.
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -47,20 +47,14 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index(Members::Table, CITY_STATUS, &["city", "status", "id"]))
             .await?;
-        manager
-            .drop_index(Index::drop().name(OLD_CITY).table(Members::Table).to_owned())
-            .await
+        drop_index(manager, Members::Table, OLD_CITY).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.create_index(index(Members::Table, OLD_CITY, &["city"])).await?;
-        manager
-            .drop_index(Index::drop().name(CITY_STATUS).table(Members::Table).to_owned())
-            .await?;
+        drop_index(manager, Members::Table, CITY_STATUS).await?;
         for name in [CATEGORY_DAY, DAY] {
-            manager
-                .drop_index(Index::drop().name(name).table(Purchases::Table).to_owned())
-                .await?;
+            drop_index(manager, Purchases::Table, name).await?;
         }
         Ok(())
     }

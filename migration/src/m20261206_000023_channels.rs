@@ -4,7 +4,7 @@
 //! token replicas share.
 use sea_orm_migration::prelude::*;
 
-use crate::{add_column, created_at_column, drop_column, id_column, index};
+use crate::{add_column, created_at_column, drop_column, drop_index, id_column, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -216,9 +216,7 @@ impl MigrationTrait for Migration {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         drop_column(manager, Campaigns::Table, Campaigns::Channels).await?;
-        manager
-            .drop_index(Index::drop().name(PROVIDER_REF_INDEX).table(Outbox::Table).to_owned())
-            .await?;
+        drop_index(manager, Outbox::Table, PROVIDER_REF_INDEX).await?;
         for column in [
             Outbox::Channels,
             Outbox::Channel,
@@ -229,9 +227,7 @@ impl MigrationTrait for Migration {
             drop_column(manager, Outbox::Table, column).await?;
         }
         for name in [MEMBER_OPENID_INDEX, MEMBER_MINI_OPENID_INDEX] {
-            manager
-                .drop_index(Index::drop().name(name).table(Members::Table).to_owned())
-                .await?;
+            drop_index(manager, Members::Table, name).await?;
         }
         for column in [
             Members::SmsConsent,

@@ -13,7 +13,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -47,9 +47,7 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == DbBackend::Sqlite {
             rebuild_metrics(manager, ROWID_KEY, BIGINT_KEY, true).await?;
         }
-        manager
-            .drop_index(Index::drop().name(BY_RUN).table(TierHistory::Table).to_owned())
-            .await
+        drop_index(manager, TierHistory::Table, BY_RUN).await
     }
 }
 

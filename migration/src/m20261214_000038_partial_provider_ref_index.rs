@@ -11,7 +11,7 @@
 //! index dropped refuses to create one of the same name.
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,19 +32,13 @@ impl MigrationTrait for Migration {
             .and_where(Expr::col(Outbox::ProviderRef).is_not_null())
             .to_owned();
         manager.create_index(present).await?;
-        drop_index(manager, WHOLE).await
+        drop_index(manager, Outbox::Table, WHOLE).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_index(index(Outbox::Table, WHOLE, &["provider_ref"]))
             .await?;
-        drop_index(manager, PRESENT).await
+        drop_index(manager, Outbox::Table, PRESENT).await
     }
-}
-
-async fn drop_index(manager: &SchemaManager<'_>, name: &str) -> Result<(), DbErr> {
-    manager
-        .drop_index(Index::drop().name(name).table(Outbox::Table).to_owned())
-        .await
 }

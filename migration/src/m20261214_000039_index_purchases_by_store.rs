@@ -5,7 +5,7 @@
 //! from 8.0 s to 0.2 s (docs/benchmarks.md).
 use sea_orm_migration::prelude::*;
 
-use crate::index;
+use crate::{drop_index, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,8 +25,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name(STORE_DAY).table(Purchases::Table).to_owned())
-            .await
+        drop_index(manager, Purchases::Table, STORE_DAY).await
     }
 }
